@@ -1,0 +1,120 @@
+/**
+ * The seam between the emulated device's GigE Vision core (`gvcp-server.ts`: GVCP, bootstrap
+ * registers, privilege, heartbeat, stream and message channels, actions) and a camera model
+ * (`dmk38gx541/`: features, sensor timing, scene, events, chunk data).
+ *
+ * The server owns every bootstrap register (addresses below 0xA000 and the action group table at
+ * 0x9800…) and the stream channel (native GVSP sender, packet resend, test packet). The model owns
+ * the manufacturer registers (0xA000 and up, as its GenICam XML describes them) and the memory that
+ * holds its XML file.
+ */
+
+/** A GVCP status to answer with; thrown by a model to refuse an access. */
+export class DeviceAccessError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'DeviceAccessError';
+  }
+}
+
+export interface DeviceIdentity {
+  vendorName: string;        // bootstrap 0x0048, 32 bytes
+  modelName: string;         // 0x0068, 32 bytes
+  deviceVersion: string;     // 0x0088, 32 bytes
+  manufacturerInfo: string;  // 0x00A8, 48 bytes
+  serialNumber: string;      // 0x00D8, 16 bytes
+  userDefinedName: string;   // 0x00E8, 16 bytes (writable through the server)
+  macAddress: Buffer;        // 6 bytes
+}
+
+/** The XML location published in the first URL register (0x0200). */
+export interface XmlLocation {
+  /** e.g. `Local:DMK38GX541a.zip;10000000;5f3a` — read through `readMemory`. */
+  firstUrl: string;
+  secondUrl?: string;
+}
+
+export interface StreamChannelConfig {
+  destinationAddress: string;  // SCDA
+  destinationPort: number;     // SCP (non-zero: open)
+  packetSize: number;          // SCPS low 16 bits (IP datagram size)
+  packetDelayTicks: number;    // SCPD
+  doNotFragment: boolean;
+  extendedIds: boolean;        // GVSP configuration 0x0960 bit 0x40000000
+}
+
+/** One block (frame) for the stream channel; the server sends it through the native sender. */
+export interface OutgoingBlock {
+  timestamp: bigint;           // device ticks (ns: tick frequency 1 GHz)
+  pixelFormat: number;         // PFNC code
+  width: number;
+  height: number;
+  offsetX: number;
+  offsetY: number;
+  paddingX: number;
+  paddingY: number;
+  /** Image bytes, followed by chunk data when `chunkDataLength` > 0 (payload type 0x4001). */
+  data: Buffer;
+  chunkDataLength?: number;
+  chunkLayoutId?: number;
+}
+
+export interface OutgoingEvent {
+  eventId: number;             // e.g. 0x9001 as the XML's EventID says
+  streamChannel?: number;      // 0xFFFF when not tied to a stream
+  blockId?: bigint;
+  timestamp: bigint;
+  data?: Buffer;               // EVENTDATA payload (≤ 524 bytes); absent → EVENT_CMD
+}
+
+/** What the model may ask of the device core. */
+export interface DeviceServices {
+  /** Device clock, ns (the model owns PTP state but the clock is shared with timestamp latch). */
+  now(): bigint;
+  /** Current stream channel 0 configuration, or null when the channel is closed. */
+  streamChannel(): StreamChannelConfig | null;
+  /** Queue a block for sending; resolves with its block id when its last packet left. */
+  sendBlock(block: OutgoingBlock): Promise<bigint>;
+  /** Send an event on the message channel (no-op when the channel is closed). */
+  sendEvent(event: OutgoingEvent): void;
+  /** True while a primary application holds control (CCP ≠ 0). */
+  controlled(): boolean;
+}
+
+export interface ActionRequest {
+  /** Indices of the action signals whose keys/masks matched. */
+  signals: number[];
+  /** Scheduled time (device ns) when the ACTION_CMD carried one. */
+  scheduledTime?: bigint;
+}
+
+export interface DeviceModel {
+  readonly identity: DeviceIdentity;
+  readonly xml: XmlLocation;
+  /** Number of action signals (bootstrap 0x0908) and scheduled-action queue depth (0x0970). */
+  readonly actionSignals: number;
+  readonly actionQueueSize: number;
+
+  /** Called once by the server before it starts answering. */
+  attach(services: DeviceServices): void;
+
+  /** Manufacturer registers (≥ 0xA000). Throw `DeviceAccessError` for a bad address or value. */
+  readRegister(address: number): number;
+  writeRegister(address: number, value: number): void;
+  /** Memory reads/writes outside the bootstrap area (XML file, LUTValueAll, …). */
+  readMemory(address: number, length: number): Buffer;
+  writeMemory(address: number, data: Buffer): void;
+
+  /** The stream channel opened (non-null) or closed (null). */
+  onStreamChannel(config: StreamChannelConfig | null): void;
+  /** Control was released or expired (heartbeat): stop acquisition, as a real camera does. */
+  onControlLost(): void;
+  /**
+   * An ACTION_CMD matched. Return a GVCP status (0 = success; 0x8016 ACTION_LATE, 0x8015 OVERFLOW,
+   * 0x8013 NO_REF_TIME) for the ack.
+   */
+  onAction(request: ActionRequest): number;
+
+  /** Stop timers and release everything. */
+  close(): Promise<void>;
+}
