@@ -6,10 +6,12 @@
     {
       "target_name": "gige_native",
       "sources": [
-        "native/src/addon.cc"
-      ],
-      "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")"
+        "native/src/addon.cc",
+        "native/src/napi_util.cc",
+        "native/src/scene.cc",
+        "native/src/scene_binding.cc",
+        "native/src/gvsp_sender.cc",
+        "native/src/sender_binding.cc"
       ],
       "defines": [
         "NAPI_VERSION=8",
@@ -18,7 +20,7 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wshadow", "-Wconversion", "-Wno-sign-conversion", "-O3"],
+      "cflags_cc": ["-isystem", "<!(node -p \"require('path').resolve(require('node-addon-api').include_dir)\")", "-std=c++17", "-Wall", "-Wextra", "-Wshadow", "-Wconversion", "-Wno-sign-conversion", "-O3"],
       "conditions": [
         ["gige_sanitize=='1'", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"],

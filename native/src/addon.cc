@@ -1,9 +1,28 @@
 // Entry point of the native core. Each concept registers itself from its own file.
 #include <napi.h>
 
-static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#include "bindings.h"
+#include "napi_util.h"
+
+namespace {
+
+// lib/stream/native.ts hands over a factory so that native errors are GigeError instances.
+Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    gige::throwError(info.Env(), gige::kErrInvalidArgument, "setErrorFactory: expected a function (code, message) => Error");
+  }
+  gige::addonData(info.Env()).errorFactory = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
+  gige::registerScene(env, exports);
+  gige::registerSender(env, exports);
   return exports;
 }
+
+}  // namespace
 
 NODE_API_MODULE(gige_native, Init)

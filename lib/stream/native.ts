@@ -1,0 +1,181 @@
+/**
+ * Loads the native core (`build/Release/gige_native.node`) and declares the TypeScript types of
+ * everything it exports. The package root is found by walking up from this file to the nearest
+ * package.json, so the same code works from `lib/` (tsx) and from `dist/lib/` (compiled).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { GigeError } from '../errors';
+
+// ---- GVSP sender (the emulator's stream transmitter) ----
+
+export interface GvspSenderOptions {
+  /** Local IPv4 address to send from (127.x in tests). */
+  bindAddress: string;
+  /** Source port (SCSP); 0 or absent = ephemeral. */
+  bindPort?: number;
+}
+
+export interface GvspFaults {
+  seed?: number | bigint;
+  /** Probability that a packet is lost. */
+  lossRate?: number;
+  /** Probability that a burst of `burstLength` lost packets starts at a packet. */
+  burstLossRate?: number;
+  burstLength?: number;
+  /** Probability that a packet is held back behind the next one. */
+  reorderRate?: number;
+  /** Probability that a packet is sent twice. */
+  duplicateRate?: number;
+}
+
+export type GvspResendMode = 'honour' | 'ignore' | 'unavailable';
+
+export interface GvspSenderConfig {
+  destinationAddress: string;
+  /** SCP; 0 = stream channel closed. */
+  destinationPort: number;
+  /** SCPS: IP datagram size (data bytes per packet = packetSize − 36, or − 48 with extended IDs). */
+  packetSize: number;
+  extendedIds?: boolean;
+  /** Minimum time between packets (SCPD converted to ns). */
+  packetDelayNs?: number;
+  /** Link rate limit in IP-datagram bytes per second (e.g. 125e6 for 1 GigE); 0/absent = unlimited. */
+  bandwidthBytesPerSecond?: number;
+  doNotFragment?: boolean;
+  faults?: GvspFaults;
+  /** How PACKETRESEND is answered: resend from history, ignore, or PACKET_UNAVAILABLE packets. */
+  resendMode?: GvspResendMode;
+  /** Blocks kept for resends (default 4; their Buffers stay referenced). */
+  historyBlocks?: number;
+  /** UDP segmentation offload for runs of equal-sized packets (default true). */
+  segmentationOffload?: boolean;
+}
+
+export interface GvspBlock {
+  /** Assigned by the caller (the GVCP server): 1…65535 with standard IDs. */
+  blockId: bigint;
+  timestamp: bigint;
+  /** Default 0x0001, or 0x4001 when chunkDataLength > 0. Also 0x0002, 0x0004, 0x0005. */
+  payloadType?: number;
+  pixelFormat: number;
+  width: number;
+  height: number;
+  offsetX: number;
+  offsetY: number;
+  paddingX: number;
+  paddingY: number;
+  /** The whole payload (image, then chunk data for 0x4001). Kept referenced until sent and while in history. */
+  data: Buffer;
+  /** Trailer field chunk_data_payload_length (0x4001). */
+  chunkDataLength?: number;
+  chunkLayoutId?: number;
+}
+
+export interface GvspSendResult {
+  packets: number;
+  /** UDP payload bytes sent. */
+  bytes: number;
+}
+
+export interface GvspSenderStats {
+  blocksSent: number;
+  packetsSent: number;
+  bytesSent: number;
+  packetsDroppedByFaults: number;
+  packetsDuplicatedByFaults: number;
+  packetsReorderedByFaults: number;
+  resendRequests: number;
+  resendRequestsIgnored: number;
+  resendPacketsSent: number;
+  resendUnavailablePackets: number;
+  testPackets: number;
+  sendErrors: number;
+  segmentationOffloadSends: number;
+  queuedJobs: number;
+  historyBlocks: number;
+  segmentationOffload: boolean;
+  lastError: string | null;
+}
+
+export interface GvspSender {
+  /** The source port (SCSP). */
+  readonly port: number;
+  configure(config: GvspSenderConfig): void;
+  /** Leader → data packets → trailer; resolves when the last packet has left. */
+  sendBlock(block: GvspBlock): Promise<GvspSendResult>;
+  /** Answers a PACKETRESEND per `resendMode`; true when packets were queued. */
+  resend(blockId: bigint, firstPacketId: number, lastPacketId: number): boolean;
+  /** One packet whose IP datagram is `size` bytes (block id 0), to SCDA:SCP. */
+  sendTestPacket(size: number): Promise<GvspSendResult>;
+  stats(): GvspSenderStats;
+  close(): Promise<void>;
+}
+
+export interface GvspSenderConstructor {
+  new (options: GvspSenderOptions): GvspSender;
+}
+
+// ---- Scene ----
+
+export interface RampParams {
+  width: number;
+  height: number;
+  /** PFNC: Mono8, Mono10, Mono12, Mono16, Mono12Packed, Mono12p. */
+  pixelFormat: number;
+  originX?: number;
+  originY?: number;
+  stepX?: number;
+  stepY?: number;
+  binX?: number;
+  binY?: number;
+  reverseX?: boolean;
+  reverseY?: boolean;
+  /** Frame counter n (taken modulo 4096). */
+  phase?: number | bigint;
+  /** 4096-entry transfer table of 12-bit values; absent = identity. */
+  lut?: Uint16Array;
+}
+
+export interface NativeAddon {
+  readonly abiVersion: number;
+  setErrorFactory(factory: (code: string, message: string) => Error): void;
+  readonly GvspSender: GvspSenderConstructor;
+  /** Renders the scene into dst; returns the bytes written. */
+  renderRamp(dst: Buffer, params: RampParams): number;
+}
+
+function findPackageRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw new GigeError('NATIVE_NOT_FOUND', `no package.json above ${start}; cannot locate build/Release/gige_native.node`);
+    }
+    dir = parent;
+  }
+}
+
+function loadAddon(): NativeAddon {
+  const file = path.join(findPackageRoot(__dirname), 'build', 'Release', 'gige_native.node');
+  let addon: NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(file) as NativeAddon;
+  } catch (err) {
+    throw new GigeError(
+      'NATIVE_NOT_FOUND',
+      `cannot load the native core ${file}: ${(err as Error).message}; build it with 'npm run build:native'`,
+      { file },
+      { cause: err },
+    );
+  }
+  addon.setErrorFactory((code, message) => new GigeError(code, message));
+  return addon;
+}
+
+export const native: NativeAddon = loadAddon();
+export const GvspSender: GvspSenderConstructor = native.GvspSender;
+export const renderRamp: NativeAddon['renderRamp'] = native.renderRamp;

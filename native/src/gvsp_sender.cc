@@ -1,0 +1,510 @@
+#include "gvsp_sender.h"
+
+#include <arpa/inet.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+namespace gige {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kArenaSlot = 64;           // GVSP header (≤ 20) + leader (≤ 36) or trailer (≤ 16)
+constexpr size_t kMaxSegmentsPerSend = 64;  // the kernel's UDP_MAX_SEGMENTS is 64 (128 on newer kernels)
+constexpr size_t kMaxBytesPerSend = 65000;  // one UDP GSO send carries at most 64 KiB
+constexpr auto kPacingBatch = std::chrono::microseconds(200);
+constexpr auto kPacingCreditLimit = std::chrono::microseconds(500);
+constexpr uint32_t kMaxUnavailablePackets = 4096;
+
+std::string errnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+}  // namespace
+
+GvspSenderCore::GvspSenderCore(uint32_t bindAddress, uint16_t bindPort, Completion onDone)
+    : onDone_(std::move(onDone)) {
+  fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) throw std::runtime_error(errnoText("socket"));
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = htonl(bindAddress);
+  local.sin_port = htons(bindPort);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+    const std::string message = errnoText("bind");
+    ::close(fd_);
+    throw std::runtime_error(message);
+  }
+  socklen_t len = sizeof local;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
+  port_ = ntohs(local.sin_port);
+  // A block is a burst; a deep send queue keeps the thread from blocking mid-block. FORCE works as
+  // root, plain SO_SNDBUF is capped by wmem_max otherwise.
+  int sendBuffer = 8 << 20;
+  if (::setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &sendBuffer, sizeof sendBuffer) != 0) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof sendBuffer);
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+GvspSenderCore::~GvspSenderCore() {
+  stop();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void GvspSenderCore::configure(const SenderConfig& config) {
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  peer.sin_addr.s_addr = htonl(config.destinationAddress);
+  peer.sin_port = htons(config.destinationPort);
+  if (config.destinationPort != 0) {
+    // Connected: the kernel caches the route, so each send is cheaper.
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&peer), sizeof peer) != 0) {
+      throw std::runtime_error(errnoText("connect"));
+    }
+  } else {
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    ::connect(fd_, &unspec, sizeof unspec);
+  }
+  int pmtu = config.doNotFragment ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
+  ::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
+  std::lock_guard<std::mutex> lock(mutex_);
+  config_ = config;
+  configDirty_ = true;
+}
+
+SenderConfig GvspSenderCore::config() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return config_;
+}
+
+std::string GvspSenderCore::lastError() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return lastError_;
+}
+
+void GvspSenderCore::recordError(const std::string& message) {
+  stats_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(mutex_);
+  lastError_ = message;
+}
+
+void GvspSenderCore::enqueue(SendJob job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      (job.kind == SendJob::Kind::Block ? blocks_ : priority_).push_back(std::move(job));
+      wake_.notify_one();
+      return;
+    }
+  }
+  JobResult result;
+  result.id = job.id;
+  result.kind = job.kind;
+  result.ok = false;
+  result.error = "the sender is closed";
+  onDone_(std::move(result));
+}
+
+void GvspSenderCore::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  std::deque<SendJob> left;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    left.swap(priority_);
+    for (auto& job : blocks_) left.push_back(std::move(job));
+    blocks_.clear();
+  }
+  for (const SendJob& job : left) {
+    JobResult result;
+    result.id = job.id;
+    result.kind = job.kind;
+    result.ok = false;
+    result.error = "the sender was closed before this was sent";
+    onDone_(std::move(result));
+  }
+}
+
+bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!priorityOnly) {
+    wake_.wait(lock, [this] { return stopping_ || !priority_.empty() || !blocks_.empty(); });
+  }
+  if (stopping_) return false;
+  // A new configuration applies between blocks only, so a block is sent with one set of settings.
+  if (configDirty_ && !priorityOnly) {
+    active_ = config_;
+    faults_.reset(active_.faults);
+    configDirty_ = false;
+  }
+  if (!priority_.empty()) {
+    job = std::move(priority_.front());
+    priority_.pop_front();
+    return true;
+  }
+  if (priorityOnly || blocks_.empty()) return false;
+  job = std::move(blocks_.front());
+  blocks_.pop_front();
+  return true;
+}
+
+void GvspSenderCore::run() {
+  // Pacing sleeps are short; the default 50 µs timer slack would smear them.
+  ::prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  SendJob job;
+  while (takeJob(job, false)) execute(job);
+}
+
+void GvspSenderCore::runPriorityJobs() {
+  SendJob job;
+  while (takeJob(job, true)) execute(job);
+}
+
+void GvspSenderCore::execute(SendJob& job) {
+  JobResult result;
+  switch (job.kind) {
+    case SendJob::Kind::Block: result = sendBlock(job); break;
+    case SendJob::Kind::Resend: result = sendResend(job); break;
+    case SendJob::Kind::Unavailable: result = sendUnavailable(job); break;
+    case SendJob::Kind::TestPacket: result = sendTestPacket(job); break;
+  }
+  result.id = job.id;
+  result.kind = job.kind;
+  job.block.reset();
+  onDone_(std::move(result));
+}
+
+GvspSenderCore::Packet GvspSenderCore::buildPacket(const BlockLayout& block, uint32_t packetId, uint16_t status,
+                                                   uint16_t flags, uint8_t* arena) const {
+  GvspHeader header;
+  header.status = status;
+  header.flags = flags;
+  header.extended = block.extended;
+  header.blockId = block.blockId;
+  header.packetId = packetId;
+  if (packetId == 0) {
+    header.format = kFormatLeader;
+    size_t len = writeGvspHeader(arena, header);
+    len += writeLeader(arena + len, block.leader);
+    return {arena, static_cast<uint32_t>(len), nullptr, 0};
+  }
+  if (packetId == block.dataPackets + 1) {
+    header.format = kFormatTrailer;
+    size_t len = writeGvspHeader(arena, header);
+    len += writeTrailer(arena + len, block.trailer);
+    return {arena, static_cast<uint32_t>(len), nullptr, 0};
+  }
+  header.format = kFormatPayload;
+  const size_t len = writeGvspHeader(arena, header);
+  const size_t offset = static_cast<size_t>(packetId - 1) * block.dataPerPacket;
+  const size_t bodyLen = std::min(block.dataPerPacket, block.size - offset);
+  return {arena, static_cast<uint32_t>(len), block.data + offset, static_cast<uint32_t>(bodyLen)};
+}
+
+JobResult GvspSenderCore::sendBlock(const SendJob& job) {
+  JobResult result;
+  const BlockLayout& block = *job.block;
+  const uint32_t count = block.dataPackets + 2;
+  if (active_.destinationPort == 0) {
+    result.ok = false;
+    result.error = "the stream channel is closed (destinationPort 0)";
+    return result;
+  }
+  blockArena_.resize(kArenaSlot * count);
+  plan_.clear();
+  plan_.reserve(count + 16);
+  const bool faulty = active_.faultsEnabled;
+  bool holding = false;
+  Packet held{};
+  for (uint32_t id = 0; id < count; ++id) {
+    const Packet packet = buildPacket(block, id, kStatusSuccess, 0, &blockArena_[kArenaSlot * id]);
+    if (!faulty) {
+      plan_.push_back(packet);
+      continue;
+    }
+    if (faults_.drop()) {
+      stats_.packetsDroppedByFaults.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (!holding && id + 1 < count && faults_.reorder()) {
+      held = packet;
+      holding = true;
+      stats_.packetsReorderedByFaults.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    plan_.push_back(packet);
+    if (faults_.duplicate()) {
+      plan_.push_back(packet);
+      stats_.packetsDuplicatedByFaults.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (holding) {
+      plan_.push_back(held);
+      holding = false;
+    }
+  }
+  if (holding) plan_.push_back(held);
+  if (!transmit(plan_, result, true)) {
+    result.ok = false;
+    result.error = "the sender was closed while sending block " + std::to_string(block.blockId);
+    return result;
+  }
+  stats_.blocksSent.fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+JobResult GvspSenderCore::sendResend(const SendJob& job) {
+  JobResult result;
+  const BlockLayout& block = *job.block;
+  stats_.resendRequests.fetch_add(1, std::memory_order_relaxed);
+  const uint32_t lastValid = block.dataPackets + 1;
+  const uint32_t first = job.firstPacketId;
+  const uint32_t last = std::min(job.lastPacketId, lastValid);
+  if (active_.destinationPort == 0 || first > last) return result;
+  const uint32_t count = last - first + 1;
+  sideArena_.resize(kArenaSlot * count);
+  std::vector<Packet> packets;
+  packets.reserve(count);
+  // Extended IDs have a "resent" flag; standard-ID receivers (Aravis among them) expect status 0.
+  const uint16_t flags = block.extended ? kFlagResent : 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    const Packet packet = buildPacket(block, first + i, kStatusSuccess, flags, &sideArena_[kArenaSlot * i]);
+    if (active_.faultsEnabled && faults_.drop()) {
+      stats_.packetsDroppedByFaults.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    packets.push_back(packet);
+  }
+  transmit(packets, result, false);
+  stats_.resendPacketsSent.fetch_add(result.packets, std::memory_order_relaxed);
+  return result;
+}
+
+JobResult GvspSenderCore::sendUnavailable(const SendJob& job) {
+  JobResult result;
+  stats_.resendRequests.fetch_add(1, std::memory_order_relaxed);
+  if (active_.destinationPort == 0 || job.firstPacketId > job.lastPacketId) return result;
+  const uint32_t count = std::min(job.lastPacketId - job.firstPacketId + 1, kMaxUnavailablePackets);
+  sideArena_.resize(kArenaSlot * count);
+  std::vector<Packet> packets;
+  packets.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    GvspHeader header;
+    header.status = kStatusPacketUnavailable;
+    header.extended = job.extended;
+    header.flags = job.extended ? kFlagResent : 0;
+    header.blockId = job.blockId;
+    header.packetId = job.firstPacketId + i;
+    header.format = header.packetId == 0 ? kFormatLeader : kFormatPayload;
+    uint8_t* slot = &sideArena_[kArenaSlot * i];
+    packets.push_back({slot, static_cast<uint32_t>(writeGvspHeader(slot, header)), nullptr, 0});
+  }
+  transmit(packets, result, false);
+  stats_.resendUnavailablePackets.fetch_add(result.packets, std::memory_order_relaxed);
+  return result;
+}
+
+JobResult GvspSenderCore::sendTestPacket(const SendJob& job) {
+  JobResult result;
+  if (active_.destinationPort == 0) {
+    result.ok = false;
+    result.error = "the stream channel is closed (destinationPort 0)";
+    return result;
+  }
+  const size_t udpPayload = job.testPacketSize - kIpUdpOverhead;
+  sideArena_.assign(udpPayload, 0);
+  GvspHeader header;
+  header.extended = active_.extendedIds;
+  header.format = kFormatPayload;
+  header.blockId = 0;  // block id 0 marks the test packet
+  const size_t headLen = writeGvspHeader(sideArena_.data(), header);
+  // Filled from a 16-bit LFSR so that a receiver can tell truncation from garbage.
+  uint16_t lfsr = 0xACE1;
+  for (size_t i = headLen; i < udpPayload; ++i) {
+    const uint16_t bit = static_cast<uint16_t>(((lfsr >> 0) ^ (lfsr >> 2) ^ (lfsr >> 3) ^ (lfsr >> 5)) & 1u);
+    lfsr = static_cast<uint16_t>((lfsr >> 1) | (bit << 15));
+    sideArena_[i] = static_cast<uint8_t>(lfsr);
+  }
+  std::vector<Packet> packets{{sideArena_.data(), static_cast<uint32_t>(udpPayload), nullptr, 0}};
+  transmit(packets, result, false);
+  if (result.packets == 0) {
+    result.ok = false;
+    result.error = lastError().empty() ? "the test packet was not sent" : lastError();
+  } else {
+    stats_.testPackets.fetch_add(1, std::memory_order_relaxed);
+  }
+  return result;
+}
+
+size_t GvspSenderCore::paceBatchLimit(const Packet* packets, size_t count) const {
+  if (active_.bandwidthBytesPerSecond == 0 && active_.packetDelayNs == 0) return count;
+  uint64_t costNs = 0;
+  size_t n = 0;
+  const uint64_t budget = std::chrono::duration_cast<std::chrono::nanoseconds>(kPacingBatch).count();
+  while (n < count) {
+    const uint64_t wire = packets[n].wireSize() + kIpUdpOverhead;
+    uint64_t cost = active_.packetDelayNs;
+    if (active_.bandwidthBytesPerSecond) cost = std::max<uint64_t>(cost, wire * 1000000000ull / active_.bandwidthBytesPerSecond);
+    if (n > 0 && costNs + cost > budget) break;
+    costNs += cost;
+    ++n;
+  }
+  return n;
+}
+
+void GvspSenderCore::chargeLink(uint64_t wireBytes, size_t packets) {
+  if (active_.bandwidthBytesPerSecond == 0 && active_.packetDelayNs == 0) return;
+  uint64_t costNs = active_.packetDelayNs * packets;
+  if (active_.bandwidthBytesPerSecond) {
+    costNs = std::max<uint64_t>(costNs, wireBytes * 1000000000ull / active_.bandwidthBytesPerSecond);
+  }
+  const auto now = Clock::now();
+  // An idle link does not bank credit beyond a short burst.
+  if (linkFreeAt_ < now - kPacingCreditLimit) linkFreeAt_ = now - kPacingCreditLimit;
+  linkFreeAt_ += std::chrono::nanoseconds(costNs);
+}
+
+bool GvspSenderCore::waitUntil(Clock::time_point when) {
+  for (;;) {
+    const auto now = Clock::now();
+    if (now >= when) break;
+    if (when - now > std::chrono::milliseconds(2)) {
+      // Long waits (slow links, long packet delays) stay interruptible by close().
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_until(lock, when - std::chrono::milliseconds(1), [this] { return stopping_; })) return false;
+      continue;
+    }
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(when - now).count();
+    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    ::nanosleep(&ts, nullptr);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !stopping_;
+}
+
+bool GvspSenderCore::transmit(const std::vector<Packet>& packets, JobResult& result, bool allowPriority) {
+  const bool paced = active_.bandwidthBytesPerSecond != 0 || active_.packetDelayNs != 0;
+  size_t i = 0;
+  while (i < packets.size()) {
+    // A run: consecutive packets of the same size, which one GSO send can carry.
+    const uint32_t size = packets[i].wireSize();
+    size_t runLimit = std::min(kMaxSegmentsPerSend, std::max<size_t>(1, kMaxBytesPerSend / size));
+    runLimit = std::min(runLimit, paceBatchLimit(&packets[i], packets.size() - i));
+    size_t n = 1;
+    while (n < runLimit && i + n < packets.size() && packets[i + n].wireSize() == size) ++n;
+    if (paced) {
+      if (linkFreeAt_ > Clock::now() && !waitUntil(linkFreeAt_)) return false;
+      chargeLink(static_cast<uint64_t>(size + kIpUdpOverhead) * n, n);
+    }
+    if (!sendRun(&packets[i], n, result)) return false;
+    i += n;
+    if (allowPriority) runPriorityJobs();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return false;
+    }
+  }
+  return true;
+}
+
+bool GvspSenderCore::sendRun(const Packet* packets, size_t count, JobResult& result) {
+  iovec iov[2 * kMaxSegmentsPerSend];
+  size_t sent = 0;
+  int busyRetries = 0;
+  int refusedRetries = 0;
+  while (sent < count) {
+    const size_t n = count - sent;
+    const bool useGso = n > 1 && gsoActive_.load(std::memory_order_relaxed) && active_.segmentationOffload;
+    ssize_t rc;
+    size_t packetsThisCall;
+    if (useGso || n == 1) {
+      size_t iovCount = 0;
+      for (size_t k = 0; k < n; ++k) {
+        const Packet& p = packets[sent + k];
+        iov[iovCount++] = {const_cast<uint8_t*>(p.head), p.headLen};
+        if (p.bodyLen) iov[iovCount++] = {const_cast<uint8_t*>(p.body), p.bodyLen};
+      }
+      msghdr msg{};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = iovCount;
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(uint16_t))] = {};
+      if (useGso) {
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_UDP;
+        cm->cmsg_type = UDP_SEGMENT;
+        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        const uint16_t segment = static_cast<uint16_t>(packets[sent].wireSize());
+        std::memcpy(CMSG_DATA(cm), &segment, sizeof segment);
+      }
+      rc = ::sendmsg(fd_, &msg, 0);
+      packetsThisCall = rc >= 0 ? n : 0;
+      if (rc >= 0 && useGso) stats_.segmentationOffloadSends.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      mmsghdr msgs[kMaxSegmentsPerSend];
+      std::memset(msgs, 0, sizeof(mmsghdr) * n);
+      for (size_t k = 0; k < n; ++k) {
+        const Packet& p = packets[sent + k];
+        iov[2 * k] = {const_cast<uint8_t*>(p.head), p.headLen};
+        iov[2 * k + 1] = {const_cast<uint8_t*>(p.body), p.bodyLen};
+        msgs[k].msg_hdr.msg_iov = &iov[2 * k];
+        msgs[k].msg_hdr.msg_iovlen = p.bodyLen ? 2 : 1;
+      }
+      const int got = ::sendmmsg(fd_, msgs, static_cast<unsigned>(n), 0);
+      rc = got;
+      packetsThisCall = got > 0 ? static_cast<size_t>(got) : 0;
+    }
+    if (rc >= 0) {
+      const uint64_t bytesBefore = result.bytes;
+      for (size_t k = 0; k < packetsThisCall; ++k) {
+        result.bytes += packets[sent + k].wireSize();
+      }
+      result.packets += packetsThisCall;
+      stats_.bytesSent.fetch_add(result.bytes - bytesBefore, std::memory_order_relaxed);
+      stats_.packetsSent.fetch_add(packetsThisCall, std::memory_order_relaxed);
+      sent += packetsThisCall;
+      continue;
+    }
+    const int err = errno;
+    if (err == EINTR) continue;
+    if (useGso && (err == EIO || err == EINVAL || err == EOPNOTSUPP || err == ENOPROTOOPT)) {
+      // No segmentation offload on this path (e.g. MTU below the packet size): send one by one.
+      gsoActive_.store(false);
+      continue;
+    }
+    if ((err == EAGAIN || err == ENOBUFS) && busyRetries < 100) {
+      ++busyRetries;
+      pollfd pfd{fd_, POLLOUT, 0};
+      ::poll(&pfd, 1, 10);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return false;
+      continue;
+    }
+    if (err == ECONNREFUSED && refusedRetries < 1) {
+      // A previous packet drew an ICMP port-unreachable; that error is now consumed, so retry once.
+      ++refusedRetries;
+      continue;
+    }
+    recordError(err == EMSGSIZE ? "send: packet of " + std::to_string(packets[sent].wireSize() + kIpUdpOverhead) +
+                                        " bytes is larger than the path allows (" + std::strerror(err) + ")"
+                                  : std::string("send: ") + std::strerror(err));
+    sent += 1;  // skip the packet that failed; the rest of the block still goes out
+  }
+  return true;
+}
+
+}  // namespace gige

@@ -1,0 +1,449 @@
+// JavaScript face of GvspSenderCore: `new GvspSender({bindAddress, bindPort})`, configure, sendBlock
+// (a Promise per block), resend, sendTestPacket, stats, close. All bookkeeping of JavaScript
+// objects (promises, the references that keep block Buffers alive) happens on the JavaScript
+// thread; the sender thread only reads block bytes and reports completions through a
+// thread-safe function.
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "bindings.h"
+#include "gvsp_sender.h"
+#include "napi_util.h"
+
+namespace gige {
+namespace {
+
+// A block the sender may still need: queued, being sent, or kept for resends.
+struct BlockRecord {
+  std::shared_ptr<BlockLayout> layout;
+  Napi::Reference<Napi::Buffer<uint8_t>> data;
+  int users = 0;  // queued or running jobs that read the bytes
+  bool inHistory = false;
+};
+
+struct Pending {
+  std::unique_ptr<Napi::Promise::Deferred> deferred;
+  std::shared_ptr<BlockRecord> record;
+};
+
+class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "GvspSender",
+                       {
+                           InstanceAccessor<&SenderWrap::Port>("port"),
+                           InstanceMethod<&SenderWrap::Configure>("configure"),
+                           InstanceMethod<&SenderWrap::SendBlock>("sendBlock"),
+                           InstanceMethod<&SenderWrap::Resend>("resend"),
+                           InstanceMethod<&SenderWrap::SendTestPacket>("sendTestPacket"),
+                           InstanceMethod<&SenderWrap::Stats>("stats"),
+                           InstanceMethod<&SenderWrap::Close>("close"),
+                       });
+  }
+
+  explicit SenderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SenderWrap>(info) {
+    Napi::Env env = info.Env();
+    constexpr const char* ctx = "new GvspSender";
+    Napi::Object o = requireObject(info, 0, ctx);
+    const std::string bindAddress = readString(o, "bindAddress", "", ctx, true);
+    uint32_t address = 0;
+    if (!parseIpv4(bindAddress, address)) {
+      throwError(env, kErrInvalidArgument, std::string(ctx) + ": bindAddress '" + bindAddress + "' is not an IPv4 address");
+    }
+    const uint16_t bindPort = static_cast<uint16_t>(readUnsigned(o, "bindPort", 0, 0, 65535, ctx));
+    try {
+      // The core reports completions only for jobs, and none exist before tsfn_ below.
+      core_ = std::make_unique<GvspSenderCore>(address, bindPort, [this](JobResult&& result) { post(std::move(result)); });
+    } catch (const std::exception& e) {
+      throwError(env, kErrSocket, std::string(ctx) + ": cannot bind " + bindAddress + ":" + std::to_string(bindPort) +
+                                      " (" + e.what() + ")");
+    }
+    tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "GvspSender",
+                                          0, 1, [this](Napi::Env finalEnv) { onThreadSafeFunctionFinalized(finalEnv); });
+    tsfn_.Unref(env);
+    // Stay alive (and keep the thread-safe function valid) until close() has finished.
+    Ref();
+    cleanup_ = env.AddCleanupHook(std::function<void()>([this] {
+      tearingDown_ = true;
+      stopCore();
+    }));
+  }
+
+  ~SenderWrap() override { stopCore(); }
+
+ private:
+  void stopCore() {
+    if (core_) core_->stop();
+  }
+
+  void post(JobResult&& result) {
+    auto* copy = new JobResult(std::move(result));
+    const napi_status status = tsfn_.NonBlockingCall(copy, [this](Napi::Env env, Napi::Function, JobResult* r) {
+      std::unique_ptr<JobResult> owned(r);
+      if (env != nullptr) onJobDone(env, *owned);
+    });
+    if (status != napi_ok) delete copy;
+  }
+
+  void onJobDone(Napi::Env env, const JobResult& result) {
+    Napi::HandleScope scope(env);
+    auto it = pending_.find(result.id);
+    if (it == pending_.end()) return;
+    Pending pending = std::move(it->second);
+    pending_.erase(it);
+    if (pending.record) {
+      pending.record->users -= 1;
+      releaseIfUnused(pending.record);
+    }
+    if (pending.deferred) {
+      if (result.ok) {
+        Napi::Object value = Napi::Object::New(env);
+        value.Set("packets", Napi::Number::New(env, static_cast<double>(result.packets)));
+        value.Set("bytes", Napi::Number::New(env, static_cast<double>(result.bytes)));
+        pending.deferred->Resolve(value);
+      } else {
+        pending.deferred->Reject(makeError(env, closed_ ? kErrClosed : kErrSocket, "GvspSender: " + result.error).Value());
+      }
+    }
+    updateLoopRef(env);
+  }
+
+  static void releaseIfUnused(const std::shared_ptr<BlockRecord>& record) {
+    if (record->users == 0 && !record->inHistory) record->data.Reset();
+  }
+
+  // An idle sender must not keep the process alive; one with work in flight must.
+  void updateLoopRef(Napi::Env env) {
+    if (closed_) return;
+    const bool busy = !pending_.empty();
+    if (busy && !loopRef_) tsfn_.Ref(env);
+    if (!busy && loopRef_) tsfn_.Unref(env);
+    loopRef_ = busy;
+  }
+
+  uint64_t addPending(Napi::Env env, std::unique_ptr<Napi::Promise::Deferred> deferred,
+                      std::shared_ptr<BlockRecord> record) {
+    const uint64_t id = nextJobId_++;
+    if (record) record->users += 1;
+    pending_[id] = Pending{std::move(deferred), std::move(record)};
+    updateLoopRef(env);
+    return id;
+  }
+
+  void trimHistory() {
+    while (history_.size() > config_.historyBlocks) {
+      std::shared_ptr<BlockRecord> old = history_.front();
+      history_.pop_front();
+      old->inHistory = false;
+      releaseIfUnused(old);
+    }
+  }
+
+  std::shared_ptr<BlockRecord> findInHistory(uint64_t blockId, bool extended) const {
+    for (auto it = history_.rbegin(); it != history_.rend(); ++it) {
+      const BlockLayout& layout = *(*it)->layout;
+      const bool match = extended || layout.extended ? layout.blockId == blockId
+                                                     : (layout.blockId & 0xFFFF) == (blockId & 0xFFFF);
+      if (match) return *it;
+    }
+    return nullptr;
+  }
+
+  void requireOpen(Napi::Env env, const char* what) {
+    if (closed_) throwError(env, kErrClosed, std::string("GvspSender.") + what + ": the sender is closed");
+  }
+
+  Napi::Value Port(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), core_ ? core_->port() : 0);
+  }
+
+  Napi::Value Configure(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    constexpr const char* ctx = "GvspSender.configure";
+    requireOpen(env, "configure");
+    Napi::Object o = requireObject(info, 0, ctx);
+    SenderConfig c = config_;
+    const std::string destination = readString(o, "destinationAddress", "", ctx, true);
+    if (!parseIpv4(destination, c.destinationAddress)) {
+      throwError(env, kErrInvalidArgument, std::string(ctx) + ": destinationAddress '" + destination + "' is not an IPv4 address");
+    }
+    c.destinationPort = static_cast<uint16_t>(readUnsigned(o, "destinationPort", 0, 0, 65535, ctx, true));
+    c.packetSize = static_cast<uint32_t>(readUnsigned(o, "packetSize", 0, 64, 65535, ctx, true));
+    c.extendedIds = readBool(o, "extendedIds", false, ctx);
+    c.packetDelayNs = readUnsigned(o, "packetDelayNs", 0, 0, 1000000000, ctx);
+    c.bandwidthBytesPerSecond = readUnsigned(o, "bandwidthBytesPerSecond", 0, 0, 100000000000ull, ctx);
+    if (c.bandwidthBytesPerSecond != 0 && c.bandwidthBytesPerSecond < 100000) {
+      throwError(env, kErrOutOfRange, std::string(ctx) + ": bandwidthBytesPerSecond = " +
+                                          std::to_string(c.bandwidthBytesPerSecond) +
+                                          " is out of range; allowed 0 (unlimited) or 100000 … 100000000000");
+    }
+    c.doNotFragment = readBool(o, "doNotFragment", false, ctx);
+    c.segmentationOffload = readBool(o, "segmentationOffload", true, ctx);
+    c.historyBlocks = static_cast<uint32_t>(readUnsigned(o, "historyBlocks", 4, 0, 64, ctx));
+    const std::string mode = readString(o, "resendMode", "honour", ctx);
+    if (mode == "honour") c.resendMode = ResendMode::Honour;
+    else if (mode == "ignore") c.resendMode = ResendMode::Ignore;
+    else if (mode == "unavailable") c.resendMode = ResendMode::Unavailable;
+    else throwError(env, kErrInvalidArgument, std::string(ctx) + ": resendMode '" + mode + "' is unknown; allowed 'honour', 'ignore', 'unavailable'");
+    c.faultsEnabled = false;
+    c.faults = FaultConfig{};
+    Napi::Value faults = o.Get("faults");
+    if (!faults.IsUndefined() && !faults.IsNull()) {
+      if (!faults.IsObject()) throwError(env, kErrInvalidArgument, std::string(ctx) + ": faults must be an object");
+      constexpr const char* fctx = "GvspSender.configure faults";
+      Napi::Object f = faults.As<Napi::Object>();
+      c.faults.seed = readUnsigned(f, "seed", 1, 0, UINT64_MAX, fctx);
+      c.faults.lossRate = readNumber(f, "lossRate", 0, 0, 1, fctx);
+      c.faults.burstLossRate = readNumber(f, "burstLossRate", 0, 0, 1, fctx);
+      c.faults.burstLength = static_cast<uint32_t>(readUnsigned(f, "burstLength", 0, 0, 1000000, fctx));
+      c.faults.reorderRate = readNumber(f, "reorderRate", 0, 0, 1, fctx);
+      c.faults.duplicateRate = readNumber(f, "duplicateRate", 0, 0, 1, fctx);
+      c.faultsEnabled = c.faults.any();
+    }
+    if (dataBytesPerPacket(c.packetSize, c.extendedIds) < 4) {
+      throwError(env, kErrOutOfRange, std::string(ctx) + ": packetSize " + std::to_string(c.packetSize) +
+                                          " leaves no room for data after the IP, UDP and GVSP headers");
+    }
+    try {
+      core_->configure(c);
+    } catch (const std::exception& e) {
+      throwError(env, kErrSocket, std::string(ctx) + ": " + e.what());
+    }
+    config_ = c;
+    configured_ = true;
+    trimHistory();
+    return env.Undefined();
+  }
+
+  Napi::Value SendBlock(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    constexpr const char* ctx = "GvspSender.sendBlock";
+    auto deferred = std::make_unique<Napi::Promise::Deferred>(env);
+    Napi::Promise promise = deferred->Promise();
+    if (closed_ || !configured_ || config_.destinationPort == 0) {
+      deferred->Reject(makeError(env, closed_ ? kErrClosed : kErrInvalidArgument,
+                                 std::string(ctx) + (closed_ ? ": the sender is closed"
+                                                             : ": the stream channel is not open (configure a destinationPort first)"))
+                           .Value());
+      return promise;
+    }
+    // Argument errors reject the promise too: callers of a promise API handle one failure path.
+    std::shared_ptr<BlockLayout> layout;
+    Napi::Buffer<uint8_t> data;
+    try {
+      layout = parseBlock(info, data);
+    } catch (const Napi::Error& e) {
+      deferred->Reject(e.Value());
+      return promise;
+    }
+    auto record = std::make_shared<BlockRecord>();
+    record->layout = layout;
+    record->data = Napi::Persistent(data);
+    if (config_.historyBlocks > 0) {
+      record->inHistory = true;
+      history_.push_back(record);
+      trimHistory();
+    }
+    SendJob job;
+    job.kind = SendJob::Kind::Block;
+    job.block = layout;
+    job.id = addPending(env, std::move(deferred), record);
+    core_->enqueue(std::move(job));
+    return promise;
+  }
+
+  std::shared_ptr<BlockLayout> parseBlock(const Napi::CallbackInfo& info, Napi::Buffer<uint8_t>& data) {
+    Napi::Env env = info.Env();
+    constexpr const char* ctx = "GvspSender.sendBlock";
+    Napi::Object o = requireObject(info, 0, ctx);
+    auto layout = std::make_shared<BlockLayout>();
+    layout->extended = config_.extendedIds;
+    layout->blockId = readUnsigned(o, "blockId", 0, 1, layout->extended ? UINT64_MAX : 0xFFFF, ctx, true);
+    Leader& leader = layout->leader;
+    leader.timestamp = readUnsigned(o, "timestamp", 0, 0, UINT64_MAX, ctx);
+    const uint32_t chunkDataLength = static_cast<uint32_t>(readUnsigned(o, "chunkDataLength", 0, 0, 0xFFFFFFFFu, ctx));
+    const uint16_t defaultType = chunkDataLength > 0 ? kPayloadImageWithChunks : kPayloadImage;
+    leader.payloadType = static_cast<uint16_t>(readUnsigned(o, "payloadType", defaultType, 0, 0xFFFF, ctx));
+    if (leader.payloadType != kPayloadImage && leader.payloadType != kPayloadImageWithChunks &&
+        leader.payloadType != kPayloadChunkData && leader.payloadType != kPayloadExtendedChunk &&
+        leader.payloadType != kPayloadRawData) {
+      throwError(env, kErrOutOfRange, std::string(ctx) + ": payloadType " + std::to_string(leader.payloadType) +
+                                          " is not supported; allowed 0x0001 image, 0x4001 image + chunks, 0x0002 raw, "
+                                          "0x0004 chunk data, 0x0005 extended chunk");
+    }
+    leader.pixelFormat = static_cast<uint32_t>(readUnsigned(o, "pixelFormat", 0, 0, 0xFFFFFFFFu, ctx, isImageLike(leader.payloadType)));
+    leader.width = static_cast<uint32_t>(readUnsigned(o, "width", 0, 0, 0xFFFFFFFFu, ctx, isImageLike(leader.payloadType)));
+    leader.height = static_cast<uint32_t>(readUnsigned(o, "height", 0, 0, 0xFFFFFFFFu, ctx, isImageLike(leader.payloadType)));
+    leader.offsetX = static_cast<uint32_t>(readUnsigned(o, "offsetX", 0, 0, 0xFFFFFFFFu, ctx));
+    leader.offsetY = static_cast<uint32_t>(readUnsigned(o, "offsetY", 0, 0, 0xFFFFFFFFu, ctx));
+    leader.paddingX = static_cast<uint16_t>(readUnsigned(o, "paddingX", 0, 0, 0xFFFF, ctx));
+    leader.paddingY = static_cast<uint16_t>(readUnsigned(o, "paddingY", 0, 0, 0xFFFF, ctx));
+    data = requireBuffer(env, o.Get("data"), "GvspSender.sendBlock: data");
+    layout->data = data.Data();
+    layout->size = data.Length();
+    leader.rawPayloadSize = layout->size;
+    layout->trailer.payloadType = leader.payloadType;
+    layout->trailer.sizeY = leader.height;
+    layout->trailer.chunkDataLength = leader.payloadType == kPayloadChunkData ? static_cast<uint32_t>(layout->size) : chunkDataLength;
+    layout->trailer.chunkLayoutId = static_cast<uint32_t>(readUnsigned(o, "chunkLayoutId", 0, 0, 0xFFFFFFFFu, ctx));
+    layout->dataPerPacket = dataBytesPerPacket(config_.packetSize, layout->extended);
+    const uint64_t packets = (layout->size + layout->dataPerPacket - 1) / layout->dataPerPacket;
+    if (!layout->extended && packets + 1 > kMaxStandardPacketId) {
+      throwError(env, kErrOutOfRange, std::string(ctx) + ": " + std::to_string(layout->size) + " bytes need " +
+                                          std::to_string(packets) + " packets at packetSize " +
+                                          std::to_string(config_.packetSize) +
+                                          "; standard IDs allow 16777214 (use a larger packetSize or extendedIds)");
+    }
+    layout->dataPackets = static_cast<uint32_t>(packets);
+    return layout;
+  }
+
+  // resend(blockId, firstPacketId, lastPacketId) → true when packets (or error packets) were queued.
+  Napi::Value Resend(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3) {
+      throwError(env, kErrInvalidArgument, "GvspSender.resend: expected (blockId, firstPacketId, lastPacketId)");
+    }
+    const uint64_t blockId = toUint64(env, info[0], "GvspSender.resend: blockId");
+    const uint64_t first = toUint64(env, info[1], "GvspSender.resend: firstPacketId");
+    const uint64_t last = toUint64(env, info[2], "GvspSender.resend: lastPacketId");
+    if (first > 0xFFFFFFFFull || last > 0xFFFFFFFFull) {
+      throwError(env, kErrOutOfRange, "GvspSender.resend: packet ids must be in 0 … 4294967295");
+    }
+    if (closed_ || !configured_) return Napi::Boolean::New(env, false);
+    if (config_.resendMode == ResendMode::Ignore) {
+      resendIgnored_ += 1;
+      return Napi::Boolean::New(env, false);
+    }
+    std::shared_ptr<BlockRecord> record = findInHistory(blockId, config_.extendedIds);
+    SendJob job;
+    job.firstPacketId = static_cast<uint32_t>(first);
+    job.lastPacketId = static_cast<uint32_t>(last);
+    if (record && config_.resendMode == ResendMode::Honour) {
+      job.kind = SendJob::Kind::Resend;
+      job.block = record->layout;
+    } else {
+      job.kind = SendJob::Kind::Unavailable;
+      job.blockId = blockId;
+      job.extended = record ? record->layout->extended : config_.extendedIds;
+      if (record) job.lastPacketId = std::min<uint32_t>(job.lastPacketId, record->layout->dataPackets + 1);
+      record.reset();
+    }
+    job.id = addPending(env, nullptr, record);
+    core_->enqueue(std::move(job));
+    return Napi::Boolean::New(env, true);
+  }
+
+  Napi::Value SendTestPacket(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto deferred = std::make_unique<Napi::Promise::Deferred>(env);
+    Napi::Promise promise = deferred->Promise();
+    const uint64_t size = toUint64(env, info[0], "GvspSender.sendTestPacket: size");
+    const uint64_t minSize = kIpUdpOverhead + headerSize(config_.extendedIds);
+    if (size < minSize || size > 65535) {
+      throwError(env, kErrOutOfRange, "GvspSender.sendTestPacket: size " + std::to_string(size) +
+                                          " is out of range; allowed " + std::to_string(minSize) + " … 65535");
+    }
+    if (closed_ || !configured_ || config_.destinationPort == 0) {
+      deferred->Reject(makeError(env, closed_ ? kErrClosed : kErrInvalidArgument,
+                                 "GvspSender.sendTestPacket: the stream channel is not open").Value());
+      return promise;
+    }
+    SendJob job;
+    job.kind = SendJob::Kind::TestPacket;
+    job.testPacketSize = static_cast<uint32_t>(size);
+    job.id = addPending(env, std::move(deferred), nullptr);
+    core_->enqueue(std::move(job));
+    return promise;
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    auto set = [&](const char* name, uint64_t v) { o.Set(name, Napi::Number::New(env, static_cast<double>(v))); };
+    const SenderStats& s = core_->stats();
+    set("blocksSent", s.blocksSent.load());
+    set("packetsSent", s.packetsSent.load());
+    set("bytesSent", s.bytesSent.load());
+    set("packetsDroppedByFaults", s.packetsDroppedByFaults.load());
+    set("packetsDuplicatedByFaults", s.packetsDuplicatedByFaults.load());
+    set("packetsReorderedByFaults", s.packetsReorderedByFaults.load());
+    set("resendRequests", s.resendRequests.load() + resendIgnored_);
+    set("resendRequestsIgnored", resendIgnored_);
+    set("resendPacketsSent", s.resendPacketsSent.load());
+    set("resendUnavailablePackets", s.resendUnavailablePackets.load());
+    set("testPackets", s.testPackets.load());
+    set("sendErrors", s.sendErrors.load());
+    set("segmentationOffloadSends", s.segmentationOffloadSends.load());
+    set("queuedJobs", pending_.size());
+    set("historyBlocks", history_.size());
+    o.Set("segmentationOffload", Napi::Boolean::New(env, config_.segmentationOffload && core_->segmentationOffloadActive()));
+    const std::string lastError = core_->lastError();
+    o.Set("lastError", lastError.empty() ? env.Null() : Napi::String::New(env, lastError));
+    return o;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto deferred = Napi::Promise::Deferred::New(env);
+    if (finalized_) {
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    }
+    closeWaiters_.push_back(deferred);
+    if (closed_) return deferred.Promise();
+    closed_ = true;
+    // Joins the thread; unfinished jobs report failure through the thread-safe function, which
+    // delivers them before its finaliser runs.
+    core_->stop();
+    if (!loopRef_) tsfn_.Ref(env);  // keep the loop alive until the close promise settles
+    loopRef_ = true;
+    tsfn_.Release();
+    return deferred.Promise();
+  }
+
+  void onThreadSafeFunctionFinalized(Napi::Env env) {
+    finalized_ = true;
+    Napi::HandleScope scope(env);
+    for (auto& [id, pending] : pending_) {
+      if (pending.record) pending.record->users -= 1;
+      if (pending.deferred) pending.deferred->Reject(makeError(env, kErrClosed, "GvspSender: the sender is closed").Value());
+    }
+    pending_.clear();
+    for (auto& record : history_) {
+      record->inHistory = false;
+      releaseIfUnused(record);
+    }
+    history_.clear();
+    if (!tearingDown_) cleanup_.Remove(env);
+    for (auto& waiter : closeWaiters_) waiter.Resolve(env.Undefined());
+    closeWaiters_.clear();
+    Unref();
+  }
+
+  std::unique_ptr<GvspSenderCore> core_;
+  Napi::ThreadSafeFunction tsfn_;
+  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::deque<std::shared_ptr<BlockRecord>> history_;
+  std::vector<Napi::Promise::Deferred> closeWaiters_;
+  SenderConfig config_;
+  uint64_t nextJobId_ = 1;
+  uint64_t resendIgnored_ = 0;
+  bool configured_ = false;
+  bool closed_ = false;
+  bool finalized_ = false;
+  bool loopRef_ = false;
+  bool tearingDown_ = false;
+};
+
+}  // namespace
+
+void registerSender(Napi::Env env, Napi::Object exports) {
+  exports.Set("GvspSender", SenderWrap::Define(env));
+}
+
+}  // namespace gige

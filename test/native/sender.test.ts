@@ -1,0 +1,212 @@
+import { strict as assert } from 'node:assert';
+
+import { GigeError } from '../../lib/errors';
+import { GvspSender, renderRamp, type GvspBlock, type GvspSenderConfig } from '../../lib/stream/native';
+import { PixelFormat } from '../../lib/stream/pixel-formats';
+import { uniqueLoopbackAddress } from '../support/loopback';
+import { UdpCollector, parseGvsp, type ParsedGvsp } from './support/udp-collector';
+
+function rampBlock(blockId: bigint, width: number, height: number, extra: Partial<GvspBlock> = {}): GvspBlock {
+  const data = Buffer.alloc(width * height);
+  renderRamp(data, { width, height, pixelFormat: PixelFormat.Mono8, phase: Number(blockId) });
+  return {
+    blockId,
+    timestamp: 0x0123456789abcdefn,
+    pixelFormat: PixelFormat.Mono8,
+    width,
+    height,
+    offsetX: 8,
+    offsetY: 4,
+    paddingX: 0,
+    paddingY: 0,
+    data,
+    ...extra,
+  };
+}
+
+describe('native GvspSender → plain dgram socket', function () {
+  let receiver: UdpCollector;
+  let sender: InstanceType<typeof GvspSender>;
+  let config: GvspSenderConfig;
+
+  beforeEach(async () => {
+    receiver = await UdpCollector.open(uniqueLoopbackAddress());
+    sender = new GvspSender({ bindAddress: uniqueLoopbackAddress() });
+    config = { destinationAddress: receiver['socket'].address().address, destinationPort: receiver.port, packetSize: 576 };
+    sender.configure(config);
+  });
+
+  afterEach(async () => {
+    await sender.close();
+    await receiver.close();
+  });
+
+  function sorted(packets: ParsedGvsp[]): ParsedGvsp[] {
+    return [...packets].sort((a, b) => a.packetId - b.packetId);
+  }
+
+  it('sends leader, data slices of SCPS − 36 bytes and trailer (standard IDs)', async () => {
+    const block = rampBlock(7n, 100, 37); // 3700 bytes, D = 540 → 7 data packets
+    const result = await sender.sendBlock(block);
+    assert.equal(result.packets, 9);
+    const packets = (await receiver.waitFor(9)).map((p) => parseGvsp(p.data));
+    assert.equal(packets.length, 9);
+    assert.ok(receiver.packets.every((p) => p.from.port === sender.port), 'source port is SCSP');
+    assert.deepEqual(packets.map((p) => p.packetId), [0, 1, 2, 3, 4, 5, 6, 7, 8], 'in order');
+    for (const p of packets) {
+      assert.equal(p.extended, false);
+      assert.equal(p.blockId, 7n);
+      assert.equal(p.status, 0);
+    }
+    const leader = packets[0];
+    assert.equal(leader.format, 1);
+    assert.equal(leader.body.length, 36);
+    assert.equal(leader.body.readUInt16BE(2), 0x0001, 'payload type image');
+    assert.equal(leader.body.readBigUInt64BE(4), 0x0123456789abcdefn);
+    assert.equal(leader.body.readUInt32BE(12), PixelFormat.Mono8);
+    assert.deepEqual([16, 20, 24, 28].map((o) => leader.body.readUInt32BE(o)), [100, 37, 8, 4]);
+    assert.deepEqual([32, 34].map((o) => leader.body.readUInt16BE(o)), [0, 0]);
+    const data = packets.slice(1, 8);
+    for (const [i, p] of data.entries()) {
+      assert.equal(p.format, 3);
+      assert.equal(p.body.length, i < 6 ? 540 : 3700 - 6 * 540);
+      assert.equal(p.body.length + 8 + 28 <= 576, true);
+    }
+    assert.deepEqual(Buffer.concat(data.map((p) => p.body)), block.data);
+    const trailer = packets[8];
+    assert.equal(trailer.format, 2);
+    assert.equal(trailer.body.length, 8);
+    assert.equal(trailer.body.readUInt16BE(2), 0x0001);
+    assert.equal(trailer.body.readUInt32BE(4), 37, 'size_y');
+    const stats = sender.stats();
+    assert.equal(stats.blocksSent, 1);
+    assert.equal(stats.packetsSent, 9);
+  });
+
+  it('uses 20-byte headers, 64-bit block ids and SCPS − 48 bytes of data with extended IDs', async () => {
+    sender.configure({ ...config, packetSize: 1500, extendedIds: true });
+    const block = rampBlock(0x1_0000_0005n, 64, 64); // 4096 bytes, D = 1452 → 3 data packets
+    await sender.sendBlock(block);
+    const packets = sorted((await receiver.waitFor(5)).map((p) => parseGvsp(p.data)));
+    assert.equal(packets.length, 5);
+    for (const p of packets) {
+      assert.equal(p.extended, true);
+      assert.equal(p.blockId, 0x1_0000_0005n);
+      assert.equal(p.flags, 0);
+    }
+    assert.deepEqual(packets.slice(1, 4).map((p) => p.body.length), [1452, 1452, 4096 - 2 * 1452]);
+    assert.deepEqual(Buffer.concat(packets.slice(1, 4).map((p) => p.body)), block.data);
+    assert.equal(packets[4].packetId, 4);
+    assert.equal(packets[4].format, 2);
+  });
+
+  it('sends payload type 0x4001 with the chunk fields in the trailer', async () => {
+    const image = rampBlock(9n, 40, 10).data;
+    const chunks = Buffer.alloc(24, 0xab);
+    await sender.sendBlock({ ...rampBlock(9n, 40, 10), data: Buffer.concat([image, chunks]), chunkDataLength: 24, chunkLayoutId: 0x55 });
+    const packets = sorted((await receiver.waitFor(3)).map((p) => parseGvsp(p.data)));
+    assert.equal(packets[0].body.readUInt16BE(2), 0x4001);
+    const trailer = packets[packets.length - 1];
+    assert.equal(trailer.body.length, 16);
+    assert.equal(trailer.body.readUInt16BE(2), 0x4001);
+    assert.deepEqual([4, 8, 12].map((o) => trailer.body.readUInt32BE(o)), [10, 24, 0x55]);
+    assert.deepEqual(packets[1].body, Buffer.concat([image, chunks]));
+  });
+
+  it('resends requested packets from its history, flagged as resent with extended IDs', async () => {
+    const block = rampBlock(3n, 100, 37);
+    await sender.sendBlock(block);
+    await receiver.waitFor(9);
+    receiver.clear();
+    assert.equal(sender.resend(3n, 2, 4), true);
+    const resent = sorted((await receiver.waitFor(3)).map((p) => parseGvsp(p.data)));
+    assert.deepEqual(resent.map((p) => p.packetId), [2, 3, 4]);
+    assert.deepEqual(resent[0].body, block.data.subarray(540, 1080));
+    assert.ok(resent.every((p) => p.status === 0));
+
+    receiver.clear();
+    sender.configure({ ...config, extendedIds: true });
+    const ext = rampBlock(4n, 100, 37);
+    await sender.sendBlock(ext);
+    await receiver.waitFor(9);
+    receiver.clear();
+    sender.resend(4n, 0, 0);
+    const [leader] = (await receiver.waitFor(1)).map((p) => parseGvsp(p.data));
+    assert.equal(leader.packetId, 0);
+    assert.equal(leader.flags & 0x0001, 0x0001, 'resent flag');
+    assert.equal(sender.stats().resendPacketsSent, 4);
+  });
+
+  it('answers PACKET_UNAVAILABLE for unknown blocks and in "unavailable" mode, and nothing in "ignore" mode', async () => {
+    await sender.sendBlock(rampBlock(5n, 100, 37));
+    await receiver.waitFor(9);
+    receiver.clear();
+    sender.resend(999n, 1, 2);
+    const unknown = (await receiver.waitFor(2)).map((p) => parseGvsp(p.data));
+    assert.deepEqual(unknown.map((p) => [p.status, p.blockId, p.packetId, p.body.length]), [
+      [0x800c, 999n, 1, 0],
+      [0x800c, 999n, 2, 0],
+    ]);
+    receiver.clear();
+    sender.configure({ ...config, resendMode: 'unavailable' });
+    sender.resend(5n, 3, 3);
+    const refused = (await receiver.waitFor(1)).map((p) => parseGvsp(p.data));
+    assert.deepEqual(refused.map((p) => [p.status, p.packetId]), [[0x800c, 3]]);
+    receiver.clear();
+    sender.configure({ ...config, resendMode: 'ignore' });
+    assert.equal(sender.resend(5n, 3, 3), false);
+    assert.equal((await receiver.settle(100)).length, 0);
+    assert.equal(sender.stats().resendRequestsIgnored, 1);
+  });
+
+  it('fires a test packet whose IP datagram is exactly the requested size, block id 0', async () => {
+    await sender.sendTestPacket(1500);
+    const [packet] = await receiver.waitFor(1);
+    assert.equal(packet.data.length, 1500 - 28);
+    assert.equal(parseGvsp(packet.data).blockId, 0n);
+  });
+
+  it('injects seeded faults deterministically and counts them', async () => {
+    const block = rampBlock(11n, 200, 200); // 40000 bytes → 75 data packets
+    const faults = { seed: 42, lossRate: 0.1, duplicateRate: 0.05, reorderRate: 0.05 };
+    const runs: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      receiver.clear();
+      sender.configure({ ...config, faults });
+      const result = await sender.sendBlock(block);
+      const got = await receiver.waitFor(result.packets);
+      assert.equal(got.length, result.packets);
+      runs.push(got.map((p) => parseGvsp(p.data).packetId).join(','));
+    }
+    assert.equal(runs[0], runs[1], 'same seed, same fate');
+    const ids = runs[0].split(',').map(Number);
+    const stats = sender.stats();
+    assert.ok(stats.packetsDroppedByFaults > 0 && stats.packetsDuplicatedByFaults > 0 && stats.packetsReorderedByFaults > 0, JSON.stringify(stats));
+    assert.equal(new Set(ids).size, 77 - stats.packetsDroppedByFaults / 2);
+    assert.notDeepEqual(ids, [...ids].sort((a, b) => a - b), 'reordered');
+  });
+
+  it('paces to a bandwidth limit', async () => {
+    sender.configure({ ...config, packetSize: 1500, bandwidthBytesPerSecond: 10_000_000 });
+    const block = rampBlock(12n, 1000, 500); // 500 kB at 10 MB/s ≈ 50 ms
+    const start = process.hrtime.bigint();
+    await sender.sendBlock(block);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    assert.ok(ms >= 40, `took ${ms.toFixed(1)} ms; a 10 MB/s link needs ≈ 50 ms`);
+  });
+
+  it('rejects bad configuration and blocks with GigeErrors naming the allowed values', async () => {
+    assert.throws(() => sender.configure({ ...config, packetSize: 70000 }), /packetSize = 70000 is out of range; allowed 64 … 65535/);
+    assert.throws(() => sender.configure({ ...config, resendMode: 'maybe' as never }), /allowed 'honour', 'ignore', 'unavailable'/);
+    assert.throws(() => sender.configure({ ...config, faults: { lossRate: 2 } }), /lossRate = 2 is out of range; allowed 0/);
+    await assert.rejects(sender.sendBlock({ ...rampBlock(1n, 4, 4), blockId: 70000n }), (e: unknown) => e instanceof GigeError && /blockId = 70000 is out of range; allowed 1 … 65535/.test(e.message));
+    assert.throws(() => new GvspSender({ bindAddress: 'not-an-ip' }), /bindAddress 'not-an-ip' is not an IPv4 address/);
+  });
+
+  it('rejects work after close, and close is idempotent', async () => {
+    await sender.close();
+    await sender.close();
+    await assert.rejects(sender.sendBlock(rampBlock(1n, 4, 4)), (e: unknown) => e instanceof GigeError && e.code === 'CLOSED');
+    assert.equal(sender.resend(1n, 0, 1), false);
+  });
+});
