@@ -98,12 +98,21 @@ export interface DeviceModel {
   /** Called once by the server before it starts answering. */
   attach(services: DeviceServices): void;
 
-  /** Manufacturer registers (≥ 0xA000). Throw `DeviceAccessError` for a bad address or value. */
-  readRegister(address: number): number;
-  writeRegister(address: number, value: number): void;
-  /** Memory reads/writes outside the bootstrap area (XML file, LUTValueAll, …). */
-  readMemory(address: number, length: number): Buffer;
-  writeMemory(address: number, data: Buffer): void;
+  /**
+   * Manufacturer registers (≥ 0xA000). Throw (or reject with) `DeviceAccessError` for a bad address
+   * or value. May return a promise for slow operations (e.g. saving a user set): the server then
+   * sends PENDING_ACKs while it waits, when the host enabled them.
+   */
+  readRegister(address: number): number | Promise<number>;
+  writeRegister(address: number, value: number): void | Promise<void>;
+  /**
+   * Memory reads/writes outside the bootstrap area (XML file, LUTValueAll, …). READMEM/WRITEMEM of
+   * manufacturer registers (Aravis reads every feature with READMEM) fall back to word-wise
+   * `readRegister`/`writeRegister` when these throw `DeviceAccessError` with INVALID_ADDRESS
+   * (0x8003); likewise a READREG/WRITEREG the model rejects as INVALID_ADDRESS is retried on memory.
+   */
+  readMemory(address: number, length: number): Buffer | Promise<Buffer>;
+  writeMemory(address: number, data: Buffer): void | Promise<void>;
 
   /** The stream channel opened (non-null) or closed (null). */
   onStreamChannel(config: StreamChannelConfig | null): void;
