@@ -1,0 +1,388 @@
+/**
+ * The emulated device's GigE Vision core: a GVCP server on `<address>:3956` (127.x unless
+ * `allowNonLoopback`, which only namespace tests set) plus listeners on broadcast addresses
+ * (default 127.255.255.255:3956) for DISCOVERY, FORCEIP and ACTION_CMD.
+ *
+ * It owns the bootstrap registers (`device/bootstrap-registers.ts`), privilege and heartbeat
+ * (`device/privilege.ts`), stream channel 0 with the native GVSP sender (`device/stream-channel.ts`),
+ * the message channel (`device/message-channel.ts`) and action matching (`device/actions.ts`);
+ * manufacturer registers (≥ 0xA000) and the XML memory are the model's (`device-model.ts`).
+ *
+ * Commands are executed one at a time in arrival order. A retransmitted command (same source and
+ * request id as the last one from that source) gets the previous ack again without being executed
+ * twice. When a model operation takes longer than the pending timeout (0x0958) and the host enabled
+ * PENDING_ACK, the server tells the host how long to wait. Nothing throws out of a socket callback:
+ * failures become error acks or `'warning'` events.
+ */
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { Ack, Command, Flag, GVCP_PORT, GvcpCapability, GvcpConfiguration, GvcpStatus } from '../gvcp/protocol';
+import { GvcpCommand, decodeCommand, encodeAck, encodePendingAck, isCommandPacket } from '../gvcp/codec';
+import { isIpv4, sameSubnet } from '../gvcp/address';
+import { GigeError } from '../errors';
+import type { DeviceModel, DeviceServices } from './device-model';
+import { Endpoint, Privilege, ReleaseReason } from './device/privilege';
+import { BlockSenderFactory, DEFAULT_PACKET_SIZE, PacketSizeLimits, StreamChannel, nativeSenderFactory } from './device/stream-channel';
+import { MessageChannel } from './device/message-channel';
+import { ActionTable } from './device/actions';
+import { DeviceClock } from './device/clock';
+import { BootstrapRegisters, NetworkConfig } from './device/bootstrap-registers';
+import { CommandHandlers } from './device/command-handlers';
+
+export interface GvcpServerOptions {
+  /** Device address: 127.x (or, with `allowNonLoopback`, an address inside a test's own namespace). */
+  address: string;
+  model: DeviceModel;
+  port?: number;
+  /** Broadcast addresses to listen on for DISCOVERY/FORCEIP/ACTION; default ['127.255.255.255']; [] for none. */
+  broadcastAddresses?: string[];
+  subnetMask?: string;
+  gateway?: string;
+  heartbeatTimeoutMs?: number;
+  /** Accept writes from anyone while nobody holds control (default false: ACCESS_DENIED). */
+  openAccessWrites?: boolean;
+  /** Only for tests inside network namespaces they create: allow binding and sending beyond 127/8. */
+  allowNonLoopback?: boolean;
+  /** Where to broadcast an ack for a host on a foreign subnet (flag 0x10). */
+  broadcastAckAddress?: string;
+  packetSize?: PacketSizeLimits;
+  senderFactory?: BlockSenderFactory;
+  /** Register 0x0958: after this long a slow command gets a PENDING_ACK (default 100 ms). */
+  pendingTimeoutMs?: number;
+  linkSpeedMbps?: number;
+  /** Whether the GVSP sender supports 64-bit block ids (0x0960 bit 0x40000000); the native one does (default true). */
+  extendedIdsSupported?: boolean;
+}
+
+export interface GvcpServerStats {
+  commands: number;
+  duplicates: number;
+  malformed: number;
+  accessDenied: number;
+  pendingAcks: number;
+  heartbeatExpiries: number;
+  discoveries: number;
+  actionsMatched: number;
+  blocksSent: number;
+  resendRequests: number;
+  events: ReturnType<MessageChannel['stats']>;
+}
+
+interface CachedAck {
+  requestId: number;
+  command: number;
+  packet: Buffer;
+}
+
+const MAX_CACHED_ACKS = 64;
+const MAX_PENDING_ACKS_PER_COMMAND = 60;
+
+export class GvcpServer extends EventEmitter {
+  readonly port: number;
+  readonly model: DeviceModel;
+  readonly network: NetworkConfig;
+  readonly privilege: Privilege;
+  readonly stream: StreamChannel;
+  readonly message: MessageChannel;
+  readonly actions: ActionTable;
+  readonly clock = new DeviceClock();
+  readonly registers: BootstrapRegisters;
+  private readonly handlers: CommandHandlers;
+  private control: dgram.Socket | null = null;
+  private readonly broadcastSockets: dgram.Socket[] = [];
+  private readonly ackCache = new Map<string, CachedAck>();
+  private queue: Promise<void> = Promise.resolve();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+  readonly counters = { commands: 0, duplicates: 0, malformed: 0, accessDenied: 0, pendingAcks: 0, discoveries: 0, actionsMatched: 0 };
+
+  private constructor(private readonly options: GvcpServerOptions) {
+    super();
+    const { address, model } = options;
+    this.model = model;
+    this.port = options.port ?? GVCP_PORT;
+    this.network = {
+      ipAddress: address,
+      subnetMask: options.subnetMask ?? (address.startsWith('127.') ? '255.0.0.0' : '255.255.255.0'),
+      gateway: options.gateway ?? '0.0.0.0',
+      macAddress: Buffer.from(model.identity.macAddress),
+    };
+    const warn = (err: Error): void => { this.emit('warning', err); };
+    this.privilege = new Privilege({
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+      openAccessWrites: options.openAccessWrites,
+      onRelease: (reason) => this.onRelease(reason),
+    });
+    this.actions = new ActionTable(Math.max(0, model.actionSignals | 0));
+    this.stream = new StreamChannel({
+      bindAddress: address,
+      senderFactory: options.senderFactory ?? nativeSenderFactory,
+      packetSize: options.packetSize ?? DEFAULT_PACKET_SIZE,
+      destinationAllowed: (ip) => this.addressAllowed(ip),
+      extendedIds: () => this.registers.extendedIds,
+      onChange: (config) => this.callModel(() => model.onStreamChannel(config)),
+      onWarning: warn,
+    });
+    this.message = new MessageChannel({
+      bindAddress: address,
+      destinationAllowed: (ip) => this.addressAllowed(ip),
+      extendedIds: () => this.registers.extendedIds,
+      onWarning: warn,
+    });
+    this.registers = new BootstrapRegisters({
+      identity: model.identity,
+      xml: model.xml,
+      network: this.network,
+      privilege: this.privilege,
+      stream: this.stream,
+      message: this.message,
+      actions: this.actions,
+      clock: this.clock,
+      gvcpCapability: this.capabilities(),
+      actionQueueSize: model.actionQueueSize,
+      pendingTimeoutMs: options.pendingTimeoutMs ?? 100,
+      linkSpeedMbps: options.linkSpeedMbps ?? 1000,
+      extendedIdsSupported: options.extendedIdsSupported ?? true,
+      configurableBits: GvcpConfiguration.HEARTBEAT_DISABLE | GvcpConfiguration.PENDING_ACK_ENABLE
+        | GvcpConfiguration.EXTENDED_STATUS_CODES_2_0 | (this.actions.signals > 0 ? GvcpConfiguration.UNCONDITIONAL_ACTION : 0),
+    });
+    this.handlers = new CommandHandlers(this);
+  }
+
+  /** Bind the sockets, attach the model, and start answering. */
+  static async start(options: GvcpServerOptions): Promise<GvcpServer> {
+    if (!isIpv4(options.address)) {
+      throw new GigeError('EMULATOR_ADDRESS', `emulator address "${options.address}" is not an IPv4 address; use a loopback address like 127.0.0.2`, {});
+    }
+    const server = new GvcpServer(options);
+    if (!server.addressAllowed(options.address)) {
+      throw new GigeError('EMULATOR_ADDRESS', `emulator address ${options.address} is not a loopback address; emulators bind 127.0.0.0/8 only (use 127.0.0.2, 127.0.0.3, …)`, {
+        address: options.address,
+      });
+    }
+    try {
+      server.control = await server.bindControl(options.address);
+      for (const b of options.broadcastAddresses ?? ['127.255.255.255']) {
+        if (!server.addressAllowed(b) && b !== '255.255.255.255') {
+          throw new GigeError('EMULATOR_ADDRESS', `broadcast address ${b} is not allowed for an emulator; use 127.255.255.255`, {});
+        }
+        if (b === '255.255.255.255' && !options.allowNonLoopback) {
+          throw new GigeError('EMULATOR_ADDRESS', 'listening on 255.255.255.255 is only allowed inside a test network namespace (allowNonLoopback)', {});
+        }
+        server.broadcastSockets.push(await server.bindListener(b));
+      }
+      await server.message.start();
+      server.model.attach(server.services());
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    return server;
+  }
+
+  get address(): string {
+    return this.network.ipAddress;
+  }
+
+  addressAllowed(ip: string): boolean {
+    return this.options.allowNonLoopback === true || ip.startsWith('127.');
+  }
+
+  /** GVCP capability register (0x0934): exactly what this server implements. */
+  private capabilities(): number {
+    const m = this.options.model;
+    let caps = GvcpCapability.USER_DEFINED_NAME | GvcpCapability.SERIAL_NUMBER | GvcpCapability.HEARTBEAT_DISABLE
+      | GvcpCapability.LINK_SPEED | GvcpCapability.CCP_APPLICATION_PORT_IP | GvcpCapability.DISCOVERY_ACK_DELAY
+      | GvcpCapability.DISCOVERY_ACK_DELAY_WRITABLE | GvcpCapability.PRIMARY_APPLICATION_SWITCHOVER
+      | GvcpCapability.EXTENDED_STATUS_CODES_2_0 | GvcpCapability.PENDING_ACK | GvcpCapability.EVENTDATA
+      | GvcpCapability.EVENT | GvcpCapability.PACKETRESEND | GvcpCapability.WRITEMEM | GvcpCapability.CONCATENATION;
+    if (m.actionSignals > 0) caps |= GvcpCapability.ACTION | GvcpCapability.UNCONDITIONAL_ACTION;
+    if (m.actionSignals > 0 && m.actionQueueSize > 0) caps |= GvcpCapability.SCHEDULED_ACTION;
+    return caps >>> 0;
+  }
+
+  services(): DeviceServices {
+    return {
+      now: () => this.clock.now(),
+      streamChannel: () => this.stream.config(),
+      sendBlock: (block) => this.stream.sendBlock(block),
+      sendEvent: (event) => this.message.send(event),
+      controlled: () => this.privilege.controlled(),
+    };
+  }
+
+  stats(): GvcpServerStats {
+    return {
+      ...this.counters,
+      heartbeatExpiries: this.privilege.expiries,
+      blocksSent: this.stream.blocksSent,
+      resendRequests: this.stream.resendRequests,
+      events: this.message.stats(),
+    };
+  }
+
+  private bindControl(address: string): Promise<dgram.Socket> {
+    return this.bindSocket(address, false, (msg, rinfo) => this.onPacket(msg, rinfo, false));
+  }
+
+  private bindListener(address: string): Promise<dgram.Socket> {
+    return this.bindSocket(address, true, (msg, rinfo) => this.onPacket(msg, rinfo, true));
+  }
+
+  private async bindSocket(address: string, reuseAddr: boolean, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        socket.close();
+        reject(new GigeError('EMULATOR_BIND', `emulator cannot listen on ${address}:${this.port}: ${err.message}${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (another emulator already uses this address; pick another 127.x address)' : ''}`, {
+          address, port: this.port,
+        }, { cause: err }));
+      };
+      socket.once('error', onError);
+      socket.bind({ address, port: this.port, exclusive: !reuseAddr }, () => { socket.off('error', onError); resolve(); });
+    });
+    socket.on('error', (err) => this.emit('warning', err));
+    socket.on('message', onMessage);
+    if (!reuseAddr) socket.setBroadcast(true);
+    return socket;
+  }
+
+  private onPacket(msg: Buffer, rinfo: dgram.RemoteInfo, viaBroadcast: boolean): void {
+    if (this.closed) return;
+    try {
+      if (!isCommandPacket(msg)) { this.counters.malformed += 1; return; }
+      let cmd: GvcpCommand;
+      try {
+        cmd = decodeCommand(msg);
+      } catch (err) {
+        this.counters.malformed += 1;
+        this.emit('warning', err);
+        if (msg.length >= 8 && (msg[1] & Flag.ACK_REQUIRED)) {
+          this.sendTo(encodeAck({ status: GvcpStatus.INVALID_HEADER, answer: msg.readUInt16BE(2) + 1, ackId: msg.readUInt16BE(6) }), rinfo.address, rinfo.port);
+        }
+        return;
+      }
+      const from: Endpoint = { address: rinfo.address, port: rinfo.port };
+      if (viaBroadcast && cmd.command !== Command.DISCOVERY && cmd.command !== Command.FORCEIP && cmd.command !== Command.ACTION) return;
+      if (cmd.command === Command.DISCOVERY) { this.handlers.discovery(cmd, from); return; }
+      if (cmd.command === Command.PACKETRESEND) { this.handlers.packetResend(cmd, from); return; }
+      const key = `${from.address}:${from.port}`;
+      const cached = this.ackCache.get(key);
+      if (cached && cached.requestId === cmd.requestId && cached.command === cmd.command) {
+        this.counters.duplicates += 1;
+        this.sendTo(cached.packet, from.address, from.port);
+        return;
+      }
+      this.queue = this.queue.then(() => this.execute(cmd, from)).catch((err) => { this.emit('warning', err); });
+    } catch (err) {
+      this.emit('warning', err);
+    }
+  }
+
+  private async execute(cmd: GvcpCommand, from: Endpoint): Promise<void> {
+    if (this.closed) return;
+    this.counters.commands += 1;
+    this.privilege.touch(from);
+    const wantsAck = (cmd.flags & Flag.ACK_REQUIRED) !== 0;
+    let pendingTimer: NodeJS.Timeout | null = null;
+    let pendingCount = 0;
+    const pendingEnabled = (this.registers.gvcpConfiguration & GvcpConfiguration.PENDING_ACK_ENABLE) !== 0;
+    const pendingMs = this.options.pendingTimeoutMs ?? 100;
+    if (wantsAck && pendingEnabled) {
+      const sendPending = (): void => {
+        if (this.closed || pendingCount >= MAX_PENDING_ACKS_PER_COMMAND) return;
+        pendingCount += 1;
+        this.counters.pendingAcks += 1;
+        this.sendTo(encodeAck({ answer: Ack.PENDING, ackId: cmd.requestId, payload: encodePendingAck(2 * pendingMs) }), from.address, from.port);
+        pendingTimer = setTimeout(sendPending, pendingMs);
+      };
+      pendingTimer = setTimeout(sendPending, pendingMs);
+    }
+    let reply: { status: number; answer: number; payload?: Buffer } | null;
+    try {
+      reply = await this.handlers.dispatch(cmd, from);
+    } finally {
+      if (pendingTimer) clearTimeout(pendingTimer);
+    }
+    if (!reply || !wantsAck || this.closed) return;
+    if (reply.status === GvcpStatus.ACCESS_DENIED) this.counters.accessDenied += 1;
+    const packet = encodeAck({ status: reply.status, answer: reply.answer, ackId: cmd.requestId, payload: reply.payload });
+    this.remember(from, cmd, packet);
+    this.sendTo(packet, from.address, from.port);
+  }
+
+  private remember(from: Endpoint, cmd: GvcpCommand, packet: Buffer): void {
+    const key = `${from.address}:${from.port}`;
+    this.ackCache.delete(key);
+    this.ackCache.set(key, { requestId: cmd.requestId, command: cmd.command, packet });
+    if (this.ackCache.size > MAX_CACHED_ACKS) this.ackCache.delete(this.ackCache.keys().next().value as string);
+  }
+
+  /** Send from the device's GVCP socket (source = device IP:3956). */
+  sendTo(packet: Buffer, address: string, port: number): void {
+    const socket = this.control;
+    if (!socket || this.closed) return;
+    socket.send(packet, port, address, (err) => { if (err) this.emit('warning', err); });
+  }
+
+  /** Reply to a host; broadcast instead when it asked for that and sits on a foreign subnet. */
+  replyMaybeBroadcast(packet: Buffer, to: Endpoint, allowBroadcast: boolean): void {
+    let target = to.address;
+    if (allowBroadcast && !sameSubnet(to.address, this.network.ipAddress, this.network.subnetMask)) {
+      target = this.options.broadcastAckAddress ?? (this.options.allowNonLoopback ? '255.255.255.255' : '127.255.255.255');
+    }
+    this.sendTo(packet, target, to.port);
+  }
+
+  /** Run a model callback; a throwing model must not take the server down. */
+  callModel(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.emit('warning', err);
+    }
+  }
+
+  /** A timer the server cancels on close. */
+  later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => { this.timers.delete(t); if (!this.closed) fn(); }, ms);
+    this.timers.add(t);
+  }
+
+  private onRelease(reason: ReleaseReason): void {
+    // As a real camera does: control gone → acquisition stops, channels close (unless unconditional streaming).
+    this.callModel(() => this.model.onControlLost());
+    if (!this.stream.unconditional) this.stream.close();
+    this.message.close();
+    this.emit('control-released', reason);
+  }
+
+  /** FORCEIP: move the device to a new address (only where `addressAllowed`). */
+  async changeAddress(ipAddress: string, subnetMask: string, gateway: string): Promise<void> {
+    const socket = await this.bindControl(ipAddress);
+    const old = this.control;
+    this.control = socket;
+    if (old) await new Promise<void>((r) => old.close(() => r()));
+    this.network.ipAddress = ipAddress;
+    this.network.subnetMask = subnetMask;
+    this.network.gateway = gateway;
+    await this.stream.rebind(ipAddress);
+    await this.message.rebind(ipAddress);
+  }
+
+  /** Stop answering, close every socket and the sender. Does not close the model (its owner does). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.privilege.close();
+    const sockets = [this.control, ...this.broadcastSockets].filter((s): s is dgram.Socket => s !== null);
+    this.control = null;
+    this.broadcastSockets.length = 0;
+    await Promise.all(sockets.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })));
+    await this.queue.catch(() => undefined);
+    await this.message.dispose();
+    await this.stream.dispose();
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The host side of a GVCP control channel: one UDP socket talking to one device.
+ *
+ * GVCP is strictly request/acknowledge, so commands go out one at a time from a queue (heartbeats
+ * jump the queue). A command that gets no ack is resent with the *same* request id; an ack counts
+ * only when its ack id and answer code match the outstanding command, so late acks of earlier tries
+ * and duplicates are dropped (and counted). PENDING_ACK moves the deadline to now + the time the
+ * device asked for. Request ids are never 0 and wrap 0xFFFF → 1.
+ */
+import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import {
+  Ack, Command, Flag, GVCP_MAX_MEMORY_CHUNK, GVCP_MAX_READREG_ADDRESSES, GVCP_MAX_WRITEREG_PAIRS, GVCP_PORT, commandName,
+} from './protocol';
+import {
+  GvcpAck, RegisterWrite, decodeAck, decodeIndexAck, decodePendingAck, decodeReadMemAck, decodeReadRegAck, encodeCommand,
+  encodeReadMemCommand, encodeReadRegCommand, encodeWriteMemCommand, encodeWriteRegCommand, isCommandPacket,
+} from './codec';
+import { GvcpError, badArgument } from './errors';
+
+export interface ControlChannelOptions {
+  /** Device IPv4 address. */
+  address: string;
+  /** Device GVCP port (3956). */
+  port?: number;
+  /** Local address to bind (e.g. the interface facing the camera); the OS chooses when absent. */
+  localAddress?: string;
+  /** Milliseconds to wait for an ack before resending (default 500). */
+  timeoutMs?: number;
+  /** Resends after the first try (default 3): a command is tried 1 + retries times. */
+  retries?: number;
+  /** First request id (1…0xFFFF); random when absent. Tests use it to exercise the wrap. */
+  firstRequestId?: number;
+}
+
+export interface TransactOptions {
+  flags?: number;
+  timeoutMs?: number;
+  retries?: number;
+  /** Put this command in front of queued ones (heartbeats). */
+  urgent?: boolean;
+  /** Describes the target for error messages, e.g. "0x0A00". */
+  what?: string;
+}
+
+export interface ControlChannelStats {
+  commands: number;
+  resends: number;
+  timeouts: number;
+  pendingAcks: number;
+  /** Acks that matched no outstanding command (late acks of earlier tries, duplicates, strays). */
+  ignoredAcks: number;
+  malformedPackets: number;
+  /** Time of the last ack from the device (ms since epoch), 0 before the first. */
+  lastAckAt: number;
+}
+
+interface Pending {
+  command: number;
+  packet: Buffer;
+  requestId: number;
+  timeoutMs: number;
+  retriesLeft: number;
+  tries: number;
+  what?: string;
+  resolve: (ack: GvcpAck) => void;
+  reject: (err: Error) => void;
+}
+
+interface Queued {
+  command: number;
+  payload: Buffer;
+  options: TransactOptions;
+  resolve: (ack: GvcpAck) => void;
+  reject: (err: Error) => void;
+}
+
+const ACK_FOR: Record<number, number> = {
+  [Command.DISCOVERY]: Ack.DISCOVERY,
+  [Command.FORCEIP]: Ack.FORCEIP,
+  [Command.READREG]: Ack.READREG,
+  [Command.WRITEREG]: Ack.WRITEREG,
+  [Command.READMEM]: Ack.READMEM,
+  [Command.WRITEMEM]: Ack.WRITEMEM,
+  [Command.ACTION]: Ack.ACTION,
+};
+
+export class ControlChannel extends EventEmitter {
+  readonly address: string;
+  readonly port: number;
+  private readonly socket: dgram.Socket;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private nextId: number;
+  private queue: Queued[] = [];
+  private current: Pending | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly counters: ControlChannelStats = {
+    commands: 0, resends: 0, timeouts: 0, pendingAcks: 0, ignoredAcks: 0, malformedPackets: 0, lastAckAt: 0,
+  };
+
+  private constructor(socket: dgram.Socket, options: ControlChannelOptions) {
+    super();
+    this.socket = socket;
+    this.address = options.address;
+    this.port = options.port ?? GVCP_PORT;
+    this.timeoutMs = options.timeoutMs ?? 500;
+    this.retries = options.retries ?? 3;
+    const first = options.firstRequestId ?? 1 + Math.floor(Math.random() * 0xfffe);
+    if (!Number.isInteger(first) || first < 1 || first > 0xffff) {
+      throw badArgument(`firstRequestId ${first} is not allowed; use 1…65535 (0 is reserved)`, { firstRequestId: first });
+    }
+    this.nextId = first;
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    socket.on('error', (err) => this.emit('error', new GvcpError('GVCP_SOCKET', `GVCP socket to ${this.address}: ${err.message}`, {}, { cause: err })));
+  }
+
+  static async open(options: ControlChannelOptions): Promise<ControlChannel> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        socket.close();
+        reject(new GvcpError('GVCP_SOCKET', `cannot bind a GVCP socket${options.localAddress ? ` on ${options.localAddress}` : ''}: ${err.message}`, {
+          localAddress: options.localAddress,
+        }, { cause: err }));
+      };
+      socket.once('error', onError);
+      socket.bind({ address: options.localAddress, port: 0 }, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    return new ControlChannel(socket, options);
+  }
+
+  /** Local address and port of the channel's socket (the device identifies its primary by these). */
+  localEndpoint(): { address: string; port: number } {
+    const a = this.socket.address();
+    return { address: a.address, port: a.port };
+  }
+
+  stats(): ControlChannelStats {
+    return { ...this.counters };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The next request id that will be used (never 0). */
+  peekRequestId(): number {
+    return this.nextId;
+  }
+
+  private takeRequestId(): number {
+    const id = this.nextId;
+    this.nextId = id >= 0xffff ? 1 : id + 1;
+    return id;
+  }
+
+  /** Send a command and resolve with its successful ack; an error status rejects with `GvcpError`. */
+  transact(command: number, payload: Buffer, options: TransactOptions = {}): Promise<GvcpAck> {
+    if (this.closed) {
+      return Promise.reject(new GvcpError('GVCP_CLOSED', `GVCP channel to ${this.address} is closed; ${commandName(command)} not sent`, {}));
+    }
+    return new Promise<GvcpAck>((resolve, reject) => {
+      const item: Queued = { command, payload, options, resolve, reject };
+      if (options.urgent) this.queue.unshift(item);
+      else this.queue.push(item);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.current || this.closed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    let packet: Buffer;
+    const requestId = this.takeRequestId();
+    try {
+      packet = encodeCommand({ command: next.command, flags: next.options.flags ?? Flag.ACK_REQUIRED, requestId, payload: next.payload });
+    } catch (err) {
+      next.reject(err as Error);
+      setImmediate(() => this.pump());
+      return;
+    }
+    this.current = {
+      command: next.command,
+      packet,
+      requestId,
+      timeoutMs: next.options.timeoutMs ?? this.timeoutMs,
+      retriesLeft: next.options.retries ?? this.retries,
+      tries: 0,
+      what: next.options.what,
+      resolve: next.resolve,
+      reject: next.reject,
+    };
+    this.counters.commands += 1;
+    this.sendCurrent();
+  }
+
+  private sendCurrent(): void {
+    const cur = this.current;
+    if (!cur) return;
+    cur.tries += 1;
+    this.socket.send(cur.packet, this.port, this.address, (err) => {
+      if (err && this.current === cur) {
+        this.finish(new GvcpError('GVCP_SOCKET', `${this.address}: sending ${commandName(cur.command)} failed: ${err.message}`, {}, { cause: err }));
+      }
+    });
+    this.arm(cur.timeoutMs);
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.onTimeout(), ms);
+  }
+
+  private onTimeout(): void {
+    this.timer = null;
+    const cur = this.current;
+    if (!cur) return;
+    if (cur.retriesLeft > 0) {
+      cur.retriesLeft -= 1;
+      this.counters.resends += 1;
+      this.sendCurrent();
+      return;
+    }
+    this.counters.timeouts += 1;
+    const target = cur.what ? `${commandName(cur.command)} ${cur.what}` : commandName(cur.command);
+    this.finish(new GvcpError('GVCP_TIMEOUT', `${this.address}: no answer to ${target} (request id ${cur.requestId}) after ${cur.tries} tries of ${cur.timeoutMs} ms; is the camera on and reachable?`, {
+      command: commandName(cur.command), requestId: cur.requestId, device: this.address,
+    }));
+  }
+
+  private finish(result: GvcpAck | Error): void {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = null;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (result instanceof Error) cur.reject(result);
+    else cur.resolve(result);
+    this.pump();
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    try {
+      if (rinfo.address !== this.address || rinfo.port !== this.port) { this.counters.ignoredAcks += 1; return; }
+      if (isCommandPacket(msg)) { this.counters.ignoredAcks += 1; return; }
+      let ack: GvcpAck;
+      try {
+        ack = decodeAck(msg);
+      } catch (err) {
+        this.counters.malformedPackets += 1;
+        this.emit('warning', err);
+        return;
+      }
+      const cur = this.current;
+      if (!cur || ack.ackId !== cur.requestId) { this.counters.ignoredAcks += 1; return; }
+      this.counters.lastAckAt = Date.now();
+      if (ack.answer === Ack.PENDING) {
+        let ms: number;
+        try { ms = decodePendingAck(ack.payload); } catch (err) { this.counters.malformedPackets += 1; this.emit('warning', err); return; }
+        this.counters.pendingAcks += 1;
+        // The device asked for more time: wait that long (plus our own margin) before a resend.
+        this.arm(ms + cur.timeoutMs);
+        return;
+      }
+      const expected = ACK_FOR[cur.command];
+      if (expected !== undefined && ack.answer !== expected) {
+        // Some devices answer an unknown command with a generic error ack: accept an error status
+        // for any answer code, but a success only with the right one.
+        if (ack.status === 0) { this.counters.ignoredAcks += 1; return; }
+      }
+      if (ack.status !== 0) {
+        this.finish(GvcpError.fromStatus(ack.status, cur.command, this.address, cur.what));
+        return;
+      }
+      this.finish(ack);
+    } catch (err) {
+      // Nothing may escape a socket callback.
+      this.emit('warning', err);
+    }
+  }
+
+  // Register and memory access --------------------------------------------------------------------
+
+  async readRegisters(addresses: readonly number[], options: TransactOptions = {}): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < addresses.length; i += GVCP_MAX_READREG_ADDRESSES) {
+      const part = addresses.slice(i, i + GVCP_MAX_READREG_ADDRESSES);
+      const ack = await this.transact(Command.READREG, encodeReadRegCommand(part), { what: describeAddresses(part), ...options });
+      out.push(...decodeReadRegAck(ack.payload, part.length));
+    }
+    return out;
+  }
+
+  async readRegister(address: number, options: TransactOptions = {}): Promise<number> {
+    return (await this.readRegisters([address], options))[0];
+  }
+
+  async writeRegisters(writes: readonly RegisterWrite[], options: TransactOptions = {}): Promise<void> {
+    for (let i = 0; i < writes.length; i += GVCP_MAX_WRITEREG_PAIRS) {
+      const part = writes.slice(i, i + GVCP_MAX_WRITEREG_PAIRS);
+      const ack = await this.transact(Command.WRITEREG, encodeWriteRegCommand(part), {
+        what: describeAddresses(part.map((w) => w.address)), ...options,
+      });
+      const index = decodeIndexAck(ack.payload);
+      if (index !== undefined && part.length > 1 && index < part.length) {
+        throw new GvcpError('GVCP_STATUS', `${this.address}: WRITEREG executed only ${index} of ${part.length} writes`, {
+          index, count: part.length,
+        });
+      }
+    }
+  }
+
+  writeRegister(address: number, value: number, options: TransactOptions = {}): Promise<void> {
+    return this.writeRegisters([{ address, value }], options);
+  }
+
+  /** Read any byte range: split into ≤536-byte READMEMs, widened to 4-byte alignment and trimmed. */
+  async readMemory(address: number, length: number, options: TransactOptions = {}): Promise<Buffer> {
+    checkRange(address, length);
+    if (length === 0) return Buffer.alloc(0);
+    const start = address - (address % 4);
+    const end = roundUp4(address + length);
+    const out = Buffer.alloc(end - start);
+    for (let a = start; a < end; a += GVCP_MAX_MEMORY_CHUNK) {
+      const count = Math.min(GVCP_MAX_MEMORY_CHUNK, end - a);
+      const ack = await this.transact(Command.READMEM, encodeReadMemCommand(a, count), { what: `0x${a.toString(16)} (${count} bytes)`, ...options });
+      decodeReadMemAck(ack.payload, { address: a, count }).data.copy(out, a - start);
+    }
+    return out.subarray(address - start, address - start + length);
+  }
+
+  /**
+   * Write any byte range in ≤536-byte WRITEMEMs. Unaligned edges are completed by reading the
+   * enclosing words first, since the protocol only moves whole 32-bit words.
+   */
+  async writeMemory(address: number, data: Buffer, options: TransactOptions = {}): Promise<void> {
+    checkRange(address, data.length);
+    if (data.length === 0) return;
+    const start = address - (address % 4);
+    const end = roundUp4(address + data.length);
+    let words = data;
+    if (start !== address || end !== address + data.length) {
+      words = Buffer.from(await this.readMemory(start, end - start, options));
+      data.copy(words, address - start);
+    }
+    for (let a = start; a < end; a += GVCP_MAX_MEMORY_CHUNK) {
+      const chunk = words.subarray(a - start, Math.min(end, a + GVCP_MAX_MEMORY_CHUNK) - start);
+      await this.transact(Command.WRITEMEM, encodeWriteMemCommand(a, chunk), { what: `0x${a.toString(16)} (${chunk.length} bytes)`, ...options });
+    }
+  }
+
+  /** Stop: the outstanding and queued commands reject with GVCP_CLOSED; the socket closes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    const err = (c: number): GvcpError => new GvcpError('GVCP_CLOSED', `GVCP channel to ${this.address} closed before ${commandName(c)} was answered`, {});
+    const cur = this.current;
+    this.current = null;
+    if (cur) cur.reject(err(cur.command));
+    for (const q of this.queue.splice(0)) q.reject(err(q.command));
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+function roundUp4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+function checkRange(address: number, length: number): void {
+  if (!Number.isInteger(address) || address < 0 || !Number.isInteger(length) || length < 0 || address + length > 0x100000000) {
+    throw badArgument(`memory range 0x${Number(address).toString(16)} + ${length} bytes is outside the 32-bit address space`, { address, length });
+  }
+}
+
+function describeAddresses(addresses: readonly number[]): string {
+  const hex = addresses.slice(0, 4).map((a) => `0x${a.toString(16).padStart(4, '0')}`).join(', ');
+  return addresses.length > 4 ? `${hex}, … (${addresses.length} registers)` : hex;
+}

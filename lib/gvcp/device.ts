@@ -1,0 +1,302 @@
+/**
+ * A connected GigE Vision device: control channel + privilege + heartbeat + identity, and the
+ * GenICam `Port` that GenApi reads and writes through.
+ *
+ * Heartbeat: every `heartbeatIntervalMs` (default a third of the device's heartbeat timeout) the
+ * device reads CCP — the one command every device (Aravis' fake camera included) counts as a
+ * heartbeat — together with the primary application port/IP when the device publishes them, so a
+ * switchover to another application is noticed, not only silence. Each heartbeat has its own
+ * retry budget of a third of the timeout, so a vanished camera is reported (`'lost'`) well within
+ * one heartbeat timeout.
+ */
+import { EventEmitter } from 'node:events';
+import type { Port } from '../genicam/port';
+import { ControlChannel, ControlChannelOptions, TransactOptions } from './control-channel';
+import { DeviceIdentityInfo, decodeDiscoveryAck, readFixedString } from './codec';
+import {
+  Bootstrap, BootstrapStringLength, Ccp, GVCP_DISCOVERY_ACK_LENGTH, GvcpCapability, GvcpConfiguration, GvcpStatus,
+  HEARTBEAT_TIMEOUT_MIN_MS,
+} from './protocol';
+import { GvcpError, badArgument } from './errors';
+import { numberToIp } from './address';
+
+export type AccessMode = 'exclusive' | 'control' | 'monitor';
+
+export interface ConnectOptions extends Omit<ControlChannelOptions, 'address'> {
+  address: string;
+  /** exclusive: nobody else may even read; control: others may read (monitor); monitor: read only. */
+  access?: AccessMode;
+  /** Heartbeat period; default a third of the device's heartbeat timeout. */
+  heartbeatIntervalMs?: number;
+  /** Write this heartbeat timeout (ms, ≥ 500) to the device after taking control. */
+  heartbeatTimeoutMs?: number;
+  /** Take control from an application that enabled switchover with this 16-bit key. */
+  switchoverKey?: number;
+  /** Enable PENDING_ACK and the 2.0 status codes (ACTION_LATE, …) when the device offers them (default true). */
+  enableDeviceFeatures?: boolean;
+}
+
+export interface GvcpDeviceInfo extends DeviceIdentityInfo {
+  /** The address we talk to (the device's current IP as we reach it). */
+  address: string;
+  gvcpCapability: number;
+  gvcpConfiguration: number;
+  heartbeatTimeoutMs: number;
+  messageChannels: number;
+  streamChannels: number;
+  actionSignals: number;
+  timestampTickFrequency: bigint;
+  firstUrl: string;
+  secondUrl: string;
+}
+
+export interface ControlHolder {
+  /** CCP bits as read: 0 open, 1 exclusive, 2 control (+4 switchover enabled). */
+  ccp: number;
+  access: 'open' | 'exclusive' | 'control';
+  /** Primary application IP:port when the device publishes them (capability 0x08000000). */
+  ip?: string;
+  port?: number;
+  /** True when that primary is this connection. */
+  isUs: boolean;
+}
+
+export class GvcpDevice extends EventEmitter {
+  readonly channel: ControlChannel;
+  readonly access: AccessMode;
+  info!: GvcpDeviceInfo;
+  readonly port: Port;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatBusy = false;
+  private heartbeatIntervalMs = 1000;
+  private lostError: GvcpError | null = null;
+  private closing = false;
+  private seenAsIp: string | undefined;
+
+  private constructor(channel: ControlChannel, access: AccessMode) {
+    super();
+    this.channel = channel;
+    this.access = access;
+    this.port = {
+      read: (address, length) => this.channel.readMemory(address, length),
+      write: (address, data) => this.writePort(address, data),
+    };
+    channel.on('warning', (err) => this.emit('warning', err));
+    channel.on('error', (err) => this.emit('warning', err));
+  }
+
+  static async connect(options: ConnectOptions): Promise<GvcpDevice> {
+    const access = options.access ?? 'control';
+    if (!['exclusive', 'control', 'monitor'].includes(access)) {
+      throw badArgument(`access "${access}" is not allowed; use exclusive, control or monitor`, { access });
+    }
+    if (options.switchoverKey !== undefined && (!Number.isInteger(options.switchoverKey) || options.switchoverKey < 0 || options.switchoverKey > 0xffff)) {
+      throw badArgument(`switchoverKey ${options.switchoverKey} is not a 16-bit key (0…65535)`, { switchoverKey: options.switchoverKey });
+    }
+    const channel = await ControlChannel.open(options);
+    const device = new GvcpDevice(channel, access);
+    try {
+      if (access !== 'monitor') await device.takeControl(access, options.switchoverKey);
+      await device.readInfo();
+      if (access !== 'monitor') {
+        if (options.heartbeatTimeoutMs !== undefined) await device.setHeartbeatTimeout(options.heartbeatTimeoutMs);
+        if (options.enableDeviceFeatures !== false) await device.enableDeviceFeatures();
+        if (device.info.gvcpCapability & GvcpCapability.CCP_APPLICATION_PORT_IP) {
+          device.seenAsIp = numberToIp(await channel.readRegister(Bootstrap.PRIMARY_APPLICATION_IP));
+        }
+      }
+      device.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(device.info.heartbeatTimeoutMs / 3));
+      device.startHeartbeat();
+      return device;
+    } catch (err) {
+      await device.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async takeControl(access: 'exclusive' | 'control', switchoverKey?: number): Promise<void> {
+    const value = ((switchoverKey ?? 0) << 16 | (access === 'exclusive' ? Ccp.EXCLUSIVE : Ccp.CONTROL)) >>> 0;
+    try {
+      await this.channel.writeRegister(Bootstrap.CCP, value, { what: '0x0a00 (CCP: take control)' });
+    } catch (err) {
+      if (err instanceof GvcpError && err.status === GvcpStatus.ACCESS_DENIED) {
+        const holder = await this.controlHolder().catch(() => undefined);
+        const who = holder?.ip ? ` (${holder.access} access held by ${holder.ip}:${holder.port})` : '';
+        throw new GvcpError('GVCP_ACCESS_DENIED', `${this.channel.address}: another application controls this camera${who}; connect with access 'monitor' to read only${switchoverKey === undefined ? ', or with the switchover key if the controller enabled switchover' : ''}`, {
+          status: err.status, holder,
+        }, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private async readInfo(): Promise<void> {
+    const c = this.channel;
+    const identity = decodeDiscoveryAck(await c.readMemory(0, GVCP_DISCOVERY_ACK_LENGTH));
+    const gvcpCapability = await c.readRegister(Bootstrap.GVCP_CAPABILITY);
+    const [messageChannels, streamChannels, heartbeatTimeoutMs, tickHigh, tickLow] = await this.readEach([
+      Bootstrap.NUMBER_OF_MESSAGE_CHANNELS, Bootstrap.NUMBER_OF_STREAM_CHANNELS, Bootstrap.HEARTBEAT_TIMEOUT,
+      Bootstrap.TIMESTAMP_TICK_FREQUENCY_HIGH, Bootstrap.TIMESTAMP_TICK_FREQUENCY_LOW,
+    ], gvcpCapability);
+    // Optional registers: older devices answer INVALID_ADDRESS.
+    const actionSignals = gvcpCapability & GvcpCapability.ACTION
+      ? await c.readRegister(Bootstrap.NUMBER_OF_ACTION_SIGNALS).catch(() => 0) : 0;
+    const gvcpConfiguration = await c.readRegister(Bootstrap.GVCP_CONFIGURATION).catch(() => 0);
+    const urls = await c.readMemory(Bootstrap.FIRST_URL, 2 * BootstrapStringLength.URL);
+    this.info = {
+      ...identity,
+      address: c.address,
+      gvcpCapability,
+      gvcpConfiguration,
+      heartbeatTimeoutMs,
+      messageChannels,
+      streamChannels,
+      actionSignals,
+      timestampTickFrequency: (BigInt(tickHigh) << 32n) | BigInt(tickLow),
+      firstUrl: readFixedString(urls, 0, BootstrapStringLength.URL),
+      secondUrl: readFixedString(urls, BootstrapStringLength.URL, BootstrapStringLength.URL),
+    };
+  }
+
+  /** Several registers: one concatenated READREG when the device supports it, else one by one. */
+  private async readEach(addresses: number[], gvcpCapability: number): Promise<number[]> {
+    if (gvcpCapability & GvcpCapability.CONCATENATION) {
+      return this.channel.readRegisters(addresses);
+    }
+    const out: number[] = [];
+    for (const a of addresses) out.push(await this.channel.readRegister(a));
+    return out;
+  }
+
+  private async setHeartbeatTimeout(ms: number): Promise<void> {
+    if (!Number.isInteger(ms) || ms < HEARTBEAT_TIMEOUT_MIN_MS || ms > 0xffffffff) {
+      throw badArgument(`heartbeatTimeoutMs ${ms} is not allowed; the device accepts ${HEARTBEAT_TIMEOUT_MIN_MS} ms or more`, { heartbeatTimeoutMs: ms });
+    }
+    await this.channel.writeRegister(Bootstrap.HEARTBEAT_TIMEOUT, ms);
+    this.info.heartbeatTimeoutMs = await this.channel.readRegister(Bootstrap.HEARTBEAT_TIMEOUT);
+  }
+
+  private async enableDeviceFeatures(): Promise<void> {
+    let bits = 0;
+    if (this.info.gvcpCapability & GvcpCapability.PENDING_ACK) bits |= GvcpConfiguration.PENDING_ACK_ENABLE;
+    if (this.info.gvcpCapability & GvcpCapability.EXTENDED_STATUS_CODES_2_0) bits |= GvcpConfiguration.EXTENDED_STATUS_CODES_2_0;
+    if (bits === 0 || (this.info.gvcpConfiguration & bits) === bits) return;
+    const value = (this.info.gvcpConfiguration | bits) >>> 0;
+    await this.channel.writeRegister(Bootstrap.GVCP_CONFIGURATION, value);
+    this.info.gvcpConfiguration = value;
+  }
+
+  /** Who holds control right now (reads CCP and, when published, the primary's IP:port). */
+  async controlHolder(): Promise<ControlHolder> {
+    const caps = this.info?.gvcpCapability ?? await this.channel.readRegister(Bootstrap.GVCP_CAPABILITY);
+    let ccp: number;
+    let ip: string | undefined;
+    let port: number | undefined;
+    if ((caps & GvcpCapability.CCP_APPLICATION_PORT_IP) && (caps & GvcpCapability.CONCATENATION)) {
+      const [c, p, i] = await this.channel.readRegisters([Bootstrap.CCP, Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP]);
+      ccp = c;
+      port = p & 0xffff;
+      ip = numberToIp(i);
+    } else {
+      ccp = await this.channel.readRegister(Bootstrap.CCP);
+    }
+    const access = ccp & Ccp.EXCLUSIVE ? 'exclusive' : ccp & Ccp.CONTROL ? 'control' : 'open';
+    const local = this.channel.localEndpoint();
+    const isUs = access !== 'open' && this.access !== 'monitor' && !this.lostError
+      && (port === undefined || (port === local.port && (this.seenAsIp === undefined || ip === this.seenAsIp)));
+    return { ccp, access, ip: access === 'open' ? undefined : ip, port: access === 'open' ? undefined : port, isUs };
+  }
+
+  /** Let another application take control with `key` (device capability 0x00200000). */
+  async enableSwitchover(key: number): Promise<void> {
+    if (this.access === 'monitor') throw badArgument('switchover needs control access; this connection is monitor (read-only)', {});
+    if (!(this.info.gvcpCapability & GvcpCapability.PRIMARY_APPLICATION_SWITCHOVER)) {
+      throw new GvcpError('GVCP_UNSUPPORTED', `${this.channel.address}: the device does not offer control switchover (GVCP capability 0x00200000 not set)`, {});
+    }
+    if (!Number.isInteger(key) || key < 0 || key > 0xffff) throw badArgument(`switchover key ${key} is not 16-bit (0…65535)`, { key });
+    await this.channel.writeRegister(Bootstrap.CONTROL_SWITCHOVER_KEY, key);
+    const base = this.access === 'exclusive' ? Ccp.EXCLUSIVE : Ccp.CONTROL;
+    await this.channel.writeRegister(Bootstrap.CCP, base | Ccp.SWITCHOVER_ENABLE);
+  }
+
+  get lost(): GvcpError | null {
+    return this.lostError;
+  }
+
+  private startHeartbeat(): void {
+    const tick = (): void => {
+      this.heartbeatTimer = setTimeout(() => { void this.heartbeat().finally(() => { if (!this.closing && !this.lostError) tick(); }); }, this.heartbeatIntervalMs);
+    };
+    tick();
+  }
+
+  /** One heartbeat; resolves (never rejects). Emits `'lost'` once when the device is gone or control was taken. */
+  async heartbeat(): Promise<void> {
+    if (this.heartbeatBusy || this.closing || this.lostError) return;
+    this.heartbeatBusy = true;
+    const budget = Math.max(150, Math.floor(this.info.heartbeatTimeoutMs / 3));
+    const options: TransactOptions = { urgent: true, timeoutMs: Math.max(50, Math.floor(budget / 3)), retries: 2 };
+    try {
+      const caps = this.info.gvcpCapability;
+      if (this.access !== 'monitor' && (caps & GvcpCapability.CCP_APPLICATION_PORT_IP) && (caps & GvcpCapability.CONCATENATION)) {
+        const [ccp, port, ip] = await this.channel.readRegisters([Bootstrap.CCP, Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP], options);
+        if ((ccp & (Ccp.EXCLUSIVE | Ccp.CONTROL)) === 0) {
+          this.markLost('control expired or was released on the device (CCP is 0)');
+        } else if ((port & 0xffff) !== this.channel.localEndpoint().port || (this.seenAsIp !== undefined && numberToIp(ip) !== this.seenAsIp)) {
+          this.markLost(`another application (${numberToIp(ip)}:${port & 0xffff}) took control`);
+        }
+      } else {
+        const ccp = await this.channel.readRegister(Bootstrap.CCP, options);
+        if (this.access !== 'monitor' && (ccp & (Ccp.EXCLUSIVE | Ccp.CONTROL)) === 0) {
+          this.markLost('control expired or was released on the device (CCP is 0)');
+        }
+      }
+    } catch (err) {
+      if (this.closing) return;
+      if (err instanceof GvcpError && err.code === 'GVCP_TIMEOUT') {
+        this.markLost(`no answer to the heartbeat within ${budget} ms`, err);
+      } else if (err instanceof GvcpError && err.status === GvcpStatus.ACCESS_DENIED) {
+        this.markLost('another application took control (heartbeat denied)', err);
+      } else {
+        this.emit('warning', err);
+      }
+    } finally {
+      this.heartbeatBusy = false;
+    }
+  }
+
+  private markLost(reason: string, cause?: unknown): void {
+    if (this.lostError || this.closing) return;
+    this.lostError = new GvcpError('GVCP_LOST', `${this.channel.address}: connection lost: ${reason}`, { device: this.channel.address, reason }, { cause });
+    if (this.heartbeatTimer) { clearTimeout(this.heartbeatTimer); this.heartbeatTimer = null; }
+    this.emit('lost', this.lostError);
+  }
+
+  private async writePort(address: number, data: Buffer): Promise<void> {
+    if (this.access === 'monitor') {
+      throw new GvcpError('GVCP_ACCESS_DENIED', `${this.channel.address}: this connection has monitor (read-only) access; reconnect with control access to write 0x${address.toString(16)}`, { address });
+    }
+    if (data.length === 4 && address % 4 === 0) {
+      await this.channel.writeRegister(address, data.readUInt32BE(0));
+      return;
+    }
+    if (!(this.info.gvcpCapability & GvcpCapability.WRITEMEM) && address % 4 === 0 && data.length % 4 === 0) {
+      const writes = [];
+      for (let o = 0; o < data.length; o += 4) writes.push({ address: address + o, value: data.readUInt32BE(o) });
+      await this.channel.writeRegisters(writes);
+      return;
+    }
+    await this.channel.writeMemory(address, data);
+  }
+
+  /** Stop the heartbeat, release control (best effort, briefly) and close the socket. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.heartbeatTimer) { clearTimeout(this.heartbeatTimer); this.heartbeatTimer = null; }
+    if (this.access !== 'monitor' && !this.lostError && !this.channel.isClosed) {
+      await this.channel.writeRegister(Bootstrap.CCP, Ccp.OPEN, { timeoutMs: 200, retries: 1, urgent: true }).catch(() => undefined);
+    }
+    await this.channel.close();
+  }
+}
