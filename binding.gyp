@@ -11,7 +11,12 @@
         "native/src/scene.cc",
         "native/src/scene_binding.cc",
         "native/src/gvsp_sender.cc",
-        "native/src/sender_binding.cc"
+        "native/src/sender_binding.cc",
+        "native/src/frame_assembler.cc",
+        "native/src/stream_receiver.cc",
+        "native/src/receiver_binding.cc",
+        "native/src/unpack.cc",
+        "native/src/unpack_binding.cc"
       ],
       "defines": [
         "NAPI_VERSION=8",

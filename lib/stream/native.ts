@@ -138,12 +138,159 @@ export interface RampParams {
   lut?: Uint16Array;
 }
 
+// ---- Stream receiver ----
+
+export interface ResendOptions {
+  enabled?: boolean;
+  /** Wait before asking for a gap, in case it is reordering (default 1000 µs). */
+  reorderGraceUs?: number;
+  /** Wait before asking again for the same packets (default 10000 µs). */
+  retryIntervalUs?: number;
+  /** PACKETRESEND commands per frame at most (default 1024). */
+  maxRequestsPerFrame?: number;
+  /** Packets requested per frame at most, as a fraction of its packets (default 0.25). */
+  maxPacketRatio?: number;
+  /** Frames whose requests got no answer before the camera counts as ignoring resends (default 3). */
+  ignoredAfterFrames?: number;
+}
+
+export interface StreamReceiverOptions {
+  bindAddress: string;
+  bindPort?: number;
+  /** Where PACKETRESEND goes (the camera's GVCP address and port 3956). */
+  deviceAddress: string;
+  devicePort?: number;
+  /** SCPS (IP datagram size), as configured on the camera. */
+  packetSize: number;
+  /** PayloadSize: the largest block; each pool buffer has this size. */
+  maxPayloadSize: number;
+  extendedIds?: boolean;
+  bufferCount?: number;
+  maxFramesInFlight?: number;
+  /** Finished frames waiting for JavaScript at most (default 4). */
+  queueLength?: number;
+  queuePolicy?: 'dropOldest' | 'dropNewest';
+  incompleteFrames?: 'deliver' | 'drop';
+  /** Socket receive buffer to ask for (default 64 MiB; forced when privileged). */
+  socketBufferBytes?: number;
+  /** UDP GRO: the kernel hands over runs of packets in one message (default true). */
+  receiveOffload?: boolean;
+  batchPackets?: number;
+  streamChannel?: number;
+  resend?: boolean | ResendOptions;
+  /** Longest wait for a due frame; capped by the measured frame period (default 100 ms). */
+  frameTimeoutMs?: number;
+  onFrame(frame: RawFrame): void;
+  onWarning?(message: string): void;
+}
+
+/** What the native receiver hands over; lib/stream/index.ts turns it into a `Frame`. */
+export interface RawFrame {
+  /** The block payload (image, then chunks): an external Buffer over a pool buffer. */
+  payload: Buffer;
+  imageLength: number;
+  blockId: bigint;
+  timestamp: bigint;
+  payloadType: number;
+  pixelFormat: number;
+  width: number;
+  height: number;
+  offsetX: number;
+  offsetY: number;
+  paddingX: number;
+  paddingY: number;
+  complete: boolean;
+  leaderSeen: boolean;
+  trailerSeen: boolean;
+  expectedPackets: number;
+  receivedPackets: number;
+  resentPackets: number;
+  missingPackets: number;
+  chunkDataLength?: number;
+  chunkLayoutId?: number;
+}
+
+export interface StreamSocketInfo {
+  receiveBufferRequested: number;
+  /** getsockopt(SO_RCVBUF): Linux reports twice the usable size. */
+  receiveBufferObtained: number;
+  receiveBufferForced: boolean;
+  receiveOffload: boolean;
+  interface: string | null;
+  mtu: number | null;
+  packetSize: number;
+  packetSizeFitsMtu: boolean | null;
+}
+
+export interface StreamStats {
+  framesComplete: number;
+  framesIncomplete: number;
+  framesDelivered: number;
+  framesDropped: number;
+  framesDroppedIncomplete: number;
+  framesDroppedPoolExhausted: number;
+  framesDroppedQueueFull: number;
+  packetsReceived: number;
+  packetsInPlace: number;
+  packetsMissing: number;
+  packetsResent: number;
+  packetsDuplicate: number;
+  packetsLate: number;
+  packetsMalformed: number;
+  packetsIgnored: number;
+  packetsUnavailable: number;
+  packetsDroppedBySocket: number;
+  resendRequests: number;
+  resendPacketsRequested: number;
+  resendLimitReached: number;
+  resendIgnoredDetected: boolean;
+  payloadBytes: number;
+  stagedBytes: number;
+  receiveCalls: number;
+  receiveMessages: number;
+  receiveErrors: number;
+  resendSendErrors: number;
+  receiveThreadCpuMs: number;
+  framePeriodMs: number;
+  callbackErrors: number;
+  queuedFrames: number;
+  buffersAvailable: number;
+  bufferCount: number;
+  dataBytesPerPacket: number;
+  socket: StreamSocketInfo;
+}
+
+export interface StreamReceiver {
+  readonly port: number;
+  stats(): StreamStats;
+  /** Stops the receive thread and frees everything not held by JavaScript. */
+  close(): Promise<void>;
+}
+
+export interface StreamReceiverConstructor {
+  new (options: StreamReceiverOptions): StreamReceiver;
+}
+
+export interface UnpackOptions {
+  /** Bytes after each source line (GVSP padding_x). */
+  paddingX?: number;
+  /** Where to write (2 × width × height bytes); a new Buffer otherwise. */
+  dst?: Buffer;
+}
+
 export interface NativeAddon {
   readonly abiVersion: number;
   setErrorFactory(factory: (code: string, message: string) => Error): void;
   readonly GvspSender: GvspSenderConstructor;
   /** Renders the scene into dst; returns the bytes written. */
   renderRamp(dst: Buffer, params: RampParams): number;
+  readonly StreamReceiver: StreamReceiverConstructor;
+  /** GigE Vision Mono12Packed → 16-bit little-endian values 0…4095. */
+  unpackMono12Packed(src: Buffer, width: number, height: number, options?: UnpackOptions | Buffer): Buffer;
+  /** PFNC Mono12p → 16-bit little-endian values 0…4095. */
+  unpackMono12p(src: Buffer, width: number, height: number, options?: UnpackOptions | Buffer): Buffer;
+  /** Any mono format of pixel-formats.ts → 16-bit little-endian raw values. */
+  unpackToMono16(src: Buffer, pixelFormat: number, width: number, height: number, options?: UnpackOptions | Buffer): Buffer;
 }
 
 function findPackageRoot(start: string): string {
@@ -179,3 +326,7 @@ function loadAddon(): NativeAddon {
 export const native: NativeAddon = loadAddon();
 export const GvspSender: GvspSenderConstructor = native.GvspSender;
 export const renderRamp: NativeAddon['renderRamp'] = native.renderRamp;
+export const StreamReceiver: StreamReceiverConstructor = native.StreamReceiver;
+export const unpackMono12Packed: NativeAddon['unpackMono12Packed'] = native.unpackMono12Packed;
+export const unpackMono12p: NativeAddon['unpackMono12p'] = native.unpackMono12p;
+export const unpackToMono16: NativeAddon['unpackToMono16'] = native.unpackToMono16;

@@ -20,6 +20,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
   gige::registerScene(env, exports);
   gige::registerSender(env, exports);
+  gige::registerReceiver(env, exports);
+  gige::registerUnpack(env, exports);
   return exports;
 }
 

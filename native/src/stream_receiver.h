@@ -1,0 +1,121 @@
+// One GVSP stream: a UDP socket and one receive thread. Each batch is a single recvmmsg whose
+// iovecs scatter every datagram as [GVSP header → small buffer][payload → its predicted final
+// offset in a pooled frame buffer], so payload bytes are copied once, by the kernel. With UDP GRO
+// a message carries several packets and the same pairs repeat inside it. A wrong prediction costs
+// one extra copy, never correctness. Finished frames wait in a bounded queue for JavaScript.
+#pragma once
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "frame_assembler.h"
+#include "frame_pool.h"
+
+namespace gige {
+
+struct ReceiverConfig {
+  uint32_t bindAddress = 0;  // host byte order
+  uint16_t bindPort = 0;
+  uint32_t deviceAddress = 0;
+  uint16_t devicePort = 3956;
+  uint32_t packetSize = 1500;
+  size_t maxPayloadSize = 0;
+  uint32_t bufferCount = 8;
+  uint32_t queueLength = 4;
+  bool dropOldest = true;  // when JavaScript falls behind: drop the oldest queued frame (else the newest)
+  uint64_t socketBufferBytes = 64ull << 20;
+  bool receiveOffload = true;  // UDP GRO
+  uint32_t batchPackets = 128;  // packets predicted per recvmmsg
+  AssemblerConfig assembler;
+};
+
+struct ReceiverStats : AssemblerStats {
+  std::atomic<uint64_t> framesDroppedQueueFull{0};
+  std::atomic<uint64_t> framesDelivered{0};
+  std::atomic<uint64_t> packetsDroppedBySocket{0};  // SO_RXQ_OVFL: the socket queue overflowed
+  std::atomic<uint64_t> receiveCalls{0};
+  std::atomic<uint64_t> receiveMessages{0};
+  std::atomic<uint64_t> stagedBytes{0};  // payload that took the extra copy (mispredicted)
+  std::atomic<uint64_t> receiveErrors{0};
+  std::atomic<uint64_t> resendSendErrors{0};
+  std::atomic<uint64_t> receiveThreadCpuNs{0};
+};
+
+struct SocketInfo {
+  uint64_t receiveBufferRequested = 0;
+  uint64_t receiveBufferObtained = 0;  // getsockopt(SO_RCVBUF) after the request (Linux doubles it)
+  bool receiveBufferForced = false;    // SO_RCVBUFFORCE worked (privileged)
+  bool receiveOffload = false;
+  std::string interfaceName;
+  int interfaceMtu = 0;
+  uint16_t port = 0;
+};
+
+class StreamReceiverCore {
+ public:
+  using Notify = std::function<void()>;
+  using Warn = std::function<void(const std::string&)>;
+
+  // Opens and binds the socket; throws std::runtime_error. The thread starts with start().
+  StreamReceiverCore(const ReceiverConfig& config, Notify onQueued, Warn onWarning);
+  ~StreamReceiverCore();
+  StreamReceiverCore(const StreamReceiverCore&) = delete;
+  StreamReceiverCore& operator=(const StreamReceiverCore&) = delete;
+
+  void start();
+  // Stops and joins the thread, returns every undelivered buffer to the pool. Idempotent.
+  void stop();
+  // JavaScript side: take the next finished frame. The caller owns frame.buffer afterwards.
+  bool pop(AssembledFrame& frame);
+  // Re-arms the notification; returns true when frames are already waiting.
+  bool rearm();
+
+  const std::shared_ptr<FramePool>& pool() const { return pool_; }
+  const ReceiverStats& stats() const { return stats_; }
+  const SocketInfo& socketInfo() const { return socket_; }
+  const ReceiverConfig& config() const { return config_; }
+  size_t queued() const;
+
+ private:
+  struct Slot;
+  void run();
+  void receiveBatch(uint64_t nowNs);
+  void queueFrame(AssembledFrame&& frame);
+  void sendResend(const PacketResendRequest& request);
+  void setReceiveTimeout(int micros);
+
+  ReceiverConfig config_;
+  Notify onQueued_;
+  Warn onWarning_;
+  int fd_ = -1;
+  SocketInfo socket_;
+  std::shared_ptr<FramePool> pool_;
+  ReceiverStats stats_;
+  std::unique_ptr<FrameAssembler> assembler_;
+
+  mutable std::mutex queueMutex_;
+  std::deque<AssembledFrame> queue_;
+  bool notified_ = false;
+
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+  std::thread thread_;
+
+  // Receive-thread state.
+  std::vector<Slot> slots_;
+  std::vector<uint8_t> staging_;
+  uint32_t segmentsPerMessage_ = 1;
+  int timeoutMicros_ = -1;
+  uint16_t resendRequestId_ = 1;
+  uint32_t lastSocketDrops_ = 0;
+};
+
+}  // namespace gige

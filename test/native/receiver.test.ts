@@ -1,0 +1,112 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+import { PixelFormat } from '../../lib/stream/pixel-formats';
+import { renderRampLineReference, renderRampReference } from '../../lib/stream/scene-reference';
+import { openStreamPair, sceneBlock, type StreamPair } from './support/stream-pair';
+
+describe('native StreamReceiver ← GvspSender over loopback', function () {
+  let pair: StreamPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  for (const packetSize of [1500, 9000]) {
+    for (const name of ['Mono8', 'Mono12Packed', 'Mono12p', 'Mono16'] as const) {
+      it(`delivers byte-exact ${name} frames at packet size ${packetSize}`, async () => {
+        const params = { width: 333, height: 97, pixelFormat: PixelFormat[name], originX: 100, originY: 7 };
+        const reference = (n: number) => renderRampReference({ ...params, phase: n });
+        pair = await openStreamPair({ packetSize, maxPayloadSize: reference(0).length });
+        for (let id = 1n; id <= 3n; id++) await pair.sender.sendBlock(sceneBlock(id, params));
+        const frames = await pair.waitFrames(3);
+        for (const [i, frame] of frames.entries()) {
+          assert.equal(frame.status, 'complete');
+          assert.equal(frame.blockId, BigInt(i + 1));
+          assert.equal(frame.timestamp, 1_000_000n * BigInt(i + 1));
+          assert.equal(frame.pixelFormatName, name);
+          assert.deepEqual([frame.width, frame.height, frame.offsetX, frame.offsetY], [333, 97, 100, 7]);
+          assert.ok(frame.data.equals(reference(i + 1)), `frame ${i + 1} bytes`);
+          const dataPackets = Math.ceil(frame.data.length / (packetSize - 36));
+          assert.deepEqual(frame.packets, { expected: dataPackets + 2, received: dataPackets + 2, resent: 0, missing: 0 });
+          assert.equal(frame.chunkData, undefined);
+        }
+        const stats = pair.stream.stats();
+        assert.equal(stats.framesComplete, 3);
+        assert.equal(stats.framesIncomplete, 0);
+      });
+    }
+  }
+
+  it('assembles a full 4504×4504 Mono8 sensor frame (packet size 1500: 13 859 packets)', async () => {
+    const params = { width: 4504, height: 4504, pixelFormat: PixelFormat.Mono8 };
+    pair = await openStreamPair({ packetSize: 1500, maxPayloadSize: 4504 * 4504 });
+    const block = sceneBlock(42n, params);
+    await pair.sender.sendBlock(block);
+    const [frame] = await pair.waitFrames(1);
+    assert.equal(frame.status, 'complete');
+    assert.equal(frame.packets.expected, Math.ceil((4504 * 4504) / 1464) + 2);
+    assert.ok(frame.data.equals(block.data), 'bytes equal what was sent');
+    for (const y of [0, 2251, 4503]) {
+      assert.ok(frame.data.subarray(y * 4504, (y + 1) * 4504).equals(renderRampLineReference({ ...params, phase: 42 }, y)), `line ${y}`);
+    }
+    assert.ok(pair.stream.stats().packetsInPlace > 0.5 * frame.packets.expected, 'most payload was scattered straight into place');
+  });
+
+  it('handles extended IDs (64-bit block ids, 20-byte headers)', async () => {
+    const params = { width: 200, height: 50, pixelFormat: PixelFormat.Mono8 };
+    pair = await openStreamPair({ packetSize: 1500, maxPayloadSize: 10000, extendedIds: true });
+    const id = 0x1_0000_0001n;
+    const block = sceneBlock(id, params);
+    await pair.sender.sendBlock(block);
+    await pair.sender.sendBlock(sceneBlock(id + 1n, params));
+    const frames = await pair.waitFrames(2);
+    assert.deepEqual(frames.map((f) => f.blockId), [id, id + 1n]);
+    assert.ok(frames[0].data.equals(block.data));
+    assert.equal(frames[0].packets.expected, Math.ceil(10000 / 1452) + 2);
+  });
+
+  it('splits an image + chunk payload (0x4001) into data and chunkData', async () => {
+    const params = { width: 64, height: 16, pixelFormat: PixelFormat.Mono8 };
+    const image = sceneBlock(5n, params).data;
+    // [image][image tag][exposure chunk data][its tag], tags big-endian (id, length)
+    const chunks = Buffer.alloc(8 + 8 + 8);
+    chunks.writeUInt32BE(0x11111111, 0);
+    chunks.writeUInt32BE(image.length, 4);
+    chunks.writeDoubleLE(1234.5, 8);
+    chunks.writeUInt32BE(0xa5a5a501, 16);
+    chunks.writeUInt32BE(8, 20);
+    pair = await openStreamPair({ packetSize: 576, maxPayloadSize: image.length + chunks.length });
+    await pair.sender.sendBlock({ ...sceneBlock(5n, params), data: Buffer.concat([image, chunks]), chunkDataLength: chunks.length, chunkLayoutId: 7 });
+    const [frame] = await pair.waitFrames(1);
+    assert.equal(frame.payloadType, 0x4001);
+    assert.equal(frame.status, 'complete');
+    assert.ok(frame.data.equals(image));
+    assert.ok(frame.chunkData?.equals(chunks));
+    assert.equal(frame.chunkLayoutId, 7);
+  });
+
+  it('reports the socket it got: receive buffer, offload, interface MTU against the packet size', async () => {
+    pair = await openStreamPair({ packetSize: 9000, maxPayloadSize: 1000, socketBufferBytes: 32 << 20 });
+    const { socket } = pair.stream.stats();
+    assert.equal(socket.receiveBufferRequested, 32 << 20);
+    assert.ok(socket.receiveBufferObtained > 0);
+    if (process.getuid?.() === 0) assert.equal(socket.receiveBufferForced, true);
+    assert.equal(socket.interface, 'lo');
+    assert.equal(socket.mtu, 65536);
+    assert.equal(socket.packetSizeFitsMtu, true);
+  });
+
+  it('stops its thread on close: a process that streamed and closed exits by itself', function () {
+    this.timeout(20000);
+    const script = path.join(__dirname, 'support', 'close-exits.ts');
+    const run = spawnSync(process.execPath, ['-r', 'tsx/cjs', script], { cwd: path.join(__dirname, '..', '..'), timeout: 15000, encoding: 'utf8' });
+    assert.equal(run.signal, null, `killed by ${run.signal}: the process did not exit on its own\n${run.stdout}\n${run.stderr}`);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout.trim().split('\n').pop() as string);
+    assert.equal(report.frames, 2);
+    assert.equal(report.threadsAfterClose, report.threadsBefore, 'the receive and send threads are gone');
+    assert.equal(report.handlesAfterClose, report.handlesBefore, 'no handles left');
+  });
+});
