@@ -1,3 +1,4 @@
+import { GigeError } from '../../errors';
 import { MaybePromise, then, sequence } from '../maybe-async';
 import { Num } from '../formula';
 import { parseXmlFloat, parseXmlInteger } from '../numbers';
@@ -80,7 +81,7 @@ export class ValueSource {
 
   private missingIndex(index: bigint): never {
     const known = this.indexed.map((entry) => entry.index.toString()).join(', ');
-    throw invalidXml(`${this.owner.name}: no value for index ${index} of ${this.index?.name} and no default (indexes: ${known || 'none'})`, { node: this.owner.name, index: index.toString() });
+    throw new GigeError('INDEX_NOT_FOUND', `${this.owner.name}: no value for index ${index} of ${this.index?.name} and no default (indexes: ${known || 'none'})`, { feature: this.owner.name, index: index.toString() });
   }
 
   /** The node the value currently comes from (for delegating Min/Max/Inc/Unit), if any. */

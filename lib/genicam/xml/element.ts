@@ -33,7 +33,14 @@ export function parseXmlElements(xml: string): XmlElement {
   const verdict = XMLValidator.validate(text);
   if (verdict !== true) {
     const { line, col, msg, code } = verdict.err;
-    throw invalidXml(`not well-formed at line ${line}, column ${col}: ${explainSyntax(code, msg)}`, { line, column: col });
+    const unclosed = /^Unclosed tag '([^']+)'/.exec(msg);
+    if (unclosed) {
+      throw invalidXml(`not well-formed: the document ends before <${unclosed[1]}> (opened at line ${line}) is closed (truncated?)`, { line, column: col });
+    }
+    const open = openElements(code, msg);
+    if (open) throw invalidXml(`not well-formed: the document ends while ${open} still open (truncated?)`, {});
+    const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`;
+    throw invalidXml(`not well-formed at ${where}: ${msg}`, { line, column: col });
   }
   const ordered = parser.parse(text) as OrderedNode[];
   const roots = ordered.map(convert).filter((el): el is XmlElement => el !== null && !el.tag.startsWith('?'));
@@ -41,13 +48,11 @@ export function parseXmlElements(xml: string): XmlElement {
   return roots[0];
 }
 
-function explainSyntax(code: string, message: string): string {
-  // The validator reports elements left open at the end as a JSON-ish list of tag names.
-  if (code === 'InvalidXml' && message.startsWith("Invalid '[")) {
-    const open = [...message.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-    return `the document ends while ${open.map((t) => `<${t}>`).join(' > ')} ${open.length === 1 ? 'is' : 'are'} still open (truncated?)`;
-  }
-  return message;
+/** The validator reports elements left open at the end as a JSON-ish list of tag names. */
+function openElements(code: string, message: string): string | undefined {
+  if (code !== 'InvalidXml' || !message.startsWith("Invalid '[")) return undefined;
+  const open = [...message.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  return `${open.map((t) => `<${t}>`).join(' > ')} ${open.length === 1 ? 'is' : 'are'}`;
 }
 
 function convert(node: OrderedNode): XmlElement | null {

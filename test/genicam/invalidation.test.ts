@@ -1,0 +1,135 @@
+import { strict as assert } from 'node:assert';
+import { MemoryPort, NodeMap } from '../../lib/genicam';
+import { intReg, memoryMap } from './support';
+import { TESTCAM_XML, testcam, testcamMemory } from './testcam';
+
+/** Counts device reads of one address. */
+function readsOf(port: MemoryPort, address: number): number {
+  return port.log.filter((entry) => entry.op === 'read' && entry.address === address).length;
+}
+
+describe('genicam caching and invalidation', () => {
+  const modes: [string, string, number][] = [
+    ['WriteThrough keeps the written value: no read after a write', 'WriteThrough', 0],
+    ['WriteAround reads after a write', 'WriteAround', 1],
+    ['NoCache reads every time', 'NoCache', 2],
+  ];
+  for (const [label, mode, expectedReads] of modes) {
+    it(label, async () => {
+      const { map, port } = memoryMap(intReg('R', 0x100, `<Cachable>${mode}</Cachable>`));
+      await map.setValue('R', 5);
+      assert.equal(await map.getValue('R'), 5);
+      assert.equal(await map.getValue('R'), 5);
+      assert.equal(readsOf(port, 0x100), expectedReads);
+    });
+  }
+
+  it('drops a register whose pInvalidator changed, directly or through what it depends on', async () => {
+    const { map, mem, port } = memoryMap(`
+      <Integer Name="Width"><pValue>WidthReg</pValue></Integer>
+      ${intReg('WidthReg', 0x100)}
+      ${intReg('Payload', 0x104, '<AccessMode>RO</AccessMode><pInvalidator>Width</pInvalidator>').replace('<AccessMode>RW</AccessMode>', '')}`);
+    mem.writeUInt32BE(1000, 0x104);
+    assert.equal(await map.getValue('Payload'), 1000);
+    mem.writeUInt32BE(2000, 0x104); // the device recomputes it when Width changes
+    assert.equal(await map.getValue('Payload'), 1000, 'cached until invalidated');
+    await map.setValue('Width', 8);
+    assert.equal(await map.getValue('Payload'), 2000);
+    mem.writeUInt32BE(3000, 0x104);
+    await map.setValue('WidthReg', 9); // writing the register Width reads also invalidates
+    assert.equal(await map.getValue('Payload'), 3000);
+    assert.equal(readsOf(port, 0x104), 3);
+  });
+
+  it('addresses selected registers by pIndex (set the selector, read the selected value)', async () => {
+    const { map, mem } = testcam();
+    mem.writeUInt32BE(1, 0xa044 + 0x10); // TriggerMode of AcquisitionStart
+    assert.equal(await map.getValue('TriggerMode'), 'Off');
+    await map.setValue('TriggerSelector', 'AcquisitionStart');
+    assert.equal(await map.getValue('TriggerMode'), 'On');
+    await map.setValue('TriggerMode', 'Off');
+    assert.equal(mem.readUInt32BE(0xa054), 0);
+    await map.setValue('TriggerSelector', 'FrameStart');
+    await map.setValue('TriggerMode', 'On');
+    assert.equal(mem.readUInt32BE(0xa044), 1);
+  });
+
+  it('re-reads a device-multiplexed register when its selector changes (pSelected)', async () => {
+    /** TriggerSourceReg (0xA048) answers per the selector register (0xA040), as a device would. */
+    class MuxPort extends MemoryPort {
+      override async read(address: number, length: number): Promise<Buffer> {
+        if (address === 0xa048) this.memory.writeUInt32BE(this.memory.readUInt32BE(0xa040) === 1 ? 1 : 0, 0xa048);
+        return super.read(address, length);
+      }
+    }
+    const port = new MuxPort(testcamMemory());
+    const map = NodeMap.fromXml(TESTCAM_XML, { device: port });
+    assert.equal(await map.getValue('TriggerSource'), 'Software');
+    await map.setValue('TriggerSelector', 'AcquisitionStart');
+    assert.equal(await map.getValue('TriggerSource'), 'Line1');
+    await map.setValue('TriggerSelector', 'FrameStart');
+    assert.equal(await map.getValue('TriggerSource'), 'Software');
+  });
+
+  it('keeps nodes over the same register consistent (a write drops overlapping entries)', async () => {
+    const { map, mem } = testcam();
+    assert.equal(await map.getValue('ReverseX'), false);
+    assert.equal(await map.getValue('TestPattern'), 'Off');
+    await map.setValue('TestPattern', 'Ramp');
+    assert.equal(mem.readUInt32BE(0xa010), 0x01000000, 'BigEndian bits 4…7 count from the MSB');
+    await map.setValue('ReverseX', true);
+    assert.equal(mem.readUInt32BE(0xa010), 0x81000000);
+    assert.equal(await map.getValue('TestPattern'), 'Ramp');
+    assert.equal(await map.getValue('GevSCPSDoNotFragment'), false);
+    await map.setValue('GevSCPSDoNotFragment', true);
+    assert.equal(await map.getValue('GevSCPSPacketSize'), 1500);
+    assert.equal(mem.readUInt32BE(0x0d04), 0x400005dc);
+  });
+
+  it('tells listeners which features may have changed', async () => {
+    const { map } = testcam();
+    const seen: string[][] = [];
+    const off = map.onChange((names) => seen.push(names));
+    await map.setValue('Width', 1024);
+    off();
+    await map.setValue('Width', 2048);
+    assert.equal(seen.length, 1);
+    for (const name of ['WidthReg', 'Width', 'PayloadSize', 'OffsetXMax', 'OffsetX']) assert.ok(seen[0].includes(name), name);
+    assert.ok(!seen[0].includes('Height'));
+  });
+
+  it('poll() invalidates registers whose PollingTime has passed', async () => {
+    const { map, port } = memoryMap(intReg('Temp', 0x100, '<PollingTime>100</PollingTime>'));
+    await map.getValue('Temp');
+    assert.deepEqual(map.poll(60), []);
+    await map.getValue('Temp');
+    assert.equal(readsOf(port, 0x100), 1);
+    assert.deepEqual(map.poll(60), ['Temp']);
+    await map.getValue('Temp');
+    assert.equal(readsOf(port, 0x100), 2);
+  });
+
+  it('invalidate() drops every cached value', async () => {
+    const { map, port } = testcam();
+    await map.getValue('Width');
+    map.invalidate();
+    await map.getValue('Width');
+    assert.equal(readsOf(port, 0xa000), 2);
+  });
+
+  it('reads a register once for concurrent requests', async () => {
+    const { map, port } = testcam({ delayMs: 5 });
+    const values = await Promise.all([map.getValue('Width'), map.getValue('Width'), map.getValue('PayloadSize')]);
+    assert.deepEqual(values, [4504, 4504, 4504 * 4504]);
+    assert.equal(readsOf(port, 0xa000), 1);
+  });
+
+  it('does not cache a read that was under way while the register was written', async () => {
+    const { map, mem } = memoryMap(intReg('R', 0x100), { delayMs: 5 });
+    mem.writeUInt32BE(1, 0x100);
+    const pending = map.getValue('R');
+    await map.setValue('R', 2);
+    await pending;
+    assert.equal(await map.getValue('R'), 2);
+  });
+});
