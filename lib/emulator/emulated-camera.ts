@@ -1,0 +1,104 @@
+/**
+ * An emulated The Imaging Source DMK 38GX541-a on a loopback address: the camera model
+ * (`dmk38gx541/`) behind the GigE Vision device core (`gvcp-server.ts`). Clients reach it over real
+ * GVCP/GVSP on `<address>:3956`, exactly as they would reach the real camera.
+ *
+ * `io` is the camera's I/O connector as seen from outside (manual 3.1): drive the TRIGGER_IN line
+ * and read back the STROBE_OUT waveform. It is what a test bench wired to the real camera would do;
+ * `gige emulate` exposes it through `io-control-server.ts`.
+ */
+import { GigeError } from '../errors';
+import { GvcpServer } from './gvcp-server';
+import { Dmk38gx541, Dmk38gx541Options } from './dmk38gx541/camera-model';
+import type { PulseOptions } from './dmk38gx541/trigger-input';
+import type { StrobeEdge } from './dmk38gx541/strobe-output';
+
+export const DEFAULT_EMULATOR_ADDRESS = '127.0.0.2';
+
+export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address' | 'renderer'> {
+  /** Loopback address to serve on (default 127.0.0.2); the GVCP port is 3956. */
+  address?: string;
+  /** Heartbeat timeout the device starts with (bootstrap 0x0938), ms. */
+  heartbeatTimeoutMs?: number;
+  /** Broadcast addresses to answer discovery on (default ['127.255.255.255']; [] for none). */
+  broadcastAddresses?: string[];
+}
+
+/** The camera's I/O connector, driven and observed from outside. */
+export interface EmulatedCameraIo {
+  /** Electrical level of TRIGGER_IN now (true = high). */
+  triggerInput(): boolean;
+  /** Drive TRIGGER_IN to a level; returns the device time of the edge (ns). */
+  setTriggerInput(high: boolean): bigint;
+  /** Queue pulses on TRIGGER_IN (after any queued ones); returns the device times of the first and last edge. */
+  pulseTriggerInput(options: PulseOptions): { start: bigint; end: bigint };
+  /** Electrical level of STROBE_OUT now. */
+  strobeOutput(): boolean;
+  /** STROBE_OUT level changes with device times (ns), oldest first; the first entry is the level when recording began. */
+  strobeRecord(since?: bigint): StrobeEdge[];
+  clearStrobeRecord(): void;
+  /** The device clock (ns, Unix epoch), the time base of every timestamp above. */
+  now(): bigint;
+}
+
+export class EmulatedCamera {
+  readonly io: EmulatedCameraIo;
+  private stopped: Promise<void> | null = null;
+
+  private constructor(readonly model: Dmk38gx541, readonly server: GvcpServer) {
+    const m = model;
+    this.io = {
+      triggerInput: () => m.triggerInput.high,
+      setTriggerInput: (high) => m.triggerInput.setLevel(high),
+      pulseTriggerInput: (options) => {
+        try {
+          return m.triggerInput.pulse(options);
+        } catch (err) {
+          throw new GigeError('INVALID_ARGUMENT', `TRIGGER_IN pulse: ${(err as Error).message}`, { options }, { cause: err });
+        }
+      },
+      strobeOutput: () => m.strobe.levelAt(m.now()),
+      strobeRecord: (since) => m.strobe.edges(since),
+      clearStrobeRecord: () => m.strobe.clear(m.now()),
+      now: () => m.now(),
+    };
+  }
+
+  /** Starts an emulated camera; rejects with a GigeError when the address is taken or not loopback. */
+  static async start(options: EmulatedCameraOptions = {}): Promise<EmulatedCamera> {
+    const address = options.address ?? DEFAULT_EMULATOR_ADDRESS;
+    const model = new Dmk38gx541({ ...options, address });
+    let server: GvcpServer;
+    try {
+      server = await GvcpServer.start({
+        address,
+        model,
+        heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+        broadcastAddresses: options.broadcastAddresses,
+      });
+    } catch (err) {
+      await model.close();
+      throw err;
+    }
+    return new EmulatedCamera(model, server);
+  }
+
+  get address(): string {
+    return this.server.address;
+  }
+
+  get serial(): string {
+    return this.model.identity.serialNumber;
+  }
+
+  /** Stops acquisition, closes every socket and timer. Safe to call more than once. */
+  stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = (async () => {
+        await this.model.close();
+        await this.server.close();
+      })();
+    }
+    return this.stopped;
+  }
+}

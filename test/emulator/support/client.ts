@@ -1,0 +1,153 @@
+/**
+ * An emulated DMK 38GX541-a and a client talking to it over real GVCP/GVSP on loopback: the GVCP
+ * device (lib/gvcp), its GenICam node map built from the XML the camera serves (lib/genicam), and
+ * on demand a stream receiver (lib/stream) and a message channel for events.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { EmulatedCamera, EmulatedCameraOptions } from '../../../lib/emulator';
+import { GvcpDevice } from '../../../lib/gvcp/device';
+import { MessageChannel, GvcpEvent } from '../../../lib/gvcp/message-channel';
+import { ipToNumber } from '../../../lib/gvcp/address';
+import { NodeMap, loadDeviceXml } from '../../../lib/genicam';
+import { Frame, Stream, openStream } from '../../../lib/stream';
+import { uniqueLoopbackAddress } from '../../support/loopback';
+
+export type Value = string | number | boolean | bigint | Buffer;
+
+export interface Client {
+  camera: EmulatedCamera;
+  device: GvcpDevice;
+  map: NodeMap;
+  address: string;
+  get(name: string): Promise<Value>;
+  set(name: string, value: unknown): Promise<void>;
+  execute(name: string): Promise<void>;
+  /** Opens stream channel 0 towards a local receiver; frames collect in `frames`. */
+  openStream(): Promise<StreamHandle>;
+  /** Opens the message channel; events collect in `events`. */
+  openEvents(): Promise<EventHandle>;
+  close(): Promise<void>;
+}
+
+export interface StreamHandle {
+  stream: Stream;
+  frames: Frame[];
+  /** Resolves with the first `count` frames received after the call. */
+  next(count: number, timeoutMs?: number): Promise<Frame[]>;
+}
+
+export interface EventHandle {
+  channel: MessageChannel;
+  events: GvcpEvent[];
+  waitFor(predicate: (e: GvcpEvent) => boolean, timeoutMs?: number): Promise<GvcpEvent>;
+}
+
+const xmlCache = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-emu-xml-'));
+
+/** Settings that make the response the identity (Mono8 = scene >> 4): no auto functions, 10 ms, 0 dB, black 0. */
+export const IDENTITY_RESPONSE = { ExposureAuto: 'Off', GainAuto: 'Off', ExposureTime: 10000, Gain: 0, BlackLevel: 0 } as const;
+
+export async function openClient(options: EmulatedCameraOptions = {}): Promise<Client> {
+  const address = options.address ?? uniqueLoopbackAddress();
+  const camera = await EmulatedCamera.start({ broadcastAddresses: [], ptpSettlingMs: 200, ...options, address });
+  let device: GvcpDevice;
+  try {
+    device = await GvcpDevice.connect({ address, access: 'control' });
+  } catch (err) {
+    await camera.stop();
+    throw err;
+  }
+  const xml = await loadDeviceXml(device.port, { cacheDir: xmlCache });
+  const map = NodeMap.fromXml(xml, { device: device.port });
+  const closers: Array<() => Promise<void>> = [];
+  const client: Client = {
+    camera, device, map, address,
+    get: (name) => map.getValue(name) as Promise<Value>,
+    set: (name, value) => map.setValue(name, value),
+    execute: (name) => map.execute(name),
+    async openStream() {
+      const packetSize = Number(await map.getValue('GevSCPSPacketSize'));
+      const frames: Frame[] = [];
+      const waiters: Array<() => void> = [];
+      const stream = openStream({
+        bindAddress: '127.0.0.1', deviceAddress: address, packetSize,
+        maxPayloadSize: Number(await map.getValue('PayloadSize')) + 64, bufferCount: 8, socketBufferBytes: 8 << 20,
+      });
+      stream.on('frame', (frame) => {
+        frames.push(frame);
+        for (const w of waiters.splice(0)) w();
+      });
+      await map.setValue('GevSCDA', ipToNumber('127.0.0.1'));
+      await map.setValue('GevSCPHostPort', stream.port);
+      closers.push(async () => {
+        await map.setValue('GevSCPHostPort', 0).catch(() => undefined);
+        await stream.close();
+      });
+      return {
+        stream, frames,
+        next(count, timeoutMs = 5000) {
+          const start = frames.length;
+          return new Promise<Frame[]>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${frames.length - start} of ${count} frames`)), timeoutMs);
+            const check = (): void => {
+              if (frames.length - start >= count) {
+                clearTimeout(timer);
+                resolve(frames.slice(start, start + count));
+              } else waiters.push(check);
+            };
+            check();
+          });
+        },
+      };
+    },
+    async openEvents() {
+      const channel = await MessageChannel.open(device.channel, { localAddress: '127.0.0.1' });
+      const events: GvcpEvent[] = [];
+      const waiters: Array<() => void> = [];
+      channel.on('event', (e: GvcpEvent) => {
+        events.push(e);
+        for (const w of waiters.splice(0)) w();
+      });
+      closers.push(() => channel.close());
+      return {
+        channel, events,
+        waitFor(predicate, timeoutMs = 3000) {
+          return new Promise<GvcpEvent>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for an event`)), timeoutMs);
+            let seen = 0;
+            const check = (): void => {
+              for (; seen < events.length; seen += 1) {
+                if (predicate(events[seen])) {
+                  clearTimeout(timer);
+                  resolve(events[seen]);
+                  return;
+                }
+              }
+              waiters.push(check);
+            };
+            check();
+          });
+        },
+      };
+    },
+    async close() {
+      for (const c of closers.reverse()) await c().catch(() => undefined);
+      await device.close().catch(() => undefined);
+      await camera.stop();
+    },
+  };
+  return client;
+}
+
+/** Applies settings in order (order matters: auto off before writing ExposureTime). */
+export async function configure(client: Client, settings: Record<string, unknown>): Promise<void> {
+  for (const [name, value] of Object.entries(settings)) await client.set(name, value);
+}
+
+export function mean(bytes: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i += 1) sum += bytes[i];
+  return bytes.length ? sum / bytes.length : 0;
+}
