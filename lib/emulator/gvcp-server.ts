@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { Ack, Command, Flag, GVCP_PORT, GvcpCapability, GvcpConfiguration, GvcpStatus } from '../gvcp/protocol';
 import { GvcpCommand, decodeCommand, encodeAck, encodePendingAck, isCommandPacket } from '../gvcp/codec';
 import { isIpv4, sameSubnet } from '../gvcp/address';
+import { directedBroadcast } from '../gvcp/interfaces';
 import { GigeError } from '../errors';
 import type { DeviceModel, DeviceServices } from './device-model';
 import { Endpoint, Privilege, ReleaseReason } from './device/privilege';
@@ -43,6 +44,11 @@ export interface GvcpServerOptions {
   openAccessWrites?: boolean;
   /** Only for tests inside network namespaces they create: allow binding and sending beyond 127/8. */
   allowNonLoopback?: boolean;
+  /**
+   * Also listen on the directed broadcast of the device's own subnet, following FORCEIP moves, as a
+   * real camera receives every broadcast on its link (default: true with `allowNonLoopback`).
+   */
+  listenSubnetBroadcast?: boolean;
   /** Where to broadcast an ack for a host on a foreign subnet (flag 0x10). */
   broadcastAckAddress?: string;
   packetSize?: PacketSizeLimits;
@@ -90,6 +96,7 @@ export class GvcpServer extends EventEmitter {
   private readonly handlers: CommandHandlers;
   private control: dgram.Socket | null = null;
   private readonly broadcastSockets: dgram.Socket[] = [];
+  private subnetBroadcastSocket: dgram.Socket | null = null;
   private readonly ackCache = new Map<string, CachedAck>();
   private queue: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -171,6 +178,7 @@ export class GvcpServer extends EventEmitter {
         }
         server.broadcastSockets.push(await server.bindListener(b));
       }
+      await server.bindSubnetBroadcast();
       await server.message.start();
       server.model.attach(server.services());
     } catch (err) {
@@ -357,8 +365,24 @@ export class GvcpServer extends EventEmitter {
     this.emit('control-released', reason);
   }
 
+  private async bindSubnetBroadcast(): Promise<void> {
+    const old = this.subnetBroadcastSocket;
+    this.subnetBroadcastSocket = null;
+    if (old) await new Promise<void>((r) => old.close(() => r()));
+    if (!(this.options.listenSubnetBroadcast ?? this.options.allowNonLoopback === true)) return;
+    const broadcast = directedBroadcast(this.network.ipAddress, this.network.subnetMask);
+    if ((this.options.broadcastAddresses ?? ['127.255.255.255']).includes(broadcast) || broadcast === this.network.ipAddress) return;
+    this.subnetBroadcastSocket = await this.bindListener(broadcast);
+  }
+
   /** FORCEIP: move the device to a new address (only where `addressAllowed`). */
   async changeAddress(ipAddress: string, subnetMask: string, gateway: string): Promise<void> {
+    if (ipAddress === this.network.ipAddress) {
+      this.network.subnetMask = subnetMask;
+      this.network.gateway = gateway;
+      await this.bindSubnetBroadcast();
+      return;
+    }
     const socket = await this.bindControl(ipAddress);
     const old = this.control;
     this.control = socket;
@@ -366,6 +390,7 @@ export class GvcpServer extends EventEmitter {
     this.network.ipAddress = ipAddress;
     this.network.subnetMask = subnetMask;
     this.network.gateway = gateway;
+    await this.bindSubnetBroadcast();
     await this.stream.rebind(ipAddress);
     await this.message.rebind(ipAddress);
   }
@@ -377,8 +402,9 @@ export class GvcpServer extends EventEmitter {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.privilege.close();
-    const sockets = [this.control, ...this.broadcastSockets].filter((s): s is dgram.Socket => s !== null);
+    const sockets = [this.control, this.subnetBroadcastSocket, ...this.broadcastSockets].filter((s): s is dgram.Socket => s !== null);
     this.control = null;
+    this.subnetBroadcastSocket = null;
     this.broadcastSockets.length = 0;
     await Promise.all(sockets.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })));
     await this.queue.catch(() => undefined);

@@ -92,6 +92,11 @@ export class ControlChannel extends EventEmitter {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private nextId: number;
+  /**
+   * Registers per READREG/WRITEREG. A device without the concatenation capability handles only
+   * one (Aravis' fake camera silently ignores the rest), so `GvcpDevice` sets this to 1 for it.
+   */
+  registersPerCommand = GVCP_MAX_READREG_ADDRESSES;
   private queue: Queued[] = [];
   private current: Pending | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -288,8 +293,9 @@ export class ControlChannel extends EventEmitter {
 
   async readRegisters(addresses: readonly number[], options: TransactOptions = {}): Promise<number[]> {
     const out: number[] = [];
-    for (let i = 0; i < addresses.length; i += GVCP_MAX_READREG_ADDRESSES) {
-      const part = addresses.slice(i, i + GVCP_MAX_READREG_ADDRESSES);
+    const per = Math.max(1, Math.min(GVCP_MAX_READREG_ADDRESSES, this.registersPerCommand));
+    for (let i = 0; i < addresses.length; i += per) {
+      const part = addresses.slice(i, i + per);
       const ack = await this.transact(Command.READREG, encodeReadRegCommand(part), { what: describeAddresses(part), ...options });
       out.push(...decodeReadRegAck(ack.payload, part.length));
     }
@@ -301,8 +307,9 @@ export class ControlChannel extends EventEmitter {
   }
 
   async writeRegisters(writes: readonly RegisterWrite[], options: TransactOptions = {}): Promise<void> {
-    for (let i = 0; i < writes.length; i += GVCP_MAX_WRITEREG_PAIRS) {
-      const part = writes.slice(i, i + GVCP_MAX_WRITEREG_PAIRS);
+    const per = Math.max(1, Math.min(GVCP_MAX_WRITEREG_PAIRS, this.registersPerCommand));
+    for (let i = 0; i < writes.length; i += per) {
+      const part = writes.slice(i, i + per);
       const ack = await this.transact(Command.WRITEREG, encodeWriteRegCommand(part), {
         what: describeAddresses(part.map((w) => w.address)), ...options,
       });

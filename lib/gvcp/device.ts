@@ -134,6 +134,7 @@ export class GvcpDevice extends EventEmitter {
     const c = this.channel;
     const identity = decodeDiscoveryAck(await c.readMemory(0, GVCP_DISCOVERY_ACK_LENGTH));
     const gvcpCapability = await c.readRegister(Bootstrap.GVCP_CAPABILITY);
+    if (!(gvcpCapability & GvcpCapability.CONCATENATION)) c.registersPerCommand = 1;
     const [messageChannels, streamChannels, heartbeatTimeoutMs, tickHigh, tickLow] = await this.readEach([
       Bootstrap.NUMBER_OF_MESSAGE_CHANNELS, Bootstrap.NUMBER_OF_STREAM_CHANNELS, Bootstrap.HEARTBEAT_TIMEOUT,
       Bootstrap.TIMESTAMP_TICK_FREQUENCY_HIGH, Bootstrap.TIMESTAMP_TICK_FREQUENCY_LOW,

@@ -236,8 +236,7 @@ export class CommandHandlers {
     if (s.privilege.controlled()) return { status: GvcpStatus.ACCESS_DENIED, answer: Ack.FORCEIP };
     if (!isIpv4(req.ipAddress) || !s.addressAllowed(req.ipAddress)) return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.FORCEIP };
     try {
-      if (req.ipAddress !== s.network.ipAddress) await s.changeAddress(req.ipAddress, req.subnetMask, req.gateway);
-      else { s.network.subnetMask = req.subnetMask; s.network.gateway = req.gateway; }
+      await s.changeAddress(req.ipAddress, req.subnetMask, req.gateway);
     } catch (err) {
       s.emit('warning', err);
       return { status: GvcpStatus.ERROR, answer: Ack.FORCEIP };
