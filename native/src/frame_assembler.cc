@@ -45,7 +45,8 @@ struct FrameAssembler::InFlight {
   uint64_t lastNs = 0;
   uint64_t dueNs = 0;  // the device has finished sending it (trailer, or a newer block began)
   uint64_t tailNextNs = 0;
-  bool refused = false;  // the device answered PACKET_UNAVAILABLE
+  bool refused = false;       // the device answered PACKET_UNAVAILABLE
+  bool limitReached = false;  // this frame has had its share of requests
   bool finished = false;
   bool complete = false;
   std::vector<Gap> gaps;
@@ -359,7 +360,7 @@ void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
     if (f.requests >= policy.maxRequestsPerFrame || f.requestedPackets + count > packetBudget) {
       bump(stats_.resendLimitReached);
       f.gaps.clear();
-      f.refused = true;  // bounded: this frame will not be asked for again
+      f.limitReached = true;  // bounded: no more requests, but answers to earlier ones may still come
       return false;
     }
     PacketResendRequest request;
@@ -416,7 +417,7 @@ void FrameAssembler::onTick(uint64_t nowNs) {
     }
     // Silence for half a wait period and not due: the device stopped mid-block (or its end was lost).
     if (!f.dueNs && nowNs > f.lastNs + maxWaitNs(f) / 2) f.dueNs = nowNs;
-    if (resendAllowed(f)) requestMissing(f, nowNs);
+    if (resendAllowed(f) && !f.limitReached) requestMissing(f, nowNs);
     if (f.dueNs && nowNs >= f.dueNs + maxWaitNs(f)) finish(f, false);
   }
   emitFinishedInOrder();

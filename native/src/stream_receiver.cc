@@ -4,7 +4,9 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/udp.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -22,8 +24,10 @@ namespace {
 constexpr size_t kMaxSlots = 64;
 constexpr size_t kMaxSegments = 64;       // the kernel coalesces at most 64 datagrams per GRO message
 constexpr size_t kMaxMessage = 65536;     // one datagram, or one GRO message, is at most 64 KiB
-constexpr int kBusyTimeoutMicros = 1000;  // resend timers need ~1 ms resolution while frames are in flight
-constexpr int kIdleTimeoutMicros = 20000;
+// Resend timers need sub-millisecond resolution while frames are in flight. ppoll sleeps on a
+// high-resolution timer; SO_RCVTIMEO would round to the scheduler tick (4 ms at HZ=250).
+constexpr long kBusyWaitNs = 250000;
+constexpr long kIdleWaitNs = 20000000;
 
 uint64_t monotonicNs() {
   timespec ts{};
@@ -220,35 +224,30 @@ void StreamReceiverCore::sendResend(const PacketResendRequest& request) {
   }
 }
 
-void StreamReceiverCore::setReceiveTimeout(int micros) {
-  if (micros == timeoutMicros_) return;
-  timeval tv{};
-  tv.tv_sec = micros / 1000000;
-  tv.tv_usec = micros % 1000000;
-  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  timeoutMicros_ = micros;
-}
-
 void StreamReceiverCore::run() {
   pthread_setname_np(pthread_self(), "gige-stream");
+  ::prctl(PR_SET_TIMERSLACK, 10000UL, 0, 0, 0);
   uint64_t loops = 0;
   while (!stopping_.load(std::memory_order_relaxed)) {
-    const uint64_t now = monotonicNs();
-    assembler_->onTick(now);
-    setReceiveTimeout(assembler_->framesInFlight() ? kBusyTimeoutMicros : kIdleTimeoutMicros);
-    receiveBatch(now);
-    if ((++loops & 63) == 0) {
-      timespec cpu{};
-      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
-      stats_.receiveThreadCpuNs.store(static_cast<uint64_t>(cpu.tv_sec) * 1000000000ull + static_cast<uint64_t>(cpu.tv_nsec));
+    assembler_->onTick(monotonicNs());
+    if (receiveBatch() == 0 && !stopping_.load(std::memory_order_relaxed)) {
+      // Nothing waiting: sleep until a datagram arrives or the next timer is due.
+      timespec wait{0, assembler_->framesInFlight() ? kBusyWaitNs : kIdleWaitNs};
+      pollfd pfd{fd_, POLLIN, 0};
+      ::ppoll(&pfd, 1, &wait, nullptr);
     }
+    if ((++loops & 63) == 0) recordThreadCpu();
   }
+  recordThreadCpu();
+}
+
+void StreamReceiverCore::recordThreadCpu() {
   timespec cpu{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
   stats_.receiveThreadCpuNs.store(static_cast<uint64_t>(cpu.tv_sec) * 1000000000ull + static_cast<uint64_t>(cpu.tv_nsec));
 }
 
-void StreamReceiverCore::receiveBatch(uint64_t /*nowNs*/) {
+size_t StreamReceiverCore::receiveBatch() {
   const size_t segments = std::clamp<size_t>(segmentsPerMessage_, 1, kMaxSegments);
   const size_t slotCount = std::clamp<size_t>(config_.batchPackets / segments, 1, kMaxSlots);
   std::array<FrameAssembler::Prediction, kMaxSlots * 2> predictionBuffer;
@@ -285,14 +284,14 @@ void StreamReceiverCore::receiveBatch(uint64_t /*nowNs*/) {
     msgs[s].msg_hdr.msg_controllen = sizeof slot.control;
   }
 
-  const int got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(slotCount), MSG_WAITFORONE, nullptr);
+  const int got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(slotCount), MSG_DONTWAIT, nullptr);
   stats_.receiveCalls.fetch_add(1, std::memory_order_relaxed);
-  if (got < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || stopping_.load()) return;
+  if (got <= 0) {
+    if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || stopping_.load()) return 0;
     stats_.receiveErrors.fetch_add(1, std::memory_order_relaxed);
     onWarning_(errnoText("recvmmsg"));
     usleep(1000);
-    return;
+    return 0;
   }
   const uint64_t now = monotonicNs();
   stats_.receiveMessages.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
@@ -370,6 +369,7 @@ void StreamReceiverCore::receiveBatch(uint64_t /*nowNs*/) {
     const Record& r = records[i];
     assembler_->onPacket(r.header, r.body, r.length, r.inPlace, now);
   }
+  return static_cast<size_t>(got);
 }
 
 }  // namespace gige

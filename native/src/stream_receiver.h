@@ -87,10 +87,11 @@ class StreamReceiverCore {
  private:
   struct Slot;
   void run();
-  void receiveBatch(uint64_t nowNs);
+  // One non-blocking recvmmsg; returns the number of messages (0: nothing was waiting).
+  size_t receiveBatch();
+  void recordThreadCpu();
   void queueFrame(AssembledFrame&& frame);
   void sendResend(const PacketResendRequest& request);
-  void setReceiveTimeout(int micros);
 
   ReceiverConfig config_;
   Notify onQueued_;
@@ -113,7 +114,6 @@ class StreamReceiverCore {
   std::vector<Slot> slots_;
   std::vector<uint8_t> staging_;
   uint32_t segmentsPerMessage_ = 1;
-  int timeoutMicros_ = -1;
   uint16_t resendRequestId_ = 1;
   uint32_t lastSocketDrops_ = 0;
 };

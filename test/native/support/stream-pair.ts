@@ -3,11 +3,16 @@ import { GvspSender, renderRamp, type GvspBlock, type GvspSenderConfig, type Ram
 import { openStream, type Frame, type Stream, type StreamOptions } from '../../../lib/stream/index';
 import { imageByteLength } from '../../../lib/stream/pixel-formats';
 import { uniqueLoopbackAddress } from '../../support/loopback';
+import { ResendForwarder } from './resend-forwarder';
 
 export interface StreamPair {
   stream: Stream;
   sender: InstanceType<typeof GvspSender>;
+  /** Receives the stream's PACKETRESEND commands and forwards them to the sender. */
+  forwarder: ResendForwarder;
   frames: Frame[];
+  /** performance.now() when each frame was delivered. */
+  deliveredAt: number[];
   warnings: string[];
   /** Resolves with the first `count` frames received, or rejects after `timeoutMs`. */
   waitFrames(count: number, timeoutMs?: number): Promise<Frame[]>;
@@ -20,8 +25,9 @@ export async function openStreamPair(
 ): Promise<StreamPair> {
   const receiverAddress = streamOptions.bindAddress ?? uniqueLoopbackAddress();
   const deviceAddress = streamOptions.deviceAddress ?? uniqueLoopbackAddress();
-  const stream = openStream({ ...streamOptions, bindAddress: receiverAddress, deviceAddress });
   const sender = new GvspSender({ bindAddress: deviceAddress });
+  const forwarder = await ResendForwarder.open(deviceAddress, sender);
+  const stream = openStream({ devicePort: forwarder.port, ...streamOptions, bindAddress: receiverAddress, deviceAddress });
   sender.configure({
     destinationAddress: receiverAddress,
     destinationPort: stream.port,
@@ -30,10 +36,12 @@ export async function openStreamPair(
     ...senderConfig,
   });
   const frames: Frame[] = [];
+  const deliveredAt: number[] = [];
   const warnings: string[] = [];
   let waiters: (() => void)[] = [];
   stream.on('frame', (frame) => {
     frames.push(frame);
+    deliveredAt.push(performance.now());
     const w = waiters;
     waiters = [];
     w.forEach((wake) => wake());
@@ -42,7 +50,9 @@ export async function openStreamPair(
   return {
     stream,
     sender,
+    forwarder,
     frames,
+    deliveredAt,
     warnings,
     async waitFrames(count, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
@@ -60,7 +70,7 @@ export async function openStreamPair(
       return frames.slice(0, count);
     },
     async close() {
-      await Promise.all([stream.close(), sender.close()]);
+      await Promise.all([stream.close(), sender.close(), forwarder.close()]);
     },
   };
 }
