@@ -1,0 +1,73 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { GigeError } from '../../lib/errors';
+import { Camera, AccessMode } from '../../lib/camera/camera';
+
+export interface CommandContext {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function usage(): string {
+  return [
+    'usage: gige <command> [options]',
+    '',
+    '  discover --broadcast ADDR [--timeout MS] [--json]   find cameras (e.g. --broadcast 192.168.1.255)',
+    '  discover --address IP [--json]                      ask one camera directly',
+    '  discover [--interface NAME ...]                     every (or the named) interface, with reachability advice',
+    '  info -a IP                                          identity, network path and who controls the camera',
+    '  features -a IP [--json]                             every feature: type, access, value, range or entries',
+    '  get -a IP NAME [NAME ...]                           read features',
+    '  set -a IP NAME=VALUE [NAME=VALUE ...]               write features (in order)',
+    '  grab -a IP [-n N] -o FILE|DIR [--packet-size N] [--stats]',
+    '                                                      grab frames to PNG (.png, or a directory) or raw (.raw)',
+    '  emulate [--address 127.0.0.2] [--serial S] [--user-sets FILE]',
+    '                                                      run an emulated DMK 38GX541-a until Ctrl-C',
+  ].join('\n');
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs with errors that name the command and show how it is used. */
+export interface ParsedCommand {
+  values: Record<string, string | boolean | Array<string | boolean> | undefined>;
+  positionals: string[];
+}
+
+export function parseCommand(command: string, args: string[], options: Options, allowPositionals = false): ParsedCommand {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new GigeError('BAD_ARGUMENTS', `${command}: ${(err as Error).message}\n${usage()}`);
+  }
+}
+
+export function requireAddress(command: string, address: unknown): string {
+  if (typeof address !== 'string' || !address) {
+    throw new GigeError('BAD_ARGUMENTS', `${command}: the camera address is missing (-a IP)`);
+  }
+  return address;
+}
+
+/** Opens a camera for a command and always closes it (releasing control) afterwards. */
+export async function withCamera<T>(address: string, access: AccessMode, work: (camera: Camera) => Promise<T>, packetSize?: number): Promise<T> {
+  const camera = await Camera.open({ address, access, packetSize });
+  try {
+    return await work(camera);
+  } finally {
+    await camera.close();
+  }
+}
+
+export function formatValue(value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(Number(value.toPrecision(10)));
+  return String(value);
+}
+
+/** JSON.stringify that writes bigints as numbers when exact, as strings otherwise. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (typeof v !== 'bigint') return v;
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  }, 2);
+}

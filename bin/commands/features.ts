@@ -1,0 +1,18 @@
+import { formatFeatureTable, toJsonSafe } from '../../lib/genicam';
+import { CommandContext, parseCommand, requireAddress, withCamera } from './common';
+
+/** Every feature of the camera's GenICam description with its value (monitor access: changes nothing). */
+export async function featuresCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseCommand('features', args, {
+    address: { type: 'string', short: 'a' },
+    json: { type: 'boolean', default: false },
+    visibility: { type: 'string' },
+  });
+  const address = requireAddress('features', values.address);
+  const visibility = values.visibility as 'Beginner' | 'Expert' | 'Guru' | 'Invisible' | undefined;
+  await withCamera(address, 'monitor', async (camera) => {
+    const features = await camera.nodeMap.list({ visibility });
+    ctx.out(values.json ? JSON.stringify(toJsonSafe(features), null, 2) : formatFeatureTable(features));
+  });
+  return 0;
+}

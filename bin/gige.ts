@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * `gige` — GigE Vision from the command line: find cameras, read and write features, grab frames,
+ * and run an emulated DMK 38GX541-a. Errors go to stderr with a non-zero exit status.
+ */
+import { GigeError } from '../lib/errors';
+import { usage, CommandContext } from './commands/common';
+import { discoverCommand } from './commands/discover';
+import { infoCommand } from './commands/info';
+import { featuresCommand } from './commands/features';
+import { getCommand, setCommand } from './commands/get-set';
+import { grabCommand } from './commands/grab';
+import { emulateCommand } from './commands/emulate';
+
+const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
+  discover: discoverCommand,
+  info: infoCommand,
+  features: featuresCommand,
+  get: getCommand,
+  set: setCommand,
+  grab: grabCommand,
+  emulate: emulateCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const ctx: CommandContext = {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    ctx.out(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    ctx.out(require('../../package.json').version);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    ctx.err(`gige: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    ctx.err(usage());
+    return 2;
+  }
+  return command(rest, ctx);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const message = err instanceof GigeError ? `${err.message} [${err.code}]` : (err as Error)?.message ?? String(err);
+    process.stderr.write(`gige: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

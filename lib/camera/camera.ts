@@ -1,0 +1,244 @@
+import { EventEmitter } from 'node:events';
+import { GigeError } from '../errors';
+import { GvcpDevice, Bootstrap, StreamChannelRegister, GVCP_PORT, ipToNumber, localAddressTowards } from '../gvcp';
+import { NodeMap, loadDeviceXml } from '../genicam';
+import { openStream, Stream, Frame } from '../stream';
+import { FrameWaiters } from './frame-waiters';
+
+export type AccessMode = 'exclusive' | 'control' | 'monitor';
+export type FeatureValue = number | bigint | string | boolean;
+
+export interface CameraOpenOptions {
+  /** The camera's IPv4 address. */
+  address: string;
+  /** Control (default): others may read; exclusive: nobody else may even read; monitor: read-only. */
+  access?: AccessMode;
+  /** GVSP packet size (SCPS, bytes of IP datagram) to set at acquisition start; default: keep the camera's. */
+  packetSize?: number;
+  /** Frame buffers in the receive pool. */
+  bufferCount?: number;
+  /** Where the GenICam XML is cached between opens (default: the GenICam layer's default). */
+  xmlCacheDir?: string;
+  /** How long a grab waits for its frame, in ms. */
+  frameTimeoutMs?: number;
+}
+
+const DEFAULT_FRAME_TIMEOUT_MS = 5000;
+const STREAM_CHANNEL_0 = Bootstrap.SC0;
+
+/**
+ * One open GigE Vision camera: control channel with privilege and heartbeat, its GenICam node map,
+ * and (while acquiring) one stream. Emits `'frame'` (Frame), `'lost'` (Error) when the camera stops
+ * answering, and `'error'` for stream errors that do not end the connection.
+ */
+export class Camera extends EventEmitter {
+  private stream: Stream | null = null;
+  private starting: Promise<void> | null = null;
+  private readonly waiters = new FrameWaiters<Frame>();
+  private closed = false;
+  private lostError: Error | null = null;
+
+  private constructor(
+    readonly options: Required<Pick<CameraOpenOptions, 'address' | 'access' | 'frameTimeoutMs'>> & CameraOpenOptions,
+    readonly device: GvcpDevice,
+    readonly nodeMap: NodeMap,
+  ) {
+    super();
+    device.on('lost', (err: Error) => this.handleLost(err));
+  }
+
+  static async open(options: CameraOpenOptions): Promise<Camera> {
+    const resolved = { access: 'control' as AccessMode, frameTimeoutMs: DEFAULT_FRAME_TIMEOUT_MS, ...options };
+    const device = await GvcpDevice.connect({ address: resolved.address, access: resolved.access });
+    try {
+      const xml = await loadDeviceXml(device.port, { cacheDir: resolved.xmlCacheDir });
+      const nodeMap = NodeMap.fromXml(xml, { device: device.port });
+      return new Camera(resolved, device, nodeMap);
+    } catch (err) {
+      await device.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  get acquiring(): boolean {
+    return this.stream !== null;
+  }
+
+  async get(name: string): Promise<FeatureValue> {
+    this.assertOpen();
+    return (await this.nodeMap.getValue(name)) as FeatureValue;
+  }
+
+  async set(name: string, value: FeatureValue): Promise<void> {
+    this.assertOpen();
+    await this.nodeMap.setValue(name, value as never);
+  }
+
+  async execute(name: string): Promise<void> {
+    this.assertOpen();
+    await this.nodeMap.execute(name);
+  }
+
+  /** Starts streaming (idempotent): stream channel to this host, TLParamsLocked, AcquisitionStart. */
+  async startAcquisition(): Promise<void> {
+    this.assertOpen();
+    if (this.stream) return;
+    if (!this.starting) {
+      this.starting = this.openStreamAndStart().finally(() => {
+        this.starting = null;
+      });
+    }
+    await this.starting;
+  }
+
+  /** Stops streaming (idempotent) and closes the stream channel. */
+  async stopAcquisition(): Promise<void> {
+    if (this.starting) await this.starting.catch(() => undefined);
+    const stream = this.stream;
+    if (!stream) return;
+    this.stream = null;
+    this.waiters.failAll(new GigeError('ACQUISITION_STOPPED', 'Acquisition stopped while waiting for a frame'));
+    const errors: unknown[] = [];
+    if (!this.lostError) {
+      await this.nodeMap.execute('AcquisitionStop').catch((err) => errors.push(err));
+      await this.setIfPresent('TLParamsLocked', 0).catch((err) => errors.push(err));
+      await this.device.channel
+        .writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, 0)
+        .catch((err: unknown) => errors.push(err));
+    }
+    await stream.close();
+    if (errors.length > 0 && !this.closed) throw errors[0];
+  }
+
+  /** The next frame of the running acquisition. */
+  async nextFrame(timeoutMs = this.options.frameTimeoutMs): Promise<Frame> {
+    this.assertOpen();
+    if (!this.stream && !this.starting) {
+      throw new GigeError('NOT_ACQUIRING', 'No acquisition is running: start it first, or use grab()');
+    }
+    return this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
+  }
+
+  /**
+   * One frame. While acquiring: the next frame. Otherwise: start, take the first frame, stop — so a
+   * single grab leaves the camera as it found it.
+   */
+  async grab(timeoutMs = this.options.frameTimeoutMs): Promise<Frame> {
+    this.assertOpen();
+    if (this.stream || this.starting) return this.nextFrame(timeoutMs);
+    const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
+    try {
+      await this.startAcquisition();
+      return await next;
+    } finally {
+      next.catch(() => undefined);
+      await this.stopAcquisition().catch(() => undefined);
+    }
+  }
+
+  /** Fires TriggerSoftware during acquisition and resolves with the frame it produced. */
+  async triggerSoftware(timeoutMs = this.options.frameTimeoutMs): Promise<Frame> {
+    await this.startAcquisition();
+    const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
+    try {
+      await this.nodeMap.execute('TriggerSoftware');
+    } catch (err) {
+      next.catch(() => undefined);
+      throw err;
+    }
+    return next;
+  }
+
+  streamStatistics(): ReturnType<Stream['stats']> | null {
+    return this.stream ? this.stream.stats() : null;
+  }
+
+  /** Stops acquisition, releases control, closes sockets. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stopAcquisition().catch(() => undefined);
+    this.waiters.failAll(new GigeError('CAMERA_CLOSED', `Camera ${this.address} was closed`));
+    await this.device.close().catch(() => undefined);
+    this.removeAllListeners('frame');
+  }
+
+  private async openStreamAndStart(): Promise<void> {
+    const channel = this.device.channel;
+    if (this.options.packetSize !== undefined) {
+      await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCPS, this.options.packetSize);
+    }
+    const packetSize = (await channel.readRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCPS)) & 0xffff;
+    const payloadSize = Number(await this.nodeMap.getValue('PayloadSize'));
+    const localAddress = await localAddressTowards(this.address, GVCP_PORT);
+    const stream = openStream({
+      bindAddress: localAddress,
+      deviceAddress: this.address,
+      packetSize,
+      maxPayloadSize: payloadSize,
+      bufferCount: this.options.bufferCount,
+    });
+    stream.on('frame', (frame: Frame) => this.handleFrame(frame));
+    stream.on('error', (err: Error) => this.emitError(err));
+    try {
+      await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCDA, ipToNumber(localAddress));
+      await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, stream.port);
+      await this.setIfPresent('TLParamsLocked', 1);
+      await this.nodeMap.execute('AcquisitionStart');
+    } catch (err) {
+      await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, 0).catch(() => undefined);
+      await this.setIfPresent('TLParamsLocked', 0).catch(() => undefined);
+      await stream.close();
+      throw err;
+    }
+    this.stream = stream;
+  }
+
+  private async setIfPresent(name: string, value: FeatureValue): Promise<void> {
+    if (!this.nodeMap.has(name)) return;
+    await this.nodeMap.setValue(name, value as never);
+  }
+
+  private handleFrame(frame: Frame): void {
+    this.waiters.deliver(frame);
+    try {
+      this.emit('frame', frame);
+    } catch (err) {
+      // A listener's bug must not kill the stream's delivery path.
+      this.emitError(err as Error);
+    }
+  }
+
+  private handleLost(err: Error): void {
+    if (this.closed || this.lostError) return;
+    this.lostError = err;
+    this.waiters.failAll(err);
+    const stream = this.stream;
+    this.stream = null;
+    if (stream) stream.close().catch(() => undefined);
+    this.emit('lost', err);
+  }
+
+  private emitError(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  private describeTimeout(timeoutMs: number): string {
+    const stats = this.stream?.stats();
+    const seen = stats ? ` (stream so far: ${JSON.stringify(stats)})` : '';
+    return `No frame from ${this.address} within ${timeoutMs} ms${seen}. ` +
+      'Check TriggerMode/TriggerSource (a camera waiting for a hardware trigger sends nothing), ' +
+      'AcquisitionFrameRate and ExposureTime, and that GVSP packets reach this host (firewall, packet size vs MTU).';
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new GigeError('CAMERA_CLOSED', `Camera ${this.address} is closed`);
+    if (this.lostError) {
+      throw new GigeError('CAMERA_LOST', `Camera ${this.address} was lost: ${this.lostError.message}`, {}, { cause: this.lostError });
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { GigeError } from '../errors';
+
+/**
+ * Callers waiting for "the next frame" (a grab, a software trigger's result). Each waiter gets the
+ * first frame that arrives after it started waiting, or a timeout error that says how long it
+ * waited and what to check. Bounded: a waiter always ends, by a frame, a timeout or `failAll`.
+ */
+export class FrameWaiters<T> {
+  private waiters = new Set<{ resolve: (frame: T) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  wait(timeoutMs: number, describeTimeout: () => string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new GigeError('FRAME_TIMEOUT', describeTimeout(), { timeoutMs }));
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  deliver(frame: T): void {
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(frame);
+    }
+    this.waiters.clear();
+  }
+
+  failAll(err: Error): void {
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(err);
+    }
+    this.waiters.clear();
+  }
+}

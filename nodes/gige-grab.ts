@@ -1,0 +1,179 @@
+import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { CameraConfigNode } from './types';
+import type { Frame } from '../lib/stream';
+import { encodeFrame, frameMetadata, FrameEncoding } from '../lib/camera/frame-output';
+import { GigeError } from '../lib/errors';
+import { StatusThrottle } from './status-throttle';
+
+interface GrabDef extends NodeDef {
+  camera: string;
+  mode: 'trigger' | 'next' | 'continuous';
+  autoStart: boolean;
+  encoding: FrameEncoding;
+  quality: string;
+  maxWidth: string;
+}
+
+
+/** Grabs waiting in 'trigger'/'next' mode beyond this are refused: no unbounded queue. */
+const MAX_PENDING_GRABS = 16;
+
+export = function register(RED: NodeAPI): void {
+  function GigeGrabNode(this: Node, def: GrabDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(def.camera) as CameraConfigNode | null;
+    const mode = def.mode ?? 'trigger';
+    const encoding: FrameEncoding = def.encoding ?? 'raw';
+    const quality = clampInt(def.quality, 1, 100) ?? 85;
+    const maxWidth = clampInt(def.maxWidth, 16, 100000);
+    const acquisitionUser = `gige-grab:${node.id}`;
+    const status = new StatusThrottle(node, 1000);
+    let frames = 0;
+    let dropped = 0;
+    let encodingBusy = false;
+    let running = false;
+    let pending = 0;
+    let queue: Promise<void> = Promise.resolve();
+    let closed = false;
+
+    if (!config) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+        done(new GigeError('NO_CAMERA', 'No camera configured: choose or add a gige-camera-config node in this node\'s properties'));
+      });
+      return;
+    }
+    config.register(node);
+
+    const connection = () => {
+      const current = config.connection;
+      if (!current) throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
+      return current;
+    };
+
+    const toMessage = async (frame: Frame, msg: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      const payload = encoding === 'raw' ? frame.data : await encodeFrame(frame, encoding, { quality, maxWidth });
+      return { ...msg, payload, image: { ...frameMetadata(frame, encoding), dropped } };
+    };
+
+    const countFrame = () => {
+      frames += 1;
+      status.update({ fill: 'green', shape: 'dot', text: dropped ? `${frames} frames, ${dropped} dropped` : `${frames} frames` });
+    };
+
+    // Continuous mode: every frame becomes a message, but at most one is being encoded; frames that
+    // arrive meanwhile are dropped and counted (Node-RED has no backpressure).
+    const onFrame = (frame: Frame) => {
+      if (!running || closed) return;
+      if (encodingBusy) {
+        dropped += 1;
+        return;
+      }
+      encodingBusy = true;
+      toMessage(frame, { topic: config.name || 'gige' })
+        .then((msg) => {
+          countFrame();
+          node.send(msg);
+        })
+        .catch((err: Error) => node.error(err.message, { payload: null, error: err } as never))
+        .finally(() => {
+          encodingBusy = false;
+        });
+    };
+
+    const startContinuous = async () => {
+      if (running) return;
+      running = true;
+      const current = connection();
+      current.on('frame', onFrame);
+      await current.requestAcquisition(acquisitionUser);
+    };
+    const stopContinuous = async () => {
+      if (!running) return;
+      running = false;
+      const current = config.connection;
+      if (!current) return;
+      current.removeListener('frame', onFrame);
+      await current.releaseAcquisition(acquisitionUser);
+    };
+
+    const grabOne = async (): Promise<Frame> => {
+      const current = connection();
+      if (mode === 'trigger') {
+        // Trigger mode first, so that starting acquisition does not stream free-running frames.
+        await current.use(ensureSoftwareTrigger);
+        await current.requestAcquisition(acquisitionUser);
+        return current.use((camera) => camera.triggerSoftware(config.frameTimeoutMs));
+      }
+      await current.requestAcquisition(acquisitionUser);
+      return current.use((camera) => camera.nextFrame(config.frameTimeoutMs));
+    };
+
+    if (mode === 'continuous' && def.autoStart !== false) {
+      // The connection opens asynchronously; start once it exists.
+      setImmediate(() => startContinuous().catch((err: Error) => node.error(err.message)));
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      const requested = (msg as { action?: unknown }).action ?? msg.payload;
+      const action = typeof requested === 'string' ? requested : '';
+      if (mode === 'continuous') {
+        const op = action === 'stop' ? stopContinuous() : startContinuous();
+        op.then(() => done(), (err: Error) => done(err));
+        return;
+      }
+      if (pending >= MAX_PENDING_GRABS) {
+        done(new GigeError('BUSY', `${pending} grabs are already waiting for frames; this message was not queued (limit ${MAX_PENDING_GRABS})`));
+        return;
+      }
+      pending += 1;
+      queue = queue.then(async () => {
+        try {
+          const frame = await grabOne();
+          const out = await toMessage(frame, msg as unknown as Record<string, unknown>);
+          countFrame();
+          send(out as NodeMessage);
+          done();
+        } catch (err) {
+          done(err as Error);
+        } finally {
+          pending -= 1;
+        }
+      });
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
+      status.stop();
+      const finish = Promise.all([
+        stopContinuous().catch(() => undefined),
+        config.connection?.releaseAcquisition(acquisitionUser).catch(() => undefined),
+      ]).then(() => config.deregister(node, removed));
+      const timer = setTimeout(done, 10000);
+      finish.catch(() => undefined).finally(() => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('gige-grab', GigeGrabNode as never);
+};
+
+const softwareTriggerReady = new WeakSet<object>();
+
+/** Puts the camera in software-trigger mode once per open camera (TriggerMode=On, TriggerSource=Software). */
+async function ensureSoftwareTrigger(camera: { get(n: string): Promise<unknown>; set(n: string, v: string): Promise<void> }): Promise<void> {
+  if (softwareTriggerReady.has(camera)) return;
+  const source = await camera.get('TriggerSource');
+  if (source !== 'Software' && source !== 'Any') await camera.set('TriggerSource', 'Software');
+  if ((await camera.get('TriggerMode')) !== 'On') await camera.set('TriggerMode', 'On');
+  softwareTriggerReady.add(camera);
+}
+
+function clampInt(text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined || String(text).trim() === '') return undefined;
+  const n = Math.round(Number(text));
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : undefined;
+}

@@ -1,0 +1,163 @@
+import * as assert from 'node:assert/strict';
+import sharp from 'sharp';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+import { helper, packageNodes, collect, statusMatching, openNetworkSockets, threadCount } from './support';
+import { uniqueLoopbackAddress } from '../support/loopback';
+import { IDENTITY_SETTINGS_TEXT, expectedFrameBytes, firstDifference } from '../support/emulated-scene';
+import { PixelFormat } from '../../lib/stream';
+import { pooledCameraKeys } from '../../lib/camera/pool';
+import { EmulatedCamera } from '../../lib/emulator';
+
+const CONNECTED = /common\.status\.connected$/;
+const SMALL_FRAME = `${IDENTITY_SETTINGS_TEXT}\nWidth=1024\nHeight=256`;
+
+const TAB = { id: 'tab', type: 'tab', label: 'test' };
+
+/** A flow on one tab. The runtime takes a node without a position (x, y) for a config node. */
+function flow(...nodes: Array<Record<string, unknown>>) {
+  return [TAB, ...nodes.map((node, i) => (node.type === 'gige-camera-config' ? node : { z: 'tab', x: 100, y: 40 * (i + 1), ...node }))];
+}
+
+function cameraConfig(address: string, settings = SMALL_FRAME) {
+  return { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'NODETEST', frameTimeout: '3000', settings };
+}
+
+function grab(props: Record<string, unknown>) {
+  return { id: 'grab', type: 'gige-grab', camera: 'cam', wires: [['out']], ...props };
+}
+
+describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', function () {
+  let address: string;
+
+  beforeEach(async () => {
+    address = uniqueLoopbackAddress();
+    await helper.startServer();
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  it('grabs one frame per message by software trigger, with the scene\'s exact pixels', async () => {
+    await helper.load(packageNodes, flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await statusMatching('grab', CONNECTED);
+    const received = collect('out', 2);
+    helper.getNode('grab').receive({ payload: 'go', topic: 'part-17' });
+    helper.getNode('grab').receive({ payload: 'go', topic: 'part-18' });
+    const [first, second] = await received;
+    assert.equal(first.topic, 'part-17', 'the input message travels on');
+    assert.equal(second.topic, 'part-18');
+    for (const msg of [first, second]) {
+      assert.ok(Buffer.isBuffer(msg.payload));
+      assert.equal(msg.image.width, 1024);
+      assert.equal(msg.image.height, 256);
+      assert.equal(msg.image.pixelFormat, 'Mono8');
+      assert.equal(msg.image.status, 'complete');
+      assert.equal(typeof msg.image.timestamp, 'string', 'no bigint in messages: JSON and the debug sidebar reject it');
+      const frame = { width: 1024, height: 256, pixelFormat: PixelFormat.Mono8, offsetX: msg.image.offsetX, offsetY: msg.image.offsetY, blockId: BigInt(msg.image.frameId) };
+      assert.equal(firstDifference(msg.payload, expectedFrameBytes(frame)), -1);
+    }
+    assert.ok(second.image.frameId > first.image.frameId);
+    JSON.stringify(first.image);
+  });
+
+  it('encodes JPEG and PNG with sharp, downscaled on request', async () => {
+    await helper.load(packageNodes, flow(
+      cameraConfig(address),
+      grab({ mode: 'trigger', encoding: 'jpeg', quality: '70', maxWidth: '512' }),
+      { id: 'png', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'png', wires: [['pngOut']] },
+      { id: 'out', type: 'helper' },
+      { id: 'pngOut', type: 'helper' },
+    ));
+    await statusMatching('grab', CONNECTED);
+    const jpeg = collect('out', 1);
+    helper.getNode('grab').receive({});
+    const [jpegMsg] = await jpeg;
+    assert.equal(jpegMsg.image.mimetype, 'image/jpeg');
+    const jpegInfo = await sharp(jpegMsg.payload).metadata();
+    assert.equal(jpegInfo.format, 'jpeg');
+    assert.equal(jpegInfo.width, 512);
+    assert.equal(jpegInfo.height, 128);
+
+    const png = collect('pngOut', 1);
+    helper.getNode('png').receive({});
+    const [pngMsg] = await png;
+    const pngInfo = await sharp(pngMsg.payload).metadata();
+    assert.equal(pngInfo.channels, 1, 'greyscale PNG');
+    assert.equal(pngInfo.depth, 'uchar', '8-bit for Mono8');
+    const { data, info } = await sharp(pngMsg.payload).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    assert.equal(info.width, 1024);
+    const frame = { width: 1024, height: 256, pixelFormat: PixelFormat.Mono8, offsetX: pngMsg.image.offsetX, offsetY: pngMsg.image.offsetY, blockId: BigInt(pngMsg.image.frameId) };
+    assert.equal(firstDifference(data, expectedFrameBytes(frame)), -1, 'PNG is lossless');
+  });
+
+  it('streams every frame in continuous mode, and stops on msg.action = "stop"', async () => {
+    await helper.load(packageNodes, flow(cameraConfig(address, `${SMALL_FRAME}\nAcquisitionFrameRate=20`), grab({ mode: 'continuous', autoStart: true, encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    const frames = await collect('out', 4);
+    const ids = frames.map((m) => m.image.frameId);
+    assert.deepEqual([...ids].sort((a, b) => a - b), ids, 'frames in order');
+    const stopped = new Promise<void>((resolve, reject) => {
+      helper.getNode('grab').receive({ action: 'stop' });
+      setTimeout(resolve, 300);
+      helper.getNode('grab').on('call:error', (call: { args: unknown[] }) => reject(new Error(String(call.args[0]))));
+    });
+    await stopped;
+    let after = 0;
+    helper.getNode('out').on('input', () => { after += 1; });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(after, 0, 'no frames after stop');
+  });
+
+  it('reports a refused setting and a grab without camera through Catch, without crashing', async () => {
+    await helper.load([...packageNodes, catchNode], flow(
+      cameraConfig(address, 'Width=5'),
+      grab({ mode: 'trigger', encoding: 'raw' }),
+      { id: 'out', type: 'helper' },
+      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ));
+    const status = await statusMatching('grab', /^disconnected: /);
+    assert.match(status.text, /Width/);
+    const caught = collect('caught', 1);
+    helper.getNode('grab').receive({ payload: 'go' });
+    const [msg] = await caught;
+    assert.equal(msg.error.source.id, 'grab');
+    assert.match(msg.error.message, /not connected/);
+    assert.match(msg.error.message, /Width=5/);
+  });
+
+  it('keeps the camera across a modified-nodes deploy and releases everything when removed', async function () {
+    this.timeout(30000);
+    const deployed = flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' });
+    // A first cycle warms up lazily created threads (libuv pool, sharp) so the counts below compare like with like.
+    await helper.load(packageNodes, deployed);
+    await statusMatching('grab', CONNECTED);
+    await helper.unload();
+    const socketsBefore = openNetworkSockets();
+    const threadsBefore = threadCount();
+
+    await helper.load(packageNodes, deployed);
+    await statusMatching('grab', CONNECTED);
+    const first = collect('out', 1);
+    helper.getNode('grab').receive({});
+    await first;
+    assert.deepEqual(pooledCameraKeys(), [address]);
+    assert.ok(threadCount() > threadsBefore, 'streaming runs native threads');
+
+    await helper.setFlows(flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw', name: 'renamed' }), { id: 'out', type: 'helper' }), 'nodes');
+    const again = collect('out', 1);
+    helper.getNode('grab').receive({});
+    await again;
+    assert.deepEqual(pooledCameraKeys(), [address], 'the pooled connection survived the redeploy');
+
+    await helper.unload();
+    assert.deepEqual(pooledCameraKeys(), []);
+    assert.equal(openNetworkSockets(), socketsBefore, 'every socket closed');
+    assert.equal(threadCount(), threadsBefore, 'every native thread stopped');
+    // The emulated camera's address is free again: its sockets are really gone.
+    const reuse = await EmulatedCamera.start({ address });
+    await reuse.stop();
+  });
+});

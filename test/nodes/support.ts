@@ -1,0 +1,78 @@
+/**
+ * Node-RED test harness: the real runtime through node-red-node-test-helper, the package's nodes
+ * loaded from source, and an emulated camera per test on its own loopback address.
+ */
+import * as fs from 'node:fs';
+import helper from 'node-red-node-test-helper';
+import cameraConfigNode from '../../nodes/gige-camera-config';
+import grabNode from '../../nodes/gige-grab';
+
+helper.init(require.resolve('node-red'));
+
+export { helper };
+export const packageNodes = [cameraConfigNode, grabNode];
+
+/** Waits for `count` messages on a helper node; rejects with what arrived when time runs out. */
+export function collect(nodeId: string, count: number, timeoutMs = 10000): Promise<Array<Record<string, any>>> {
+  const node = helper.getNode(nodeId);
+  const messages: Array<Record<string, any>> = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      node.removeListener('input', onInput);
+      reject(new Error(`${nodeId}: ${messages.length} of ${count} messages within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function onInput(msg: Record<string, any>) {
+      messages.push(msg);
+      if (messages.length === count) {
+        clearTimeout(timer);
+        node.removeListener('input', onInput);
+        resolve(messages);
+      }
+    }
+    node.on('input', onInput);
+  });
+}
+
+/** Resolves when a node's status text matches. */
+export function statusMatching(nodeId: string, pattern: RegExp, timeoutMs = 10000): Promise<Record<string, any>> {
+  const node = helper.getNode(nodeId);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${nodeId}: no status matching ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+    node.on('call:status', (call: { args: Array<Record<string, any>> }) => {
+      const status = call.args[0];
+      if (status && pattern.test(String(status.text ?? ''))) {
+        clearTimeout(timer);
+        resolve(status);
+      }
+    });
+  });
+}
+
+/**
+ * UDP and TCP sockets this process has open, counted from /proc so that native sockets (the stream
+ * receiver's, the emulator's sender) count as well as Node's own. Unix sockets are left out: tools
+ * (tsx, child processes) open and close those on their own schedule.
+ */
+export function openNetworkSockets(): number {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/udp', '/proc/net/tcp']) {
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const inode = line.trim().split(/\s+/)[9];
+      if (inode) inodes.add(inode);
+    }
+  }
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
+      return match !== null && inodes.has(match[1]);
+    } catch {
+      return false; // closed between readdir and readlink
+    }
+  }).length;
+}
+
+/** Threads of this process (native receive and send threads among them). */
+export function threadCount(): number {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]);
+}
