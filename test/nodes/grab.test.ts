@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-import { helper, packageNodes, collect, statusMatching, openNetworkSockets, threadCount } from './support';
+import { helper, packageNodes, collect, statusMatching, openNetworkSockets, threadCount, onCall } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { IDENTITY_SETTINGS_TEXT, expectedFrameBytes, firstDifference } from '../support/emulated-scene';
 import { PixelFormat } from '../../lib/stream';
@@ -15,7 +15,9 @@ const SMALL_FRAME = `${IDENTITY_SETTINGS_TEXT}\nWidth=1024\nHeight=256`;
 const TAB = { id: 'tab', type: 'tab', label: 'test' };
 
 /** A flow on one tab. The runtime takes a node without a position (x, y) for a config node. */
-function flow(...nodes: Array<Record<string, unknown>>) {
+type FlowNode = { id: string; type: string } & Record<string, unknown>;
+
+function flow(...nodes: FlowNode[]): FlowNode[] {
   return [TAB, ...nodes.map((node, i) => (node.type === 'gige-camera-config' ? node : { z: 'tab', x: 100, y: 40 * (i + 1), ...node }))];
 }
 
@@ -23,7 +25,7 @@ function cameraConfig(address: string, settings = SMALL_FRAME) {
   return { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'NODETEST', frameTimeout: '3000', settings };
 }
 
-function grab(props: Record<string, unknown>) {
+function grab(props: Record<string, unknown>): FlowNode {
   return { id: 'grab', type: 'gige-grab', camera: 'cam', wires: [['out']], ...props };
 }
 
@@ -101,7 +103,7 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     const stopped = new Promise<void>((resolve, reject) => {
       helper.getNode('grab').receive({ action: 'stop' });
       setTimeout(resolve, 300);
-      helper.getNode('grab').on('call:error', (call: { args: unknown[] }) => reject(new Error(String(call.args[0]))));
+      onCall(helper.getNode('grab'), 'error', (args) => reject(new Error(String(args[0]))));
     });
     await stopped;
     let after = 0;

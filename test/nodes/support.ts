@@ -33,13 +33,18 @@ export function collect(nodeId: string, count: number, timeoutMs = 10000): Promi
   });
 }
 
+/** The test helper re-emits every node.status/error/send call as `call:<method>` with the spy call. */
+export function onCall(node: object, method: 'status' | 'error' | 'warn' | 'send', listener: (args: unknown[]) => void): void {
+  (node as { on(event: string, l: (call: { args: unknown[] }) => void): void }).on(`call:${method}`, (call) => listener(call.args));
+}
+
 /** Resolves when a node's status text matches. */
 export function statusMatching(nodeId: string, pattern: RegExp, timeoutMs = 10000): Promise<Record<string, any>> {
   const node = helper.getNode(nodeId);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${nodeId}: no status matching ${pattern} within ${timeoutMs} ms`)), timeoutMs);
-    node.on('call:status', (call: { args: Array<Record<string, any>> }) => {
-      const status = call.args[0];
+    onCall(node, 'status', (args) => {
+      const status = args[0] as Record<string, any> | undefined;
       if (status && pattern.test(String(status.text ?? ''))) {
         clearTimeout(timer);
         resolve(status);
