@@ -56,6 +56,11 @@ export interface GvcpServerOptions {
   /** Register 0x0958: after this long a slow command gets a PENDING_ACK (default 100 ms). */
   pendingTimeoutMs?: number;
   linkSpeedMbps?: number;
+  /**
+   * Pace the stream to the link speed, as a real GigE camera's wire does (default true). A burst at
+   * loopback speed overflows ordinary receive buffers; benchmarks that want raw speed turn it off.
+   */
+  paceToLinkSpeed?: boolean;
   /** Whether the GVSP sender supports 64-bit block ids (0x0960 bit 0x40000000); the native one does (default true). */
   extendedIdsSupported?: boolean;
 }
@@ -123,6 +128,7 @@ export class GvcpServer extends EventEmitter {
     this.actions = new ActionTable(Math.max(0, model.actionSignals | 0));
     this.stream = new StreamChannel({
       bindAddress: address,
+      bandwidthBytesPerSecond: options.paceToLinkSpeed === false ? 0 : (options.linkSpeedMbps ?? 1000) * 125_000,
       senderFactory: options.senderFactory ?? nativeSenderFactory,
       packetSize: options.packetSize ?? DEFAULT_PACKET_SIZE,
       destinationAllowed: (ip) => this.addressAllowed(ip),

@@ -149,7 +149,7 @@ describe('gvcp: stream channel block ids', () => {
       sendBlock: async (b) => { ids.push(b.blockId); return { packets: 3, bytes: 0 }; },
     };
     const sc = new StreamChannel({
-      bindAddress: '127.0.0.1', senderFactory: () => fake, packetSize: { min: 576, max: 9000, inc: 4, default: 1500 },
+      bindAddress: '127.0.0.1', bandwidthBytesPerSecond: 0, senderFactory: () => fake, packetSize: { min: 576, max: 9000, inc: 4, default: 1500 },
       destinationAllowed: () => true, extendedIds: () => false, onChange: () => {}, onWarning: (e) => { throw e; },
     });
     assert.equal(sc.write(StreamChannelRegister.SCP, 5000, { address: '127.0.0.1', port: 1 }), 0);

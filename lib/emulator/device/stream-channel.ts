@@ -37,6 +37,8 @@ export const SCC_UNCONDITIONAL_STREAMING = 0x02;
 
 export interface StreamChannelOptions {
   bindAddress: string;
+  /** Wire rate the sender is paced to, IP-datagram bytes/s (a GigE link: 125e6); 0 = unpaced. */
+  bandwidthBytesPerSecond: number;
   senderFactory: BlockSenderFactory;
   packetSize: PacketSizeLimits;
   /** May the channel stream to this address? (loopback only unless the server allows more). */
@@ -160,6 +162,7 @@ export class StreamChannel {
           packetSize: this.scps & Scps.SIZE_MASK,
           extendedIds: this.options.extendedIds(),
           packetDelayNs: this.scpd,
+          bandwidthBytesPerSecond: this.options.bandwidthBytesPerSecond,
           doNotFragment: (this.scps & Scps.DO_NOT_FRAGMENT) !== 0,
         });
       } catch (err) {
