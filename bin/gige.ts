@@ -3,6 +3,8 @@
  * `gige` — GigE Vision from the command line: find cameras, read and write features, grab frames,
  * and run an emulated DMK 38GX541-a. Errors go to stderr with a non-zero exit status.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { GigeError } from '../lib/errors';
 import { usage, CommandContext } from './commands/common';
 import { discoverCommand } from './commands/discover';
@@ -22,6 +24,15 @@ const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<
   emulate: emulateCommand,
 };
 
+/** The package's version; the nearest package.json above this file (bin/ under tsx, dist/bin/ built). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+  }
+  return 'unknown';
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const ctx: CommandContext = {
@@ -33,8 +44,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    ctx.out(require('../../package.json').version);
+    ctx.out(packageVersion());
     return 0;
   }
   const command = COMMANDS[name];
