@@ -12,6 +12,7 @@ import { GvcpServer } from './gvcp-server';
 import { Dmk38gx541, Dmk38gx541Options } from './dmk38gx541/camera-model';
 import type { PulseOptions } from './dmk38gx541/trigger-input';
 import type { StrobeEdge } from './dmk38gx541/strobe-output';
+import { IoControlServer } from './dmk38gx541/io-control-server';
 
 export const DEFAULT_EMULATOR_ADDRESS = '127.0.0.2';
 
@@ -22,6 +23,8 @@ export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address'
   heartbeatTimeoutMs?: number;
   /** Broadcast addresses to answer discovery on (default ['127.255.255.255']; [] for none). */
   broadcastAddresses?: string[];
+  /** Also serve the I/O control interface on this TCP port of `address` (0 = any free port). */
+  ioControlPort?: number;
 }
 
 /** The camera's I/O connector, driven and observed from outside. */
@@ -44,6 +47,7 @@ export interface EmulatedCameraIo {
 export class EmulatedCamera {
   readonly io: EmulatedCameraIo;
   private stopped: Promise<void> | null = null;
+  private ioControl: IoControlServer | null = null;
 
   private constructor(readonly model: Dmk38gx541, readonly server: GvcpServer) {
     const m = model;
@@ -80,7 +84,30 @@ export class EmulatedCamera {
       await model.close();
       throw err;
     }
-    return new EmulatedCamera(model, server);
+    const camera = new EmulatedCamera(model, server);
+    if (options.ioControlPort !== undefined) {
+      try {
+        await camera.startIoControl(options.ioControlPort);
+      } catch (err) {
+        await camera.stop();
+        throw err;
+      }
+    }
+    return camera;
+  }
+
+  /**
+   * Serves `io` to other processes (newline-delimited JSON over TCP on this camera's address; see
+   * `dmk38gx541/io-control-server.ts`). Returns the port actually bound.
+   */
+  async startIoControl(port?: number): Promise<number> {
+    if (!this.ioControl) this.ioControl = await IoControlServer.start(this.io, this.address, port);
+    return this.ioControl.port;
+  }
+
+  /** The I/O control port, or null when the interface is not served. */
+  get ioControlPort(): number | null {
+    return this.ioControl?.port ?? null;
   }
 
   get address(): string {
@@ -95,6 +122,7 @@ export class EmulatedCamera {
   stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = (async () => {
+        await this.ioControl?.close();
         await this.model.close();
         await this.server.close();
       })();

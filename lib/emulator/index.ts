@@ -5,3 +5,4 @@ export type { PulseOptions } from './dmk38gx541/trigger-input';
 export type { StrobeEdge } from './dmk38gx541/strobe-output';
 export { Dmk38gx541 } from './dmk38gx541/camera-model';
 export type { Dmk38gx541Options } from './dmk38gx541/camera-model';
+export { IoControlServer, IoControlClient, DEFAULT_IO_CONTROL_PORT } from './dmk38gx541/io-control-server';

@@ -249,7 +249,14 @@ export class Dmk38gx541 implements DeviceModel {
     this.sendEvent('ExposureEnd', frame.exposureEnd, frame.blockId ?? 0n);
   }
 
+  /**
+   * The block id this frame will carry, taken at the end of exposure so the ExposureEnd event can
+   * name it. The device core reserves ids when it offers `reserveBlockId`; otherwise the model
+   * follows the core's numbering (1, 2, … from the opening of the channel, 16-bit ids wrap to 1).
+   */
   private allocateBlockId(): bigint | null {
+    const services = this.services as (DeviceServices & { reserveBlockId?: () => bigint | null }) | null;
+    if (services?.reserveBlockId) return services.reserveBlockId();
     const channel = this.streamChannel();
     if (!channel) return null;
     const id = this.nextBlockId;

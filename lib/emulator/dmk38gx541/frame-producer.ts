@@ -3,7 +3,7 @@
  * (native `renderRamp`), chunk data, the auto-function measurement, and the hand-over to the
  * stream channel. Payload buffers are pooled: a 20 MB frame is not reallocated at every frame.
  */
-import type { DeviceServices } from '../device-model';
+import type { DeviceServices, OutgoingBlock } from '../device-model';
 import { PixelFormatCode } from './features-image';
 import { ChunkSelection, chunkBytes, chunkLayoutId, writeChunks } from './chunk-data';
 import { FrameTimes } from './acquisition';
@@ -100,7 +100,7 @@ export class FrameProducer {
       return;
     }
     const expected = frame.blockId as bigint;
-    (services as DeviceServices).sendBlock({
+    const block: OutgoingBlock & { blockId?: bigint } = {
       timestamp: frame.start,
       pixelFormat: frame.pixelFormat,
       width: frame.width,
@@ -112,7 +112,9 @@ export class FrameProducer {
       data: payload,
       chunkDataLength: frame.chunk.active ? payloadLength : undefined,
       chunkLayoutId: frame.chunk.active ? chunkLayoutId(frame.chunk) : undefined,
-    }).then((blockId) => {
+      blockId: expected,
+    };
+    (services as DeviceServices).sendBlock(block).then((blockId) => {
       this.stats.framesSent += 1;
       if (blockId !== expected) this.stats.blockIdMismatches += 1;
       this.give(payload);

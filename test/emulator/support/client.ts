@@ -6,6 +6,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { EmulatedCamera, EmulatedCameraOptions } from '../../../lib/emulator';
 import { GvcpDevice } from '../../../lib/gvcp/device';
 import { MessageChannel, GvcpEvent } from '../../../lib/gvcp/message-channel';
@@ -24,8 +26,10 @@ export interface Client {
   get(name: string): Promise<Value>;
   set(name: string, value: unknown): Promise<void>;
   execute(name: string): Promise<void>;
+  /** The device clock now (ns), through the timestamp latch. */
+  deviceTime(): Promise<bigint>;
   /** Opens stream channel 0 towards a local receiver; frames collect in `frames`. */
-  openStream(): Promise<StreamHandle>;
+  openStream(options?: { maxPayloadSize?: number }): Promise<StreamHandle>;
   /** Opens the message channel; events collect in `events`. */
   openEvents(): Promise<EventHandle>;
   close(): Promise<void>;
@@ -34,8 +38,10 @@ export interface Client {
 export interface StreamHandle {
   stream: Stream;
   frames: Frame[];
-  /** Resolves with the first `count` frames received after the call. */
-  next(count: number, timeoutMs?: number): Promise<Frame[]>;
+  /** Resolves with the first `count` frames received after the call (exposed at or after `since`, device ns). */
+  next(count: number, timeoutMs?: number, since?: bigint): Promise<Frame[]>;
+  /** Starts acquisition, waits for `count` frames of this acquisition, stops. */
+  grab(count: number, timeoutMs?: number): Promise<Frame[]>;
 }
 
 export interface EventHandle {
@@ -45,6 +51,14 @@ export interface EventHandle {
 }
 
 const xmlCache = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-emu-xml-'));
+
+/**
+ * A received frame's pool buffer returns to the receiver only when it is garbage-collected. These
+ * tests keep copies and drop the originals, so they collect now and then; otherwise a quiet test
+ * process can exhaust the pool and lose frames until V8 happens to collect.
+ */
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
 
 /** Settings that make the response the identity (Mono8 = scene >> 4): no auto functions, 10 ms, 0 dB, black 0. */
 export const IDENTITY_RESPONSE = { ExposureAuto: 'Off', GainAuto: 'Off', ExposureTime: 10000, Gain: 0, BlackLevel: 0 } as const;
@@ -67,17 +81,30 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
     get: (name) => map.getValue(name) as Promise<Value>,
     set: (name, value) => map.setValue(name, value),
     execute: (name) => map.execute(name),
-    async openStream() {
+    async deviceTime() {
+      await map.execute('TimestampLatch');
+      return BigInt(await map.getValue('TimestampLatchValue') as number | bigint);
+    },
+    async openStream(options = {}) {
       const packetSize = Number(await map.getValue('GevSCPSPacketSize'));
       const frames: Frame[] = [];
-      const waiters: Array<() => void> = [];
+      const listeners = new Set<(frame: Frame) => void>();
+      let received = 0;
       const stream = openStream({
         bindAddress: '127.0.0.1', deviceAddress: address, packetSize,
-        maxPayloadSize: Number(await map.getValue('PayloadSize')) + 64, bufferCount: 8, socketBufferBytes: 8 << 20,
+        // Room for any format of a 640×480-class image unless asked for more.
+        maxPayloadSize: options.maxPayloadSize ?? Math.max(Number(await map.getValue('PayloadSize')), 2 << 20),
+        bufferCount: 16, socketBufferBytes: 8 << 20,
       });
       stream.on('frame', (frame) => {
-        frames.push(frame);
-        for (const w of waiters.splice(0)) w();
+        // Keep a copy: a received frame holds a pool buffer until it is garbage-collected, and a
+        // test that keeps frames would otherwise starve the receiver.
+        const copy = { ...frame, data: Buffer.from(frame.data), chunkData: frame.chunkData && Buffer.from(frame.chunkData) };
+        received += 1;
+        if (received % 6 === 0) setImmediate(collectGarbage);
+        frames.push(copy);
+        if (frames.length > 64) frames.splice(0, frames.length - 64);
+        for (const listener of [...listeners]) listener(copy);
       });
       await map.setValue('GevSCDA', ipToNumber('127.0.0.1'));
       await map.setValue('GevSCPHostPort', stream.port);
@@ -85,22 +112,36 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
         await map.setValue('GevSCPHostPort', 0).catch(() => undefined);
         await stream.close();
       });
-      return {
+      const handle: StreamHandle = {
         stream, frames,
-        next(count, timeoutMs = 5000) {
-          const start = frames.length;
+        async grab(count, timeoutMs = 5000) {
+          const since = await client.deviceTime();
+          await map.execute('AcquisitionStart');
+          try {
+            return await handle.next(count, timeoutMs, since);
+          } finally {
+            await map.execute('AcquisitionStop');
+          }
+        },
+        next(count, timeoutMs = 5000, since = 0n) {
           return new Promise<Frame[]>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${frames.length - start} of ${count} frames`)), timeoutMs);
-            const check = (): void => {
-              if (frames.length - start >= count) {
-                clearTimeout(timer);
-                resolve(frames.slice(start, start + count));
-              } else waiters.push(check);
+            const got: Frame[] = [];
+            const listener = (frame: Frame): void => {
+              if (frame.timestamp >= since) got.push(frame);
+              if (got.length < count) return;
+              listeners.delete(listener);
+              clearTimeout(timer);
+              resolve(got);
             };
-            check();
+            const timer = setTimeout(() => {
+              listeners.delete(listener);
+              reject(new Error(`timed out after ${timeoutMs} ms: ${got.length} of ${count} frames`));
+            }, timeoutMs);
+            listeners.add(listener);
           });
         },
       };
+      return handle;
     },
     async openEvents() {
       const channel = await MessageChannel.open(device.channel, { localAddress: '127.0.0.1' });

@@ -26,12 +26,17 @@ export class FakeServices implements DeviceServices {
     return this.channel;
   }
 
-  async sendBlock(block: OutgoingBlock): Promise<bigint> {
-    // Copy: the model reuses its payload buffers once a block has been sent.
-    this.blocks.push({ ...block, data: Buffer.from(block.data) });
+  reserveBlockId(): bigint | null {
+    if (!this.channel) return null;
     const id = this.nextBlockId;
     this.nextBlockId += 1n;
     return id;
+  }
+
+  async sendBlock(block: OutgoingBlock & { blockId?: bigint }): Promise<bigint> {
+    // Copy: the model reuses its payload buffers once a block has been sent.
+    this.blocks.push({ ...block, data: Buffer.from(block.data) });
+    return block.blockId ?? this.reserveBlockId() ?? 0n;
   }
 
   sendEvent(event: OutgoingEvent): void {

@@ -1,0 +1,156 @@
+/**
+ * Manual 5.12–5.13 observed through the client: PtpStatus settling and the master election among
+ * emulated cameras, the action scheduler (frames at exactly the scheduled PTP times), and GigE
+ * Vision ACTION_CMD (immediate and scheduled) triggering Action0.
+ */
+import { strict as assert } from 'node:assert';
+import { Client, IDENTITY_RESPONSE, StreamHandle, configure, openClient } from './support/client';
+import { sendActionCommand } from '../../lib/gvcp/action';
+
+const MS = 1_000_000n;
+
+async function waitForStatus(client: Client, status: string, timeoutMs = 3000): Promise<number> {
+  const start = Date.now();
+  while (await client.get('PtpStatus') !== status) {
+    if (Date.now() - start > timeoutMs) throw new Error(`PtpStatus stayed ${await client.get('PtpStatus')}, expected ${status}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - start;
+}
+
+describe('emulator: 5.12 PTP', function () {
+  this.timeout(20000);
+
+  it('is Uncalibrated for the settling time after enabling, then Master; Disabled when off', async () => {
+    const client = await openClient({ ptpSettlingMs: 300 });
+    try {
+      assert.equal(await client.get('PtpEnable'), true);
+      await waitForStatus(client, 'Master');
+      await client.set('PtpEnable', false);
+      assert.equal(await client.get('PtpStatus'), 'Disabled');
+      await client.set('PtpEnable', true);
+      assert.equal(await client.get('PtpStatus'), 'Uncalibrated');
+      const settled = await waitForStatus(client, 'Master');
+      assert.ok(settled >= 200, `settled after ${settled} ms`);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('elects the clock with the smallest identity as Master; the others become Slave', async () => {
+    const a = await openClient({ ptpSettlingMs: 100, serial: 'PTP-A' });
+    const b = await openClient({ ptpSettlingMs: 100, serial: 'PTP-B' });
+    try {
+      const macA = BigInt(await a.get('GevMACAddress') as number);
+      const macB = BigInt(await b.get('GevMACAddress') as number);
+      const [master, slave] = macA < macB ? [a, b] : [b, a];
+      await waitForStatus(master, 'Master');
+      await waitForStatus(slave, 'Slave');
+      await master.set('PtpEnable', false);
+      assert.equal(await slave.get('PtpStatus'), 'Uncalibrated', 'losing the master resynchronises');
+      await waitForStatus(slave, 'Master');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe('emulator: 5.13 action scheduler and action commands', function () {
+  this.timeout(20000);
+  let client: Client;
+  let stream: StreamHandle;
+
+  before(async () => {
+    client = await openClient({ ptpSettlingMs: 50 });
+    await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 50, ExposureTime: 1000 });
+    await configure(client, { TriggerMode: 'On', TriggerSource: 'Action0', IMXLowLatencyTriggerMode: true });
+    await waitForStatus(client, 'Master');
+    stream = await client.openStream();
+    await client.execute('AcquisitionStart');
+  });
+  after(async () => {
+    await client?.execute('AcquisitionStop').catch(() => undefined);
+    await client?.close();
+  });
+
+  async function framesAfter(since: bigint, ms: number): Promise<bigint[]> {
+    await new Promise((r) => setTimeout(r, ms));
+    return stream.frames.filter((f) => f.timestamp >= since).map((f) => f.timestamp);
+  }
+
+  it('5.13.2 fires at ActionSchedulerTime exactly', async () => {
+    const now = await client.deviceTime();
+    const at = now + 60n * MS;
+    await configure(client, { ActionSchedulerTime: at, ActionSchedulerInterval: 0 });
+    await client.execute('ActionSchedulerCommit');
+    assert.deepEqual(await framesAfter(now, 150), [at]);
+  });
+
+  it('5.13.3 repeats every ActionSchedulerInterval until ActionSchedulerCancel', async () => {
+    const now = await client.deviceTime();
+    const at = now + 30n * MS;
+    await configure(client, { ActionSchedulerTime: at, ActionSchedulerInterval: 40000 });
+    await client.execute('ActionSchedulerCommit');
+    await new Promise((r) => setTimeout(r, 150));
+    await client.execute('ActionSchedulerCancel');
+    const frames = await framesAfter(now, 100);
+    assert.ok(frames.length >= 3, `${frames.length} frames`);
+    frames.forEach((t, i) => assert.equal(t, at + BigInt(i) * 40n * MS));
+    assert.equal((await framesAfter(now, 100)).length, frames.length, 'cancelled');
+  });
+
+  it('5.13.2 a past time fires at once; a repeated past time continues on its grid, skipping missed slots', async () => {
+    const now = await client.deviceTime();
+    await configure(client, { ActionSchedulerTime: now - 500n * MS, ActionSchedulerInterval: 0 });
+    await client.execute('ActionSchedulerCommit');
+    const once = await framesAfter(now, 60);
+    assert.equal(once.length, 1);
+    const start = now - 1000n * MS;
+    await configure(client, { ActionSchedulerTime: start, ActionSchedulerInterval: 35000 });
+    const committed = await client.deviceTime();
+    await client.execute('ActionSchedulerCommit');
+    await new Promise((r) => setTimeout(r, 120));
+    await client.execute('ActionSchedulerCancel');
+    const grid = (await framesAfter(committed, 50)).filter((t) => t > once[0]);
+    assert.ok(grid.length >= 2);
+    for (const t of grid) assert.equal((t - start) % (35n * MS), 0n, 'on the grid of the original schedule');
+    assert.ok(grid[0] >= committed, 'missed slots are not made up');
+  });
+
+  it('5.13.4 a full queue refuses the commit (ActionQueueSize)', async () => {
+    const size = Number(await client.get('ActionQueueSize'));
+    assert.equal(size, 8);
+    const far = (await client.deviceTime()) + 3600n * 1000n * MS;
+    await configure(client, { ActionSchedulerTime: far, ActionSchedulerInterval: 0 });
+    for (let i = 0; i < size; i += 1) await client.execute('ActionSchedulerCommit');
+    await assert.rejects(client.execute('ActionSchedulerCommit'), (err: Error & { status?: number; details?: Record<string, unknown> }) => /OVERFLOW|0x8015/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`));
+    await client.execute('ActionSchedulerCancel');
+    await client.execute('ActionSchedulerCommit');
+    await client.execute('ActionSchedulerCancel');
+  });
+
+  it('refuses scheduling without a PTP time reference (NO_REF_TIME)', async () => {
+    await client.set('PtpEnable', false);
+    try {
+      await assert.rejects(client.execute('ActionSchedulerCommit'), (err: Error & { details?: Record<string, unknown> }) => /NO_REF_TIME|0x8013/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`));
+    } finally {
+      await client.set('PtpEnable', true);
+      await waitForStatus(client, 'Master');
+    }
+  });
+
+  it('ACTION_CMD with matching keys triggers Action0 at once, or at its scheduled time', async () => {
+    await configure(client, { ActionDeviceKey: 0x1234, ActionGroupKey: 7, ActionGroupMask: 0xff });
+    const now = await client.deviceTime();
+    const wrong = await sendActionCommand({ address: client.address, deviceKey: 0x9999, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 50 });
+    assert.equal(wrong.length, 0, 'a wrong device key is ignored');
+    const answers = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 50 });
+    assert.equal(answers[0]?.status, 0);
+    assert.equal((await framesAfter(now, 60)).length, 1);
+    const at = (await client.deviceTime()) + 80n * MS;
+    const scheduled = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, scheduledTime: at, localAddress: '127.0.0.1', timeoutMs: 50 });
+    assert.equal(scheduled[0]?.status, 0);
+    assert.deepEqual((await framesAfter(at, 150)), [at]);
+  });
+});

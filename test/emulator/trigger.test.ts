@@ -1,0 +1,145 @@
+/**
+ * Manual 5.4–5.5 observed from outside: which triggers make frames (received frames and their
+ * leader timestamps = start of exposure), which are missed (FrameTriggerMissed events), and the
+ * TRIGGER_IN filters, driven through the emulator's I/O connector.
+ */
+import { strict as assert } from 'node:assert';
+import { Client, EventHandle, IDENTITY_RESPONSE, StreamHandle, configure, openClient } from './support/client';
+import { EventId } from '../../lib/emulator/dmk38gx541/features-sync';
+
+const US = 1000n;
+
+describe('emulator: 5.4–5.5 trigger', function () {
+  this.timeout(20000);
+  let client: Client;
+  let stream: StreamHandle;
+  let events: EventHandle;
+
+  before(async () => {
+    client = await openClient();
+    // 640×480: readout 2.56 ms + 480 × 28 µs = 16 ms. Exposure 10 ms.
+    await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 50, IMXLowLatencyTriggerMode: true, TriggerMode: 'On' });
+    await configure(client, { EventSelector: 'FrameTriggerMissed', EventNotification: 'On' });
+    stream = await client.openStream();
+    events = await client.openEvents();
+    await client.execute('AcquisitionStart');
+  });
+  after(async () => {
+    await client?.execute('AcquisitionStop').catch(() => undefined);
+    await client?.close();
+  });
+
+  /** Frames and missed-trigger events that arrive within `ms` after `since`. */
+  async function observe(since: bigint, ms: number): Promise<{ frames: bigint[]; missed: bigint[] }> {
+    await new Promise((r) => setTimeout(r, ms));
+    return {
+      frames: stream.frames.filter((f) => f.timestamp >= since).map((f) => f.timestamp),
+      missed: events.events.filter((e) => e.eventId === EventId.FrameTriggerMissed && e.timestamp >= since).map((e) => e.timestamp),
+    };
+  }
+
+  it('5.4.3 TriggerSoftware exposes one frame at once, not delayed by TriggerDelay', async () => {
+    await configure(client, { TriggerSource: 'Software', TriggerDelay: 50000 });
+    const before = await client.deviceTime();
+    assert.deepEqual((await observe(before, 100)).frames, [], 'no frame without a trigger');
+    await client.execute('TriggerSoftware');
+    const after = await client.deviceTime();
+    const { frames } = await observe(before, 150);
+    assert.equal(frames.length, 1);
+    assert.ok(frames[0] >= before && frames[0] <= after, 'exposure started while the command ran');
+    await configure(client, { TriggerDelay: 0 });
+  });
+
+  it('5.4.4 AcquisitionBurstFrameCount frames per trigger, one frame period apart', async () => {
+    await configure(client, { AcquisitionBurstFrameCount: 3, AcquisitionFrameRate: 20 });
+    const since = await client.deviceTime();
+    await client.execute('TriggerSoftware');
+    const { frames } = await observe(since, 250);
+    assert.deepEqual(frames.map((t) => t - frames[0]), [0n, 50_000n * US, 100_000n * US]);
+    await configure(client, { AcquisitionBurstFrameCount: 1, AcquisitionFrameRate: 50 });
+  });
+
+  it('5.4.5 TriggerSource Line1 ignores software triggers; 5.5.1 TriggerDelay delays TRIGGER_IN exactly', async () => {
+    await configure(client, { TriggerSource: 'Line1', TriggerDelay: 1500 });
+    const since = await client.deviceTime();
+    await client.execute('TriggerSoftware');
+    assert.equal((await observe(since, 80)).frames.length, 0);
+    const pulse = client.camera.io.pulseTriggerInput({ widthUs: 100, delayUs: 2000 });
+    const { frames } = await observe(since, 120);
+    assert.deepEqual(frames, [pulse.start + 1500n * US]);
+    await configure(client, { TriggerDelay: 0 });
+  });
+
+  it('5.4.2 TriggerActivation FallingEdge triggers on the falling edge', async () => {
+    await configure(client, { TriggerActivation: 'FallingEdge' });
+    const since = await client.deviceTime();
+    const pulse = client.camera.io.pulseTriggerInput({ widthUs: 700, delayUs: 1000 });
+    const { frames } = await observe(since, 100);
+    assert.deepEqual(frames, [pulse.end]);
+    await configure(client, { TriggerActivation: 'RisingEdge' });
+  });
+
+  it('5.5.4 TriggerDenoise: shorter pulses are noise; longer ones trigger at edge + denoise time', async () => {
+    await configure(client, { TriggerDenoise: 500 });
+    const since = await client.deviceTime();
+    client.camera.io.pulseTriggerInput({ widthUs: 200, delayUs: 1000 });
+    assert.equal((await observe(since, 60)).frames.length, 0);
+    const pulse = client.camera.io.pulseTriggerInput({ widthUs: 1000, delayUs: 1000 });
+    const { frames } = await observe(since, 100);
+    assert.deepEqual(frames, [pulse.start + 500n * US]);
+    await configure(client, { TriggerDenoise: 0 });
+  });
+
+  it('without filters a fast pulse train is missed while the sensor is busy (TriggerOverlap Off)', async () => {
+    const since = await client.deviceTime();
+    client.camera.io.pulseTriggerInput({ widthUs: 1000, periodUs: 2000, count: 3, delayUs: 1000 });
+    const { frames, missed } = await observe(since, 120);
+    assert.equal(frames.length, 1);
+    assert.equal(missed.length, 2, 'two FrameTriggerMissed events');
+  });
+
+  it('5.5.2 TriggerDebouncer and 5.5.3 TriggerMask drop the bounces instead', async () => {
+    for (const settings of [{ TriggerDebouncer: 1500 }, { TriggerMask: 5000 }]) {
+      await configure(client, settings);
+      const since = await client.deviceTime();
+      client.camera.io.pulseTriggerInput({ widthUs: 1000, periodUs: 2000, count: 3, delayUs: 1000 });
+      const { frames, missed } = await observe(since, 120);
+      assert.equal(frames.length, 1, JSON.stringify(settings));
+      assert.equal(missed.length, 0, `${JSON.stringify(settings)}: the bounces never reach the sensor`);
+      await configure(client, { TriggerDebouncer: 0, TriggerMask: 0 });
+    }
+  });
+
+  it('5.4.6 TriggerOverlap Readout accepts a trigger once the remaining readout is shorter than the exposure', async () => {
+    // Frame 1: exposure 0–10 ms, readout until 26 ms. A trigger at 17 ms leaves 9 ms of readout < 10 ms.
+    for (const [overlap, expected] of [['Off', 1], ['Readout', 2]] as const) {
+      await configure(client, { IMXLowLatencyTriggerMode: false });
+      await configure(client, { TriggerOverlap: overlap });
+      await configure(client, { IMXLowLatencyTriggerMode: overlap === 'Off' });
+      const since = await client.deviceTime();
+      const pulses = client.camera.io.pulseTriggerInput({ widthUs: 100, periodUs: 17000, count: 2, delayUs: 1000 });
+      const { frames, missed } = await observe(since, 150);
+      assert.equal(frames.length, expected, `TriggerOverlap ${overlap}`);
+      assert.equal(missed.length, 2 - expected);
+      if (overlap === 'Readout') {
+        assert.equal(frames[0] % 28_000n, 0n, 'without low-latency mode exposure starts on the 28 µs line clock');
+        assert.ok(frames[0] - pulses.start >= 0n && frames[0] - pulses.start < 28_000n);
+        assert.ok(frames[1] - frames[0] >= 17_000n * US - 28_000n && frames[1] - frames[0] <= 17_000n * US + 28_000n);
+      }
+    }
+  });
+
+  it('5.4.7 IMXLowLatencyTriggerMode forces TriggerOverlap Off', async () => {
+    await configure(client, { IMXLowLatencyTriggerMode: false, TriggerOverlap: 'Readout' });
+    await client.set('IMXLowLatencyTriggerMode', true);
+    assert.equal(await client.get('TriggerOverlap'), 'Off');
+    assert.equal(await client.map.isWritable('TriggerOverlap'), false);
+  });
+
+  it('TriggerMode Off runs free; triggers are ignored', async () => {
+    await client.set('TriggerMode', 'Off');
+    const frames = await stream.next(3, 2000);
+    assert.equal(frames[1].timestamp - frames[0].timestamp, 20_000n * US);
+    await client.set('TriggerMode', 'On');
+  });
+});
