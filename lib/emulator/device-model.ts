@@ -55,6 +55,11 @@ export interface OutgoingBlock {
   paddingY: number;
   /** Image bytes, followed by chunk data when `chunkDataLength` > 0 (payload type 0x4001). */
   data: Buffer;
+  /**
+   * The id from `DeviceServices.reserveBlockId()` when the model needed it before sending (e.g. for
+   * an ExposureEnd event); absent → the server assigns the next id.
+   */
+  blockId?: bigint;
   chunkDataLength?: number;
   chunkLayoutId?: number;
 }
@@ -75,6 +80,12 @@ export interface DeviceServices {
   streamChannel(): StreamChannelConfig | null;
   /** Queue a block for sending; resolves with its block id when its last packet left. */
   sendBlock(block: OutgoingBlock): Promise<bigint>;
+  /**
+   * Take the block id the next frame will carry (1, 2, … from the opening of the stream channel;
+   * 16-bit ids wrap to 1), or null while the channel is closed. Pass it as `OutgoingBlock.blockId`.
+   * Lets a model put the right id in events sent before the frame (ExposureEnd).
+   */
+  reserveBlockId(): bigint | null;
   /** Send an event on the message channel (no-op when the channel is closed). */
   sendEvent(event: OutgoingEvent): void;
   /** True while a primary application holds control (CCP ≠ 0). */
