@@ -220,6 +220,7 @@ export class GvcpServer extends EventEmitter {
       now: () => this.clock.now(),
       streamChannel: () => this.stream.config(),
       sendBlock: (block) => this.stream.sendBlock(block),
+      reserveBlockId: () => this.stream.reserveBlockId(),
       sendEvent: (event) => this.message.send(event),
       controlled: () => this.privilege.controlled(),
     };

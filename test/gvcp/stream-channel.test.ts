@@ -160,3 +160,25 @@ describe('gvcp: stream channel block ids', () => {
     assert.ok(!ids.includes(0n));
   });
 });
+
+describe('gvcp: reserved block ids', () => {
+  it('a model may take the next id before sending (for events); unreserved sends continue after it', async () => {
+    const ids: bigint[] = [];
+    const fake: BlockSender = {
+      port: 1, configure() {}, resend() { return true; }, close: async () => {},
+      sendTestPacket: async () => ({ packets: 1, bytes: 0 }),
+      sendBlock: async (b) => { ids.push(b.blockId); return { packets: 3, bytes: 0 }; },
+    };
+    const sc = new StreamChannel({
+      bindAddress: '127.0.0.1', bandwidthBytesPerSecond: 0, senderFactory: () => fake, packetSize: { min: 576, max: 9000, inc: 4, default: 1500 },
+      destinationAllowed: () => true, extendedIds: () => false, onChange: () => {}, onWarning: (e) => { throw e; },
+    });
+    assert.equal(sc.reserveBlockId(), null, 'closed channel: nothing to reserve');
+    sc.write(StreamChannelRegister.SCP, 5000, { address: '127.0.0.1', port: 1 });
+    const reserved = sc.reserveBlockId()!;
+    assert.equal(reserved, 1n);
+    assert.equal(await sc.sendBlock({ ...block(Buffer.alloc(100)), blockId: reserved }), 1n);
+    assert.equal(await sc.sendBlock(block(Buffer.alloc(100))), 2n);
+    assert.deepEqual(ids, [1n, 2n]);
+  });
+});

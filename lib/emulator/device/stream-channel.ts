@@ -188,13 +188,19 @@ export class StreamChannel {
     if (this.isOpen) this.reconfigure();
   }
 
+  /** The id of the next block (reserved: later blocks get later ids), or null while closed. */
+  reserveBlockId(): bigint | null {
+    if (!this.isOpen) return null;
+    const blockId = this.nextBlockId;
+    this.nextBlockId = this.options.extendedIds() ? blockId + 1n : (blockId >= 0xffffn ? 1n : blockId + 1n);
+    return blockId;
+  }
+
   async sendBlock(block: OutgoingBlock): Promise<bigint> {
     if (!this.isOpen || !this.sender) {
       throw new GigeError('STREAM_CLOSED', 'stream channel 0 is closed (SCP is 0): no host receives blocks; open it before sending', {});
     }
-    const extended = this.options.extendedIds();
-    const blockId = this.nextBlockId;
-    this.nextBlockId = extended ? blockId + 1n : (blockId >= 0xffffn ? 1n : blockId + 1n);
+    const blockId = block.blockId ?? this.reserveBlockId()!;
     await this.sender.sendBlock({
       blockId,
       timestamp: block.timestamp,
