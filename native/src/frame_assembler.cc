@@ -50,6 +50,8 @@ struct FrameAssembler::InFlight {
   bool finished = false;
   bool complete = false;
   std::vector<Gap> gaps;
+  uint64_t firstRequestNs = 0;
+  uint64_t finishedNs = 0;
   uint32_t requests = 0;
   uint32_t requestedPackets = 0;
 };
@@ -153,7 +155,7 @@ FrameAssembler::InFlight* FrameAssembler::openFrame(uint64_t sequence, uint64_t 
   }
   while (frames_.size() >= std::max<uint32_t>(1, config_.maxFramesInFlight)) {
     InFlight& oldest = *frames_.front();
-    if (!oldest.finished) finish(oldest, false);
+    if (!oldest.finished) finish(oldest, false, nowNs);
     emitFinishedInOrder();
   }
   auto frame = std::make_unique<InFlight>();
@@ -323,7 +325,7 @@ bool FrameAssembler::handleData(InFlight& f, uint32_t id, const uint8_t* body, s
 void FrameAssembler::noteArrival(InFlight& f, uint32_t id, uint64_t nowNs) {
   const uint32_t expectedNext = f.anyPacket ? f.highestId + 1 : 0;
   if (id > expectedNext && config_.resend.enabled) {
-    f.gaps.push_back({expectedNext, id - 1, nowNs + config_.resend.reorderGraceNs});
+    f.gaps.push_back({expectedNext, id - 1, nowNs + graceNs()});
   }
   if (!f.anyPacket || id > f.highestId) f.highestId = id;
   f.anyPacket = true;
@@ -335,7 +337,7 @@ void FrameAssembler::checkComplete(InFlight& f) {
   for (uint32_t id = 0; id <= last; ++id) {
     if (!testBit(f.received, id)) return;
   }
-  finish(f, true);
+  finish(f, true, f.lastNs);
   emitFinishedInOrder();
 }
 
@@ -344,11 +346,22 @@ bool FrameAssembler::resendAllowed(const InFlight& f) const {
   return !resendIgnored_ || f.sequence % kProbeEvery == 0;
 }
 
+// Frames may not wait longer than one frame period, so at high frame rates the reorder grace and
+// the retry interval shrink with the period: a resend round must fit inside that budget.
+uint64_t FrameAssembler::graceNs() const {
+  return framePeriodNs_ ? std::min(config_.resend.reorderGraceNs, framePeriodNs_ / 4) : config_.resend.reorderGraceNs;
+}
+
+uint64_t FrameAssembler::retryNs() const {
+  return framePeriodNs_ ? std::max<uint64_t>(100000, std::min(config_.resend.retryIntervalNs, framePeriodNs_ / 3))
+                        : config_.resend.retryIntervalNs;
+}
+
 uint64_t FrameAssembler::maxWaitNs(const InFlight& f) const {
-  if (!resendAllowed(f)) return config_.resend.reorderGraceNs;  // nothing more will come: just allow reordering
+  if (!resendAllowed(f)) return graceNs();  // nothing more will come: just allow reordering
   uint64_t wait = config_.frameTimeoutNs;
   if (framePeriodNs_) wait = std::min(wait, framePeriodNs_);
-  return std::max(wait, 2 * config_.resend.reorderGraceNs);
+  return std::max(wait, 2 * graceNs());
 }
 
 void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
@@ -370,6 +383,7 @@ void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
     request.firstPacketId = first;
     request.lastPacketId = last;
     onResend_(request);
+    if (f.requests == 0) f.firstRequestNs = nowNs;
     f.requests += 1;
     f.requestedPackets += count;
     bump(stats_.resendRequests);
@@ -383,7 +397,7 @@ void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
   if (f.dueNs && !f.trailerSeen && nowNs >= f.tailNextNs) {
     const uint32_t first = f.anyPacket ? f.highestId + 1 : 0;
     const uint32_t last = f.countKnown ? f.dataPackets + 1 : f.hintKnown ? f.hintDataPackets + 1 : first;
-    f.tailNextNs = nowNs + policy.retryIntervalNs;
+    f.tailNextNs = nowNs + retryNs();
     if (first <= last && last <= f.maxDataPackets + 1 && !ask(first, last)) return;
   }
 
@@ -401,7 +415,7 @@ void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
       const uint32_t runStart = id;
       while (id <= gap.last && !testBit(f.received, id)) ++id;
       if (!ask(runStart, id - 1)) return;
-      still.push_back({runStart, id - 1, nowNs + policy.retryIntervalNs});
+      still.push_back({runStart, id - 1, nowNs + retryNs()});
     }
   }
   f.gaps.swap(still);
@@ -412,20 +426,21 @@ void FrameAssembler::onTick(uint64_t nowNs) {
     InFlight& f = *ptr;
     if (f.finished) continue;
     if (f.buffer < 0) {
-      if (f.dueNs || nowNs - f.lastNs > maxWaitNs(f)) finish(f, false);
+      if (f.dueNs || nowNs - f.lastNs > maxWaitNs(f)) finish(f, false, nowNs);
       continue;
     }
     // Silence for half a wait period and not due: the device stopped mid-block (or its end was lost).
     if (!f.dueNs && nowNs > f.lastNs + maxWaitNs(f) / 2) f.dueNs = nowNs;
     if (resendAllowed(f) && !f.limitReached) requestMissing(f, nowNs);
-    if (f.dueNs && nowNs >= f.dueNs + maxWaitNs(f)) finish(f, false);
+    if (f.dueNs && nowNs >= f.dueNs + maxWaitNs(f)) finish(f, false, nowNs);
   }
   emitFinishedInOrder();
 }
 
-void FrameAssembler::finish(InFlight& f, bool complete) {
+void FrameAssembler::finish(InFlight& f, bool complete, uint64_t nowNs) {
   f.finished = true;
   f.complete = complete;
+  f.finishedNs = nowNs;
 }
 
 void FrameAssembler::emitFinishedInOrder() {
@@ -476,7 +491,9 @@ void FrameAssembler::emit(InFlight& f) {
   out.resentPackets = f.resentCount;
   out.missingPackets = out.expectedPackets - out.receivedPackets;
 
-  if (f.requests > 0) {
+  // Only a frame that gave the camera time to answer can show that it ignores resends.
+  const bool waitedForAnswer = f.finishedNs >= f.firstRequestNs + std::min<uint64_t>(retryNs(), 5000000);
+  if (f.requests > 0 && (f.resentCount > 0 || f.refused || waitedForAnswer)) {
     if (f.resentCount > 0 || f.refused) {
       framesIgnored_ = 0;
       if (f.resentCount > 0 && resendIgnored_) {

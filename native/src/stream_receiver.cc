@@ -165,6 +165,12 @@ void StreamReceiverCore::stop() {
   stopping_.store(true);
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);  // wakes a blocked recvmmsg at once
   if (thread_.joinable()) thread_.join();
+  // The socket goes with the thread, not with the last frame JavaScript still holds: a closed
+  // stream must free its port at once.
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
   assembler_->discardAll();
   std::lock_guard<std::mutex> lock(queueMutex_);
   for (const AssembledFrame& frame : queue_) pool_->release(frame.buffer);
