@@ -61,6 +61,11 @@ export interface GvcpServerOptions {
    * loopback speed overflows ordinary receive buffers; benchmarks that want raw speed turn it off.
    */
   paceToLinkSpeed?: boolean;
+  /**
+   * UDP segmentation offload in the GVSP sender (default on). A capture on `lo` sees each offloaded
+   * run of packets as one oversized datagram; captures that must show wire packets turn it off.
+   */
+  segmentationOffload?: boolean;
   /** Whether the GVSP sender supports 64-bit block ids (0x0960 bit 0x40000000); the native one does (default true). */
   extendedIdsSupported?: boolean;
 }
@@ -129,6 +134,7 @@ export class GvcpServer extends EventEmitter {
     this.stream = new StreamChannel({
       bindAddress: address,
       bandwidthBytesPerSecond: options.paceToLinkSpeed === false ? 0 : (options.linkSpeedMbps ?? 1000) * 125_000,
+      segmentationOffload: options.segmentationOffload,
       senderFactory: options.senderFactory ?? nativeSenderFactory,
       packetSize: options.packetSize ?? DEFAULT_PACKET_SIZE,
       destinationAllowed: (ip) => this.addressAllowed(ip),

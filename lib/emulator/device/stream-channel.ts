@@ -39,6 +39,8 @@ export interface StreamChannelOptions {
   bindAddress: string;
   /** Wire rate the sender is paced to, IP-datagram bytes/s (a GigE link: 125e6); 0 = unpaced. */
   bandwidthBytesPerSecond: number;
+  /** UDP segmentation offload in the sender (default: the sender's own default, on). */
+  segmentationOffload?: boolean;
   senderFactory: BlockSenderFactory;
   packetSize: PacketSizeLimits;
   /** May the channel stream to this address? (loopback only unless the server allows more). */
@@ -163,6 +165,7 @@ export class StreamChannel {
           extendedIds: this.options.extendedIds(),
           packetDelayNs: this.scpd,
           bandwidthBytesPerSecond: this.options.bandwidthBytesPerSecond,
+          ...(this.options.segmentationOffload === undefined ? {} : { segmentationOffload: this.options.segmentationOffload }),
           doNotFragment: (this.scps & Scps.DO_NOT_FRAGMENT) !== 0,
         });
       } catch (err) {
