@@ -7,6 +7,7 @@
  * and read back the STROBE_OUT waveform. It is what a test bench wired to the real camera would do;
  * `gige emulate` exposes it through `io-control-server.ts`.
  */
+import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
 import { GvcpServer } from './gvcp-server';
 import { Dmk38gx541, Dmk38gx541Options } from './dmk38gx541/camera-model';
@@ -44,13 +45,19 @@ export interface EmulatedCameraIo {
   now(): bigint;
 }
 
-export class EmulatedCamera {
+/**
+ * Emits `'warning'` (Error) for problems that do not stop the camera: from the device core (a
+ * malformed packet, a failed send) and from the camera model. Nothing is thrown at the host.
+ */
+export class EmulatedCamera extends EventEmitter {
   readonly io: EmulatedCameraIo;
   private stopped: Promise<void> | null = null;
   private ioControl: IoControlServer | null = null;
 
   private constructor(readonly model: Dmk38gx541, readonly server: GvcpServer) {
+    super();
     const m = model;
+    server.on('warning', (err: Error) => this.warning(err));
     this.io = {
       triggerInput: () => m.triggerInput.high,
       setTriggerInput: (high) => m.triggerInput.setLevel(high),
@@ -71,7 +78,8 @@ export class EmulatedCamera {
   /** Starts an emulated camera; rejects with a GigeError when the address is taken or not loopback. */
   static async start(options: EmulatedCameraOptions = {}): Promise<EmulatedCamera> {
     const address = options.address ?? DEFAULT_EMULATOR_ADDRESS;
-    const model = new Dmk38gx541({ ...options, address });
+    let camera: EmulatedCamera | null = null;
+    const model = new Dmk38gx541({ ...options, address, onWarning: (err) => camera?.warning(err) });
     let server: GvcpServer;
     try {
       server = await GvcpServer.start({
@@ -84,7 +92,7 @@ export class EmulatedCamera {
       await model.close();
       throw err;
     }
-    const camera = new EmulatedCamera(model, server);
+    camera = new EmulatedCamera(model, server);
     if (options.ioControlPort !== undefined) {
       try {
         await camera.startIoControl(options.ioControlPort);
@@ -108,6 +116,20 @@ export class EmulatedCamera {
   /** The I/O control port, or null when the interface is not served. */
   get ioControlPort(): number | null {
     return this.ioControl?.port ?? null;
+  }
+
+  private warning(err: Error): void {
+    if (this.listenerCount('warning') === 0) return;
+    try {
+      this.emit('warning', err);
+    } catch {
+      // a throwing listener must not unwind into the device core
+    }
+  }
+
+  /** Diagnostics: the model's counters and the device core's. */
+  stats(): { camera: Record<string, unknown>; device: ReturnType<GvcpServer['stats']> } {
+    return { camera: this.model.stats(), device: this.server.stats() };
   }
 
   get address(): string {

@@ -55,6 +55,16 @@ describe('emulator: 5.3 auto exposure and gain, 5.9 auto-function ROI', function
     assert.ok(Math.abs(regionMean(frame, 0, 0, 640, 480) - 150) < 2);
   });
 
+  it('respect the exposure lower limit and the gain upper limit', async () => {
+    await configure(client, { ExposureAutoLowerLimit: 4000, ExposureAutoReference: 20, GainAuto: 'Off' });
+    await settle();
+    assert.equal(await client.get('ExposureTime'), 4000);
+    await configure(client, { ExposureAutoReference: 250, ExposureAutoLowerLimit: 2, ExposureAutoUpperLimitAuto: 'Off', ExposureAutoUpperLimit: 500 });
+    await configure(client, { ExposureAuto: 'Off', ExposureTime: 500, GainAuto: 'Continuous', GainAutoUpperLimit: 12 });
+    await settle();
+    assert.equal(await client.get('Gain'), 12);
+  });
+
   it('lower the gain first: a high manual gain returns to GainAutoLowerLimit once auto gain runs', async () => {
     await configure(client, { GainAuto: 'Off', ExposureAuto: 'Off', Gain: 18, GainAutoLowerLimit: 2 });
     await configure(client, { GainAuto: 'Continuous', ExposureAuto: 'Continuous' });

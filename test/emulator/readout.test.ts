@@ -45,6 +45,19 @@ describe('emulator: 5.1 sensor readout, observed in the frames', function () {
     await configure(client, { BinningHorizontal: 1, BinningVertical: 1 });
   });
 
+  it('5.1.3/5.1.4 skipping rows raises the maximum frame rate; binning rows does not', async () => {
+    await configure(client, { Width: 1920, Height: 1000 });
+    const base = Number((await client.map.describe('AcquisitionFrameRate')).max);
+    await client.set('DecimationVertical', 2);
+    const skipping = Number((await client.map.describe('AcquisitionFrameRate')).max);
+    await client.set('BinningVertical', 2);
+    const binning = Number((await client.map.describe('AcquisitionFrameRate')).max);
+    await configure(client, { BinningVertical: 1, Width: 640, Height: 480 });
+    assert.ok(Math.abs(base - 1e9 / (2_560_000 + 1000 * 28_000)) < 1e-6, `default: ${base}`);
+    assert.ok(Math.abs(skipping - base) < 1e-6, `skipping 2X reads the same 1000 rows: ${skipping}`);
+    assert.ok(Math.abs(binning - 1e9 / (2_560_000 + 2000 * 28_000)) < 1e-6, `binning 2X reads 2000 rows: ${binning}`);
+  });
+
   it('5.1.5 OffsetAutoCenter centres the region; manual offsets are clamped to the largest valid one', async () => {
     await configure(client, { OffsetAutoCenter: 'On', Width: 640, Height: 480 });
     assert.equal(await client.get('OffsetX'), 1932);

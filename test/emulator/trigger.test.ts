@@ -70,6 +70,20 @@ describe('emulator: 5.4–5.5 trigger', function () {
     await configure(client, { TriggerDelay: 0 });
   });
 
+  it('5.4.5 TriggerSource Any takes software, TRIGGER_IN and action triggers', async () => {
+    await configure(client, { TriggerSource: 'Any' });
+    const since = await client.deviceTime();
+    await client.execute('TriggerSoftware');
+    await new Promise((r) => setTimeout(r, 50));
+    client.camera.io.pulseTriggerInput({ widthUs: 100, delayUs: 1000 });
+    await new Promise((r) => setTimeout(r, 50));
+    while (await client.get('PtpStatus') !== 'Master') await new Promise((r) => setTimeout(r, 20)); // the scheduler needs PTP
+    await configure(client, { ActionSchedulerTime: (await client.deviceTime()) + 5_000_000n, ActionSchedulerInterval: 0 });
+    await client.execute('ActionSchedulerCommit');
+    const { frames } = await observe(since, 120);
+    assert.equal(frames.length, 3);
+  });
+
   it('5.4.2 TriggerActivation FallingEdge triggers on the falling edge', async () => {
     await configure(client, { TriggerActivation: 'FallingEdge' });
     const since = await client.deviceTime();

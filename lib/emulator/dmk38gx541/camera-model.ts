@@ -45,6 +45,8 @@ export interface Dmk38gx541Options {
   settings?: Record<string, string | number | boolean>;
   /** Scene renderer (default: the native `renderRamp`). */
   renderer?: RampRenderer;
+  /** Problems that do not stop the camera (a failed send, a user set that could not be applied). */
+  onWarning?: (err: Error) => void;
 }
 
 export class Dmk38gx541 implements DeviceModel {
@@ -69,11 +71,13 @@ export class Dmk38gx541 implements DeviceModel {
   readonly eventCounts: Record<EventName, number> = { ExposureEnd: 0, FrameTriggerMissed: 0, Line1FallingEdge: 0, Line1RisingEdge: 0, Test: 0 };
 
   private services: DeviceServices | null = null;
+  private readonly onWarning?: (err: Error) => void;
   private streamOpen = false;
   private nextBlockId = 1n;
   private closed = false;
 
   constructor(options: Dmk38gx541Options = {}) {
+    this.onWarning = options.onWarning;
     const serial = options.serial ?? defaultSerial(options.address);
     if (serial.length > 15) throw new RangeError(`serial "${serial}" is too long; allowed at most 15 characters`);
     const mac = macFor(serial);
@@ -280,6 +284,24 @@ export class Dmk38gx541 implements DeviceModel {
   warn(err: Error): void {
     this.warnings.push(err);
     if (this.warnings.length > 100) this.warnings.shift();
+    try {
+      this.onWarning?.(err);
+    } catch {
+      // a throwing listener must not take the camera down
+    }
+  }
+
+  /** Counters for diagnostics: frames, triggers, events, scheduler, TRIGGER_IN. */
+  stats(): Record<string, unknown> {
+    return {
+      frames: { ...this.producer.stats },
+      acquisition: { ...this.acquisition.stats, active: this.acquisition.active },
+      triggerInput: { ...this.triggerInput.stats },
+      scheduler: { ...this.scheduler.stats, queued: this.scheduler.queued },
+      events: { ...this.eventCounts },
+      ptpStatus: this.ptp.status(),
+      warnings: this.warnings.length,
+    };
   }
 }
 

@@ -6,21 +6,14 @@
  * the GVCP status the client will see and a message that says what is allowed.
  */
 import { DeviceAccessError } from '../device-model';
+import { GvcpStatus } from '../../gvcp/protocol';
 import { FeatureDef, LockCondition } from './feature-types';
 import { features, MappedFeature } from './features';
 
 export type FeatureValue = number | bigint;
 
-export const Status = {
-  INVALID_PARAMETER: 0x8002,
-  INVALID_ADDRESS: 0x8003,
-  WRITE_PROTECT: 0x8004,
-  BAD_ALIGNMENT: 0x8005,
-  BUSY: 0x8007,
-  NO_REF_TIME: 0x8013,
-  OVERFLOW: 0x8015,
-  ACTION_LATE: 0x8016,
-} as const;
+/** The GVCP statuses a refused access is answered with. */
+export const Status = GvcpStatus;
 
 /** How the model gives a feature behaviour beyond storing a value. */
 export interface FeatureBehaviour {

@@ -7,6 +7,7 @@ import { CategoryDef, FeatureDef } from './feature-types';
 import { imageCategories, imageFeatures } from './features-image';
 import { ioCategories, ioFeatures } from './features-io';
 import { syncCategories, syncFeatures } from './features-sync';
+import { manualDisplayName } from './display-names';
 
 export const CATEGORY_WINDOW = 0x100;
 
@@ -32,7 +33,8 @@ function assignAddresses(categories: CategoryDef[], features: FeatureDef[]): Map
 }
 
 export const categories: CategoryDef[] = [...imageCategories, ...ioCategories, ...syncCategories];
-export const features: MappedFeature[] = assignAddresses(categories, [...imageFeatures, ...ioFeatures, ...syncFeatures]);
+export const features: MappedFeature[] = assignAddresses(categories, [...imageFeatures, ...ioFeatures, ...syncFeatures])
+  .map((f) => ({ ...f, displayName: f.displayName ?? manualDisplayName(f.name) }));
 
 const byName = new Map(features.map((f) => [f.name, f]));
 if (byName.size !== features.length) throw new Error('duplicate feature name in the DMK 38GX541-a table');

@@ -6,6 +6,7 @@
 import { GigeError } from '../../errors';
 import type { Dmk38gx541 } from './camera-model';
 import { DeviceAccessError } from '../device-model';
+import { GvcpStatus } from '../../gvcp/protocol';
 import { FeatureValue, defaultValue } from './feature-store';
 import { FeatureDef } from './feature-types';
 import { feature, hasFeature } from './features';
@@ -17,7 +18,7 @@ export type SlotOrDefault = 'Default' | SlotName;
 
 export function slotName(value: number): SlotOrDefault {
   const name = (Object.keys(UserSetValue) as SlotOrDefault[]).find((k) => UserSetValue[k] === value);
-  if (!name) throw new DeviceAccessError(0x8002, `user set ${value} does not exist; allowed Default, UserSet1, UserSet2`);
+  if (!name) throw new DeviceAccessError(GvcpStatus.INVALID_PARAMETER, `user set ${value} does not exist; allowed Default, UserSet1, UserSet2`);
   return name;
 }
 
@@ -133,7 +134,7 @@ export function loadUserSet(model: Dmk38gx541, slot: SlotOrDefault): void {
     return;
   }
   const data = model.userSets.get(slot);
-  if (!data) throw new DeviceAccessError(0x8002, `${slot} is empty; save it with UserSetSave first`);
+  if (!data) throw new DeviceAccessError(GvcpStatus.INVALID_PARAMETER, `${slot} is empty; save it with UserSetSave first`);
   applyUserSet(model, data, `user set ${slot}`);
 }
 

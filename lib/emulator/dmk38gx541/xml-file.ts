@@ -5,13 +5,13 @@
 import { zipSync, strToU8 } from 'fflate';
 import { DeviceAccessError } from '../device-model';
 import { renderGenicamXml } from './genicam-xml';
+import { GvcpStatus } from '../../gvcp/protocol';
 
 export const XML_FILE_NAME = 'DMK38GX541a.xml';
 export const ZIP_FILE_NAME = 'DMK38GX541a.zip';
 export const XML_ZIP_ADDRESS = 0x10000000;
 export const XML_PLAIN_ADDRESS = 0x10100000;
 
-const INVALID_ADDRESS = 0x8003;
 
 interface Region {
   address: number;
@@ -42,7 +42,7 @@ export class XmlMemory {
   read(address: number, length: number): Buffer {
     const region = this.regions.find((r) => address >= r.address && address + length <= r.address + padded(r.bytes.length));
     if (!region) {
-      throw new DeviceAccessError(INVALID_ADDRESS, `READMEM 0x${address.toString(16)}+${length} is outside the XML files (${this.firstUrl}, ${this.secondUrl})`);
+      throw new DeviceAccessError(GvcpStatus.INVALID_ADDRESS, `READMEM 0x${address.toString(16)}+${length} is outside the XML files (${this.firstUrl}, ${this.secondUrl})`);
     }
     const out = Buffer.alloc(length);
     region.bytes.copy(out, 0, address - region.address, Math.min(region.bytes.length, address - region.address + length));

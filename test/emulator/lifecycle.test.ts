@@ -1,0 +1,68 @@
+/** Starting, losing control and stopping leave nothing running; bad start options are refused clearly. */
+import { strict as assert } from 'node:assert';
+import { EmulatedCamera, IoControlClient } from '../../lib/emulator';
+import { NodeMap, loadDeviceXml } from '../../lib/genicam';
+import { GvcpDevice } from '../../lib/gvcp/device';
+import { Client, configure, openClient } from './support/client';
+import { uniqueLoopbackAddress } from '../support/loopback';
+
+describe('emulator: lifecycle', function () {
+  this.timeout(20000);
+
+  it('stops acquisition when the controlling application goes away', async () => {
+    const client: Client = await openClient();
+    try {
+      await configure(client, { Width: 640, Height: 480, AcquisitionFrameRate: 30 });
+      const stream = await client.openStream();
+      await client.execute('AcquisitionStart');
+      await stream.next(2);
+      await client.device.close(); // releases control (CCP ← 0) without AcquisitionStop
+      const received = stream.frames.length;
+      await new Promise((r) => setTimeout(r, 150));
+      assert.ok(stream.frames.length - received <= 1, 'frames stop (at most the one being read out arrives)');
+      const observer = await GvcpDevice.connect({ address: client.address, access: 'monitor' });
+      try {
+        const map = NodeMap.fromXml(await loadDeviceXml(observer.port, { cacheDir: false }), { device: observer.port });
+        assert.equal(await map.getValue('AcquisitionStatus'), false);
+      } finally {
+        await observer.close();
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stop() during acquisition cancels every timer and can be called twice', async () => {
+    const client = await openClient({ ioControlPort: 0 });
+    await configure(client, { Width: 640, Height: 480, AcquisitionFrameRate: 30, TriggerMode: 'Off' });
+    const stream = await client.openStream();
+    await client.execute('AcquisitionStart');
+    await stream.next(2);
+    client.camera.io.pulseTriggerInput({ widthUs: 10, count: 100, periodUs: 100000 });
+    await client.device.close();
+    await client.camera.stop();
+    await client.camera.stop();
+    assert.equal(client.camera.model.timeline.pending, 0, 'no timer left');
+    await assert.rejects(IoControlClient.connect(client.address, client.camera.ioControlPort as number, 500), /cannot reach|no emulator/);
+    await client.close();
+  });
+
+  it('refuses a non-loopback address and a taken one, naming the problem', async () => {
+    await assert.rejects(EmulatedCamera.start({ address: '192.168.1.10', broadcastAddresses: [] }), /loopback/);
+    const address = uniqueLoopbackAddress();
+    const first = await EmulatedCamera.start({ address, broadcastAddresses: [] });
+    try {
+      await assert.rejects(EmulatedCamera.start({ address, broadcastAddresses: [] }), /already uses this address|EADDRINUSE|cannot listen/);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('refuses unknown or invalid start-up settings with the allowed values', async () => {
+    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { Brightness: 3 } }), /no such feature/);
+    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { PixelFormat: 'Mono10' } }), /allowed Mono8, Mono12Packed, Mono16/);
+    const camera = await EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { ExposureAuto: 'Off', ExposureTime: 1234 } });
+    assert.equal(camera.model.store.get('ExposureTime'), 1234);
+    await camera.stop();
+  });
+});
