@@ -72,8 +72,6 @@ export class Dmk38gx541 implements DeviceModel {
 
   private services: DeviceServices | null = null;
   private readonly onWarning?: (err: Error) => void;
-  private streamOpen = false;
-  private nextBlockId = 1n;
   private closed = false;
 
   constructor(options: Dmk38gx541Options = {}) {
@@ -209,10 +207,8 @@ export class Dmk38gx541 implements DeviceModel {
 
   // ---- server notifications -----------------------------------------------------------------
 
-  onStreamChannel(config: StreamChannelConfig | null): void {
-    // The server numbers blocks from 1 each time the channel opens.
-    if (config && !this.streamOpen) this.nextBlockId = 1n;
-    this.streamOpen = config !== null;
+  onStreamChannel(_config: StreamChannelConfig | null): void {
+    // Packet size and delay feed the frame-rate model.
     this.settings.normalize();
   }
 
@@ -253,19 +249,9 @@ export class Dmk38gx541 implements DeviceModel {
     this.sendEvent('ExposureEnd', frame.exposureEnd, frame.blockId ?? 0n);
   }
 
-  /**
-   * The block id this frame will carry, taken at the end of exposure so the ExposureEnd event can
-   * name it. The device core reserves ids when it offers `reserveBlockId`; otherwise the model
-   * follows the core's numbering (1, 2, … from the opening of the channel, 16-bit ids wrap to 1).
-   */
+  /** The block id this frame will carry, reserved at the end of exposure so ExposureEnd can name it. */
   private allocateBlockId(): bigint | null {
-    const services = this.services as (DeviceServices & { reserveBlockId?: () => bigint | null }) | null;
-    if (services?.reserveBlockId) return services.reserveBlockId();
-    const channel = this.streamChannel();
-    if (!channel) return null;
-    const id = this.nextBlockId;
-    this.nextBlockId = channel.extendedIds ? id + 1n : id >= 0xffffn ? 1n : id + 1n;
-    return id;
+    return this.services ? this.services.reserveBlockId() : null;
   }
 
   /** Sends an event on the message channel when its EventNotification is On. */

@@ -100,7 +100,7 @@ export class FrameProducer {
       return;
     }
     const expected = frame.blockId as bigint;
-    const block: OutgoingBlock & { blockId?: bigint } = {
+    const block: OutgoingBlock = {
       timestamp: frame.start,
       pixelFormat: frame.pixelFormat,
       width: frame.width,

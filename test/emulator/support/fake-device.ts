@@ -33,7 +33,7 @@ export class FakeServices implements DeviceServices {
     return id;
   }
 
-  async sendBlock(block: OutgoingBlock & { blockId?: bigint }): Promise<bigint> {
+  async sendBlock(block: OutgoingBlock): Promise<bigint> {
     // Copy: the model reuses its payload buffers once a block has been sent.
     this.blocks.push({ ...block, data: Buffer.from(block.data) });
     return block.blockId ?? this.reserveBlockId() ?? 0n;
