@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { XMLParser } from 'fast-xml-parser';
 import { unzipSync } from 'fflate';
-import { renderGenicamXml } from '../../lib/emulator/dmk38gx541/genicam-xml';
+import * as fs from 'node:fs';
+import { MODEL_XML_FILE, renderGenicamXml } from '../../lib/emulator/dmk38gx541/genicam-xml';
 import { features } from '../../lib/emulator/dmk38gx541/features';
 import { XmlMemory, XML_FILE_NAME } from '../../lib/emulator/dmk38gx541/xml-file';
 
@@ -114,6 +115,10 @@ describe('emulator: GenICam XML of the DMK 38GX541-a', () => {
     assert.equal(texts(nodes.get('EventExposureEndPort')!.node, 'EventID')[0], '9001');
     assert.equal(texts(nodes.get('ChunkExposureTimePort')!.node, 'ChunkID')[0], '00000A01');
     assert.equal(texts(nodes.get('EventExposureEndFrameIDReg')!.node, 'pPort')[0], 'EventExposureEndPort');
+  });
+
+  it('matches the committed model.xml (regenerate: npx tsx lib/emulator/dmk38gx541/genicam-xml.ts --write)', () => {
+    assert.equal(fs.readFileSync(MODEL_XML_FILE, 'utf8'), xml, 'lib/emulator/dmk38gx541/model.xml is stale');
   });
 
   it('is served zipped through the first URL and plain through the second', () => {

@@ -223,3 +223,12 @@ export function renderGenicamXml(): string {
   parts.push('</RegisterDescription>');
   return parts.join('\n') + '\n';
 }
+
+/** The committed copy for readers and tools: `npx tsx lib/emulator/dmk38gx541/genicam-xml.ts --write`. */
+export const MODEL_XML_FILE = `${__dirname}/model.xml`;
+
+if (require.main === module && process.argv.includes('--write')) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('node:fs').writeFileSync(MODEL_XML_FILE, renderGenicamXml());
+  process.stdout.write(`wrote ${MODEL_XML_FILE}\n`);
+}
