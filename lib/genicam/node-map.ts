@@ -102,8 +102,26 @@ export class NodeMap {
     return this.core.lookup(name).type;
   }
 
-  async getValue(name: string): Promise<FeatureValue> {
-    const node = this.core.lookup(name);
+  getValue(name: string): Promise<FeatureValue> {
+    let node: GenNode;
+    try {
+      node = this.core.lookup(name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    try {
+      // Fast path: when access and value are already in memory nothing here needs to await.
+      const access = node.access();
+      if (!(access instanceof Promise) && canRead(access)) {
+        const value = readFeatureValue(node);
+        if (!(value instanceof Promise)) return Promise.resolve(value);
+        return value.catch((err: unknown) => {
+          throw this.decorate(name, err);
+        });
+      }
+    } catch (err) {
+      return Promise.reject(this.decorate(name, err));
+    }
     return this.guard(name, async () => {
       const refused = await refusal(node, 'read');
       if (refused) throw refused;
@@ -306,16 +324,20 @@ export class NodeMap {
     try {
       return await work();
     } catch (err) {
-      if (isGigeError(err)) {
-        if (!err.message.startsWith(`${name}:`) && !err.message.startsWith(`${name} `)) err.message = `${name}: ${err.message}`;
-        if (err.details.feature === undefined) (err.details as Record<string, unknown>).feature = name;
-        throw err;
-      }
-      if (err instanceof RangeError && /call stack/i.test(err.message)) {
-        throw new GigeError('XML_INVALID', `${name}: evaluation recursed without end (a reference cycle through properties such as pMin or pIsAvailable)`, { feature: name });
-      }
-      throw err;
+      throw this.decorate(name, err);
     }
+  }
+
+  private decorate(name: string, err: unknown): unknown {
+    if (isGigeError(err)) {
+      if (!err.message.startsWith(`${name}:`) && !err.message.startsWith(`${name} `)) err.message = `${name}: ${err.message}`;
+      if (err.details.feature === undefined) (err.details as Record<string, unknown>).feature = name;
+      return err;
+    }
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      return new GigeError('XML_INVALID', `${name}: evaluation recursed without end (a reference cycle through properties such as pMin or pIsAvailable)`, { feature: name });
+    }
+    return err;
   }
 }
 

@@ -7,8 +7,12 @@ import { AccessMode, FeatureType, GenNode, NodeContext, requireNumeric, toIntege
 import { ValueSource } from './value-source';
 
 export class EnumEntryNode extends GenNode {
-  readonly type: FeatureType = 'EnumEntry';
-  override readonly numeric = 'integer' as const;
+  get type(): FeatureType {
+    return 'EnumEntry';
+  }
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
   readonly value: bigint;
   readonly numericValue: number | undefined;
   /** The name users read and write (`<Symbolic>`, else the Name without an `EnumEntry_<Enum>_` prefix). */
@@ -35,8 +39,12 @@ export class EnumEntryNode extends GenNode {
 
 /** Named choices over an integer value; users read and write entry names. */
 export class EnumerationNode extends GenNode {
-  readonly type: FeatureType = 'Enumeration';
-  override readonly numeric = 'integer' as const;
+  get type(): FeatureType {
+    return 'Enumeration';
+  }
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
   readonly source: ValueSource;
   readonly entries: EnumEntryNode[];
 

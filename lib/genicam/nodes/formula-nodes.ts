@@ -70,8 +70,15 @@ function evaluate(formula: Formula, bound: BoundVariable[], specialValue: () => 
 
 /** SwissKnife (float) and IntSwissKnife (integer): a read-only formula over other nodes. */
 export class SwissKnifeNode extends GenNode {
-  readonly type: FeatureType;
-  override readonly numeric: 'integer' | 'float';
+  private readonly flavour: FormulaFlavour;
+
+  get type(): FeatureType {
+    return this.flavour === 'integer' ? 'Integer' : 'Float';
+  }
+
+  override get numeric(): FormulaFlavour {
+    return this.flavour;
+  }
   readonly unit: string | undefined;
   readonly representation: string | undefined;
   private readonly variables: FormulaVariables;
@@ -80,8 +87,7 @@ export class SwissKnifeNode extends GenNode {
 
   constructor(element: XmlElement, ctx: NodeContext, flavour: FormulaFlavour, name?: string) {
     super(element, ctx, name);
-    this.type = flavour === 'integer' ? 'Integer' : 'Float';
-    this.numeric = flavour;
+    this.flavour = flavour;
     this.unit = childText(element, 'Unit');
     this.representation = childText(element, 'Representation');
     this.variables = new FormulaVariables(this, element, (role, target) => this.ref(role, target, 'value'));
@@ -107,8 +113,15 @@ export class SwissKnifeNode extends GenNode {
  * mapped through FormulaFrom and put in order (whatever the Slope).
  */
 export class ConverterNode extends GenNode {
-  readonly type: FeatureType;
-  override readonly numeric: 'integer' | 'float';
+  private readonly flavour: FormulaFlavour;
+
+  get type(): FeatureType {
+    return this.flavour === 'integer' ? 'Integer' : 'Float';
+  }
+
+  override get numeric(): FormulaFlavour {
+    return this.flavour;
+  }
   readonly unit: string | undefined;
   readonly representation: string | undefined;
   readonly slope: string;
@@ -121,8 +134,7 @@ export class ConverterNode extends GenNode {
 
   constructor(element: XmlElement, ctx: NodeContext, flavour: FormulaFlavour) {
     super(element, ctx);
-    this.type = flavour === 'integer' ? 'Integer' : 'Float';
-    this.numeric = flavour;
+    this.flavour = flavour;
     this.unit = childText(element, 'Unit');
     this.representation = childText(element, 'Representation');
     this.slope = childText(element, 'Slope') ?? 'Automatic';

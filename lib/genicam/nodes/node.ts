@@ -84,20 +84,16 @@ function article(word: string): string {
 }
 
 export abstract class GenNode {
-  abstract readonly type: FeatureType;
+  abstract get type(): FeatureType;
+
   /** 'integer' or 'float' when the node has a numeric value usable by pointers and formulas. */
-  readonly numeric: 'integer' | 'float' | undefined = undefined;
+  get numeric(): 'integer' | 'float' | undefined {
+    return undefined;
+  }
+
   readonly name: string;
   readonly nodeType: string;
-  readonly namespace: 'Standard' | 'Custom';
-  readonly displayName: string | undefined;
-  readonly toolTip: string | undefined;
-  readonly description: string | undefined;
   readonly visibility: Visibility;
-  readonly isDeprecated: boolean;
-  readonly docuUrl: string | undefined;
-  readonly streamable: boolean;
-  readonly eventIdText: string | undefined;
   readonly imposedAccess: AccessMode | undefined;
   readonly pollingTime: number | undefined;
   readonly refs: Ref[] = [];
@@ -112,16 +108,8 @@ export abstract class GenNode {
   constructor(readonly element: XmlElement, protected readonly ctx: NodeContext, name?: string) {
     this.name = name ?? element.attrs.Name;
     this.nodeType = element.tag;
-    this.namespace = element.attrs.NameSpace === 'Standard' ? 'Standard' : 'Custom';
-    this.displayName = childText(element, 'DisplayName');
-    this.toolTip = childText(element, 'ToolTip');
-    this.description = childText(element, 'Description');
     const visibility = childText(element, 'Visibility') as Visibility | undefined;
     this.visibility = visibility && VISIBILITIES.includes(visibility) ? visibility : 'Beginner';
-    this.isDeprecated = childText(element, 'IsDeprecated') === 'Yes';
-    this.docuUrl = childText(element, 'DocuURL');
-    this.streamable = childText(element, 'Streamable') === 'Yes';
-    this.eventIdText = childText(element, 'EventID');
     const imposed = childText(element, 'ImposedAccessMode');
     this.imposedAccess = imposed === 'RO' || imposed === 'WO' || imposed === 'RW' ? imposed : undefined;
     const polling = childText(element, 'PollingTime');
@@ -131,6 +119,40 @@ export abstract class GenNode {
     this.isLockedRef = this.optionalRef('pIsLocked', 'condition');
     this.invalidatorRefs = childTexts(element, 'pInvalidator').map((target) => this.ref('pInvalidator', target, 'invalidator'));
     this.selectedRefs = childTexts(element, 'pSelected').map((target) => this.ref('pSelected', target, 'selected'));
+  }
+
+  // Descriptive elements are read on demand: a large file has tens of thousands of nodes and
+  // most of these are never looked at.
+  get namespace(): 'Standard' | 'Custom' {
+    return this.element.attrs.NameSpace === 'Standard' ? 'Standard' : 'Custom';
+  }
+
+  get displayName(): string | undefined {
+    return childText(this.element, 'DisplayName');
+  }
+
+  get toolTip(): string | undefined {
+    return childText(this.element, 'ToolTip');
+  }
+
+  get description(): string | undefined {
+    return childText(this.element, 'Description');
+  }
+
+  get isDeprecated(): boolean {
+    return childText(this.element, 'IsDeprecated') === 'Yes';
+  }
+
+  get docuUrl(): string | undefined {
+    return childText(this.element, 'DocuURL');
+  }
+
+  get streamable(): boolean {
+    return childText(this.element, 'Streamable') === 'Yes';
+  }
+
+  get eventIdText(): string | undefined {
+    return childText(this.element, 'EventID');
   }
 
   protected ref(role: string, name: string, kind: EdgeKind): Ref {

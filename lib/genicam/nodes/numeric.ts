@@ -70,8 +70,12 @@ abstract class NumericValueNode extends GenNode {
 }
 
 export class IntegerNode extends NumericValueNode {
-  readonly type: FeatureType = 'Integer';
-  override readonly numeric = 'integer' as const;
+  get type(): FeatureType {
+    return 'Integer';
+  }
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
 
   constructor(element: XmlElement, ctx: NodeContext) {
     super(element, ctx, 'integer');
@@ -99,8 +103,12 @@ export class IntegerNode extends NumericValueNode {
 }
 
 export class FloatNode extends NumericValueNode {
-  readonly type: FeatureType = 'Float';
-  override readonly numeric = 'float' as const;
+  get type(): FeatureType {
+    return 'Float';
+  }
+  override get numeric(): 'float' {
+    return 'float';
+  }
   readonly displayNotation: string | undefined;
   readonly displayPrecision: number | undefined;
 

@@ -13,7 +13,9 @@ export type PortBinding = 'device' | 'chunk' | 'event';
  * so the features behind them show as NA rather than failing.
  */
 export class PortNode extends GenNode {
-  readonly type: FeatureType = 'Port';
+  get type(): FeatureType {
+    return 'Port';
+  }
   readonly chunkId: number | undefined;
   readonly chunkIdRef: Ref | undefined;
   readonly eventId: number | undefined;

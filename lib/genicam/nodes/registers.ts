@@ -13,8 +13,12 @@ function unitAndRepresentation(el: XmlElement): { unit?: string; representation?
 
 /** Signed or unsigned integer occupying a whole register (1…8 bytes). */
 export class IntRegNode extends RegisterNode {
-  readonly type: FeatureType = 'Integer';
-  override readonly numeric = 'integer' as const;
+  get type(): FeatureType {
+    return 'Integer';
+  }
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
   readonly signed: boolean;
   readonly unit: string | undefined;
   readonly representation: string | undefined;
@@ -78,8 +82,12 @@ function checkFits(name: string, value: bigint, bits: number, signed: boolean): 
  * big-endian register). Writes are read-modify-write.
  */
 export class MaskedIntRegNode extends RegisterNode {
-  readonly type: FeatureType = 'Integer';
-  override readonly numeric = 'integer' as const;
+  get type(): FeatureType {
+    return 'Integer';
+  }
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
   readonly signed: boolean;
   readonly unit: string | undefined;
   readonly representation: string | undefined;
@@ -165,8 +173,12 @@ export class MaskedIntRegNode extends RegisterNode {
 
 /** IEEE-754 single (4 bytes) or double (8 bytes). */
 export class FloatRegNode extends RegisterNode {
-  readonly type: FeatureType = 'Float';
-  override readonly numeric = 'float' as const;
+  get type(): FeatureType {
+    return 'Float';
+  }
+  override get numeric(): 'float' {
+    return 'float';
+  }
   readonly unit: string | undefined;
   readonly representation: string | undefined;
 
@@ -213,7 +225,9 @@ export class FloatRegNode extends RegisterNode {
 
 /** A NUL-terminated (or NUL-padded) UTF-8 string in a register of fixed length. */
 export class StringRegNode extends RegisterNode {
-  readonly type: FeatureType = 'String';
+  get type(): FeatureType {
+    return 'String';
+  }
 
   readString(): MaybePromise<string> {
     return then(this.readBytes(), (data) => {
@@ -237,7 +251,9 @@ export class StringRegNode extends RegisterNode {
 
 /** Raw bytes (GenApi's IRegister). */
 export class RawRegisterNode extends RegisterNode {
-  readonly type: FeatureType = 'Register';
+  get type(): FeatureType {
+    return 'Register';
+  }
 
   readRaw(): MaybePromise<Buffer> {
     return then(this.readBytes(), (data) => Buffer.from(data));

@@ -9,8 +9,12 @@ import { StringRegNode } from './registers';
 
 /** true ⇔ the underlying value equals OnValue (default 1); OffValue defaults to 0. */
 export class BooleanNode extends GenNode {
-  readonly type: FeatureType = 'Boolean';
-  override readonly numeric = 'integer' as const;
+  get type(): FeatureType {
+    return 'Boolean';
+  }
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
   readonly source: ValueSource;
   readonly onValue: bigint;
   readonly offValue: bigint;
@@ -66,8 +70,12 @@ const DEFAULT_POLL_MS = 10;
  * CommandValue (a self-clearing register); a write-only pValue is done as soon as it is written.
  */
 export class CommandNode extends GenNode {
-  readonly type: FeatureType = 'Command';
-  override readonly numeric = 'integer' as const;
+  get type(): FeatureType {
+    return 'Command';
+  }
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
   readonly source: ValueSource;
   readonly commandValue: NumberProperty;
 
@@ -132,7 +140,9 @@ export class CommandNode extends GenNode {
 
 /** A string: a literal `<Value>` held in memory, or `<pValue>` pointing to a string node. */
 export class StringNode extends GenNode {
-  readonly type: FeatureType = 'String';
+  get type(): FeatureType {
+    return 'String';
+  }
   private literal: string | undefined;
   readonly pointer: Ref | undefined;
 
@@ -169,7 +179,9 @@ export class StringNode extends GenNode {
 }
 
 export class CategoryNode extends GenNode {
-  readonly type: FeatureType = 'Category';
+  get type(): FeatureType {
+    return 'Category';
+  }
   readonly features: Ref[];
 
   constructor(element: XmlElement, ctx: NodeContext) {
@@ -180,7 +192,9 @@ export class CategoryNode extends GenNode {
 
 /** A node type this library knows of but does not model (ConfRom, TextDesc, IntKey, …): it can be referenced, not read. */
 export class UnsupportedNode extends GenNode {
-  readonly type: FeatureType = 'Node';
+  get type(): FeatureType {
+    return 'Node';
+  }
 
   override readNumber(): MaybePromise<Num> {
     throw wrongType(this, 'this node type is not supported');
