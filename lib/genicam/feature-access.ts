@@ -57,6 +57,23 @@ async function conditionText(condition: GenNode): Promise<string> {
   return `${condition.name}${formula} is ${value}`;
 }
 
+/** For a formula condition: the inputs that are currently non-zero, e.g. `TLParamsLocked = 1`. */
+async function activeCauses(condition: GenNode): Promise<string[]> {
+  if (!(condition instanceof SwissKnifeNode)) return [];
+  const causes: string[] = [];
+  for (const input of condition.variableNodes()) {
+    try {
+      const raw = await input.readNumber();
+      if (raw === 0n || raw === 0) continue;
+      const shown = input instanceof EnumerationNode ? (await input.readEntry()).symbolic : String(typeof raw === 'bigint' ? toPublicInteger(raw) : raw);
+      causes.push(`${input.name} = ${shown}`);
+    } catch {
+      // An unreadable input just is not named.
+    }
+  }
+  return causes;
+}
+
 async function explain(node: GenNode, access: AccessMode, wanted: 'read' | 'write'): Promise<Reason> {
   if (access === 'NI') {
     const condition = node.isImplementedRef ? ` (${await conditionText(node.isImplementedRef.node)})` : '';
@@ -66,7 +83,10 @@ async function explain(node: GenNode, access: AccessMode, wanted: 'read' | 'writ
     return { code: 'FEATURE_NOT_AVAILABLE', text: `not available while ${await conditionText(node.isAvailableRef.node)}`, details: { condition: node.isAvailableRef.name } };
   }
   if (wanted === 'write' && node.isLockedRef && (await node.isLockedRef.node.readCondition())) {
-    return { code: 'FEATURE_LOCKED', text: `locked by ${node.isLockedRef.name}; allowed again when ${node.isLockedRef.name} is 0`, details: { lockedBy: node.isLockedRef.name } };
+    const lock = node.isLockedRef.node;
+    const causes = await activeCauses(lock);
+    const because = causes.length > 0 ? ` (${causes.join(', ')})` : '';
+    return { code: 'FEATURE_LOCKED', text: `locked by ${lock.name}${because}; allowed again when ${lock.name} is 0`, details: { lockedBy: lock.name, causes } };
   }
   if (access === 'NA') {
     const inner = await innerReason(node, wanted);

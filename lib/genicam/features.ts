@@ -1,4 +1,4 @@
-import { toPublicInteger, PublicInteger } from './numbers';
+import { INT64_MAX, INT64_MIN, toPublicInteger, PublicInteger } from './numbers';
 import { Num } from './formula';
 import { AccessMode, FeatureType, GenNode, Visibility, VISIBILITIES, canRead } from './nodes/node';
 import { EnumerationNode } from './nodes/enumeration';
@@ -105,9 +105,11 @@ export async function describeNode(node: GenNode, options: DescribeOptions = {})
   }
   if (node.type === 'Integer' || node.type === 'Float') {
     const [min, max, inc] = await Promise.all([settle(() => node.minimum()), settle(() => node.maximum()), settle(() => node.increment())]);
-    if (plain(min) !== undefined) description.min = plain(min);
-    if (plain(max) !== undefined) description.max = plain(max);
-    if (plain(inc) !== undefined) description.inc = plain(inc);
+    // GenApi's defaults (the whole int64 range) mean "no limit": leave them out rather than print them.
+    const unbounded = min === INT64_MIN && max === INT64_MAX;
+    if (!unbounded && plain(min) !== undefined) description.min = plain(min);
+    if (!unbounded && plain(max) !== undefined) description.max = plain(max);
+    if (plain(inc) !== undefined && !(unbounded && inc === 1n)) description.inc = plain(inc);
   }
   if (node instanceof EnumerationNode) {
     const entries = (await settle(() => implementedEntries(node))) ?? node.entries;

@@ -40,13 +40,17 @@ export function formatRange(feature: FeatureDescription): string {
   return parts.join(' ');
 }
 
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 12)}…${text.slice(-10)}`;
+}
+
 /** One aligned line per feature: name, type, access, value, range/entries (errors in place of values). */
 export function formatFeatureTable(features: FeatureDescription[]): string {
   const rows = features.map((feature) => [
     feature.name,
     feature.type,
     feature.access,
-    feature.error ? `! ${feature.error}` : formatValue(feature.value),
+    feature.error ? `! ${feature.error}` : shorten(formatValue(feature.value), 40),
     formatRange(feature),
   ]);
   const header = ['NAME', 'TYPE', 'ACCESS', 'VALUE', 'RANGE / ENTRIES'];

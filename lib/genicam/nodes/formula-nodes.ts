@@ -104,6 +104,11 @@ export class SwissKnifeNode extends GenNode {
   override readNumber(): MaybePromise<Num> {
     return evaluate(this.formula, this.bound, () => 0n);
   }
+
+  /** The nodes its formula reads (for explaining a condition to a user). */
+  variableNodes(): GenNode[] {
+    return [...new Set([...this.variables.refs.values()].map((ref) => ref.node))];
+  }
 }
 
 /**
