@@ -118,7 +118,8 @@ export class ControlChannel extends EventEmitter {
     }
     this.nextId = first;
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-    socket.on('error', (err) => this.emit('error', new GvcpError('GVCP_SOCKET', `GVCP socket to ${this.address}: ${err.message}`, {}, { cause: err })));
+    // 'warning', not 'error': an unheard 'error' event would throw out of the socket callback.
+    socket.on('error', (err) => this.emit('warning', new GvcpError('GVCP_SOCKET', `GVCP socket to ${this.address}: ${err.message}`, {}, { cause: err })));
   }
 
   static async open(options: ControlChannelOptions): Promise<ControlChannel> {

@@ -82,7 +82,6 @@ export class GvcpDevice extends EventEmitter {
       write: (address, data) => this.writePort(address, data),
     };
     channel.on('warning', (err) => this.emit('warning', err));
-    channel.on('error', (err) => this.emit('warning', err));
   }
 
   static async connect(options: ConnectOptions): Promise<GvcpDevice> {

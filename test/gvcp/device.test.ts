@@ -168,4 +168,40 @@ describe('gvcp: GvcpDevice against the emulated device core (real UDP)', functio
     assert.equal(acks[0].readUInt32BE(8), before + 1);
     assert.equal(dev.server.stats().duplicates, 1);
   });
+
+  it('survives garbage and malformed commands: clear error acks, no crash, still answering', async () => {
+    const raw = dgram.createSocket('udp4');
+    await new Promise<void>((r) => raw.bind(0, '127.0.0.1', () => r()));
+    const acks: Buffer[] = [];
+    raw.on('message', (m) => acks.push(m));
+    let seed = 7;
+    const rnd = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+    for (let i = 0; i < 300; i += 1) {
+      const junk = Buffer.from(Array.from({ length: rnd() % 80 }, () => rnd() & 0xff));
+      if (i % 2 === 0 && junk.length >= 8) { junk[0] = 0x42; junk[1] = 0; } // commands, but no ack asked
+      raw.send(junk, 3956, dev.address);
+    }
+    const bad = [
+      ['READREG with 3 payload bytes', '42010080000300010a0000', 0x8002],
+      ['READMEM without count', '420100840004000200000000', 0x8002],
+      ['WRITEREG with half a pair', '4201008200040003 00000a00', 0x8002],
+      ['length beyond the datagram', '42010080 0040 0004 00000000', 0x800e],
+      ['unknown command 0x0042', '42010042 0000 0005', 0x8001],
+    ] as const;
+    await new Promise((r) => setTimeout(r, 100)); // let the flood drain (it can overflow the socket buffer)
+    // From a second socket: the device answers a repeated (source, request id) from its ack cache.
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
+    probe.on('message', (m) => acks.push(m));
+    for (const [, hex] of bad) probe.send(Buffer.from(hex.replace(/\s+/g, ''), 'hex'), 3956, dev.address);
+    await new Promise((r) => setTimeout(r, 200));
+    raw.close();
+    probe.close();
+    for (const [name, , status] of bad) {
+      assert.ok(acks.some((a) => a.readUInt16BE(0) === status), `${name}: no ack with status 0x${status.toString(16)}`);
+    }
+    assert.ok(dev.server.stats().malformed > 0);
+    const d = await connect();
+    assert.equal(await d.channel.readRegister(REG_RW), 0x12345678, 'still answering');
+  });
 });
