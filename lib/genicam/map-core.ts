@@ -2,7 +2,7 @@ import { GigeError } from '../errors';
 import { DeviceAccess } from './device-access';
 import { buildNodes } from './build';
 import { XmlElement, invalidXml } from './xml/element';
-import { EdgeKind, GenNode, NodeContext, Ref } from './nodes/node';
+import { EdgeKind, EvaluationEdge, GenNode, NodeContext, Ref } from './nodes/node';
 import { EnumEntryNode } from './nodes/enumeration';
 import { RegisterNode } from './nodes/register';
 import { PortNode } from './nodes/port-node';
@@ -17,7 +17,6 @@ interface ChangePlan {
   affected: GenNode[];
 }
 
-const EVALUATION_EDGES: ReadonlySet<EdgeKind> = new Set(['value', 'address']);
 const DEPENDENCY_EDGES: ReadonlySet<EdgeKind> = new Set(['value', 'address', 'property', 'condition', 'port']);
 
 export interface CoreOptions {
@@ -127,10 +126,10 @@ export class NodeMapCore implements NodeContext {
     const state = new Map<GenNode, 1 | 2>();
     for (const start of this.all) {
       if (state.has(start)) continue;
-      const stack: { node: GenNode; edges: Ref[]; next: number }[] = [];
+      const stack: { node: GenNode; edges: EvaluationEdge[]; next: number }[] = [];
       const enter = (node: GenNode): void => {
         state.set(node, 1);
-        stack.push({ node, edges: node.refs.filter((ref) => EVALUATION_EDGES.has(ref.kind)), next: 0 });
+        stack.push({ node, edges: node.evaluationEdges(), next: 0 });
       };
       enter(start);
       while (stack.length > 0) {
@@ -141,15 +140,15 @@ export class NodeMapCore implements NodeContext {
           continue;
         }
         const edge = frame.edges[frame.next++];
-        const seen = state.get(edge.node);
+        const seen = state.get(edge.target);
         if (seen === 1) {
-          const from = stack.findIndex((f) => f.node === edge.node);
+          const from = stack.findIndex((f) => f.node === edge.target);
           const path = stack.slice(from).map((f) => `${f.node.name} (${f.edges[f.next - 1].role})`);
-          throw invalidXml(`${edge.node.name}: its value depends on itself: ${path.join(' → ')} → ${edge.node.name}`, {
-            node: edge.node.name, cycle: stack.slice(from).map((f) => f.node.name),
+          throw invalidXml(`${edge.target.name}: its value depends on itself: ${path.join(' → ')} → ${edge.target.name}`, {
+            node: edge.target.name, cycle: stack.slice(from).map((f) => f.node.name),
           });
         }
-        if (seen === undefined) enter(edge.node);
+        if (seen === undefined) enter(edge.target);
       }
     }
   }

@@ -16,6 +16,9 @@ const cases: [string, string, string, RegExp][] = [
   ['a node pointing at itself', doc('<Integer Name="Self"><pValue>Self</pValue></Integer>'), 'XML_INVALID', /Self: its value depends on itself: Self \(pValue\) → Self/],
   ['a cycle through a formula and an address', doc(`<IntSwissKnife Name="K"><pVariable Name="R">R</pVariable><Formula>R</Formula></IntSwissKnife>
     <IntReg Name="R"><pAddress>K</pAddress><Length>4</Length><pPort>Device</pPort></IntReg>`), 'XML_INVALID', /K: its value depends on itself: K \(pVariable R\) → R \(pAddress\) → K/],
+  ['a cycle through a formula reading another node\'s Max', doc(`<Integer Name="B"><Value>1</Value><pMax>A</pMax></Integer>
+    <IntSwissKnife Name="A"><pVariable Name="B">B</pVariable><Formula>B.Max + 1</Formula></IntSwissKnife>`), 'XML_INVALID',
+    /A: its value depends on itself: A \(pVariable B\.Max → pMax\) → A/],
   ['a reference to a missing node', doc('<Integer Name="Width"><pValue>WidthReg</pValue></Integer>'), 'XML_INVALID',
     /^GenICam XML: Width: pValue refers to a node named 'WidthReg', which does not exist$/],
   ['a missing pInvalidator target', doc(intReg('R', 0x100, '<pInvalidator>Nope</pInvalidator>')), 'XML_INVALID', /R: pInvalidator refers to a node named 'Nope', which does not exist/],

@@ -1,7 +1,7 @@
 import { MaybePromise, all, then } from '../maybe-async';
 import { Formula, FormulaFlavour, Num, compileFormula } from '../formula';
 import { XmlElement, childElements, childText, invalidXml } from '../xml/element';
-import { AccessMode, FeatureType, GenNode, NodeContext, Ref, requireNumeric, toInteger } from './node';
+import { AccessMode, EdgeKind, EvaluationEdge, FeatureType, GenNode, NodeContext, Ref, requireNumeric, toInteger } from './node';
 import { parseLiteral } from './value-source';
 
 /** A variable binding resolved to its node and the property the formula reads. */
@@ -56,6 +56,24 @@ class FormulaVariables {
   }
 }
 
+/** Reading `X.Min` evaluates X's range (its pMin… and, by delegation, its value chain); `X.AccessMode` its conditions. */
+const PROPERTY_EDGE_KINDS: Record<string, EdgeKind[]> = {
+  Min: ['property', 'value'], Max: ['property', 'value'], Inc: ['property', 'value'],
+  AccessMode: ['condition', 'value', 'address', 'port'],
+};
+
+function propertyEdges(bound: BoundVariable[]): EvaluationEdge[] {
+  const edges: EvaluationEdge[] = [];
+  for (const variable of bound) {
+    const kinds = variable.property && variable.ref ? PROPERTY_EDGE_KINDS[variable.property] : undefined;
+    if (!kinds || !variable.ref) continue;
+    for (const ref of variable.ref.node.refs) {
+      if (kinds.includes(ref.kind)) edges.push({ target: ref.node, role: `${variable.ref.role}.${variable.property} → ${ref.role}` });
+    }
+  }
+  return edges;
+}
+
 function readVariable(variable: BoundVariable, specialValue: () => MaybePromise<Num>): MaybePromise<Num> {
   if (variable.special) return specialValue();
   const node = (variable.ref as Ref).node;
@@ -68,9 +86,18 @@ function evaluate(formula: Formula, bound: BoundVariable[], specialValue: () => 
   return then(all(bound.map((variable) => readVariable(variable, specialValue))), (values) => formula.evaluate(values));
 }
 
-/** SwissKnife (float) and IntSwissKnife (integer): a read-only formula over other nodes. */
-export class SwissKnifeNode extends GenNode {
-  private readonly flavour: FormulaFlavour;
+/** What SwissKnife and Converter nodes share: a flavour (integer or float), Unit, Representation, variables. */
+abstract class FormulaNode extends GenNode {
+  readonly unit: string | undefined;
+  readonly representation: string | undefined;
+  protected readonly variables: FormulaVariables;
+
+  constructor(element: XmlElement, ctx: NodeContext, private readonly flavour: FormulaFlavour, name?: string) {
+    super(element, ctx, name);
+    this.unit = childText(element, 'Unit');
+    this.representation = childText(element, 'Representation');
+    this.variables = new FormulaVariables(this, element, (role, target) => this.ref(role, target, 'value'));
+  }
 
   get type(): FeatureType {
     return this.flavour === 'integer' ? 'Integer' : 'Float';
@@ -79,35 +106,36 @@ export class SwissKnifeNode extends GenNode {
   override get numeric(): FormulaFlavour {
     return this.flavour;
   }
-  readonly unit: string | undefined;
-  readonly representation: string | undefined;
-  private readonly variables: FormulaVariables;
-  readonly formula: Formula;
-  private readonly bound: BoundVariable[];
-
-  constructor(element: XmlElement, ctx: NodeContext, flavour: FormulaFlavour, name?: string) {
-    super(element, ctx, name);
-    this.flavour = flavour;
-    this.unit = childText(element, 'Unit');
-    this.representation = childText(element, 'Representation');
-    this.variables = new FormulaVariables(this, element, (role, target) => this.ref(role, target, 'value'));
-    const source = childText(element, 'Formula');
-    if (source === undefined) throw invalidXml(`${this.name}: a ${this.nodeType} needs a <Formula>`, { node: this.name });
-    ({ formula: this.formula, bound: this.bound } = this.variables.compile(this.name, source, flavour));
-  }
 
   override validateLinks(): void {
     super.validateLinks();
     this.variables.validate();
   }
 
+  /** The nodes its formulas read (for explaining a condition to a user). */
+  variableNodes(): GenNode[] {
+    return [...new Set([...this.variables.refs.values()].map((ref) => ref.node))];
+  }
+}
+
+/** SwissKnife (float) and IntSwissKnife (integer): a read-only formula over other nodes. */
+export class SwissKnifeNode extends FormulaNode {
+  readonly formula: Formula;
+  private readonly bound: BoundVariable[];
+
+  constructor(element: XmlElement, ctx: NodeContext, flavour: FormulaFlavour, name?: string) {
+    super(element, ctx, flavour, name);
+    const source = childText(element, 'Formula');
+    if (source === undefined) throw invalidXml(`${this.name}: a ${this.nodeType} needs a <Formula>`, { node: this.name });
+    ({ formula: this.formula, bound: this.bound } = this.variables.compile(this.name, source, flavour));
+  }
+
   override readNumber(): MaybePromise<Num> {
     return evaluate(this.formula, this.bound, () => 0n);
   }
 
-  /** The nodes its formula reads (for explaining a condition to a user). */
-  variableNodes(): GenNode[] {
-    return [...new Set([...this.variables.refs.values()].map((ref) => ref.node))];
+  override evaluationEdges(): EvaluationEdge[] {
+    return [...super.evaluationEdges(), ...propertyEdges(this.bound)];
   }
 }
 
@@ -117,33 +145,17 @@ export class SwissKnifeNode extends GenNode {
  * (rounded to the nearest integer when pValue is an integer node). Min and Max are pValue's,
  * mapped through FormulaFrom and put in order (whatever the Slope).
  */
-export class ConverterNode extends GenNode {
-  private readonly flavour: FormulaFlavour;
-
-  get type(): FeatureType {
-    return this.flavour === 'integer' ? 'Integer' : 'Float';
-  }
-
-  override get numeric(): FormulaFlavour {
-    return this.flavour;
-  }
-  readonly unit: string | undefined;
-  readonly representation: string | undefined;
+export class ConverterNode extends FormulaNode {
   readonly slope: string;
   readonly valueRef: Ref;
-  private readonly variables: FormulaVariables;
   readonly formulaTo: Formula;
   readonly formulaFrom: Formula;
   private readonly boundTo: BoundVariable[];
   private readonly boundFrom: BoundVariable[];
 
   constructor(element: XmlElement, ctx: NodeContext, flavour: FormulaFlavour) {
-    super(element, ctx);
-    this.flavour = flavour;
-    this.unit = childText(element, 'Unit');
-    this.representation = childText(element, 'Representation');
+    super(element, ctx, flavour);
     this.slope = childText(element, 'Slope') ?? 'Automatic';
-    this.variables = new FormulaVariables(this, element, (role, target) => this.ref(role, target, 'value'));
     const pValue = childText(element, 'pValue');
     if (!pValue) throw invalidXml(`${this.name}: a ${this.nodeType} needs a <pValue>`, { node: this.name });
     this.valueRef = this.ref('pValue', pValue, 'value');
@@ -156,12 +168,15 @@ export class ConverterNode extends GenNode {
 
   override validateLinks(): void {
     super.validateLinks();
-    this.variables.validate();
     requireNumeric(this.valueRef, 'a node with a numeric value');
   }
 
   override baseAccess(): MaybePromise<AccessMode> {
     return this.valueRef.node.access();
+  }
+
+  override evaluationEdges(): EvaluationEdge[] {
+    return [...super.evaluationEdges(), ...propertyEdges(this.boundTo), ...propertyEdges(this.boundFrom)];
   }
 
   override readNumber(): MaybePromise<Num> {

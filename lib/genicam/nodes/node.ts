@@ -22,6 +22,11 @@ export type EdgeKind = 'value' | 'address' | 'property' | 'condition' | 'invalid
 
 export const VISIBILITIES: readonly Visibility[] = ['Beginner', 'Expert', 'Guru', 'Invisible'];
 
+export interface EvaluationEdge {
+  target: GenNode;
+  role: string;
+}
+
 /** A named reference, resolved to its node once every node exists. */
 export class Ref {
   node!: GenNode;
@@ -164,6 +169,14 @@ export abstract class GenNode {
   protected optionalRef(tag: string, kind: EdgeKind): Ref | undefined {
     const target = childText(this.element, tag);
     return target === undefined || target === '' ? undefined : this.ref(tag, target, kind);
+  }
+
+  /**
+   * What computing this node's value may evaluate: its value and address references. (Formula
+   * nodes add the references behind a `Name.Min`-style property they read.) These must be acyclic.
+   */
+  evaluationEdges(): EvaluationEdge[] {
+    return this.refs.filter((ref) => ref.kind === 'value' || ref.kind === 'address').map((ref) => ({ target: ref.node, role: ref.role }));
   }
 
   /** Checked once every reference is resolved: is each target of a usable kind? */

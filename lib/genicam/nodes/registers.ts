@@ -11,14 +11,8 @@ function unitAndRepresentation(el: XmlElement): { unit?: string; representation?
   return { unit: childText(el, 'Unit'), representation: childText(el, 'Representation') };
 }
 
-/** Signed or unsigned integer occupying a whole register (1…8 bytes). */
-export class IntRegNode extends RegisterNode {
-  get type(): FeatureType {
-    return 'Integer';
-  }
-  override get numeric(): 'integer' {
-    return 'integer';
-  }
+/** IntReg and MaskedIntReg (and StructEntry): an integer in register bits, with Sign, Unit, Representation. */
+abstract class IntegerRegisterNode extends RegisterNode {
   readonly signed: boolean;
   readonly unit: string | undefined;
   readonly representation: string | undefined;
@@ -28,6 +22,22 @@ export class IntRegNode extends RegisterNode {
     this.signed = childText(element, 'Sign') === 'Signed';
     ({ unit: this.unit, representation: this.representation } = unitAndRepresentation(element));
   }
+
+  get type(): FeatureType {
+    return 'Integer';
+  }
+
+  override get numeric(): 'integer' {
+    return 'integer';
+  }
+
+  override increment(): MaybePromise<Num> {
+    return 1n;
+  }
+}
+
+/** Signed or unsigned integer occupying a whole register (1…8 bytes). */
+export class IntRegNode extends IntegerRegisterNode {
 
   private bits(): MaybePromise<number> {
     return then(this.length(), (length) => {
@@ -59,10 +69,6 @@ export class IntRegNode extends RegisterNode {
   override maximum(): MaybePromise<Num> {
     return then(this.bits(), (bits) => (this.signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n));
   }
-
-  override increment(): MaybePromise<Num> {
-    return 1n;
-  }
 }
 
 function checkFits(name: string, value: bigint, bits: number, signed: boolean): void {
@@ -81,23 +87,12 @@ function checkFits(name: string, value: bigint, bits: number, signed: boolean): 
  * register for BigEndian ones (so `<LSB>31</LSB><MSB>16</MSB>` is mask 0x0000FFFF of a 4-byte
  * big-endian register). Writes are read-modify-write.
  */
-export class MaskedIntRegNode extends RegisterNode {
-  get type(): FeatureType {
-    return 'Integer';
-  }
-  override get numeric(): 'integer' {
-    return 'integer';
-  }
-  readonly signed: boolean;
-  readonly unit: string | undefined;
-  readonly representation: string | undefined;
+export class MaskedIntRegNode extends IntegerRegisterNode {
   private readonly lsbBit: number;
   private readonly msbBit: number;
 
   constructor(element: XmlElement, ctx: NodeContext, name?: string) {
     super(element, ctx, name);
-    this.signed = childText(element, 'Sign') === 'Signed';
-    ({ unit: this.unit, representation: this.representation } = unitAndRepresentation(element));
     const bit = childText(element, 'Bit');
     const lsb = childText(element, 'LSB');
     const msb = childText(element, 'MSB');
@@ -164,10 +159,6 @@ export class MaskedIntRegNode extends RegisterNode {
       const { width } = this.field(length);
       return this.signed ? (1n << BigInt(width - 1)) - 1n : (1n << BigInt(width)) - 1n;
     });
-  }
-
-  override increment(): MaybePromise<Num> {
-    return 1n;
   }
 }
 
