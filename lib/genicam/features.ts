@@ -5,7 +5,6 @@ import { EnumerationNode } from './nodes/enumeration';
 import { CategoryNode } from './nodes/simple';
 import { FloatNode } from './nodes/numeric';
 import { RegisterNode } from './nodes/register';
-import { PortNode } from './nodes/port-node';
 import { FeatureValue, entryAvailable, implementedEntries, readFeatureValue, unitOf } from './feature-access';
 
 export interface EnumEntryDescription {
@@ -196,8 +195,4 @@ export function featuresInOrder(root: CategoryNode | undefined, all: GenNode[]):
 
 export function visibleAt(node: GenNode, level: Visibility): boolean {
   return VISIBILITIES.indexOf(node.visibility) <= VISIBILITIES.indexOf(level);
-}
-
-export function isPortNode(node: GenNode): node is PortNode {
-  return node instanceof PortNode;
 }

@@ -66,8 +66,11 @@ export class NodeMap {
   private readonly pollElapsed = new Map<GenNode, number>();
   private constructor(private readonly core: NodeMapCore, readonly info: DescriptionInfo, private readonly devices: DeviceAccess[]) {}
 
-  static fromXml(xml: string, options: NodeMapOptions = {}): NodeMap {
-    const root = parseXmlElements(xml);
+  static fromXml(xml: string | Buffer, options: NodeMapOptions = {}): NodeMap {
+    if (typeof xml !== 'string' && !Buffer.isBuffer(xml)) {
+      throw new GigeError('INVALID_VALUE', `NodeMap.fromXml: expected the XML as a string or Buffer, got ${xml === null ? 'null' : typeof xml}`, {});
+    }
+    const root = parseXmlElements(typeof xml === 'string' ? xml : xml.toString('utf8'));
     const info = readInfo(root);
     const alignment = options.alignment ?? 4;
     const ports = new Map<string, DeviceAccess>();
@@ -247,6 +250,7 @@ export class NodeMap {
    * making sense part-way (what came before is still used).
    */
   attachChunkData(data: Buffer): { chunkIds: number[]; problem?: string } {
+    if (!Buffer.isBuffer(data)) throw new GigeError('INVALID_VALUE', `attachChunkData: expected a Buffer with the chunk data, got ${data === null ? 'null' : typeof data}`, {});
     const parsed = parseChunkData(data);
     this.core.setChunks(parsed.chunks);
     return { chunkIds: [...parsed.chunks.keys()], ...(parsed.problem ? { problem: parsed.problem } : {}) };
@@ -263,6 +267,9 @@ export class NodeMap {
   deliverEvent(eventId: number, data?: Buffer, info: EventInfo = {}): string[] {
     if (!Number.isInteger(eventId) || eventId < 0 || eventId > 0xffff) {
       throw new GigeError('INVALID_VALUE', `deliverEvent: event id ${eventId} is out of range; allowed 0…65535`, { eventId });
+    }
+    if (data !== undefined && !Buffer.isBuffer(data)) {
+      throw new GigeError('INVALID_VALUE', `deliverEvent: expected the event data as a Buffer, got ${data === null ? 'null' : typeof data}`, { eventId });
     }
     const ports = this.core.setEvent(eventId, eventPortImage(eventId, data, info));
     return this.featuresOnPorts(ports);

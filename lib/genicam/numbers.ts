@@ -9,12 +9,7 @@ export type PublicInteger = number | bigint;
 
 export const INT64_MIN = -(1n << 63n);
 export const INT64_MAX = (1n << 63n) - 1n;
-export const UINT64_MAX = (1n << 64n) - 1n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-export function wrapInt64(value: bigint): bigint {
-  return BigInt.asIntN(64, value);
-}
 
 export function toPublicInteger(value: bigint): PublicInteger {
   return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;

@@ -119,10 +119,12 @@ describe('genicam events', () => {
     assert.equal(await map.getValue('EventExposureEndTimestamp'), 5);
   });
 
-  it('ignores events no port listens to, and rejects impossible ids', () => {
+  it('ignores events no port listens to, and rejects impossible ids and data', () => {
     const { map } = testcam();
     assert.deepEqual(map.deliverEvent(0x9002), []);
     assert.throws(() => map.deliverEvent(0x10000), /event id 65536 is out of range; allowed 0…65535/);
+    assert.throws(() => map.deliverEvent(0x9001, 'data' as never), /expected the event data as a Buffer, got string/);
+    assert.throws(() => map.attachChunkData([1, 2] as never), /expected a Buffer with the chunk data, got object/);
   });
 
   it('reports event data shorter than the register', async () => {

@@ -34,6 +34,7 @@ const cases: [string, string, string, RegExp][] = [
     /R: pPort refers to NotAPort, a Integer; expected a Port/],
   ['a pValue to a Category', doc('<Category Name="C"/><Integer Name="I"><pValue>C</pValue></Integer>'), 'XML_INVALID', /I: pValue refers to C, a Category; expected a node with a numeric value/],
   ['an Enumeration without entries', doc('<Enumeration Name="E"><Value>0</Value></Enumeration>'), 'XML_INVALID', /E: an Enumeration needs at least one <EnumEntry>/],
+  ['an EnumEntry without a Name', doc('<Enumeration Name="E"><EnumEntry><Value>0</Value></EnumEntry><Value>0</Value></Enumeration>'), 'XML_INVALID', /^GenICam XML: E: an <EnumEntry> has no Name attribute$/],
   ['an EnumEntry without a Value', doc('<Enumeration Name="E"><EnumEntry Name="A"/><Value>0</Value></Enumeration>'), 'XML_INVALID', /E: EnumEntry A needs an integer <Value>/],
   ['a MaskedIntReg without bits', doc('<MaskedIntReg Name="M"><Address>0</Address><Length>4</Length><pPort>Device</pPort></MaskedIntReg>'), 'XML_INVALID', /M: a MaskedIntReg needs <Bit> or both <LSB> and <MSB>/],
   ['a Converter without FormulaTo', doc('<Integer Name="I"><Value>1</Value></Integer><Converter Name="C"><FormulaFrom>TO</FormulaFrom><pValue>I</pValue></Converter>'), 'XML_INVALID', /C: a Converter needs <FormulaTo> and <FormulaFrom>/],

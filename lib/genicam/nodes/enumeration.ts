@@ -54,6 +54,7 @@ export class EnumerationNode extends GenNode {
     if (!source) throw invalidXml(`${this.name}: an Enumeration needs <Value>, <pValue> or <pIndex>`, { node: this.name });
     this.source = source;
     this.entries = childElements(element, 'EnumEntry').map((entry) => {
+      if (!entry.attrs.Name) throw invalidXml(`${this.name}: an <EnumEntry> has no Name attribute`, { node: this.name });
       const node = new EnumEntryNode(entry, ctx, this.name);
       ctx.adopt(node);
       return node;
