@@ -37,14 +37,16 @@ const STRUCT_OWN = new Set(['StructEntry', 'ToolTip', 'Description', 'DisplayNam
 
 /** Creates a node for every node element under the root (descending into Group and StructReg). */
 export function buildNodes(root: XmlElement, ctx: NodeContext, add: (node: GenNode) => void): void {
-  for (const element of root.children) buildElement(element, ctx, add);
+  // An explicit stack (not recursion) so that deeply nested Groups cannot exhaust the call stack.
+  const pending = [...root.children].reverse();
+  while (pending.length > 0) {
+    const element = pending.pop() as XmlElement;
+    if (element.tag === 'Group') pending.push(...[...element.children].reverse());
+    else buildElement(element, ctx, add);
+  }
 }
 
 function buildElement(element: XmlElement, ctx: NodeContext, add: (node: GenNode) => void): void {
-  if (element.tag === 'Group') {
-    for (const child of element.children) buildElement(child, ctx, add);
-    return;
-  }
   if (element.tag === 'StructReg') {
     const shared = element.children.filter((child) => !STRUCT_OWN.has(child.tag));
     for (const entry of element.children.filter((child) => child.tag === 'StructEntry')) {

@@ -342,7 +342,7 @@ export class NodeMap {
       return err;
     }
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
-      return new GigeError('XML_INVALID', `${name}: evaluation recursed without end (a reference cycle through properties such as pMin or pIsAvailable)`, { feature: name });
+      return new GigeError('XML_INVALID', `${name}: evaluation nests too deeply (a chain of references thousands of nodes long)`, { feature: name });
     }
     return err;
   }

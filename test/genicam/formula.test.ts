@@ -64,7 +64,8 @@ const cases: Case[] = [
   ['1 + 2)', I, /unexpected '\)' after a complete expression/], ['1 ? 2', I, /expected ':'/], ['1 == 1', I, /unexpected '='/],
   ['1 $ 2', I, /unexpected character '\$'/], ['FOO(1)', I, /unknown function FOO\(\)/], ['SIN(1, 2)', F, /SIN\(\) takes 1 argument\(s\), got 2/],
   ['ROUND()', F, /ROUND\(\) takes 1 or 2 argument\(s\), got 0/], ['0x', I, /hex literal without digits/], ['12abc', I, /malformed number/],
-  ['18446744073709551616', I, /does not fit in 64 bits/], ['* 3', I, /unexpected '\*'/], ['1 2', I, /unexpected '2' after a complete expression/],
+  ['18446744073709551616', I, /does not fit in 64 bits/], ['('.repeat(5000) + '1' + ')'.repeat(5000), I, /nested more than 200 levels deep/],
+  ['-'.repeat(5000) + '1', I, /more than 200 unary operators in a row/], ['-'.repeat(200) + '1', I, 1n], ['* 3', I, /unexpected '\*'/], ['1 2', I, /unexpected '2' after a complete expression/],
 ];
 
 describe('genicam formula engine', () => {
@@ -103,6 +104,30 @@ describe('genicam formula engine', () => {
     const formula = compileFormula('Node', 'S * K', 'integer', { variables: ['A', 'B'], constants: { K: 3n }, expressions: { S: 'A + B' } });
     assert.equal(formula.evaluate([2n, 5n]), 21n);
     assert.throws(() => compileFormula('Node', 'S', 'integer', { variables: [], expressions: { S: 'T + 1', T: 'S' } }), /expression S refers to itself \(S → T → S\)/);
+  });
+
+  it('never crashes on random token soup: a value or one FORMULA_* error (3000 formulas)', () => {
+    const pieces = ['1', '0', '-1', '0x7FFFFFFFFFFFFFFF', '2.5', '.5', 'A', 'B.Max', 'PI', 'E', '(', ')', '+', '-', '*', '/', '%', '**', '<<', '>>',
+      '&', '|', '^', '~', '&&', '||', '=', '<>', '<', '>=', '?', ':', ',', 'SQRT(', 'ROUND(', 'LN(', 'ABS(', 'SGN(', 'Q', '$', '1e309'];
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let values = 0;
+    for (let i = 0; i < 3000; i += 1) {
+      const source = Array.from({ length: 1 + random(12) }, () => pieces[random(pieces.length)]).join(' ');
+      for (const flavour of ['integer', 'float'] as const) {
+        try {
+          const formula = compileFormula('Node', source, flavour, { variables: ['A', 'B'] });
+          formula.evaluate(formula.bindings.map(() => (random(2) ? 3n : -7.25)));
+          values += 1;
+        } catch (err) {
+          assert.match((err as { code?: string }).code ?? String(err), /^FORMULA_(SYNTAX|UNKNOWN_VARIABLE|EVALUATION)$/, `${flavour} ${source}: ${(err as Error).stack}`);
+        }
+      }
+    }
+    assert.ok(values > 100, `only ${values} formulas evaluated`);
   });
 
   it('parses once: evaluating never re-reads the source text', () => {

@@ -26,6 +26,8 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   '**': 120,
 };
 
+const MAX_NESTING = 200;
+
 /** Function name → allowed argument counts. Names are matched case-insensitively. */
 export const FUNCTIONS: Record<string, number[]> = {
   SGN: [1], NEG: [1], ABS: [1], SQRT: [1], TRUNC: [1], FLOOR: [1], CEIL: [1], ROUND: [1, 2],
@@ -61,7 +63,18 @@ export function parseFormula(source: string): Ast {
     }
   };
 
+  let depth = 0;
   const parseTernary = (): Ast => {
+    // Real formulas nest a few levels; a bound keeps a hostile file from exhausting the stack.
+    if (++depth > MAX_NESTING) throw new FormulaSyntaxError(`nested more than ${MAX_NESTING} levels deep`, peek().pos);
+    try {
+      return parseConditional();
+    } finally {
+      depth -= 1;
+    }
+  };
+
+  const parseConditional = (): Ast => {
     const cond = parseBinary(0);
     if (!isOp('?')) return cond;
     next();
@@ -87,12 +100,17 @@ export function parseFormula(source: string): Ast {
   };
 
   const parseUnary = (): Ast => {
-    const token = peek();
-    if (token.kind === 'op' && (token.op === '-' || token.op === '+' || token.op === '~')) {
+    let token = peek();
+    const ops: string[] = [];
+    while (token.kind === 'op' && (token.op === '-' || token.op === '+' || token.op === '~')) {
+      if (ops.length >= MAX_NESTING) throw new FormulaSyntaxError(`more than ${MAX_NESTING} unary operators in a row`, token.pos);
+      ops.push(token.op);
       next();
-      return { type: 'unary', op: token.op, arg: parseUnary() };
+      token = peek();
     }
-    return parsePrimary();
+    let ast = parsePrimary();
+    for (let i = ops.length - 1; i >= 0; i -= 1) ast = { type: 'unary', op: ops[i], arg: ast };
+    return ast;
   };
 
   const parsePrimary = (): Ast => {
