@@ -18,12 +18,21 @@
  *   1/0, "true"/"false"; Strings are `string`; Registers are `Buffer` (hex strings accepted).
  *
  * Errors are `GigeError`s that name the feature, the value and what is allowed, e.g.
- * `Width: 20 is out of range; allowed 608…4504 in steps of 8`. Codes: FEATURE_NOT_FOUND,
- * OUT_OF_RANGE, INVALID_VALUE, WRONG_TYPE, FEATURE_NOT_AVAILABLE / _IMPLEMENTED / _WRITABLE /
- * _READABLE, FEATURE_LOCKED, COMMAND_TIMEOUT, CHUNK_NOT_ATTACHED, CHUNK_NOT_FOUND,
- * EVENT_NOT_DELIVERED, FORMULA_SYNTAX / _UNKNOWN_VARIABLE / _EVALUATION, XML_INVALID,
+ * `Width: 20 is out of range; allowed 608…4504 in steps of 8`,
+ * `Width: locked by WidthLocked (TLParamsLocked = 1); allowed again when WidthLocked is 0`,
+ * `TriggerSoftware: not available while TriggerSoftwareAvailable (MODE = 1 && SRC = 0) is 0`.
+ * Codes: FEATURE_NOT_FOUND, OUT_OF_RANGE, INVALID_VALUE, WRONG_TYPE, FEATURE_NOT_AVAILABLE /
+ * _IMPLEMENTED / _WRITABLE / _READABLE, FEATURE_LOCKED, COMMAND_TIMEOUT, INDEX_NOT_FOUND,
+ * CHUNK_NOT_ATTACHED, CHUNK_NOT_FOUND, EVENT_NOT_DELIVERED, PORT_MISSING, PORT_OUT_OF_RANGE,
+ * PORT_ERROR, PORT_SHORT_READ, REGISTER_LENGTH, REGISTER_ADDRESS, FORMULA_SYNTAX /
+ * _UNKNOWN_VARIABLE / _EVALUATION, XML_INVALID (malformed file: the node and the problem),
  * XML_URL_INVALID, XML_URL_UNSUPPORTED, XML_ZIP_INVALID, XML_UNAVAILABLE; device I/O errors keep
  * the code of the port that raised them (e.g. GVCP_TIMEOUT).
+ *
+ * Caching: register bytes are cached per device port (Cachable WriteThrough/WriteAround/NoCache);
+ * a write drops what it overlaps and what lists it through pInvalidator or pSelected, and
+ * `onChange(listener)` says which features may have changed. `poll(elapsedMs)` honours
+ * PollingTime; `invalidate()` forgets everything (e.g. after a reconnect).
  *
  * Chunk data: `attachChunkData(payload)` binds Ports with a ChunkID to the chunks of a received
  * buffer (tags parsed backwards). Events: `deliverEvent(eventId, data, {timestamp, blockId,
