@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kArenaSlot = 64;           // GVSP header (≤ 20) + leader (≤ 36) or trailer (≤ 16)
 constexpr size_t kMaxSegmentsPerSend = 64;  // the kernel's UDP_MAX_SEGMENTS is 64 (128 on newer kernels)
 constexpr size_t kMaxBytesPerSend = 65000;  // one UDP GSO send carries at most 64 KiB
-constexpr auto kPacingBatch = std::chrono::microseconds(200);
+constexpr auto kPacingBatch = std::chrono::microseconds(500);  // wakeups cost; 0.5 ms bursts are harmless
 constexpr auto kPacingCreditLimit = std::chrono::microseconds(500);
 constexpr uint32_t kMaxUnavailablePackets = 4096;
 

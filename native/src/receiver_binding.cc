@@ -19,6 +19,7 @@ struct PoolLease {
   std::shared_ptr<FramePool> pool;
   int index;
   std::shared_ptr<std::atomic<int64_t>> releasedBytes;
+  int64_t reportedBytes;  // what was reported to V8 as external memory for this buffer
 };
 
 class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
@@ -165,19 +166,23 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
       core_->pool()->release(f.buffer);
       payload = Napi::Buffer<uint8_t>::New(env, 0);
     } else {
-      const int64_t capacity = static_cast<int64_t>(core_->pool()->capacity());
-      auto* lease = new PoolLease{core_->pool(), f.buffer, releasedBytes_};
+      const std::shared_ptr<FramePool>& pool = core_->pool();
+      // V8 must collect frames that JavaScript dropped, or the pool runs dry; external memory
+      // pressure makes it do so, but each report of a 20 MB frame costs a major collection soon
+      // after. So frames count as external memory only while the pool is running low.
+      const bool poolLow = pool->available() < std::max<size_t>(2, pool->count() / 2);
+      const int64_t reported = poolLow ? static_cast<int64_t>(pool->capacity()) : 0;
+      auto* lease = new PoolLease{pool, f.buffer, releasedBytes_, reported};
       payload = Napi::Buffer<uint8_t>::New(
           env, f.data, f.payloadLength,
-          [capacity](Napi::Env, uint8_t*, PoolLease* l) {
+          [](Napi::Env, uint8_t*, PoolLease* l) {
             // Only thread-safe work here: finalisers may run while JavaScript cannot be entered.
-            l->releasedBytes->fetch_add(capacity);
+            l->releasedBytes->fetch_add(l->reportedBytes);
             l->pool->release(l->index);
             delete l;
           },
           lease);
-      // Tells V8 what these small objects hold, so that it collects them (and refills the pool) in time.
-      Napi::MemoryManagement::AdjustExternalMemory(env, capacity);
+      if (reported) Napi::MemoryManagement::AdjustExternalMemory(env, reported);
     }
     auto num = [&](const char* name, double v) { o.Set(name, Napi::Number::New(env, v)); };
     o.Set("payload", payload);

@@ -137,6 +137,8 @@ StreamReceiverCore::StreamReceiverCore(const ReceiverConfig& config, Notify onQu
       [this](const std::string& message) { onWarning_(message); });
   slots_.resize(kMaxSlots);
   staging_.resize(kMaxSlots * kMaxMessage);
+  records_.resize(kMaxSlots * kMaxSegments);
+  predictions_.resize(2 * kMaxSlots);
 }
 
 StreamReceiverCore::~StreamReceiverCore() {
@@ -256,9 +258,8 @@ void StreamReceiverCore::recordThreadCpu() {
 size_t StreamReceiverCore::receiveBatch() {
   const size_t segments = std::clamp<size_t>(segmentsPerMessage_, 1, kMaxSegments);
   const size_t slotCount = std::clamp<size_t>(config_.batchPackets / segments, 1, kMaxSlots);
-  std::array<FrameAssembler::Prediction, kMaxSlots * 2> predictionBuffer;
-  const size_t wanted = std::min(slotCount * segments, predictionBuffer.size());
-  const size_t predicted = assembler_->predict(predictionBuffer.data(), wanted);
+  const size_t wanted = std::min(slotCount * segments, predictions_.size());
+  const size_t predicted = assembler_->predict(predictions_.data(), wanted);
   const size_t headerLength = assembler_->extendedIds() ? kExtendedHeaderSize : kStandardHeaderSize;
 
   mmsghdr msgs[kMaxSlots];
@@ -271,7 +272,7 @@ size_t StreamReceiverCore::receiveBatch() {
     size_t offset = 0;
     slot.pairs = 0;
     for (size_t j = 0; j < segments && next < predicted; ++j, ++next) {
-      slot.predicted[j] = predictionBuffer[next];
+      slot.predicted[j] = predictions_[next];
       slot.start[n] = offset;
       slot.iov[n++] = {slot.headers[j].data(), headerLength};
       offset += headerLength;
@@ -302,15 +303,9 @@ size_t StreamReceiverCore::receiveBatch() {
   const uint64_t now = monotonicNs();
   stats_.receiveMessages.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
 
-  struct Record {
-    GvspHeader header;
-    const uint8_t* body;
-    size_t length;
-    bool inPlace;
-  };
   // Phase 1: read every header and move every payload that is not where it belongs out of frame
   // memory, before any payload is copied to its target (a target may hold another packet's bytes).
-  std::array<Record, kMaxSlots * kMaxSegments> records;
+  std::vector<Record>& records = records_;
   size_t recordCount = 0;
   size_t staged = 0;
   size_t maxSegmentsSeen = 0;

@@ -110,8 +110,16 @@ class StreamReceiverCore {
   bool stopped_ = false;
   std::thread thread_;
 
-  // Receive-thread state.
+  // Receive-thread state (allocated once: nothing per batch is allocated or cleared).
+  struct Record {
+    GvspHeader header;
+    const uint8_t* body;
+    size_t length;
+    bool inPlace;
+  };
   std::vector<Slot> slots_;
+  std::vector<Record> records_;
+  std::vector<FrameAssembler::Prediction> predictions_;
   std::vector<uint8_t> staging_;
   uint32_t segmentsPerMessage_ = 1;
   uint16_t resendRequestId_ = 1;

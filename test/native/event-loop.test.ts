@@ -1,0 +1,46 @@
+import { strict as assert } from 'node:assert';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+import { PixelFormat } from '../../lib/stream/pixel-formats';
+import { openStreamPair, sceneBlock, type StreamPair } from './support/stream-pair';
+
+// The benchmark (npm run bench:stream) prints the p99 event-loop delay at the highest zero-loss
+// rate it reaches; this is the loose check of the same property inside the test suite.
+describe('native streaming leaves the event loop responsive', function () {
+  this.timeout(20000);
+  let pair: StreamPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  it('p99 event-loop delay < 10 ms while 4504×4504 Mono8 frames stream at ~1 GB/s', async () => {
+    const params = { width: 4504, height: 4504, pixelFormat: PixelFormat.Mono8 };
+    pair = await openStreamPair({ packetSize: 9000, maxPayloadSize: 4504 * 4504 }, { bandwidthBytesPerSecond: 1_000_000_000 });
+    const blocks = [1n, 2n, 3n, 4n].map((id) => sceneBlock(id, params));
+    // Like a flow, look at each frame and let it go: holding them would exhaust the pool.
+    let complete = 0;
+    pair.stream.on('frame', (frame) => {
+      if (frame.status === 'complete') complete += 1;
+      pair!.frames.splice(0);
+    });
+    const lag = monitorEventLoopDelay({ resolution: 1 });
+    lag.enable();
+    const start = performance.now();
+    let sent = 0;
+    // 40 frames ≈ 0.8 s of 20 MB frames; consumers only look at the metadata, as a flow would.
+    while (sent < 40) {
+      const block = { ...blocks[sent % 4], blockId: BigInt(sent + 1) };
+      await pair.sender.sendBlock(block);
+      sent += 1;
+    }
+    for (let waited = 0; complete < 40 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    lag.disable();
+    const seconds = (performance.now() - start) / 1000;
+    const p99 = lag.percentile(99) / 1e6;
+    const mbps = (40 * 4504 * 4504) / seconds / 1e6;
+    assert.ok(mbps > 300, `streamed ${mbps.toFixed(0)} MB/s`);
+    assert.equal(complete, 40, JSON.stringify(pair.stream.stats()));
+    assert.ok(p99 < 10, `p99 event-loop delay ${p99.toFixed(2)} ms at ${mbps.toFixed(0)} MB/s`);
+  });
+});
