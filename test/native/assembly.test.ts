@@ -205,9 +205,9 @@ describe('native frame assembly from scripted packets', function () {
     it(`a slow consumer overflows the bounded queue (${policy}): counted, and the receive thread keeps going`, async () => {
       r = await rig({ bufferCount: 8, queueLength: 1, queuePolicy: policy });
       await r.device.send(...[1n, 2n, 3n, 4n].flatMap((id) => blockPackets(block(id))));
-      // Hog the event loop while the frames are assembled: JavaScript drains nothing meanwhile.
-      const until = Date.now() + 100;
-      while (Date.now() < until) {
+      // Hog the event loop until all four are assembled: JavaScript drains nothing meanwhile.
+      const until = Date.now() + 3000;
+      while (r.stream.stats().framesComplete < 4 && Date.now() < until) {
         /* a consumer that blocks the event loop */
       }
       const frame = await r.next();
