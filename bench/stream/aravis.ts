@@ -1,0 +1,91 @@
+/**
+ * One benchmark trial with Aravis' receiver: `arv-camera-test-0.8 --no-packet-socket -a` (plain UDP
+ * sockets, automatic socket buffer) against the bench device. Its per-second lines
+ * ("N frames/s - X MiB/s - E errors") are timestamped as they arrive and system-wide CPU is sampled
+ * at the same moments, so its window is measured exactly like ours. Runs only inside the bench's
+ * network namespace (Aravis discovery broadcasts on every interface).
+ */
+import { spawn } from 'node:child_process';
+
+import { cpuBetween, sampleCpu, type CpuSample } from './cpu';
+import type { TrialResult } from './ours-process';
+
+export interface AravisTrialInput {
+  device: string;
+  packetSize: number;
+  frameRate: number;
+  durationS: number;
+  warmupS: number;
+  devicePid: number;
+}
+
+interface SecondLine {
+  frames: number;
+  mib: number;
+  errors: number;
+  cpu: CpuSample;
+}
+
+const LINE = /^\s*(\d+)\s+frames\/s\s+-\s+([\d.]+)\s+MiB\/s(?:\s+-\s+(\d+)\s+errors?)?/;
+const FRAME_BYTES = 4504 * 4504;
+
+export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {
+  const args = ['-n', input.device, '--no-packet-socket', '-a', '-i', String(input.packetSize), '-f', String(input.frameRate),
+    '-w', '4504', '-h', '4504', `--duration=${input.durationS}`];
+  return new Promise((resolve, reject) => {
+    // Line-buffered: its per-second lines must arrive when printed, to time the window and sample CPU.
+    const child = spawn('stdbuf', ['-oL', 'arv-camera-test-0.8', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: SecondLine[] = [];
+    let out = '';
+    let pending = '';
+    const watched = (): number[] => [input.devicePid, child.pid ?? 0];
+    const start = sampleCpu(watched());
+    const killer = setTimeout(() => child.kill('SIGKILL'), (input.durationS + 20) * 1000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      const cpu = sampleCpu(watched());
+      out += chunk.toString();
+      pending += chunk.toString();
+      const parts = pending.split('\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) {
+        const m = LINE.exec(line);
+        if (m) lines.push({ frames: Number(m[1]), mib: Number(m[2]), errors: Number(m[3] ?? 0), cpu });
+      }
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', () => {
+      clearTimeout(killer);
+      const skip = Math.max(1, Math.round(input.warmupS));
+      if (lines.length < skip + 2) {
+        reject(new Error(`arv-camera-test printed ${lines.length} rate lines: ${out.slice(-600)} ${err.slice(-400)}`));
+        return;
+      }
+      const window = lines.slice(skip);
+      const from = lines[skip - 1].cpu;
+      const to = window[window.length - 1].cpu;
+      const windowS = (to.at - from.at) / 1000;
+      const complete = window.reduce((n, l) => n + l.frames - l.errors, 0);
+      const errors = window.reduce((n, l) => n + l.errors, 0);
+      const finals = Object.fromEntries([...out.matchAll(/^(n_\w+)\s+=\s+(\d+)/gm)].map((m) => [m[1], Number(m[2])]));
+      const framesExpected = Math.round(windowS * input.frameRate);
+      const missing = (finals.n_missing_frames ?? 0) + (finals.n_underruns ?? 0);
+      resolve({
+        receiver: 'aravis',
+        packetSize: input.packetSize,
+        frameRate: input.frameRate,
+        windowS,
+        framesExpected,
+        framesComplete: complete,
+        // Per-second errors are failed frames; frames that never showed up at all are counted at the end.
+        framesLost: errors + missing,
+        bytes: complete * FRAME_BYTES,
+        cpuSeconds: cpuBetween(from, to).systemSeconds,
+        attributedCpuSeconds: cpuBetween(from, to).attributedSeconds,
+        cpu: cpuBetween(from, to),
+        detail: { ...finals, firstSecond: lines[0], wholeRunCpuSeconds: cpuBetween(start, to).systemSeconds, mibPerSecond: window.map((l) => l.mib) },
+      });
+    });
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * CPU time for the benchmark. On loopback the kernel charges receive work to the sender, so the
+ * issue asks for system-wide CPU from /proc/stat. This machine is shared, though, so a second,
+ * attributed figure is kept too: the CPU time of the trial's own processes (device, receiver,
+ * every thread) plus the system-wide softirq/irq time (network work done outside any process).
+ */
+import * as fs from 'node:fs';
+
+const USER_HZ = 100;
+
+export interface CpuSample {
+  /** Busy CPU-seconds since boot over all CPUs (user, nice, system, irq, softirq, steal). */
+  busySeconds: number;
+  /** irq + softirq CPU-seconds since boot over all CPUs. */
+  interruptSeconds: number;
+  /** utime + stime of the watched processes (all their threads), seconds. */
+  processSeconds: number;
+  /** The same, per watched process (in the order given). */
+  perProcess: number[];
+  at: number;
+}
+
+function processSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+export function sampleCpu(pids: number[] = []): CpuSample {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  const perProcess = pids.map(processSeconds);
+  return {
+    busySeconds: (user + nice + system + irq + softirq + (steal || 0)) / USER_HZ,
+    interruptSeconds: (irq + softirq) / USER_HZ,
+    processSeconds: perProcess.reduce((sum, s) => sum + s, 0),
+    perProcess,
+    at: performance.now(),
+  };
+}
+
+export interface CpuUse {
+  systemSeconds: number;
+  attributedSeconds: number;
+  /** [device, receiver] process CPU and irq/softirq, seconds. */
+  deviceSeconds: number;
+  receiverSeconds: number;
+  interruptSeconds: number;
+}
+
+export function cpuBetween(a: CpuSample, b: CpuSample): CpuUse {
+  return {
+    systemSeconds: b.busySeconds - a.busySeconds,
+    attributedSeconds: b.processSeconds - a.processSeconds + (b.interruptSeconds - a.interruptSeconds),
+    deviceSeconds: (b.perProcess[0] ?? 0) - (a.perProcess[0] ?? 0),
+    receiverSeconds: (b.perProcess[1] ?? 0) - (a.perProcess[1] ?? 0),
+    interruptSeconds: b.interruptSeconds - a.interruptSeconds,
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Child process: one benchmark trial with our receiver. Takes control of the bench device over
+ * GVCP, opens a native stream, starts acquisition at the requested frame rate, and measures over
+ * a window after a warm-up: complete/incomplete/lost frames, received bytes, system-wide CPU,
+ * event-loop delay (p99), and byte-exact checks of sampled frames. Prints one JSON line.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+import { GvcpDevice } from '../../lib/gvcp/device';
+import { Bootstrap, StreamChannelRegister } from '../../lib/gvcp/protocol';
+import { ipToNumber } from '../../lib/gvcp/address';
+import { openStream, type Frame } from '../../lib/stream/index';
+import { renderRamp } from '../../lib/stream/native';
+import { Reg, benchPhase } from './bench-device';
+import { cpuBetween, sampleCpu, type CpuSample, type CpuUse } from './cpu';
+
+export interface OursTrialInput {
+  device: string;
+  receiverAddress: string;
+  packetSize: number;
+  frameRate: number;
+  durationS: number;
+  warmupS: number;
+  verifyEvery: number;
+  receiveOffload: boolean;
+  /** The bench device's process: its CPU counts in the attributed figure. */
+  devicePid: number;
+}
+
+export interface TrialResult {
+  receiver: string;
+  packetSize: number;
+  frameRate: number;
+  windowS: number;
+  framesExpected: number;
+  framesComplete: number;
+  framesLost: number;
+  bytes: number;
+  /** System-wide busy CPU-seconds in the window (/proc/stat). */
+  cpuSeconds: number;
+  /** CPU-seconds of the trial's processes + system-wide irq/softirq in the window. */
+  attributedCpuSeconds: number;
+  cpu?: CpuUse;
+  lagP99Ms?: number;
+  lagMaxMs?: number;
+  verified?: number;
+  verifyFailures?: number;
+  detail?: Record<string, unknown>;
+}
+
+const WIDTH = 4504;
+const HEIGHT = 4504;
+
+async function trial(input: OursTrialInput): Promise<TrialResult> {
+  const device = await GvcpDevice.connect({ address: input.device });
+  const ch = device.channel;
+  const payload = WIDTH * HEIGHT;
+  await ch.writeRegister(Reg.Width, WIDTH);
+  await ch.writeRegister(Reg.Height, HEIGHT);
+  await ch.writeRegister(Reg.PixelFormat, 0x01080001);
+  const rate = Buffer.alloc(8);
+  rate.writeDoubleBE(input.frameRate);
+  await ch.writeMemory(Reg.AcquisitionFrameRate, rate);
+  const stream = openStream({
+    bindAddress: input.receiverAddress,
+    deviceAddress: input.device,
+    packetSize: input.packetSize,
+    maxPayloadSize: payload,
+    receiveOffload: input.receiveOffload,
+  });
+  const sc = Bootstrap.SC0;
+  await ch.writeRegister(sc + StreamChannelRegister.SCPS, input.packetSize);
+  await ch.writeRegister(sc + StreamChannelRegister.SCDA, ipToNumber(input.receiverAddress));
+  await ch.writeRegister(sc + StreamChannelRegister.SCP, stream.port);
+
+  let inWindow = false;
+  let complete = 0;
+  let incomplete = 0;
+  let bytes = 0;
+  let lastBlock = -1;
+  let missingIds = 0;
+  let verified = 0;
+  let verifyFailures = 0;
+  let seen = 0;
+  const scratch = Buffer.alloc(payload);
+  stream.on('frame', (frame: Frame) => {
+    seen += 1;
+    const id = Number(frame.blockId);
+    if (inWindow) {
+      if (lastBlock > 0 && id !== lastBlock + 1 && !(lastBlock === 0xffff && id === 1)) missingIds += (id - lastBlock - 1 + 0xffff) % 0xffff;
+      if (frame.status === 'complete') {
+        complete += 1;
+        bytes += frame.data.length;
+      } else {
+        incomplete += 1;
+      }
+      if (input.verifyEvery > 0 && seen % input.verifyEvery === 0 && frame.status === 'complete') {
+        renderRamp(scratch, { width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat, phase: benchPhase(id) });
+        verified += 1;
+        if (!scratch.equals(frame.data)) verifyFailures += 1;
+      }
+    }
+    lastBlock = id;
+  });
+  stream.on('warning', (w) => process.stderr.write(`ours: ${w.message}\n`));
+
+  await ch.writeRegister(Reg.TLParamsLocked, 1);
+  await ch.writeRegister(Reg.AcquisitionStart, 1);
+  await new Promise((r) => setTimeout(r, input.warmupS * 1000));
+  const before = stream.stats();
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+  inWindow = true;
+  const watched = [input.devicePid, process.pid];
+  const cpu0: CpuSample = sampleCpu(watched);
+  const windowMs = (input.durationS - input.warmupS) * 1000;
+  await new Promise((r) => setTimeout(r, windowMs));
+  const cpu1 = sampleCpu(watched);
+  inWindow = false;
+  lag.disable();
+  const after = stream.stats();
+  await ch.writeRegister(Reg.AcquisitionStop, 1);
+  await ch.writeRegister(Reg.TLParamsLocked, 0);
+  await new Promise((r) => setTimeout(r, 100));
+  await ch.writeRegister(sc + StreamChannelRegister.SCP, 0);
+  await stream.close();
+  await device.close();
+
+  const windowS = (cpu1.at - cpu0.at) / 1000;
+  const framesExpected = Math.round(windowS * input.frameRate);
+  const dropped = after.framesDropped - before.framesDropped;
+  return {
+    receiver: 'ours',
+    packetSize: input.packetSize,
+    frameRate: input.frameRate,
+    windowS,
+    framesExpected,
+    framesComplete: complete,
+    framesLost: incomplete + dropped + missingIds,
+    bytes,
+    cpuSeconds: cpuBetween(cpu0, cpu1).systemSeconds,
+    attributedCpuSeconds: cpuBetween(cpu0, cpu1).attributedSeconds,
+    cpu: cpuBetween(cpu0, cpu1),
+    lagP99Ms: lag.percentile(99) / 1e6,
+    lagMaxMs: lag.max / 1e6,
+    verified,
+    verifyFailures,
+    detail: {
+      incomplete,
+      dropped,
+      missingIds,
+      packetsDroppedBySocket: after.packetsDroppedBySocket - before.packetsDroppedBySocket,
+      resendRequests: after.resendRequests - before.resendRequests,
+      receiveThreadCpuS: (after.receiveThreadCpuMs - before.receiveThreadCpuMs) / 1000,
+      inPlaceRatio: (after.packetsInPlace - before.packetsInPlace) / Math.max(1, after.packetsReceived - before.packetsReceived),
+      receiveMessages: after.receiveMessages - before.receiveMessages,
+      packets: after.packetsReceived - before.packetsReceived,
+      socketBuffer: after.socket.receiveBufferObtained,
+    },
+  };
+}
+
+trial(JSON.parse(process.argv[2]) as OursTrialInput)
+  .then((result) => process.stdout.write(JSON.stringify(result) + '\n'))
+  .catch((err) => {
+    process.stderr.write(`ours trial: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  });

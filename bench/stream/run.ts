@@ -1,0 +1,169 @@
+/**
+ * The benchmark runner (run by bench/stream.ts, inside its network namespace when there is one):
+ * starts the bench device in a child process, then for each packet size searches each receiver's
+ * highest offered load with zero lost frames — trials alternate between the receivers at every
+ * load step, so both see the same machine conditions. Prints one JSON line per trial and a final
+ * summary line.
+ */
+import { fork, spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+import { aravisTrial } from './aravis';
+import type { OursTrialInput, TrialResult } from './ours-process';
+
+export interface RunOptions {
+  packetSizes: number[];
+  receivers: ('ours' | 'aravis')[];
+  durationS: number;
+  warmupS: number;
+  startMBps: number;
+  stepFactor: number;
+  maxMBps: number;
+  refineSteps: number;
+  segmentationOffload: boolean;
+  receiveOffload: boolean;
+  device: string;
+  receiverAddress: string;
+}
+
+const FRAME_BYTES = 4504 * 4504;
+const TSX = ['-r', 'tsx/cjs'];
+
+export interface Trial extends TrialResult {
+  offeredMBps: number;
+  receivedMBps: number;
+  completePercent: number;
+  cpuSecondsPerGB: number;
+  attributedCpuSecondsPerGB: number;
+  zeroLoss: boolean;
+  deviceOverruns: number;
+}
+
+function print(obj: unknown): void {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+async function deviceStats(device: ReturnType<typeof fork>): Promise<{ blocksSent: number; overruns: number }> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: { type: string; stats: { blocksSent: number; overruns: number } }): void => {
+      if (msg.type !== 'stats') return;
+      device.off('message', onMessage);
+      resolve(msg.stats);
+    };
+    device.on('message', onMessage);
+    device.send({ type: 'stats' });
+  });
+}
+
+function oursTrial(input: OursTrialInput): Promise<TrialResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...TSX, path.join(__dirname, 'ours-process.ts'), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), (input.durationS + 20) * 1000);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      const last = out.trim().split('\n').pop();
+      if (code !== 0 || !last) reject(new Error(`our receiver trial failed (${code}): ${err.slice(-800)}`));
+      else resolve(JSON.parse(last) as TrialResult);
+    });
+  });
+}
+
+export async function run(options: RunOptions): Promise<void> {
+  const device = fork(path.join(__dirname, 'device-process.ts'), [options.device, options.segmentationOffload ? 'gso' : 'no-gso', '1.25'], {
+    execArgv: TSX,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    device.once('message', () => resolve());
+    device.once('exit', (code) => reject(new Error(`bench device exited (${code})`)));
+  });
+  try {
+    const best: Record<string, Trial | null> = {};
+    for (const packetSize of options.packetSizes) {
+      const state = new Map(options.receivers.map((r) => [r, { pass: null as Trial | null, failMBps: null as number | null, done: false }]));
+      const runTrial = async (receiver: 'ours' | 'aravis', offeredMBps: number): Promise<Trial> => {
+        const frameRate = Math.round(((offeredMBps * 1e6) / FRAME_BYTES) * 1000) / 1000;
+        const before = await deviceStats(device);
+        const result =
+          receiver === 'ours'
+            ? await oursTrial({ device: options.device, receiverAddress: options.receiverAddress, packetSize, frameRate, durationS: options.durationS, warmupS: options.warmupS, verifyEvery: 16, receiveOffload: options.receiveOffload, devicePid: device.pid ?? 0 })
+            : await aravisTrial({ device: options.device, packetSize, frameRate, durationS: options.durationS + 1, warmupS: options.warmupS, devicePid: device.pid ?? 0 });
+        const after = await deviceStats(device);
+        const trial: Trial = {
+          ...result,
+          offeredMBps: (frameRate * FRAME_BYTES) / 1e6,
+          receivedMBps: result.bytes / result.windowS / 1e6,
+          completePercent: result.framesExpected ? (100 * result.framesComplete) / Math.max(result.framesExpected, result.framesComplete) : 0,
+          cpuSecondsPerGB: result.bytes ? result.cpuSeconds / (result.bytes / 1e9) : NaN,
+          attributedCpuSecondsPerGB: result.bytes ? result.attributedCpuSeconds / (result.bytes / 1e9) : NaN,
+          zeroLoss: result.framesLost === 0 && (result.verifyFailures ?? 0) === 0 && result.framesComplete > 0,
+          deviceOverruns: after.overruns - before.overruns,
+        };
+        print({ type: 'trial', ...trial });
+        return trial;
+      };
+      let load = options.startMBps;
+      let step = 0;
+      while (load <= options.maxMBps && [...state.values()].some((s) => !s.done)) {
+        const order = step % 2 === 0 ? options.receivers : [...options.receivers].reverse();
+        let deviceLimited = false;
+        for (const receiver of order) {
+          const s = state.get(receiver)!;
+          if (s.done) continue;
+          const t = await runTrial(receiver, load);
+          if (t.zeroLoss) s.pass = t;
+          else {
+            s.failMBps = load;
+            s.done = true;
+          }
+          // The device could not offer this load (its link fell behind): the receivers are not to blame.
+          if (t.deviceOverruns > Math.max(2, 0.02 * t.frameRate * options.durationS)) deviceLimited = true;
+        }
+        if (deviceLimited) {
+          print({ type: 'note', packetSize, message: `the bench device could not offer ${load.toFixed(0)} MB/s (overruns); stopping the search here` });
+          break;
+        }
+        load *= options.stepFactor;
+        step += 1;
+      }
+      // Narrow down between the last passing and the first failing load, alternating again.
+      for (let k = 0; k < options.refineSteps; k++) {
+        const order = k % 2 === 0 ? options.receivers : [...options.receivers].reverse();
+        for (const receiver of order) {
+          const s = state.get(receiver)!;
+          if (!s.failMBps) continue;
+          const low = s.pass ? s.pass.offeredMBps : options.startMBps / options.stepFactor;
+          const mid = Math.sqrt(low * s.failMBps);
+          const t = await runTrial(receiver, mid);
+          if (t.zeroLoss) s.pass = t;
+          else s.failMBps = mid;
+        }
+      }
+      for (const [receiver, s] of state) best[`${receiver}:${packetSize}`] = s.pass;
+    }
+    print({ type: 'summary', best });
+  } finally {
+    device.send({ type: 'stop' });
+    await new Promise((resolve) => {
+      const t = setTimeout(() => {
+        device.kill('SIGKILL');
+        resolve(undefined);
+      }, 3000);
+      device.once('exit', () => {
+        clearTimeout(t);
+        resolve(undefined);
+      });
+    });
+  }
+}
+
+if (require.main === module) {
+  run(JSON.parse(process.argv[2]) as RunOptions).catch((err) => {
+    process.stderr.write(`bench runner: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  });
+}
