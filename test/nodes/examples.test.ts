@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { helper, packageNodes, onCall } from './support';
+import { uniqueLoopbackAddress } from '../support/loopback';
+import { ROOT } from '../support/processes';
+
+// Node-RED's own nodes that the examples wire to ours.
+const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
+const CORE_NODES = [
+  'common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'function/15-change.js',
+  'function/10-function.js', 'function/80-template.js', 'network/21-httpin.js', 'storage/10-file.js',
+].map(core);
+
+type FlowNode = { id: string; type: string } & Record<string, unknown>;
+
+/** An example as shipped, moved onto a test's own loopback address (and output directory). */
+function example(name: string, address: string, outputDir?: string): FlowNode[] {
+  const text = fs.readFileSync(path.join(ROOT, 'examples', name), 'utf8');
+  const nodes = JSON.parse(outputDir ? text.split('/tmp/gige-frames').join(outputDir) : text) as FlowNode[];
+  const tab = nodes.find((n) => n.type === 'tab');
+  const z = tab ? tab.id : 'example-tab';
+  const placed = nodes.map((n) => (n.type === 'gige-camera-config' ? { ...n, address } : n.type === 'tab' ? n : { ...n, z }));
+  return tab ? placed : [{ id: z, type: 'tab', label: name }, ...placed];
+}
+
+function firstSend(nodeId: string, timeoutMs = 10000): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${nodeId} sent nothing within ${timeoutMs} ms`)), timeoutMs);
+    onCall(helper.getNode(nodeId), 'send', (args) => {
+      clearTimeout(timer);
+      resolve(args[0] as Record<string, any>);
+    });
+  });
+}
+
+describe('nodes: the example flows run as shipped, without hardware', function () {
+  this.timeout(30000);
+  let address: string;
+
+  beforeEach(async () => {
+    address = uniqueLoopbackAddress();
+    await helper.startServer();
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  it('every example parses and names only node types that exist', () => {
+    const known = new Set(['tab', 'comment', 'inject', 'debug', 'change', 'function', 'template', 'http in', 'http response', 'file', 'gige-camera-config', 'gige-grab']);
+    for (const file of fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'))) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as FlowNode[];
+      assert.ok(nodes.some((n) => n.type === 'comment'), `${file} starts with a comment explaining it`);
+      for (const n of nodes) assert.ok(known.has(n.type), `${file}: node type ${n.type}`);
+    }
+  });
+
+  it('"Grab a frame per trigger": the inject grabs a frame', async () => {
+    await helper.load([...packageNodes, ...CORE_NODES], example('Grab a frame per trigger.json', address));
+    const sent = firstSend('ex1grab000000001');
+    helper.getNode('ex1inject0000001').receive({ payload: Date.now() });
+    const msg = await sent;
+    assert.equal(msg.image.width, 4504);
+    assert.equal(msg.image.status, 'complete');
+  });
+
+  it('"Live camera demo": JPEG frames reach the flow context that /camera/latest.jpg serves from', async () => {
+    await helper.load([...packageNodes, ...CORE_NODES], example('Live camera demo.json', address));
+    await firstSend('d3m0grab00000001', 15000);
+    await new Promise((r) => setTimeout(r, 200));
+    const jpeg = helper.getNode('d3m0keep00000001').context().flow.get('latestJpeg') as Buffer;
+    assert.ok(Buffer.isBuffer(jpeg));
+    assert.equal((await sharp(jpeg).metadata()).width, 1024);
+  });
+
+  it('"Save frames as PNG files": PNG files appear', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-frames-'));
+    try {
+      await helper.load([...packageNodes, ...CORE_NODES], example('Save frames as PNG files.json', address, dir));
+      const deadline = Date.now() + 15000;
+      let files: string[] = [];
+      while (Date.now() < deadline && files.length === 0) {
+        await new Promise((r) => setTimeout(r, 200));
+        files = fs.readdirSync(dir).filter((f) => /^frame-\d+\.png$/.test(f));
+      }
+      assert.ok(files.length > 0, 'a frame file was written');
+      await new Promise((r) => setTimeout(r, 300));
+      const meta = await sharp(path.join(dir, files[0])).metadata();
+      assert.equal(meta.width, 1920);
+      assert.equal(meta.height, 1080);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
