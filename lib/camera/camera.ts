@@ -2,11 +2,18 @@ import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
 import { GvcpDevice, Bootstrap, StreamChannelRegister, GVCP_PORT, ipToNumber, localAddressTowards } from '../gvcp';
 import { NodeMap, loadDeviceXml } from '../genicam';
+import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
 import { FrameWaiters } from './frame-waiters';
+import { CameraEvents } from './events';
+import type { CameraEvent } from './events';
+
+/** A frame with the values of its chunk data (e.g. ChunkExposureTime) when the camera sent any. */
+export type CameraFrame = Frame & { chunks?: Record<string, FeatureValue> };
 
 export type AccessMode = 'exclusive' | 'control' | 'monitor';
-export type FeatureValue = number | bigint | string | boolean;
+export type { FeatureValue };
+export type { CameraEvent };
 
 export interface CameraOpenOptions {
   /** The camera's IPv4 address. */
@@ -28,13 +35,17 @@ const STREAM_CHANNEL_0 = Bootstrap.SC0;
 
 /**
  * One open GigE Vision camera: control channel with privilege and heartbeat, its GenICam node map,
- * and (while acquiring) one stream. Emits `'frame'` (Frame), `'lost'` (Error) when the camera stops
- * answering, and `'error'` for stream errors that do not end the connection.
+ * (while acquiring) one stream, and (once events are enabled) its message channel. Emits `'frame'`
+ * (CameraFrame), `'event'` (CameraEvent), `'lost'` (Error) when the camera stops answering, and
+ * `'error'` for stream or event problems that do not end the connection.
  */
 export class Camera extends EventEmitter {
   private stream: Stream | null = null;
   private starting: Promise<void> | null = null;
-  private readonly waiters = new FrameWaiters<Frame>();
+  private readonly waiters = new FrameWaiters<CameraFrame>();
+  private readonly events: CameraEvents;
+  /** Frames are handed out in order; reading a frame's chunk values is asynchronous. */
+  private frameDelivery: Promise<void> = Promise.resolve();
   private closed = false;
   private lostError: Error | null = null;
 
@@ -45,6 +56,7 @@ export class Camera extends EventEmitter {
   ) {
     super();
     device.on('lost', (err: Error) => this.handleLost(err));
+    this.events = new CameraEvents(device.channel, nodeMap, (event) => this.emit('event', event), (err) => this.emitError(err));
   }
 
   static async open(options: CameraOpenOptions): Promise<Camera> {
@@ -83,6 +95,22 @@ export class Camera extends EventEmitter {
     await this.nodeMap.execute(name);
   }
 
+  /** Event names the camera offers (its EventSelector entries). */
+  availableEvents(): Promise<string[]> {
+    return this.events.available();
+  }
+
+  /** Switches notification on for these events (opening the message channel first); they arrive as 'event'. */
+  async enableEvents(names: string[]): Promise<void> {
+    this.assertOpen();
+    await this.events.enable(names);
+  }
+
+  async disableEvents(names: string[]): Promise<void> {
+    this.assertOpen();
+    await this.events.disable(names);
+  }
+
   /** Starts streaming (idempotent): stream channel to this host, TLParamsLocked, AcquisitionStart. */
   async startAcquisition(): Promise<void> {
     this.assertOpen();
@@ -115,7 +143,7 @@ export class Camera extends EventEmitter {
   }
 
   /** The next frame of the running acquisition. */
-  async nextFrame(timeoutMs = this.options.frameTimeoutMs): Promise<Frame> {
+  async nextFrame(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
     this.assertOpen();
     if (!this.stream && !this.starting) {
       throw new GigeError('NOT_ACQUIRING', 'No acquisition is running: start it first, or use grab()');
@@ -127,7 +155,7 @@ export class Camera extends EventEmitter {
    * One frame. While acquiring: the next frame. Otherwise: start, take the first frame, stop — so a
    * single grab leaves the camera as it found it.
    */
-  async grab(timeoutMs = this.options.frameTimeoutMs): Promise<Frame> {
+  async grab(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
     this.assertOpen();
     if (this.stream || this.starting) return this.nextFrame(timeoutMs);
     const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
@@ -141,7 +169,7 @@ export class Camera extends EventEmitter {
   }
 
   /** Fires TriggerSoftware during acquisition and resolves with the frame it produced. */
-  async triggerSoftware(timeoutMs = this.options.frameTimeoutMs): Promise<Frame> {
+  async triggerSoftware(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
     await this.startAcquisition();
     const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
     try {
@@ -163,6 +191,7 @@ export class Camera extends EventEmitter {
     this.closed = true;
     await this.stopAcquisition().catch(() => undefined);
     this.waiters.failAll(new GigeError('CAMERA_CLOSED', `Camera ${this.address} was closed`));
+    await this.events.close().catch(() => undefined);
     await this.device.close().catch(() => undefined);
     this.removeAllListeners('frame');
   }
@@ -203,13 +232,29 @@ export class Camera extends EventEmitter {
     await this.nodeMap.setValue(name, value as never);
   }
 
-  private handleFrame(frame: Frame): void {
-    this.waiters.deliver(frame);
+  private handleFrame(frame: CameraFrame): void {
+    this.frameDelivery = this.frameDelivery.then(async () => {
+      if (frame.chunkData) await this.readChunks(frame);
+      this.waiters.deliver(frame);
+      try {
+        this.emit('frame', frame);
+      } catch (err) {
+        // A listener's bug must not kill the stream's delivery path.
+        this.emitError(err as Error);
+      }
+    });
+  }
+
+  /** Chunk ports read from one frame's chunk data at a time; detached again right after. */
+  private async readChunks(frame: CameraFrame): Promise<void> {
     try {
-      this.emit('frame', frame);
+      const { problem } = this.nodeMap.attachChunkData(frame.chunkData as Buffer);
+      if (problem) this.emitError(new GigeError('CHUNK_DATA', `Frame ${frame.blockId}: ${problem}`));
+      frame.chunks = await this.nodeMap.readChunkValues();
     } catch (err) {
-      // A listener's bug must not kill the stream's delivery path.
       this.emitError(err as Error);
+    } finally {
+      this.nodeMap.detachChunkData();
     }
   }
 

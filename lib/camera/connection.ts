@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
-import { Camera, CameraOpenOptions, FeatureValue } from './camera';
-import type { Frame } from '../stream';
+import { Camera, CameraOpenOptions, FeatureValue, CameraFrame, CameraEvent } from './camera';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
@@ -19,7 +18,8 @@ export interface ConnectionOptions extends CameraOpenOptions {
  * Users (e.g. Node-RED nodes) subscribe to `'state'` and `'frame'`, and call `use()` to run an
  * operation on the open camera.
  *
- * Events: 'state' (state, detail?: string), 'frame' (Frame), 'error' (Error; never fatal).
+ * Events: 'state' (state, detail?: string), 'frame' (CameraFrame), 'event' (CameraEvent),
+ * 'error' (Error; never fatal).
  */
 export class CameraConnection extends EventEmitter {
   private camera: Camera | null = null;
@@ -31,6 +31,8 @@ export class CameraConnection extends EventEmitter {
   private retryDelayMs: number;
   private opening: Promise<void> | null = null;
   private readonly acquisitionUsers = new Set<string>();
+  /** Which events each user wants; the camera has the union enabled, again after every reconnect. */
+  private readonly eventUsers = new Map<string, string[]>();
   private acquisitionChange: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
 
@@ -104,6 +106,33 @@ export class CameraConnection extends EventEmitter {
     return this.syncAcquisition();
   }
 
+  /**
+   * Registers a user that wants these events (names as the camera's EventSelector lists them).
+   * Rejects with the camera's list when a name is unknown; while disconnected, the request is kept
+   * and applied on connect.
+   */
+  async requestEvents(userId: string, names: string[]): Promise<void> {
+    this.eventUsers.set(userId, [...names]);
+    const camera = this.camera;
+    if (!camera) return;
+    try {
+      await camera.enableEvents(names);
+    } catch (err) {
+      this.eventUsers.delete(userId);
+      throw err;
+    }
+  }
+
+  async releaseEvents(userId: string): Promise<void> {
+    const names = this.eventUsers.get(userId);
+    this.eventUsers.delete(userId);
+    const camera = this.camera;
+    if (!names || !camera) return;
+    const stillWanted = new Set([...this.eventUsers.values()].flat());
+    const unwanted = names.filter((name) => !stillWanted.has(name));
+    if (unwanted.length > 0) await camera.disableEvents(unwanted).catch((err: Error) => this.emitError(err));
+  }
+
   /** Closes the camera and stops reconnecting; bounded by `timeoutMs`. */
   close(timeoutMs = 10000): Promise<void> {
     if (!this.closing) {
@@ -150,10 +179,13 @@ export class CameraConnection extends EventEmitter {
     }
     this.camera = camera;
     this.retryDelayMs = this.options.reconnectMinMs ?? 1000;
-    camera.on('frame', (frame: Frame) => this.emit('frame', frame));
+    camera.on('frame', (frame: CameraFrame) => this.emit('frame', frame));
+    camera.on('event', (event: CameraEvent) => this.emit('event', event));
     camera.on('error', (err: Error) => this.emitError(err));
     camera.on('lost', (err: Error) => this.handleLost(camera as Camera, err));
     this.setState('connected');
+    const wantedEvents = [...new Set([...this.eventUsers.values()].flat())];
+    if (wantedEvents.length > 0) await camera.enableEvents(wantedEvents).catch((err: Error) => this.emitError(err));
     await this.syncAcquisition();
   }
 

@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import { GigeError } from '../errors';
 import type { Frame } from '../stream';
+import type { CameraFrame } from './camera';
+import { toJsonSafe } from '../genicam';
 import { unpackToMono16, PixelFormat } from '../stream';
 
 export type FrameEncoding = 'raw' | 'jpeg' | 'png';
@@ -21,9 +23,11 @@ export interface FrameMetadata {
   packets: { expected: number; received: number; resent: number; missing: number };
   encoding: FrameEncoding;
   mimetype?: string;
+  /** Chunk feature values sent with the frame, e.g. { ChunkExposureTime: 10000, ChunkGain: 0 }. */
+  chunks?: Record<string, unknown>;
 }
 
-export function frameMetadata(frame: Frame, encoding: FrameEncoding = 'raw'): FrameMetadata {
+export function frameMetadata(frame: CameraFrame, encoding: FrameEncoding = 'raw'): FrameMetadata {
   return {
     width: frame.width,
     height: frame.height,
@@ -37,6 +41,7 @@ export function frameMetadata(frame: Frame, encoding: FrameEncoding = 'raw'): Fr
     packets: { ...frame.packets },
     encoding,
     ...(encoding === 'jpeg' ? { mimetype: 'image/jpeg' } : encoding === 'png' ? { mimetype: 'image/png' } : {}),
+    ...(frame.chunks ? { chunks: toJsonSafe(frame.chunks) as Record<string, unknown> } : {}),
   };
 }
 

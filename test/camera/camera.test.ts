@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { EmulatedCamera } from '../../lib/emulator';
-import { Camera } from '../../lib/camera/camera';
+import { Camera, CameraEvent } from '../../lib/camera/camera';
+import { renderRampReference } from '../../lib/stream/scene-reference';
+import { signalTable } from '../../lib/emulator/dmk38gx541/transfer';
 import { PixelFormat, unpackToMono16 } from '../../lib/stream';
 import { isGigeError } from '../../lib/errors';
 import { uniqueLoopbackAddress } from '../support/loopback';
@@ -107,6 +109,49 @@ describe('camera: Camera against an emulated DMK 38GX541-a', function () {
       await assert.rejects(camera.set('Width', 20), (err: unknown) =>
         isGigeError(err) && /Width/.test((err as Error).message) && /608/.test((err as Error).message) && /4504/.test((err as Error).message));
       await assert.rejects(camera.get('NoSuchFeature'), (err: unknown) => isGigeError(err) && /NoSuchFeature/.test((err as Error).message));
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('delivers device events with their name and the values of their event features', async () => {
+    const camera = await openWithIdentityTransfer();
+    try {
+      assert.deepEqual(await camera.availableEvents(), ['ExposureEnd', 'FrameTriggerMissed', 'Line1FallingEdge', 'Line1RisingEdge', 'Test']);
+      const events: CameraEvent[] = [];
+      camera.on('event', (event: CameraEvent) => events.push(event));
+      await camera.enableEvents(['Test', 'ExposureEnd']);
+      await camera.execute('TestEventGenerate');
+      const frame = await camera.grab();
+      const deadline = Date.now() + 3000;
+      while (Date.now() < deadline && events.length < 2) await new Promise((r) => setTimeout(r, 20));
+      const test = events.find((e) => e.name === 'Test');
+      assert.ok(test, JSON.stringify(events.map((e) => e.name)));
+      assert.equal(typeof test.values.EventTestTimestamp, 'bigint');
+      const exposureEnd = events.find((e) => e.name === 'ExposureEnd');
+      assert.ok(exposureEnd);
+      assert.equal(BigInt(exposureEnd.values.EventExposureEndFrameID as number), frame.blockId, 'ExposureEnd names the frame');
+      await assert.rejects(camera.enableEvents(['Bogus']), (err: unknown) => isGigeError(err, 'UNKNOWN_EVENT') && /offers: ExposureEnd/.test((err as Error).message));
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('reads chunk values with each frame, and the image bytes stay exact', async () => {
+    const camera = await openWithIdentityTransfer();
+    try {
+      await camera.set('ExposureTime', 12500);
+      await camera.set('ChunkModeActive', true);
+      for (const chunk of ['ExposureTime', 'Gain']) {
+        await camera.set('ChunkSelector', chunk);
+        await camera.set('ChunkEnable', true);
+      }
+      const frame = await camera.grab();
+      assert.equal(frame.chunks?.ChunkExposureTime, 12500);
+      assert.equal(frame.chunks?.ChunkGain, 0);
+      const expected = renderRampReference({ width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat,
+        originX: frame.offsetX, originY: frame.offsetY, phase: frame.blockId, lut: signalTable(12500, 0, 0) });
+      assert.equal(firstDifference(frame.data, expected), -1);
     } finally {
       await camera.close();
     }

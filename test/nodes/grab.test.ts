@@ -65,6 +65,17 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     JSON.stringify(first.image);
   });
 
+  it('puts the frame\'s chunk values in msg.image.chunks', async () => {
+    const chunkSettings = `${SMALL_FRAME}\nExposureTime=8000\nChunkModeActive=true\nChunkSelector=ExposureTime\nChunkEnable=true\nChunkSelector=Gain\nChunkEnable=true`;
+    await helper.load(packageNodes, flow(cameraConfig(address, chunkSettings), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await statusMatching('grab', CONNECTED);
+    const received = collect('out', 1);
+    helper.getNode('grab').receive({});
+    const [msg] = await received;
+    assert.deepEqual(msg.image.chunks, { ChunkExposureTime: 8000, ChunkGain: 0 });
+    assert.equal(msg.payload.length, 1024 * 256, 'the payload is the image only, without the chunks');
+  });
+
   it('encodes JPEG and PNG with sharp, downscaled on request', async () => {
     await helper.load(packageNodes, flow(
       cameraConfig(address),

@@ -1,0 +1,80 @@
+import type { NodeAPI, Node, NodeDef } from 'node-red';
+import type { CameraConfigNode } from './types';
+import type { CameraEvent } from '../lib/camera/camera';
+import { GigeError } from '../lib/errors';
+import { eventMessage, parseEventNames } from './event-message';
+
+interface EventDef extends NodeDef {
+  camera: string;
+  events: string;
+}
+
+export = function register(RED: NodeAPI): void {
+  function GigeEventNode(this: Node, def: EventDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(def.camera) as CameraConfigNode | null;
+    const names = parseEventNames(def.events);
+    const user = `gige-event:${node.id}`;
+    if (!config) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
+      return;
+    }
+    if (names.length === 0) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no events chosen' });
+      node.error(new GigeError('NO_EVENTS', 'Choose at least one event, e.g. ExposureEnd or Test').message);
+      return;
+    }
+    config.register(node);
+    let count = 0;
+    let lastStatus = 0;
+    const onEvent = (event: CameraEvent) => {
+      if (!names.includes(event.name)) return;
+      count += 1;
+      node.send(eventMessage(event, config.name ? `${config.name}/` : ''));
+      if (Date.now() - lastStatus > 1000) {
+        lastStatus = Date.now();
+        node.status({ fill: 'green', shape: 'dot', text: `${count} events (${event.name})` });
+      }
+    };
+    const refuse = (err: Error) => {
+      node.status({ fill: 'red', shape: 'ring', text: 'unknown event' });
+      node.error(err.message);
+    };
+    // Names are checked against the camera's EventSelector on every connect (a camera that
+    // reconnects may be another model); unknown names are reported with the camera's list.
+    const onState = (state: string) => {
+      if (state !== 'connected') return;
+      connection?.use(async (camera) => {
+        const offered = await camera.availableEvents();
+        const unknown = names.filter((n) => !offered.includes(n));
+        if (unknown.length > 0) {
+          throw new GigeError('UNKNOWN_EVENT', `Unknown event ${unknown.join(', ')}; this camera offers: ${offered.join(', ') || 'no events'}`);
+        }
+      }).catch(refuse);
+    };
+    const connection = config.connection;
+    if (connection) {
+      connection.on('event', onEvent);
+      connection.on('state', onState);
+      connection.requestEvents(user, names).catch(refuse);
+    }
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      const current = config.connection;
+      current?.removeListener('event', onEvent);
+      current?.removeListener('state', onState);
+      const timer = setTimeout(done, 10000);
+      Promise.resolve(current?.releaseEvents(user))
+        .catch(() => undefined)
+        .then(() => config.deregister(node, removed))
+        .catch(() => undefined)
+        .finally(() => {
+          clearTimeout(timer);
+          done();
+        });
+    });
+  }
+
+  RED.nodes.registerType('gige-event', GigeEventNode as never);
+};

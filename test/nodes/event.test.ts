@@ -1,0 +1,56 @@
+import * as assert from 'node:assert/strict';
+import { helper, packageNodes, collect, statusMatching, onCall } from './support';
+import { uniqueLoopbackAddress } from '../support/loopback';
+import type { CameraConfigNode } from '../../nodes/types';
+
+type FlowNode = { id: string; type: string } & Record<string, unknown>;
+const TAB = { id: 'tab', type: 'tab', label: 'test' };
+const place = (nodes: FlowNode[]): FlowNode[] =>
+  [TAB, ...nodes.map((n, i) => (n.type === 'gige-camera-config' ? n : { z: 'tab', x: 100, y: 40 * (i + 1), ...n }))];
+
+describe('nodes: gige-event delivers camera events to the flow', function () {
+  let address: string;
+
+  beforeEach(async () => {
+    address = uniqueLoopbackAddress();
+    await helper.startServer();
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  it('sends ExposureEnd for a grabbed frame and Test for TestEventGenerate, JSON-safe', async () => {
+    await helper.load(packageNodes, place([
+      { id: 'cam', type: 'gige-camera-config', name: 'station3', source: 'emulated', address, settings: 'Width=1024\nHeight=64' },
+      { id: 'events', type: 'gige-event', camera: 'cam', events: 'ExposureEnd, Test', wires: [['eventsOut']] },
+      { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['frames']] },
+      { id: 'eventsOut', type: 'helper' },
+      { id: 'frames', type: 'helper' },
+    ]));
+    await statusMatching('grab', /common\.status\.connected$/);
+    const frames = collect('frames', 1);
+    const events = collect('eventsOut', 2);
+    helper.getNode('grab').receive({});
+    const [frame] = await frames;
+    await (helper.getNode('cam') as CameraConfigNode).connection?.use((camera) => camera.execute('TestEventGenerate'));
+    const received = await events;
+    const exposureEnd = received.find((m) => m.payload.event === 'ExposureEnd');
+    const test = received.find((m) => m.payload.event === 'Test');
+    assert.ok(exposureEnd && test, JSON.stringify(received.map((m) => m.topic)));
+    assert.equal(exposureEnd.topic, 'station3/ExposureEnd');
+    assert.equal(exposureEnd.payload.values.EventExposureEndFrameID, frame.image.frameId);
+    assert.equal(typeof test.payload.timestamp, 'string');
+    JSON.stringify(received.map((m) => m.payload));
+  });
+
+  it('reports an event the camera does not offer, with the list it does', async () => {
+    await helper.load(packageNodes, place([
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+      { id: 'events', type: 'gige-event', camera: 'cam', events: 'ExposureEnd, FrameStart', wires: [[]] },
+    ]));
+    const error = await new Promise<string>((resolve) => onCall(helper.getNode('events'), 'error', (args) => resolve(String(args[0]))));
+    assert.match(error, /Unknown event FrameStart; this camera offers: ExposureEnd, FrameTriggerMissed/);
+  });
+});
