@@ -13,6 +13,7 @@ import { featuresCommand } from './commands/features';
 import { getCommand, setCommand } from './commands/get-set';
 import { grabCommand } from './commands/grab';
 import { emulateCommand } from './commands/emulate';
+import { ioCommand } from './commands/io';
 
 const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
   discover: discoverCommand,
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<
   set: setCommand,
   grab: grabCommand,
   emulate: emulateCommand,
+  io: ioCommand,
 };
 
 /** The package's version; the nearest package.json above this file (bin/ under tsx, dist/bin/ built). */

@@ -20,8 +20,10 @@ export function usage(): string {
     '  set -a IP NAME=VALUE [NAME=VALUE ...]               write features (in order)',
     '  grab -a IP [-n N] -o FILE|DIR [--packet-size N] [--stats]',
     '                                                      grab frames to PNG (.png, or a directory) or raw (.raw)',
-    '  emulate [--address 127.0.0.2] [--serial S] [--user-sets FILE]',
+    '  emulate [--address 127.0.0.2] [--serial S] [--user-sets FILE] [--io-port 3957 | --no-io]',
     '                                                      run an emulated DMK 38GX541-a until Ctrl-C',
+    '  io -a IP pulse --width US [--count N --period US --delay US --low] | set high|low | get | strobe [--clear]',
+    '                                                      drive an emulated camera\'s TRIGGER_IN, read its STROBE_OUT',
   ].join('\n');
 }
 

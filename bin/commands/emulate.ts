@@ -1,4 +1,4 @@
-import { EmulatedCamera } from '../../lib/emulator';
+import { EmulatedCamera, DEFAULT_IO_CONTROL_PORT } from '../../lib/emulator';
 import { GigeError } from '../../lib/errors';
 import { CommandContext, parseCommand } from './common';
 
@@ -8,6 +8,8 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     address: { type: 'string', default: '127.0.0.2' },
     serial: { type: 'string' },
     'user-sets': { type: 'string' },
+    'io-port': { type: 'string', default: String(DEFAULT_IO_CONTROL_PORT) },
+    'no-io': { type: 'boolean', default: false },
   });
   const address = values.address as string;
   if (!/^127\./.test(address) && process.env.GIGE_EMULATE_ANY_ADDRESS !== '1') {
@@ -18,8 +20,10 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     address,
     serial: values.serial as string | undefined,
     userSetFile: values['user-sets'] as string | undefined,
+    ioControlPort: values['no-io'] ? undefined : Number(values['io-port']),
   });
-  ctx.out(`emulated DMK 38GX541-a serial ${camera.serial} at ${camera.address} (GVCP port 3956); Ctrl-C to stop`);
+  const io = camera.ioControlPort ? `, I/O control port ${camera.ioControlPort} (gige io)` : '';
+  ctx.out(`emulated DMK 38GX541-a serial ${camera.serial} at ${camera.address} (GVCP port 3956${io}); Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -142,8 +142,28 @@ describe('cli: gige against `gige emulate` in another process', function () {
     assert.match(notLoopback.stderr, /not a loopback address/);
   });
 
+  it('io drives TRIGGER_IN and reads the STROBE_OUT record of the emulated camera', () => {
+    assert.match(gige('io', '-a', address, 'get').stdout, /^TRIGGER_IN low, STROBE_OUT low$/m);
+    assert.equal(gige('io', '-a', address, 'set', 'high').status, 0);
+    assert.match(gige('io', '-a', address, 'get').stdout, /^TRIGGER_IN high/m);
+    assert.equal(gige('io', '-a', address, 'set', 'low').status, 0);
+    const pulse = gige('io', '-a', address, 'pulse', '--width', '100', '--count', '3', '--period', '1000');
+    assert.equal(pulse.status, 0, pulse.stderr);
+    assert.match(pulse.stdout, /TRIGGER_IN pulses from \d+ to \d+/);
+
+    assert.equal(gige('set', '-a', address, 'StrobeEnable=On').status, 0);
+    gige('io', '-a', address, 'strobe', '--clear');
+    assert.equal(gige('grab', '-a', address, '-o', path.join(workDir, 'strobed.raw')).status, 0);
+    const edges = gige('io', '-a', address, 'strobe').stdout.trim().split('\n').map((line) => line.split(' '));
+    assert.ok(edges.filter(([, level]) => level === 'high').length >= 1, `a strobe pulse per exposure: ${JSON.stringify(edges)}`);
+    assert.equal(gige('set', '-a', address, 'StrobeEnable=Off').status, 0);
+    const bad = gige('io', '-a', address, 'pulse');
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--width/);
+  });
+
   it('emulate exits cleanly on SIGTERM', async () => {
-    const second = start(process.execPath, [builtCli(), 'emulate', '--address', uniqueLoopbackAddress()]);
+    const second = start(process.execPath, [builtCli(), 'emulate', '--address', uniqueLoopbackAddress(), '--no-io']);
     await second.waitFor(/Ctrl-C to stop/, 20000);
     assert.equal(await second.stop('SIGTERM'), 0);
     assert.match(second.output(), /emulator stopped/);
