@@ -1,0 +1,58 @@
+/** Options and statistics of the emulated device's GVCP server (`../gvcp-server.ts`). */
+import type { DeviceModel } from '../device-model';
+import type { BlockSenderFactory, PacketSizeLimits } from './stream-channel';
+import type { MessageChannelStats } from './message-channel';
+
+export interface GvcpServerOptions {
+  /** Device address: 127.x (or, with `allowNonLoopback`, an address inside a test's own namespace). */
+  address: string;
+  model: DeviceModel;
+  port?: number;
+  /** Broadcast addresses to listen on for DISCOVERY/FORCEIP/ACTION; default ['127.255.255.255']; [] for none. */
+  broadcastAddresses?: string[];
+  subnetMask?: string;
+  gateway?: string;
+  heartbeatTimeoutMs?: number;
+  /** Accept writes from anyone while nobody holds control (default false: ACCESS_DENIED). */
+  openAccessWrites?: boolean;
+  /** Only for tests inside network namespaces they create: allow binding and sending beyond 127/8. */
+  allowNonLoopback?: boolean;
+  /**
+   * Also listen on the directed broadcast of the device's own subnet, following FORCEIP moves, as a
+   * real camera receives every broadcast on its link (default: true with `allowNonLoopback`).
+   */
+  listenSubnetBroadcast?: boolean;
+  /** Where to broadcast an ack for a host on a foreign subnet (flag 0x10). */
+  broadcastAckAddress?: string;
+  packetSize?: PacketSizeLimits;
+  senderFactory?: BlockSenderFactory;
+  /** Register 0x0958: after this long a slow command gets a PENDING_ACK (default 100 ms). */
+  pendingTimeoutMs?: number;
+  linkSpeedMbps?: number;
+  /**
+   * Pace the stream to the link speed, as a real GigE camera's wire does (default true). A burst at
+   * loopback speed overflows ordinary receive buffers; benchmarks that want raw speed turn it off.
+   */
+  paceToLinkSpeed?: boolean;
+  /**
+   * UDP segmentation offload in the GVSP sender (default on). A capture on `lo` sees each offloaded
+   * run of packets as one oversized datagram; captures that must show wire packets turn it off.
+   */
+  segmentationOffload?: boolean;
+  /** Whether the GVSP sender supports 64-bit block ids (0x0960 bit 0x40000000); the native one does (default true). */
+  extendedIdsSupported?: boolean;
+}
+
+export interface GvcpServerStats {
+  commands: number;
+  duplicates: number;
+  malformed: number;
+  accessDenied: number;
+  pendingAcks: number;
+  heartbeatExpiries: number;
+  discoveries: number;
+  actionsMatched: number;
+  blocksSent: number;
+  resendRequests: number;
+  events: MessageChannelStats;
+}
