@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const aravis = withAravis ? best['aravis:9000'] : undefined;
   console.log(
     '\nCPU: system-wide = busy CPU-seconds from /proc/stat over the window (everything on the machine, other users included);' +
-      '\n     attributed = the device and receiver processes (all threads) + system-wide irq/softirq.',
+      '\n     attributed = CPU time of the device and receiver processes (all threads; loopback delivery is charged to the sender).',
   );
   console.log(
     `RESULT ours_MBps=${fmt(ours?.receivedMBps)} aravis_MBps=${aravis === undefined ? 'na' : fmt(aravis?.receivedMBps)}` +

@@ -26,7 +26,7 @@ interface SecondLine {
   cpu: CpuSample;
 }
 
-const LINE = /^\s*(\d+)\s+frames\/s\s+-\s+([\d.]+)\s+MiB\/s(?:\s+-\s+(\d+)\s+errors?)?/;
+const LINE = /^\s*(\d+)\s+frames\/s\s+-\s+([\d.]+(?:e[+-]?\d+)?)\s+MiB\/s(?:\s+-\s+(\d+)\s+errors?)?/;
 const FRAME_BYTES = 4504 * 4504;
 
 export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {

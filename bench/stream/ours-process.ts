@@ -4,7 +4,7 @@
  * a window after a warm-up: complete/incomplete/lost frames, received bytes, system-wide CPU,
  * event-loop delay (p99), and byte-exact checks of sampled frames. Prints one JSON line.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perf, monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { GvcpDevice } from '../../lib/gvcp/device';
 import { Bootstrap, StreamChannelRegister } from '../../lib/gvcp/protocol';
@@ -110,6 +110,16 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
   const before = stream.stats();
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
+  const gc = { minor: 0, major: 0, ms: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perf.NODE_PERFORMANCE_GC_MAJOR) gc.major += 1;
+      else gc.minor += 1;
+      gc.ms += entry.duration;
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   inWindow = true;
   const watched = [input.devicePid, process.pid];
   const cpu0: CpuSample = sampleCpu(watched);
@@ -118,6 +128,7 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
   const cpu1 = sampleCpu(watched);
   inWindow = false;
   lag.disable();
+  gcObserver.disconnect();
   const after = stream.stats();
   await ch.writeRegister(Reg.AcquisitionStop, 1);
   await ch.writeRegister(Reg.TLParamsLocked, 0);
@@ -156,6 +167,8 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
       receiveMessages: after.receiveMessages - before.receiveMessages,
       packets: after.packetsReceived - before.packetsReceived,
       socketBuffer: after.socket.receiveBufferObtained,
+      gc,
+      collectionsRequested: after.collectionsRequested - before.collectionsRequested,
     },
   };
 }

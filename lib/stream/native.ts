@@ -182,6 +182,8 @@ export interface StreamReceiverOptions {
   frameTimeoutMs?: number;
   onFrame(frame: RawFrame): void;
   onWarning?(message: string): void;
+  /** Called while the pool runs low, to have JavaScript collect frames it no longer holds. */
+  onPoolLow?(): void;
 }
 
 /** What the native receiver hands over; lib/stream/index.ts turns it into a `Frame`. */
@@ -253,6 +255,8 @@ export interface StreamStats {
   receiveThreadCpuMs: number;
   framePeriodMs: number;
   callbackErrors: number;
+  /** Young-generation collections requested because the pool ran low. */
+  collectionsRequested: number;
   queuedFrames: number;
   buffersAvailable: number;
   bufferCount: number;
@@ -306,7 +310,8 @@ function findPackageRoot(start: string): string {
 }
 
 function loadAddon(): NativeAddon {
-  const file = path.join(findPackageRoot(__dirname), 'build', 'Release', 'gige_native.node');
+  // GIGE_NATIVE_ADDON: another build of the same addon (the sanitizer run of test:native-asan).
+  const file = process.env.GIGE_NATIVE_ADDON || path.join(findPackageRoot(__dirname), 'build', 'Release', 'gige_native.node');
   let addon: NativeAddon;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

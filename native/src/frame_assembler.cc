@@ -10,6 +10,7 @@ namespace {
 
 constexpr uint64_t kRestartDistance = 64;  // a leader this far behind the stream is a restart, not a late packet
 constexpr uint64_t kProbeEvery = 16;       // while resends look ignored, still try on every 16th frame
+constexpr uint32_t kTailRequestPackets = 64;
 
 inline bool testBit(const std::vector<uint64_t>& bits, uint32_t i) { return (bits[i >> 6] >> (i & 63)) & 1u; }
 inline void setBit(std::vector<uint64_t>& bits, uint32_t i) { bits[i >> 6] |= uint64_t{1} << (i & 63); }
@@ -396,7 +397,9 @@ void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
   // packet seen, up to the trailer when its id is known, else one packet at a time.
   if (f.dueNs && !f.trailerSeen && nowNs >= f.tailNextNs) {
     const uint32_t first = f.anyPacket ? f.highestId + 1 : 0;
-    const uint32_t last = f.countKnown ? f.dataPackets + 1 : f.hintKnown ? f.hintDataPackets + 1 : first;
+    uint32_t last = f.countKnown ? f.dataPackets + 1 : f.hintKnown ? f.hintDataPackets + 1 : first;
+    // A long tail is more likely a late sender than lost packets: ask for it in bounded steps.
+    last = std::min(last, first + kTailRequestPackets - 1);
     f.tailNextNs = nowNs + retryNs();
     if (first <= last && last <= f.maxDataPackets + 1 && !ask(first, last)) return;
   }
@@ -429,8 +432,8 @@ void FrameAssembler::onTick(uint64_t nowNs) {
       if (f.dueNs || nowNs - f.lastNs > maxWaitNs(f)) finish(f, false, nowNs);
       continue;
     }
-    // Silence for half a wait period and not due: the device stopped mid-block (or its end was lost).
-    if (!f.dueNs && nowNs > f.lastNs + maxWaitNs(f) / 2) f.dueNs = nowNs;
+    // Silence for a whole wait period and not due: the device stopped mid-block (or its end was lost).
+    if (!f.dueNs && nowNs > f.lastNs + maxWaitNs(f)) f.dueNs = nowNs;
     if (resendAllowed(f) && !f.limitReached) requestMissing(f, nowNs);
     if (f.dueNs && nowNs >= f.dueNs + maxWaitNs(f)) finish(f, false, nowNs);
   }

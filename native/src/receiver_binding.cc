@@ -94,6 +94,8 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     onFrame_ = Napi::Persistent(onFrame.As<Napi::Function>());
     Napi::Value onWarning = o.Get("onWarning");
     if (onWarning.IsFunction()) onWarning_ = Napi::Persistent(onWarning.As<Napi::Function>());
+    Napi::Value onPoolLow = o.Get("onPoolLow");
+    if (onPoolLow.IsFunction()) onPoolLow_ = Napi::Persistent(onPoolLow.As<Napi::Function>());
 
     try {
       core_ = std::make_unique<StreamReceiverCore>(
@@ -130,6 +132,18 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
   }
 
   void drain(Napi::Env env) {
+    if (deliver(env) && !onPoolLow_.IsEmpty() && poolLow(core_->pool()->count() / 2)) {
+      // Frames JavaScript has dropped come back only through garbage collection. A young-generation
+      // collection finds them for a fraction of a millisecond; ask for one while the pool runs low
+      // (outside deliver()'s handle scope, which would keep the frames just delivered alive).
+      Napi::HandleScope scope(env);
+      poolLowCalls_ += 1;
+      callSafely(env, onPoolLow_, {});
+    }
+  }
+
+  // Hands every queued frame and warning to JavaScript; true when a frame was delivered.
+  bool deliver(Napi::Env env) {
     Napi::HandleScope scope(env);
     core_->rearm();
     const int64_t released = releasedBytes_->exchange(0);
@@ -141,12 +155,17 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     }
     for (const std::string& message : warnings) callSafely(env, onWarning_, {Napi::String::New(env, message)});
     AssembledFrame frame;
+    bool delivered = false;
     while (core_->pop(frame)) {
       Napi::Object raw = toJavaScript(env, frame);
       framesDelivered_ += 1;
+      delivered = true;
       callSafely(env, onFrame_, {raw});
     }
+    return delivered;
   }
+
+  bool poolLow(size_t threshold) const { return core_->pool()->available() < std::max<size_t>(2, threshold); }
 
   // A throwing JavaScript callback must not unwind into the thread-safe function machinery.
   void callSafely(Napi::Env env, Napi::FunctionReference& fn, std::initializer_list<napi_value> args) {
@@ -167,11 +186,13 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
       payload = Napi::Buffer<uint8_t>::New(env, 0);
     } else {
       const std::shared_ptr<FramePool>& pool = core_->pool();
-      // V8 must collect frames that JavaScript dropped, or the pool runs dry; external memory
-      // pressure makes it do so, but each report of a 20 MB frame costs a major collection soon
-      // after. So frames count as external memory only while the pool is running low.
-      const bool poolLow = pool->available() < std::max<size_t>(2, pool->count() / 2);
-      const int64_t reported = poolLow ? static_cast<int64_t>(pool->capacity()) : 0;
+      // V8 must collect frames that JavaScript dropped, or the pool runs dry. External memory
+      // pressure makes it do so, but each report of a 20 MB frame soon costs a full (major)
+      // collection. So frames count as external memory only while the pool is running low — or,
+      // when JavaScript can run cheap young-generation collections (onPoolLow), only once it is
+      // nearly empty (frames held across collections end up in the old generation).
+      const size_t threshold = onPoolLow_.IsEmpty() ? pool->count() / 2 : 2;
+      const int64_t reported = poolLow(threshold) ? static_cast<int64_t>(pool->capacity()) : 0;
       auto* lease = new PoolLease{pool, f.buffer, releasedBytes_, reported};
       payload = Napi::Buffer<uint8_t>::New(
           env, f.data, f.payloadLength,
@@ -249,6 +270,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(o, "receiveThreadCpuMs", c(s.receiveThreadCpuNs) / 1e6);
     set(o, "framePeriodMs", c(s.framePeriodNs) / 1e6);
     set(o, "callbackErrors", static_cast<double>(callbackErrors_));
+    set(o, "collectionsRequested", static_cast<double>(poolLowCalls_));
     set(o, "queuedFrames", static_cast<double>(core_->queued()));
     set(o, "buffersAvailable", static_cast<double>(core_->pool()->available()));
     set(o, "bufferCount", static_cast<double>(core_->pool()->count()));
@@ -294,6 +316,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     closeWaiters_.clear();
     onFrame_.Reset();
     onWarning_.Reset();
+    onPoolLow_.Reset();
     Unref();
   }
 
@@ -302,12 +325,14 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
   Napi::Env::CleanupHook<std::function<void()>> cleanup_;
   Napi::FunctionReference onFrame_;
   Napi::FunctionReference onWarning_;
+  Napi::FunctionReference onPoolLow_;
   std::mutex warningsMutex_;
   std::deque<std::string> warnings_;
   std::shared_ptr<std::atomic<int64_t>> releasedBytes_ = std::make_shared<std::atomic<int64_t>>(0);
   std::vector<Napi::Promise::Deferred> closeWaiters_;
   uint64_t framesDelivered_ = 0;
   uint64_t callbackErrors_ = 0;
+  uint64_t poolLowCalls_ = 0;
   bool closed_ = false;
   bool finalized_ = false;
   bool tearingDown_ = false;

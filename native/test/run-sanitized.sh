@@ -13,3 +13,20 @@ ${CXX:-g++} -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefin
   native/src/gvsp_sender.cc native/src/scene.cc native/src/unpack.cc \
   -lpthread -o "$out/sanitized_test"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$out/sanitized_test"
+
+# The N-API bindings too: the addon built with the sanitizers (in a scratch copy of the project
+# layout, so build/ is untouched) runs the native mocha suites, minus the timing-bound ones
+# (resend deadlines, event-loop delay), which the sanitizers' slowdown would make meaningless.
+root=$(pwd)
+mkdir -p "$out/addon"
+cp binding.gyp "$out/addon/"
+ln -s "$root/native" "$out/addon/native"
+ln -s "$root/node_modules" "$out/addon/node_modules"
+node_gyp=$(node -p "require.resolve('node-gyp/bin/node-gyp.js', { paths: [require('path').dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', process.cwd()] })")
+(cd "$out/addon" && node "$node_gyp" rebuild -- -Dgige_sanitize=1 >/dev/null)
+GIGE_NATIVE_ADDON="$out/addon/build/Release/gige_native.node" \
+LD_PRELOAD="$(${CXX:-g++} -print-file-name=libasan.so) $(${CXX:-g++} -print-file-name=libubsan.so)" \
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  node node_modules/mocha/bin/mocha.js --no-config -r tsx/cjs --extension ts --timeout 60000 \
+  test/native/scene.test.ts test/native/unpack.test.ts test/native/sender.test.ts \
+  test/native/receiver.test.ts test/native/assembly.test.ts

@@ -87,6 +87,19 @@ describe('native StreamReceiver ← GvspSender over loopback', function () {
     assert.equal(frame.chunkLayoutId, 7);
   });
 
+  it('delivers a chunk-data payload (0x0004, 12-byte leader) whole as chunkData', async () => {
+    const chunks = Buffer.alloc(3000);
+    for (let i = 0; i < chunks.length; i++) chunks[i] = (i * 13) & 0xff;
+    pair = await openStreamPair({ packetSize: 1500, maxPayloadSize: chunks.length });
+    await pair.sender.sendBlock({ blockId: 9n, timestamp: 77n, payloadType: 0x0004, pixelFormat: 0, width: 0, height: 0, offsetX: 0, offsetY: 0, paddingX: 0, paddingY: 0, data: chunks });
+    const [frame] = await pair.waitFrames(1);
+    assert.equal(frame.status, 'complete');
+    assert.equal(frame.payloadType, 0x0004);
+    assert.equal(frame.timestamp, 77n);
+    assert.equal(frame.data.length, 0);
+    assert.ok(frame.chunkData?.equals(chunks));
+  });
+
   it('reports the socket it got: receive buffer, offload, interface MTU against the packet size', async () => {
     pair = await openStreamPair({ packetSize: 9000, maxPayloadSize: 1000, socketBufferBytes: 32 << 20 });
     const { socket } = pair.stream.stats();
