@@ -23,8 +23,14 @@ cp binding.gyp "$out/addon/"
 ln -s "$root/native" "$out/addon/native"
 ln -s "$root/node_modules" "$out/addon/node_modules"
 node_gyp=$(node -p "require.resolve('node-gyp/bin/node-gyp.js', { paths: [require('path').dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', process.cwd()] })")
-(cd "$out/addon" && node "$node_gyp" rebuild -- -Dgige_sanitize=1 >/dev/null)
-GIGE_NATIVE_ADDON="$out/addon/build/Release/gige_native.node" \
+# Same headers as the main build (npm passes its nodedir setting when it runs this script).
+nodedir=${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}
+case "$nodedir" in ''|undefined|null) nodedir_arg= ;; *) nodedir_arg="--nodedir=$nodedir" ;; esac
+(cd "$out/addon" && node "$node_gyp" rebuild $nodedir_arg -- -Dgige_sanitize=1 >/dev/null)
+addon="$out/addon/build/Release/gige_native.node"
+# Proof that the suites below really run instrumented code, not a plain build.
+nm -D "$addon" | grep -q __asan_report || { echo "sanitized addon lacks ASan instrumentation" >&2; exit 1; }
+GIGE_NATIVE_ADDON="$addon" \
 LD_PRELOAD="$(${CXX:-g++} -print-file-name=libasan.so) $(${CXX:-g++} -print-file-name=libubsan.so)" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   node node_modules/mocha/bin/mocha.js --no-config -r tsx/cjs --extension ts --timeout 60000 \
