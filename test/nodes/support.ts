@@ -7,11 +7,12 @@ import helper from 'node-red-node-test-helper';
 import cameraConfigNode from '../../nodes/gige-camera-config';
 import grabNode from '../../nodes/gige-grab';
 import eventNode from '../../nodes/gige-event';
+import featureNode from '../../nodes/gige-feature';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode];
+export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode];
 
 /** Waits for `count` messages on a helper node; rejects with what arrived when time runs out. */
 export function collect(nodeId: string, count: number, timeoutMs = 10000): Promise<Array<Record<string, any>>> {

@@ -1,0 +1,104 @@
+import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { CameraConfigNode } from './types';
+import type { Camera } from '../lib/camera/camera';
+import { toJsonSafe } from '../lib/genicam';
+import { GigeError } from '../lib/errors';
+
+interface FeatureDef extends NodeDef {
+  camera: string;
+  action: 'get' | 'set' | 'execute';
+  feature: string;
+}
+
+type Values = Record<string, unknown>;
+
+function featureList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  return String(value ?? '').split(/[\s,;]+/).filter(Boolean);
+}
+
+/**
+ * Reads, writes or executes camera features by their GenICam names. `msg.feature` overrides the
+ * configured name(s). Set: `msg.payload` is the value for one configured feature, or an object of
+ * name → value written in key order (selectors first). The output carries what the camera holds
+ * afterwards, so a range error never passes silently.
+ */
+async function run(camera: Camera, action: FeatureDef['action'], names: string[], payload: unknown): Promise<unknown> {
+  switch (action) {
+    case 'get': {
+      if (names.length === 0) throw new GigeError('NO_FEATURE', 'Name a feature to read (property "Feature" or msg.feature), e.g. ExposureTime');
+      const values: Values = {};
+      for (const name of names) values[name] = await camera.get(name);
+      return names.length === 1 ? values[names[0]] : values;
+    }
+    case 'set': {
+      const assignments: Array<[string, unknown]> = payload !== null && typeof payload === 'object' && !Array.isArray(payload) && !Buffer.isBuffer(payload)
+        ? Object.entries(payload as Values)
+        : names.length === 1 ? [[names[0], payload]] : [];
+      if (assignments.length === 0) {
+        throw new GigeError('NO_FEATURE', 'To set features, send msg.payload as { Name: value, … }, or name one feature and send its value in msg.payload');
+      }
+      const values: Values = {};
+      for (const [name, value] of assignments) {
+        await camera.set(name, value as never);
+        values[name] = await camera.get(name);
+      }
+      return assignments.length === 1 && names.length === 1 ? values[assignments[0][0]] : values;
+    }
+    case 'execute': {
+      if (names.length === 0) throw new GigeError('NO_FEATURE', 'Name the command to execute, e.g. TriggerSoftware or UserSetSave');
+      for (const name of names) await camera.execute(name);
+      return names.length === 1 ? names[0] : names;
+    }
+    default:
+      throw new GigeError('BAD_ACTION', `Unknown action "${String(action)}"; allowed get, set, execute`);
+  }
+}
+
+export = function register(RED: NodeAPI): void {
+  function GigeFeatureNode(this: Node, def: FeatureDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const config = RED.nodes.getNode(def.camera) as CameraConfigNode | null;
+    const action = def.action ?? 'get';
+    if (!config) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+        done(new GigeError('NO_CAMERA', 'No camera configured: choose or add a gige-camera-config node in this node\'s properties'));
+      });
+      return;
+    }
+    config.register(node);
+    let queue: Promise<void> = Promise.resolve();
+
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      const requested = (msg as { feature?: unknown }).feature;
+      const names = featureList(requested !== undefined ? requested : def.feature);
+      // One operation at a time: selectors set by one message must not interleave with another's.
+      queue = queue.then(async () => {
+        try {
+          const connection = config.connection;
+          if (!connection) throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
+          const result = await connection.use((camera) => run(camera, action, names, msg.payload));
+          send({ ...msg, payload: toJsonSafe(result) } as NodeMessage);
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+      });
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      const timer = setTimeout(done, 10000);
+      queue.catch(() => undefined)
+        .then(() => config.deregister(node, removed))
+        .catch(() => undefined)
+        .finally(() => {
+          clearTimeout(timer);
+          done();
+        });
+    });
+  }
+
+  RED.nodes.registerType('gige-feature', GigeFeatureNode as never);
+};
