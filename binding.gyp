@@ -1,6 +1,6 @@
 {
   "variables": {
-    "gige_sanitize%": "0"
+    "gige_sanitize%": 0
   },
   "targets": [
     {
@@ -27,7 +27,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-isystem", "<!(node -p \"require('path').resolve(require('node-addon-api').include_dir)\")", "-std=c++17", "-Wall", "-Wextra", "-Wshadow", "-Wconversion", "-Wno-sign-conversion", "-O3"],
       "conditions": [
-        ["gige_sanitize=='1'", {
+        ["gige_sanitize==1", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
           "ldflags": ["-fsanitize=address,undefined"]
         }]
