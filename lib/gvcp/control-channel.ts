@@ -112,17 +112,18 @@ export class ControlChannel extends EventEmitter {
     this.port = options.port ?? GVCP_PORT;
     this.timeoutMs = options.timeoutMs ?? 500;
     this.retries = options.retries ?? 3;
-    const first = options.firstRequestId ?? 1 + Math.floor(Math.random() * 0xfffe);
-    if (!Number.isInteger(first) || first < 1 || first > 0xffff) {
-      throw badArgument(`firstRequestId ${first} is not allowed; use 1…65535 (0 is reserved)`, { firstRequestId: first });
-    }
-    this.nextId = first;
+    this.nextId = options.firstRequestId ?? 1 + Math.floor(Math.random() * 0xfffe);
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     // 'warning', not 'error': an unheard 'error' event would throw out of the socket callback.
     socket.on('error', (err) => this.emit('warning', new GvcpError('GVCP_SOCKET', `GVCP socket to ${this.address}: ${err.message}`, {}, { cause: err })));
   }
 
   static async open(options: ControlChannelOptions): Promise<ControlChannel> {
+    // Checked before the socket exists: a refused option must not leave a bound socket behind.
+    const first = options.firstRequestId;
+    if (first !== undefined && (!Number.isInteger(first) || first < 1 || first > 0xffff)) {
+      throw badArgument(`firstRequestId ${first} is not allowed; use 1…65535 (0 is reserved)`, { firstRequestId: first });
+    }
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
