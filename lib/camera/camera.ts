@@ -31,6 +31,8 @@ export interface CameraOpenOptions {
 }
 
 const DEFAULT_FRAME_TIMEOUT_MS = 5000;
+/** Timestamp control (0x0944) bit that copies the running timestamp into 0x0948/0x094C. */
+const TIMESTAMP_LATCH = 0x2;
 const STREAM_CHANNEL_0 = Bootstrap.SC0;
 
 /**
@@ -93,6 +95,19 @@ export class Camera extends EventEmitter {
   async execute(name: string): Promise<void> {
     this.assertOpen();
     await this.nodeMap.execute(name);
+  }
+
+  /**
+   * The camera's clock now (ticks of GevTimestampTickFrequency; ns on PTP cameras), latched through
+   * the standard timestamp-control register so it works for any GigE Vision camera. Used to
+   * schedule action commands in the camera's time.
+   */
+  async deviceTime(): Promise<bigint> {
+    this.assertOpen();
+    const channel = this.device.channel;
+    await channel.writeRegister(Bootstrap.TIMESTAMP_CONTROL, TIMESTAMP_LATCH);
+    const [high, low] = await channel.readRegisters([Bootstrap.TIMESTAMP_VALUE_HIGH, Bootstrap.TIMESTAMP_VALUE_LOW]);
+    return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
   }
 
   /** Event names the camera offers (its EventSelector entries). */

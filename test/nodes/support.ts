@@ -8,11 +8,12 @@ import cameraConfigNode from '../../nodes/gige-camera-config';
 import grabNode from '../../nodes/gige-grab';
 import eventNode from '../../nodes/gige-event';
 import featureNode from '../../nodes/gige-feature';
+import actionNode from '../../nodes/gige-action';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode];
+export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode];
 
 /** Waits for `count` messages on a helper node; rejects with what arrived when time runs out. */
 export function collect(nodeId: string, count: number, timeoutMs = 10000): Promise<Array<Record<string, any>>> {
@@ -82,4 +83,15 @@ export function openNetworkSockets(): number {
 export function threadCount(): number {
   const status = fs.readFileSync('/proc/self/status', 'utf8');
   return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]);
+}
+
+/** Resolves once a camera config node's pooled connection is open (no race with status events). */
+export async function cameraConnected(configId: string, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const connection = (helper.getNode(configId) as unknown as { connection?: { isConnected: boolean; stateDetail: string } }).connection;
+    if (connection?.isConnected) return;
+    if (Date.now() > deadline) throw new Error(`${configId}: not connected within ${timeoutMs} ms (${connection?.stateDetail ?? 'no connection'})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

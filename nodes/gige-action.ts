@@ -1,0 +1,88 @@
+import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { CameraConfigNode } from './types';
+import { sendActionCommand } from '../lib/gvcp';
+import { GigeError } from '../lib/errors';
+
+interface ActionDef extends NodeDef {
+  address: string;
+  deviceKey: string;
+  groupKey: string;
+  groupMask: string;
+  scheduled: boolean;
+  delayMs: string;
+  timeCamera: string;
+}
+
+/** "0x1234" or "4660" → a 32-bit key; a clear error for anything else. */
+function key32(text: string | undefined, what: string): number {
+  const value = Number(String(text ?? '').trim());
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff || String(text ?? '').trim() === '') {
+    throw new GigeError('BAD_KEY', `${what} "${text ?? ''}" is not a 32-bit number (0…4294967295, or hex like 0x1A2B3C4D)`);
+  }
+  return value;
+}
+
+/**
+ * Sends a GigE Vision ACTION_CMD: every camera whose device key, group key and group mask match
+ * acts (e.g. takes a frame with TriggerSource=Action0) — at once, or at a scheduled time of the
+ * cameras' PTP clock, read from a reference camera. One message for many cameras, so their frames
+ * share an exposure instant.
+ */
+export = function register(RED: NodeAPI): void {
+  function GigeActionNode(this: Node, def: ActionDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const clockCamera = def.timeCamera ? RED.nodes.getNode(def.timeCamera) as CameraConfigNode | null : null;
+    if (clockCamera) clockCamera.register(node);
+    let sent = 0;
+
+    node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      (async () => {
+        const deviceKey = key32(def.deviceKey, 'Device key');
+        const groupKey = key32(def.groupKey, 'Group key');
+        const groupMask = key32(def.groupMask, 'Group mask');
+        const requested = msg as { delayMs?: unknown; scheduledTime?: unknown };
+        let scheduledTime: bigint | undefined;
+        if (requested.scheduledTime !== undefined) {
+          scheduledTime = BigInt(String(requested.scheduledTime));
+        } else if (def.scheduled) {
+          if (!clockCamera?.connection) {
+            throw new GigeError('NO_CLOCK', 'A scheduled action needs a camera to read the PTP time from (property "Clock from")');
+          }
+          const delayMs = Number(requested.delayMs ?? def.delayMs ?? 100);
+          if (!Number.isFinite(delayMs) || delayMs < 0) throw new GigeError('BAD_DELAY', `Delay ${String(requested.delayMs ?? def.delayMs)} ms is not a number ≥ 0`);
+          const now = await clockCamera.connection.use((camera) => camera.deviceTime());
+          scheduledTime = now + BigInt(Math.round(delayMs * 1e6));
+        }
+        const answers = await sendActionCommand({ address: def.address || '127.255.255.255', deviceKey, groupKey, groupMask, scheduledTime });
+        sent += 1;
+        node.status({ fill: answers.some((a) => a.error) ? 'yellow' : 'green', shape: 'dot', text: `${sent} sent, ${answers.length} answered` });
+        send({
+          ...msg,
+          payload: {
+            scheduledTime: scheduledTime === undefined ? null : scheduledTime.toString(),
+            answers: answers.map((a) => ({ address: a.address, status: a.statusName, ...(a.error ? { error: a.error.message } : {}) })),
+          },
+        } as NodeMessage);
+        const refused = answers.filter((a) => a.error);
+        if (refused.length > 0) {
+          throw new GigeError('ACTION_REFUSED', refused.map((a) => a.error?.message).join('; '), { refused: refused.map((a) => a.address) });
+        }
+      })().then(() => done(), (err: Error) => done(err));
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      if (!clockCamera) {
+        done();
+        return;
+      }
+      const timer = setTimeout(done, 10000);
+      clockCamera.deregister(node, removed).catch(() => undefined).finally(() => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('gige-action', GigeActionNode as never);
+};

@@ -1,0 +1,85 @@
+import * as assert from 'node:assert/strict';
+import { helper, packageNodes, collect, cameraConnected } from './support';
+import { uniqueLoopbackAddress, LOOPBACK_BROADCAST } from '../support/loopback';
+import type { CameraConfigNode } from '../../nodes/types';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+type FlowNode = { id: string; type: string } & Record<string, unknown>;
+const TAB = { id: 'tab', type: 'tab', label: 'test' };
+const place = (nodes: FlowNode[]): FlowNode[] =>
+  [TAB, ...nodes.map((n, i) => (n.type === 'gige-camera-config' ? n : { z: 'tab', x: 100, y: 40 * (i + 1), ...n }))];
+
+describe('nodes: gige-action triggers several cameras at one PTP instant', function () {
+  this.timeout(20000);
+
+  beforeEach(() => helper.startServer());
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+  });
+
+  it('one scheduled action gives one frame on each camera, with the same timestamp', async () => {
+    // A device key of this test's own: emulators of other test processes share 127.255.255.255.
+    const deviceKey = `0x${(0x10000000 + Math.floor(Math.random() * 0x6fffffff)).toString(16)}`;
+    const settings = [
+      `ActionDeviceKey=${deviceKey}`, 'ActionSelector=0', 'ActionGroupKey=0x5', 'ActionGroupMask=0x1',
+      'TriggerMode=On', 'TriggerSource=Action0', 'Width=1024', 'Height=64',
+    ].join('\n');
+    const [a, b] = [uniqueLoopbackAddress(), uniqueLoopbackAddress()];
+    await helper.load(packageNodes, place([
+      { id: 'camA', type: 'gige-camera-config', source: 'emulated', address: a, serial: 'SYNC-A', settings },
+      { id: 'camB', type: 'gige-camera-config', source: 'emulated', address: b, serial: 'SYNC-B', settings },
+      { id: 'grabA', type: 'gige-grab', camera: 'camA', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['outA']] },
+      { id: 'grabB', type: 'gige-grab', camera: 'camB', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['outB']] },
+      { id: 'action', type: 'gige-action', address: LOOPBACK_BROADCAST, deviceKey, groupKey: '0x5', groupMask: '0x3', scheduled: true, delayMs: '300', timeCamera: 'camA', wires: [['sent']] },
+      { id: 'outA', type: 'helper' }, { id: 'outB', type: 'helper' }, { id: 'sent', type: 'helper' },
+    ]));
+    await cameraConnected('camA');
+    await cameraConnected('camB');
+    // Scheduled actions need a calibrated PTP clock (the emulator, like the camera, first spends a
+    // settling time Uncalibrated, and refuses with NO_REF_TIME meanwhile).
+    for (const id of ['camA', 'camB']) {
+      const connection = (helper.getNode(id) as unknown as CameraConfigNode).connection;
+      const deadline = Date.now() + 8000;
+      while (!['Master', 'Slave'].includes(String(await connection?.use((c) => c.get('PtpStatus'))))) {
+        assert.ok(Date.now() < deadline, `${id}: PTP did not lock`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const frameA = collect('outA', 1);
+    const frameB = collect('outB', 1);
+    const sent = collect('sent', 1);
+    helper.getNode('action').receive({});
+    const [report] = await sent;
+    assert.deepEqual(report.payload.answers.map((x: { address: string }) => x.address).sort(), [a, b].sort());
+    const [[ma], [mb]] = await Promise.all([frameA, frameB]);
+    const scheduled = BigInt(report.payload.scheduledTime);
+    for (const m of [ma, mb]) {
+      const lateNs = BigInt(m.image.timestamp) - scheduled;
+      assert.ok(lateNs >= 0n && lateNs < 2_000_000n, `exposure starts at the scheduled time (off by ${lateNs} ns)`);
+    }
+    const apart = BigInt(ma.image.timestamp) - BigInt(mb.image.timestamp);
+    assert.ok(apart < 1_000_000n && apart > -1_000_000n, `frames ${apart} ns apart`);
+  });
+
+  it('reports cameras that refuse a scheduled action (no PTP lock yet) to Catch, with their answer', async () => {
+    const address = uniqueLoopbackAddress();
+    const deviceKey = `0x${(0x10000000 + Math.floor(Math.random() * 0x6fffffff)).toString(16)}`;
+    await helper.load([...packageNodes, catchNode], place([
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, settings: `ActionDeviceKey=${deviceKey}\nActionGroupKey=0x5\nActionGroupMask=0x1` },
+      { id: 'action', type: 'gige-action', address, deviceKey, groupKey: '0x5', groupMask: '0x1', scheduled: true, delayMs: '50', timeCamera: 'cam', wires: [['sent']] },
+      { id: 'sent', type: 'helper' },
+      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]));
+    await cameraConnected('cam');
+    const caught = collect('caught', 1);
+    const sent = collect('sent', 1);
+    helper.getNode('action').receive({});
+    const [[report], [error]] = await Promise.all([sent, caught]);
+    assert.equal(report.payload.answers[0].status, 'NO_REF_TIME');
+    assert.match(error.error.message, /NO_REF_TIME.*no synchronized time reference/);
+  });
+});
