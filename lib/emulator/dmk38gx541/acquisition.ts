@@ -13,7 +13,7 @@
  * and — TriggerOverlap Off — before the previous frame is read out, or — Readout — during the
  * previous exposure or when the remaining readout is not shorter than the new exposure.
  */
-import { Timeline } from './timeline';
+import { Timeline, TimelineTimer } from './timeline';
 import { LINE_PERIOD_NS } from './sensor';
 
 export type TriggerSource = 'Software' | 'Line1' | 'Action0';
@@ -69,8 +69,8 @@ export class Acquisition<F extends FrameTimes> {
   private burstLeft = 0;
   private lastExposureEnd = 0n;
   private lastReadoutEnd = 0n;
-  private nextStartTimer: NodeJS.Timeout | null = null;
-  private readonly pending = new Map<F, NodeJS.Timeout[]>();
+  private nextStartTimer: TimelineTimer | null = null;
+  private readonly pending = new Map<F, TimelineTimer[]>();
   readonly stats: AcquisitionStats = { framesAccepted: 0, triggersAccepted: 0, triggersMissed: 0, triggersIgnored: 0 };
 
   constructor(private readonly host: AcquisitionHost<F>, private readonly timeline: Timeline) {}
@@ -166,8 +166,8 @@ export class Acquisition<F extends FrameTimes> {
     this.lastExposureEnd = frame.exposureEnd;
     this.lastReadoutEnd = frame.readoutEnd;
 
-    const timers: NodeJS.Timeout[] = [];
-    const add = (t: NodeJS.Timeout | null): void => { if (t) timers.push(t); };
+    const timers: TimelineTimer[] = [];
+    const add = (t: TimelineTimer | null): void => { if (t) timers.push(t); };
     this.pending.set(frame, timers);
     add(this.timeline.at(frame.start, () => this.host.exposureStarted(frame)));
     add(this.timeline.at(frame.exposureEnd, () => {

@@ -10,7 +10,7 @@
  * A repeating action keeps its slot until ActionSchedulerCancel.
  */
 import { Status } from './feature-store';
-import { Timeline } from './timeline';
+import { Timeline, TimelineTimer } from './timeline';
 
 export interface SchedulerHost {
   now(): bigint;
@@ -22,7 +22,7 @@ export interface SchedulerHost {
 interface Entry {
   next: bigint;
   intervalNs: bigint;
-  timer: NodeJS.Timeout | null;
+  timer: TimelineTimer | null;
 }
 
 export class ActionScheduler {

@@ -286,6 +286,7 @@ export class Dmk38gx541 implements DeviceModel {
       scheduler: { ...this.scheduler.stats, queued: this.scheduler.queued },
       events: { ...this.eventCounts },
       ptpStatus: this.ptp.status(),
+      timeline: { pending: this.timeline.pending, rearms: this.timeline.rearms },
       warnings: this.warnings.length,
     };
   }

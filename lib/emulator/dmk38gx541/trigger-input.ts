@@ -13,7 +13,7 @@
  *
  * GPIIn reads the line inverted, as printed in the manual (True when the line is low).
  */
-import { Timeline } from './timeline';
+import { Timeline, TimelineTimer } from './timeline';
 
 export interface LineFilter {
   activeHigh: boolean;
@@ -53,12 +53,12 @@ const MAX_QUEUED_EDGES = 2 * MAX_PULSES;
 export class TriggerInput {
   private level = false;
   private readonly queue: Edge[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimelineTimer | null = null;
   /** When the line last became inactive (for the debouncer); far in the past at power-up. */
   private inactiveSince = -(1n << 62n);
   /** Denoise: the time at which the current activation becomes a trigger if the line stays active. */
   private candidate: bigint | null = null;
-  private candidateTimer: NodeJS.Timeout | null = null;
+  private candidateTimer: TimelineTimer | null = null;
   private maskUntil = -(1n << 62n);
   readonly stats = { edges: 0, triggers: 0, filtered: 0, masked: 0 };
 
