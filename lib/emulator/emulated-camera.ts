@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
 import { GvcpServer } from './gvcp-server';
+import type { GvcpServerOptions } from './gvcp-server';
 import { Dmk38gx541, Dmk38gx541Options } from './dmk38gx541/camera-model';
 import type { PulseOptions } from './dmk38gx541/trigger-input';
 import type { StrobeEdge } from './dmk38gx541/strobe-output';
@@ -17,7 +18,10 @@ import { IoControlServer } from './dmk38gx541/io-control-server';
 
 export const DEFAULT_EMULATOR_ADDRESS = '127.0.0.2';
 
-export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address' | 'renderer'> {
+/** Device-core options passed through unchanged (see `device/server-options.ts`). */
+export type EmulatedDeviceOptions = Pick<GvcpServerOptions, 'paceToLinkSpeed' | 'segmentationOffload' | 'allowNonLoopback' | 'subnetMask'>;
+
+export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address' | 'renderer'>, EmulatedDeviceOptions {
   /** Loopback address to serve on (default 127.0.0.2); the GVCP port is 3956. */
   address?: string;
   /** Heartbeat timeout the device starts with (bootstrap 0x0938), ms. */
@@ -87,6 +91,10 @@ export class EmulatedCamera extends EventEmitter {
         model,
         heartbeatTimeoutMs: options.heartbeatTimeoutMs,
         broadcastAddresses: options.broadcastAddresses,
+        paceToLinkSpeed: options.paceToLinkSpeed,
+        segmentationOffload: options.segmentationOffload,
+        allowNonLoopback: options.allowNonLoopback,
+        subnetMask: options.subnetMask,
       });
     } catch (err) {
       await model.close();

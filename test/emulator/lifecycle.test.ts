@@ -1,6 +1,9 @@
 /** Starting, losing control and stopping leave nothing running; bad start options are refused clearly. */
 import { strict as assert } from 'node:assert';
+import sinon from 'sinon';
 import { EmulatedCamera, IoControlClient } from '../../lib/emulator';
+import { GvcpServer } from '../../lib/emulator/gvcp-server';
+import { ipToNumber } from '../../lib/gvcp/address';
 import { NodeMap, loadDeviceXml } from '../../lib/genicam';
 import { GvcpDevice } from '../../lib/gvcp/device';
 import { Client, configure, openClient } from './support/client';
@@ -45,6 +48,35 @@ describe('emulator: lifecycle', function () {
     assert.equal(client.camera.model.timeline.pending, 0, 'no timer left');
     await assert.rejects(IoControlClient.connect(client.address, client.camera.ioControlPort as number, 500), /cannot reach|no emulator/);
     await client.close();
+  });
+
+  it('passes the device-core options through (allowNonLoopback, subnetMask, paceToLinkSpeed, segmentationOffload) and takes a MAC', async () => {
+    const start = sinon.spy(GvcpServer, 'start');
+    let client: Client | null = null;
+    try {
+      client = await openClient({ allowNonLoopback: true, subnetMask: '255.255.0.0', paceToLinkSpeed: false, segmentationOffload: false, macAddress: '02:00:00:77:00:0b' });
+      assert.equal(await client.get('GevMACAddress'), 0x02000077000b);
+      assert.equal(await client.get('GevCurrentSubnetMask'), ipToNumber('255.255.0.0'));
+      // allowNonLoopback: the stream channel accepts a destination beyond 127/8. Nothing is sent:
+      // the channel stays closed (no host port), and the destination goes back to loopback.
+      await client.set('GevSCDA', ipToNumber('10.1.2.3'));
+      assert.equal(await client.get('GevSCDA'), ipToNumber('10.1.2.3'));
+      await client.set('GevSCDA', ipToNumber('127.0.0.1'));
+      // Pacing and offload only show in timing and on the wire: the device core got them.
+      const options = start.firstCall.args[0];
+      assert.equal(options.paceToLinkSpeed, false);
+      assert.equal(options.segmentationOffload, false);
+    } finally {
+      start.restore();
+      await client?.close();
+    }
+    const plain = await openClient();
+    try {
+      await assert.rejects(plain.set('GevSCDA', ipToNumber('10.1.2.3')), /GevSCDA: .*INVALID_PARAMETER/);
+    } finally {
+      await plain.close();
+    }
+    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], macAddress: '02:00:00' }), /MAC address "02:00:00" is not allowed/);
   });
 
   it('refuses a non-loopback address and a taken one, naming the problem', async () => {

@@ -5,6 +5,7 @@
  * PTP, action scheduler, events, chunk data, user sets. Feature semantics are wired in
  * `camera-features.ts`; this file holds the state and the device-side interfaces.
  */
+import { GigeError } from '../../errors';
 import type { ActionRequest, DeviceIdentity, DeviceModel, DeviceServices, StreamChannelConfig, XmlLocation } from '../device-model';
 import { renderRamp as nativeRenderRamp } from '../../stream/native';
 import { FeatureStore, Status, refuse } from './feature-store';
@@ -36,6 +37,8 @@ export interface Dmk38gx541Options {
   serial?: string;
   /** The camera's address, for the default serial and MAC. */
   address?: string;
+  /** MAC address, e.g. `02:00:00:77:00:0b` (default: a locally administered one derived from the serial). */
+  macAddress?: string;
   userDefinedName?: string;
   /** File that holds the user sets (manual 5.10); none = user sets last as long as the emulator. */
   userSetFile?: string;
@@ -78,7 +81,7 @@ export class Dmk38gx541 implements DeviceModel {
     this.onWarning = options.onWarning;
     const serial = options.serial ?? defaultSerial(options.address);
     if (serial.length > 15) throw new RangeError(`serial "${serial}" is too long; allowed at most 15 characters`);
-    const mac = macFor(serial);
+    const mac = options.macAddress !== undefined ? parseMac(options.macAddress) : macFor(serial);
     this.identity = {
       vendorName: VENDOR_NAME,
       modelName: MODEL_NAME,
@@ -308,6 +311,14 @@ function defaultSerial(address?: string): string {
   const parts = (address ?? '127.0.0.2').split('.').map((p) => Number(p) || 0);
   const n = ((parts[1] << 16) | (parts[2] << 8) | parts[3]) % 100000;
   return `385${String(n).padStart(5, '0')}`;
+}
+
+function parseMac(text: string): Buffer {
+  const octets = text.split(/[:-]/);
+  if (octets.length !== 6 || !octets.every((o) => /^[0-9a-fA-F]{2}$/.test(o))) {
+    throw new GigeError('INVALID_ARGUMENT', `MAC address "${text}" is not allowed; allowed six hex octets like 02:00:00:77:00:0b`, { macAddress: text });
+  }
+  return Buffer.from(octets.map((o) => parseInt(o, 16)));
 }
 
 /** A locally administered MAC (02:…) derived from the serial. */
