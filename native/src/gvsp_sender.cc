@@ -106,11 +106,15 @@ void GvspSenderCore::enqueue(SendJob job) {
       return;
     }
   }
+  fail(job, "the sender is closed");
+}
+
+void GvspSenderCore::fail(const SendJob& job, const char* why) {
   JobResult result;
   result.id = job.id;
   result.kind = job.kind;
   result.ok = false;
-  result.error = "the sender is closed";
+  result.error = why;
   onDone_(std::move(result));
 }
 
@@ -129,14 +133,7 @@ void GvspSenderCore::stop() {
     for (auto& job : blocks_) left.push_back(std::move(job));
     blocks_.clear();
   }
-  for (const SendJob& job : left) {
-    JobResult result;
-    result.id = job.id;
-    result.kind = job.kind;
-    result.ok = false;
-    result.error = "the sender was closed before this was sent";
-    onDone_(std::move(result));
-  }
+  for (const SendJob& job : left) fail(job, "the sender was closed before this was sent");
 }
 
 bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {

@@ -120,6 +120,7 @@ class GvspSenderCore {
   };
 
   void run();
+  void fail(const SendJob& job, const char* why);
   bool takeJob(SendJob& job, bool priorityOnly);
   void execute(SendJob& job);
   void runPriorityJobs();

@@ -5,7 +5,9 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace gige {
 
@@ -39,5 +41,54 @@ Napi::Buffer<uint8_t> requireBuffer(Napi::Env env, Napi::Value value, const char
 // IPv4 dotted quad parsing; which addresses are allowed is the caller's policy.
 bool parseIpv4(const std::string& text, uint32_t& hostOrder);
 std::string formatIpv4(uint32_t hostOrder);
+
+}  // namespace gige
+
+namespace gige {
+
+// The lifecycle shared by the wraps that own a native thread and a thread-safe function:
+// close() stops the thread once and releases the thread-safe function; every close() promise
+// resolves when that function's finaliser has run (after all queued calls were delivered).
+// An environment teardown without close() stops the thread through a cleanup hook.
+class ClosingState {
+ public:
+  void watchTeardown(Napi::Env env, std::function<void()> stop) {
+    hook_ = env.AddCleanupHook(std::function<void()>([this, stop] {
+      tearingDown_ = true;
+      stop();
+    }));
+  }
+  // `stopAndRelease` runs on the first call only.
+  Napi::Value close(Napi::Env env, const std::function<void()>& stopAndRelease) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    if (finalized_) {
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    }
+    waiters_.push_back(deferred);
+    if (!closed_) {
+      closed_ = true;
+      stopAndRelease();
+    }
+    return deferred.Promise();
+  }
+  // From the thread-safe function's finaliser.
+  void finalized(Napi::Env env) {
+    finalized_ = true;
+    if (!tearingDown_) hook_.Remove(env);
+    for (auto& waiter : waiters_) waiter.Resolve(env.Undefined());
+    waiters_.clear();
+  }
+  bool closed() const { return closed_; }
+  bool isFinalized() const { return finalized_; }
+  bool tearingDown() const { return tearingDown_; }
+
+ private:
+  Napi::Env::CleanupHook<std::function<void()>> hook_;
+  std::vector<Napi::Promise::Deferred> waiters_;
+  bool closed_ = false;
+  bool finalized_ = false;
+  bool tearingDown_ = false;
+};
 
 }  // namespace gige

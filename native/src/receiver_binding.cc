@@ -113,10 +113,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "StreamReceiver",
                                           0, 1, [this](Napi::Env finalEnv) { onFinalized(finalEnv); });
     Ref();
-    cleanup_ = env.AddCleanupHook(std::function<void()>([this] {
-      tearingDown_ = true;
-      core_->stop();
-    }));
+    closing_.watchTeardown(env, [this] { core_->stop(); });
     core_->start();
   }
 
@@ -127,7 +124,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
  private:
   void notify() {
     tsfn_.NonBlockingCall([this](Napi::Env env, Napi::Function) {
-      if (env != nullptr && !finalized_) drain(env);
+      if (env != nullptr && !closing_.isFinalized()) drain(env);
     });
   }
 
@@ -292,28 +289,16 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    auto deferred = Napi::Promise::Deferred::New(env);
-    if (finalized_) {
-      deferred.Resolve(env.Undefined());
-      return deferred.Promise();
-    }
-    closeWaiters_.push_back(deferred);
-    if (!closed_) {
-      closed_ = true;
+    return closing_.close(info.Env(), [this] {
       core_->stop();  // joins the receive thread; undelivered frames go back to the pool
       tsfn_.Release();
-    }
-    return deferred.Promise();
+    });
   }
 
   void onFinalized(Napi::Env env) {
-    finalized_ = true;
-    if (!tearingDown_) cleanup_.Remove(env);
     const int64_t released = releasedBytes_->exchange(0);
-    if (released && !tearingDown_) Napi::MemoryManagement::AdjustExternalMemory(env, -released);
-    for (auto& waiter : closeWaiters_) waiter.Resolve(env.Undefined());
-    closeWaiters_.clear();
+    if (released && !closing_.tearingDown()) Napi::MemoryManagement::AdjustExternalMemory(env, -released);
+    closing_.finalized(env);
     onFrame_.Reset();
     onWarning_.Reset();
     onPoolLow_.Reset();
@@ -322,20 +307,16 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
 
   std::unique_ptr<StreamReceiverCore> core_;
   Napi::ThreadSafeFunction tsfn_;
-  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  ClosingState closing_;
   Napi::FunctionReference onFrame_;
   Napi::FunctionReference onWarning_;
   Napi::FunctionReference onPoolLow_;
   std::mutex warningsMutex_;
   std::deque<std::string> warnings_;
   std::shared_ptr<std::atomic<int64_t>> releasedBytes_ = std::make_shared<std::atomic<int64_t>>(0);
-  std::vector<Napi::Promise::Deferred> closeWaiters_;
   uint64_t framesDelivered_ = 0;
   uint64_t callbackErrors_ = 0;
   uint64_t poolLowCalls_ = 0;
-  bool closed_ = false;
-  bool finalized_ = false;
-  bool tearingDown_ = false;
 };
 
 }  // namespace

@@ -66,10 +66,7 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     tsfn_.Unref(env);
     // Stay alive (and keep the thread-safe function valid) until close() has finished.
     Ref();
-    cleanup_ = env.AddCleanupHook(std::function<void()>([this] {
-      tearingDown_ = true;
-      stopCore();
-    }));
+    closing_.watchTeardown(env, [this] { stopCore(); });
   }
 
   ~SenderWrap() override { stopCore(); }
@@ -105,7 +102,7 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
         value.Set("bytes", Napi::Number::New(env, static_cast<double>(result.bytes)));
         pending.deferred->Resolve(value);
       } else {
-        pending.deferred->Reject(makeError(env, closed_ ? kErrClosed : kErrSocket, "GvspSender: " + result.error).Value());
+        pending.deferred->Reject(makeError(env, closing_.closed() ? kErrClosed : kErrSocket, "GvspSender: " + result.error).Value());
       }
     }
     updateLoopRef(env);
@@ -117,7 +114,7 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
 
   // An idle sender must not keep the process alive; one with work in flight must.
   void updateLoopRef(Napi::Env env) {
-    if (closed_) return;
+    if (closing_.closed()) return;
     const bool busy = !pending_.empty();
     if (busy && !loopRef_) tsfn_.Ref(env);
     if (!busy && loopRef_) tsfn_.Unref(env);
@@ -153,7 +150,7 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
   }
 
   void requireOpen(Napi::Env env, const char* what) {
-    if (closed_) throwError(env, kErrClosed, std::string("GvspSender.") + what + ": the sender is closed");
+    if (closing_.closed()) throwError(env, kErrClosed, std::string("GvspSender.") + what + ": the sender is closed");
   }
 
   Napi::Value Port(const Napi::CallbackInfo& info) {
@@ -223,9 +220,9 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     constexpr const char* ctx = "GvspSender.sendBlock";
     auto deferred = std::make_unique<Napi::Promise::Deferred>(env);
     Napi::Promise promise = deferred->Promise();
-    if (closed_ || !configured_ || config_.destinationPort == 0) {
-      deferred->Reject(makeError(env, closed_ ? kErrClosed : kErrInvalidArgument,
-                                 std::string(ctx) + (closed_ ? ": the sender is closed"
+    if (closing_.closed() || !configured_ || config_.destinationPort == 0) {
+      deferred->Reject(makeError(env, closing_.closed() ? kErrClosed : kErrInvalidArgument,
+                                 std::string(ctx) + (closing_.closed() ? ": the sender is closed"
                                                              : ": the stream channel is not open (configure a destinationPort first)"))
                            .Value());
       return promise;
@@ -313,7 +310,7 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     if (first > 0xFFFFFFFFull || last > 0xFFFFFFFFull) {
       throwError(env, kErrOutOfRange, "GvspSender.resend: packet ids must be in 0 … 4294967295");
     }
-    if (closed_ || !configured_) return Napi::Boolean::New(env, false);
+    if (closing_.closed() || !configured_) return Napi::Boolean::New(env, false);
     if (config_.resendMode == ResendMode::Ignore) {
       resendIgnored_ += 1;
       return Napi::Boolean::New(env, false);
@@ -347,8 +344,8 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
       throwError(env, kErrOutOfRange, "GvspSender.sendTestPacket: size " + std::to_string(size) +
                                           " is out of range; allowed " + std::to_string(minSize) + " … 65535");
     }
-    if (closed_ || !configured_ || config_.destinationPort == 0) {
-      deferred->Reject(makeError(env, closed_ ? kErrClosed : kErrInvalidArgument,
+    if (closing_.closed() || !configured_ || config_.destinationPort == 0) {
+      deferred->Reject(makeError(env, closing_.closed() ? kErrClosed : kErrInvalidArgument,
                                  "GvspSender.sendTestPacket: the stream channel is not open").Value());
       return promise;
     }
@@ -388,25 +385,17 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    auto deferred = Napi::Promise::Deferred::New(env);
-    if (finalized_) {
-      deferred.Resolve(env.Undefined());
-      return deferred.Promise();
-    }
-    closeWaiters_.push_back(deferred);
-    if (closed_) return deferred.Promise();
-    closed_ = true;
-    // Joins the thread; unfinished jobs report failure through the thread-safe function, which
-    // delivers them before its finaliser runs.
-    core_->stop();
-    if (!loopRef_) tsfn_.Ref(env);  // keep the loop alive until the close promise settles
-    loopRef_ = true;
-    tsfn_.Release();
-    return deferred.Promise();
+    return closing_.close(env, [&] {
+      // Joins the thread; unfinished jobs report failure through the thread-safe function, which
+      // delivers them before its finaliser runs.
+      core_->stop();
+      if (!loopRef_) tsfn_.Ref(env);  // keep the loop alive until the close promise settles
+      loopRef_ = true;
+      tsfn_.Release();
+    });
   }
 
   void onThreadSafeFunctionFinalized(Napi::Env env) {
-    finalized_ = true;
     Napi::HandleScope scope(env);
     for (auto& [id, pending] : pending_) {
       if (pending.record) pending.record->users -= 1;
@@ -418,26 +407,20 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
       releaseIfUnused(record);
     }
     history_.clear();
-    if (!tearingDown_) cleanup_.Remove(env);
-    for (auto& waiter : closeWaiters_) waiter.Resolve(env.Undefined());
-    closeWaiters_.clear();
+    closing_.finalized(env);
     Unref();
   }
 
   std::unique_ptr<GvspSenderCore> core_;
   Napi::ThreadSafeFunction tsfn_;
-  Napi::Env::CleanupHook<std::function<void()>> cleanup_;
+  ClosingState closing_;
   std::unordered_map<uint64_t, Pending> pending_;
   std::deque<std::shared_ptr<BlockRecord>> history_;
-  std::vector<Napi::Promise::Deferred> closeWaiters_;
   SenderConfig config_;
   uint64_t nextJobId_ = 1;
   uint64_t resendIgnored_ = 0;
   bool configured_ = false;
-  bool closed_ = false;
-  bool finalized_ = false;
   bool loopRef_ = false;
-  bool tearingDown_ = false;
 };
 
 }  // namespace
