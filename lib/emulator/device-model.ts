@@ -99,12 +99,29 @@ export interface ActionRequest {
   scheduledTime?: bigint;
 }
 
+/**
+ * A model's IEEE 1588 (PTP) clock. When a model has one, the device core reports it in the
+ * bootstrap registers, so that they and the model's own PTP features always agree: GVCP capability
+ * bit IEEE1588 (0x0934), GVCP configuration bit IEEE1588_ENABLE (0x0954, read from `enabled()`,
+ * written through `setEnabled`), and IEEE 1588 status (0x096C, the port state in the low 4 bits).
+ * Without one those bits stay clear and 0x096C is not a register.
+ */
+export interface Ieee1588Clock {
+  enabled(): boolean;
+  /** The host changed the IEEE1588_ENABLE bit. Throw `DeviceAccessError` to refuse. */
+  setEnabled(enabled: boolean): void;
+  /** IEEE 1588 port state: 1 Initializing, 2 Faulty, 3 Disabled, 4 Listening, 5 PreMaster, 6 Master, 7 Passive, 8 Uncalibrated, 9 Slave. */
+  portState(): number;
+}
+
 export interface DeviceModel {
   readonly identity: DeviceIdentity;
   readonly xml: XmlLocation;
   /** Number of action signals (bootstrap 0x0908) and scheduled-action queue depth (0x0970). */
   readonly actionSignals: number;
   readonly actionQueueSize: number;
+  /** The model's PTP clock, when it has one (optional: older models need not change). */
+  readonly ieee1588?: Ieee1588Clock;
 
   /** Called once by the server before it starts answering. */
   attach(services: DeviceServices): void;

@@ -108,6 +108,7 @@ export class GvcpServer extends EventEmitter {
       clock: this.clock,
       gvcpCapability: this.capabilities(),
       actionQueueSize: model.actionQueueSize,
+      ieee1588: model.ieee1588,
       pendingTimeoutMs: options.pendingTimeoutMs ?? 100,
       linkSpeedMbps: options.linkSpeedMbps ?? 1000,
       extendedIdsSupported: options.extendedIdsSupported ?? true,

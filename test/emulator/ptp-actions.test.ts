@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { Client, IDENTITY_RESPONSE, StreamHandle, configure, openClient } from './support/client';
 import { sendActionCommand } from '../../lib/gvcp/action';
+import { Bootstrap, GvcpCapability, GvcpConfiguration } from '../../lib/gvcp/protocol';
 
 const MS = 1_000_000n;
 
@@ -32,6 +33,43 @@ describe('emulator: 5.12 PTP', function () {
       assert.equal(await client.get('PtpStatus'), 'Uncalibrated');
       const settled = await waitForStatus(client, 'Master');
       assert.ok(settled >= 200, `settled after ${settled} ms`);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('the bootstrap IEEE 1588 registers follow PtpEnable/PtpStatus, and enabling PTP there sets PtpEnable', async () => {
+    const client = await openClient({ ptpSettlingMs: 150 });
+    const channel = client.device.channel;
+    const portState = async (): Promise<number> => (await channel.readRegister(Bootstrap.IEEE1588_STATUS)) & 0xf;
+    const ptpBit = async (): Promise<boolean> => ((await channel.readRegister(Bootstrap.GVCP_CONFIGURATION)) & GvcpConfiguration.IEEE1588_ENABLE) !== 0;
+    const state: Record<string, number> = { Disabled: 3, Master: 6, Uncalibrated: 8, Slave: 9 };
+    try {
+      assert.ok((await channel.readRegister(Bootstrap.GVCP_CAPABILITY)) & GvcpCapability.IEEE1588, 'the device says it has IEEE 1588');
+      assert.equal(await ptpBit(), true, 'PtpEnable is on at power-up');
+      assert.equal(await portState(), state[await client.get('PtpStatus') as string]);
+      await waitForStatus(client, 'Master');
+      assert.equal(await portState(), state.Master);
+      assert.equal(await client.get('GevIEEE1588Status'), 'Master');
+
+      await client.set('PtpEnable', false);
+      assert.equal(await ptpBit(), false);
+      assert.equal(await portState(), state.Disabled);
+      assert.equal(await client.get('GevIEEE1588'), false);
+
+      // The other way: the standard bit (read-modify-write, as a client does) enables PTP.
+      const config = await channel.readRegister(Bootstrap.GVCP_CONFIGURATION);
+      await channel.writeRegister(Bootstrap.GVCP_CONFIGURATION, (config | GvcpConfiguration.IEEE1588_ENABLE) >>> 0);
+      client.map.invalidate(); // written behind the node map's back
+      assert.equal(await client.get('PtpEnable'), true);
+      assert.equal(await client.get('PtpStatus'), 'Uncalibrated');
+      assert.equal(await portState(), state.Uncalibrated);
+      assert.equal((await channel.readRegister(Bootstrap.GVCP_CONFIGURATION)) & ~GvcpConfiguration.IEEE1588_ENABLE, config & ~GvcpConfiguration.IEEE1588_ENABLE, 'the other configuration bits are kept');
+
+      // And through the standard feature, in one node map.
+      await client.set('GevIEEE1588', false);
+      assert.equal(await client.get('PtpEnable'), false);
+      assert.equal(await client.get('PtpStatus'), 'Disabled');
     } finally {
       await client.close();
     }

@@ -7,12 +7,13 @@
  */
 import {
   Bootstrap, BootstrapStringLength, DeviceMode, GVCP_DISCOVERY_ACK_LENGTH, GVSP_CAPABILITY_LEGACY_16BIT_BLOCK_ID,
-  GVSP_CAPABILITY_SCSP, GVSP_CONFIGURATION_EXTENDED_IDS, GvcpConfiguration, GvcpStatus, IpConfiguration,
+  GVSP_CAPABILITY_SCSP, GVSP_CONFIGURATION_EXTENDED_IDS, GvcpCapability, GvcpConfiguration, GvcpStatus, IpConfiguration,
   MESSAGE_CHANNEL_CAPABILITY_MCSP, STREAM_CHANNEL_STRIDE,
 } from '../../gvcp/protocol';
 import { DeviceIdentityInfo, encodeDiscoveryAck, readFixedString, writeFixedString } from '../../gvcp/codec';
 import { ipToNumber, macToString, numberToIp } from '../../gvcp/address';
-import type { DeviceIdentity, XmlLocation } from '../device-model';
+import { DeviceAccessError } from '../device-model';
+import type { DeviceIdentity, Ieee1588Clock, XmlLocation } from '../device-model';
 import type { Endpoint, Privilege } from './privilege';
 import type { StreamChannel } from './stream-channel';
 import type { MessageChannel } from './message-channel';
@@ -42,6 +43,8 @@ export interface BootstrapOptions {
   extendedIdsSupported: boolean;
   /** GVCP configuration bits this device honours. */
   configurableBits: number;
+  /** The model's PTP clock: IEEE1588 capability, the 0x0954 enable bit and 0x096C follow it. */
+  ieee1588?: Ieee1588Clock;
 }
 
 type Result = { status: number; value: number };
@@ -124,14 +127,17 @@ export class BootstrapRegisters {
       case Bootstrap.NUMBER_OF_ACTIVE_LINKS: return ok(1);
       case Bootstrap.GVSP_CAPABILITY: return ok(GVSP_CAPABILITY_SCSP | GVSP_CAPABILITY_LEGACY_16BIT_BLOCK_ID);
       case Bootstrap.MESSAGE_CHANNEL_CAPABILITY: return ok(MESSAGE_CHANNEL_CAPABILITY_MCSP);
-      case Bootstrap.GVCP_CAPABILITY: return ok(o.gvcpCapability);
+      case Bootstrap.GVCP_CAPABILITY: return ok(o.gvcpCapability | (o.ieee1588 ? GvcpCapability.IEEE1588 : 0));
       case Bootstrap.HEARTBEAT_TIMEOUT: return ok(o.privilege.heartbeatTimeoutMs);
       case Bootstrap.TIMESTAMP_TICK_FREQUENCY_HIGH: return ok(Number(TICK_FREQUENCY_HZ >> 32n));
       case Bootstrap.TIMESTAMP_TICK_FREQUENCY_LOW: return ok(Number(TICK_FREQUENCY_HZ & 0xffffffffn));
       case Bootstrap.TIMESTAMP_VALUE_HIGH: return ok(Number((o.clock.latched >> 32n) & 0xffffffffn));
       case Bootstrap.TIMESTAMP_VALUE_LOW: return ok(Number(o.clock.latched & 0xffffffffn));
       case Bootstrap.DISCOVERY_ACK_DELAY: return ok(this.discoveryAckDelayMs);
-      case Bootstrap.GVCP_CONFIGURATION: return ok(this.gvcpConfiguration);
+      case Bootstrap.GVCP_CONFIGURATION:
+        return ok(this.gvcpConfiguration | (o.ieee1588?.enabled() ? GvcpConfiguration.IEEE1588_ENABLE : 0));
+      case Bootstrap.IEEE1588_STATUS:
+        return o.ieee1588 ? ok(o.ieee1588.portState() & 0xf) : fail(GvcpStatus.INVALID_ADDRESS);
       case Bootstrap.PENDING_TIMEOUT: return ok(o.pendingTimeoutMs);
       case Bootstrap.GVSP_CONFIGURATION: return ok(this.gvspConfiguration);
       case Bootstrap.PHYSICAL_LINK_CAPABILITY: return ok(0x1);
@@ -178,10 +184,13 @@ export class BootstrapRegisters {
         if (value & 0x2) o.clock.latch();
         return GvcpStatus.SUCCESS;
       case Bootstrap.DISCOVERY_ACK_DELAY: this.discoveryAckDelayMs = value & 0xffff; return GvcpStatus.SUCCESS;
-      case Bootstrap.GVCP_CONFIGURATION:
-        this.gvcpConfiguration = (value & o.configurableBits) >>> 0;
+      case Bootstrap.GVCP_CONFIGURATION: {
+        const refused = this.writeIeee1588Enable((value & GvcpConfiguration.IEEE1588_ENABLE) !== 0);
+        if (refused !== GvcpStatus.SUCCESS) return refused;
+        this.gvcpConfiguration = (value & o.configurableBits & ~GvcpConfiguration.IEEE1588_ENABLE) >>> 0;
         o.privilege.setHeartbeatDisabled((this.gvcpConfiguration & GvcpConfiguration.HEARTBEAT_DISABLE) !== 0);
         return GvcpStatus.SUCCESS;
+      }
       case Bootstrap.CONTROL_SWITCHOVER_KEY: return o.privilege.writeSwitchoverKey(from, value);
       case Bootstrap.GVSP_CONFIGURATION:
         if ((value & GVSP_CONFIGURATION_EXTENDED_IDS) && !o.extendedIdsSupported) return GvcpStatus.INVALID_PARAMETER;
@@ -190,6 +199,19 @@ export class BootstrapRegisters {
         return GvcpStatus.SUCCESS;
       default:
         return this.read(address).status === GvcpStatus.INVALID_ADDRESS ? GvcpStatus.INVALID_ADDRESS : GvcpStatus.WRITE_PROTECT;
+    }
+  }
+
+  /** The IEEE1588_ENABLE bit goes to the model's PTP clock (ignored without one, as a reserved bit). */
+  private writeIeee1588Enable(enable: boolean): number {
+    const clock = this.o.ieee1588;
+    if (!clock || clock.enabled() === enable) return GvcpStatus.SUCCESS;
+    try {
+      clock.setEnabled(enable);
+      return GvcpStatus.SUCCESS;
+    } catch (err) {
+      if (err instanceof DeviceAccessError) return err.status;
+      throw err;
     }
   }
 

@@ -6,11 +6,11 @@
  * `camera-features.ts`; this file holds the state and the device-side interfaces.
  */
 import { GigeError } from '../../errors';
-import type { ActionRequest, DeviceIdentity, DeviceModel, DeviceServices, StreamChannelConfig, XmlLocation } from '../device-model';
+import type { ActionRequest, DeviceIdentity, DeviceModel, DeviceServices, Ieee1588Clock, StreamChannelConfig, XmlLocation } from '../device-model';
 import { renderRamp as nativeRenderRamp } from '../../stream/native';
 import { FeatureStore, Status, refuse } from './feature-store';
 import { MappedFeature } from './features';
-import { ON } from './features-image';
+import { OFF, ON } from './features-image';
 import { LUT_VALUE_ALL_ADDRESS } from './features-io';
 import { ACTION_QUEUE_SIZE, EventId, EventName, EventSelectorValue } from './features-sync';
 import { LUT_ENTRIES, identityLut } from './transfer';
@@ -57,6 +57,13 @@ export class Dmk38gx541 implements DeviceModel {
   readonly xml: XmlLocation;
   readonly actionSignals = 1;
   readonly actionQueueSize = ACTION_QUEUE_SIZE;
+  /** Bootstrap 0x0954 bit IEEE1588_ENABLE and 0x096C are PtpEnable and PtpStatus (manual 5.12). */
+  readonly ieee1588: Ieee1588Clock = {
+    enabled: () => this.store.get('PtpEnable') === ON,
+    // A host write like any other: validated, then PtpEnable's behaviour starts or stops the clock.
+    setEnabled: (enabled) => this.store.set('PtpEnable', enabled ? ON : OFF),
+    portState: () => this.ptp.status(),
+  };
 
   readonly store = new FeatureStore();
   readonly xmlMemory = new XmlMemory();

@@ -179,6 +179,19 @@ export const syncFeatures: FeatureDef[] = [
   bootstrap({ name: 'GevHeartbeatTimeout', kind: 'integer', access: 'RW', address: 0x0938, min: 500, max: 60000, inc: 1, unit: 'ms', description: 'Heartbeat timeout: control is released when the primary application is silent this long.' }),
   bootstrap({ name: 'GevGVCPHeartbeatDisable', kind: 'boolean', access: 'RW', address: 0x0954, mask: 0x1, description: 'Disable the heartbeat (debugging).', visibility: 'Guru' }),
   bootstrap({ name: 'GevGVCPPendingAck', kind: 'boolean', access: 'RW', address: 0x0954, mask: 0x2, description: 'Allow PENDING_ACK for long commands.', visibility: 'Guru' }),
+  bootstrap({
+    name: 'GevIEEE1588', kind: 'boolean', access: 'RW', address: 0x0954, mask: 0x80000, visibility: 'Expert',
+    description: 'IEEE 1588 (PTP) enable bit of the GVCP configuration register; the same setting as PtpEnable.',
+  }),
+  bootstrap({
+    name: 'GevIEEE1588Status', kind: 'enumeration', access: 'RO', address: 0x096c, mask: 0xf, visibility: 'Expert',
+    description: 'IEEE 1588 port state from the bootstrap status register; the same state as PtpStatus.',
+    entries: [
+      { name: 'Initializing', value: 1 }, { name: 'Faulty', value: 2 }, { name: 'Disabled', value: PtpState.Disabled }, { name: 'Listening', value: 4 },
+      { name: 'PreMaster', value: 5 }, { name: 'Master', value: PtpState.Master }, { name: 'Passive', value: 7 },
+      { name: 'Uncalibrated', value: PtpState.Uncalibrated }, { name: 'Slave', value: PtpState.Slave },
+    ],
+  }),
   bootstrap({ name: 'GevTimestampTickFrequency', kind: 'integer', access: 'RO', address: 0x093c, length: 8, unit: 'Hz', description: 'Timestamp ticks per second (1 GHz: timestamps are in ns).', cachable: 'WriteThrough' }),
   bootstrap({ name: 'GevTimestampControlLatch', kind: 'command', access: 'WO', address: 0x0944, commandValue: 2, description: 'Latch the current timestamp into GevTimestampValue.' }),
   bootstrap({ name: 'GevTimestampControlReset', kind: 'command', access: 'WO', address: 0x0944, commandValue: 1, description: 'Reset the timestamp counter.', visibility: 'Expert' }),
