@@ -9,8 +9,8 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/gige-native-sanitized.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 ${CXX:-g++} -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
   -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion \
-  native/test/sanitized_test.cc native/src/frame_assembler.cc native/src/stream_receiver.cc \
-  native/src/gvsp_sender.cc native/src/scene.cc native/src/unpack.cc \
+  native/test/sanitized_test.cc native/src/frame_assembler.cc native/src/frame_resend.cc native/src/stream_receiver.cc \
+  native/src/gvsp_sender.cc native/src/gvsp_transmit.cc native/src/scene.cc native/src/unpack.cc \
   -lpthread -o "$out/sanitized_test"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$out/sanitized_test"
 
