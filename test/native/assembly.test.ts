@@ -205,8 +205,9 @@ describe('native frame assembly from scripted packets', function () {
     it(`a slow consumer overflows the bounded queue (${policy}): counted, and the receive thread keeps going`, async () => {
       r = await rig({ bufferCount: 8, queueLength: 1, queuePolicy: policy });
       await r.device.send(...[1n, 2n, 3n, 4n].flatMap((id) => blockPackets(block(id))));
-      // Hog the event loop until all four are assembled: JavaScript drains nothing meanwhile.
-      const until = Date.now() + 3000;
+      // Hog the event loop until all four are assembled: JavaScript drains nothing meanwhile. The
+      // receive thread needs a core for that; on a loaded 2-core machine it can wait seconds for one.
+      const until = Date.now() + 10000;
       while (r.stream.stats().framesComplete < 4 && Date.now() < until) {
         /* a consumer that blocks the event loop */
       }
@@ -214,7 +215,7 @@ describe('native frame assembly from scripted packets', function () {
       await r.nothingFor(30);
       assert.equal(frame.blockId, policy === 'dropOldest' ? 4n : 1n);
       const stats = r.stream.stats();
-      assert.equal(stats.framesComplete, 4, 'all four were assembled');
+      assert.equal(stats.framesComplete, 4, `all four were assembled: ${JSON.stringify(stats)}`);
       assert.equal(stats.framesDroppedQueueFull, 3);
       assert.equal(stats.framesDropped, 3);
       assert.equal(stats.buffersAvailable, 7, 'dropped frames gave their buffers back');
