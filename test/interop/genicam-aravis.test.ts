@@ -6,6 +6,8 @@
  * writes, we read).
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Namespace, NamespaceProcess, canUseNamespaces, deleteAllNamespaces, hasCommand } from './support/netns';
 
 const CLIENT = 'test/genicam/interop/features-client.ts';
@@ -115,6 +117,19 @@ describe('interop: our GenICam stack ↔ arv-fake-gv-camera-0.8', function () {
       { Width: String(mine.Width), Height: String(mine.Height), PixelFormat: mine.PixelFormat, PayloadSize: String(mine.PayloadSize) },
       theirs,
     );
+  });
+
+  it('the gige CLI lists the fake camera\'s features (--json) with the values arv-tool reports', async () => {
+    const cli = path.resolve('dist/bin/gige.js');
+    assert.ok(fs.existsSync(cli), `${cli} is missing: build first (npm run build)`);
+    const run = await ns.run(process.execPath, [cli, 'features', '-a', '127.0.0.1', '--json'], 30000);
+    assert.equal(run.code, 0, run.stderr);
+    const listed = new Map((JSON.parse(run.stdout) as Array<{ name: string; value?: unknown }>).map((f) => [f.name, f.value]));
+    const theirs = await arvControl('Width', 'Height', 'PixelFormat', 'PayloadSize');
+    assert.deepEqual({
+      Width: String(listed.get('Width')), Height: String(listed.get('Height')),
+      PixelFormat: listed.get('PixelFormat'), PayloadSize: String(listed.get('PayloadSize')),
+    }, theirs);
   });
 
   it('Aravis reads what we write, and we read what Aravis writes (PayloadSize follows)', async () => {
