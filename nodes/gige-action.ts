@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { CameraConfigNode } from './types';
+import { useCameraConfig, closeCameraUser } from './camera-user';
 import { sendActionCommand } from '../lib/gvcp';
 import { GigeError } from '../lib/errors';
 
@@ -32,8 +32,8 @@ export = function register(RED: NodeAPI): void {
   function GigeActionNode(this: Node, def: ActionDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const clockCamera = def.timeCamera ? RED.nodes.getNode(def.timeCamera) as CameraConfigNode | null : null;
-    if (clockCamera) clockCamera.register(node);
+    // The clock camera is optional: without one the node still sends unscheduled actions.
+    const clockCamera = def.timeCamera ? useCameraConfig(RED, node, def.timeCamera, false) : null;
     let sent = 0;
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
@@ -71,17 +71,7 @@ export = function register(RED: NodeAPI): void {
       })().then(() => done(), (err: Error) => done(err));
     });
 
-    node.on('close', (removed: boolean, done: () => void) => {
-      if (!clockCamera) {
-        done();
-        return;
-      }
-      const timer = setTimeout(done, 10000);
-      clockCamera.deregister(node, removed).catch(() => undefined).finally(() => {
-        clearTimeout(timer);
-        done();
-      });
-    });
+    if (clockCamera) closeCameraUser(node, clockCamera);
   }
 
   RED.nodes.registerType('gige-action', GigeActionNode as never);

@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
-import type { CameraConfigNode } from './types';
+import { useCameraConfig, closeCameraUser } from './camera-user';
 import type { CameraEvent } from '../lib/camera/camera';
 import { GigeError } from '../lib/errors';
 import { eventMessage, parseEventNames } from './event-message';
@@ -13,19 +13,15 @@ export = function register(RED: NodeAPI): void {
   function GigeEventNode(this: Node, def: EventDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const config = RED.nodes.getNode(def.camera) as CameraConfigNode | null;
     const names = parseEventNames(def.events);
     const user = `gige-event:${node.id}`;
-    if (!config) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
-      return;
-    }
     if (names.length === 0) {
       node.status({ fill: 'red', shape: 'ring', text: 'no events chosen' });
       node.error(new GigeError('NO_EVENTS', 'Choose at least one event, e.g. ExposureEnd or Test').message);
       return;
     }
-    config.register(node);
+    const config = useCameraConfig(RED, node, def.camera, false);
+    if (!config) return;
     let count = 0;
     let lastStatus = 0;
     const onEvent = (event: CameraEvent) => {
@@ -60,19 +56,11 @@ export = function register(RED: NodeAPI): void {
       connection.requestEvents(user, names).catch(refuse);
     }
 
-    node.on('close', (removed: boolean, done: () => void) => {
+    closeCameraUser(node, config, async () => {
       const current = config.connection;
       current?.removeListener('event', onEvent);
       current?.removeListener('state', onState);
-      const timer = setTimeout(done, 10000);
-      Promise.resolve(current?.releaseEvents(user))
-        .catch(() => undefined)
-        .then(() => config.deregister(node, removed))
-        .catch(() => undefined)
-        .finally(() => {
-          clearTimeout(timer);
-          done();
-        });
+      await current?.releaseEvents(user);
     });
   }
 

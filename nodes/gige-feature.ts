@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { CameraConfigNode } from './types';
+import { useCameraConfig, closeCameraUser } from './camera-user';
 import type { Camera } from '../lib/camera/camera';
 import { toJsonSafe } from '../lib/genicam';
 import { GigeError } from '../lib/errors';
@@ -59,16 +59,9 @@ export = function register(RED: NodeAPI): void {
   function GigeFeatureNode(this: Node, def: FeatureDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const config = RED.nodes.getNode(def.camera) as CameraConfigNode | null;
     const action = def.action ?? 'get';
-    if (!config) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
-        done(new GigeError('NO_CAMERA', 'No camera configured: choose or add a gige-camera-config node in this node\'s properties'));
-      });
-      return;
-    }
-    config.register(node);
+    const config = useCameraConfig(RED, node, def.camera);
+    if (!config) return;
     let queue: Promise<void> = Promise.resolve();
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
@@ -88,16 +81,7 @@ export = function register(RED: NodeAPI): void {
       });
     });
 
-    node.on('close', (removed: boolean, done: () => void) => {
-      const timer = setTimeout(done, 10000);
-      queue.catch(() => undefined)
-        .then(() => config.deregister(node, removed))
-        .catch(() => undefined)
-        .finally(() => {
-          clearTimeout(timer);
-          done();
-        });
-    });
+    closeCameraUser(node, config, () => queue);
   }
 
   RED.nodes.registerType('gige-feature', GigeFeatureNode as never);

@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { CameraConfigNode } from './types';
+import { useCameraConfig, closeCameraUser } from './camera-user';
 import type { Frame } from '../lib/stream';
 import { encodeFrame, frameMetadata, FrameEncoding } from '../lib/camera/frame-output';
 import { GigeError } from '../lib/errors';
@@ -22,7 +22,6 @@ export = function register(RED: NodeAPI): void {
   function GigeGrabNode(this: Node, def: GrabDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const config = RED.nodes.getNode(def.camera) as CameraConfigNode | null;
     const mode = def.mode ?? 'trigger';
     const encoding: FrameEncoding = def.encoding ?? 'raw';
     const quality = clampInt(def.quality, 1, 100) ?? 85;
@@ -37,14 +36,8 @@ export = function register(RED: NodeAPI): void {
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
 
-    if (!config) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
-      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
-        done(new GigeError('NO_CAMERA', 'No camera configured: choose or add a gige-camera-config node in this node\'s properties'));
-      });
-      return;
-    }
-    config.register(node);
+    const config = useCameraConfig(RED, node, def.camera);
+    if (!config) return;
 
     const connection = () => {
       const current = config.connection;
@@ -143,18 +136,13 @@ export = function register(RED: NodeAPI): void {
       });
     });
 
-    node.on('close', (removed: boolean, done: () => void) => {
+    closeCameraUser(node, config, () => {
       closed = true;
       status.stop();
-      const finish = Promise.all([
+      return Promise.all([
         stopContinuous().catch(() => undefined),
         config.connection?.releaseAcquisition(acquisitionUser).catch(() => undefined),
-      ]).then(() => config.deregister(node, removed));
-      const timer = setTimeout(done, 10000);
-      finish.catch(() => undefined).finally(() => {
-        clearTimeout(timer);
-        done();
-      });
+      ]);
     });
   }
 

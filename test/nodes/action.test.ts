@@ -1,15 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect, cameraConnected } from './support';
+import { helper, packageNodes, collect, cameraConnected, onTab } from './support';
 import { uniqueLoopbackAddress, LOOPBACK_BROADCAST } from '../support/loopback';
 import type { CameraConfigNode } from '../../nodes/types';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
-type FlowNode = { id: string; type: string } & Record<string, unknown>;
-const TAB = { id: 'tab', type: 'tab', label: 'test' };
-const place = (nodes: FlowNode[]): FlowNode[] =>
-  [TAB, ...nodes.map((n, i) => (n.type === 'gige-camera-config' ? n : { z: 'tab', x: 100, y: 40 * (i + 1), ...n }))];
 
 describe('nodes: gige-action triggers several cameras at one PTP instant', function () {
   this.timeout(20000);
@@ -28,7 +24,7 @@ describe('nodes: gige-action triggers several cameras at one PTP instant', funct
       'TriggerMode=On', 'TriggerSource=Action0', 'Width=1024', 'Height=64',
     ].join('\n');
     const [a, b] = [uniqueLoopbackAddress(), uniqueLoopbackAddress()];
-    await helper.load(packageNodes, place([
+    await helper.load(packageNodes, onTab([
       { id: 'camA', type: 'gige-camera-config', source: 'emulated', address: a, serial: 'SYNC-A', settings },
       { id: 'camB', type: 'gige-camera-config', source: 'emulated', address: b, serial: 'SYNC-B', settings },
       { id: 'grabA', type: 'gige-grab', camera: 'camA', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['outA']] },
@@ -67,7 +63,7 @@ describe('nodes: gige-action triggers several cameras at one PTP instant', funct
   it('reports cameras that refuse a scheduled action (no PTP lock yet) to Catch, with their answer', async () => {
     const address = uniqueLoopbackAddress();
     const deviceKey = `0x${(0x10000000 + Math.floor(Math.random() * 0x6fffffff)).toString(16)}`;
-    await helper.load([...packageNodes, catchNode], place([
+    await helper.load([...packageNodes, catchNode], onTab([
       { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, settings: `ActionDeviceKey=${deviceKey}\nActionGroupKey=0x5\nActionGroupMask=0x1` },
       { id: 'action', type: 'gige-action', address, deviceKey, groupKey: '0x5', groupMask: '0x1', scheduled: true, delayMs: '50', timeCamera: 'cam', wires: [['sent']] },
       { id: 'sent', type: 'helper' },

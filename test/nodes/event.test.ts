@@ -1,12 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect, statusMatching, onCall } from './support';
+import { helper, packageNodes, collect, statusMatching, onCall, onTab } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import type { CameraConfigNode } from '../../nodes/types';
 
-type FlowNode = { id: string; type: string } & Record<string, unknown>;
-const TAB = { id: 'tab', type: 'tab', label: 'test' };
-const place = (nodes: FlowNode[]): FlowNode[] =>
-  [TAB, ...nodes.map((n, i) => (n.type === 'gige-camera-config' ? n : { z: 'tab', x: 100, y: 40 * (i + 1), ...n }))];
 
 describe('nodes: gige-event delivers camera events to the flow', function () {
   let address: string;
@@ -22,7 +18,7 @@ describe('nodes: gige-event delivers camera events to the flow', function () {
   });
 
   it('sends ExposureEnd for a grabbed frame and Test for TestEventGenerate, JSON-safe', async () => {
-    await helper.load(packageNodes, place([
+    await helper.load(packageNodes, onTab([
       { id: 'cam', type: 'gige-camera-config', name: 'station3', source: 'emulated', address, settings: 'Width=1024\nHeight=64' },
       { id: 'events', type: 'gige-event', camera: 'cam', events: 'ExposureEnd, Test', wires: [['eventsOut']] },
       { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['frames']] },
@@ -46,7 +42,7 @@ describe('nodes: gige-event delivers camera events to the flow', function () {
   });
 
   it('reports an event the camera does not offer, with the list it does', async () => {
-    await helper.load(packageNodes, place([
+    await helper.load(packageNodes, onTab([
       { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
       { id: 'events', type: 'gige-event', camera: 'cam', events: 'ExposureEnd, FrameStart', wires: [[]] },
     ]));

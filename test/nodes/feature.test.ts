@@ -1,14 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect } from './support';
+import { helper, packageNodes, collect, onTab, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
-type FlowNode = { id: string; type: string } & Record<string, unknown>;
-const TAB = { id: 'tab', type: 'tab', label: 'test' };
-const place = (nodes: FlowNode[]): FlowNode[] =>
-  [TAB, ...nodes.map((n, i) => (n.type === 'gige-camera-config' ? n : { z: 'tab', x: 100, y: 40 * (i + 1), ...n }))];
 
 describe('nodes: gige-feature reads, writes and executes features', function () {
   let address: string;
@@ -24,7 +20,7 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
   });
 
   function load(extra: FlowNode[] = []) {
-    return helper.load([...packageNodes, catchNode], place([
+    return helper.load([...packageNodes, catchNode], onTab([
       { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
       { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceModelName', wires: [['out']] },
       { id: 'set', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'ExposureAuto', wires: [['out']] },

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-import { helper, packageNodes, collect, statusMatching, openNetworkSockets, threadCount, onCall } from './support';
+import { helper, packageNodes, collect, statusMatching, openNetworkSockets, threadCount, onCall, onTab, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { IDENTITY_SETTINGS_TEXT, expectedFrameBytes, firstDifference } from '../support/emulated-scene';
 import { PixelFormat } from '../../lib/stream';
@@ -12,13 +12,8 @@ import { EmulatedCamera } from '../../lib/emulator';
 const CONNECTED = /common\.status\.connected$/;
 const SMALL_FRAME = `${IDENTITY_SETTINGS_TEXT}\nWidth=1024\nHeight=256`;
 
-const TAB = { id: 'tab', type: 'tab', label: 'test' };
-
-/** A flow on one tab. The runtime takes a node without a position (x, y) for a config node. */
-type FlowNode = { id: string; type: string } & Record<string, unknown>;
-
 function flow(...nodes: FlowNode[]): FlowNode[] {
-  return [TAB, ...nodes.map((node, i) => (node.type === 'gige-camera-config' ? node : { z: 'tab', x: 100, y: 40 * (i + 1), ...node }))];
+  return onTab(nodes);
 }
 
 function cameraConfig(address: string, settings = SMALL_FRAME) {

@@ -15,6 +15,19 @@ helper.init(require.resolve('node-red'));
 export { helper };
 export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode];
 
+export type FlowNode = { id: string; type: string } & Record<string, unknown>;
+
+/**
+ * Puts nodes on one tab with positions: the runtime takes a node without a position (x, y) for a
+ * config node. Camera config nodes stay global, as the editor makes them.
+ */
+export function onTab(nodes: FlowNode[]): FlowNode[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    ...nodes.map((n, i) => (n.type === 'gige-camera-config' ? n : { z: 'tab', x: 100, y: 40 * (i + 1), ...n })),
+  ];
+}
+
 /** Waits for `count` messages on a helper node; rejects with what arrived when time runs out. */
 export function collect(nodeId: string, count: number, timeoutMs = 10000): Promise<Array<Record<string, any>>> {
   const node = helper.getNode(nodeId);
