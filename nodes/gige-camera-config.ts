@@ -3,6 +3,7 @@ import { acquireCamera, PooledCamera } from '../lib/camera/pool';
 import type { ConnectionState } from '../lib/camera/connection';
 import type { CameraConfigNode } from './types';
 import { parseSettings } from '../lib/camera/settings';
+import { registerDiscoveryEndpoint } from './discovery-endpoint';
 
 interface CameraConfigDef extends NodeDef {
   source: 'emulated' | 'network';
@@ -105,6 +106,7 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('gige-camera-config', GigeCameraConfigNode as never);
+  registerDiscoveryEndpoint(RED);
 };
 
 function positiveInt(text: string | undefined): number | undefined {

@@ -72,6 +72,9 @@ module.exports = {
   telemetry: { enabled: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { projects: { enabled: false }, tours: false },
+  // The camera search in the config node's editor asks only the emulators on loopback. Remove this
+  // line to search every network interface for real cameras.
+  gigeVisionDiscoveryBroadcast: '127.255.255.255',
 };
 `);
 }
