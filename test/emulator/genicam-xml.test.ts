@@ -117,6 +117,35 @@ describe('emulator: GenICam XML of the DMK 38GX541-a', () => {
     assert.equal(texts(nodes.get('EventExposureEndFrameIDReg')!.node, 'pPort')[0], 'EventExposureEndPort');
   });
 
+  it('caches what only the host changes: NoCache exactly where the camera changes values itself', () => {
+    const byMode = new Map<string, string[]>();
+    for (const f of features) {
+      if (f.kind === 'command' || f.access === 'WO' || f.storage.kind === 'port' || f.storage.kind === 'constant') continue;
+      const reg = f.kind === 'string' || f.kind === 'register' ? nodes.get(f.name) : nodes.get(`${f.name}Reg`);
+      assert.ok(reg, `no register for ${f.name}`);
+      const mode = texts(reg.node, 'Cachable')[0];
+      byMode.set(mode, [...(byMode.get(mode) ?? []), f.name]);
+    }
+    assert.deepEqual(byMode.get('NoCache')?.sort(), [
+      'AcquisitionStatus', 'ExposureTime', 'GPIIn', 'Gain', 'GevCCP', 'GevCurrentDefaultGateway', 'GevCurrentIPAddress', 'GevCurrentSubnetMask',
+      'GevIEEE1588Status', 'GevMCSP', 'GevSCSP', 'GevTimestampValue', 'PtpStatus', 'TimestampLatchValue',
+    ]);
+    assert.deepEqual(byMode.get('WriteAround')?.sort(), ['GevSCPSDoNotFragment', 'GevSCPSFireTestPacket', 'GevSCPSPacketSize', 'OffsetX', 'OffsetY']);
+    assert.ok((byMode.get('WriteThrough') ?? []).length > 100);
+  });
+
+  it('names only writable features as invalidators, and links registers that share an address', () => {
+    const writable = new Set(features.filter((f) => f.access !== 'RO').map((f) => f.name));
+    for (const [name, { node }] of nodes) {
+      for (const target of texts(node, 'pInvalidator')) assert.ok(writable.has(target), `${name}: pInvalidator ${target} is not writable`);
+    }
+    const invalidators = (name: string): string[] => texts(nodes.get(`${name}Reg`)!.node, 'pInvalidator');
+    // The bits of the GVCP configuration register, PtpEnable (the same bit) and a user set load.
+    assert.deepEqual(invalidators('GevGVCPPendingAck'), ['ActionUnconditionalMode', 'GevGVCPHeartbeatDisable', 'GevIEEE1588', 'PtpEnable', 'UserSetLoad']);
+    assert.ok(invalidators('PayloadSize').includes('BinningHorizontal'), 'a cause of a cause (Binning → Width → PayloadSize)');
+    assert.ok(invalidators('EventNotification').includes('EventSelector'), 'the selector of a multiplexed register');
+  });
+
   it('matches the committed model.xml (regenerate: npx tsx lib/emulator/dmk38gx541/genicam-xml.ts --write)', () => {
     assert.equal(fs.readFileSync(MODEL_XML_FILE, 'utf8'), xml, 'lib/emulator/dmk38gx541/model.xml is stale');
   });

@@ -77,9 +77,21 @@ export interface FeatureDef {
   eventId?: number;
   /** Commands: the value written to execute. */
   commandValue?: number;
-  /** Identity strings and constants may be cached by the client; everything else is NoCache. */
-  cachable?: 'WriteThrough' | 'NoCache';
+  /**
+   * How a client may cache the register (GenICam Cachable; `caching.ts` has the rules). Default
+   * WriteThrough: only the host changes it. NoCache: the camera changes it by itself. WriteAround:
+   * the camera keeps something other than what was written (clamping, self-clearing bits).
+   */
+  cachable?: Cachable;
+  /**
+   * Features whose write may change this one's value (pInvalidator). Name the direct causes only:
+   * the XML lists their causes too (transitively), selectors, user set loads and features that
+   * share the register.
+   */
+  invalidatedBy?: string[];
 }
+
+export type Cachable = 'WriteThrough' | 'WriteAround' | 'NoCache';
 
 export interface CategoryDef {
   name: string;

@@ -56,43 +56,45 @@ export const imageFeatures: FeatureDef[] = [
   {
     name: 'WidthMax', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RO', visibility: 'Expert',
     description: 'Largest Width in the current readout mode (4504, or 2252 with 2X skipping or binning).',
-    storage: { kind: 'model', length: 4 }, min: 0, max: SENSOR_WIDTH,
+    storage: { kind: 'model', length: 4 }, min: 0, max: SENSOR_WIDTH, invalidatedBy: ['BinningHorizontal', 'DecimationHorizontal'],
   },
   {
     name: 'HeightMax', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RO', visibility: 'Expert',
     description: 'Largest Height in the current readout mode (4504, or 2252 with 2X skipping or binning).',
-    storage: { kind: 'model', length: 4 }, min: 0, max: SENSOR_HEIGHT,
+    storage: { kind: 'model', length: 4 }, min: 0, max: SENSOR_HEIGHT, invalidatedBy: ['BinningVertical', 'DecimationVertical'],
   },
   {
     name: 'Width', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RW', streamable: true,
     description: 'Horizontal resolution (manual 5.1.2: 608 … 4504).', storage: { kind: 'model', length: 4 },
     min: 608, pMax: 'WidthMax', max: SENSOR_WIDTH, inc: 4, unit: 'px', default: SENSOR_WIDTH, locked: [{ tlParams: true }],
+    invalidatedBy: ['BinningHorizontal', 'DecimationHorizontal'], // lowered to the new WidthMax
   },
   {
     name: 'Height', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RW', streamable: true,
     description: 'Vertical resolution (manual 5.1.2: 8 … 4504).', storage: { kind: 'model', length: 4 },
     min: 8, pMax: 'HeightMax', max: SENSOR_HEIGHT, inc: 4, unit: 'px', default: SENSOR_HEIGHT, locked: [{ tlParams: true }],
+    invalidatedBy: ['BinningVertical', 'DecimationVertical'], // lowered to the new HeightMax
   },
   // 5.1.3 Readout modes
   {
     name: 'DecimationHorizontal', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RW', streamable: true,
     description: 'Horizontal skipping (manual 5.1.3 "Skipping 2X"): 1 = off, 2 = every other column. Resets BinningHorizontal to 1.',
-    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }],
+    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }], invalidatedBy: ['BinningHorizontal'],
   },
   {
     name: 'DecimationVertical', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RW', streamable: true,
     description: 'Vertical skipping (manual 5.1.3 "Skipping 2X"): the sensor skips every other row, halving the readout time. Resets BinningVertical to 1.',
-    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }],
+    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }], invalidatedBy: ['BinningVertical'],
   },
   {
     name: 'BinningHorizontal', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RW', streamable: true,
     description: 'Horizontal binning (manual 5.1.3 "Binning 2X"): 2 neighbouring columns are averaged. Resets DecimationHorizontal to 1.',
-    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }],
+    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }], invalidatedBy: ['DecimationHorizontal'],
   },
   {
     name: 'BinningVertical', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RW', streamable: true,
     description: 'Vertical binning (manual 5.1.3 "Binning 2X"): 2 neighbouring rows are averaged; both rows are read out. Resets DecimationVertical to 1.',
-    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }],
+    storage: { kind: 'model', length: 4 }, min: 1, max: 2, inc: 1, default: 1, locked: [{ tlParams: true }], invalidatedBy: ['DecimationVertical'],
   },
   // 5.1.5 Partial scan offset
   {
@@ -100,12 +102,15 @@ export const imageFeatures: FeatureDef[] = [
     description: 'Left edge of the region read out (manual 5.1.5: 0 … 3896). Values too large for Width are clamped to the largest valid offset.',
     storage: { kind: 'model', length: 4 }, min: 0, max: 3896, inc: 4, unit: 'px', default: 0,
     locked: [{ feature: 'OffsetAutoCenter', equals: ON }],
+    // Reads back the offset in use (centred or clamped), not always what was written.
+    cachable: 'WriteAround', invalidatedBy: ['Width', 'OffsetAutoCenter', 'BinningHorizontal', 'DecimationHorizontal'],
   },
   {
     name: 'OffsetY', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RW', streamable: true,
     description: 'Top edge of the region read out (manual 5.1.5: 0 … 4496). Values too large for Height are clamped to the largest valid offset.',
     storage: { kind: 'model', length: 4 }, min: 0, max: 4496, inc: 4, unit: 'px', default: 0,
     locked: [{ feature: 'OffsetAutoCenter', equals: ON }],
+    cachable: 'WriteAround', invalidatedBy: ['Height', 'OffsetAutoCenter', 'BinningVertical', 'DecimationVertical'],
   },
   {
     name: 'OffsetAutoCenter', kind: 'enumeration', category: 'ImageFormatControl', access: 'RW', streamable: true,
@@ -125,6 +130,7 @@ export const imageFeatures: FeatureDef[] = [
     name: 'PayloadSize', kind: 'integer', category: 'ImageFormatControl', standard: true, access: 'RO',
     description: 'Bytes of one block on the stream channel: the image, plus chunk data and tags when ChunkModeActive.',
     storage: { kind: 'model', length: 4 }, min: 0, max: 0x7fffffff, unit: 'B',
+    invalidatedBy: ['Width', 'Height', 'PixelFormat', 'ChunkModeActive', 'ChunkEnable'],
   },
 
   // 5.1.4 Frame rate and acquisition
@@ -150,7 +156,7 @@ export const imageFeatures: FeatureDef[] = [
   {
     name: 'AcquisitionStatus', kind: 'boolean', category: 'AcquisitionControl', standard: true, access: 'RO',
     description: 'True between AcquisitionStart and the end of acquisition; settings that change the payload are locked meanwhile.',
-    storage: { kind: 'model', length: 4 },
+    storage: { kind: 'model', length: 4 }, cachable: 'NoCache', // a SingleFrame/MultiFrame acquisition ends by itself
   },
   {
     name: 'AcquisitionFrameRateMin', kind: 'float', category: 'AcquisitionControl', access: 'RO', visibility: 'Invisible',
@@ -160,11 +166,17 @@ export const imageFeatures: FeatureDef[] = [
     name: 'AcquisitionFrameRateMax', kind: 'float', category: 'AcquisitionControl', access: 'RO', visibility: 'Expert',
     description: 'Largest AcquisitionFrameRate for the current pixel format, size, readout mode and packet size (readout-time and link-bandwidth model).',
     storage: { kind: 'model', length: 8 }, min: 0, max: 1000, unit: 'Hz',
+    invalidatedBy: [
+      'Width', 'Height', 'PixelFormat', 'BinningVertical', 'DecimationVertical', 'ChunkModeActive', 'ChunkEnable',
+      // the link limit: packet size and delay of the open stream channel
+      'GevSCPHostPort', 'GevSCPSPacketSize', 'GevSCPD', 'GevGVSPExtendedIDMode',
+    ],
   },
   {
     name: 'AcquisitionFrameRate', kind: 'float', category: 'AcquisitionControl', standard: true, access: 'RW', streamable: true,
     description: 'Frames per second (manual 5.1.4). The maximum depends on pixel format, resolution and readout mode; a value above the new maximum is lowered when those change.',
     storage: { kind: 'model', length: 8 }, pMin: 'AcquisitionFrameRateMin', pMax: 'AcquisitionFrameRateMax', min: 0.01, max: 1000, unit: 'Hz', default: 5,
+    invalidatedBy: ['AcquisitionFrameRateMax'], // lowered to a new maximum
   },
 
   // 5.2 Sensor
@@ -172,12 +184,13 @@ export const imageFeatures: FeatureDef[] = [
     name: 'ExposureTime', kind: 'float', category: 'AnalogControl', standard: true, access: 'RW', streamable: true,
     description: 'Exposure time (manual 5.2.1: 2 µs … 30 s). Set by the camera while ExposureAuto is Continuous.',
     storage: { kind: 'model', length: 8 }, min: 2, max: 30000000, unit: 'us', default: 10000, representation: 'Logarithmic',
-    locked: [{ feature: 'ExposureAuto', equals: ON }],
+    locked: [{ feature: 'ExposureAuto', equals: ON }], cachable: 'NoCache', // auto exposure sets it
   },
   {
     name: 'Gain', kind: 'float', category: 'AnalogControl', standard: true, access: 'RW', streamable: true,
     description: 'Sensor gain (manual 5.2.2: 0 … 48 dB). Set by the camera while GainAuto is Continuous.',
     storage: { kind: 'model', length: 8 }, min: 0, max: 48, unit: 'dB', default: 0, locked: [{ feature: 'GainAuto', equals: ON }],
+    cachable: 'NoCache', // auto gain sets it
   },
   {
     name: 'BlackLevel', kind: 'integer', category: 'AnalogControl', standard: true, access: 'RW', streamable: true,
@@ -215,7 +228,7 @@ export const imageFeatures: FeatureDef[] = [
     name: 'ExposureAutoUpperLimit', kind: 'float', category: 'AutoFunctionControl', access: 'RW', streamable: true,
     description: 'Largest exposure time auto exposure may set (manual 5.3.5). Follows the frame period while ExposureAutoUpperLimitAuto is On.',
     storage: { kind: 'model', length: 8 }, min: 2, max: 30000000, unit: 'us', default: 200000, representation: 'Logarithmic',
-    locked: [{ feature: 'ExposureAutoUpperLimitAuto', equals: ON }],
+    locked: [{ feature: 'ExposureAutoUpperLimitAuto', equals: ON }], invalidatedBy: ['ExposureAutoUpperLimitAuto', 'AcquisitionFrameRate'],
   },
   {
     name: 'ExposureAutoUpperLimitAuto', kind: 'enumeration', category: 'AutoFunctionControl', access: 'RW', streamable: true,

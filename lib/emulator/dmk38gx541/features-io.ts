@@ -85,7 +85,7 @@ export const ioFeatures: FeatureDef[] = [
   {
     name: 'TriggerOverlap', kind: 'enumeration', category: 'TriggerControl', standard: true, access: 'RW', streamable: true,
     description: 'When a new trigger is accepted (manual 5.4.6). Forced to Off while IMXLowLatencyTriggerMode is on.',
-    storage: { kind: 'model', length: 4 }, default: 'Off', locked: [{ feature: 'IMXLowLatencyTriggerMode', equals: 1 }],
+    storage: { kind: 'model', length: 4 }, default: 'Off', locked: [{ feature: 'IMXLowLatencyTriggerMode', equals: 1 }], invalidatedBy: ['IMXLowLatencyTriggerMode'],
     entries: [
       { name: 'Off', value: 0, description: 'The next trigger pulse is only accepted once the previous frame has been read out from the sensor' },
       { name: 'Readout', value: 1, description: 'The next trigger pulse is accepted during readout as long as the remaining readout time is shorter than the exposure time' },
@@ -106,6 +106,7 @@ export const ioFeatures: FeatureDef[] = [
   {
     name: 'GPIIn', kind: 'boolean', category: 'DigitalIOControl', access: 'RO',
     description: 'Status of TRIGGER_IN (manual 5.6.1): True when the line is low, False when it is high.', storage: { kind: 'model', length: 4 },
+    cachable: 'NoCache', // the line moves by itself
   },
   {
     name: 'GPOut', kind: 'boolean', category: 'DigitalIOControl', access: 'RW',
@@ -155,12 +156,12 @@ export const ioFeatures: FeatureDef[] = [
   {
     name: 'LUTValue', kind: 'integer', category: 'ImageProcessingControl', standard: true, access: 'RW',
     description: 'Value of the entry selected by LUTIndex (0 … 65535). Entry i applies to 12-bit input 16·i.',
-    storage: { kind: 'model', length: 4 }, min: 0, max: 65535, inc: 1, selectedBy: 'LUTIndex',
+    storage: { kind: 'model', length: 4 }, min: 0, max: 65535, inc: 1, selectedBy: 'LUTIndex', invalidatedBy: ['LUTValueAll'],
   },
   {
     name: 'LUTValueAll', kind: 'register', category: 'ImageProcessingControl', access: 'RW', streamable: true,
     description: 'The whole table: 1028 bytes, 257 entries, each a 16-bit value in the low half of a big-endian 32-bit word.',
-    storage: { kind: 'memory', address: LUT_VALUE_ALL_ADDRESS, length: LUT_ENTRIES * 4 },
+    storage: { kind: 'memory', address: LUT_VALUE_ALL_ADDRESS, length: LUT_ENTRIES * 4 }, invalidatedBy: ['LUTValue'],
   },
 
   // 5.9 Auto functions ROI
@@ -182,11 +183,13 @@ export const ioFeatures: FeatureDef[] = [
   },
   ...(['AutoFunctionsROI_Left', 'AutoFunctionsROI_Top', 'AutoFunctionsROIWidth', 'AutoFunctionsROIHeight'] as const).map((name): FeatureDef => {
     const isSize = name.endsWith('Width') || name.endsWith('Height');
+    const horizontal = name.endsWith('Left') || name.endsWith('Width');
     return {
       name, kind: 'integer', category: 'AutoFunctionsROIControl', access: 'RW', streamable: true,
       description: `${isSize ? 'Size' : 'Position'} of the custom rectangle relative to the output image (manual 5.9.3). Reads the preset's rectangle while another preset is selected.`,
       storage: { kind: 'model', length: 4 }, min: isSize ? 16 : 0, max: isSize ? 4504 : 4488, inc: 1, unit: 'px', default: isSize ? 4504 : 0,
       locked: [{ feature: 'AutoFunctionsROI_Preset', notEquals: AutoRoiPresetValue.CustomRectangle }],
+      invalidatedBy: ['AutoFunctionsROI_Preset', horizontal ? 'Width' : 'Height'], // a preset's rectangle follows the image size
     };
   }),
 

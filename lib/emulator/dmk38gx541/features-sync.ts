@@ -5,6 +5,7 @@
  */
 import { CategoryDef, FeatureDef } from './feature-types';
 import { OFF, ON } from './features-image';
+import { MAX_EVENT_RETRIES } from '../device/message-channel';
 
 export const ACTION_QUEUE_SIZE = 8;
 
@@ -59,11 +60,12 @@ export const syncFeatures: FeatureDef[] = [
   {
     name: 'PtpEnable', kind: 'boolean', category: 'PtpControl', standard: true, access: 'RW', streamable: true,
     description: 'Use the Precision Time Protocol (manual 5.12.1; on by default).', storage: { kind: 'model', length: 4 }, default: true,
+    invalidatedBy: ['GevIEEE1588'],
   },
   {
     name: 'PtpStatus', kind: 'enumeration', category: 'PtpControl', standard: true, access: 'RO',
     description: 'State of the PTP algorithm (manual 5.12.2). Uncalibrated for a settling time after enabling or after the domain changes.',
-    storage: { kind: 'model', length: 4 },
+    storage: { kind: 'model', length: 4 }, cachable: 'NoCache', // settles by itself
     entries: [
       { name: 'Master', value: PtpState.Master, description: 'The camera acts as PTP master clock.' },
       { name: 'Slave', value: PtpState.Slave, description: 'The camera synchronizes its time stamp to a PTP master clock.' },
@@ -165,14 +167,15 @@ export const syncFeatures: FeatureDef[] = [
     description: 'Set to 1 by the host while streaming: freezes the settings that change the payload.', storage: { kind: 'model', length: 4 },
     min: 0, max: 1, inc: 1, default: 0,
   },
-  bootstrap({ name: 'GevVersionMajor', kind: 'integer', access: 'RO', address: 0x0000, mask: 0xffff0000, description: 'GigE Vision version (major).', visibility: 'Expert', cachable: 'WriteThrough' }),
-  bootstrap({ name: 'GevVersionMinor', kind: 'integer', access: 'RO', address: 0x0000, mask: 0x0000ffff, description: 'GigE Vision version (minor).', visibility: 'Expert', cachable: 'WriteThrough' }),
-  bootstrap({ name: 'GevMACAddress', kind: 'integer', access: 'RO', address: 0x0008, length: 8, mask: 0xffffffffffff, representation: 'MACAddress', description: 'MAC address of the network interface.', cachable: 'WriteThrough' }),
-  bootstrap({ name: 'GevCurrentIPAddress', kind: 'integer', access: 'RO', address: 0x0024, representation: 'IPV4Address', description: 'Current IP address.' }),
-  bootstrap({ name: 'GevCurrentSubnetMask', kind: 'integer', access: 'RO', address: 0x0034, representation: 'IPV4Address', description: 'Current subnet mask.' }),
-  bootstrap({ name: 'GevCurrentDefaultGateway', kind: 'integer', access: 'RO', address: 0x0044, representation: 'IPV4Address', description: 'Current default gateway.' }),
-  bootstrap({ name: 'GevFirstURL', kind: 'string', access: 'RO', address: 0x0200, length: 512, description: 'Location of the GenICam XML.', visibility: 'Guru', cachable: 'WriteThrough' }),
-  bootstrap({ name: 'GevSecondURL', kind: 'string', access: 'RO', address: 0x0400, length: 512, description: 'Second location of the GenICam XML.', visibility: 'Guru', cachable: 'WriteThrough' }),
+  bootstrap({ name: 'GevVersionMajor', kind: 'integer', access: 'RO', address: 0x0000, mask: 0xffff0000, description: 'GigE Vision version (major).', visibility: 'Expert' }),
+  bootstrap({ name: 'GevVersionMinor', kind: 'integer', access: 'RO', address: 0x0000, mask: 0x0000ffff, description: 'GigE Vision version (minor).', visibility: 'Expert' }),
+  bootstrap({ name: 'GevMACAddress', kind: 'integer', access: 'RO', address: 0x0008, length: 8, mask: 0xffffffffffff, representation: 'MACAddress', description: 'MAC address of the network interface.' }),
+  // FORCEIP moves the device: not cached.
+  bootstrap({ name: 'GevCurrentIPAddress', kind: 'integer', access: 'RO', address: 0x0024, representation: 'IPV4Address', description: 'Current IP address.', cachable: 'NoCache' }),
+  bootstrap({ name: 'GevCurrentSubnetMask', kind: 'integer', access: 'RO', address: 0x0034, representation: 'IPV4Address', description: 'Current subnet mask.', cachable: 'NoCache' }),
+  bootstrap({ name: 'GevCurrentDefaultGateway', kind: 'integer', access: 'RO', address: 0x0044, representation: 'IPV4Address', description: 'Current default gateway.', cachable: 'NoCache' }),
+  bootstrap({ name: 'GevFirstURL', kind: 'string', access: 'RO', address: 0x0200, length: 512, description: 'Location of the GenICam XML.', visibility: 'Guru' }),
+  bootstrap({ name: 'GevSecondURL', kind: 'string', access: 'RO', address: 0x0400, length: 512, description: 'Second location of the GenICam XML.', visibility: 'Guru' }),
   bootstrap({ name: 'GevLinkSpeed', kind: 'integer', access: 'RO', address: 0x0670, unit: 'Mbps', description: 'Link speed in Mbit/s.', visibility: 'Expert' }),
   bootstrap({ name: 'GevMessageChannelCount', kind: 'integer', access: 'RO', address: 0x0900, description: 'Number of message channels.', visibility: 'Expert' }),
   bootstrap({ name: 'GevStreamChannelCount', kind: 'integer', access: 'RO', address: 0x0904, description: 'Number of stream channels.', visibility: 'Expert' }),
@@ -181,45 +184,54 @@ export const syncFeatures: FeatureDef[] = [
   bootstrap({ name: 'GevGVCPPendingAck', kind: 'boolean', access: 'RW', address: 0x0954, mask: 0x2, description: 'Allow PENDING_ACK for long commands.', visibility: 'Guru' }),
   bootstrap({
     name: 'GevIEEE1588', kind: 'boolean', access: 'RW', address: 0x0954, mask: 0x80000, visibility: 'Expert',
-    description: 'IEEE 1588 (PTP) enable bit of the GVCP configuration register; the same setting as PtpEnable.',
+    description: 'IEEE 1588 (PTP) enable bit of the GVCP configuration register; the same setting as PtpEnable.', invalidatedBy: ['PtpEnable'],
   }),
   bootstrap({
     name: 'GevIEEE1588Status', kind: 'enumeration', access: 'RO', address: 0x096c, mask: 0xf, visibility: 'Expert',
-    description: 'IEEE 1588 port state from the bootstrap status register; the same state as PtpStatus.',
+    description: 'IEEE 1588 port state from the bootstrap status register; the same state as PtpStatus.', cachable: 'NoCache',
     entries: [
       { name: 'Initializing', value: 1 }, { name: 'Faulty', value: 2 }, { name: 'Disabled', value: PtpState.Disabled }, { name: 'Listening', value: 4 },
       { name: 'PreMaster', value: 5 }, { name: 'Master', value: PtpState.Master }, { name: 'Passive', value: 7 },
       { name: 'Uncalibrated', value: PtpState.Uncalibrated }, { name: 'Slave', value: PtpState.Slave },
     ],
   }),
-  bootstrap({ name: 'GevTimestampTickFrequency', kind: 'integer', access: 'RO', address: 0x093c, length: 8, unit: 'Hz', description: 'Timestamp ticks per second (1 GHz: timestamps are in ns).', cachable: 'WriteThrough' }),
+  bootstrap({ name: 'GevTimestampTickFrequency', kind: 'integer', access: 'RO', address: 0x093c, length: 8, unit: 'Hz', description: 'Timestamp ticks per second (1 GHz: timestamps are in ns).' }),
   bootstrap({ name: 'GevTimestampControlLatch', kind: 'command', access: 'WO', address: 0x0944, commandValue: 2, description: 'Latch the current timestamp into GevTimestampValue.' }),
   bootstrap({ name: 'GevTimestampControlReset', kind: 'command', access: 'WO', address: 0x0944, commandValue: 1, description: 'Reset the timestamp counter.', visibility: 'Expert' }),
-  bootstrap({ name: 'GevTimestampValue', kind: 'integer', access: 'RO', address: 0x0948, length: 8, unit: 'ns', description: 'Latched timestamp.' }),
+  bootstrap({ name: 'GevTimestampValue', kind: 'integer', access: 'RO', address: 0x0948, length: 8, unit: 'ns', description: 'Latched timestamp.', cachable: 'NoCache' }),
   bootstrap({ name: 'TimestampLatch', kind: 'command', access: 'WO', address: 0x0944, commandValue: 2, description: 'Latch the current timestamp into TimestampLatchValue (SFNC 2 name).' }),
-  bootstrap({ name: 'TimestampLatchValue', kind: 'integer', access: 'RO', address: 0x0948, length: 8, unit: 'ns', description: 'Latched timestamp (SFNC 2 name).' }),
+  bootstrap({ name: 'TimestampLatchValue', kind: 'integer', access: 'RO', address: 0x0948, length: 8, unit: 'ns', description: 'Latched timestamp (SFNC 2 name).', cachable: 'NoCache' }),
   bootstrap({
     name: 'GevCCP', kind: 'enumeration', access: 'RW', address: 0x0a00, description: 'Control channel privilege.', visibility: 'Guru',
+    cachable: 'NoCache', // changes when the heartbeat expires or another application takes over
     entries: [{ name: 'OpenAccess', value: 0 }, { name: 'ExclusiveAccess', value: 1 }, { name: 'ControlAccess', value: 2 }],
   }),
   bootstrap({ name: 'GevMCPHostPort', kind: 'integer', access: 'RW', address: 0x0b00, mask: 0xffff, min: 0, max: 65535, inc: 1, description: 'Host port of the message channel (0 = closed).', visibility: 'Expert' }),
-  bootstrap({ name: 'GevMCDA', kind: 'integer', access: 'RW', address: 0x0b10, representation: 'IPV4Address', description: 'Destination address of the message channel.', visibility: 'Expert' }),
+  bootstrap({
+    name: 'GevMCDA', kind: 'integer', access: 'RW', address: 0x0b10, representation: 'IPV4Address', description: 'Destination address of the message channel.', visibility: 'Expert',
+    invalidatedBy: ['GevMCPHostPort'], // opening the channel sets it to the host when unset
+  }),
   bootstrap({ name: 'GevMCTT', kind: 'integer', access: 'RW', address: 0x0b14, unit: 'ms', min: 0, max: 10000, inc: 1, description: 'Event acknowledge timeout.', visibility: 'Expert' }),
-  bootstrap({ name: 'GevMCRC', kind: 'integer', access: 'RW', address: 0x0b18, min: 0, max: 255, inc: 1, description: 'Event retransmissions.', visibility: 'Expert' }),
-  bootstrap({ name: 'GevMCSP', kind: 'integer', access: 'RO', address: 0x0b1c, mask: 0xffff, description: 'Source port of the message channel.', visibility: 'Expert' }),
+  bootstrap({ name: 'GevMCRC', kind: 'integer', access: 'RW', address: 0x0b18, min: 0, max: MAX_EVENT_RETRIES, inc: 1, description: 'Event retransmissions.', visibility: 'Expert' }),
+  bootstrap({ name: 'GevMCSP', kind: 'integer', access: 'RO', address: 0x0b1c, mask: 0xffff, description: 'Source port of the message channel.', visibility: 'Expert', cachable: 'NoCache' }),
   {
     name: 'GevStreamChannelSelector', kind: 'integer', category: 'TransportLayerControl', standard: true, access: 'RW', visibility: 'Expert',
     description: 'Stream channel the GevSC* features act on (one channel).', storage: { kind: 'model', length: 4 }, min: 0, max: 0, inc: 1, default: 0,
   },
   bootstrap({ name: 'GevSCPHostPort', kind: 'integer', access: 'RW', address: 0x0d00, mask: 0xffff, min: 0, max: 65535, inc: 1, description: 'Host port of stream channel 0 (0 = closed).', visibility: 'Expert' }),
-  bootstrap({ name: 'GevSCPSFireTestPacket', kind: 'boolean', access: 'RW', address: 0x0d04, mask: 0x80000000, description: 'Send one test packet of GevSCPSPacketSize bytes.', visibility: 'Guru' }),
-  bootstrap({ name: 'GevSCPSDoNotFragment', kind: 'boolean', access: 'RW', address: 0x0d04, mask: 0x40000000, description: 'Set the IP do-not-fragment bit on stream packets.', visibility: 'Expert' }),
+  // SCPS: the device rounds the packet size to its increment and clears the test-packet bit.
+  bootstrap({ name: 'GevSCPSFireTestPacket', kind: 'boolean', access: 'RW', address: 0x0d04, mask: 0x80000000, description: 'Send one test packet of GevSCPSPacketSize bytes.', visibility: 'Guru', cachable: 'WriteAround' }),
+  bootstrap({ name: 'GevSCPSDoNotFragment', kind: 'boolean', access: 'RW', address: 0x0d04, mask: 0x40000000, description: 'Set the IP do-not-fragment bit on stream packets.', visibility: 'Expert', cachable: 'WriteAround' }),
   bootstrap({
     name: 'GevSCPSPacketSize', kind: 'integer', access: 'RW', address: 0x0d04, mask: 0xffff, min: 576, max: 9000, inc: 4, unit: 'B',
     description: 'Stream packet size (IP datagram bytes). Larger packets raise the link throughput and so the maximum frame rate.',
+    cachable: 'WriteAround',
   }),
   bootstrap({ name: 'GevSCPD', kind: 'integer', access: 'RW', address: 0x0d08, min: 0, max: 1000000, inc: 1, unit: 'ns', description: 'Delay between stream packets (ticks = ns); lowers the link throughput.' }),
-  bootstrap({ name: 'GevSCDA', kind: 'integer', access: 'RW', address: 0x0d18, representation: 'IPV4Address', description: 'Destination address of stream channel 0.', visibility: 'Expert' }),
-  bootstrap({ name: 'GevSCSP', kind: 'integer', access: 'RO', address: 0x0d1c, mask: 0xffff, description: 'Source port of stream channel 0.', visibility: 'Expert' }),
+  bootstrap({
+    name: 'GevSCDA', kind: 'integer', access: 'RW', address: 0x0d18, representation: 'IPV4Address', description: 'Destination address of stream channel 0.', visibility: 'Expert',
+    invalidatedBy: ['GevSCPHostPort'], // opening the channel sets it to the host when unset
+  }),
+  bootstrap({ name: 'GevSCSP', kind: 'integer', access: 'RO', address: 0x0d1c, mask: 0xffff, description: 'Source port of stream channel 0.', visibility: 'Expert', cachable: 'NoCache' }),
   bootstrap({ name: 'GevGVSPExtendedIDMode', kind: 'enumeration', access: 'RW', address: 0x0960, mask: 0x40000000, entries: onOff, description: '64-bit block ids and 32-bit packet ids on the stream channel.', visibility: 'Expert' }),
 ];

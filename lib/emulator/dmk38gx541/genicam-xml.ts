@@ -2,12 +2,12 @@
  * Renders the GenICam GenApi XML (schema 1.1, GEV namespace) of the emulated DMK 38GX541-a from the
  * feature table. Every value feature points at its own register node (`<Name>Reg`); locks are
  * IntSwissKnife nodes (`<Name>Locked`); event and chunk data sit on ports with EventID / ChunkID.
- * All model registers are big-endian and NoCache: auto functions, clamping and user sets change
- * values behind the client's back, so a client must not cache them.
+ * All registers are big-endian. Their caching (Cachable, pInvalidator) follows `caching.ts`.
  */
 import { CategoryDef, FeatureDef, LockCondition } from './feature-types';
 import { categories, features, feature as featureByName, MappedFeature } from './features';
 import { ChunkId, EventId } from './features-sync';
+import { cachingMode, invalidators } from './caching';
 
 const NAMESPACE = 'http://www.genicam.org/GenApi/Version_1_1';
 export const XML_VERSION = { major: 1, minor: 0, subMinor: 0 };
@@ -57,6 +57,11 @@ function maskBits(mask: number, length: number): { lsb: number; msb: number } {
   return { lsb: length * 8 - 1 - low, msb: length * 8 - 1 - high };
 }
 
+/** Cachable and the pInvalidator links, in the schema's order (after pPort). */
+function caching(f: MappedFeature): Child[] {
+  return [['Cachable', cachingMode(f)], ...invalidators(f).map((name): Child => ['pInvalidator', name])];
+}
+
 function registerNode(f: MappedFeature): string {
   const s = f.storage;
   const isFloat = f.kind === 'float';
@@ -80,14 +85,13 @@ function registerNode(f: MappedFeature): string {
   } else {
     throw new Error(`${f.name}: no register node for storage ${s.kind}`);
   }
-  const cachable = s.kind === 'port' ? 'NoCache' : f.cachable ?? 'NoCache';
   const head: Child[] = [
     ['Visibility', 'Invisible'],
     ['Address', hex(address)],
     ['Length', length],
     ['AccessMode', regAccess],
     ['pPort', port],
-    ['Cachable', cachable],
+    ...caching(f),
   ];
   if (masked) {
     tail.push(masked.lsb === masked.msb ? ['Bit', masked.lsb] : ['LSB', masked.lsb]);
@@ -161,7 +165,7 @@ function inlineRegisterFeature(f: MappedFeature): string {
   if (s.kind !== 'bootstrap' && s.kind !== 'memory') throw new Error(`${f.name}: ${f.kind} needs bootstrap or memory storage`);
   const tag = f.kind === 'string' ? 'StringReg' : 'Register';
   return node(tag, f.name, [...commonElements(f), f.streamable ? ['Streamable', 'Yes'] : null, ['Address', hex(s.address)], ['Length', s.length],
-    ['AccessMode', f.access], ['pPort', 'Device'], ['Cachable', f.cachable ?? 'NoCache']], f.standard ?? false);
+    ['AccessMode', f.access], ['pPort', 'Device'], ...caching(f)], f.standard ?? false);
 }
 
 function lockNode(f: FeatureDef): string {
