@@ -1,5 +1,6 @@
 import type { CameraEvent } from '../lib/camera/camera';
 import { toJsonSafe } from '../lib/genicam';
+import { ticksToMs } from '../lib/camera/frame-output';
 
 /** "ExposureEnd, Test" → ['ExposureEnd', 'Test'] */
 export function parseEventNames(text: string | undefined): string[] {
@@ -14,7 +15,7 @@ export function eventMessage(event: CameraEvent, topicPrefix: string): Record<st
       event: event.name,
       eventId: event.eventId,
       timestamp: event.timestamp.toString(),
-      timestampMs: Number(event.timestamp / 1000n) / 1000,
+      timestampMs: ticksToMs(event.timestamp),
       frameId: Number(event.blockId),
       values: toJsonSafe(event.values),
     },

@@ -27,6 +27,11 @@ export interface FrameMetadata {
   chunks?: Record<string, unknown>;
 }
 
+/** A device timestamp (ns ticks) as milliseconds, rounded to the µs: for arithmetic and display. */
+export function ticksToMs(ticks: bigint): number {
+  return Number((ticks + 500n) / 1000n) / 1000;
+}
+
 export function frameMetadata(frame: CameraFrame, encoding: FrameEncoding = 'raw'): FrameMetadata {
   return {
     width: frame.width,
@@ -36,7 +41,7 @@ export function frameMetadata(frame: CameraFrame, encoding: FrameEncoding = 'raw
     pixelFormat: frame.pixelFormatName,
     frameId: Number(frame.blockId),
     timestamp: frame.timestamp.toString(),
-    timestampMs: Number(frame.timestamp / 1000n) / 1000,
+    timestampMs: ticksToMs(frame.timestamp),
     status: frame.status,
     packets: { ...frame.packets },
     encoding,
@@ -52,32 +57,42 @@ export interface EncodeOptions {
   maxWidth?: number;
 }
 
+/** Significant bits of the 16-bit values each mono format unpacks to (Mono16 carries 16). */
+const SIGNIFICANT_BITS: Record<number, number> = {
+  [PixelFormat.Mono10]: 10,
+  [PixelFormat.Mono12]: 12,
+  [PixelFormat.Mono12Packed]: 12,
+  [PixelFormat.Mono12p]: 12,
+  [PixelFormat.Mono16]: 16,
+};
+
 /**
- * Encodes a monochrome frame as JPEG (8-bit) or PNG (8-bit for Mono8, 16-bit otherwise, with the
- * sensor's bits in the MSBs). Packed 12-bit formats are unpacked first.
+ * Encodes a monochrome frame as JPEG (8-bit) or PNG (8-bit for Mono8; 16-bit otherwise, with the
+ * sensor's bits in the MSBs). No pixel loop runs in JavaScript: packed formats are unpacked by the
+ * native core, scaling and encoding are libvips' (sharp).
  */
 export async function encodeFrame(frame: Frame, encoding: 'jpeg' | 'png', options: EncodeOptions = {}): Promise<Buffer> {
   const { width, height } = frame;
   let image: sharp.Sharp;
-  switch (frame.pixelFormat) {
-    case PixelFormat.Mono8:
-      image = sharp(frame.data, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
-      break;
-    case PixelFormat.Mono16:
-    case PixelFormat.Mono12Packed:
-    case PixelFormat.Mono12p:
-    case PixelFormat.Mono12:
-    case PixelFormat.Mono10: {
-      const wide = toFullScale16(frame);
-      image = encoding === 'jpeg'
-        ? sharp(highBytes(wide), { raw: { width, height, channels: 1 } }).toColourspace('b-w')
-        : // sharp reads 16-bit raw input (`depth`), which its type definitions do not list yet.
-          sharp(wide, { raw: { width, height, channels: 1, depth: 'ushort' } as sharp.CreateRaw }).toColourspace('grey16');
-      break;
-    }
-    default:
-      throw new GigeError('UNSUPPORTED_PIXEL_FORMAT',
-        `Cannot encode ${frame.pixelFormatName} as ${encoding}; supported: Mono8, Mono10, Mono12, Mono12Packed, Mono12p, Mono16`);
+  if (frame.pixelFormat === PixelFormat.Mono8) {
+    image = sharp(frame.data, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
+  } else if (SIGNIFICANT_BITS[frame.pixelFormat] !== undefined) {
+    const bits = SIGNIFICANT_BITS[frame.pixelFormat];
+    const unpacked = frame.pixelFormat === PixelFormat.Mono16 && frame.paddingX === 0
+      ? frame.data
+      : unpackToMono16(frame.data, frame.pixelFormat, width, height, { paddingX: frame.paddingX });
+    // sharp takes the sample depth of raw input from the typed array: a Buffer would be read as
+    // 8-bit samples. The view shares the frame's memory; only an odd offset (never seen from the
+    // pool or the unpacker) would need an aligned copy.
+    const aligned = unpacked.byteOffset % 2 === 0 ? unpacked : copyUnpooled(unpacked);
+    const samples = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 1);
+    let wide = sharp(samples, { raw: { width, height, channels: 1 } });
+    if (bits < 16) wide = wide.linear(2 ** (16 - bits), 0);
+    // Full-scale 16-bit greyscale; JPEG takes its upper 8 bits.
+    image = wide.toColourspace(encoding === 'jpeg' ? 'b-w' : 'grey16');
+  } else {
+    throw new GigeError('UNSUPPORTED_PIXEL_FORMAT',
+      `Cannot encode ${frame.pixelFormatName} as ${encoding}; supported: Mono8, Mono10, Mono12, Mono12Packed, Mono12p, Mono16`);
   }
   if (options.maxWidth && width > options.maxWidth) image = image.resize({ width: options.maxWidth });
   return encoding === 'jpeg'
@@ -85,20 +100,9 @@ export async function encodeFrame(frame: Frame, encoding: 'jpeg' | 'png', option
     : image.png({ compressionLevel: 1 }).toBuffer();
 }
 
-/** 16-bit little-endian samples with the significant bits in the MSBs (Mono16 already is). */
-function toFullScale16(frame: Frame): Buffer {
-  if (frame.pixelFormat === PixelFormat.Mono16) return frame.data;
-  const unpacked = frame.pixelFormat === PixelFormat.Mono12Packed || frame.pixelFormat === PixelFormat.Mono12p
-    ? unpackToMono16(frame.data, frame.pixelFormat, frame.width, frame.height)
-    : Buffer.from(frame.data);
-  const shift = frame.pixelFormat === PixelFormat.Mono10 ? 6 : 4;
-  const samples = new Uint16Array(unpacked.buffer, unpacked.byteOffset, unpacked.byteLength / 2);
-  for (let i = 0; i < samples.length; i++) samples[i] = samples[i] << shift;
-  return unpacked;
-}
-
-function highBytes(wide: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(wide.length / 2);
-  for (let i = 0, j = 1; i < out.length; i++, j += 2) out[i] = wide[j];
-  return out;
+/** A copy in its own memory (Buffer.alloc never uses the shared pool, so it starts aligned). */
+function copyUnpooled(source: Buffer): Buffer {
+  const copy = Buffer.alloc(source.length);
+  source.copy(copy);
+  return copy;
 }
