@@ -72,10 +72,30 @@ export interface OutgoingEvent {
   data?: Buffer;               // EVENTDATA payload (≤ 524 bytes); absent → EVENT_CMD
 }
 
+/**
+ * The device clock as a model schedules with it. Device timestamps can jump — a timestamp reset
+ * (0x0944 bit 0x1) restarts them at 0, PTP taking the clock over brings back the domain's time —
+ * but the time base under them never jumps. A model keeps every time it schedules on the time base
+ * and converts where a device timestamp is produced (leader, events, I/O records: `toDevice`) or
+ * consumed (scheduled action times: `fromDevice`), so a reset never strands its schedule.
+ */
+export interface DeviceTimeBase {
+  /** The time base now (ns). */
+  baseNow(): bigint;
+  /** The device timestamp of time-base instant `time`, with the clock setting in force at that instant. */
+  toDevice(time: bigint): bigint;
+  /** The time-base instant at which the device clock (as set now) reads `ticks`. */
+  fromDevice(ticks: bigint): bigint;
+  /** PTP took the clock over: from now on the device clock reads the shared (domain) time again. */
+  followDomain(): void;
+}
+
 /** What the model may ask of the device core. */
 export interface DeviceServices {
   /** Device clock, ns (the model owns PTP state but the clock is shared with timestamp latch). */
   now(): bigint;
+  /** The same clock with the time base under it: what a model schedules on (see `DeviceTimeBase`). */
+  timeBase: DeviceTimeBase;
   /** Current stream channel 0 configuration, or null when the channel is closed. */
   streamChannel(): StreamChannelConfig | null;
   /** Queue a block for sending; resolves with its block id when its last packet left. */
@@ -107,6 +127,7 @@ export interface ActionRequest {
  * Without one those bits stay clear and 0x096C is not a register.
  */
 export interface Ieee1588Clock {
+  /** While enabled, PTP owns the device clock: the core ignores the timestamp reset bit (0x0944 bit 0x1). */
   enabled(): boolean;
   /** The host changed the IEEE1588_ENABLE bit. Throw `DeviceAccessError` to refuse. */
   setEnabled(enabled: boolean): void;

@@ -42,10 +42,14 @@ export interface EmulatedCameraIo {
   pulseTriggerInput(options: PulseOptions): { start: bigint; end: bigint };
   /** Electrical level of STROBE_OUT now. */
   strobeOutput(): boolean;
-  /** STROBE_OUT level changes with device times (ns), oldest first; the first entry is the level when recording began. */
+  /**
+   * STROBE_OUT level changes with device times (ns), oldest first; the first entry is the level when
+   * recording began. Each time is the timestamp the camera had at that edge, so a timestamp reset
+   * shows as a restart; `since` is in the clock as set now.
+   */
   strobeRecord(since?: bigint): StrobeEdge[];
   clearStrobeRecord(): void;
-  /** The device clock (ns, Unix epoch), the time base of every timestamp above. */
+  /** The device clock (ns, Unix epoch unless the host reset the timestamp), the time base of every timestamp above. */
   now(): bigint;
 }
 
@@ -62,19 +66,22 @@ export class EmulatedCamera extends EventEmitter {
     super();
     const m = model;
     server.on('warning', (err: Error) => this.warning(err));
+    // The model keeps I/O times on its time base; the connector speaks device time (timestamps).
     this.io = {
       triggerInput: () => m.triggerInput.high,
-      setTriggerInput: (high) => m.triggerInput.setLevel(high),
+      setTriggerInput: (high) => m.toDeviceTime(m.triggerInput.setLevel(high)),
       pulseTriggerInput: (options) => {
+        let pulses: { start: bigint; end: bigint };
         try {
-          return m.triggerInput.pulse(options);
+          pulses = m.triggerInput.pulse(options);
         } catch (err) {
           throw new GigeError('INVALID_ARGUMENT', `TRIGGER_IN pulse: ${(err as Error).message}`, { options }, { cause: err });
         }
+        return { start: m.toDeviceTime(pulses.start), end: m.toDeviceTime(pulses.end) };
       },
-      strobeOutput: () => m.strobe.levelAt(m.now()),
-      strobeRecord: (since) => m.strobe.edges(since),
-      clearStrobeRecord: () => m.strobe.clear(m.now()),
+      strobeOutput: () => m.strobe.levelAt(m.baseNow()),
+      strobeRecord: (since) => m.strobe.edges(since === undefined ? undefined : m.fromDeviceTime(since)).map((e) => ({ ...e, time: m.toDeviceTime(e.time) })),
+      clearStrobeRecord: () => m.strobe.clear(m.baseNow()),
       now: () => m.now(),
     };
   }

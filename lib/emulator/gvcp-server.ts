@@ -174,6 +174,7 @@ export class GvcpServer extends EventEmitter {
   services(): DeviceServices {
     return {
       now: () => this.clock.now(),
+      timeBase: this.clock,
       streamChannel: () => this.stream.config(),
       sendBlock: (block) => this.stream.sendBlock(block),
       reserveBlockId: () => this.stream.reserveBlockId(),
@@ -189,6 +190,8 @@ export class GvcpServer extends EventEmitter {
       blocksSent: this.stream.blocksSent,
       resendRequests: this.stream.resendRequests,
       events: this.message.stats(),
+      timestampResets: this.clock.resets,
+      timestampResetsIgnored: this.clock.ignoredResets,
     };
   }
 

@@ -180,7 +180,7 @@ export class BootstrapRegisters {
       case Bootstrap.PERSISTENT_GATEWAY: this.persistentGateway = value >>> 0; return GvcpStatus.SUCCESS;
       case Bootstrap.HEARTBEAT_TIMEOUT: o.privilege.setHeartbeatTimeout(value); return GvcpStatus.SUCCESS;
       case Bootstrap.TIMESTAMP_CONTROL:
-        if (value & 0x1) o.clock.reset();
+        if (value & 0x1) this.resetTimestamp();
         if (value & 0x2) o.clock.latch();
         return GvcpStatus.SUCCESS;
       case Bootstrap.DISCOVERY_ACK_DELAY: this.discoveryAckDelayMs = value & 0xffff; return GvcpStatus.SUCCESS;
@@ -200,6 +200,16 @@ export class BootstrapRegisters {
       default:
         return this.read(address).status === GvcpStatus.INVALID_ADDRESS ? GvcpStatus.INVALID_ADDRESS : GvcpStatus.WRITE_PROTECT;
     }
+  }
+
+  /**
+   * While PTP is enabled it owns the clock (every camera of the domain must read the same time), so
+   * the reset is ignored — not refused: a latch in the same write still happens. Cameras that
+   * document it disable the reset while PTP synchronises (docs/emulator.md, "Timestamp reset").
+   */
+  private resetTimestamp(): void {
+    if (this.o.ieee1588?.enabled()) this.o.clock.ignoredResets += 1;
+    else this.o.clock.reset();
   }
 
   /** The IEEE1588_ENABLE bit goes to the model's PTP clock (ignored without one, as a reserved bit). */

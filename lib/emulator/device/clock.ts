@@ -2,9 +2,17 @@
  * The device clock: nanoseconds, 1 GHz tick (bootstrap 0x093C/0x0940). It counts from the Unix
  * epoch, as a PTP-synchronised camera's clock does, so several emulated cameras (in one process or
  * several) share one time base and a scheduled ACTION_CMD means the same instant to all of them.
- * A timestamp reset (0x0944 bit 0x1) moves this device's zero to "now"; a latch (bit 0x2) captures
- * the value for 0x0948/0x094C.
+ *
+ * The device clock can jump: a timestamp reset (0x0944 bit 0x1) moves this device's zero to "now",
+ * and PTP taking the clock over brings it back to the shared time. The time base under it — the
+ * process clock every device shares — never jumps, so a camera model schedules on the time base and
+ * converts only where a device timestamp is produced (`toDevice`: leader, events, I/O records) or
+ * consumed (`fromDevice`: scheduled action times). `toDevice` uses the clock setting in force at
+ * the given instant: a reset does not rewrite the timestamps of what happened before it.
+ * A latch (0x0944 bit 0x2) captures the device clock for 0x0948/0x094C.
  */
+import type { DeviceTimeBase } from '../device-model';
+
 const EPOCH_NS = BigInt(Date.now()) * 1_000_000n;
 const HR_AT_EPOCH = process.hrtime.bigint();
 
@@ -15,16 +23,56 @@ export function epochNanoseconds(): bigint {
   return EPOCH_NS + (process.hrtime.bigint() - HR_AT_EPOCH);
 }
 
-export class DeviceClock {
-  private offset = 0n;
-  private latchedValue = 0n;
+/** From time-base instant `at` on, the device clock reads `time base − offset`. */
+interface ClockStep {
+  at: bigint;
+  offset: bigint;
+}
 
+/**
+ * Steps kept for converting past instants. Resets come from the host one GVCP write at a time;
+ * an instant older than the oldest kept step (thousands of resets ago) converts with the oldest.
+ */
+const MAX_STEPS = 1024;
+
+export class DeviceClock implements DeviceTimeBase {
+  /** Oldest first; none = the device clock is the time base. */
+  private readonly steps: ClockStep[] = [];
+  private latchedValue = 0n;
+  /** Diagnostics: resets applied, and resets ignored because PTP owned the clock. */
+  resets = 0;
+  ignoredResets = 0;
+
+  constructor(private readonly base: () => bigint = epochNanoseconds) {}
+
+  /** The device clock now (ticks). */
   now(): bigint {
-    return epochNanoseconds() - this.offset;
+    return this.toDevice(this.base());
   }
 
+  baseNow(): bigint {
+    return this.base();
+  }
+
+  toDevice(time: bigint): bigint {
+    const ticks = time - this.offsetAt(time);
+    // Only an instant older than every kept step can come out negative; 0 is the earliest tick.
+    return ticks < 0n ? 0n : ticks;
+  }
+
+  fromDevice(ticks: bigint): bigint {
+    return ticks + this.currentOffset();
+  }
+
+  followDomain(): void {
+    if (this.currentOffset() !== 0n) this.step(this.base(), 0n);
+  }
+
+  /** Timestamp reset: the device clock reads 0 now. */
   reset(): void {
-    this.offset = epochNanoseconds();
+    const now = this.base();
+    this.step(now, now);
+    this.resets += 1;
   }
 
   latch(): void {
@@ -33,5 +81,22 @@ export class DeviceClock {
 
   get latched(): bigint {
     return this.latchedValue;
+  }
+
+  private step(at: bigint, offset: bigint): void {
+    this.steps.push({ at, offset });
+    if (this.steps.length > MAX_STEPS) this.steps.shift();
+  }
+
+  private currentOffset(): bigint {
+    return this.steps.length ? this.steps[this.steps.length - 1].offset : 0n;
+  }
+
+  private offsetAt(time: bigint): bigint {
+    for (let i = this.steps.length - 1; i >= 0; i -= 1) {
+      if (this.steps[i].at <= time) return this.steps[i].offset;
+    }
+    // Before the first kept step: the clock as it was then (the time base, unless steps were dropped).
+    return this.steps.length === MAX_STEPS ? this.steps[0].offset : 0n;
   }
 }

@@ -55,4 +55,7 @@ export interface GvcpServerStats {
   blocksSent: number;
   resendRequests: number;
   events: MessageChannelStats;
+  /** Timestamp resets (0x0944 bit 0x1) applied, and ignored because PTP owned the clock. */
+  timestampResets: number;
+  timestampResetsIgnored: number;
 }

@@ -13,7 +13,8 @@ import { loadUserSet, saveUserSet, slotName } from './user-set-apply';
 
 export function installFeatureBehaviours(model: Dmk38gx541): void {
   const { store, settings } = model;
-  const now = (): bigint => model.now();
+  // Times inside the model are on its time base (see Dmk38gx541.baseNow); host times are converted.
+  const now = (): bigint => model.baseNow();
   const on = (name: string): boolean => store.get(name) === ON;
   /** A command runs when its CommandValue (1) is written. */
   const command = (name: string, run: () => void): void => store.behave(name, { read: () => 0, write: (v) => { if (Number(v) === 1) run(); } });
@@ -102,10 +103,10 @@ export function installFeatureBehaviours(model: Dmk38gx541): void {
   });
 
   // 5.12–5.13 PTP and action scheduler
-  store.behave('PtpEnable', { changed: (v) => model.ptp.setEnabled(Number(v) === 1) });
+  store.behave('PtpEnable', { changed: (v) => model.setPtpEnabled(Number(v) === 1) });
   store.behave('PtpStatus', { read: () => model.ptp.status() });
   command('ActionSchedulerCommit', () => {
-    const status = model.scheduler.commit(store.getBigInt('ActionSchedulerTime'), store.get('ActionSchedulerInterval'));
+    const status = model.scheduler.commit(model.fromDeviceTime(store.getBigInt('ActionSchedulerTime')), store.get('ActionSchedulerInterval'));
     if (status === Status.NO_REF_TIME) refuse(status, 'ActionSchedulerCommit needs a PTP time reference: PtpEnable and wait until PtpStatus is Master or Slave');
     if (status === Status.OVERFLOW) refuse(status, `the action queue is full (ActionQueueSize ${model.actionQueueSize}); ActionSchedulerCancel first`);
   });

@@ -26,6 +26,7 @@ import { UserSetMemory } from './user-sets';
 import { CameraSettings } from './camera-settings';
 import { installFeatureBehaviours } from './camera-features';
 import { applySettings, loadUserSet } from './user-set-apply';
+import { epochNanoseconds } from '../device/clock';
 
 export const VENDOR_NAME = 'The Imaging Source Europe GmbH';
 export const MODEL_NAME = 'DMK 38GX541-a';
@@ -99,12 +100,13 @@ export class Dmk38gx541 implements DeviceModel {
       macAddress: mac,
     };
     this.xml = { firstUrl: this.xmlMemory.firstUrl, secondUrl: this.xmlMemory.secondUrl };
-    const now = (): bigint => this.now();
+    // Everything below schedules on the time base, which a timestamp reset never moves.
+    const now = (): bigint => this.baseNow();
     this.timeline = new Timeline(now, (err) => this.warn(err));
     this.settings = new CameraSettings(this.store);
     this.settings.streamChannel = () => this.streamChannel();
-    this.strobe = new StrobeOutput(this.now());
-    this.producer = new FrameProducer(() => this.services, options.renderer ?? nativeRenderRamp, (frame, m) => this.settings.autoUpdate(frame, m), (err) => this.warn(err));
+    this.strobe = new StrobeOutput(now());
+    this.producer = new FrameProducer(() => this.services, (time) => this.toDeviceTime(time), options.renderer ?? nativeRenderRamp, (frame, m) => this.settings.autoUpdate(frame, m), (err) => this.warn(err));
     this.acquisition = new Acquisition<CameraFrame>({
       now,
       settings: () => this.settings.acquisition(),
@@ -144,9 +146,28 @@ export class Dmk38gx541 implements DeviceModel {
     this.settings.normalize();
   }
 
-  /** Device time, ns (the server's clock once attached). */
+  /** The device clock now (ns): what a timestamp latch reads. */
   now(): bigint {
-    return this.services ? this.services.now() : process.hrtime.bigint();
+    return this.toDeviceTime(this.baseNow());
+  }
+
+  /**
+   * The time base the camera schedules on (ns): the device core's, which never jumps — exposure,
+   * readout, triggers, strobe, scheduled actions all keep their times in it, so a timestamp reset
+   * changes only the timestamps the camera hands out (`toDeviceTime`), never when things happen.
+   */
+  baseNow(): bigint {
+    return this.services ? this.services.timeBase.baseNow() : epochNanoseconds();
+  }
+
+  /** The device timestamp of time-base instant `time` (leader, events, I/O records). */
+  toDeviceTime(time: bigint): bigint {
+    return this.services ? this.services.timeBase.toDevice(time) : time;
+  }
+
+  /** The time-base instant at which the device clock reads `ticks` (scheduled action times, I/O queries). */
+  fromDeviceTime(ticks: bigint): bigint {
+    return this.services ? this.services.timeBase.fromDevice(ticks) : ticks;
   }
 
   attach(services: DeviceServices): void {
@@ -229,8 +250,8 @@ export class Dmk38gx541 implements DeviceModel {
 
   onAction(request: ActionRequest): number {
     if (!request.signals.includes(0)) return 0;
-    if (request.scheduledTime !== undefined) return this.scheduler.command(request.scheduledTime);
-    this.acquisition.trigger('Action0', this.now());
+    if (request.scheduledTime !== undefined) return this.scheduler.command(this.fromDeviceTime(request.scheduledTime));
+    this.acquisition.trigger('Action0', this.baseNow());
     return 0;
   }
 
@@ -244,6 +265,15 @@ export class Dmk38gx541 implements DeviceModel {
   }
 
   // ---- camera behaviour ----------------------------------------------------------------------
+
+  /**
+   * PtpEnable changed. PTP owns the device clock while enabled: enabling it brings the clock back to
+   * the domain's time after a timestamp reset (the device core ignores resets until it is disabled).
+   */
+  setPtpEnabled(enabled: boolean): void {
+    this.ptp.setEnabled(enabled);
+    if (enabled) this.services?.timeBase.followDomain();
+  }
 
   streamChannel(): StreamChannelConfig | null {
     return this.services ? this.services.streamChannel() : null;
@@ -264,7 +294,7 @@ export class Dmk38gx541 implements DeviceModel {
     return this.services ? this.services.reserveBlockId() : null;
   }
 
-  /** Sends an event on the message channel when its EventNotification is On. */
+  /** Sends an event (at time-base instant `time`) on the message channel when its EventNotification is On. */
   sendEvent(event: EventName, time: bigint, frameId = 0n): void {
     if (this.store.storedSelected('EventNotification', EventSelectorValue[event]) !== ON) return;
     if (!this.services) return;
@@ -274,7 +304,7 @@ export class Dmk38gx541 implements DeviceModel {
       data.writeBigUInt64BE(frameId, 0);
     }
     this.eventCounts[event] += 1;
-    this.services.sendEvent({ eventId: EventId[event], streamChannel: event === 'ExposureEnd' ? 0 : 0xffff, blockId: frameId, timestamp: time, data });
+    this.services.sendEvent({ eventId: EventId[event], streamChannel: event === 'ExposureEnd' ? 0 : 0xffff, blockId: frameId, timestamp: this.toDeviceTime(time), data });
   }
 
   warn(err: Error): void {

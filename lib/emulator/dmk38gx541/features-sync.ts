@@ -197,7 +197,12 @@ export const syncFeatures: FeatureDef[] = [
   }),
   bootstrap({ name: 'GevTimestampTickFrequency', kind: 'integer', access: 'RO', address: 0x093c, length: 8, unit: 'Hz', description: 'Timestamp ticks per second (1 GHz: timestamps are in ns).' }),
   bootstrap({ name: 'GevTimestampControlLatch', kind: 'command', access: 'WO', address: 0x0944, commandValue: 2, description: 'Latch the current timestamp into GevTimestampValue.' }),
-  bootstrap({ name: 'GevTimestampControlReset', kind: 'command', access: 'WO', address: 0x0944, commandValue: 1, description: 'Reset the timestamp counter.', visibility: 'Expert' }),
+  // PTP owns the clock while enabled: the device ignores the reset bit then (docs/emulator.md).
+  bootstrap({
+    name: 'GevTimestampControlReset', kind: 'command', access: 'WO', address: 0x0944, commandValue: 1, visibility: 'Expert',
+    description: 'Restart the timestamp counter at 0. Locked while PtpEnable is on: PTP owns the clock, and the camera ignores the reset.',
+    locked: [{ feature: 'PtpEnable', equals: ON }],
+  }),
   bootstrap({ name: 'GevTimestampValue', kind: 'integer', access: 'RO', address: 0x0948, length: 8, unit: 'ns', description: 'Latched timestamp.', cachable: 'NoCache' }),
   bootstrap({ name: 'TimestampLatch', kind: 'command', access: 'WO', address: 0x0944, commandValue: 2, description: 'Latch the current timestamp into TimestampLatchValue (SFNC 2 name).' }),
   bootstrap({ name: 'TimestampLatchValue', kind: 'integer', access: 'RO', address: 0x0948, length: 8, unit: 'ns', description: 'Latched timestamp (SFNC 2 name).', cachable: 'NoCache' }),

@@ -65,6 +65,8 @@ export class FrameProducer {
 
   constructor(
     private readonly services: () => DeviceServices | null,
+    /** Frame times are on the model's time base; the leader carries the device timestamp. */
+    private readonly deviceTime: (time: bigint) => bigint,
     private readonly render: RampRenderer,
     private readonly measured: (frame: CameraFrame, m: Measurement) => void,
     private readonly warn: (err: Error) => void,
@@ -101,7 +103,7 @@ export class FrameProducer {
     }
     const expected = frame.blockId as bigint;
     const block: OutgoingBlock = {
-      timestamp: frame.start,
+      timestamp: this.deviceTime(frame.start),
       pixelFormat: frame.pixelFormat,
       width: frame.width,
       height: frame.height,

@@ -1,16 +1,17 @@
 /**
- * Runs callbacks at device times (ns). The camera model reasons in exact device time — exposure
- * start, trigger edges, strobe edges carry exact timestamps — while Node timers only decide *when*
- * the JavaScript runs.
+ * Runs callbacks at exact times (ns) of the camera's time base. The camera model reasons in exact
+ * time — exposure start, trigger edges, strobe edges — while Node timers only decide *when* the
+ * JavaScript runs. The model's time base never jumps (a timestamp reset only changes the device
+ * timestamps it hands out; see `Dmk38gx541.baseNow`), so everything scheduled survives a reset.
  *
- * Guarantee: a callback never runs before the device clock reaches its time. Node cannot promise
+ * Guarantee: a callback never runs before the clock reaches its time. Node cannot promise
  * that by itself: it measures a timer's delay from the event loop's cached time (whole ms, taken at
  * the start of the loop turn), so a timer set after a busy stretch of the same turn — a frame just
  * rendered — fires early by up to that stretch plus a millisecond. A callback whose timer fired
  * before its time is therefore re-armed for the remainder. It runs late by the event loop's latency
- * (about a millisecond on an idle machine), never early. The one exception: when the device clock
- * goes backwards while a callback waits (GevTimestampControlReset), the callback runs then, as the
- * old time base it was scheduled in no longer exists.
+ * (about a millisecond on an idle machine), never early. Should a clock that is given to the
+ * timeline ever go backwards while a callback waits, the callback runs then rather than waiting
+ * for a time base that no longer exists.
  *
  * Every pending timer is tracked so that stopping the camera leaves nothing behind, and no callback
  * can throw out of a timer.
@@ -18,13 +19,13 @@
 
 /** A pending callback; pass it to `Timeline.cancel`. */
 export interface TimelineTimer {
-  /** The device time (ns) the callback waits for. */
+  /** The time (ns) the callback waits for. */
   readonly timeNs: bigint;
 }
 
 interface Pending extends TimelineTimer {
   readonly fn: () => void;
-  /** The device clock when the Node timer was last set (detects a clock that went backwards). */
+  /** The clock when the Node timer was last set (detects a clock that went backwards). */
   armedAt: bigint;
   node: NodeJS.Timeout | null;
 }
@@ -43,7 +44,7 @@ export class Timeline {
     private readonly onError: (err: Error) => void,
   ) {}
 
-  /** Run `fn` when the device clock reaches `timeNs` (at once, asynchronously, if it has). */
+  /** Run `fn` when the clock reaches `timeNs` (at once, asynchronously, if it has). */
   at(timeNs: bigint, fn: () => void): TimelineTimer | null {
     if (this.closed) return null;
     const timer: Pending = { timeNs, fn, armedAt: 0n, node: null };

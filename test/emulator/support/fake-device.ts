@@ -7,6 +7,7 @@ import type { DeviceServices, OutgoingBlock, OutgoingEvent, StreamChannelConfig 
 import { Dmk38gx541, Dmk38gx541Options } from '../../../lib/emulator/dmk38gx541/camera-model';
 import { feature } from '../../../lib/emulator/dmk38gx541/features';
 import { DeviceAccessError } from '../../../lib/emulator/device-model';
+import { DeviceClock } from '../../../lib/emulator/device/clock';
 
 export const OPEN_CHANNEL: StreamChannelConfig = {
   destinationAddress: '127.0.0.1', destinationPort: 50000, packetSize: 1500, packetDelayTicks: 0, doNotFragment: false, extendedIds: false,
@@ -17,9 +18,10 @@ export class FakeServices implements DeviceServices {
   readonly events: OutgoingEvent[] = [];
   channel: StreamChannelConfig | null = OPEN_CHANNEL;
   private nextBlockId = 1n;
+  readonly timeBase = new DeviceClock();
 
   now(): bigint {
-    return process.hrtime.bigint();
+    return this.timeBase.now();
   }
 
   streamChannel(): StreamChannelConfig | null {
