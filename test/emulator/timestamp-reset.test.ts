@@ -173,4 +173,17 @@ describe('emulator: timestamp reset and PTP', function () {
     await waitForStatus(client, 'Master');
     await scheduledActionsFireOnTime();
   });
+
+  it('a user set that turns PTP on brings back the domain time too', async () => {
+    await client.execute('AcquisitionStop');
+    await configure(client, { UserSetSelector: 'UserSet1' });
+    await client.execute('UserSetSave'); // PtpEnable is on
+    const before = await client.deviceTime();
+    await client.set('PtpEnable', false);
+    await client.execute('GevTimestampControlReset');
+    assert.ok(await client.deviceTime() < SECOND, 'the clock restarted near 0');
+    await client.execute('UserSetLoad');
+    assert.equal(await client.get('PtpEnable'), true);
+    assert.ok(await client.deviceTime() > before, 'PTP time again');
+  });
 });

@@ -106,7 +106,7 @@ export function applyUserSet(model: Dmk38gx541, data: UserSetData, source: strin
   }
   for (const apply of staged) apply();
   model.settings.lutVersion += 1;
-  model.ptp.setEnabled(model.store.get('PtpEnable') === 1);
+  model.setPtpEnabled(model.store.get('PtpEnable') === 1);
   model.settings.normalize();
 }
 
