@@ -10,7 +10,7 @@ import { usage, CommandContext } from './commands/common';
 import { discoverCommand } from './commands/discover';
 import { infoCommand } from './commands/info';
 import { featuresCommand } from './commands/features';
-import { getCommand, setCommand } from './commands/get-set';
+import { getCommand, setCommand, executeCommand } from './commands/get-set';
 import { grabCommand } from './commands/grab';
 import { emulateCommand } from './commands/emulate';
 import { ioCommand } from './commands/io';
@@ -21,6 +21,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<
   features: featuresCommand,
   get: getCommand,
   set: setCommand,
+  execute: executeCommand,
   grab: grabCommand,
   emulate: emulateCommand,
   io: ioCommand,

@@ -44,15 +44,22 @@ export = function register(RED: NodeAPI): void {
         const requested = msg as { delayMs?: unknown; scheduledTime?: unknown };
         let scheduledTime: bigint | undefined;
         if (requested.scheduledTime !== undefined) {
-          scheduledTime = BigInt(String(requested.scheduledTime));
+          const text = String(requested.scheduledTime).trim();
+          if (!/^\d{1,20}$/.test(text) || BigInt(text) > 0xffffffffffffffffn) {
+            throw new GigeError('BAD_TIME', `msg.scheduledTime "${text}" is not a device time: give whole ticks (ns on PTP cameras) as a decimal string, e.g. a frame's msg.image.timestamp`);
+          }
+          scheduledTime = BigInt(text);
         } else if (def.scheduled) {
           if (!clockCamera?.connection) {
             throw new GigeError('NO_CLOCK', 'A scheduled action needs a camera to read the PTP time from (property "Clock from")');
           }
           const delayMs = Number(requested.delayMs ?? def.delayMs ?? 100);
           if (!Number.isFinite(delayMs) || delayMs < 0) throw new GigeError('BAD_DELAY', `Delay ${String(requested.delayMs ?? def.delayMs)} ms is not a number ≥ 0`);
-          const now = await clockCamera.connection.use((camera) => camera.deviceTime());
-          scheduledTime = now + BigInt(Math.round(delayMs * 1e6));
+          scheduledTime = await clockCamera.connection.use(async (camera) => {
+            // The camera's clock in its own ticks (1 GHz with PTP, but not on every camera).
+            const ticksPerMs = Number(camera.tickFrequency) / 1000;
+            return (await camera.deviceTime()) + BigInt(Math.round(delayMs * ticksPerMs));
+          });
         }
         const answers = await sendActionCommand({ address: def.address || '127.255.255.255', deviceKey, groupKey, groupMask, scheduledTime });
         sent += 1;

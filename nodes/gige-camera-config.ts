@@ -17,6 +17,8 @@ interface CameraConfigDef extends NodeDef {
 }
 
 const CLOSE_TIMEOUT_MS = 10000;
+/** How long a camera without users stays open for a user that is only being redeployed. */
+const IDLE_CLOSE_MS = 3000;
 
 export = function register(RED: NodeAPI): void {
   function GigeCameraConfigNode(this: CameraConfigNode, def: CameraConfigDef): void {
@@ -25,15 +27,17 @@ export = function register(RED: NodeAPI): void {
     const users = new Map<string, Node>();
     let pooled: PooledCamera | null = null;
     let closing = false;
+    let idleTimer: NodeJS.Timeout | null = null;
     const frameTimeoutMs = positiveInt(def.frameTimeout) ?? 5000;
-    let settingsError: Error | null = null;
+    let setupError: Error | null = null;
     let settings: ReturnType<typeof parseSettings> = [];
     try {
       settings = parseSettings(def.settings);
     } catch (err) {
-      settingsError = err as Error;
-      node.error(settingsError.message);
+      setupError = err as Error;
+      node.error(setupError.message);
     }
+    const report = new RepeatFilter(30000);
 
     const statusOf = (state: ConnectionState, detail: string): NodeStatus => {
       switch (state) {
@@ -46,7 +50,15 @@ export = function register(RED: NodeAPI): void {
     const onState = (state: ConnectionState, detail: string) => {
       const status = statusOf(state, detail);
       for (const user of users.values()) user.status(status);
-      if (state === 'disconnected' && detail) node.log(`camera ${def.address}: ${detail}`);
+      if (state === 'disconnected' && detail && report.fresh(detail)) node.warn(`camera ${def.address}: ${detail}`);
+    };
+    // Problems that do not end the connection (a stream that cannot start, chunk data that does
+    // not parse, packets lost to a small socket buffer) reach the log once, not once per frame.
+    const onError = (err: Error) => {
+      if (report.fresh(err.message)) node.error(`camera ${def.address}: ${err.message}`);
+    };
+    const onWarning = (warning: Error) => {
+      if (report.fresh(warning.message)) node.warn(`camera ${def.address}: ${warning.message}`);
     };
 
     Object.defineProperty(node, 'connection', { get: () => (pooled ? pooled.connection : null) });
@@ -56,30 +68,48 @@ export = function register(RED: NodeAPI): void {
     // exist even when nothing uses them.
     node.register = (user: Node) => {
       users.set(user.id, user);
-      if (settingsError) {
-        user.status({ fill: 'red', shape: 'ring', text: 'bad camera settings' });
-        return;
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+      if (!pooled && !closing && !setupError) {
+        try {
+          pooled = acquireCamera({
+            address: def.address || '127.0.0.2',
+            access: def.access === 'exclusive' ? 'exclusive' : 'control',
+            packetSize: positiveInt(def.packetSize),
+            bufferCount: positiveInt(def.bufferCount),
+            frameTimeoutMs,
+            settings,
+            emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
+          });
+          pooled.connection.on('state', onState);
+          pooled.connection.on('error', onError);
+          pooled.connection.on('warning', onWarning);
+        } catch (err) {
+          setupError = err as Error;
+          node.error(setupError.message);
+        }
       }
-      if (!pooled && !closing) {
-        pooled = acquireCamera({
-          address: def.address || '127.0.0.2',
-          access: def.access === 'exclusive' ? 'exclusive' : 'control',
-          packetSize: positiveInt(def.packetSize),
-          bufferCount: positiveInt(def.bufferCount),
-          frameTimeoutMs,
-          settings,
-          emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
-        });
-        pooled.connection.on('state', onState);
-      }
-      if (pooled) user.status(statusOf(pooled.connection.state, pooled.connection.stateDetail));
+      if (setupError) user.status({ fill: 'red', shape: 'ring', text: short(setupError.message) });
+      else if (pooled) user.status(statusOf(pooled.connection.state, pooled.connection.stateDetail));
     };
 
-    // Like the MQTT broker node: a user that is only restarting (modified-nodes deploy) keeps the
-    // connection open for its successor; only a removed last user closes it.
+    // A removed last user closes the camera at once. A user that is only restarting (a
+    // modified-nodes deploy) registers again within moments, so an idle camera is kept briefly —
+    // but not for good: a camera is an exclusive resource, and a user may have moved to another
+    // config node.
     node.deregister = async (user: Node, removed: boolean) => {
       users.delete(user.id);
-      if (users.size === 0 && removed) await closeConnection();
+      // Once this config node is closing, its own close releases the camera: no timer then.
+      if (users.size > 0 || closing) return;
+      if (removed) {
+        await closeConnection();
+        return;
+      }
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        idleTimer = null;
+        if (users.size === 0) closeConnection().catch((err: Error) => node.error(`closing camera ${def.address}: ${err.message}`));
+      }, IDLE_CLOSE_MS);
     };
 
     async function closeConnection(): Promise<void> {
@@ -87,11 +117,15 @@ export = function register(RED: NodeAPI): void {
       pooled = null;
       if (!current) return;
       current.connection.removeListener('state', onState);
+      current.connection.removeListener('error', onError);
+      current.connection.removeListener('warning', onWarning);
       await current.release();
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
       const timer = setTimeout(() => {
         node.warn(`closing camera ${def.address} took longer than ${CLOSE_TIMEOUT_MS} ms; continuing`);
         done();
@@ -116,5 +150,21 @@ function positiveInt(text: string | undefined): number | undefined {
 }
 
 function short(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return text.length > 48 ? `${text.slice(0, 45)}...` : text;
+}
+
+/** Lets a message through once per interval: a repeating problem reaches the log, not a flood. */
+class RepeatFilter {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  fresh(message: string): boolean {
+    const now = Date.now();
+    const last = this.seen.get(message);
+    if (last !== undefined && now - last < this.intervalMs) return false;
+    this.seen.set(message, now);
+    if (this.seen.size > 100) this.seen.delete(this.seen.keys().next().value as string);
+    return true;
+  }
 }

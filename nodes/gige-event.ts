@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import { useCameraConfig, closeCameraUser } from './camera-user';
 import type { CameraEvent } from '../lib/camera/camera';
-import { GigeError } from '../lib/errors';
+import { GigeError, isGigeError } from '../lib/errors';
 import { eventMessage, parseEventNames } from './event-message';
 
 interface EventDef extends NodeDef {
@@ -33,33 +33,21 @@ export = function register(RED: NodeAPI): void {
         node.status({ fill: 'green', shape: 'dot', text: `${count} events (${event.name})` });
       }
     };
+    // Told when this node's events cannot be enabled — now, or after a reconnect (the camera that
+    // comes back may be another model): unknown names come with the camera's list.
     const refuse = (err: Error) => {
-      node.status({ fill: 'red', shape: 'ring', text: 'unknown event' });
+      node.status({ fill: 'red', shape: 'ring', text: isGigeError(err, 'UNKNOWN_EVENT') ? 'unknown event' : 'events not enabled' });
       node.error(err.message);
-    };
-    // Names are checked against the camera's EventSelector on every connect (a camera that
-    // reconnects may be another model); unknown names are reported with the camera's list.
-    const onState = (state: string) => {
-      if (state !== 'connected') return;
-      connection?.use(async (camera) => {
-        const offered = await camera.availableEvents();
-        const unknown = names.filter((n) => !offered.includes(n));
-        if (unknown.length > 0) {
-          throw new GigeError('UNKNOWN_EVENT', `Unknown event ${unknown.join(', ')}; this camera offers: ${offered.join(', ') || 'no events'}`);
-        }
-      }).catch(refuse);
     };
     const connection = config.connection;
     if (connection) {
       connection.on('event', onEvent);
-      connection.on('state', onState);
-      connection.requestEvents(user, names).catch(refuse);
+      connection.requestEvents(user, names, refuse).catch(refuse);
     }
 
     closeCameraUser(node, config, async () => {
       const current = config.connection;
       current?.removeListener('event', onEvent);
-      current?.removeListener('state', onState);
       await current?.releaseEvents(user);
     });
   }

@@ -12,6 +12,17 @@ interface FeatureDef extends NodeDef {
 
 type Values = Record<string, unknown>;
 
+/** Operations waiting beyond this are refused: no unbounded queue while the camera is away. */
+const MAX_PENDING = 16;
+
+/** A feature locked during acquisition: say which nodes keep acquisition running and how to pause it. */
+function withHint(err: Error): Error {
+  if (/TLParamsLocked/.test(err.message)) {
+    err.message += '. Grab nodes keep acquisition running while they are used: send them msg.action = "stop" first';
+  }
+  return err;
+}
+
 function featureList(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String).filter(Boolean);
   return String(value ?? '').split(/[\s,;]+/).filter(Boolean);
@@ -63,20 +74,29 @@ export = function register(RED: NodeAPI): void {
     const config = useCameraConfig(RED, node, def.camera);
     if (!config) return;
     let queue: Promise<void> = Promise.resolve();
+    let pending = 0;
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const requested = (msg as { feature?: unknown }).feature;
       const names = featureList(requested !== undefined ? requested : def.feature);
-      // One operation at a time: selectors set by one message must not interleave with another's.
+      if (pending >= MAX_PENDING) {
+        done(new GigeError('BUSY', `${pending} feature operations are already waiting for the camera; this message was not queued (limit ${MAX_PENDING})`));
+        return;
+      }
+      pending += 1;
       queue = queue.then(async () => {
         try {
           const connection = config.connection;
           if (!connection) throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
-          const result = await connection.use((camera) => run(camera, action, names, msg.payload));
+          // One operation at a time on the camera, across every node that uses it: a selector set
+          // by one message is not changed by another before the selected feature is used.
+          const result = await connection.use((camera) => camera.serialized(() => run(camera, action, names, msg.payload)));
           send({ ...msg, payload: toJsonSafe(result) } as NodeMessage);
           done();
         } catch (err) {
-          done(err as Error);
+          done(withHint(err as Error));
+        } finally {
+          pending -= 1;
         }
       });
     });

@@ -75,31 +75,47 @@ export = function register(RED: NodeAPI): void {
         });
     };
 
+    // After a reconnect the connection restarts acquisition; if that fails, this node hears of it.
+    const acquisitionFailed = (err: Error) => {
+      node.status({ fill: 'red', shape: 'ring', text: 'acquisition failed' });
+      node.error(`acquisition did not start: ${err.message}`);
+    };
+
     const startContinuous = async () => {
       if (running) return;
-      running = true;
       const current = connection();
+      running = true;
       current.on('frame', onFrame);
-      await current.requestAcquisition(acquisitionUser);
+      try {
+        await current.requestAcquisition(acquisitionUser, acquisitionFailed);
+      } catch (err) {
+        running = false;
+        current.removeListener('frame', onFrame);
+        await current.releaseAcquisition(acquisitionUser);
+        throw err;
+      }
     };
     const stopContinuous = async () => {
       if (!running) return;
       running = false;
-      const current = config.connection;
-      if (!current) return;
-      current.removeListener('frame', onFrame);
-      await current.releaseAcquisition(acquisitionUser);
+      config.connection?.removeListener('frame', onFrame);
+    };
+    /** Every mode: let the camera stop streaming (ROI and pixel format can change again). */
+    const stopAcquisition = async () => {
+      await stopContinuous();
+      await config.connection?.releaseAcquisition(acquisitionUser);
     };
 
     const grabOne = async (): Promise<Frame> => {
       const current = connection();
       if (mode === 'trigger') {
-        // Trigger mode first, so that starting acquisition does not stream free-running frames.
-        await current.use(ensureSoftwareTrigger);
-        await current.requestAcquisition(acquisitionUser);
-        return current.use((camera) => camera.triggerSoftware(config.frameTimeoutMs));
+        // Trigger mode first, so that starting acquisition does not stream free-running frames;
+        // checked again with every trigger (another node may have changed it).
+        await current.use((camera) => camera.prepareSoftwareTrigger());
+        await current.requestAcquisition(acquisitionUser, acquisitionFailed);
+        return current.use((camera) => camera.triggerSoftware(config.frameTimeoutMs, { ensureTriggerMode: true }));
       }
-      await current.requestAcquisition(acquisitionUser);
+      await current.requestAcquisition(acquisitionUser, acquisitionFailed);
       return current.use((camera) => camera.nextFrame(config.frameTimeoutMs));
     };
 
@@ -111,9 +127,12 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
       const requested = (msg as { action?: unknown }).action ?? msg.payload;
       const action = typeof requested === 'string' ? requested : '';
+      if (action === 'stop') {
+        stopAcquisition().then(() => done(), (err: Error) => done(err));
+        return;
+      }
       if (mode === 'continuous') {
-        const op = action === 'stop' ? stopContinuous() : startContinuous();
-        op.then(() => done(), (err: Error) => done(err));
+        startContinuous().then(() => done(), (err: Error) => done(err));
         return;
       }
       if (pending >= MAX_PENDING_GRABS) {
@@ -123,6 +142,8 @@ export = function register(RED: NodeAPI): void {
       pending += 1;
       queue = queue.then(async () => {
         try {
+          // A message queued before the node closed must not restart the camera afterwards.
+          if (closed) throw new GigeError('NODE_CLOSED', 'The grab node was closed (redeployed or removed) before this message was handled');
           const frame = await grabOne();
           const out = await toMessage(frame, msg as unknown as Record<string, unknown>);
           countFrame();
@@ -136,29 +157,18 @@ export = function register(RED: NodeAPI): void {
       });
     });
 
-    closeCameraUser(node, config, () => {
+    closeCameraUser(node, config, async () => {
       closed = true;
       status.stop();
-      return Promise.all([
-        stopContinuous().catch(() => undefined),
-        config.connection?.releaseAcquisition(acquisitionUser).catch(() => undefined),
-      ]);
+      // Queued messages fail at once (closed); the one being handled finishes first, so that
+      // nothing requests acquisition after it was released here.
+      await queue.catch(() => undefined);
+      await stopAcquisition().catch(() => undefined);
     });
   }
 
   RED.nodes.registerType('gige-grab', GigeGrabNode as never);
 };
-
-const softwareTriggerReady = new WeakSet<object>();
-
-/** Puts the camera in software-trigger mode once per open camera (TriggerMode=On, TriggerSource=Software). */
-async function ensureSoftwareTrigger(camera: { get(n: string): Promise<unknown>; set(n: string, v: string): Promise<void> }): Promise<void> {
-  if (softwareTriggerReady.has(camera)) return;
-  const source = await camera.get('TriggerSource');
-  if (source !== 'Software' && source !== 'Any') await camera.set('TriggerSource', 'Software');
-  if ((await camera.get('TriggerMode')) !== 'On') await camera.set('TriggerMode', 'On');
-  softwareTriggerReady.add(camera);
-}
 
 function clampInt(text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined || String(text).trim() === '') return undefined;

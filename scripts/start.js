@@ -87,7 +87,18 @@ const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', 
   cwd: root,
   stdio: 'inherit',
 });
+let forwarded = null;
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => child.kill(signal));
+  process.on(signal, () => {
+    forwarded = signal;
+    child.kill(signal);
+  });
 }
-child.on('exit', (code, signal) => process.exit(signal ? 0 : code ?? 0));
+// A stop we asked for is a clean exit; Node-RED dying of a signal of its own (a crash) is not.
+child.on('exit', (code, signal) => {
+  if (signal && signal !== forwarded) {
+    console.error(`Node-RED was killed by ${signal}`);
+    process.exit(1);
+  }
+  process.exit(code ?? 0);
+});

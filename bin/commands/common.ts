@@ -18,6 +18,7 @@ export function usage(): string {
     '  features -a IP [--json]                             every feature: type, access, value, range or entries',
     '  get -a IP NAME [NAME ...]                           read features',
     '  set -a IP NAME=VALUE [NAME=VALUE ...]               write features (in order)',
+    '  execute -a IP COMMAND [COMMAND ...]                 run command features (e.g. TriggerSoftware, UserSetSave)',
     '  grab -a IP [-n N] -o FILE|DIR [--packet-size N] [--stats]',
     '                                                      grab frames to PNG (.png, or a directory) or raw (.raw)',
     '  emulate [--address 127.0.0.2] [--serial S] [--user-sets FILE] [--io-port 3957 | --no-io]',
@@ -41,6 +42,15 @@ export function parseCommand(command: string, args: string[], options: Options, 
   } catch (err) {
     throw new GigeError('BAD_ARGUMENTS', `${command}: ${(err as Error).message}\n${usage()}`);
   }
+}
+
+/** A whole-number option in range, or an error naming the option and what is allowed. */
+export function intOption(command: string, name: string, value: unknown, min: number, max: number): number {
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new GigeError('BAD_ARGUMENTS', `${command}: --${name} ${String(value)} is not allowed; give a whole number ${min}…${max}`);
+  }
+  return n;
 }
 
 export function requireAddress(command: string, address: unknown): string {

@@ -1,5 +1,5 @@
 import { discover, discoverWithDiagnostics, formatDiscoveryReport } from '../../lib/gvcp';
-import { CommandContext, parseCommand, toJson } from './common';
+import { CommandContext, parseCommand, toJson, intOption } from './common';
 
 /**
  * With --broadcast ADDR and/or --address IP: DISCOVERY goes exactly there. With --interface NAME
@@ -15,7 +15,7 @@ export async function discoverCommand(args: string[], ctx: CommandContext): Prom
     timeout: { type: 'string', default: '1000' },
     json: { type: 'boolean', default: false },
   });
-  const timeoutMs = Number(values.timeout);
+  const timeoutMs = intOption('discover', 'timeout', values.timeout, 100, 60000);
   if (values.broadcast || values.address) {
     const devices = await discover({
       broadcast: values.broadcast as string | undefined,

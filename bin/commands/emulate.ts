@@ -1,6 +1,6 @@
 import { EmulatedCamera, DEFAULT_IO_CONTROL_PORT } from '../../lib/emulator';
 import { GigeError } from '../../lib/errors';
-import { CommandContext, parseCommand } from './common';
+import { CommandContext, parseCommand, intOption } from './common';
 
 /** Runs an emulated DMK 38GX541-a until SIGINT/SIGTERM, then stops it and exits cleanly. */
 export async function emulateCommand(args: string[], ctx: CommandContext): Promise<number> {
@@ -20,7 +20,7 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     address,
     serial: values.serial as string | undefined,
     userSetFile: values['user-sets'] as string | undefined,
-    ioControlPort: values['no-io'] ? undefined : Number(values['io-port']),
+    ioControlPort: values['no-io'] ? undefined : intOption('emulate', 'io-port', values['io-port'], 1, 65535),
   });
   const io = camera.ioControlPort ? `, I/O control port ${camera.ioControlPort} (gige io)` : '';
   ctx.out(`emulated DMK 38GX541-a serial ${camera.serial} at ${camera.address} (GVCP port 3956${io}); Ctrl-C to stop`);

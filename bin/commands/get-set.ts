@@ -1,5 +1,4 @@
 import { GigeError } from '../../lib/errors';
-import { parseValue } from '../../lib/camera/settings';
 import { CommandContext, parseCommand, requireAddress, withCamera, formatValue } from './common';
 
 export async function getCommand(args: string[], ctx: CommandContext): Promise<number> {
@@ -8,6 +7,10 @@ export async function getCommand(args: string[], ctx: CommandContext): Promise<n
   if (positionals.length === 0) throw new GigeError('BAD_ARGUMENTS', 'get: name at least one feature, e.g. gige get -a IP DeviceModelName');
   await withCamera(address, 'monitor', async (camera) => {
     for (const name of positionals) {
+      // A command has no value: point at the CLI's way to run it.
+      if (camera.nodeMap.has(name) && camera.nodeMap.typeOf(name) === 'Command') {
+        throw new GigeError('WRONG_TYPE', `${name} is a command: run it with gige execute -a ${address} ${name}`);
+      }
       const value = formatValue(await camera.get(name));
       ctx.out(positionals.length === 1 ? value : `${name}=${value}`);
     }
@@ -22,12 +25,26 @@ export async function setCommand(args: string[], ctx: CommandContext): Promise<n
   const assignments = positionals.map((text) => {
     const eq = text.indexOf('=');
     if (eq <= 0) throw new GigeError('BAD_ARGUMENTS', `set: "${text}" is not NAME=VALUE`);
-    return [text.slice(0, eq), parseValue(text.slice(eq + 1))] as const;
+    // Text as typed: the camera's GenICam description converts it by the feature's type.
+    return [text.slice(0, eq), text.slice(eq + 1)] as const;
   });
   await withCamera(address, 'control', async (camera) => {
     for (const [name, value] of assignments) {
       await camera.set(name, value);
       ctx.out(`${name}=${formatValue(await camera.get(name))}`);
+    }
+  });
+  return 0;
+}
+
+export async function executeCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommand('execute', args, { address: { type: 'string', short: 'a' } }, true);
+  const address = requireAddress('execute', values.address);
+  if (positionals.length === 0) throw new GigeError('BAD_ARGUMENTS', 'execute: name at least one command feature, e.g. gige execute -a IP TriggerSoftware');
+  await withCamera(address, 'control', async (camera) => {
+    for (const name of positionals) {
+      await camera.execute(name);
+      ctx.out(`${name} done`);
     }
   });
   return 0;

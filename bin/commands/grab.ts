@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { GigeError } from '../../lib/errors';
 import { encodeFrame } from '../../lib/camera/frame-output';
 import type { Frame } from '../../lib/stream';
-import { CommandContext, parseCommand, requireAddress, withCamera, toJson } from './common';
+import { CommandContext, parseCommand, requireAddress, withCamera, toJson, intOption } from './common';
 
 /**
  * Grabs N consecutive frames to a file (N = 1: `-o frame.png` or `-o frame.raw`) or to a directory
@@ -19,14 +19,11 @@ export async function grabCommand(args: string[], ctx: CommandContext): Promise<
     stats: { type: 'boolean', default: false },
   });
   const address = requireAddress('grab', values.address);
-  const count = Number(values.count);
-  if (!Number.isInteger(count) || count < 1 || count > 100000) {
-    throw new GigeError('BAD_ARGUMENTS', `grab: -n ${values.count} is not a frame count (1…100000)`);
-  }
+  const count = intOption('grab', 'count (-n)', values.count, 1, 100000);
   const output = values.output as string | undefined;
   if (!output) throw new GigeError('BAD_ARGUMENTS', 'grab: say where to write with -o FILE.png, -o FILE.raw or -o DIR');
-  const timeoutMs = Number(values.timeout);
-  const packetSize = values['packet-size'] !== undefined ? Number(values['packet-size']) : undefined;
+  const timeoutMs = intOption('grab', 'timeout', values.timeout, 1, 3600000);
+  const packetSize = values['packet-size'] !== undefined ? intOption('grab', 'packet-size', values['packet-size'], 576, 65535) : undefined;
   const singleFile = count === 1 && /\.(png|raw)$/i.test(output);
   if (!singleFile) await fs.mkdir(output, { recursive: true });
 

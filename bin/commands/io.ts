@@ -1,6 +1,6 @@
 import { GigeError } from '../../lib/errors';
 import { IoControlClient, DEFAULT_IO_CONTROL_PORT } from '../../lib/emulator';
-import { CommandContext, parseCommand, requireAddress, toJson } from './common';
+import { CommandContext, parseCommand, requireAddress, toJson, intOption } from './common';
 
 /**
  * The emulated camera's I/O connector from another process (a camera started with `gige emulate`):
@@ -29,7 +29,7 @@ export async function ioCommand(args: string[], ctx: CommandContext): Promise<nu
     if (!Number.isFinite(n)) throw new GigeError('BAD_ARGUMENTS', `io: --${name} ${String(text)} is not a number`);
     return n;
   };
-  const client = await IoControlClient.connect(address, Number(values.port));
+  const client = await IoControlClient.connect(address, intOption('io', 'port', values.port, 1, 65535));
   try {
     switch (operation) {
       case 'pulse': {

@@ -38,8 +38,9 @@ const STREAM_CHANNEL_0 = Bootstrap.SC0;
 /**
  * One open GigE Vision camera: control channel with privilege and heartbeat, its GenICam node map,
  * (while acquiring) one stream, and (once events are enabled) its message channel. Emits `'frame'`
- * (CameraFrame), `'event'` (CameraEvent), `'lost'` (Error) when the camera stops answering, and
- * `'error'` for stream or event problems that do not end the connection.
+ * (CameraFrame), `'event'` (CameraEvent), `'lost'` (Error) when the camera stops answering,
+ * `'error'` for stream or event problems that do not end the connection, and `'warning'` for
+ * diagnosable stream problems (packet size above the MTU, small socket buffer, resends ignored).
  */
 export class Camera extends EventEmitter {
   private stream: Stream | null = null;
@@ -50,6 +51,8 @@ export class Camera extends EventEmitter {
   private frameDelivery: Promise<void> = Promise.resolve();
   private closed = false;
   private lostError: Error | null = null;
+  /** Multi-step operations (selector, then selected feature; trigger, then its frame) run one at a time. */
+  private lock: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly options: Required<Pick<CameraOpenOptions, 'address' | 'access' | 'frameTimeoutMs'>> & CameraOpenOptions,
@@ -76,6 +79,26 @@ export class Camera extends EventEmitter {
 
   get address(): string {
     return this.options.address;
+  }
+
+  /** Ticks per second of the camera's timestamps (1 GHz on PTP cameras; 0 when it has no clock). */
+  get tickFrequency(): bigint {
+    return this.device.info.timestampTickFrequency;
+  }
+
+  /** Set once the camera stopped answering; every later operation fails with CAMERA_LOST. */
+  get lost(): Error | null {
+    return this.lostError;
+  }
+
+  /**
+   * Runs `operation` when every earlier one passed to this method has finished: a selector written
+   * by one user is not changed by another before the selected feature is read or written.
+   */
+  serialized<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(operation, operation);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
   get acquiring(): boolean {
@@ -118,12 +141,12 @@ export class Camera extends EventEmitter {
   /** Switches notification on for these events (opening the message channel first); they arrive as 'event'. */
   async enableEvents(names: string[]): Promise<void> {
     this.assertOpen();
-    await this.events.enable(names);
+    await this.serialized(() => this.events.enable(names));
   }
 
   async disableEvents(names: string[]): Promise<void> {
     this.assertOpen();
-    await this.events.disable(names);
+    await this.serialized(() => this.events.disable(names));
   }
 
   /** Starts streaming (idempotent): stream channel to this host, TLParamsLocked, AcquisitionStart. */
@@ -183,17 +206,43 @@ export class Camera extends EventEmitter {
     }
   }
 
-  /** Fires TriggerSoftware during acquisition and resolves with the frame it produced. */
-  async triggerSoftware(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
-    await this.startAcquisition();
-    const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
-    try {
-      await this.nodeMap.execute('TriggerSoftware');
-    } catch (err) {
-      next.catch(() => undefined);
-      throw err;
-    }
-    return next;
+  /**
+   * Fires TriggerSoftware and resolves with the frame it produced: the first frame exposed after
+   * the trigger (its timestamp is at or after the camera's clock, latched just before), so a frame
+   * of an earlier trigger or burst is never taken for this one. Triggers of several users run one
+   * at a time. With `ensureTriggerMode`, TriggerMode/TriggerSource are first checked and set for
+   * software triggering (cached reads: cheap), inside the same turn.
+   */
+  async triggerSoftware(timeoutMs = this.options.frameTimeoutMs, options: { ensureTriggerMode?: boolean } = {}): Promise<CameraFrame> {
+    this.assertOpen();
+    return this.serialized(async () => {
+      if (options.ensureTriggerMode) await this.setSoftwareTriggerMode();
+      await this.startAcquisition();
+      const after = await this.deviceTime();
+      const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs), (frame) => frame.timestamp >= after);
+      try {
+        await this.nodeMap.execute('TriggerSoftware');
+      } catch (err) {
+        next.catch(() => undefined);
+        throw err;
+      }
+      return next;
+    });
+  }
+
+  /**
+   * TriggerMode=On with TriggerSource=Software (or Any), so that acquisition waits for software
+   * triggers. It changes the camera for every user of it: a free-running stream stops.
+   */
+  prepareSoftwareTrigger(): Promise<void> {
+    this.assertOpen();
+    return this.serialized(() => this.setSoftwareTriggerMode());
+  }
+
+  private async setSoftwareTriggerMode(): Promise<void> {
+    const source = await this.nodeMap.getValue('TriggerSource');
+    if (source !== 'Software' && source !== 'Any') await this.nodeMap.setValue('TriggerSource', 'Software');
+    if ((await this.nodeMap.getValue('TriggerMode')) !== 'On') await this.nodeMap.setValue('TriggerMode', 'On');
   }
 
   streamStatistics(): ReturnType<Stream['stats']> | null {
@@ -213,10 +262,13 @@ export class Camera extends EventEmitter {
 
   private async openStreamAndStart(): Promise<void> {
     const channel = this.device.channel;
+    const scps = STREAM_CHANNEL_0 + StreamChannelRegister.SCPS;
     if (this.options.packetSize !== undefined) {
-      await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCPS, this.options.packetSize);
+      // Through the feature when the XML has it: a refusal then names the camera's range and step.
+      if (this.nodeMap.has('GevSCPSPacketSize')) await this.nodeMap.setValue('GevSCPSPacketSize', this.options.packetSize);
+      else await channel.writeRegister(scps, (((await channel.readRegister(scps)) & 0x7fff0000) | this.options.packetSize) >>> 0);
     }
-    const packetSize = (await channel.readRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCPS)) & 0xffff;
+    const packetSize = (await channel.readRegister(scps)) & 0xffff;
     const payloadSize = Number(await this.nodeMap.getValue('PayloadSize'));
     const localAddress = await localAddressTowards(this.address, GVCP_PORT);
     const stream = openStream({
@@ -228,6 +280,8 @@ export class Camera extends EventEmitter {
     });
     stream.on('frame', (frame: Frame) => this.handleFrame(frame));
     stream.on('error', (err: Error) => this.emitError(err));
+    // Diagnosable problems (packet size above the MTU, a small socket buffer, resends ignored).
+    stream.on('warning', (warning: Error) => this.emitWarning(warning));
     try {
       await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCDA, ipToNumber(localAddress));
       await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, stream.port);
@@ -287,9 +341,17 @@ export class Camera extends EventEmitter {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
+  private emitWarning(warning: Error): void {
+    if (this.listenerCount('warning') > 0) this.emit('warning', warning);
+  }
+
   private describeTimeout(timeoutMs: number): string {
     const stats = this.stream?.stats();
-    const seen = stats ? ` (stream so far: ${JSON.stringify(stats)})` : '';
+    const seen = stats
+      ? ` (stream so far: ${stats.framesComplete} complete, ${stats.framesIncomplete} incomplete, ${stats.framesDropped} dropped frames; ` +
+        `${stats.packetsReceived} packets received, ${stats.packetsMissing} missing; packet size ${stats.socket.packetSize}` +
+        `${stats.socket.packetSizeFitsMtu === false ? ` exceeds the MTU ${stats.socket.mtu}` : ''})`
+      : '';
     return `No frame from ${this.address} within ${timeoutMs} ms${seen}. ` +
       'Check TriggerMode/TriggerSource (a camera waiting for a hardware trigger sends nothing), ' +
       'AcquisitionFrameRate and ExposureTime, and that GVSP packets reach this host (firewall, packet size vs MTU).';

@@ -5,21 +5,26 @@ import { Camera, CameraOpenOptions, FeatureValue, CameraFrame, CameraEvent } fro
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
 export interface ConnectionOptions extends CameraOpenOptions {
-  /** Features applied, in order, after every (re)connect — e.g. [['Width', 1920], ['PixelFormat', 'Mono8']]. */
+  /** Features applied, in order, after every (re)connect — e.g. [['Width', '1920'], ['PixelFormat', 'Mono8']]. */
   settings?: Array<[string, FeatureValue]>;
   /** Reconnect backoff, ms: starts at min, doubles to max. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** Runs before every attempt (e.g. starts an emulated camera); a failure is retried like a failed connect. */
+  prepare?: () => Promise<void>;
 }
+
+/** Told when something this user asked for failed (its events could not be enabled, acquisition did not start). */
+export type UserErrorHandler = (err: Error) => void;
 
 /**
  * A camera that stays connected: opens on `connect()`, re-opens with backoff when the camera is lost
- * or cannot be reached, re-applies settings, and restarts acquisition while anybody wants frames.
- * Users (e.g. Node-RED nodes) subscribe to `'state'` and `'frame'`, and call `use()` to run an
- * operation on the open camera.
+ * or cannot be reached, re-applies settings, re-enables each user's events and restarts acquisition
+ * while anybody wants frames — and only then says 'connected'. Users (e.g. Node-RED nodes) subscribe
+ * to `'state'`, `'frame'` and `'event'`, and call `use()` to run an operation on the open camera.
  *
  * Events: 'state' (state, detail?: string), 'frame' (CameraFrame), 'event' (CameraEvent),
- * 'error' (Error; never fatal).
+ * 'error' (Error; never fatal), 'warning' (Error: a diagnosable stream problem).
  */
 export class CameraConnection extends EventEmitter {
   private camera: Camera | null = null;
@@ -30,9 +35,9 @@ export class CameraConnection extends EventEmitter {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs: number;
   private opening: Promise<void> | null = null;
-  private readonly acquisitionUsers = new Set<string>();
-  /** Which events each user wants; the camera has the union enabled, again after every reconnect. */
-  private readonly eventUsers = new Map<string, string[]>();
+  private readonly acquisitionUsers = new Map<string, UserErrorHandler>();
+  /** Which events each user wants; re-enabled after every reconnect, failures told to that user. */
+  private readonly eventUsers = new Map<string, { names: string[]; onError: UserErrorHandler }>();
   private acquisitionChange: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
 
@@ -54,10 +59,9 @@ export class CameraConnection extends EventEmitter {
     return this.stateValue === 'connected' && this.camera !== null;
   }
 
-  /** Starts connecting (idempotent); resolves when the first attempt ends, whatever its result. */
+  /** Starts connecting (idempotent); resolves when the attempt ends, whatever its result. */
   connect(): Promise<void> {
-    if (this.closing) return Promise.resolve();
-    if (this.camera) return Promise.resolve();
+    if (this.closing || this.camera) return Promise.resolve();
     if (!this.opening) {
       this.opening = this.attempt().finally(() => {
         this.opening = null;
@@ -74,62 +78,46 @@ export class CameraConnection extends EventEmitter {
     if (this.stateValue === 'connecting') await this.waitForAttempt(waitMs);
     const camera = this.camera;
     if (!camera) {
-      throw new GigeError('NOT_CONNECTED', `Camera ${this.options.address} is not connected` +
-        (this.detail ? ` (${this.detail})` : '') + '; it reconnects automatically.');
+      const why = this.stateValue === 'closed' ? 'closed' : this.stateValue === 'connecting' ? 'still connecting' : 'not connected';
+      throw new GigeError('NOT_CONNECTED', `Camera ${this.options.address} is ${why}` +
+        (this.detail ? ` (${this.detail})` : '') + (this.stateValue === 'closed' ? '' : '; it reconnects automatically.'));
     }
     return operation(camera);
   }
 
-  private waitForAttempt(waitMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.removeListener('state', onState);
-        resolve();
-      };
-      const onState = (state: ConnectionState) => {
-        if (state !== 'connecting') done();
-      };
-      const timer = setTimeout(done, waitMs);
-      this.on('state', onState);
-    });
-  }
-
-  /** Registers a user that wants frames; acquisition runs while at least one is registered. */
-  requestAcquisition(userId: string): Promise<void> {
-    this.acquisitionUsers.add(userId);
+  /**
+   * Registers a user that wants frames; acquisition runs while at least one is registered (and is
+   * restarted after a reconnect). Rejects when acquisition cannot start, with the camera's reason;
+   * `onError` hears of a failed restart after a reconnect.
+   */
+  requestAcquisition(userId: string, onError: UserErrorHandler = () => undefined): Promise<void> {
+    this.acquisitionUsers.set(userId, onError);
     return this.syncAcquisition();
   }
 
   releaseAcquisition(userId: string): Promise<void> {
-    this.acquisitionUsers.delete(userId);
-    return this.syncAcquisition();
+    if (!this.acquisitionUsers.delete(userId)) return Promise.resolve();
+    return this.syncAcquisition().catch((err: Error) => this.emitError(err));
   }
 
   /**
    * Registers a user that wants these events (names as the camera's EventSelector lists them).
-   * Rejects with the camera's list when a name is unknown; while disconnected, the request is kept
-   * and applied on connect.
+   * Rejects with the camera's list when a name is unknown. While disconnected, the request is kept
+   * and applied on connect; `onError` hears when that fails.
    */
-  async requestEvents(userId: string, names: string[]): Promise<void> {
-    this.eventUsers.set(userId, [...names]);
+  async requestEvents(userId: string, names: string[], onError: UserErrorHandler = () => undefined): Promise<void> {
+    this.eventUsers.set(userId, { names: [...names], onError });
     const camera = this.camera;
-    if (!camera) return;
-    try {
-      await camera.enableEvents(names);
-    } catch (err) {
-      this.eventUsers.delete(userId);
-      throw err;
-    }
+    if (camera) await camera.enableEvents(names);
   }
 
   async releaseEvents(userId: string): Promise<void> {
-    const names = this.eventUsers.get(userId);
+    const user = this.eventUsers.get(userId);
     this.eventUsers.delete(userId);
     const camera = this.camera;
-    if (!names || !camera) return;
-    const stillWanted = new Set([...this.eventUsers.values()].flat());
-    const unwanted = names.filter((name) => !stillWanted.has(name));
+    if (!user || !camera) return;
+    const stillWanted = new Set([...this.eventUsers.values()].flatMap((u) => u.names));
+    const unwanted = user.names.filter((name) => !stillWanted.has(name));
     if (unwanted.length > 0) await camera.disableEvents(unwanted).catch((err: Error) => this.emitError(err));
   }
 
@@ -158,16 +146,50 @@ export class CameraConnection extends EventEmitter {
     return this.closing;
   }
 
+  private waitForAttempt(waitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.removeListener('state', onState);
+        resolve();
+      };
+      const onState = (state: ConnectionState) => {
+        if (state !== 'connecting') done();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.on('state', onState);
+    });
+  }
+
+  /**
+   * One attempt: open, apply settings, restore every user's events and the acquisition, and only
+   * then publish the camera. A camera lost during the attempt fails it (and is retried), so a loss
+   * can never leave the connection waiting on an attempt that no longer runs.
+   */
   private async attempt(): Promise<void> {
-    this.setState('connecting');
+    this.setState('connecting', this.detail);
     let camera: Camera | null = null;
     try {
+      await this.options.prepare?.();
       camera = await Camera.open(this.options);
       for (const [name, value] of this.options.settings ?? []) {
         await camera.set(name, value).catch((err: Error) => {
           throw new GigeError('SETTING_FAILED', `Setting ${name}=${String(value)} failed: ${err.message}`, { name, value }, { cause: err });
         });
       }
+      for (const user of this.eventUsers.values()) {
+        await camera.enableEvents(user.names).catch((err: Error) => {
+          if (camera?.lost) throw err;
+          user.onError(err);
+        });
+      }
+      if (this.acquisitionUsers.size > 0) {
+        await camera.startAcquisition().catch((err: Error) => {
+          if (camera?.lost) throw err;
+          for (const onError of this.acquisitionUsers.values()) onError(err);
+        });
+      }
+      if (camera.lost) throw camera.lost;
     } catch (err) {
       if (camera) await camera.close().catch(() => undefined);
       this.scheduleRetry((err as Error).message);
@@ -177,16 +199,18 @@ export class CameraConnection extends EventEmitter {
       await camera.close().catch(() => undefined);
       return;
     }
+    // No await from here on: the camera is published and its loss handled in the same turn.
     this.camera = camera;
     this.retryDelayMs = this.options.reconnectMinMs ?? 1000;
-    camera.on('frame', (frame: CameraFrame) => this.emit('frame', frame));
-    camera.on('event', (event: CameraEvent) => this.emit('event', event));
-    camera.on('error', (err: Error) => this.emitError(err));
-    camera.on('lost', (err: Error) => this.handleLost(camera as Camera, err));
+    const published = camera;
+    published.on('frame', (frame: CameraFrame) => this.emit('frame', frame));
+    published.on('event', (event: CameraEvent) => this.emit('event', event));
+    published.on('error', (err: Error) => this.emitError(err));
+    published.on('warning', (warning: Error) => {
+      if (this.listenerCount('warning') > 0) this.emit('warning', warning);
+    });
+    published.on('lost', (err: Error) => this.handleLost(published, err));
     this.setState('connected');
-    const wantedEvents = [...new Set([...this.eventUsers.values()].flat())];
-    if (wantedEvents.length > 0) await camera.enableEvents(wantedEvents).catch((err: Error) => this.emitError(err));
-    await this.syncAcquisition();
   }
 
   private handleLost(camera: Camera, err: Error): void {
@@ -198,28 +222,28 @@ export class CameraConnection extends EventEmitter {
 
   private scheduleRetry(reason: string): void {
     if (this.closing) return;
-    this.setState('disconnected', reason);
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.reconnectMaxMs ?? 30000);
+    this.setState('disconnected', `${reason} — retrying in ${delay >= 1000 ? `${Math.round(delay / 1000)} s` : `${delay} ms`}`);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect().catch(() => undefined);
     }, delay);
   }
 
-  /** Serialised so that start/stop requests from several users never interleave. */
+  /**
+   * Serialised so that start/stop requests from several users never interleave. The returned
+   * promise rejects with this step's error; the chain itself goes on.
+   */
   private syncAcquisition(): Promise<void> {
-    this.acquisitionChange = this.acquisitionChange.then(async () => {
+    const step = this.acquisitionChange.then(async () => {
       const camera = this.camera;
       if (!camera) return;
-      try {
-        if (this.acquisitionUsers.size > 0) await camera.startAcquisition();
-        else await camera.stopAcquisition();
-      } catch (err) {
-        this.emitError(err as Error);
-      }
+      if (this.acquisitionUsers.size > 0) await camera.startAcquisition();
+      else await camera.stopAcquisition();
     });
-    return this.acquisitionChange;
+    this.acquisitionChange = step.catch(() => undefined);
+    return step;
   }
 
   private setState(state: ConnectionState, detail = ''): void {

@@ -48,6 +48,7 @@ export class CameraEvents {
     return [...this.enabled];
   }
 
+  /** Selector writes must not interleave with another user's: callers run these serialised. */
   async enable(names: string[]): Promise<void> {
     await this.check(names);
     await this.open();

@@ -6,17 +6,19 @@ import { GigeError } from '../errors';
  * waited and what to check. Bounded: a waiter always ends, by a frame, a timeout or `failAll`.
  */
 export class FrameWaiters<T> {
-  private waiters = new Set<{ resolve: (frame: T) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+  private waiters = new Set<{ resolve: (frame: T) => void; reject: (err: Error) => void; timer: NodeJS.Timeout; accepts: (frame: T) => boolean }>();
 
   get size(): number {
     return this.waiters.size;
   }
 
-  wait(timeoutMs: number, describeTimeout: () => string): Promise<T> {
+  /** `accepts` lets a waiter skip frames that are not its own (e.g. exposed before its trigger). */
+  wait(timeoutMs: number, describeTimeout: () => string, accepts: (frame: T) => boolean = () => true): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const waiter = {
         resolve,
         reject,
+        accepts,
         timer: setTimeout(() => {
           this.waiters.delete(waiter);
           reject(new GigeError('FRAME_TIMEOUT', describeTimeout(), { timeoutMs }));
@@ -28,10 +30,11 @@ export class FrameWaiters<T> {
 
   deliver(frame: T): void {
     for (const waiter of this.waiters) {
+      if (!waiter.accepts(frame)) continue;
       clearTimeout(waiter.timer);
       waiter.resolve(frame);
+      this.waiters.delete(waiter);
     }
-    this.waiters.clear();
   }
 
   failAll(err: Error): void {

@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+import { GigeError } from '../errors';
 import { CameraConnection, ConnectionOptions } from './connection';
 import { EmulatedCamera, EmulatedCameraOptions } from '../emulator';
 
@@ -20,25 +22,40 @@ export interface PooledCamera {
 
 interface Entry {
   refs: number;
+  options: PoolOptions;
   connection: CameraConnection;
-  emulator: Promise<EmulatedCamera | null>;
+  emulator: EmulatedCamera | null;
 }
 
 const entries = new Map<string, Entry>();
 
+/**
+ * A shared connection to `options.address`, opened on first use. A second user with different
+ * options for the same address is refused: it would silently get the first user's settings.
+ */
 export function acquireCamera(options: PoolOptions): PooledCamera {
   const key = options.address;
   let entry = entries.get(key);
+  if (entry && !isDeepStrictEqual(entry.options, options)) {
+    throw new GigeError('CAMERA_IN_USE', `Camera ${key} is already open with other settings ` +
+      `(${describeDifference(entry.options, options)}); use one camera config node per camera, or give each its own address`,
+    { address: key });
+  }
   if (!entry) {
-    const connection = new CameraConnection(options);
-    const emulator = options.emulated
-      ? EmulatedCamera.start({ ...(typeof options.emulated === 'object' ? options.emulated : {}), address: options.address })
-      : Promise.resolve(null);
-    const created: Entry = { refs: 0, connection, emulator };
-    emulator.then(
-      () => connection.connect(),
-      (err: Error) => connection.emit('state', 'disconnected', `emulated camera failed to start: ${err.message}`),
-    );
+    const created: Entry = { refs: 0, options, connection: null as unknown as CameraConnection, emulator: null };
+    // The emulated camera starts inside each connection attempt, so a failed start (its address
+    // taken, say) is retried with the same backoff as an unreachable camera.
+    const prepare = options.emulated
+      ? async () => {
+        if (created.emulator) return;
+        const emulatorOptions = typeof options.emulated === 'object' ? options.emulated : {};
+        created.emulator = await EmulatedCamera.start({ ...emulatorOptions, address: key }).catch((err: Error) => {
+          throw new GigeError('EMULATOR_FAILED', `emulated camera did not start: ${err.message}`, {}, { cause: err });
+        });
+      }
+      : undefined;
+    created.connection = new CameraConnection({ ...options, prepare });
+    created.connection.connect().catch(() => undefined);
     entries.set(key, created);
     entry = created;
   }
@@ -55,8 +72,7 @@ export function acquireCamera(options: PoolOptions): PooledCamera {
       if (owned.refs > 0) return;
       entries.delete(key);
       await owned.connection.close();
-      const emulator = await owned.emulator.catch(() => null);
-      if (emulator) await emulator.stop();
+      if (owned.emulator) await owned.emulator.stop();
     },
   };
 }
@@ -64,4 +80,10 @@ export function acquireCamera(options: PoolOptions): PooledCamera {
 /** Open pool entries, for diagnostics and tests. */
 export function pooledCameraKeys(): string[] {
   return [...entries.keys()];
+}
+
+function describeDifference(a: PoolOptions, b: PoolOptions): string {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as Array<keyof PoolOptions>;
+  const differing = keys.filter((k) => !isDeepStrictEqual(a[k], b[k]));
+  return `${differing.join(', ')} differ`;
 }

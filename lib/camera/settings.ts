@@ -1,14 +1,13 @@
 import { GigeError } from '../errors';
 
-export type SettingValue = number | string | boolean;
-
 /**
  * Parses the config node's "apply on connect" settings: one `Name=Value` per line, `#` starts a
- * comment. Numbers become numbers, true/false booleans, anything else a string (an enumeration
- * entry such as `Mono8`). Order is kept: selectors must come before what they select.
+ * comment. Values stay text: the GenICam layer converts text by the feature's own type, so a
+ * String feature keeps `0042` and a 64-bit integer keeps every digit (a JavaScript number would
+ * lose both). Order is kept: selectors must come before what they select.
  */
-export function parseSettings(text: string | undefined): Array<[string, SettingValue]> {
-  const settings: Array<[string, SettingValue]> = [];
+export function parseSettings(text: string | undefined): Array<[string, string]> {
+  const settings: Array<[string, string]> = [];
   (text ?? '').split(/\r?\n/).forEach((raw, index) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (!line) return;
@@ -16,14 +15,7 @@ export function parseSettings(text: string | undefined): Array<[string, SettingV
     if (!match) {
       throw new GigeError('BAD_SETTING', `Settings line ${index + 1} "${raw.trim()}" is not Name=Value (e.g. ExposureTime=10000)`, { line: index + 1 });
     }
-    settings.push([match[1], parseValue(match[2].trim())]);
+    settings.push([match[1], match[2].trim()]);
   });
   return settings;
-}
-
-/** `true`/`false` → boolean, numeric text → number, anything else → the text (an enumeration entry). */
-export function parseValue(text: string): SettingValue {
-  if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
-  if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text) || /^0x[0-9a-f]+$/i.test(text)) return Number(text);
-  return text;
 }

@@ -53,6 +53,25 @@ describe('cli: gige against `gige emulate` in another process', function () {
     assert.match(stdout, /^Height=128$/m);
   });
 
+  it('set keeps a value as typed: a string feature holds "0042", not 42', () => {
+    const { status, stdout, stderr } = gige('set', '-a', address, 'DeviceUserID=0042');
+    assert.equal(status, 0, stderr);
+    assert.match(stdout, /^DeviceUserID=0042$/m);
+    assert.equal(gige('get', '-a', address, 'DeviceUserID').stdout.trim(), '0042');
+  });
+
+  it('execute runs command features; get on a command points to execute', () => {
+    const before = gige('get', '-a', address, 'TimestampLatchValue').stdout.trim();
+    const { status, stdout, stderr } = gige('execute', '-a', address, 'TimestampLatch');
+    assert.equal(status, 0, stderr);
+    assert.match(stdout, /^TimestampLatch done$/m);
+    const after = gige('get', '-a', address, 'TimestampLatchValue').stdout.trim();
+    assert.ok(BigInt(after) > BigInt(before), `the latch moved on: ${before} -> ${after}`);
+    const asValue = gige('get', '-a', address, 'TimestampLatch');
+    assert.notEqual(asValue.status, 0);
+    assert.match(asValue.stderr, /TimestampLatch is a command: run it with gige execute/);
+  });
+
   it('grab writes a PNG of the documented scene', async () => {
     const file = path.join(workDir, 'f.png');
     const { status, stdout, stderr } = gige('grab', '-a', address, '-o', file);

@@ -60,6 +60,17 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     JSON.stringify(first.image);
   });
 
+  it('handles a message that arrives while the camera is still connecting (mode next)', async () => {
+    await helper.load(packageNodes, flow(cameraConfig(address), grab({ mode: 'next', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    // No wait for "connected": a flow's inject-once fires right after deploy, before the connect.
+    const received = collect('out', 1);
+    helper.getNode('grab').receive({ topic: 'early' });
+    const [msg] = await received;
+    assert.equal(msg.topic, 'early');
+    assert.equal(msg.image.status, 'complete');
+    assert.equal(msg.payload.length, 1024 * 256);
+  });
+
   it('puts the frame\'s chunk values in msg.image.chunks', async () => {
     const chunkSettings = `${SMALL_FRAME}\nExposureTime=8000\nChunkModeActive=true\nChunkSelector=ExposureTime\nChunkEnable=true\nChunkSelector=Gain\nChunkEnable=true`;
     await helper.load(packageNodes, flow(cameraConfig(address, chunkSettings), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
@@ -134,6 +145,21 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     assert.equal(msg.error.source.id, 'grab');
     assert.match(msg.error.message, /not connected/);
     assert.match(msg.error.message, /Width=5/);
+  });
+
+  it('closes a camera left without users after a deploy moved its user to another camera', async function () {
+    this.timeout(15000);
+    const otherAddress = uniqueLoopbackAddress();
+    const otherCamera = { ...cameraConfig(otherAddress), id: 'cam2', serial: 'NODETEST2' };
+    await helper.load(packageNodes, flow(cameraConfig(address), otherCamera, grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await statusMatching('grab', CONNECTED);
+    assert.deepEqual(pooledCameraKeys(), [address]);
+
+    await helper.setFlows(flow(cameraConfig(address), otherCamera, grab({ mode: 'trigger', encoding: 'raw', camera: 'cam2' }), { id: 'out', type: 'helper' }), 'nodes');
+    await statusMatching('grab', CONNECTED);
+    const deadline = Date.now() + 8000;
+    while (pooledCameraKeys().includes(address) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(pooledCameraKeys(), [otherAddress], 'the first camera is released for others to use');
   });
 
   it('keeps the camera across a modified-nodes deploy and releases everything when removed', async function () {

@@ -1,0 +1,130 @@
+import * as assert from 'node:assert/strict';
+import { EmulatedCamera } from '../../lib/emulator';
+import { CameraConnection, ConnectionState } from '../../lib/camera/connection';
+import { acquireCamera } from '../../lib/camera/pool';
+import type { CameraEvent } from '../../lib/camera/camera';
+import { isGigeError } from '../../lib/errors';
+import { uniqueLoopbackAddress } from '../support/loopback';
+
+function until(connection: CameraConnection, state: ConnectionState, timeoutMs: number): Promise<void> {
+  if (connection.state === state) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ${state} within ${timeoutMs} ms (${connection.state}: ${connection.stateDetail})`)), timeoutMs);
+    const onState = (s: ConnectionState) => {
+      if (s !== state) return;
+      clearTimeout(timer);
+      connection.removeListener('state', onState);
+      resolve();
+    };
+    connection.on('state', onState);
+  });
+}
+
+describe('camera: CameraConnection keeps a camera connected for its users', function () {
+  this.timeout(20000);
+  let address: string;
+  let emulator: EmulatedCamera | null;
+  let connection: CameraConnection | null;
+
+  beforeEach(async () => {
+    address = uniqueLoopbackAddress();
+    emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 600, settings: { Width: 1024, Height: 64 } });
+    connection = null;
+  });
+
+  afterEach(async () => {
+    await connection?.close();
+    await emulator?.stop();
+  });
+
+  it('reconnects even when the camera is lost the moment it was connected (events and acquisition restored)', async () => {
+    connection = new CameraConnection({ address, reconnectMinMs: 200, reconnectMaxMs: 400 });
+    await connection.requestEvents('events-user', ['ExposureEnd']);
+    await connection.requestAcquisition('frames-user');
+    let losses = 0;
+    // Kill the camera right as it is published, twice: the loss arrives while the connection is
+    // still busy with what follows the connect.
+    connection.on('state', (state: ConnectionState) => {
+      if (state !== 'connected' || losses >= 2) return;
+      losses += 1;
+      const victim = emulator;
+      emulator = null;
+      victim?.stop().then(async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 600, settings: { Width: 1024, Height: 64 } });
+      });
+    });
+    await connection.connect();
+    const deadline = Date.now() + 15000;
+    while (!(losses === 2 && connection.isConnected)) {
+      assert.ok(Date.now() < deadline, `stuck: ${connection.state} (${connection.stateDetail}) after ${losses} losses`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Frames and events flow again, as their users asked before the losses.
+    const event = new Promise<CameraEvent>((resolve) => connection!.once('event', resolve));
+    const frame = new Promise((resolve) => connection!.once('frame', resolve));
+    await Promise.all([event, frame]);
+  });
+
+  it('enables each user\'s events on its own: one unknown name does not cost the others theirs', async () => {
+    connection = new CameraConnection({ address });
+    const refused: Error[] = [];
+    // Both asked before the camera is connected, as nodes do at deploy.
+    const good = connection.requestEvents('good', ['Test']);
+    const bad = connection.requestEvents('bad', ['FrameStart'], (err) => refused.push(err));
+    await Promise.all([good, bad, connection.connect()]);
+    assert.equal(refused.length, 1);
+    assert.ok(isGigeError(refused[0], 'UNKNOWN_EVENT'), refused[0].message);
+    const event = new Promise<CameraEvent>((resolve) => connection!.once('event', resolve));
+    await connection.use((camera) => camera.execute('TestEventGenerate'));
+    assert.equal((await event).name, 'Test');
+  });
+
+  it('enables concurrent requests of two users on a connected camera without mixing their selector writes', async () => {
+    connection = new CameraConnection({ address });
+    await connection.connect();
+    await Promise.all([connection.requestEvents('a', ['ExposureEnd']), connection.requestEvents('b', ['Test'])]);
+    const names = await connection.use(async (camera) => {
+      const enabled: string[] = [];
+      for (const name of ['ExposureEnd', 'Test']) {
+        await camera.set('EventSelector', name);
+        if ((await camera.get('EventNotification')) === 'On') enabled.push(name);
+      }
+      return enabled;
+    });
+    assert.deepEqual(names, ['ExposureEnd', 'Test']);
+  });
+
+  it('rejects an acquisition that cannot start with the camera\'s reason', async () => {
+    connection = new CameraConnection({ address, packetSize: 12000 });
+    await connection.connect();
+    await assert.rejects(connection.requestAcquisition('user'), (err: unknown) =>
+      isGigeError(err) && /GevSCPSPacketSize/.test((err as Error).message) && /9000/.test((err as Error).message));
+  });
+
+  it('retries an emulated camera that could not start (its address was taken) and connects once it is free', async () => {
+    const pooled = acquireCamera({ address, emulated: { serial: 'SECOND' }, reconnectMinMs: 200, reconnectMaxMs: 400 });
+    connection = pooled.connection;
+    await until(connection, 'disconnected', 5000);
+    assert.match(connection.stateDetail, /emulated camera did not start/);
+    await emulator?.stop();
+    emulator = null;
+    await until(connection, 'connected', 5000);
+    assert.equal(await connection.use((camera) => camera.get('DeviceSerialNumber')), 'SECOND');
+    connection = null;
+    await pooled.release();
+  });
+
+  it('refuses a second user of the same address with other settings, naming what differs', async () => {
+    const first = acquireCamera({ address, settings: [['Width', '1024']] });
+    try {
+      assert.throws(() => acquireCamera({ address, settings: [['Width', '2048']] }), (err: unknown) =>
+        isGigeError(err, 'CAMERA_IN_USE') && /settings differ/.test((err as Error).message));
+      const same = acquireCamera({ address, settings: [['Width', '1024']] });
+      assert.equal(same.connection, first.connection, 'identical options share the connection');
+      await same.release();
+    } finally {
+      await first.release();
+    }
+  });
+});
