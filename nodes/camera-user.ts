@@ -30,7 +30,13 @@ export function useCameraConfig(RED: NodeAPI, node: Node, configId: string, hand
  * the camera when the last user is removed). `done` is called on every path, within the budget.
  */
 export function closeCameraUser(node: Node, config: CameraConfigNode, cleanup: () => Promise<unknown> = async () => undefined): void {
-  node.on('close', (removed: boolean, done: () => void) => {
+  node.on('close', (removed: boolean, closeDone: () => void) => {
+    let finished = false;
+    const done = () => {
+      if (finished) return;
+      finished = true;
+      closeDone();
+    };
     const timer = setTimeout(done, CLOSE_BUDGET_MS);
     Promise.resolve()
       .then(cleanup)
@@ -42,4 +48,16 @@ export function closeCameraUser(node: Node, config: CameraConfigNode, cleanup: (
         done();
       });
   });
+}
+
+let instances = 0;
+
+/**
+ * A user name for the connection's acquisition and event requests, unique per node instance: a
+ * redeployed node keeps its id, and the old instance's late release must not cancel the new one's
+ * request.
+ */
+export function connectionUserKey(kind: string, node: Node): string {
+  instances += 1;
+  return `${kind}:${node.id}#${instances}`;
 }

@@ -57,6 +57,9 @@ export = function register(RED: NodeAPI): void {
           if (!Number.isFinite(delayMs) || delayMs < 0) throw new GigeError('BAD_DELAY', `Delay ${String(requested.delayMs ?? def.delayMs)} ms is not a number ≥ 0`);
           scheduledTime = await clockCamera.connection.use(async (camera) => {
             // The camera's clock in its own ticks (1 GHz with PTP, but not on every camera).
+            if (camera.tickFrequency === 0n) {
+              throw new GigeError('NO_CLOCK', `Camera ${camera.address} reports no timestamp clock (GevTimestampTickFrequency 0): it cannot schedule actions; send them unscheduled`);
+            }
             const ticksPerMs = Number(camera.tickFrequency) / 1000;
             return (await camera.deviceTime()) + BigInt(Math.round(delayMs * ticksPerMs));
           });

@@ -4,6 +4,7 @@ import type { ConnectionState } from '../lib/camera/connection';
 import type { CameraConfigNode } from './types';
 import { parseSettings } from '../lib/camera/settings';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
+import { isGigeError } from '../lib/errors';
 
 interface CameraConfigDef extends NodeDef {
   source: 'emulated' | 'network';
@@ -19,6 +20,8 @@ interface CameraConfigDef extends NodeDef {
 const CLOSE_TIMEOUT_MS = 10000;
 /** How long a camera without users stays open for a user that is only being redeployed. */
 const IDLE_CLOSE_MS = 3000;
+/** How often a config node refused by the pool (another config node holds the camera) tries again. */
+const OPEN_RETRY_MS = 2000;
 
 export = function register(RED: NodeAPI): void {
   function GigeCameraConfigNode(this: CameraConfigNode, def: CameraConfigDef): void {
@@ -28,14 +31,18 @@ export = function register(RED: NodeAPI): void {
     let pooled: PooledCamera | null = null;
     let closing = false;
     let idleTimer: NodeJS.Timeout | null = null;
+    let openRetryTimer: NodeJS.Timeout | null = null;
     const frameTimeoutMs = positiveInt(def.frameTimeout) ?? 5000;
-    let setupError: Error | null = null;
+    // Bad settings text stays bad until the next deploy; a pool refusal (CAMERA_IN_USE) passes once
+    // the other config node lets go of the camera, so that one is retried.
+    let settingsError: Error | null = null;
+    let openError: Error | null = null;
     let settings: ReturnType<typeof parseSettings> = [];
     try {
       settings = parseSettings(def.settings);
     } catch (err) {
-      setupError = err as Error;
-      node.error(setupError.message);
+      settingsError = err as Error;
+      node.error(settingsError.message);
     }
     const report = new RepeatFilter(30000);
 
@@ -64,32 +71,53 @@ export = function register(RED: NodeAPI): void {
     Object.defineProperty(node, 'connection', { get: () => (pooled ? pooled.connection : null) });
     Object.defineProperty(node, 'frameTimeoutMs', { value: frameTimeoutMs });
 
+    const refusal = (): Error | null => settingsError ?? openError;
+
+    const openCamera = (): void => {
+      if (pooled || closing || settingsError || users.size === 0) return;
+      try {
+        pooled = acquireCamera({
+          address: def.address || '127.0.0.2',
+          access: def.access === 'exclusive' ? 'exclusive' : 'control',
+          packetSize: positiveInt(def.packetSize),
+          bufferCount: positiveInt(def.bufferCount),
+          frameTimeoutMs,
+          settings,
+          emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
+        });
+      } catch (err) {
+        if (openError?.message !== (err as Error).message) node.error((err as Error).message);
+        openError = err as Error;
+        for (const user of users.values()) user.status(refusalStatus(openError));
+        openRetryTimer = setTimeout(() => {
+          openRetryTimer = null;
+          openCamera();
+        }, OPEN_RETRY_MS);
+        return;
+      }
+      openError = null;
+      pooled.connection.on('state', onState);
+      pooled.connection.on('error', onError);
+      pooled.connection.on('warning', onWarning);
+      const status = statusOf(pooled.connection.state, pooled.connection.stateDetail);
+      for (const user of users.values()) user.status(status);
+    };
+
+    const cancelTimers = () => {
+      if (idleTimer) clearTimeout(idleTimer);
+      if (openRetryTimer) clearTimeout(openRetryTimer);
+      idleTimer = null;
+      openRetryTimer = null;
+    };
+
     // The camera opens with its first user, not when the config node is created: config nodes
     // exist even when nothing uses them.
     node.register = (user: Node) => {
       users.set(user.id, user);
-      if (idleTimer) clearTimeout(idleTimer);
-      idleTimer = null;
-      if (!pooled && !closing && !setupError) {
-        try {
-          pooled = acquireCamera({
-            address: def.address || '127.0.0.2',
-            access: def.access === 'exclusive' ? 'exclusive' : 'control',
-            packetSize: positiveInt(def.packetSize),
-            bufferCount: positiveInt(def.bufferCount),
-            frameTimeoutMs,
-            settings,
-            emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
-          });
-          pooled.connection.on('state', onState);
-          pooled.connection.on('error', onError);
-          pooled.connection.on('warning', onWarning);
-        } catch (err) {
-          setupError = err as Error;
-          node.error(setupError.message);
-        }
-      }
-      if (setupError) user.status({ fill: 'red', shape: 'ring', text: short(setupError.message) });
+      cancelTimers();
+      openCamera();
+      const refused = refusal();
+      if (refused) user.status(refusalStatus(refused));
       else if (pooled) user.status(statusOf(pooled.connection.state, pooled.connection.stateDetail));
     };
 
@@ -98,9 +126,12 @@ export = function register(RED: NodeAPI): void {
     // but not for good: a camera is an exclusive resource, and a user may have moved to another
     // config node.
     node.deregister = async (user: Node, removed: boolean) => {
+      // A redeployed node has the same id: a late close of the old one must not drop the new one.
+      if (users.get(user.id) !== user) return;
       users.delete(user.id);
       // Once this config node is closing, its own close releases the camera: no timer then.
       if (users.size > 0 || closing) return;
+      cancelTimers();
       if (removed) {
         await closeConnection();
         return;
@@ -124,8 +155,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
-      if (idleTimer) clearTimeout(idleTimer);
-      idleTimer = null;
+      cancelTimers();
       const timer = setTimeout(() => {
         node.warn(`closing camera ${def.address} took longer than ${CLOSE_TIMEOUT_MS} ms; continuing`);
         done();
@@ -147,6 +177,12 @@ function positiveInt(text: string | undefined): number | undefined {
   if (text === undefined || String(text).trim() === '') return undefined;
   const n = Number(text);
   return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function refusalStatus(err: Error): NodeStatus {
+  // The full text (which settings differ) is in the log; the status names the situation.
+  const text = isGigeError(err, 'CAMERA_IN_USE') ? 'in use by another camera config, waiting' : short(err.message);
+  return { fill: 'red', shape: 'ring', text };
 }
 
 function short(text: string): string {

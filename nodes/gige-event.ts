@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
-import { useCameraConfig, closeCameraUser } from './camera-user';
+import { useCameraConfig, closeCameraUser, connectionUserKey } from './camera-user';
 import type { CameraEvent } from '../lib/camera/camera';
 import { GigeError, isGigeError } from '../lib/errors';
 import { eventMessage, parseEventNames } from './event-message';
@@ -14,7 +14,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const names = parseEventNames(def.events);
-    const user = `gige-event:${node.id}`;
+    const user = connectionUserKey('gige-event', node);
     if (names.length === 0) {
       node.status({ fill: 'red', shape: 'ring', text: 'no events chosen' });
       node.error(new GigeError('NO_EVENTS', 'Choose at least one event, e.g. ExposureEnd or Test').message);

@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { useCameraConfig, closeCameraUser } from './camera-user';
+import { useCameraConfig, closeCameraUser, connectionUserKey } from './camera-user';
 import type { Frame } from '../lib/stream';
 import { encodeFrame, frameMetadata, FrameEncoding } from '../lib/camera/frame-output';
 import { GigeError } from '../lib/errors';
@@ -26,7 +26,7 @@ export = function register(RED: NodeAPI): void {
     const encoding: FrameEncoding = def.encoding ?? 'raw';
     const quality = clampInt(def.quality, 1, 100) ?? 85;
     const maxWidth = clampInt(def.maxWidth, 16, 100000);
-    const acquisitionUser = `gige-grab:${node.id}`;
+    const acquisitionUser = connectionUserKey('gige-grab', node);
     const status = new StatusThrottle(node, 1000);
     let frames = 0;
     let dropped = 0;
@@ -77,8 +77,11 @@ export = function register(RED: NodeAPI): void {
 
     // After a reconnect the connection restarts acquisition; if that fails, this node hears of it.
     const acquisitionFailed = (err: Error) => {
-      node.status({ fill: 'red', shape: 'ring', text: 'acquisition failed' });
+      const retry = mode === 'continuous' ? ' — send a message to try again' : '';
+      node.status({ fill: 'red', shape: 'ring', text: `acquisition failed${retry}` });
       node.error(`acquisition did not start: ${err.message}`);
+      // Continuous mode must not believe it still runs: the next message starts it again.
+      if (mode === 'continuous') stopAcquisition().catch(() => undefined);
     };
 
     const startContinuous = async () => {
@@ -128,7 +131,9 @@ export = function register(RED: NodeAPI): void {
       const requested = (msg as { action?: unknown }).action ?? msg.payload;
       const action = typeof requested === 'string' ? requested : '';
       if (action === 'stop') {
-        stopAcquisition().then(() => done(), (err: Error) => done(err));
+        // Behind the grabs already queued: one of them between its acquisition request and its
+        // trigger would otherwise start the camera again right after this stop.
+        queue = queue.then(() => stopAcquisition()).then(() => done(), (err: Error) => done(err));
         return;
       }
       if (mode === 'continuous') {

@@ -138,6 +138,11 @@ export class Camera extends EventEmitter {
     return this.events.available();
   }
 
+  /** Events whose notification this client switched on. */
+  get enabledEventNames(): string[] {
+    return this.events.enabledNames;
+  }
+
   /** Switches notification on for these events (opening the message channel first); they arrive as 'event'. */
   async enableEvents(names: string[]): Promise<void> {
     this.assertOpen();
@@ -218,8 +223,15 @@ export class Camera extends EventEmitter {
     return this.serialized(async () => {
       if (options.ensureTriggerMode) await this.setSoftwareTriggerMode();
       await this.startAcquisition();
-      const after = await this.deviceTime();
-      const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs), (frame) => frame.timestamp >= after);
+      const after = await this.triggerReferenceTime();
+      let skipped = 0;
+      const stampedAfterTrigger = (frame: CameraFrame) => {
+        if (after === null || frame.timestamp >= after) return true;
+        skipped += 1;
+        return false;
+      };
+      const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs) + (skipped === 0 ? '' :
+        ` ${skipped} frame(s) stamped before the trigger were skipped: the camera's clock may have been reset or stepped back (PTP).`), stampedAfterTrigger);
       try {
         await this.nodeMap.execute('TriggerSoftware');
       } catch (err) {
@@ -228,6 +240,20 @@ export class Camera extends EventEmitter {
       }
       return next;
     });
+  }
+
+  /**
+   * The camera's clock just before a software trigger, or null when the camera has no usable clock
+   * (tick frequency 0, or a latch it refuses): then the first frame after the trigger is taken as is.
+   */
+  private async triggerReferenceTime(): Promise<bigint | null> {
+    if (this.tickFrequency === 0n) return null;
+    try {
+      return await this.deviceTime();
+    } catch (err) {
+      if (this.lostError) throw err;
+      return null;
+    }
   }
 
   /**

@@ -26,6 +26,11 @@ export type UserErrorHandler = (err: Error) => void;
  * Events: 'state' (state, detail?: string), 'frame' (CameraFrame), 'event' (CameraEvent),
  * 'error' (Error; never fatal), 'warning' (Error: a diagnosable stream problem).
  */
+interface EventUser {
+  names: string[];
+  onError: UserErrorHandler;
+}
+
 export class CameraConnection extends EventEmitter {
   private camera: Camera | null = null;
   // A connection is created to be connected: until the first attempt ends it is 'connecting', so
@@ -37,7 +42,7 @@ export class CameraConnection extends EventEmitter {
   private opening: Promise<void> | null = null;
   private readonly acquisitionUsers = new Map<string, UserErrorHandler>();
   /** Which events each user wants; re-enabled after every reconnect, failures told to that user. */
-  private readonly eventUsers = new Map<string, { names: string[]; onError: UserErrorHandler }>();
+  private readonly eventUsers = new Map<string, EventUser>();
   private acquisitionChange: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
 
@@ -117,7 +122,9 @@ export class CameraConnection extends EventEmitter {
     const camera = this.camera;
     if (!user || !camera) return;
     const stillWanted = new Set([...this.eventUsers.values()].flatMap((u) => u.names));
-    const unwanted = user.names.filter((name) => !stillWanted.has(name));
+    // Only what the camera has on: a user's unknown name was never enabled and must not fail the rest.
+    const enabled = new Set(camera.enabledEventNames);
+    const unwanted = user.names.filter((name) => enabled.has(name) && !stillWanted.has(name));
     if (unwanted.length > 0) await camera.disableEvents(unwanted).catch((err: Error) => this.emitError(err));
   }
 
@@ -169,6 +176,11 @@ export class CameraConnection extends EventEmitter {
   private async attempt(): Promise<void> {
     this.setState('connecting', this.detail);
     let camera: Camera | null = null;
+    // Users hear of what failed only once 'connected' is published, so that their own status (e.g.
+    // "unknown event") is the last word, not overwritten by the config node's "connected".
+    const failures: Array<() => void> = [];
+    const restoredEvents = new Map(this.eventUsers);
+    let acquisitionStarted = false;
     try {
       await this.options.prepare?.();
       camera = await Camera.open(this.options);
@@ -177,16 +189,19 @@ export class CameraConnection extends EventEmitter {
           throw new GigeError('SETTING_FAILED', `Setting ${name}=${String(value)} failed: ${err.message}`, { name, value }, { cause: err });
         });
       }
-      for (const user of this.eventUsers.values()) {
+      for (const user of restoredEvents.values()) {
         await camera.enableEvents(user.names).catch((err: Error) => {
           if (camera?.lost) throw err;
-          user.onError(err);
+          failures.push(() => user.onError(err));
         });
       }
       if (this.acquisitionUsers.size > 0) {
-        await camera.startAcquisition().catch((err: Error) => {
+        const users = [...this.acquisitionUsers.values()];
+        await camera.startAcquisition().then(() => {
+          acquisitionStarted = true;
+        }, (err: Error) => {
           if (camera?.lost) throw err;
-          for (const onError of this.acquisitionUsers.values()) onError(err);
+          for (const onError of users) failures.push(() => onError(err));
         });
       }
       if (camera.lost) throw camera.lost;
@@ -211,6 +226,30 @@ export class CameraConnection extends EventEmitter {
     });
     published.on('lost', (err: Error) => this.handleLost(published, err));
     this.setState('connected');
+    for (const report of failures) report();
+    this.reconcileAfterAttempt(published, restoredEvents, acquisitionStarted);
+  }
+
+  /**
+   * Users may have come, gone or changed their requests while the attempt ran with a snapshot:
+   * bring the camera in line with what is wanted now.
+   */
+  private reconcileAfterAttempt(camera: Camera, restoredEvents: Map<string, EventUser>, acquisitionStarted: boolean): void {
+    if ((this.acquisitionUsers.size > 0) !== acquisitionStarted) {
+      const users = [...this.acquisitionUsers.values()];
+      this.syncAcquisition().catch((err: Error) => {
+        if (users.length === 0) this.emitError(err);
+        for (const onError of users) onError(err);
+      });
+    }
+    for (const [userId, user] of this.eventUsers) {
+      if (restoredEvents.get(userId) === user) continue;
+      camera.enableEvents(user.names).catch((err: Error) => user.onError(err));
+    }
+    const wanted = new Set([...this.eventUsers.values()].flatMap((user) => user.names));
+    const enabled = new Set(camera.enabledEventNames);
+    const unwanted = [...new Set([...restoredEvents.values()].flatMap((user) => user.names))].filter((name) => enabled.has(name) && !wanted.has(name));
+    if (unwanted.length > 0) camera.disableEvents(unwanted).catch((err: Error) => this.emitError(err));
   }
 
   private handleLost(camera: Camera, err: Error): void {

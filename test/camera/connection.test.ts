@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { EmulatedCamera } from '../../lib/emulator';
+import { Camera } from '../../lib/camera/camera';
 import { CameraConnection, ConnectionState } from '../../lib/camera/connection';
 import { acquireCamera } from '../../lib/camera/pool';
 import type { CameraEvent } from '../../lib/camera/camera';
@@ -78,6 +79,55 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     const event = new Promise<CameraEvent>((resolve) => connection!.once('event', resolve));
     await connection.use((camera) => camera.execute('TestEventGenerate'));
     assert.equal((await event).name, 'Test');
+  });
+
+  it('tells a user of its refused events after "connected", so that its status is the last word', async () => {
+    connection = new CameraConnection({ address });
+    const order: string[] = [];
+    connection.on('state', (state: ConnectionState) => order.push(state));
+    await connection.requestEvents('bad', ['FrameStart'], () => order.push('refused'));
+    await connection.connect();
+    assert.deepEqual(order.slice(-2), ['connected', 'refused']);
+  });
+
+  it('follows users who come and go while the connect attempt runs', async () => {
+    connection = new CameraConnection({ address });
+    await connection.requestAcquisition('leaves-during-connect');
+    // Hooked where the attempt restores acquisition and events: the users change right then.
+    const startAcquisition = Camera.prototype.startAcquisition;
+    const conn = connection;
+    Camera.prototype.startAcquisition = function (this: Camera) {
+      conn.releaseAcquisition('leaves-during-connect');
+      conn.requestEvents('arrives-during-connect', ['Test']).catch(() => undefined);
+      return startAcquisition.call(this);
+    };
+    try {
+      await connection.connect();
+    } finally {
+      Camera.prototype.startAcquisition = startAcquisition;
+    }
+    const deadline = Date.now() + 3000;
+    let state = { acquiring: true, events: [] as string[] };
+    while (Date.now() < deadline) {
+      state = await connection.use(async (camera) => ({ acquiring: camera.acquiring, events: camera.enabledEventNames }));
+      if (!state.acquiring && state.events.includes('Test')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(state, { acquiring: false, events: ['Test'] }, 'no acquisition without users; the late user has its events');
+  });
+
+  it('releases an event user whose list held an unknown name without an error, and disables the rest', async () => {
+    connection = new CameraConnection({ address });
+    await connection.connect();
+    const errors: Error[] = [];
+    connection.on('error', (err: Error) => errors.push(err));
+    await connection.requestEvents('other', ['ExposureEnd']);
+    await assert.rejects(connection.requestEvents('mixed', ['ExposureEnd', 'NoSuchEvent']), /NoSuchEvent/);
+    await connection.releaseEvents('other');
+    assert.deepEqual(await connection.use(async (camera) => camera.enabledEventNames), ['ExposureEnd'], 'still wanted by the other user');
+    await connection.releaseEvents('mixed');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(await connection.use(async (camera) => camera.enabledEventNames), []);
   });
 
   it('enables concurrent requests of two users on a connected camera without mixing their selector writes', async () => {

@@ -46,7 +46,11 @@ describe('nodes: gige-event delivers camera events to the flow', function () {
       { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
       { id: 'events', type: 'gige-event', camera: 'cam', events: 'ExposureEnd, FrameStart', wires: [[]] },
     ]));
+    const statuses: string[] = [];
+    onCall(helper.getNode('events'), 'status', (args) => statuses.push(String((args[0] as { text?: string })?.text ?? '')));
     const error = await new Promise<string>((resolve) => onCall(helper.getNode('events'), 'error', (args) => resolve(String(args[0]))));
     assert.match(error, /Unknown event FrameStart; this camera offers: ExposureEnd, FrameTriggerMissed/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(statuses[statuses.length - 1], /unknown event/, `the refusal stays on show, not "connected": ${statuses.join(' → ')}`);
   });
 });

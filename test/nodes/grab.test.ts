@@ -162,6 +162,21 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     assert.deepEqual(pooledCameraKeys(), [otherAddress], 'the first camera is released for others to use');
   });
 
+  it('takes over the camera once another config node with other settings lets go of it', async function () {
+    this.timeout(15000);
+    const wider = { ...cameraConfig(address, `${SMALL_FRAME}\nWidth=2048`), id: 'cam2' };
+    await helper.load(packageNodes, flow(cameraConfig(address), wider, grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await statusMatching('grab', CONNECTED);
+    // The grab moves to cam2 (same address, other settings) while cam still holds the camera.
+    await helper.setFlows(flow(cameraConfig(address), wider, grab({ mode: 'trigger', encoding: 'raw', camera: 'cam2' }), { id: 'out', type: 'helper' }), 'nodes');
+    assert.equal(helper.getNode('cam2').connection, null, 'refused at first: cam still holds the camera');
+    await statusMatching('grab', CONNECTED, 10000);
+    const received = collect('out', 1);
+    helper.getNode('grab').receive({});
+    const [msg] = await received;
+    assert.equal(msg.image.width, 2048, 'cam2\'s settings apply');
+  });
+
   it('keeps the camera across a modified-nodes deploy and releases everything when removed', async function () {
     this.timeout(30000);
     const deployed = flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' });
