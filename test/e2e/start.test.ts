@@ -24,6 +24,20 @@ async function fetchWhenReady(url: string, timeoutMs: number): Promise<Response>
   throw new Error(`${url} not ready within ${timeoutMs} ms (${last})`);
 }
 
+/** Processes whose environment holds this exact entry (children inherit it). */
+function processesWithEnvironment(entry: string): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) found.push(Number(name));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
+}
+
 describe('e2e: npm start serves the live emulated camera', function () {
   this.timeout(90000);
   let userDir: string;
@@ -73,5 +87,20 @@ describe('e2e: npm start serves the live emulated camera', function () {
     // Node-RED closed the flow: the emulated camera's address is free again.
     const reuse = await EmulatedCamera.start({ address: cameraAddress });
     await reuse.stop();
+  });
+
+  it('takes Node-RED down with it when a test kills it: nothing keeps streaming afterwards', async () => {
+    const demo = start(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], {
+      PORT: String(await freePort()),
+      GIGE_DEMO_USERDIR: userDir,
+      GIGE_DEMO_CAMERA_ADDRESS: uniqueLoopbackAddress(),
+    });
+    await demo.waitFor(/Server now running at http:\/\/127\.0\.0\.1:/, 60000);
+    const marker = `GIGE_DEMO_USERDIR=${userDir}`;
+    assert.ok(processesWithEnvironment(marker).length >= 2, 'start.js and the Node-RED it runs');
+    killAll();
+    const deadline = Date.now() + 5000;
+    while (processesWithEnvironment(marker).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(processesWithEnvironment(marker), [], 'no process of the demo is left');
   });
 });

@@ -44,6 +44,7 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
 
   after(async () => {
     await browser?.close();
+    await demo?.stop('SIGTERM').catch(() => undefined);
     killAll();
     fs.rmSync(userDir, { recursive: true, force: true });
   });

@@ -21,12 +21,14 @@ export interface Running {
 const running = new Set<ChildProcess>();
 
 export function start(command: string, args: string[], env: Record<string, string> = {}, lifetimeMs = 120000): Running {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that a kill reaches what it started too: `npm start` runs Node-RED as
+  // a child, which a SIGKILL of the parent alone would leave running, streaming, for good.
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.add(child);
   let text = '';
   child.stdout?.on('data', (d) => { text += d; });
   child.stderr?.on('data', (d) => { text += d; });
-  const killer = setTimeout(() => child.kill('SIGKILL'), lifetimeMs);
+  const killer = setTimeout(() => killGroup(child), lifetimeMs);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
     clearTimeout(killer);
     running.delete(child);
@@ -72,9 +74,18 @@ export function start(command: string, args: string[], env: Record<string, strin
   };
 }
 
-/** Kills whatever a failed test left running. */
+/** Kills whatever a failed test left running, with everything it started. */
 export function killAll(): void {
-  for (const child of running) child.kill('SIGKILL');
+  for (const child of running) killGroup(child);
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
 }
 
 /** A TCP port that is free on 127.0.0.1 right now. */
