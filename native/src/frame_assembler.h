@@ -128,6 +128,7 @@ class FrameAssembler {
   void checkComplete(InFlight& f);
   void requestMissing(InFlight& f, uint64_t nowNs);
   uint64_t maxWaitNs(const InFlight& f) const;
+  uint64_t silenceNs(const InFlight& f) const;
   void finish(InFlight& f, bool complete, uint64_t nowNs);
   uint64_t graceNs() const;
   uint64_t retryNs() const;

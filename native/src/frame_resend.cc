@@ -35,6 +35,14 @@ uint64_t FrameAssembler::maxWaitNs(const InFlight& f) const {
   return std::max(wait, 2 * graceNs());
 }
 
+// A frame period estimated from back-to-back frames can be microseconds: shorter than a sender's
+// scheduling hiccup mid-block. Silence must last at least this long before it counts as the end.
+constexpr uint64_t kMinSilenceNs = 1000000;
+
+uint64_t FrameAssembler::silenceNs(const InFlight& f) const {
+  return std::max(maxWaitNs(f), kMinSilenceNs);
+}
+
 void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
   const ResendPolicy& policy = config_.resend;
   const uint32_t expected = (f.countKnown ? f.dataPackets : f.hintKnown ? f.hintDataPackets : f.highestId) + 2;
@@ -99,11 +107,11 @@ void FrameAssembler::onTick(uint64_t nowNs) {
     InFlight& f = *ptr;
     if (f.finished) continue;
     if (f.buffer < 0) {
-      if (f.dueNs || nowNs - f.lastNs > maxWaitNs(f)) finish(f, false, nowNs);
+      if (f.dueNs || nowNs > f.lastNs + silenceNs(f)) finish(f, false, nowNs);
       continue;
     }
     // Silence for a whole wait period and not due: the device stopped mid-block (or its end was lost).
-    if (!f.dueNs && nowNs > f.lastNs + maxWaitNs(f)) f.dueNs = nowNs;
+    if (!f.dueNs && nowNs > f.lastNs + silenceNs(f)) f.dueNs = nowNs;
     if (resendAllowed(f) && !f.limitReached) requestMissing(f, nowNs);
     if (f.dueNs && nowNs >= f.dueNs + maxWaitNs(f)) finish(f, false, nowNs);
   }

@@ -28,6 +28,7 @@ constexpr size_t kMaxMessage = 65536;     // one datagram, or one GRO message, i
 // high-resolution timer; SO_RCVTIMEO would round to the scheduler tick (4 ms at HZ=250).
 constexpr long kBusyWaitNs = 250000;
 constexpr long kIdleWaitNs = 20000000;
+constexpr uint32_t kFullBatchesPerTick = 16;
 
 uint64_t monotonicNs() {
   timespec ts{};
@@ -236,9 +237,21 @@ void StreamReceiverCore::run() {
   pthread_setname_np(pthread_self(), "gige-stream");
   ::prctl(PR_SET_TIMERSLACK, 10000UL, 0, 0, 0);
   uint64_t loops = 0;
+  uint32_t fullBatches = 0;
   while (!stopping_.load(std::memory_order_relaxed)) {
-    assembler_->onTick(monotonicNs());
-    if (receiveBatch() == 0 && !stopping_.load(std::memory_order_relaxed)) {
+    // Timeouts judge silence, so they run with a time at which the socket is known to have been
+    // read empty: a receive thread that lost its core for a while must not take the datagrams
+    // still queued for it as missing. Under sustained load (batches always full) they still run
+    // every few batches, so that resends and timeouts go on.
+    const uint64_t before = monotonicNs();
+    bool drained = false;
+    const size_t got = receiveBatch(drained);
+    fullBatches = drained ? 0 : fullBatches + 1;
+    if (drained || fullBatches >= kFullBatchesPerTick) {
+      fullBatches = 0;
+      assembler_->onTick(before);
+    }
+    if (got == 0 && !stopping_.load(std::memory_order_relaxed)) {
       // Nothing waiting: sleep until a datagram arrives or the next timer is due.
       timespec wait{0, assembler_->framesInFlight() ? kBusyWaitNs : kIdleWaitNs};
       pollfd pfd{fd_, POLLIN, 0};
@@ -255,7 +268,8 @@ void StreamReceiverCore::recordThreadCpu() {
   stats_.receiveThreadCpuNs.store(static_cast<uint64_t>(cpu.tv_sec) * 1000000000ull + static_cast<uint64_t>(cpu.tv_nsec));
 }
 
-size_t StreamReceiverCore::receiveBatch() {
+size_t StreamReceiverCore::receiveBatch(bool& drained) {
+  drained = true;
   const size_t segments = std::clamp<size_t>(segmentsPerMessage_, 1, kMaxSegments);
   const size_t slotCount = std::clamp<size_t>(config_.batchPackets / segments, 1, kMaxSlots);
   const size_t wanted = std::min(slotCount * segments, predictions_.size());
@@ -300,6 +314,7 @@ size_t StreamReceiverCore::receiveBatch() {
     usleep(1000);
     return 0;
   }
+  drained = static_cast<size_t>(got) < slotCount;
   const uint64_t now = monotonicNs();
   stats_.receiveMessages.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
 

@@ -88,7 +88,9 @@ class StreamReceiverCore {
   struct Slot;
   void run();
   // One non-blocking recvmmsg; returns the number of messages (0: nothing was waiting).
-  size_t receiveBatch();
+  // Reads one batch; `drained` says the socket held no more than the batch took, so every datagram
+  // that arrived before the call has been handled.
+  size_t receiveBatch(bool& drained);
   void recordThreadCpu();
   void queueFrame(AssembledFrame&& frame);
   void sendResend(const PacketResendRequest& request);

@@ -378,10 +378,38 @@ static void senderToReceiverOverLoopback() {
   CHECK(receiver.pool()->available() == receiver.pool()->count());
 }
 
+// Frames sent back to back make the estimated frame period microseconds long; a sender that then
+// pauses mid-block for a scheduling hiccup (100 µs here) must not get its frame cut off as
+// incomplete. (CI saw this: a frame finished while its last packets were still on their way.)
+static void assemblerWaitsThroughAShortPauseMidBlock() {
+  const uint32_t width = 100, height = 50;
+  const size_t d = 1464;
+  std::vector<uint8_t> data(width * height, 0x5A);
+  Harness h(data.size(), d, 8, true);
+  uint64_t now = 1000000000;
+  for (uint64_t block = 1; block <= 3; ++block) {
+    for (const auto& packet : blockPackets(block, data, d, false, width, height)) h.feed(packet, now += 1000);
+  }
+  h.assembler->onTick(now);
+  CHECK(h.got.frames.size() == 3);
+  h.releaseAll();
+  auto packets = blockPackets(4, data, d, false, width, height);
+  for (size_t i = 0; i < 3; ++i) h.feed(packets[i], now += 1000);
+  for (int tick = 0; tick < 4; ++tick) h.assembler->onTick(now += 50000);
+  for (size_t i = 3; i < packets.size(); ++i) h.feed(packets[i], now += 1000);
+  h.assembler->onTick(now);
+  CHECK(h.got.frames.size() == 1);
+  CHECK(!h.got.frames.empty() && h.got.frames[0].complete);
+  CHECK(h.stats.packetsLate.load() == 0);
+  h.releaseAll();
+  h.assembler->discardAll();
+}
+
 int main() {
   parsersRefuseShortInput();
   assemblerSurvivesGarbage();
   assemblerRecoversLossReorderDuplicates();
+  assemblerWaitsThroughAShortPauseMidBlock();
   renderAndUnpackStayInBounds();
   senderToReceiverOverLoopback();
   if (failures) {
