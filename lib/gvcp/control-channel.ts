@@ -16,7 +16,7 @@ import {
   GvcpAck, RegisterWrite, decodeAck, decodeIndexAck, decodePendingAck, decodeReadMemAck, decodeReadRegAck, encodeCommand,
   encodeReadMemCommand, encodeReadRegCommand, encodeWriteMemCommand, encodeWriteRegCommand, isCommandPacket,
 } from './codec';
-import { GvcpError, badArgument } from './errors';
+import { GvcpError, badArgument, checkPort } from './errors';
 
 export interface ControlChannelOptions {
   /** Device IPv4 address. */
@@ -31,6 +31,13 @@ export interface ControlChannelOptions {
   retries?: number;
   /** First request id (1…0xFFFF); random when absent. Tests use it to exercise the wrap. */
   firstRequestId?: number;
+  /**
+   * How long PENDING_ACKs may keep one command waiting in all (default 30 000 ms): a device that
+   * only ever answers "pending" must not hold every later command, heartbeats included, for good.
+   */
+  maxPendingMs?: number;
+  /** Commands that may wait behind the current one (default 1000); more are refused (GVCP_BUSY). */
+  maxQueued?: number;
 }
 
 export interface TransactOptions {
@@ -63,6 +70,8 @@ interface Pending {
   retriesLeft: number;
   tries: number;
   what?: string;
+  /** When the first PENDING_ACK for this command came (ms, Date.now()). */
+  pendingSince?: number;
   resolve: (ack: GvcpAck) => void;
   reject: (err: Error) => void;
 }
@@ -91,6 +100,8 @@ export class ControlChannel extends EventEmitter {
   private readonly socket: dgram.Socket;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  private readonly maxPendingMs: number;
+  private readonly maxQueued: number;
   private nextId: number;
   /**
    * Registers per READREG/WRITEREG. A device without the concatenation capability handles only
@@ -112,6 +123,8 @@ export class ControlChannel extends EventEmitter {
     this.port = options.port ?? GVCP_PORT;
     this.timeoutMs = options.timeoutMs ?? 500;
     this.retries = options.retries ?? 3;
+    this.maxPendingMs = options.maxPendingMs ?? 30000;
+    this.maxQueued = options.maxQueued ?? 1000;
     this.nextId = options.firstRequestId ?? 1 + Math.floor(Math.random() * 0xfffe);
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     // 'warning', not 'error': an unheard 'error' event would throw out of the socket callback.
@@ -124,6 +137,7 @@ export class ControlChannel extends EventEmitter {
     if (first !== undefined && (!Number.isInteger(first) || first < 1 || first > 0xffff)) {
       throw badArgument(`firstRequestId ${first} is not allowed; use 1…65535 (0 is reserved)`, { firstRequestId: first });
     }
+    checkPort(options.port, 'port');
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -170,6 +184,9 @@ export class ControlChannel extends EventEmitter {
   transact(command: number, payload: Buffer, options: TransactOptions = {}): Promise<GvcpAck> {
     if (this.closed) {
       return Promise.reject(new GvcpError('GVCP_CLOSED', `GVCP channel to ${this.address} is closed; ${commandName(command)} not sent`, {}));
+    }
+    if (this.queue.length >= this.maxQueued && !options.urgent) {
+      return Promise.reject(new GvcpError('GVCP_BUSY', `GVCP channel to ${this.address}: ${this.queue.length} commands are already waiting; ${commandName(command)} not queued (limit ${this.maxQueued})`, {}));
     }
     return new Promise<GvcpAck>((resolve, reject) => {
       const item: Queued = { command, payload, options, resolve, reject };
@@ -270,6 +287,15 @@ export class ControlChannel extends EventEmitter {
         let ms: number;
         try { ms = decodePendingAck(ack.payload); } catch (err) { this.counters.malformedPackets += 1; this.emit('warning', err); return; }
         this.counters.pendingAcks += 1;
+        const now = Date.now();
+        cur.pendingSince ??= now;
+        if (now - cur.pendingSince + ms > this.maxPendingMs) {
+          this.counters.timeouts += 1;
+          this.finish(new GvcpError('GVCP_TIMEOUT', `${this.address}: ${commandName(cur.command)}${cur.what ? ` ${cur.what}` : ''} still pending after ${now - cur.pendingSince} ms of PENDING_ACKs (asked for ${ms} ms more); at most ${this.maxPendingMs} ms are granted`, {
+            command: commandName(cur.command), requestId: cur.requestId, device: this.address,
+          }));
+          return;
+        }
         // The device asked for more time: wait that long (plus our own margin) before a resend.
         this.arm(ms + cur.timeoutMs);
         return;

@@ -14,7 +14,7 @@
 import dgram from 'node:dgram';
 import { Command, Flag, GVCP_PORT } from './protocol';
 import { DeviceIdentityInfo, decodeAck, decodeDiscoveryAck, encodeCommand, isCommandPacket } from './codec';
-import { GvcpError, badArgument } from './errors';
+import { GvcpError, badArgument, checkPort } from './errors';
 import { isIpv4, sameSubnet } from './address';
 import { NetworkInterfaceInfo, listIPv4Interfaces, suggestAddress } from './interfaces';
 
@@ -98,7 +98,15 @@ async function run(listeners: Listener[], options: { timeoutMs: number; attempts
   }
   const sendAll = (): void => {
     for (const l of listeners) {
-      for (const d of l.destinations) l.sendFrom.send(packet, options.port, d, (err) => { if (err) warnings.push(err); });
+      for (const d of l.destinations) {
+        // send() can also throw at once (a bad destination): that is a warning, and the sockets
+        // below still close.
+        try {
+          l.sendFrom.send(packet, options.port, d, (err) => { if (err) warnings.push(err); });
+        } catch (err) {
+          warnings.push(err as Error);
+        }
+      }
     }
   };
   const timers: NodeJS.Timeout[] = [];
@@ -119,6 +127,7 @@ export async function discover(options: DiscoverOptions): Promise<DiscoveredDevi
   for (const d of destinations) {
     if (!isIpv4(d)) throw badArgument(`"${d}" is not an IPv4 address`, { address: d });
   }
+  checkPort(options.port, 'port');
   const socket = await bindUdp(options.localAddress, options.localPort ?? 0);
   const found = new Map<string, DiscoveredDevice>();
   const warnings = await run([{
@@ -178,6 +187,7 @@ export function reachability(device: Pick<DeviceIdentityInfo, 'ipAddress' | 'sub
 }
 
 export async function discoverOnInterfaces(options: InterfaceDiscoverOptions = {}): Promise<InterfaceDiscoveredDevice[]> {
+  checkPort(options.port, 'port');
   const all = options.interfaceList ?? listIPv4Interfaces();
   const chosen = options.interfaces
     ? options.interfaces.map((name) => {

@@ -8,7 +8,7 @@
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { Ack, Bootstrap, Command, Flag } from './protocol';
+import { Ack, Bootstrap, Command, Flag, GVCP_MAX_PAYLOAD, commandName } from './protocol';
 import { decodeCommand, decodeEventCommand, decodeEventDataCommand, encodeAck, isCommandPacket } from './codec';
 import { ipToNumber } from './address';
 import { GvcpError } from './errors';
@@ -45,11 +45,16 @@ export interface MessageChannelStats {
   events: number;
   duplicates: number;
   malformed: number;
+  /** Packets from another address than the device's: not acknowledged, not delivered. */
+  foreign: number;
 }
+
+/** Sources whose recent request ids are remembered (a listener without a device hears anyone). */
+const MAX_SOURCES = 16;
 
 export class MessageChannel extends EventEmitter {
   private readonly seen = new Map<string, { ids: number[]; set: Set<number> }>();
-  private readonly counters: MessageChannelStats = { packets: 0, events: 0, duplicates: 0, malformed: 0 };
+  private readonly counters: MessageChannelStats = { packets: 0, events: 0, duplicates: 0, malformed: 0, foreign: 0 };
   private closed = false;
 
   private constructor(private readonly socket: dgram.Socket, private readonly control: ControlChannel | null, private readonly window: number) {
@@ -96,9 +101,17 @@ export class MessageChannel extends EventEmitter {
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     try {
       if (!isCommandPacket(msg)) return;
+      // Anyone on the network can reach this port; only the device we opened it on is heard.
+      if (this.control && rinfo.address !== this.control.address) {
+        this.counters.foreign += 1;
+        return;
+      }
       this.counters.packets += 1;
       const cmd = decodeCommand(msg);
       if (cmd.command !== Command.EVENT && cmd.command !== Command.EVENTDATA) return;
+      if (cmd.payload.length > GVCP_MAX_PAYLOAD) {
+        throw new GvcpError('GVCP_MALFORMED', `${commandName(cmd.command)} from ${rinfo.address} carries ${cmd.payload.length} bytes; GVCP allows at most ${GVCP_MAX_PAYLOAD}`, {});
+      }
       if (cmd.flags & Flag.ACK_REQUIRED) {
         const answer = cmd.command === Command.EVENT ? Ack.EVENT : Ack.EVENTDATA;
         this.socket.send(encodeAck({ answer, ackId: cmd.requestId }), rinfo.port, rinfo.address);
@@ -108,7 +121,8 @@ export class MessageChannel extends EventEmitter {
       const items = cmd.command === Command.EVENT ? decodeEventCommand(cmd.payload, extended) : decodeEventDataCommand(cmd.payload, extended);
       for (const item of items) {
         this.counters.events += 1;
-        const event: GvcpEvent = { ...item, source: rinfo.address, requestId: cmd.requestId };
+        // A copy: the event may be kept, the datagram need not be.
+        const event: GvcpEvent = { ...item, ...(item.data ? { data: Buffer.from(item.data) } : {}), source: rinfo.address, requestId: cmd.requestId };
         this.emit('event', event);
       }
     } catch (err) {
@@ -119,7 +133,11 @@ export class MessageChannel extends EventEmitter {
 
   private isDuplicate(source: string, requestId: number): boolean {
     let entry = this.seen.get(source);
-    if (!entry) { entry = { ids: [], set: new Set() }; this.seen.set(source, entry); }
+    if (!entry) {
+      if (this.seen.size >= MAX_SOURCES) this.seen.delete(this.seen.keys().next().value as string);
+      entry = { ids: [], set: new Set() };
+      this.seen.set(source, entry);
+    }
     if (entry.set.has(requestId)) return true;
     entry.ids.push(requestId);
     entry.set.add(requestId);

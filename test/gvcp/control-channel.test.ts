@@ -4,6 +4,7 @@ import { ControlChannel } from '../../lib/gvcp/control-channel';
 import { Ack, GvcpStatus } from '../../lib/gvcp/protocol';
 import { GvcpCommand, decodeCommand, encodeAck, encodePendingAck, encodeReadRegAck } from '../../lib/gvcp/codec';
 import { GvcpError } from '../../lib/gvcp/errors';
+import { discover } from '../../lib/gvcp/discovery';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { startTestDevice, TestDevice } from './support/harness';
 import { UdpProxy } from './support/udp-proxy';
@@ -82,6 +83,42 @@ describe('gvcp: ControlChannel request/ack machinery', function () {
     assert.equal(await ch.readRegister(0x0a00), 77);
     assert.equal(dev.received.length, 1, 'no resend while the device said it was busy');
     assert.equal(ch.stats().pendingAcks, 1);
+  });
+
+  it('a device that only ever answers PENDING_ACK gets a bounded time, then the command fails and the next one goes', async () => {
+    const pendingTimers: NodeJS.Timeout[] = [];
+    cleanup.push(async () => { for (const t of pendingTimers) clearTimeout(t); });
+    const [dev] = await scripted((cmd, reply) => {
+      if (cmd.payload.readUInt32BE(0) === 0x0a04) { reply(readregAck(cmd, 5)); return; }
+      // "Still busy, 40 ms more", every 30 ms (bounded: 100 times at most).
+      for (let i = 0; i < 100; i += 1) {
+        pendingTimers.push(setTimeout(() => reply(encodeAck({ answer: Ack.PENDING, ackId: cmd.requestId, payload: encodePendingAck(40) })), 30 * i));
+      }
+    });
+    const ch = await ControlChannel.open({ address: dev.address, port: dev.port, timeoutMs: 30, retries: 0, maxPendingMs: 300 });
+    cleanup.push(() => ch.close());
+    const started = Date.now();
+    const stuck = ch.readRegister(0x0a00).catch((e: GvcpError) => e);
+    const next = ch.readRegister(0x0a04);
+    const err = await stuck;
+    assert.ok(err instanceof GvcpError && err.code === 'GVCP_TIMEOUT', String(err));
+    assert.match(err.message, /still pending after \d+ ms of PENDING_ACKs .* at most 300 ms/);
+    assert.ok(Date.now() - started < 2000);
+    assert.equal(await next, 5, 'the queue moves on');
+  });
+
+  it('refuses commands beyond the queue limit instead of queueing without end', async () => {
+    const [dev] = await scripted((cmd, reply) => reply(readregAck(cmd, 1), 20));
+    const ch = await ControlChannel.open({ address: dev.address, port: dev.port, timeoutMs: 200, maxQueued: 3 });
+    cleanup.push(() => ch.close());
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => ch.readRegister(0x0a00 + 4 * i)));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    assert.match(String((results[4] as PromiseRejectedResult).reason), /3 commands are already waiting.*limit 3/);
+  });
+
+  it('refuses a port that is no UDP port before opening a socket', async () => {
+    await assert.rejects(ControlChannel.open({ address: '127.0.0.1', port: 0 }), /port 0 is not a UDP port; use 1…65535/);
+    await assert.rejects(discover({ address: '127.0.0.1', port: 70000, timeoutMs: 50 }), /port 70000 is not a UDP port/);
   });
 
   it('ignores late acks of an earlier command, duplicates and strays', async () => {

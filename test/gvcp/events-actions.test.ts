@@ -87,11 +87,38 @@ describe('gvcp: message channel (events)', function () {
     raw.send(packet, mc.localPort, '127.0.0.1');
     raw.send(packet, mc.localPort, '127.0.0.1');
     raw.send(Buffer.from('42010000ffff0001', 'hex'), mc.localPort, '127.0.0.1'); // malformed: length beyond datagram
-    await until(() => acks.length === 2 && mc.stats().malformed === 1);
+    // EVENTDATA beyond GVCP's 540-byte payload: acked (the device stops resending) but not delivered.
+    const oversized = Buffer.alloc(8 + 600);
+    oversized.writeUInt8(0x42, 0);
+    oversized.writeUInt8(0x01, 1); // acknowledge required
+    oversized.writeUInt16BE(Command.EVENTDATA, 2);
+    oversized.writeUInt16BE(600, 4);
+    oversized.writeUInt16BE(778, 6);
+    raw.send(oversized, mc.localPort, '127.0.0.1');
+    await until(() => acks.length === 3 && mc.stats().malformed === 2);
     raw.close();
     assert.equal(events.length, 1);
     assert.equal(mc.stats().duplicates, 1);
-    assert.ok(acks.every((a) => a.readUInt16BE(2) === Ack.EVENT && a.readUInt16BE(6) === 777));
+    assert.ok(acks.slice(0, 2).every((a) => a.readUInt16BE(2) === Ack.EVENT && a.readUInt16BE(6) === 777));
+  });
+
+  it('hears events only from its device, and refuses oversized ones', async () => {
+    const mc = await MessageChannel.open(d.channel);
+    open.push(mc);
+    const events: GvcpEvent[] = [];
+    mc.on('event', (e: GvcpEvent) => events.push(e));
+    // A stranger on another loopback address: no ack, no event.
+    const stranger = dgram.createSocket('udp4');
+    await new Promise<void>((r) => stranger.bind(0, uniqueLoopbackAddress(), () => r()));
+    const acks: Buffer[] = [];
+    stranger.on('message', (m) => acks.push(m));
+    const item = encodeEventCommand([{ eventId: 0x9004, streamChannel: 0, blockId: 1n, timestamp: 9n }], false);
+    stranger.send(encodeCommand({ command: Command.EVENT, requestId: 5, payload: item }), mc.localPort, mc.localAddress);
+    await until(() => mc.stats().foreign === 1);
+    await sleep(50);
+    stranger.close();
+    assert.deepEqual([events.length, acks.length], [0, 0]);
+    assert.equal(mc.stats().foreign, 1);
   });
 
   it('heartbeat expiry closes the message channel: later events are discarded', async () => {
