@@ -9,7 +9,9 @@ import { PortNode } from './nodes/port-node';
 
 type Factory = (element: XmlElement, ctx: NodeContext) => GenNode;
 
-const FACTORIES: Record<string, Factory> = {
+// A Map, not an object literal: element names come from the file, and a tag such as
+// `constructor` or `__proto__` must not find Object.prototype members.
+const FACTORIES = new Map<string, Factory>(Object.entries({
   Category: (el, ctx) => new CategoryNode(el, ctx),
   Integer: (el, ctx) => new IntegerNode(el, ctx),
   IntReg: (el, ctx) => new IntRegNode(el, ctx),
@@ -27,7 +29,7 @@ const FACTORIES: Record<string, Factory> = {
   Converter: (el, ctx) => new ConverterNode(el, ctx, 'float'),
   IntConverter: (el, ctx) => new ConverterNode(el, ctx, 'integer'),
   Port: (el, ctx) => new PortNode(el, ctx),
-};
+} satisfies Record<string, Factory>));
 
 /** Schema node types kept as opaque nodes (IIDC/1394 legacy, grouping helpers). */
 const OPAQUE = new Set(['Node', 'ConfRom', 'TextDesc', 'IntKey', 'AdvFeatureLock', 'SmartFeature']);
@@ -57,7 +59,7 @@ function buildElement(element: XmlElement, ctx: NodeContext, add: (node: GenNode
     }
     return;
   }
-  const factory = FACTORIES[element.tag];
+  const factory = FACTORIES.get(element.tag);
   if (factory) {
     requireName(element, `a <${element.tag}>`);
     add(factory(element, ctx));

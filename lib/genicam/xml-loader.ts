@@ -1,15 +1,20 @@
-import { promises as fs } from 'node:fs';
-import { unzipSync } from 'fflate';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { UnzipFileInfo, unzipSync } from 'fflate';
 import { GigeError, isGigeError } from '../errors';
 import { hex } from './numbers';
 import { Port } from './port';
-import { XmlUrl, parseXmlUrl } from './xml-url';
+import { MAX_XML_BYTES, XmlUrl, parseXmlUrl } from './xml-url';
 import { XmlCache, XmlCacheKey, defaultXmlCacheDir } from './xml-cache';
 
 /** Bootstrap registers the loader reads (GigE Vision: URL registers and identity strings). */
 export const XML_URL_REGISTERS = { first: 0x0200, second: 0x0400, length: 512 } as const;
 const IDENTITY = { vendorName: [0x0048, 32], modelName: [0x0068, 32], deviceVersion: [0x0088, 32] } as const;
 const DEFAULT_CHUNK = 512;
+/**
+ * Members listed in a ZIP's directory. Real files hold one to three; a forged ZIP64 directory can
+ * claim four billion, and the unzipper walks every one.
+ */
+const MAX_ZIP_ENTRIES = 1000;
 
 export interface XmlLoadOptions {
   /** Directory of the on-disk cache; `false` disables it. Default: `defaultXmlCacheDir()`. */
@@ -74,12 +79,7 @@ async function retrieve(port: Port, url: XmlUrl, which: 'first' | 'second', opti
     throw new GigeError('XML_URL_UNSUPPORTED', `${url.url}: downloading the XML over HTTP is not supported; allowed Local: (device memory) and File: URLs`, { url: url.raw });
   }
   if (url.kind === 'file') {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(url.path);
-    } catch (err) {
-      throw new GigeError('XML_UNAVAILABLE', `cannot read ${url.path}: ${(err as Error).message}`, { url: url.raw, path: url.path });
-    }
+    const bytes = await readHostFile(url.path, url.raw);
     return { ...base, xml: decodeXmlFile(bytes, url.fileName, url.zipped), source: 'file', fileName: url.fileName };
   }
   const cache = options.cacheDir === false ? undefined : new XmlCache(options.cacheDir ?? defaultXmlCacheDir());
@@ -113,8 +113,45 @@ async function cacheKey(port: Port, url: XmlUrl, options: XmlLoadOptions): Promi
   }
 }
 
+/**
+ * The device chooses the path, so it may name /dev/zero (endless), a FIFO (blocks forever) or a
+ * huge file: only regular files up to MAX_XML_BYTES are read. O_NONBLOCK keeps the open itself
+ * from blocking on a FIFO, and fstat on the opened handle leaves no window for a swap.
+ */
+async function readHostFile(filePath: string, raw: string): Promise<Buffer> {
+  const unavailable = (why: string, extra: Record<string, unknown> = {}): GigeError =>
+    new GigeError('XML_UNAVAILABLE', `cannot read ${filePath}: ${why}`, { url: raw, path: filePath, ...extra });
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(filePath, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw unavailable((err as Error).message);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw unavailable('it is not a regular file (a device, FIFO, socket or directory); allowed a regular .xml or .zip file');
+    if (stat.size > MAX_XML_BYTES) throw unavailable(`it is ${stat.size} bytes; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`, { size: stat.size });
+    const bytes = Buffer.alloc(stat.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return bytes.subarray(0, filled);
+  } catch (err) {
+    if (isGigeError(err)) throw err;
+    throw unavailable((err as Error).message);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
 /** Reads `length` bytes in chunks; each request's length is a multiple of 4 (the last one rounded up, then cut). */
 export async function readMemory(port: Port, address: number, length: number, chunkSize: number): Promise<Buffer> {
+  if (!Number.isSafeInteger(length) || length < 0 || length > MAX_XML_BYTES) {
+    throw new GigeError('XML_UNAVAILABLE', `reading the XML file: length ${length} is out of range; allowed 0…${MAX_XML_BYTES} bytes (64 MiB)`, { address, length });
+  }
   const chunk = Math.max(4, Math.floor(chunkSize / 4) * 4);
   const out = Buffer.alloc(length);
   for (let offset = 0; offset < length; offset += chunk) {
@@ -138,20 +175,50 @@ export async function readMemory(port: Port, address: number, length: number, ch
 /** Unzips when it is a ZIP (by name or by its signature), then decodes the text. */
 export function decodeXmlFile(bytes: Buffer, fileName: string, zippedByName: boolean): string {
   const looksZipped = bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50;
-  let xmlBytes: Uint8Array = bytes;
-  if (zippedByName || looksZipped) {
-    let files: Record<string, Uint8Array>;
-    try {
-      files = unzipSync(bytes);
-    } catch (err) {
-      throw new GigeError('XML_ZIP_INVALID', `${fileName}: not a valid ZIP archive (${(err as Error).message})`, { fileName });
-    }
-    const names = Object.keys(files).filter((name) => !name.endsWith('/'));
-    const chosen = names.find((name) => /\.xml$/i.test(name)) ?? names[0];
-    if (!chosen) throw new GigeError('XML_ZIP_INVALID', `${fileName}: the ZIP archive is empty`, { fileName });
-    xmlBytes = files[chosen];
-  }
+  const xmlBytes = zippedByName || looksZipped ? unzipXmlEntry(bytes, fileName) : bytes;
   return decodeText(Buffer.from(xmlBytes.buffer, xmlBytes.byteOffset, xmlBytes.byteLength));
+}
+
+/**
+ * Inflates only the chosen member, and only when its declared size is within MAX_XML_BYTES: a
+ * small zip can declare (or expand to) gigabytes. fflate inflates into a buffer of exactly the
+ * declared size, so a stream that lies about its size cannot grow past the cap either.
+ */
+function unzipXmlEntry(bytes: Buffer, fileName: string): Uint8Array {
+  const zipError = (why: string, extra: Record<string, unknown> = {}): GigeError => new GigeError('XML_ZIP_INVALID', `${fileName}: ${why}`, { fileName, ...extra });
+  const unzip = (filter: (file: UnzipFileInfo) => boolean): Record<string, Uint8Array> => {
+    try {
+      return unzipSync(bytes, { filter });
+    } catch (err) {
+      if (isGigeError(err)) throw err;
+      throw zipError(`not a valid ZIP archive (${(err as Error).message})`);
+    }
+  };
+  // First pass lists the central directory without inflating anything.
+  const entries: UnzipFileInfo[] = [];
+  let listed = 0;
+  unzip((file) => {
+    if (++listed > MAX_ZIP_ENTRIES) throw zipError(`the archive lists more than ${MAX_ZIP_ENTRIES} members; allowed at most ${MAX_ZIP_ENTRIES}`);
+    if (!file.name.endsWith('/')) entries.push(file);
+    return false;
+  });
+  const chosen = entries.find((file) => /\.xml$/i.test(file.name)) ?? entries[0];
+  if (!chosen) throw zipError('the ZIP archive is empty');
+  if (chosen.originalSize > MAX_XML_BYTES) {
+    throw zipError(`${chosen.name} expands to ${chosen.originalSize} bytes; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`, { entry: chosen.name, originalSize: chosen.originalSize });
+  }
+  let taken = false;
+  const files = unzip((file) => {
+    if (taken || file.name !== chosen.name) return false;
+    taken = true;
+    return true;
+  });
+  const data = files[chosen.name];
+  // Stored members are sliced by their compressed size, which need not match the declared one.
+  if (!data || data.length !== chosen.originalSize) {
+    throw zipError(`${chosen.name} inflated to ${data?.length ?? 0} bytes but declares ${chosen.originalSize}; the archive is damaged or forged`, { entry: chosen.name });
+  }
+  return data;
 }
 
 function decodeText(bytes: Buffer): string {

@@ -14,6 +14,15 @@ export type XmlUrl =
   | { kind: 'file'; raw: string; path: string; fileName: string; zipped: boolean; schemaVersion?: string }
   | { kind: 'web'; raw: string; url: string; schemaVersion?: string };
 
+/**
+ * Largest XML (or zip) file accepted from a device or a host file. Real files are well under
+ * 10 MiB; the bound keeps a hostile length from allocating gigabytes or issuing millions of reads.
+ */
+export const MAX_XML_BYTES = 64 * 1024 * 1024;
+
+/** Local: URLs address the device's 32-bit register space. */
+const ADDRESS_SPACE = 2 ** 32;
+
 function invalid(raw: string, why: string): GigeError {
   return new GigeError('XML_URL_INVALID', `GenICam XML URL "${raw}": ${why}`, { url: raw });
 }
@@ -50,10 +59,20 @@ export function parseXmlUrl(text: string, fileBaseDir = process.cwd()): XmlUrl {
       const address = parseHex(raw, 'address', parts[1]);
       const length = parseHex(raw, 'length', parts[2]);
       if (length === 0) throw invalid(raw, 'the length is 0');
+      if (length > MAX_XML_BYTES) throw invalid(raw, `the length ${length} bytes is too large; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`);
+      if (address + length > ADDRESS_SPACE) {
+        throw invalid(raw, `the file (${length} bytes at 0x${address.toString(16)}) runs past the end of the 32-bit address space; allowed address + length ≤ 0x100000000`);
+      }
       return withVersion({ kind: 'local' as const, raw, fileName, address, length, zipped: /\.zip$/i.test(fileName) });
     }
     case 'file': {
-      let filePath = decodeURIComponent(rest);
+      let filePath: string;
+      try {
+        filePath = decodeURIComponent(rest);
+      } catch {
+        // A URIError would escape the loader's GigeError handling and skip the second URL.
+        throw invalid(raw, 'the path has a malformed %-escape; allowed %XX with two hex digits');
+      }
       if (filePath.startsWith('///')) filePath = filePath.slice(2);
       else if (filePath.startsWith('//')) throw invalid(raw, 'File URLs with a host are not supported; use File:///path');
       if (/^\/[A-Za-z]:[\\/]/.test(filePath)) filePath = filePath.slice(1); // File:///C:/...

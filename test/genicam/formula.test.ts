@@ -66,6 +66,12 @@ const cases: Case[] = [
   ['ROUND()', F, /ROUND\(\) takes 1 or 2 argument\(s\), got 0/], ['0x', I, /hex literal without digits/], ['12abc', I, /malformed number/],
   ['18446744073709551616', I, /does not fit in 64 bits/], ['('.repeat(5000) + '1' + ')'.repeat(5000), I, /nested more than 200 levels deep/],
   ['-'.repeat(5000) + '1', I, /more than 200 unary operators in a row/], ['-'.repeat(200) + '1', I, 1n], ['* 3', I, /unexpected '\*'/], ['1 2', I, /unexpected '2' after a complete expression/],
+  // hostile sizes: a clear error, never a stack overflow
+  ['1+'.repeat(50000) + '1', I, /the formula is 100001 characters long; allowed at most 65536/],
+  ['1**'.repeat(20000) + '1', I, /nested more than 200 levels deep/], ['1**'.repeat(150) + '1', I, 1n],
+  ['1+'.repeat(3000) + '1', I, /nested more than 1000 levels deep with expressions expanded; allowed at most 1000/],
+  ['1+'.repeat(900) + '1', I, 901n],
+  [Array.from({ length: 40 }, () => `(${'1+'.repeat(299)}1)`).join('+'), I, /more than 10000 operations with expressions expanded; allowed at most 10000/],
 ];
 
 describe('genicam formula engine', () => {
@@ -85,7 +91,8 @@ describe('genicam formula engine', () => {
         const error = err as Error & { code?: string };
         assert.match(error.message, expected);
         assert.match(error.message, /^Node: formula "/, 'the error names the node and the formula');
-        assert.match(error.code ?? '', /^FORMULA_(SYNTAX|UNKNOWN_VARIABLE|EVALUATION)$/);
+        assert.match(error.code ?? '', /^FORMULA_(SYNTAX|UNKNOWN_VARIABLE|EVALUATION|TOO_COMPLEX)$/);
+        assert.ok(error.message.length < 1000, `the message quotes a long formula in full (${error.message.length} characters)`);
         return;
       }
       assert.ok(!(expected instanceof RegExp), `expected an error ${expected}, got ${String(result)}`);
@@ -105,6 +112,30 @@ describe('genicam formula engine', () => {
     assert.equal(formula.evaluate([2n, 5n]), 21n);
     assert.throws(() => compileFormula('Node', 'S', 'integer', { variables: [], expressions: { S: 'T + 1', T: 'S' } }), /expression S refers to itself \(S → T → S\)/);
   });
+
+  /** E0 = A, Ek = E(k-1) op E(k-1): each use doubles the inlined size. */
+  const doubling = (n: number, op: string): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: n + 1 }, (_, k) => [`E${k}`, k === 0 ? 'A' : `E${k - 1} ${op} E${k - 1}`]));
+  const expressionCases: [string, string, Record<string, string>, bigint | RegExp][] = [
+    ['a doubling chain of 10 (about 4000 nodes expanded) still works', 'E10', doubling(10, '+'), 3n * 1024n],
+    ['a doubling chain of 20 is refused, not expanded to 2^20 nodes', 'E20', doubling(20, '+'), /more than 10000 operations with expressions expanded/],
+    ['a doubling chain of 35 is refused at once (it used to freeze for hours)', 'E35', doubling(35, '*'), /more than 10000 operations/],
+    ['a linear chain 600 deep is refused', 'E600', Object.fromEntries(Array.from({ length: 601 }, (_, k) => [`E${k}`, k === 0 ? 'A' : `E${k - 1} + 1`])),
+      /nested more than 1000 levels deep with expressions expanded/],
+    ['a long expression text is refused', 'X', { X: '1+'.repeat(40000) + '1' }, /expression X is 80001 characters long; allowed at most 65536/],
+  ];
+  for (const [label, source, expressions, expected] of expressionCases) {
+    it(`expressions: ${label}`, () => {
+      const started = Date.now();
+      const compile = (): bigint => compileFormula('Node', source, 'integer', { variables: ['A'], expressions }).evaluate([3n]) as bigint;
+      if (expected instanceof RegExp) {
+        assert.throws(compile, (e: Error & { code?: string }) => e.code === 'FORMULA_TOO_COMPLEX' && expected.test(e.message));
+      } else {
+        assert.equal(compile(), expected);
+      }
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    });
+  }
 
   it('never crashes on random token soup: a value or one FORMULA_* error (3000 formulas)', () => {
     const pieces = ['1', '0', '-1', '0x7FFFFFFFFFFFFFFF', '2.5', '.5', 'A', 'B.Max', 'PI', 'E', '(', ')', '+', '-', '*', '/', '%', '**', '<<', '>>',

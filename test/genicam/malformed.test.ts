@@ -42,6 +42,9 @@ const cases: [string, string, string, RegExp][] = [
   ['a formula with an unknown variable', doc('<Integer Name="W"><Value>1</Value></Integer><SwissKnife Name="K"><pVariable Name="W">W</pVariable><Formula>W * H</Formula></SwissKnife>'),
     'FORMULA_UNKNOWN_VARIABLE', /^K: formula "W \* H" at column 5: unknown variable 'H' \(declared: W\)$/],
   ['a pVariable without a Name', doc('<IntSwissKnife Name="K"><pVariable>X</pVariable><Formula>1</Formula></IntSwissKnife>'), 'XML_INVALID', /K: a <pVariable> has no Name attribute/],
+  ['a register <Length> of 0', doc(intReg('R', 0x100).replace('<Length>4', '<Length>0')), 'XML_INVALID', /^GenICam XML: R: <Length> 0 is out of range; allowed 1…67108864 bytes \(64 MiB\)$/],
+  ['a negative register <Length>', doc(intReg('R', 0x100).replace('<Length>4', '<Length>-4')), 'XML_INVALID', /R: <Length> -4 is out of range/],
+  ['a 4 GiB register <Length>', doc(intReg('R', 0x100).replace('<Length>4', '<Length>0x100000000')), 'XML_INVALID', /R: <Length> 4294967296 is out of range/],
   ['a bad ChunkID', doc('<Port Name="P"><ChunkID>xyz</ChunkID></Port>'), 'XML_INVALID', /P: <ChunkID> "xyz" is not hex digits/],
 ];
 
@@ -51,6 +54,15 @@ describe('genicam malformed XML', () => {
       const err = thrown(() => NodeMap.fromXml(xml, {}));
       assert.equal(err.code, code, err.message);
       assert.match(err.message, message);
+    });
+  }
+
+  // Element names are data: ones that are also Object.prototype members must not find node types there.
+  for (const tag of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    it(`ignores an unknown <${tag}> element like any other vendor element`, () => {
+      const map = NodeMap.fromXml(doc(`<${tag} Name="X"><Value>1</Value></${tag}><Integer Name="I"><Value>1</Value></Integer>`), {});
+      assert.ok(map.has('I'));
+      assert.ok(!map.has('X'));
     });
   }
 

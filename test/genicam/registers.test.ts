@@ -136,6 +136,25 @@ describe('genicam register nodes', () => {
     assert.equal((await map.describe('S')).length, 3);
   });
 
+  // pLength comes from the device at run time, so it is checked where it is used.
+  const badLengths: [string, RegExp][] = [
+    ['0', /^S: the length 0 from Len \(pLength\) is out of range; allowed 1…67108864 bytes \(64 MiB\)$/],
+    ['-1', /the length -1 from Len \(pLength\) is out of range/],
+    ['0x4000001', /the length 67108865 from Len \(pLength\) is out of range/],
+    ['0xFFFFFFFFFF', /the length 1099511627775 from Len \(pLength\) is out of range/],
+  ];
+  for (const [length, message] of badLengths) {
+    it(`refuses a pLength of ${length} with REGISTER_LENGTH, before any device read`, async () => {
+      const { map, port } = memoryMap(`
+        <Integer Name="Len"><Value>${length}</Value></Integer>
+        <Register Name="S"><Address>0x100</Address><pLength>Len</pLength><AccessMode>RO</AccessMode><pPort>Device</pPort></Register>`);
+      const err = await rejection(map.getValue('S'));
+      assert.equal(err.code, 'REGISTER_LENGTH', err.message);
+      assert.match(err.message, message);
+      assert.equal(port.log.length, 0);
+    });
+  }
+
   it('defaults AccessMode to RO and honours WO', async () => {
     const { map } = memoryMap(`
       <IntReg Name="Plain"><Address>0x100</Address><Length>4</Length><pPort>Device</pPort></IntReg>

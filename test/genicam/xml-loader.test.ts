@@ -2,8 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { zipSync, strToU8 } from 'fflate';
-import { MemoryPort, fetchDeviceXml, loadDeviceXml, parseXmlUrl, NodeMap } from '../../lib/genicam';
+import { MemoryPort, decodeXmlFile, fetchDeviceXml, loadDeviceXml, parseXmlUrl, readMemory, NodeMap } from '../../lib/genicam';
 import { TESTCAM_XML } from './testcam';
 import { rejection, thrown } from './support';
 
@@ -50,6 +51,12 @@ describe('genicam XML URL parsing', () => {
     ['Local:cam.xml;10000;0', /length is 0/],
     ['Gopher:cam.xml', /unknown scheme "gopher:"/],
     ['cam.xml', /no scheme/],
+    ['Local:x.xml;0;FFFFFFFF', /length 4294967295 bytes is too large; allowed at most 67108864 bytes/],
+    ['Local:x.xml;0;4000001', /length 67108865 bytes is too large/],
+    ['Local:x.xml;0;1FFFFFFFF', /too large/],
+    ['Local:x.xml;FFFFFF00;200', /runs past the end of the 32-bit address space; allowed address \+ length ≤ 0x100000000/],
+    ['Local:x.xml;100000000;10', /runs past the end of the 32-bit address space/],
+    ['File:///tmp/%E0%A4%A.xml', /malformed %-escape/],
   ];
   for (const [text, message] of bad) {
     it(`rejects "${text}" clearly`, () => {
@@ -59,6 +66,35 @@ describe('genicam XML URL parsing', () => {
     });
   }
 });
+
+const MiB = 1024 * 1024;
+
+/** Rewrites a member's central-directory entry (what the unzipper trusts) to forge a zip. */
+function forgeCentralEntry(zip: Uint8Array, name: string, fields: { compression?: number; originalSize?: number }): Buffer {
+  const out = Buffer.from(zip);
+  for (let at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at !== -1; at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
+    const nameLength = out.readUInt16LE(at + 28);
+    if (out.toString('latin1', at + 46, at + 46 + nameLength) !== name) continue;
+    if (fields.compression !== undefined) out.writeUInt16LE(fields.compression, at + 10);
+    if (fields.originalSize !== undefined) out.writeUInt32LE(fields.originalSize, at + 24);
+    return out;
+  }
+  throw new Error(`no central directory entry for ${name}`);
+}
+
+/** Adds a ZIP64 end record whose directory claims `count` members (only the real ones exist). */
+function forgeZip64Count(zip: Uint8Array, count: number): Buffer {
+  const base = Buffer.from(zip);
+  const end = base.length - 22;
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeUInt32LE(count, 32);
+  record.writeUInt32LE(base.readUInt32LE(end + 16), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeUInt32LE(end, 8);
+  return Buffer.concat([base.subarray(0, end), record, locator, base.subarray(end)]);
+}
 
 describe('genicam XML loading from a device', () => {
   const xmlBytes = Buffer.from(TESTCAM_XML, 'utf8');
@@ -157,6 +193,93 @@ describe('genicam XML loading from a device', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  // A hostile device picks the File: path; the host must neither hang nor read without bound.
+  const hostFiles: [string, (dir: string) => string | undefined, RegExp][] = [
+    ['/dev/zero (endless character device)', () => (fs.existsSync('/dev/zero') ? '/dev/zero' : undefined), /is not a regular file/],
+    ['a FIFO (open would block forever)', (dir) => {
+      const fifo = path.join(dir, 'cam.xml');
+      try {
+        execFileSync('mkfifo', [fifo]);
+      } catch {
+        return undefined;
+      }
+      return fifo;
+    }, /is not a regular file/],
+    ['a directory', (dir) => dir, /is not a regular file/],
+    ['a 65 MiB file', (dir) => {
+      const big = path.join(dir, 'big.xml');
+      fs.writeFileSync(big, '');
+      fs.truncateSync(big, 65 * MiB); // sparse: no real disk use
+      return big;
+    }, /is 68157440 bytes; allowed at most 67108864 bytes/],
+  ];
+  for (const [label, make, message] of hostFiles) {
+    it(`refuses a File: URL naming ${label} and falls back to the second URL`, async function () {
+      const dir = tempDir();
+      try {
+        const target = make(dir);
+        if (!target) this.skip();
+        const fileUrl = `File://${target.startsWith('/') ? '' : '/'}${target}`;
+        const err = await rejection(loadDeviceXml(device(xmlBytes, fileUrl), { cacheDir: false }));
+        assert.equal(err.code, 'XML_UNAVAILABLE');
+        assert.match(err.message, message);
+        const loaded = await fetchDeviceXml(device(xmlBytes, fileUrl, `Local:TestCam.xml;${XML_ADDRESS.toString(16)};${lengthHex}`), { cacheDir: false });
+        assert.equal(loaded.urlRegister, 'second');
+        assert.equal(loaded.xml, TESTCAM_XML);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  const hostileUrls: [string, RegExp][] = [
+    ['Local:TestCam.xml;10000;1FFFFFFFF', /too large; allowed at most 67108864 bytes/],
+    ['Local:TestCam.xml;FFFFFFF0;100', /32-bit address space/],
+    ['File:///tmp/%zz.xml', /malformed %-escape/],
+  ];
+  for (const [url, message] of hostileUrls) {
+    it(`falls back to the second URL when the first is "${url}"`, async () => {
+      const err = await rejection(loadDeviceXml(device(xmlBytes, url), { cacheDir: false }));
+      assert.equal(err.code, 'XML_UNAVAILABLE');
+      assert.match(err.message, message);
+      const loaded = await fetchDeviceXml(device(xmlBytes, url, `Local:TestCam.xml;${XML_ADDRESS.toString(16)};${lengthHex}`), { cacheDir: false });
+      assert.equal(loaded.urlRegister, 'second');
+    });
+  }
+
+  it('refuses to read more than 64 MiB through readMemory', async () => {
+    const port = new MemoryPort(Buffer.alloc(16), { log: true });
+    const err = await rejection(readMemory(port, 0, 64 * MiB + 1, 512));
+    assert.equal(err.code, 'XML_UNAVAILABLE');
+    assert.match(err.message, /length 67108865 is out of range; allowed 0…67108864 bytes/);
+    assert.equal(port.log.length, 0);
+  });
+
+  const zipped = zipSync({ 'notes.bin': strToU8('not the xml'), 'TestCam.xml': strToU8(TESTCAM_XML) });
+  const zipCases: [string, Buffer, RegExp | undefined][] = [
+    ['a member declaring 2 GiB (zip bomb)', forgeCentralEntry(zipped, 'TestCam.xml', { originalSize: 0x7fffffff }),
+      /TestCam\.xml expands to 2147483647 bytes; allowed at most 67108864 bytes \(64 MiB\)/],
+    ['a member declaring more than its stream holds', forgeCentralEntry(zipped, 'TestCam.xml', { originalSize: xmlBytes.length + 100 }),
+      new RegExp(`TestCam\\.xml inflated to ${xmlBytes.length} bytes but declares ${xmlBytes.length + 100}`)],
+    // Only the chosen member is inflated: another one may be anything, even unreadable.
+    ['another member with an unknown compression method', forgeCentralEntry(zipped, 'notes.bin', { compression: 99 }), undefined],
+    ['another member declaring 4 GiB', forgeCentralEntry(zipped, 'notes.bin', { originalSize: 0xffffffff }), undefined],
+    ['a ZIP64 directory claiming 4 billion members', forgeZip64Count(zipped, 0xffffffff), /lists more than 1000 members; allowed at most 1000/],
+  ];
+  for (const [label, zip, message] of zipCases) {
+    it(`zip with ${label}: ${message ? 'refused' : 'loads the .xml member'}`, async () => {
+      const port = device(zip, `Local:TestCam.zip;${XML_ADDRESS.toString(16)};${zip.length.toString(16)}`);
+      if (!message) {
+        assert.equal(await loadDeviceXml(port, { cacheDir: false }), TESTCAM_XML);
+        return;
+      }
+      const err = await rejection(loadDeviceXml(port, { cacheDir: false }));
+      assert.equal(err.code, 'XML_UNAVAILABLE');
+      assert.match(err.message, message);
+      assert.equal(thrown(() => decodeXmlFile(zip, 'TestCam.zip', true)).code, 'XML_ZIP_INVALID');
+    });
+  }
 
   it('reports a failed device read with the address and offset', async () => {
     const port = device(xmlBytes, `Local:TestCam.xml;${(XML_ADDRESS + 0x100000).toString(16)};${lengthHex}`);

@@ -30,6 +30,23 @@ export interface VariableBinding {
 
 type Compiled<T> = (values: readonly Num[]) => T;
 
+/*
+ * Bounds for formulas from untrusted files. Real formulas are a few hundred characters and a few
+ * dozen nodes; without bounds, long operator chains overflow the stack and expressions that use
+ * each other twice (E2 = E1 + E1, …) grow exponentially when inlined.
+ */
+/** Characters in one formula or expression text. */
+export const MAX_FORMULA_LENGTH = 65536;
+/** Nodes of the formula with every expression inlined: bounds compile and evaluation work. */
+export const MAX_FORMULA_NODES = 10000;
+/** Depth of the inlined tree: compiling and evaluating recurse once per level. */
+export const MAX_FORMULA_DEPTH = 1000;
+
+/** Formula text as quoted in messages: long hostile sources would swamp logs and status lines. */
+function quoted(source: string): string {
+  return source.length > 200 ? `${source.slice(0, 200)}… (${source.length} characters)` : source;
+}
+
 /**
  * A formula parsed and turned into closures once; `evaluate` only runs them. Errors carry the
  * owning node's name and the formula text.
@@ -51,14 +68,14 @@ export class Formula {
       if (this.flavour === 'integer') return toInt64(result);
     } catch (err) {
       if (err instanceof FormulaEvaluationError) {
-        throw new GigeError('FORMULA_EVALUATION', `${this.owner}: formula "${this.source}": ${err.message}`, {
+        throw new GigeError('FORMULA_EVALUATION', `${this.owner}: formula "${quoted(this.source)}": ${err.message}`, {
           feature: this.owner, formula: this.source,
         });
       }
       throw err;
     }
     if (Number.isNaN(result)) {
-      throw new GigeError('FORMULA_EVALUATION', `${this.owner}: formula "${this.source}" gave NaN`, { feature: this.owner, formula: this.source });
+      throw new GigeError('FORMULA_EVALUATION', `${this.owner}: formula "${quoted(this.source)}" gave NaN`, { feature: this.owner, formula: this.source });
     }
     return result;
   }
@@ -72,16 +89,21 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
 
   const fail = (code: string, message: string, pos?: number): never => {
     const where = pos === undefined ? '' : ` at column ${pos + 1}`;
-    throw new GigeError(code, `${owner}: formula "${source}"${where}: ${message}`, { feature: owner, formula: source, column: pos === undefined ? undefined : pos + 1 });
+    throw new GigeError(code, `${owner}: formula "${quoted(source)}"${where}: ${message}`, { feature: owner, formula: source, column: pos === undefined ? undefined : pos + 1 });
   };
 
-  const parse = (text: string, context: string): Ast => {
+  /** `expression` names the <Expression> being parsed; absent for the formula itself. */
+  const parse = (text: string, expression?: string): Ast => {
+    if (text.length > MAX_FORMULA_LENGTH) {
+      const what = expression === undefined ? 'the formula' : `expression ${expression}`;
+      return fail('FORMULA_TOO_COMPLEX', `${what} is ${text.length} characters long; allowed at most ${MAX_FORMULA_LENGTH}`);
+    }
     try {
       return parseFormula(text);
     } catch (err) {
       if (err instanceof FormulaSyntaxError) {
-        const inner = context === source ? '' : ` (in expression ${context} = "${text}")`;
-        return fail('FORMULA_SYNTAX', `syntax error: ${err.message}${inner}`, context === source ? err.pos : undefined);
+        const inner = expression === undefined ? '' : ` (in expression ${expression} = "${quoted(text)}")`;
+        return fail('FORMULA_SYNTAX', `syntax error: ${err.message}${inner}`, expression === undefined ? err.pos : undefined);
       }
       throw err;
     }
@@ -96,6 +118,48 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
       bindingIndex.set(key, index);
     }
     return index;
+  };
+
+  // Sizes are of the tree with expressions inlined, since that is what evaluation walks.
+  let nodes = 0;
+  let level = 0;
+  let deepest = 0;
+  const tooComplex = (): never => {
+    if (nodes > MAX_FORMULA_NODES) return fail('FORMULA_TOO_COMPLEX', `more than ${MAX_FORMULA_NODES} operations with expressions expanded; allowed at most ${MAX_FORMULA_NODES}`);
+    return fail('FORMULA_TOO_COMPLEX', `nested more than ${MAX_FORMULA_DEPTH} levels deep with expressions expanded; allowed at most ${MAX_FORMULA_DEPTH}`);
+  };
+  const account = (size: number, height: number): void => {
+    nodes += size;
+    deepest = Math.max(deepest, level + height);
+    if (nodes > MAX_FORMULA_NODES || deepest > MAX_FORMULA_DEPTH) tooComplex();
+  };
+  const guarded = <T>(compileNode: (ast: Ast) => Compiled<T>) => (ast: Ast): Compiled<T> => {
+    account(1, 1);
+    level += 1;
+    try {
+      return compileNode(ast);
+    } finally {
+      level -= 1;
+    }
+  };
+
+  /** Each expression is compiled once per formula; later uses share the closure and only add its size. */
+  type Shared = { run: Compiled<Num>; size: number; height: number };
+  const sharedExpressions = new Map<string, Shared>();
+  const expression = <T extends Num>(name: string, ast: Ast, compile: (ast: Ast) => Compiled<T>): Compiled<T> => {
+    const shared = sharedExpressions.get(name);
+    if (shared) {
+      account(shared.size, shared.height);
+      return shared.run as Compiled<T>;
+    }
+    const before = { nodes, deepest };
+    deepest = level;
+    expanding.push(name);
+    const run = compile(ast);
+    expanding.pop();
+    sharedExpressions.set(name, { run, size: nodes - before.nodes, height: deepest - level });
+    deepest = Math.max(deepest, before.deepest);
+    return run;
   };
 
   type Resolved = { kind: 'var'; index: number } | { kind: 'const'; value: Num } | { kind: 'expr'; ast: Ast };
@@ -121,7 +185,7 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
     return fail('FORMULA_UNKNOWN_VARIABLE', `unknown variable '${name}' (declared: ${known.length ? known.join(', ') : 'none'})`, pos);
   };
 
-  const compileTyped = (ast: Ast): Compiled<Num> => {
+  const compileTyped = guarded((ast: Ast): Compiled<Num> => {
     switch (ast.type) {
       case 'num': {
         const value = ast.value;
@@ -133,12 +197,7 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
           const value = resolved.value;
           return () => value;
         }
-        if (resolved.kind === 'expr') {
-          expanding.push(ast.name);
-          const inner = compileTyped(resolved.ast);
-          expanding.pop();
-          return inner;
-        }
+        if (resolved.kind === 'expr') return expression(ast.name, resolved.ast, compileTyped);
         const index = resolved.index;
         return (values) => values[index];
       }
@@ -173,9 +232,9 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
         return (values) => typedFunction(name, args.map((arg) => arg(values)));
       }
     }
-  };
+  });
 
-  const compileFloat = (ast: Ast): Compiled<number> => {
+  const compileFloat = guarded((ast: Ast): Compiled<number> => {
     switch (ast.type) {
       case 'num': {
         const value = Number(ast.value);
@@ -187,12 +246,7 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
           const value = Number(resolved.value);
           return () => value;
         }
-        if (resolved.kind === 'expr') {
-          expanding.push(ast.name);
-          const inner = compileFloat(resolved.ast);
-          expanding.pop();
-          return inner;
-        }
+        if (resolved.kind === 'expr') return expression(ast.name, resolved.ast, compileFloat);
         const index = resolved.index;
         return (values) => Number(values[index]);
       }
@@ -228,9 +282,9 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
         return (values) => floatFunction(name, only(values));
       }
     }
-  };
+  });
 
-  const ast = parse(source, source);
+  const ast = parse(source);
   const run = flavour === 'integer' ? compileTyped(ast) : compileFloat(ast);
   return new Formula(owner, source, flavour, bindings, run);
 }

@@ -92,8 +92,18 @@ export function parseFormula(source: string): Ast {
       const precedence = BINARY_PRECEDENCE[token.op];
       if (precedence === undefined || precedence <= minPrecedence) break;
       next();
-      const rightAssociative = token.op === '**';
-      const right = parseBinary(rightAssociative ? precedence - 1 : precedence);
+      let right: Ast;
+      if (token.op === '**') {
+        // `**` is right-associative, so a chain recurses once per operator: count it as nesting.
+        if (++depth > MAX_NESTING) throw new FormulaSyntaxError(`nested more than ${MAX_NESTING} levels deep`, token.pos);
+        try {
+          right = parseBinary(precedence - 1);
+        } finally {
+          depth -= 1;
+        }
+      } else {
+        right = parseBinary(precedence);
+      }
       left = { type: 'binary', op: token.op, left, right };
     }
     return left;

@@ -16,6 +16,20 @@ interface IndexTerm {
 const MAX_ADDRESS = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
+ * Largest register a file may declare. Lengths size host buffers and device reads, so a
+ * hostile <Length> or pLength value must not reach Buffer.alloc or a multi-gigabyte read.
+ */
+export const MAX_REGISTER_LENGTH = 64 * 1024 * 1024;
+
+const ALLOWED_LENGTHS = `allowed 1…${MAX_REGISTER_LENGTH} bytes (64 MiB)`;
+
+function lengthProblem(length: bigint | number): string | undefined {
+  if (typeof length === 'number' && !Number.isInteger(length)) return 'is not a whole number';
+  if (length < 1 || length > MAX_REGISTER_LENGTH) return 'is out of range';
+  return undefined;
+}
+
+/**
  * The register element group shared by IntReg, MaskedIntReg, FloatReg, StringReg, Register and
  * StructEntry: an address (the sum of every `Address`, `pAddress`, inline `IntSwissKnife` and
  * `pIndex` term), a length, a port, an access mode (default RO), a caching mode (default
@@ -52,7 +66,12 @@ export abstract class RegisterNode extends GenNode {
     const pLength = childText(element, 'pLength');
     this.lengthRef = pLength ? this.ref('pLength', pLength, 'address') : undefined;
     const length = childText(element, 'Length');
-    this.lengthLiteral = length === undefined ? undefined : Number(this.integer('Length', length));
+    if (length !== undefined) {
+      const literal = this.integer('Length', length);
+      const problem = lengthProblem(literal);
+      if (problem) throw invalidXml(`${this.name}: <Length> ${literal} ${problem}; ${ALLOWED_LENGTHS}`, { node: this.name, length: literal.toString() });
+      this.lengthLiteral = Number(literal);
+    }
     if (this.lengthLiteral === undefined && !this.lengthRef) throw invalidXml(`${this.name}: a ${this.nodeType} needs <Length> or <pLength>`, { node: this.name });
     if (this.literalAddress === 0n && this.addressRefs.length === 0 && this.indexTerms.length === 0 && !childElement(element, 'Address')) {
       throw invalidXml(`${this.name}: a ${this.nodeType} needs an <Address>, <pAddress>, <IntSwissKnife> or <pIndex>`, { node: this.name });
@@ -94,8 +113,15 @@ export abstract class RegisterNode extends GenNode {
   }
 
   length(): MaybePromise<number> {
-    if (this.lengthRef) return then(this.lengthRef.node.readNumber(), (length) => Number(length));
-    return this.lengthLiteral as number;
+    const lengthRef = this.lengthRef;
+    if (!lengthRef) return this.lengthLiteral as number;
+    return then(lengthRef.node.readNumber(), (length) => {
+      const problem = lengthProblem(length);
+      if (problem) {
+        throw new GigeError('REGISTER_LENGTH', `${this.name}: the length ${length} from ${lengthRef.name} (pLength) ${problem}; ${ALLOWED_LENGTHS}`, { feature: this.name, length: String(length) });
+      }
+      return Number(length);
+    });
   }
 
   address(): MaybePromise<number> {
