@@ -28,7 +28,7 @@ import { MessageChannel } from './device/message-channel';
 import { ActionTable } from './device/actions';
 import { DeviceClock } from './device/clock';
 import { BootstrapRegisters, NetworkConfig } from './device/bootstrap-registers';
-import { CommandHandlers } from './device/command-handlers';
+import { CommandHandlers, ackCodeFor } from './device/command-handlers';
 import type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
 
 export type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
@@ -189,6 +189,7 @@ export class GvcpServer extends EventEmitter {
       heartbeatExpiries: this.privilege.expiries,
       blocksSent: this.stream.blocksSent,
       resendRequests: this.stream.resendRequests,
+      sender: this.stream.senderStats(),
       events: this.message.stats(),
       timestampResets: this.clock.resets,
       timestampResetsIgnored: this.clock.ignoredResets,
@@ -232,7 +233,7 @@ export class GvcpServer extends EventEmitter {
         this.counters.malformed += 1;
         this.emit('warning', err);
         if (msg.length >= 8 && (msg[1] & Flag.ACK_REQUIRED)) {
-          this.sendTo(encodeAck({ status: GvcpStatus.INVALID_HEADER, answer: msg.readUInt16BE(2) + 1, ackId: msg.readUInt16BE(6) }), rinfo.address, rinfo.port);
+          this.sendTo(encodeAck({ status: GvcpStatus.INVALID_HEADER, answer: ackCodeFor(msg.readUInt16BE(2)), ackId: msg.readUInt16BE(6) }), rinfo.address, rinfo.port);
         }
         return;
       }
@@ -280,7 +281,14 @@ export class GvcpServer extends EventEmitter {
     }
     if (!reply || !wantsAck || this.closed) return;
     if (reply.status === GvcpStatus.ACCESS_DENIED) this.counters.accessDenied += 1;
-    const packet = encodeAck({ status: reply.status, answer: reply.answer, ackId: cmd.requestId, payload: reply.payload });
+    let packet: Buffer;
+    try {
+      packet = encodeAck({ status: reply.status, answer: reply.answer, ackId: cmd.requestId, payload: reply.payload });
+    } catch (err) {
+      // A reply the codec refuses is our bug, but the host still waits for an answer: give it ERROR.
+      this.emit('warning', err);
+      packet = encodeAck({ status: GvcpStatus.ERROR, answer: ackCodeFor(cmd.command), ackId: cmd.requestId });
+    }
     this.remember(from, cmd, packet);
     this.sendTo(packet, from.address, from.port);
   }

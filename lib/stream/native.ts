@@ -88,6 +88,8 @@ export interface GvspSenderStats {
   packetsReorderedByFaults: number;
   resendRequests: number;
   resendRequestsIgnored: number;
+  /** Refused: already queued, or the resend queue was full (a flood must not starve frames). */
+  resendRequestsDropped: number;
   resendPacketsSent: number;
   resendUnavailablePackets: number;
   testPackets: number;

@@ -18,6 +18,27 @@ namespace {
 
 constexpr size_t kArenaSlot = 64;           // GVSP header (≤ 20) + leader (≤ 36) or trailer (≤ 16)
 constexpr uint32_t kMaxUnavailablePackets = 4096;
+// Bounds on queued resend work. A receiver asks for each lost range once per packet timeout, so
+// honest requests keep the queue short; only a flood reaches these.
+constexpr size_t kMaxQueuedResends = 1024;
+constexpr uint64_t kMaxQueuedResendPackets = 1 << 16;
+
+bool isResendJob(const SendJob& job) {
+  return job.kind == SendJob::Kind::Resend || job.kind == SendJob::Kind::Unavailable;
+}
+
+uint64_t resendPacketCount(const SendJob& job) {
+  return job.firstPacketId > job.lastPacketId ? 0 : uint64_t{job.lastPacketId} - job.firstPacketId + 1;
+}
+
+// True when `queued` will already send every packet `job` asks for.
+bool covers(const SendJob& queued, const SendJob& job) {
+  if (queued.kind != job.kind) return false;
+  const bool sameBlock = job.kind == SendJob::Kind::Resend
+                             ? queued.block == job.block
+                             : queued.blockId == job.blockId && queued.extended == job.extended;
+  return sameBlock && queued.firstPacketId <= job.firstPacketId && job.lastPacketId <= queued.lastPacketId;
+}
 
 std::string errnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -103,6 +124,30 @@ void GvspSenderCore::enqueue(SendJob job) {
   fail(job, "the sender is closed");
 }
 
+bool GvspSenderCore::enqueueResend(SendJob job) {
+  // "Up to the end of the block" is the usual last id; anything past the trailer does not exist.
+  if (job.kind == SendJob::Kind::Resend) {
+    job.lastPacketId = std::min(job.lastPacketId, job.block->dataPackets + 1);
+  } else if (resendPacketCount(job) > kMaxUnavailablePackets) {
+    job.lastPacketId = job.firstPacketId + (kMaxUnavailablePackets - 1);
+  }
+  const uint64_t packets = resendPacketCount(job);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) return false;
+  bool refuse = priority_.size() >= kMaxQueuedResends ||
+                // One request larger than the budget still goes when nothing else waits.
+                (!priority_.empty() && queuedResendPackets_ + packets > kMaxQueuedResendPackets);
+  for (auto it = priority_.begin(); !refuse && it != priority_.end(); ++it) refuse = covers(*it, job);
+  if (refuse) {
+    stats_.resendRequestsDropped.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  queuedResendPackets_ += packets;
+  priority_.push_back(std::move(job));
+  wake_.notify_one();
+  return true;
+}
+
 void GvspSenderCore::fail(const SendJob& job, const char* why) {
   JobResult result;
   result.id = job.id;
@@ -124,6 +169,7 @@ void GvspSenderCore::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     left.swap(priority_);
+    queuedResendPackets_ = 0;
     for (auto& job : blocks_) left.push_back(std::move(job));
     blocks_.clear();
   }
@@ -145,6 +191,7 @@ bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {
   if (!priority_.empty()) {
     job = std::move(priority_.front());
     priority_.pop_front();
+    if (isResendJob(job)) queuedResendPackets_ -= resendPacketCount(job);
     return true;
   }
   if (priorityOnly || blocks_.empty()) return false;

@@ -84,6 +84,7 @@ struct SenderStats {
   std::atomic<uint64_t> resendPacketsSent{0};
   std::atomic<uint64_t> resendUnavailablePackets{0};
   std::atomic<uint64_t> resendIgnored{0};
+  std::atomic<uint64_t> resendRequestsDropped{0};  // refused by enqueueResend: queue full or already queued
   std::atomic<uint64_t> testPackets{0};
   std::atomic<uint64_t> sendErrors{0};
   std::atomic<uint64_t> segmentationOffloadSends{0};
@@ -104,6 +105,10 @@ class GvspSenderCore {
   void configure(const SenderConfig& config);
   SenderConfig config() const;
   void enqueue(SendJob job);
+  // For Resend / Unavailable jobs. PACKETRESEND may come from anyone on the network and jumps the
+  // block queue, so the range is clamped to what the block has and the request is refused (false,
+  // counted, no completion) when the queue is full or a queued request already covers it.
+  bool enqueueResend(SendJob job);
   // Stops the thread; queued and unfinished jobs complete with ok = false. Idempotent.
   void stop();
   const SenderStats& stats() const { return stats_; }
@@ -148,6 +153,7 @@ class GvspSenderCore {
   std::condition_variable wake_;
   std::deque<SendJob> blocks_;
   std::deque<SendJob> priority_;
+  uint64_t queuedResendPackets_ = 0;  // packets the queued Resend / Unavailable jobs will send
   bool stopping_ = false;
   SenderConfig config_;
   bool configDirty_ = true;

@@ -213,7 +213,8 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
   }
 
 
-  // resend(blockId, firstPacketId, lastPacketId) → true when packets (or error packets) were queued.
+  // resend(blockId, firstPacketId, lastPacketId) → true when packets (or error packets) were queued;
+  // false when ignored, or refused because the queue is full or already holds the same request.
   Napi::Value Resend(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (info.Length() < 3) {
@@ -244,8 +245,17 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
       if (record) job.lastPacketId = std::min<uint32_t>(job.lastPacketId, record->layout->dataPackets + 1);
       record.reset();
     }
+    const SendJob::Kind kind = job.kind;
     job.id = addPending(env, nullptr, record);
-    core_->enqueue(std::move(job));
+    const uint64_t id = job.id;
+    if (!core_->enqueueResend(std::move(job))) {
+      // Refused jobs never complete on the sender thread; settle their bookkeeping here.
+      JobResult refused;
+      refused.id = id;
+      refused.kind = kind;
+      onJobDone(env, refused);
+      return Napi::Boolean::New(env, false);
+    }
     return Napi::Boolean::New(env, true);
   }
 
@@ -283,8 +293,9 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     set("packetsDroppedByFaults", s.packetsDroppedByFaults.load());
     set("packetsDuplicatedByFaults", s.packetsDuplicatedByFaults.load());
     set("packetsReorderedByFaults", s.packetsReorderedByFaults.load());
-    set("resendRequests", s.resendRequests.load() + resendIgnored_);
+    set("resendRequests", s.resendRequests.load() + resendIgnored_ + s.resendRequestsDropped.load());
     set("resendRequestsIgnored", resendIgnored_);
+    set("resendRequestsDropped", s.resendRequestsDropped.load());
     set("resendPacketsSent", s.resendPacketsSent.load());
     set("resendUnavailablePackets", s.resendUnavailablePackets.load());
     set("testPackets", s.testPackets.load());

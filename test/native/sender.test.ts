@@ -159,6 +159,23 @@ describe('native GvspSender → plain dgram socket', function () {
     assert.equal(sender.stats().resendRequestsIgnored, 1);
   });
 
+  it('refuses resend requests already queued or beyond the queue bound, and counts them', async () => {
+    await sender.sendBlock(rampBlock(5n, 100, 37)); // 9 packets
+    await receiver.waitFor(9);
+    // A slow link keeps the queue from draining while the requests come in.
+    sender.configure({ ...config, bandwidthBytesPerSecond: 100_000 });
+    let accepted = 0;
+    for (let i = 0; i < 100; i++) if (sender.resend(5n, 0, 0xffffffff)) accepted += 1;
+    assert.ok(accepted <= 2, `the same request is queued once (besides one being sent): ${accepted} accepted`);
+    let distinct = 0;
+    for (let i = 0; i < 2000; i++) if (sender.resend(BigInt(1000 + i), 0, 0)) distinct += 1;
+    const stats = sender.stats();
+    assert.ok(distinct >= 1000 && distinct <= 1030, `about 1024 distinct requests queued: ${distinct}`);
+    assert.ok(stats.queuedJobs <= 1030, `queued jobs bounded: ${stats.queuedJobs}`);
+    const dropped = (stats as typeof stats & { resendRequestsDropped: number }).resendRequestsDropped;
+    assert.equal(dropped, 100 - accepted + 2000 - distinct);
+  });
+
   it('fires a test packet whose IP datagram is exactly the requested size, block id 0', async () => {
     await sender.sendTestPacket(1500);
     const [packet] = await receiver.waitFor(1);

@@ -4,7 +4,8 @@
  * Each handler returns the ack to send (status, answer code, payload), or null for no ack.
  */
 import {
-  Ack, Bootstrap, Command, Flag, GVCP_MAX_MEMORY_CHUNK, GvcpConfiguration, GvcpStatus, StandardEvent,
+  Ack, Bootstrap, Command, Flag, GVCP_MAX_MEMORY_CHUNK, GVCP_MAX_READREG_ADDRESSES, GVCP_MAX_WRITEREG_PAIRS, GvcpConfiguration,
+  GvcpStatus, StandardEvent,
 } from '../../gvcp/protocol';
 import {
   GvcpCommand, decodeActionCommand, decodeForceIpCommand, decodePacketResendCommand, decodeReadMemCommand,
@@ -29,6 +30,14 @@ const EXTENDED_2_0 = new Set([0x8013, 0x8014, 0x8015, 0x8016, 0x8017]);
 /** Bound on discovery acks waiting for their (random) delay, so a flood cannot pile up timers. */
 const MAX_DELAYED_DISCOVERY_ACKS = 32;
 
+/**
+ * The ack code answering any command: command + 1, kept to the header's 16 bits so that a command
+ * code of 0xFFFF still gets its (NOT_IMPLEMENTED) ack.
+ */
+export function ackCodeFor(command: number): number {
+  return (command + 1) & 0xffff;
+}
+
 export class CommandHandlers {
   private delayedDiscoveryAcks = 0;
 
@@ -43,14 +52,14 @@ export class CommandHandlers {
         case Command.WRITEMEM: return await this.writeMem(cmd, from);
         case Command.FORCEIP: return await this.forceIp(cmd, from);
         case Command.ACTION: return this.action(cmd, from);
-        default: return { status: GvcpStatus.NOT_IMPLEMENTED, answer: cmd.command + 1 };
+        default: return { status: GvcpStatus.NOT_IMPLEMENTED, answer: ackCodeFor(cmd.command) };
       }
     } catch (err) {
       if (err instanceof GvcpError && err.code === 'GVCP_MALFORMED') {
-        return { status: GvcpStatus.INVALID_PARAMETER, answer: cmd.command + 1 };
+        return { status: GvcpStatus.INVALID_PARAMETER, answer: ackCodeFor(cmd.command) };
       }
       this.server.emit('warning', err);
-      return { status: GvcpStatus.ERROR, answer: cmd.command + 1 };
+      return { status: GvcpStatus.ERROR, answer: ackCodeFor(cmd.command) };
     }
   }
 
@@ -105,6 +114,8 @@ export class CommandHandlers {
 
   private async readReg(cmd: GvcpCommand, from: Endpoint): Promise<Reply> {
     const addresses = decodeReadRegCommand(cmd.payload);
+    // More values than one ack can carry (540 bytes): the command exceeds the protocol's limit.
+    if (addresses.length > GVCP_MAX_READREG_ADDRESSES) return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.READREG };
     const denied = this.server.privilege.readStatus(from);
     if (denied) return { status: denied, answer: Ack.READREG };
     const values: number[] = [];
@@ -119,6 +130,8 @@ export class CommandHandlers {
 
   private async writeReg(cmd: GvcpCommand, from: Endpoint): Promise<Reply> {
     const writes = decodeWriteRegCommand(cmd.payload);
+    // Refused before any write, so an over-long command has no half-done effect.
+    if (writes.length > GVCP_MAX_WRITEREG_PAIRS) return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.WRITEREG, payload: encodeIndexAck(0) };
     let index = 0;
     for (const w of writes) {
       const status = w.address % 4 !== 0 ? GvcpStatus.BAD_ALIGNMENT : await this.writeWord(w.address, w.value, from);

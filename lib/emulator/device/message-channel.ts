@@ -9,7 +9,7 @@ import { Ack, Command, Flag, GvcpStatus, Bootstrap } from '../../gvcp/protocol';
 import { decodeAck, encodeCommand, encodeEventCommand, encodeEventDataCommand, isCommandPacket } from '../../gvcp/codec';
 import { ipToNumber, numberToIp } from '../../gvcp/address';
 import type { OutgoingEvent } from '../device-model';
-import type { Endpoint } from './privilege';
+import { MAX_TIMER_MS, type Endpoint } from './privilege';
 
 export const MAX_OUTSTANDING_EVENTS = 128;
 export const MAX_EVENT_RETRIES = 16;
@@ -168,7 +168,7 @@ export class MessageChannel {
         this.outstanding.delete(requestId);
         this.counters.eventsDropped += 1;
       }
-    }, this.mctt);
+    }, Math.min(this.mctt, MAX_TIMER_MS));
   }
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {

@@ -13,6 +13,13 @@ export interface Endpoint {
   port: number;
 }
 
+/**
+ * setTimeout's longest delay. Node runs a longer one after 1 ms, so a register value of 2^31 ms
+ * or more (the registers are 32-bit) would end control at once; waits are clamped to this (24.8
+ * days, which no session outlives anyway).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export type ReleaseReason = 'released' | 'heartbeat' | 'switchover';
 
 export function sameEndpoint(a: Endpoint | null, b: Endpoint): boolean {
@@ -143,7 +150,7 @@ export class Privilege {
       this.timer = null;
       this.expiries += 1;
       this.release('heartbeat');
-    }, this.timeoutMs);
+    }, Math.min(this.timeoutMs, MAX_TIMER_MS));
   }
 
   private release(reason: ReleaseReason): void {

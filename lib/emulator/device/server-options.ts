@@ -1,6 +1,6 @@
 /** Options and statistics of the emulated device's GVCP server (`../gvcp-server.ts`). */
 import type { DeviceModel } from '../device-model';
-import type { BlockSenderFactory, PacketSizeLimits } from './stream-channel';
+import type { BlockSenderFactory, BlockSenderStats, PacketSizeLimits } from './stream-channel';
 import type { MessageChannelStats } from './message-channel';
 
 export interface GvcpServerOptions {
@@ -54,6 +54,8 @@ export interface GvcpServerStats {
   actionsMatched: number;
   blocksSent: number;
   resendRequests: number;
+  /** The GVSP sender's counters (queue depth, refused resend requests…), null until it exists. */
+  sender: BlockSenderStats | null;
   events: MessageChannelStats;
   /** Timestamp resets (0x0944 bit 0x1) applied, and ignored because PTP owned the clock. */
   timestampResets: number;

@@ -8,11 +8,15 @@ import { GvcpStatus, Scps, StreamChannelRegister } from '../../gvcp/protocol';
 import { numberToIp, ipToNumber } from '../../gvcp/address';
 import type { OutgoingBlock, StreamChannelConfig } from '../device-model';
 import type { PacketResendRequest } from '../../gvcp/codec';
-import type { GvspSender as NativeGvspSender, GvspSenderConstructor } from '../../stream/native';
+import type { GvspSender as NativeGvspSender, GvspSenderConstructor, GvspSenderStats } from '../../stream/native';
 import type { Endpoint } from './privilege';
 
 /** What the stream channel needs of the native sender (tests may inject another implementation). */
-export type BlockSender = Pick<NativeGvspSender, 'port' | 'configure' | 'sendBlock' | 'resend' | 'sendTestPacket' | 'close'>;
+export type BlockSender = Pick<NativeGvspSender, 'port' | 'configure' | 'sendBlock' | 'resend' | 'sendTestPacket' | 'close'>
+  & Partial<Pick<NativeGvspSender, 'stats'>>;
+
+/** The native sender's counters, with the resend requests it refused (queue full, or already queued). */
+export type BlockSenderStats = GvspSenderStats;
 
 export type BlockSenderFactory = (options: { bindAddress: string }) => BlockSender;
 
@@ -231,6 +235,12 @@ export class StreamChannel {
     } catch (err) {
       this.options.onWarning(err as Error);
     }
+  }
+
+  /** The sender's own counters, or null before it exists (or when it keeps none). */
+  senderStats(): BlockSenderStats | null {
+    const stats = this.sender?.stats?.();
+    return stats ?? null;
   }
 
   /** SCP ← 0: the host no longer receives. */

@@ -1,0 +1,193 @@
+/**
+ * The emulated camera answers anyone on loopback, so malformed and hostile GVCP input must get the
+ * spec's answer and must not stop it serving its real host. Everything here is sent as raw
+ * datagrams and observed on the wire (acks, events, stream packets).
+ */
+import { strict as assert } from 'node:assert';
+import dgram from 'node:dgram';
+import { EmulatedCamera } from '../../lib/emulator';
+import { entryValue, feature } from '../../lib/emulator/dmk38gx541/features';
+import { Ack, Bootstrap, Command, GVCP_MAX_READREG_ADDRESSES, GVCP_MAX_WRITEREG_PAIRS, GvcpStatus, StreamChannelRegister } from '../../lib/gvcp/protocol';
+import { ipToNumber } from '../../lib/gvcp/address';
+import { uniqueLoopbackAddress } from '../support/loopback';
+import { RawGvcpHost } from './support/raw-gvcp';
+
+const CONTROL = 0x2;
+const FORMAT_TRAILER = 2;
+
+function address(name: string): number {
+  const a = feature(name).address;
+  if (a === undefined) throw new Error(`${name} has no register`);
+  return a;
+}
+
+async function openSocket(onMessage: (msg: Buffer) => void): Promise<dgram.Socket> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', onMessage);
+  await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, resolve));
+  return socket;
+}
+
+function closeSocket(socket: dgram.Socket): Promise<void> {
+  return new Promise((resolve) => socket.close(() => resolve()));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('emulator: malformed and hostile GVCP input (raw datagrams)', function () {
+  this.timeout(20000);
+  let camera: EmulatedCamera;
+  let host: RawGvcpHost;
+
+  before(async () => {
+    camera = await EmulatedCamera.start({
+      address: uniqueLoopbackAddress(), broadcastAddresses: [],
+      settings: { Width: 640, Height: 480, AcquisitionFrameRate: 30 },
+    });
+    host = await RawGvcpHost.open(camera.address);
+  });
+  after(async () => {
+    await host?.close();
+    await camera?.stop();
+  });
+
+  /** Runs `body` holding control, and leaves the device as it found it. */
+  async function withControl(body: () => Promise<void>): Promise<void> {
+    await host.write([Bootstrap.CCP, CONTROL]);
+    try {
+      await body();
+    } finally {
+      await host.writeRegisters([[Bootstrap.CCP, 0]]);
+    }
+  }
+
+  it('answers command code 0xFFFF with NOT_IMPLEMENTED, ack code wrapped to 0x0000', async () => {
+    const ack = await host.request(host.packet(0xffff, Buffer.alloc(0)));
+    assert.ok(ack, 'an ack arrives');
+    assert.equal(ack.status, GvcpStatus.NOT_IMPLEMENTED);
+    assert.equal(ack.answer, 0x0000);
+    assert.equal(await host.read(Bootstrap.HEARTBEAT_TIMEOUT), 3000, 'the device still serves');
+  });
+
+  it('answers a 0xFFFF command whose header overstates its length with INVALID_HEADER', async () => {
+    const ack = await host.request(host.packet(0xffff, Buffer.alloc(0), { declaredLength: 8 }));
+    assert.ok(ack, 'an ack arrives');
+    assert.equal(ack.status, GvcpStatus.INVALID_HEADER);
+    assert.equal(ack.answer, 0x0000);
+  });
+
+  it('refuses READREG with more addresses than one ack carries (136) with INVALID_PARAMETER; 135 are read', async () => {
+    const tooMany = await host.readRegisters(Array(GVCP_MAX_READREG_ADDRESSES + 1).fill(Bootstrap.HEARTBEAT_TIMEOUT));
+    assert.ok(tooMany, 'an ack arrives');
+    assert.equal(tooMany.status, GvcpStatus.INVALID_PARAMETER);
+    assert.equal(tooMany.answer, Ack.READREG);
+    const most = await host.readRegisters(Array(GVCP_MAX_READREG_ADDRESSES).fill(Bootstrap.HEARTBEAT_TIMEOUT));
+    assert.equal(most?.status, GvcpStatus.SUCCESS);
+    assert.equal(most?.payload.length, 540);
+    assert.equal(most?.payload.readUInt32BE(536), 3000);
+  });
+
+  it('refuses WRITEREG with more than 67 pairs with INVALID_PARAMETER, writing none of them', async () => {
+    await withControl(async () => {
+      const ack = await host.writeRegisters(Array(GVCP_MAX_WRITEREG_PAIRS + 1).fill([Bootstrap.HEARTBEAT_TIMEOUT, 1000]));
+      assert.ok(ack, 'an ack arrives');
+      assert.equal(ack.status, GvcpStatus.INVALID_PARAMETER);
+      assert.equal(ack.answer, Ack.WRITEREG);
+      assert.equal(ack.payload.readUInt16BE(2), 0, 'index: nothing written');
+      assert.equal(await host.read(Bootstrap.HEARTBEAT_TIMEOUT), 3000);
+    });
+  });
+
+  it('keeps control with a heartbeat timeout of 0xFFFFFFFF ms (no 1 ms timer overflow)', async () => {
+    await withControl(async () => {
+      await host.write([Bootstrap.HEARTBEAT_TIMEOUT, 0xffffffff]);
+      try {
+        await sleep(200);
+        assert.equal(await host.read(Bootstrap.CCP), CONTROL, 'still the primary after 200 ms of silence');
+        assert.equal(await host.read(Bootstrap.HEARTBEAT_TIMEOUT), 0xffffffff);
+      } finally {
+        // Taking control again first, so that the restore works even if control was lost.
+        await host.writeRegisters([[Bootstrap.CCP, CONTROL], [Bootstrap.HEARTBEAT_TIMEOUT, 3000]]);
+      }
+    });
+  });
+
+  it('waits for the event ack with MCTT 0xFFFFFFFF ms instead of retransmitting every 1 ms', async () => {
+    let events = 0;
+    const receiver = await openSocket((msg) => { if (msg[0] === 0x42 && msg.readUInt16BE(2) === Command.EVENT) events += 1; });
+    try {
+      await withControl(async () => {
+        await host.write(
+          [Bootstrap.MCDA, ipToNumber('127.0.0.1')], [Bootstrap.MCP, receiver.address().port],
+          [Bootstrap.MCTT, 0xffffffff], [Bootstrap.MCRC, 3],
+          [address('EventSelector'), entryValue('EventSelector', 'Test')],
+          [address('EventNotification'), entryValue('EventNotification', 'On')],
+          [address('TestEventGenerate'), 1],
+        );
+        await sleep(300);
+        await host.write([Bootstrap.MCP, 0]);
+      });
+      assert.equal(events, 1, 'the event is sent once and not yet retransmitted');
+    } finally {
+      await closeSocket(receiver);
+    }
+  });
+
+  it('a flood of whole-block PACKETRESEND is bounded in the sender queue and frames keep coming', async () => {
+    const trailers: number[] = [];
+    const receiver = await openSocket((msg) => {
+      // Standard ids: block id at 2, packet format in the low nibble of byte 4.
+      if (msg.length >= 8 && (msg[4] & 0x0f) === FORMAT_TRAILER) trailers.push(msg.readUInt16BE(2));
+    });
+    const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
+    const waitForTrailers = async (count: number, newerThan: number, ms: number): Promise<number[]> => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const fresh = [...new Set(trailers.filter((id) => id > newerThan))];
+        if (fresh.length >= count || Date.now() > deadline) return fresh;
+        await sleep(20);
+      }
+    };
+    try {
+      await withControl(async () => {
+        await host.write([Bootstrap.SC0 + StreamChannelRegister.SCDA, ipToNumber('127.0.0.1')], [scp, receiver.address().port]);
+        await host.write([address('AcquisitionStart'), 1]);
+        try {
+          const before = await waitForTrailers(2, 0, 3000);
+          assert.ok(before.length >= 2, `frames stream before the flood (${before.length})`);
+          const flooded = Math.max(...before);
+          const request = Buffer.alloc(12);
+          request.writeUInt16BE(flooded, 2);
+          request.writeUInt32BE(0, 4);
+          request.writeUInt32BE(0xffffff, 8); // "to the end of the block"
+          const requestsBefore = camera.server.stats().resendRequests;
+          let maxQueued = 0;
+          // 100 batches of 20, yielding between batches so the device (same process) reads them
+          // before its socket buffer overflows; bounded in time too.
+          const floodDeadline = Date.now() + 5000;
+          for (let batch = 0; batch < 100 && Date.now() < floodDeadline; batch += 1) {
+            for (let i = 0; i < 20; i += 1) host.send(host.packet(Command.PACKETRESEND, request, { flags: 0 }));
+            await new Promise((resolve) => setImmediate(resolve));
+            maxQueued = Math.max(maxQueued, camera.server.stats().sender?.queuedJobs ?? 0);
+          }
+          await sleep(50);
+          const stats = camera.server.stats();
+          const received = stats.resendRequests - requestsBefore;
+          assert.ok(received >= 1500, `the flood reached the device (${received} of 2000 requests)`);
+          assert.ok(stats.sender, 'the sender reports its counters');
+          assert.ok(maxQueued <= 8, `sender queue stayed bounded (peak ${maxQueued} jobs)`);
+          assert.ok(stats.sender.resendRequestsDropped >= received / 2, `repeated requests were refused (${stats.sender.resendRequestsDropped} of ${received})`);
+          const after = await waitForTrailers(3, flooded, 3000);
+          assert.ok(after.length >= 3, `frames keep arriving after the flood (${after.length} new blocks in 3 s)`);
+        } finally {
+          await host.writeRegisters([[address('AcquisitionStop'), 1]]);
+          await host.writeRegisters([[scp, 0]]);
+        }
+      });
+    } finally {
+      await closeSocket(receiver);
+    }
+  });
+});
