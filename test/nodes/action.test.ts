@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { helper, packageNodes, collect, cameraConnected, onTab } from './support';
 import { uniqueLoopbackAddress, LOOPBACK_BROADCAST } from '../support/loopback';
 import type { CameraConfigNode } from '../../nodes/types';
+import { Camera } from '../../lib/camera/camera';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
@@ -77,5 +78,31 @@ describe('nodes: gige-action triggers several cameras at one PTP instant', funct
     const [[report], [error]] = await Promise.all([sent, caught]);
     assert.equal(report.payload.answers[0].status, 'NO_REF_TIME');
     assert.match(error.error.message, /NO_REF_TIME.*no synchronized time reference/);
+  });
+
+  it('refuses to schedule on a clock camera without a clock instead of sending "now"', async () => {
+    const address = uniqueLoopbackAddress();
+    await helper.load([...packageNodes, catchNode], onTab([
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+      { id: 'action', type: 'gige-action', address, deviceKey: '0x1', groupKey: '0x1', groupMask: '0x1', scheduled: true, delayMs: '50', timeCamera: 'cam', wires: [['sent']] },
+      { id: 'sent', type: 'helper' },
+      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]));
+    await cameraConnected('cam');
+    // GevTimestampTickFrequency 0: a camera without a timestamp clock (the emulator always has one).
+    const tickFrequency = Object.getOwnPropertyDescriptor(Camera.prototype, 'tickFrequency')!;
+    Object.defineProperty(Camera.prototype, 'tickFrequency', { get: () => 0n, configurable: true });
+    try {
+      const caught = collect('caught', 1);
+      let sent = 0;
+      helper.getNode('sent').on('input', () => { sent += 1; });
+      helper.getNode('action').receive({});
+      const [error] = await caught;
+      assert.match(error.error.message, /no timestamp clock \(GevTimestampTickFrequency 0\).*send them unscheduled/);
+      assert.equal(sent, 0, 'nothing was sent');
+    } finally {
+      Object.defineProperty(Camera.prototype, 'tickFrequency', tickFrequency);
+    }
   });
 });
