@@ -3,6 +3,9 @@ import { MessageChannel, GvcpEvent } from '../gvcp';
 import type { ControlChannel } from '../gvcp';
 import type { NodeMap, FeatureValue } from '../genicam';
 
+/** Events waiting for delivery beyond this are dropped (counted by a warning). */
+const MAX_WAITING_EVENTS = 1000;
+
 /** A device event as users see it: its SFNC name and the values of the features it feeds. */
 export interface CameraEvent {
   /** The EventSelector entry, e.g. 'ExposureEnd'; `Event_0x9001` when the XML does not name it. */
@@ -26,6 +29,8 @@ export class CameraEvents {
   private channel: MessageChannel | null = null;
   private opening: Promise<MessageChannel> | null = null;
   private delivery: Promise<void> = Promise.resolve();
+  private waiting = 0;
+  private dropped = 0;
   private readonly enabled = new Set<string>();
   private closed = false;
   private offered: string[] | undefined;
@@ -104,7 +109,20 @@ export class CameraEvents {
   }
 
   private queue(event: GvcpEvent): void {
-    this.delivery = this.delivery.then(() => this.deliver(event)).catch((err: Error) => this.warn(err));
+    // Events are delivered one at a time, in order; a device flooding events must not grow the
+    // line without end: beyond the limit they are dropped, with one warning per burst.
+    if (this.waiting >= MAX_WAITING_EVENTS) {
+      if (this.dropped++ === 0) this.warn(new GigeError('EVENTS_DROPPED', `More than ${MAX_WAITING_EVENTS} events are waiting to be delivered; dropping events until the flow catches up`));
+      return;
+    }
+    this.waiting += 1;
+    this.delivery = this.delivery
+      .then(() => this.deliver(event))
+      .catch((err: Error) => this.warn(err))
+      .finally(() => {
+        this.waiting -= 1;
+        if (this.waiting === 0) this.dropped = 0;
+      });
   }
 
   private async deliver(event: GvcpEvent): Promise<void> {

@@ -43,6 +43,8 @@ export class NodeMapCore implements NodeContext {
   private readonly listeners = new Set<ChangeListener>();
   private chunks: Map<number, Buffer> | undefined;
   private readonly events = new Map<number, Buffer>();
+  /** Event ports by EventID, collected on the first event. */
+  private eventPorts: Map<number, PortNode[]> | undefined;
   readonly legacyEndianness: boolean;
   readonly commandTimeoutMs: number;
 
@@ -220,10 +222,25 @@ export class NodeMapCore implements NodeContext {
   }
 
   setEvent(eventId: number, data: Buffer): PortNode[] {
+    this.eventPorts ??= this.collectEventPorts();
+    const ports = this.eventPorts.get(eventId);
+    // Only events that some feature reads are kept: the device picks the ids, and one image per
+    // id it ever sent would grow without bound.
+    if (!ports) return [];
     this.events.set(eventId, data);
-    const ports = this.all.filter((node): node is PortNode => node instanceof PortNode && node.eventId === eventId);
     for (const port of ports) this.changed(port);
     return ports;
+  }
+
+  private collectEventPorts(): Map<number, PortNode[]> {
+    const byId = new Map<number, PortNode[]>();
+    for (const node of this.all) {
+      if (!(node instanceof PortNode) || node.eventId === undefined) continue;
+      const list = byId.get(node.eventId) ?? [];
+      list.push(node);
+      byId.set(node.eventId, list);
+    }
+    return byId;
   }
 
   clearCaches(): void {

@@ -122,6 +122,9 @@ describe('genicam events', () => {
   it('ignores events no port listens to, and rejects impossible ids and data', () => {
     const { map } = testcam();
     assert.deepEqual(map.deliverEvent(0x9002), []);
+    // …and keeps nothing of them: the device chooses the ids, so kept images could grow without end.
+    for (let id = 0; id < 2000; id += 1) if (id !== 0x9001) map.deliverEvent(id, Buffer.alloc(500));
+    assert.equal((map as unknown as { core: { events: Map<number, Buffer> } }).core.events.size, 0);
     assert.throws(() => map.deliverEvent(0x10000), /event id 65536 is out of range; allowed 0…65535/);
     assert.throws(() => map.deliverEvent(0x9001, 'data' as never), /expected the event data as a Buffer, got string/);
     assert.throws(() => map.attachChunkData([1, 2] as never), /expected a Buffer with the chunk data, got object/);
