@@ -136,7 +136,6 @@ export = function register(RED: NodeAPI): void {
         await closeConnection();
         return;
       }
-      if (idleTimer) clearTimeout(idleTimer);
       idleTimer = setTimeout(() => {
         idleTimer = null;
         if (users.size === 0) closeConnection().catch((err: Error) => node.error(`closing camera ${def.address}: ${err.message}`));

@@ -121,10 +121,17 @@ export class CameraConnection extends EventEmitter {
     this.eventUsers.delete(userId);
     const camera = this.camera;
     if (!user || !camera) return;
-    const stillWanted = new Set([...this.eventUsers.values()].flatMap((u) => u.names));
-    // Only what the camera has on: a user's unknown name was never enabled and must not fail the rest.
+    await this.disableUnwanted(camera, user.names);
+  }
+
+  /**
+   * Switches off those of `names` that no user wants any more. Only names the camera has on: a
+   * user's unknown name was never enabled and must not fail the rest.
+   */
+  private async disableUnwanted(camera: Camera, names: string[]): Promise<void> {
+    const wanted = new Set([...this.eventUsers.values()].flatMap((user) => user.names));
     const enabled = new Set(camera.enabledEventNames);
-    const unwanted = user.names.filter((name) => enabled.has(name) && !stillWanted.has(name));
+    const unwanted = [...new Set(names)].filter((name) => enabled.has(name) && !wanted.has(name));
     if (unwanted.length > 0) await camera.disableEvents(unwanted).catch((err: Error) => this.emitError(err));
   }
 
@@ -246,10 +253,7 @@ export class CameraConnection extends EventEmitter {
       if (restoredEvents.get(userId) === user) continue;
       camera.enableEvents(user.names).catch((err: Error) => user.onError(err));
     }
-    const wanted = new Set([...this.eventUsers.values()].flatMap((user) => user.names));
-    const enabled = new Set(camera.enabledEventNames);
-    const unwanted = [...new Set([...restoredEvents.values()].flatMap((user) => user.names))].filter((name) => enabled.has(name) && !wanted.has(name));
-    if (unwanted.length > 0) camera.disableEvents(unwanted).catch((err: Error) => this.emitError(err));
+    void this.disableUnwanted(camera, [...restoredEvents.values()].flatMap((user) => user.names));
   }
 
   private handleLost(camera: Camera, err: Error): void {
