@@ -119,6 +119,7 @@ FrameAssembler::InFlight* FrameAssembler::openFrame(uint64_t sequence, uint64_t 
   auto frame = std::make_unique<InFlight>();
   frame->sequence = sequence;
   frame->blockId = wireBlockId;
+  frame->extendedIds = extendedIds_;
   frame->firstNs = frame->lastNs = nowNs;
   if (!newest) frame->dueNs = nowNs;
   frame->buffer = pool_->acquire();

@@ -25,6 +25,7 @@ struct FrameAssembler::InFlight {
   uint8_t* base = nullptr;
   uint64_t sequence = 0;
   uint64_t blockId = 0;
+  bool extendedIds = false;  // the id format it arrived in: resend requests for it use the same
   size_t dataPerPacket = 0;
   uint32_t maxDataPackets = 0;  // data packet ids 1 … max fit the buffer
   std::vector<uint64_t> received;

@@ -56,7 +56,7 @@ void FrameAssembler::requestMissing(InFlight& f, uint64_t nowNs) {
       return false;
     }
     PacketResendRequest request;
-    request.extended = extendedIds_;
+    request.extended = f.extendedIds;
     request.streamChannel = config_.streamChannel;
     request.blockId = f.blockId;
     request.firstPacketId = first;

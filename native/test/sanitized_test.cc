@@ -405,11 +405,36 @@ static void assemblerWaitsThroughAShortPauseMidBlock() {
   h.assembler->discardAll();
 }
 
+// Found by native/fuzz: a frame that began with extended ids was asked for again in the standard
+// format (its 64-bit block id cut to 16 bits) once a standard-id packet had arrived, so the
+// camera would have resent packets of another block. A request uses the format of its frame.
+static void resendKeepsTheFramesIdFormat() {
+  std::vector<uint8_t> data(64 * 6, 0x33);
+  Harness h(data.size(), 64, 4, true);
+  uint64_t now = 1000000000;
+  const uint64_t block = 0x100000002ull;
+  auto packets = blockPackets(block, data, 64, true, 64, 6);
+  for (size_t i = 0; i < packets.size(); ++i) {
+    if (i != 2) h.feed(packets[i], now += 1000);
+  }
+  h.feed(header(false, 5, kFormatPayload, 1, kStatusPacketUnavailable), now += 1000);  // standard ids, opens no frame
+  for (int tick = 0; tick < 20; ++tick) h.assembler->onTick(now += 500000);
+  bool askedForTheBlock = false;
+  for (const auto& r : h.got.requests) {
+    if (r.blockId == block) askedForTheBlock = true;
+    CHECK(r.extended || r.blockId <= 0xFFFF);
+  }
+  CHECK(askedForTheBlock);
+  h.releaseAll();
+  h.assembler->discardAll();
+}
+
 int main() {
   parsersRefuseShortInput();
   assemblerSurvivesGarbage();
   assemblerRecoversLossReorderDuplicates();
   assemblerWaitsThroughAShortPauseMidBlock();
+  resendKeepsTheFramesIdFormat();
   renderAndUnpackStayInBounds();
   senderToReceiverOverLoopback();
   if (failures) {
