@@ -213,7 +213,10 @@ void FrameAssembler::onPacket(const GvspHeader& header, const uint8_t* body, siz
         f->leaderSeen = true;
         if (isImageLike(leader.payloadType)) {
           const uint64_t line = lineBytes(leader.pixelFormat, leader.width) + uint64_t{leader.paddingX};
-          const uint64_t image = line * leader.height + leader.paddingY;
+          // Wire values: width × height can pass 2^64, and a wrapped size would look small.
+          const uint64_t image = leader.height <= (UINT64_MAX - leader.paddingY) / std::max<uint64_t>(line, 1)
+                                     ? line * leader.height + leader.paddingY
+                                     : UINT64_MAX;
           f->imageBytes = static_cast<size_t>(std::min<uint64_t>(image, pool_->capacity()));
           if (!(leader.payloadType & kPayloadChunkFlag) && image <= pool_->capacity()) {
             f->hintKnown = true;

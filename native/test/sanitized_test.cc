@@ -429,12 +429,40 @@ static void resendKeepsTheFramesIdFormat() {
   h.assembler->discardAll();
 }
 
+// Found by fuzzing with the integer sanitizer: a leader's width × height wrapped around 2^64
+// (2^31 pixels of 128 bits × 2^29 lines = 2^64 bytes ≡ 0), so a forged leader announced a
+// 0-byte image and the frame's image part read as empty. Sizes beyond any buffer must stay beyond.
+static void leaderImageSizeDoesNotWrap() {
+  std::vector<uint8_t> data(64 * 3, 0x44);
+  Harness h(data.size(), 64, 2, false);
+  uint64_t now = 1000000000;
+  auto packets = blockPackets(1, data, 64, false, 64, 3);
+  Leader l;
+  l.pixelFormat = 0x01800001;  // 128 bits per pixel
+  l.width = 0x80000000u;
+  l.height = 0x20000000u;
+  std::vector<uint8_t> leader = header(false, 1, kFormatLeader, 0);
+  leader.resize(kStandardHeaderSize + kImageLeaderSize);
+  writeLeader(leader.data() + kStandardHeaderSize, l);
+  packets[0] = leader;
+  for (const auto& packet : packets) h.feed(packet, now += 1000);
+  h.assembler->onTick(now += 1000);
+  CHECK(h.got.frames.size() == 1);
+  if (!h.got.frames.empty()) {
+    CHECK(h.got.frames[0].complete);
+    CHECK(h.got.frames[0].payloadLength == data.size());
+    CHECK(h.got.frames[0].imageLength == data.size());
+  }
+  h.releaseAll();
+}
+
 int main() {
   parsersRefuseShortInput();
   assemblerSurvivesGarbage();
   assemblerRecoversLossReorderDuplicates();
   assemblerWaitsThroughAShortPauseMidBlock();
   resendKeepsTheFramesIdFormat();
+  leaderImageSizeDoesNotWrap();
   renderAndUnpackStayInBounds();
   senderToReceiverOverLoopback();
   if (failures) {
