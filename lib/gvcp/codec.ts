@@ -90,6 +90,9 @@ export function decodeCommand(packet: Buffer): GvcpCommand {
 
 export function encodeAck(ack: { status?: number; answer: number; ackId: number; payload?: Buffer }): Buffer {
   const payload = ack.payload ?? Buffer.alloc(0);
+  check16(ack.status ?? 0, 'status');
+  check16(ack.answer, 'answer');
+  check16(ack.ackId, 'ackId');
   checkPayloadSize(payload, commandName(ack.answer));
   const packet = Buffer.alloc(GVCP_HEADER_SIZE + payload.length);
   packet.writeUInt16BE(ack.status ?? 0, 0);
