@@ -19,7 +19,6 @@ import { caught, fuzzIt } from '../support/fuzz';
 const u8 = fc.integer({ min: 0, max: 0xff });
 const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
-const u24 = fc.integer({ min: 0, max: 0xffffff });
 const u64 = fc.bigInt({ min: 0n, max: 0xffffffffffffffffn });
 const aligned = fc.integer({ min: 0, max: 0x3fffffff }).map((a) => a * 4);
 const bytes = (maxLength: number) => fc.uint8Array({ maxLength }).map((a) => Buffer.from(a));
