@@ -2,13 +2,17 @@ import fc from 'fast-check';
 
 /**
  * Property-based fuzz tests (fast-check): each property runs a bounded number of times, sized to
- * take a few seconds in `npm test`. For a longer hunt, FUZZ_RUNS=n runs every property n times
- * (mocha's timeout is lifted then), e.g. `FUZZ_RUNS=20000 npx mocha test/gvcp/codec-fuzz.test.ts`.
- * A failure prints its seed and path; FUZZ_SEED=<seed> replays the same sequence.
+ * take a few seconds in `npm test`. For a longer hunt, FUZZ_RUNS=n runs every property n times and
+ * FUZZ_RUNS=10x ten times its default (mocha's timeout is lifted then), e.g.
+ * `FUZZ_RUNS=20000 npm run test:fuzz-js`. A failure prints its seed and path; FUZZ_SEED=<seed>
+ * replays the same sequence.
  */
 export function fuzzRuns(defaultRuns: number): number {
-  const requested = Number(process.env.FUZZ_RUNS);
-  return Number.isInteger(requested) && requested > 0 ? requested : defaultRuns;
+  const setting = process.env.FUZZ_RUNS ?? '';
+  const factor = /^(\d+(?:\.\d+)?)x$/.exec(setting);
+  if (factor) return Math.max(1, Math.round(defaultRuns * Number(factor[1])));
+  const requested = Number(setting);
+  return setting !== '' && Number.isInteger(requested) && requested > 0 ? requested : defaultRuns;
 }
 
 function fuzzParameters<T>(defaultRuns: number): fc.Parameters<T> {
