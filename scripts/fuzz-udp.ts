@@ -24,7 +24,8 @@ import { parseArgs } from 'node:util';
 import { Camera } from '../lib/camera/camera';
 import { GvcpDevice } from '../lib/gvcp';
 import * as codec from '../lib/gvcp/codec';
-import { Ack, Bootstrap, Command, Flag, GVCP_PORT, StreamChannelRegister } from '../lib/gvcp/protocol';
+import { Ack, Bootstrap, Command, GVCP_PORT, StreamChannelRegister } from '../lib/gvcp/protocol';
+import { HostileDatagrams, isPacketResend } from './fuzz-udp-datagrams';
 
 const ROOT = path.resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -53,132 +54,7 @@ if (!/^127\.\d+\.\d+\.\d+$/.test(cameraAddress)) {
   process.exit(2);
 }
 const attackerAddress = cameraAddress.replace(/\.\d+$/, '.3');
-
-// --- randomness (seeded, so a run can be repeated) ------------------------------------------------
-
-let state = seed >>> 0;
-function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const int = (n: number): number => Math.floor(random() * n);
-const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-const chance = (p: number): boolean => random() < p;
-const randomBytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
-const u32 = (): number => int(0x100000000);
-
-// --- datagrams ---------------------------------------------------------------------------------
-
-const REGISTERS = [
-  Bootstrap.CCP, Bootstrap.HEARTBEAT_TIMEOUT, Bootstrap.MCP, Bootstrap.MCDA, Bootstrap.SC0, Bootstrap.SC0 + 4, Bootstrap.SC0 + 0x18,
-  Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP, 0x0000, 0x0004, 0x0200, 0x0934, 0x0938, 0x0944, 0xa000, 0xa004,
-];
-const register = (): number => (chance(0.6) ? pick(REGISTERS) : chance(0.5) ? u32() & ~3 : u32());
-let resendBudget = 2000; // resend requests make the emulator stream real packets at the client
-
-/** A well-formed command of some kind, before mutation. */
-function command(): Buffer {
-  const requestId = 1 + int(0xffff);
-  const kind = int(11);
-  const send = (cmd: number, payload: Buffer, flags: number = Flag.ACK_REQUIRED): Buffer =>
-    codec.encodeCommand({ command: cmd, flags, requestId, payload: payload.subarray(0, 540) });
-  switch (kind) {
-    case 0: return send(Command.DISCOVERY, Buffer.alloc(0), 0x11);
-    case 1: return send(Command.READREG, Buffer.concat(Array.from({ length: 1 + int(8) }, () => { const b = Buffer.alloc(4); b.writeUInt32BE(register() >>> 0); return b; })));
-    case 2: {
-      const pairs = Array.from({ length: 1 + int(4) }, () => { const b = Buffer.alloc(8); b.writeUInt32BE(register() >>> 0); b.writeUInt32BE(pick([0, 1, 2, 3, 0x10, 0xffffffff, u32()]) >>> 0, 4); return b; });
-      return send(Command.WRITEREG, Buffer.concat(pairs));
-    }
-    case 3: { const p = Buffer.alloc(8); p.writeUInt32BE(register() >>> 0); p.writeUInt16BE(pick([4, 8, 512, 536, 540, int(0x10000)]), 6); return send(Command.READMEM, p); }
-    case 4: { const p = Buffer.alloc(4 + 4 * int(20)); p.writeUInt32BE(register() >>> 0); return send(Command.WRITEMEM, p); }
-    case 5: {
-      if (resendBudget <= 0) return send(Command.READREG, Buffer.from([0, 0, 0, 0]));
-      resendBudget -= 1;
-      const extended = chance(0.3);
-      const first = int(50);
-      const r = codec.encodePacketResendCommand({ streamChannel: 0, blockId: BigInt(int(0x10000)), firstPacketId: first, lastPacketId: first + int(4), extendedIds: extended });
-      return send(Command.PACKETRESEND, r.payload, r.flags);
-    }
-    case 6: {
-      const a = codec.encodeActionCommand({ deviceKey: u32(), groupKey: u32(), groupMask: u32(), actionTime: chance(0.5) ? BigInt(u32()) : undefined }, chance(0.5));
-      return send(Command.ACTION, a.payload, a.flags);
-    }
-    case 7: return send(Command.FORCEIP, randomBytes(56)); // a random MAC: never the camera's
-    case 8: return send(pick([Command.EVENT, Command.EVENTDATA]), randomBytes(16 * (1 + int(4))));
-    case 9: return send(int(0x10000), randomBytes(int(64)), int(256));
-    default: return ack(); // an ack sent to a device
-  }
-}
-
-/** An acknowledge as a device would send it (status, answer and ack id mostly plausible). */
-function ack(): Buffer {
-  const answer = pick([Ack.READREG, Ack.WRITEREG, Ack.READMEM, Ack.WRITEMEM, Ack.PENDING, Ack.DISCOVERY, Ack.EVENT, Ack.ACTION, int(0x10000)]);
-  const status = pick([0, 0, 0x8001, 0x8002, 0x8003, 0x8006, 0x800f, 0x8fff, int(0x10000) & 0xbfff]);
-  const payload = answer === Ack.PENDING ? codec.encodePendingAck(int(0x10000)) : answer === Ack.READMEM ? randomBytes(4 + 4 * int(140)) : randomBytes(4 * int(16));
-  return codec.encodeAck({ status, answer, ackId: chance(0.5) ? 1 + int(64) : int(0x10000), payload: payload.subarray(0, 540) });
-}
-
-/** EVENT / EVENTDATA as the camera sends them on the message channel. */
-function eventCommand(): Buffer {
-  const extended = chance(0.3);
-  const item = { eventId: pick([0x9000, 0x9001, 0x9002, int(0x10000)]), streamChannel: pick([0, 0xffff]), blockId: BigInt(int(0x10000)), timestamp: BigInt(u32()), data: randomBytes(int(64)) };
-  const payload = chance(0.5) ? codec.encodeEventCommand([item], extended) : codec.encodeEventDataCommand(item, extended);
-  return codec.encodeCommand({ command: chance(0.5) ? Command.EVENT : Command.EVENTDATA, flags: Flag.ACK_REQUIRED | (extended ? Flag.EXTENDED_IDS : 0), requestId: 1 + int(0xffff), payload });
-}
-
-/** A GVSP packet: leader, payload or trailer of some block, standard or extended ids. */
-function gvspPacket(): Buffer {
-  const extended = chance(0.2);
-  const format = pick([1, 2, 3, 3, 3, 4, int(128)]);
-  const block = chance(0.1) ? 0 : int(0x10000);
-  const head = Buffer.alloc(extended ? 20 : 8);
-  head.writeUInt16BE(pick([0, 0, 0x0100, 0x800c, int(0x10000)]), 0);
-  if (extended) {
-    head[4] = 0x80 | format;
-    head.writeBigUInt64BE(BigInt(block), 8);
-    head.writeUInt32BE(int(2000), 16);
-  } else {
-    head.writeUInt16BE(block, 2);
-    head[4] = format;
-    head.writeUIntBE(format === 1 ? 0 : int(2000), 5, 3);
-  }
-  let body: Buffer;
-  if (format === 1) {
-    body = Buffer.alloc(36);
-    body.writeUInt16BE(pick([0x0001, 0x4001, 0x0004, 0x0002, int(0x10000)]), 2);
-    body.writeUInt32BE(pick([0x01080001, 0x01100007, 0x010c0006, u32()]), 12);
-    body.writeUInt32BE(pick([640, 1, 0, 0xffffffff, u32()]) >>> 0, 16);
-    body.writeUInt32BE(pick([480, 1, 0, 0xffffffff, u32()]) >>> 0, 20);
-    body = body.subarray(0, chance(0.8) ? 36 : int(36));
-  } else if (format === 2) {
-    body = randomBytes(pick([8, 16, 4, 0]));
-  } else {
-    body = randomBytes(pick([1464, 1464, 1, 0, int(9000)]));
-  }
-  return Buffer.concat([head, body]);
-}
-
-/** Bit flips, a cut, an extension, a rewritten length, flags or command field. */
-function mutate(packet: Buffer): Buffer {
-  let out = Buffer.from(packet);
-  const edits = 1 + int(3);
-  for (let i = 0; i < edits && out.length > 0; i += 1) {
-    switch (int(6)) {
-      case 0: out[int(out.length)] ^= 1 << int(8); break;
-      case 1: out = out.subarray(0, int(out.length)); break;
-      case 2: out = Buffer.concat([out, randomBytes(1 + int(64))]); break;
-      case 3: if (out.length >= 6) out.writeUInt16BE(int(0x10000), 4); break;
-      case 4: if (out.length >= 2) out[1] = int(256); break;
-      default: if (out.length >= 4) out.writeUInt16BE(int(0x10000), 2); break;
-    }
-  }
-  return out;
-}
-
-const isResend = (packet: Buffer): boolean => packet.length >= 4 && packet[0] === 0x42 && packet.readUInt16BE(2) === Command.PACKETRESEND;
+const hostile = new HostileDatagrams(seed);
 
 // --- processes and sockets -----------------------------------------------------------------------
 
@@ -226,7 +102,7 @@ async function bindSocket(address: string): Promise<dgram.Socket> {
 
 /** What an attacker learns from the camera: where the client's control, events and stream listen. */
 async function readRegisters(socket: dgram.Socket, addresses: number[]): Promise<number[]> {
-  const requestId = 0x7000 + int(0x1000);
+  const requestId = 0x7000 + hostile.int(0x1000);
   const request = codec.encodeCommand({ command: Command.READREG, requestId, payload: codec.encodeReadRegCommand(addresses) });
   for (let attempt = 0; attempt < 10; attempt += 1) {
     const answer = new Promise<number[] | undefined>((resolve) => {
@@ -321,29 +197,29 @@ async function main(): Promise<boolean> {
     let midTaken = false;
     while (total < maxDatagrams && Date.now() < deadline && crashes.length === 0) {
       for (let i = 0; i < 64 && total < maxDatagrams; i += 1, total += 1) {
-        const from = pick([own, own, asCamera, asClient]);
-        const target = int(10);
+        const from = hostile.pick([own, own, asCamera, asClient]);
+        const target = hostile.int(10);
         let packet: Buffer;
         let port: number;
         let address: string;
         if (target < 4) {
-          packet = chance(0.1) ? randomBytes(int(600)) : chance(0.7) ? mutate(command()) : command();
-          if (isResend(packet) && resendBudget <= 0) packet = Buffer.from([0x42, 1, 0, 0x80, 0, 0, 0, 1]);
+          packet = hostile.chance(0.1) ? hostile.randomBytes(hostile.int(600)) : hostile.chance(0.7) ? hostile.mutate(hostile.command()) : hostile.command();
+          if (isPacketResend(packet) && hostile.resendBudget <= 0) packet = Buffer.from([0x42, 1, 0, 0x80, 0, 0, 0, 1]);
           port = GVCP_PORT;
           address = cameraAddress;
           sent.emulator += 1;
         } else if (target < 6) {
-          packet = chance(0.1) ? randomBytes(int(600)) : chance(0.6) ? mutate(ack()) : ack();
+          packet = hostile.chance(0.1) ? hostile.randomBytes(hostile.int(600)) : hostile.chance(0.6) ? hostile.mutate(hostile.ack()) : hostile.ack();
           port = client.control;
           address = ipOf(controlIp);
           sent.control += 1;
         } else if (target < 7 && client.events) {
-          packet = chance(0.6) ? mutate(eventCommand()) : eventCommand();
+          packet = hostile.chance(0.6) ? hostile.mutate(hostile.eventCommand()) : hostile.eventCommand();
           port = client.events;
           address = ipOf(messageIp);
           sent.events += 1;
         } else {
-          packet = chance(0.5) ? mutate(gvspPacket()) : gvspPacket();
+          packet = hostile.chance(0.5) ? hostile.mutate(hostile.gvspPacket()) : hostile.gvspPacket();
           port = client.stream;
           address = ipOf(streamIp);
           sent.stream += 1;
