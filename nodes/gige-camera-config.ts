@@ -13,7 +13,7 @@ interface CameraConfigDef extends NodeDef {
   access: 'control' | 'exclusive';
   packetSize: string;
   bufferCount: string;
-  /** MB of frame memory in all (pool + raw frames flows keep without a copy); empty = twice the pool. */
+  /** MB of frame memory in all (pool + raw frames flows keep without a copy); empty = four times the pool. */
   frameMemory: string;
   frameTimeout: string;
   settings: string;

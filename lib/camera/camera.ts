@@ -29,7 +29,7 @@ export interface CameraOpenOptions {
   packetSize?: number;
   /** Frame buffers in the receive pool. */
   bufferCount?: number;
-  /** Bytes of frame memory in all: the pool plus frames flows keep without a copy (default twice the pool). */
+  /** Bytes of frame memory in all: the pool plus frames flows keep without a copy (default four times the pool). */
   frameMemoryLimit?: number;
   /** Where the GenICam XML is cached between opens (default: the GenICam layer's default). */
   xmlCacheDir?: string;

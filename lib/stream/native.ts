@@ -176,7 +176,7 @@ export interface StreamReceiverOptions {
   bufferCount?: number;
   /**
    * Bytes of frame memory in all: the pool, plus frames handed over to JavaScript for good
-   * (`frame.detach()`) that are not collected yet. Default twice the pool. Beyond it, detach() copies.
+   * (`frame.detach()`) that are not collected yet. Default four times the pool. Beyond it, detach() copies.
    */
   memoryLimit?: number;
   maxFramesInFlight?: number;

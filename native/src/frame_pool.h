@@ -23,11 +23,13 @@
 namespace gige {
 
 // The memory behind one pool: blocks in use anywhere (pool slots, handed over, spare) count
-// against `maxBlocks`. Outlives the pool while handed-over blocks are alive.
+// against `maxBlocks`. Outlives the pool while handed-over blocks are alive. At most `maxSpares`
+// come-back blocks are kept for reuse (already paged in); more are freed, so that a burst of kept
+// frames does not pin its memory for the life of the stream.
 class BlockStore {
  public:
-  BlockStore(size_t capacity, size_t maxBlocks)
-      : rounded_(std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096)), maxBlocks_(maxBlocks) {}
+  BlockStore(size_t capacity, size_t maxBlocks, size_t maxSpares)
+      : rounded_(std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096)), maxBlocks_(maxBlocks), maxSpares_(maxSpares) {}
   ~BlockStore() {
     for (uint8_t* b : spares_) std::free(b);
   }
@@ -51,7 +53,7 @@ class BlockStore {
   // A block nobody uses any more: kept as a spare while its pool lives, freed afterwards.
   void giveBack(uint8_t* block) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (closed_) {
+    if (closed_ || spares_.size() >= maxSpares_) {
       std::free(block);
       blocks_ -= 1;
       return;
@@ -80,6 +82,7 @@ class BlockStore {
  private:
   size_t rounded_;
   size_t maxBlocks_;
+  size_t maxSpares_;
   mutable std::mutex mutex_;
   size_t blocks_ = 0;
   std::vector<uint8_t*> spares_;
@@ -113,7 +116,7 @@ class FramePool {
   // `memoryLimit`: bytes of frame memory in all (at least the pool itself; 0 = the pool only).
   FramePool(size_t bufferCount, size_t capacity, size_t memoryLimit = 0) : capacity_(capacity) {
     const size_t rounded = std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096);
-    store_ = std::make_shared<BlockStore>(capacity, std::max(bufferCount, memoryLimit / rounded));
+    store_ = std::make_shared<BlockStore>(capacity, std::max(bufferCount, memoryLimit / rounded), bufferCount);
     slots_.resize(bufferCount);
     for (size_t i = 0; i < bufferCount; ++i) {
       uint8_t* memory = store_->take();

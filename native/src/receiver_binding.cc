@@ -49,9 +49,10 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     c.packetSize = static_cast<uint32_t>(readUnsigned(o, "packetSize", 0, 64, 65535, ctx, true));
     c.maxPayloadSize = readUnsigned(o, "maxPayloadSize", 0, 1, 1ull << 31, ctx, true);
     c.bufferCount = static_cast<uint32_t>(readUnsigned(o, "bufferCount", 8, 1, 1024, ctx));
-    // Default: as much again as the pool, for frames that flows keep without a copy.
+    // Default: four times the pool, so that a flow may keep several times the pool's frames (a join
+    // of 10, a delay queue) without a copy, with room left for kept frames awaiting collection.
     const uint64_t poolBytes = static_cast<uint64_t>(c.bufferCount) * ((c.maxPayloadSize + 4095) / 4096 * 4096);
-    c.memoryLimit = readUnsigned(o, "memoryLimit", 2 * poolBytes, 0, 1ull << 46, ctx);
+    c.memoryLimit = readUnsigned(o, "memoryLimit", 4 * poolBytes, 0, 1ull << 46, ctx);
     c.queueLength = static_cast<uint32_t>(readUnsigned(o, "queueLength", 4, 1, 1024, ctx));
     c.socketBufferBytes = readUnsigned(o, "socketBufferBytes", 64ull << 20, 4096, 1ull << 31, ctx);
     c.receiveOffload = readBool(o, "receiveOffload", true, ctx);
