@@ -25,6 +25,16 @@ export interface OursTrialInput {
   receiveOffload: boolean;
   /** The bench device's process: its CPU counts in the attributed figure. */
   devicePid: number;
+  /**
+   * What the consumer does with each frame after looking at it: `release` (the package's own use:
+   * encode, parse, let go), `detach` (a flow that keeps raw frames: the pool hands the buffer over,
+   * or copies beyond its memory limit), `copy` (copy-out: the frame's bytes copied, the buffer released).
+   */
+  consumer: 'release' | 'detach' | 'copy';
+  /** Frames the consumer keeps (the newest), as a join or a context variable would. */
+  keep: number;
+  /** The stream's frame memory limit in bytes (undefined: its default, twice the pool). */
+  memoryLimit?: number;
 }
 
 export interface TrialResult {
@@ -67,6 +77,7 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
     packetSize: input.packetSize,
     maxPayloadSize: payload,
     receiveOffload: input.receiveOffload,
+    memoryLimit: input.memoryLimit,
   });
   const sc = Bootstrap.SC0;
   await ch.writeRegister(sc + StreamChannelRegister.SCPS, input.packetSize);
@@ -83,6 +94,7 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
   let verifyFailures = 0;
   let seen = 0;
   const scratch = Buffer.alloc(payload);
+  const kept: Buffer[] = [];
   stream.on('frame', (frame: Frame) => {
     seen += 1;
     const id = Number(frame.blockId);
@@ -101,6 +113,14 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
       }
     }
     lastBlock = id;
+    let keep: Buffer | null = null;
+    if (input.consumer === 'detach') keep = frame.detach().data;
+    else if (input.consumer === 'copy') keep = Buffer.from(frame.data);
+    frame.release();
+    if (keep && input.keep > 0) {
+      kept.push(keep);
+      if (kept.length > input.keep) kept.shift();
+    }
   });
   stream.on('warning', (w) => process.stderr.write(`ours: ${w.message}\n`));
 
@@ -168,7 +188,12 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
       packets: after.packetsReceived - before.packetsReceived,
       socketBuffer: after.socket.receiveBufferObtained,
       gc,
-      collectionsRequested: after.collectionsRequested - before.collectionsRequested,
+      buffersHandedOver: after.buffersHandedOver - before.buffersHandedOver,
+      buffersReclaimed: after.buffersReclaimed - before.buffersReclaimed,
+      framesCopied: after.framesCopied - before.framesCopied,
+      frameMemoryBytes: after.frameMemoryBytes,
+      consumer: input.consumer,
+      keep: input.keep,
     },
   };
 }
