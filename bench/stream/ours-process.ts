@@ -61,11 +61,29 @@ export interface TrialResult {
 const WIDTH = 4504;
 const HEIGHT = 4504;
 
+/**
+ * Control of the bench device, with its first write accepted. On a loaded machine the previous
+ * trial's process may still hold control for a moment (its heartbeat has not expired): wait for it.
+ */
+async function takeControl(address: string): Promise<GvcpDevice> {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const device = await GvcpDevice.connect({ address });
+    try {
+      await device.channel.writeRegister(Reg.Width, WIDTH);
+      return device;
+    } catch (err) {
+      await device.close().catch(() => undefined);
+      if ((err as { statusName?: string }).statusName !== 'ACCESS_DENIED' || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 async function trial(input: OursTrialInput): Promise<TrialResult> {
-  const device = await GvcpDevice.connect({ address: input.device });
+  const device = await takeControl(input.device);
   const ch = device.channel;
   const payload = WIDTH * HEIGHT;
-  await ch.writeRegister(Reg.Width, WIDTH);
   await ch.writeRegister(Reg.Height, HEIGHT);
   await ch.writeRegister(Reg.PixelFormat, 0x01080001);
   const rate = Buffer.alloc(8);
