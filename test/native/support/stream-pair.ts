@@ -48,8 +48,8 @@ export async function openStreamPair(
   const warnings: string[] = [];
   let waiters: (() => void)[] = [];
   stream.on('frame', (frame) => {
-    // Tests look at frames after the event: they keep them (the pool replaces kept buffers).
-    if (keepFrames) frames.push(frame.detach());
+    // Tests look at frames after the event: each keeps its pool buffer (a share) until the test ends.
+    if (keepFrames) frames.push(frame.share());
     else received += 1;
     deliveredAt.push(performance.now());
     const w = waiters;
