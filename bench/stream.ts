@@ -14,6 +14,8 @@
  *
  * Options: --packet-sizes 9000,1500  --duration 4  --start 300  --step 1.3  --max 4000
  *          --refine 2  --no-aravis  --sender-gso off  --receive-offload off  --quick
+ *          --consumer release|detach|copy  --keep N   (what our receiver's consumer does with frames)
+ *          --memory-limit MB   (our stream's frame memory limit; default twice the pool)
  *          --json FILE (every trial with its details, e.g. the CPU split between device and receiver)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,6 +37,11 @@ const haveAravis = spawnSync('sh', ['-c', 'command -v arv-camera-test-0.8'], { s
 const useNamespace = isRoot && haveIp;
 const withAravis = useNamespace && haveAravis && !flag('no-aravis');
 
+if (!['release', 'detach', 'copy'].includes(arg('consumer') ?? 'release')) {
+  process.stderr.write('bench:stream: --consumer must be release, detach or copy\n');
+  process.exit(2);
+}
+
 const options: RunOptions = {
   packetSizes: (arg('packet-sizes') ?? '9000,1500').split(',').map(Number),
   receivers: withAravis ? ['ours', 'aravis'] : ['ours'],
@@ -46,6 +53,9 @@ const options: RunOptions = {
   refineSteps: Number(arg('refine') ?? (quick ? 0 : 2)),
   segmentationOffload: arg('sender-gso') !== 'off',
   receiveOffload: arg('receive-offload') !== 'off',
+  consumer: (arg('consumer') ?? 'release') as RunOptions['consumer'],
+  keep: Number(arg('keep') ?? 0),
+  memoryLimit: arg('memory-limit') === undefined ? undefined : Number(arg('memory-limit')) * 1024 * 1024,
   device: useNamespace ? '127.0.0.2' : '127.77.0.2',
   receiverAddress: useNamespace ? '127.0.0.1' : '127.77.0.1',
 };
@@ -124,7 +134,8 @@ async function main(): Promise<void> {
   process.stderr.write(
     `bench:stream — 4504×4504 Mono8, packet sizes ${options.packetSizes.join(', ')}, receivers ${options.receivers.join(' + ')}` +
       `${useNamespace ? `, in network namespace ${namespace}` : ', root namespace loopback only'}` +
-      `${options.segmentationOffload ? '' : ', sender without GSO'}${options.receiveOffload ? '' : ', receiver without GRO'}\n`,
+      `${options.segmentationOffload ? '' : ', sender without GSO'}${options.receiveOffload ? '' : ', receiver without GRO'}` +
+      `, our consumer: ${options.consumer}${options.keep ? ` keeping ${options.keep} frames` : ''}\n`,
   );
   if (!withAravis) {
     process.stderr.write(`  Aravis not measured: ${!useNamespace ? 'needs root and ip netns (it may only run inside a namespace)' : !haveAravis ? 'arv-camera-test-0.8 not installed' : '--no-aravis'}\n`);
@@ -135,9 +146,11 @@ async function main(): Promise<void> {
   const jsonFile = arg('json');
   if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ options, trials, best, notes }, null, 1));
 
-  const header = ['receiver', 'packet', 'offered MB/s', 'received MB/s', 'complete %', 'lost', 'CPU s/GB (system)', 'CPU s/GB (attributed)', 'p99 lag ms'];
+  const header = ['receiver', 'packet', 'offered MB/s', 'received MB/s', 'complete %', 'lost', 'CPU s/GB (system)', 'CPU s/GB (attributed)',
+    'CPU s/GB (receiver)', 'GC ms/GB', 'major GCs', 'p99 lag ms'];
   const rows = trials.map((t) => [t.receiver, String(t.packetSize), fmt(t.offeredMBps), fmt(t.receivedMBps), fmt(t.completePercent, 1), String(t.framesLost),
-    fmt(t.cpuSecondsPerGB, 2), fmt(t.attributedCpuSecondsPerGB, 2), t.lagP99Ms === undefined ? '' : fmt(t.lagP99Ms, 1)]);
+    fmt(t.cpuSecondsPerGB, 2), fmt(t.attributedCpuSecondsPerGB, 2), fmt(t.receiverCpuSecondsPerGB, 2), t.gcMsPerGB === undefined ? '' : fmt(t.gcMsPerGB, 0),
+    t.gcMajor === undefined ? '' : String(t.gcMajor), t.lagP99Ms === undefined ? '' : fmt(t.lagP99Ms, 1)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
   console.log('\nAll trials (each receiver alternately at every load step):');
@@ -152,6 +165,7 @@ async function main(): Promise<void> {
       console.log(
         `  ${receiver.padEnd(6)} packet ${packetSize}: ` +
           (t ? `${fmt(t.receivedMBps)} MB/s received (offered ${fmt(t.offeredMBps)}), CPU ${fmt(t.cpuSecondsPerGB, 2)} s/GB system-wide, ${fmt(t.attributedCpuSecondsPerGB, 2)} s/GB attributed` +
+              `, receiver process ${fmt(t.receiverCpuSecondsPerGB, 2)} s/GB` + (t.gcMsPerGB !== undefined ? `, GC ${fmt(t.gcMsPerGB, 0)} ms/GB (${t.gcMajor} major)` : '') +
               (t.lagP99Ms !== undefined ? `, event-loop p99 lag ${fmt(t.lagP99Ms, 1)} ms (max ${fmt(t.lagMaxMs, 1)})` : '')
             : 'none of the loads tried'),
       );
@@ -167,6 +181,11 @@ async function main(): Promise<void> {
   console.log(
     `RESULT ours_MBps=${fmt(ours?.receivedMBps)} aravis_MBps=${aravis === undefined ? 'na' : fmt(aravis?.receivedMBps)}` +
       ` ours_cpu_s_per_GB=${fmt(ours?.cpuSecondsPerGB, 2)} aravis_cpu_s_per_GB=${aravis === undefined ? 'na' : fmt(aravis?.cpuSecondsPerGB, 2)}`,
+  );
+  // The frame lifecycle's cost (issue 13 item 4): our receiving process and its GC at the best load.
+  console.log(
+    `RESULT_LIFECYCLE consumer=${options.consumer} keep=${options.keep} ours_MBps=${fmt(ours?.receivedMBps)}` +
+      ` receiver_cpu_s_per_GB=${fmt(ours?.receiverCpuSecondsPerGB, 3)} gc_ms_per_GB=${fmt(ours?.gcMsPerGB, 1)} gc_major=${ours?.gcMajor ?? 'na'}`,
   );
 }
 

@@ -13,6 +13,8 @@ interface CameraConfigDef extends NodeDef {
   access: 'control' | 'exclusive';
   packetSize: string;
   bufferCount: string;
+  /** MB of frame memory in all (pool + raw frames flows keep without a copy); empty = four times the pool. */
+  frameMemory: string;
   frameTimeout: string;
   settings: string;
 }
@@ -81,6 +83,7 @@ export = function register(RED: NodeAPI): void {
           access: def.access === 'exclusive' ? 'exclusive' : 'control',
           packetSize: positiveInt(def.packetSize),
           bufferCount: positiveInt(def.bufferCount),
+          frameMemoryLimit: megabytes(def.frameMemory),
           frameTimeoutMs,
           settings,
           emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
@@ -176,6 +179,11 @@ function positiveInt(text: string | undefined): number | undefined {
   if (text === undefined || String(text).trim() === '') return undefined;
   const n = Number(text);
   return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function megabytes(text: string | undefined): number | undefined {
+  const mb = positiveInt(text);
+  return mb === undefined ? undefined : mb * 1024 * 1024;
 }
 
 function refusalStatus(err: Error): NodeStatus {

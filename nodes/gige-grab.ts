@@ -29,7 +29,11 @@ export = function register(RED: NodeAPI): void {
     const acquisitionUser = connectionUserKey('gige-grab', node);
     const status = new StatusThrottle(node, 1000);
     let frames = 0;
+    /** Frames this node skipped while encoding, and frames the stream dropped while this node ran. */
     let dropped = 0;
+    let streamDropped = 0;
+    let seenStreamDrops: number | null = null;
+    let dropsRefresh: NodeJS.Timeout | null = null;
     let encodingBusy = false;
     let running = false;
     let pending = 0;
@@ -45,14 +49,58 @@ export = function register(RED: NodeAPI): void {
       return current;
     };
 
+    // Consumes the frame: a raw frame is the flow's from now on (detached from the pool at once, so
+    // the flow may hold it as long as it likes); an encoded one goes back to the pool when encoded.
     const toMessage = async (frame: Frame, msg: Record<string, unknown>): Promise<Record<string, unknown>> => {
-      const payload = encoding === 'raw' ? frame.data : await encodeFrame(frame, encoding, { quality, maxWidth });
-      return { ...msg, payload, image: { ...frameMetadata(frame, encoding), dropped } };
+      let payload: Buffer;
+      if (encoding === 'raw') {
+        payload = frame.detach().data;
+      } else {
+        try {
+          payload = await encodeFrame(frame, encoding, { quality, maxWidth });
+        } finally {
+          frame.release();
+        }
+      }
+      return { ...msg, payload, image: { ...frameMetadata(frame, encoding), dropped: dropped + streamDropped } };
+    };
+
+    let lastShownDrops = 0;
+    const showStatus = () => {
+      const total = dropped + streamDropped;
+      // Yellow while frames are being dropped: the flow (or this machine) does not keep up.
+      const dropping = total > lastShownDrops;
+      lastShownDrops = total;
+      status.update({ fill: dropping ? 'yellow' : 'green', shape: dropping ? 'ring' : 'dot', text: total ? `${frames} frames, ${total} dropped` : `${frames} frames` });
     };
 
     const countFrame = () => {
       frames += 1;
-      status.update({ fill: 'green', shape: 'dot', text: dropped ? `${frames} frames, ${dropped} dropped` : `${frames} frames` });
+      showStatus();
+    };
+
+    // The stream's own drops (a full delivery queue while JavaScript was busy, an exhausted pool)
+    // show in the status too — also when no frame arrives at all.
+    const noteStreamDrops = (framesDropped: number | null) => {
+      if (framesDropped === null) {
+        seenStreamDrops = 0; // no stream now: the next one counts from zero
+        return;
+      }
+      if (seenStreamDrops !== null) streamDropped += framesDropped >= seenStreamDrops ? framesDropped - seenStreamDrops : framesDropped;
+      seenStreamDrops = framesDropped;
+    };
+    const refreshStreamDrops = () => {
+      const current = config.connection;
+      if (!current?.isConnected) return;
+      current.use(async (camera) => camera.streamStatistics(), 0).then((stats) => {
+        const before = streamDropped;
+        noteStreamDrops(stats ? stats.framesDropped : null);
+        if (streamDropped !== before) showStatus();
+      }, () => undefined);
+    };
+    const stopDropsRefresh = () => {
+      if (dropsRefresh) clearInterval(dropsRefresh);
+      dropsRefresh = null;
     };
 
     // Continuous mode: every frame becomes a message, but at most one is being encoded; frames that
@@ -64,7 +112,8 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       encodingBusy = true;
-      toMessage(frame, { topic: config.name || 'gige' })
+      // This node's hold on the frame, taken during the event (raw: detached inside toMessage).
+      toMessage(encoding === 'raw' ? frame : frame.share(), { topic: config.name || 'gige' })
         .then((msg) => {
           countFrame();
           node.send(msg);
@@ -89,11 +138,14 @@ export = function register(RED: NodeAPI): void {
       const current = connection();
       running = true;
       current.on('frame', onFrame);
+      seenStreamDrops = null;
+      dropsRefresh ??= setInterval(refreshStreamDrops, 1000);
       try {
         await current.requestAcquisition(acquisitionUser, acquisitionFailed);
       } catch (err) {
         running = false;
         current.removeListener('frame', onFrame);
+        stopDropsRefresh();
         await current.releaseAcquisition(acquisitionUser);
         throw err;
       }
@@ -101,6 +153,7 @@ export = function register(RED: NodeAPI): void {
     const stopContinuous = async () => {
       if (!running) return;
       running = false;
+      stopDropsRefresh();
       config.connection?.removeListener('frame', onFrame);
     };
     /** Every mode: let the camera stop streaming (ROI and pixel format can change again). */

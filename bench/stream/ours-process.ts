@@ -25,6 +25,16 @@ export interface OursTrialInput {
   receiveOffload: boolean;
   /** The bench device's process: its CPU counts in the attributed figure. */
   devicePid: number;
+  /**
+   * What the consumer does with each frame after looking at it: `release` (the package's own use:
+   * encode, parse, let go), `detach` (a flow that keeps raw frames: the pool hands the buffer over,
+   * or copies beyond its memory limit), `copy` (copy-out: the frame's bytes copied, the buffer released).
+   */
+  consumer: 'release' | 'detach' | 'copy';
+  /** Frames the consumer keeps (the newest), as a join or a context variable would. */
+  keep: number;
+  /** The stream's frame memory limit in bytes (undefined: its default, twice the pool). */
+  memoryLimit?: number;
 }
 
 export interface TrialResult {
@@ -51,11 +61,29 @@ export interface TrialResult {
 const WIDTH = 4504;
 const HEIGHT = 4504;
 
+/**
+ * Control of the bench device, with its first write accepted. On a loaded machine the previous
+ * trial's process may still hold control for a moment (its heartbeat has not expired): wait for it.
+ */
+async function takeControl(address: string): Promise<GvcpDevice> {
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const device = await GvcpDevice.connect({ address });
+    try {
+      await device.channel.writeRegister(Reg.Width, WIDTH);
+      return device;
+    } catch (err) {
+      await device.close().catch(() => undefined);
+      if ((err as { statusName?: string }).statusName !== 'ACCESS_DENIED' || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 async function trial(input: OursTrialInput): Promise<TrialResult> {
-  const device = await GvcpDevice.connect({ address: input.device });
+  const device = await takeControl(input.device);
   const ch = device.channel;
   const payload = WIDTH * HEIGHT;
-  await ch.writeRegister(Reg.Width, WIDTH);
   await ch.writeRegister(Reg.Height, HEIGHT);
   await ch.writeRegister(Reg.PixelFormat, 0x01080001);
   const rate = Buffer.alloc(8);
@@ -67,6 +95,7 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
     packetSize: input.packetSize,
     maxPayloadSize: payload,
     receiveOffload: input.receiveOffload,
+    memoryLimit: input.memoryLimit,
   });
   const sc = Bootstrap.SC0;
   await ch.writeRegister(sc + StreamChannelRegister.SCPS, input.packetSize);
@@ -83,6 +112,7 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
   let verifyFailures = 0;
   let seen = 0;
   const scratch = Buffer.alloc(payload);
+  const kept: Buffer[] = [];
   stream.on('frame', (frame: Frame) => {
     seen += 1;
     const id = Number(frame.blockId);
@@ -101,6 +131,14 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
       }
     }
     lastBlock = id;
+    let keep: Buffer | null = null;
+    if (input.consumer === 'detach') keep = frame.detach().data;
+    else if (input.consumer === 'copy') keep = Buffer.from(frame.data);
+    frame.release();
+    if (keep && input.keep > 0) {
+      kept.push(keep);
+      if (kept.length > input.keep) kept.shift();
+    }
   });
   stream.on('warning', (w) => process.stderr.write(`ours: ${w.message}\n`));
 
@@ -168,7 +206,12 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
       packets: after.packetsReceived - before.packetsReceived,
       socketBuffer: after.socket.receiveBufferObtained,
       gc,
-      collectionsRequested: after.collectionsRequested - before.collectionsRequested,
+      buffersHandedOver: after.buffersHandedOver - before.buffersHandedOver,
+      buffersReclaimed: after.buffersReclaimed - before.buffersReclaimed,
+      framesCopied: after.framesCopied - before.framesCopied,
+      frameMemoryBytes: after.frameMemoryBytes,
+      consumer: input.consumer,
+      keep: input.keep,
     },
   };
 }

@@ -22,6 +22,9 @@ export interface RunOptions {
   refineSteps: number;
   segmentationOffload: boolean;
   receiveOffload: boolean;
+  consumer: 'release' | 'detach' | 'copy';
+  keep: number;
+  memoryLimit?: number;
   device: string;
   receiverAddress: string;
 }
@@ -35,6 +38,10 @@ export interface Trial extends TrialResult {
   completePercent: number;
   cpuSecondsPerGB: number;
   attributedCpuSecondsPerGB: number;
+  /** The receiving process alone (all threads), and its garbage collection (ours only). */
+  receiverCpuSecondsPerGB: number;
+  gcMsPerGB?: number;
+  gcMajor?: number;
   zeroLoss: boolean;
   deviceOverruns: number;
 }
@@ -53,6 +60,10 @@ async function deviceStats(device: ReturnType<typeof fork>): Promise<{ blocksSen
     device.on('message', onMessage);
     device.send({ type: 'stats' });
   });
+}
+
+function gcOf(result: TrialResult): { ms: number; major: number } | undefined {
+  return (result.detail as { gc?: { ms: number; major: number } } | undefined)?.gc;
 }
 
 function oursTrial(input: OursTrialInput): Promise<TrialResult> {
@@ -90,7 +101,7 @@ export async function run(options: RunOptions): Promise<void> {
         const before = await deviceStats(device);
         const result =
           receiver === 'ours'
-            ? await oursTrial({ device: options.device, receiverAddress: options.receiverAddress, packetSize, frameRate, durationS: options.durationS, warmupS: options.warmupS, verifyEvery: 16, receiveOffload: options.receiveOffload, devicePid: device.pid ?? 0 })
+            ? await oursTrial({ device: options.device, receiverAddress: options.receiverAddress, packetSize, frameRate, durationS: options.durationS, warmupS: options.warmupS, verifyEvery: 16, receiveOffload: options.receiveOffload, devicePid: device.pid ?? 0, consumer: options.consumer, keep: options.keep, memoryLimit: options.memoryLimit })
             : await aravisTrial({ device: options.device, packetSize, frameRate, durationS: options.durationS + 1, warmupS: options.warmupS, devicePid: device.pid ?? 0 });
         const after = await deviceStats(device);
         const trial: Trial = {
@@ -100,6 +111,8 @@ export async function run(options: RunOptions): Promise<void> {
           completePercent: result.framesExpected ? (100 * result.framesComplete) / Math.max(result.framesExpected, result.framesComplete) : 0,
           cpuSecondsPerGB: result.bytes ? result.cpuSeconds / (result.bytes / 1e9) : NaN,
           attributedCpuSecondsPerGB: result.bytes ? result.attributedCpuSeconds / (result.bytes / 1e9) : NaN,
+          receiverCpuSecondsPerGB: result.bytes && result.cpu ? result.cpu.receiverSeconds / (result.bytes / 1e9) : NaN,
+          ...(gcOf(result) ? { gcMsPerGB: result.bytes ? gcOf(result)!.ms / (result.bytes / 1e9) : NaN, gcMajor: gcOf(result)!.major } : {}),
           zeroLoss: result.framesLost === 0 && (result.verifyFailures ?? 0) === 0 && result.framesComplete > 0,
           deviceOverruns: after.overruns - before.overruns,
         };

@@ -31,7 +31,8 @@ export async function grabCommand(args: string[], ctx: CommandContext): Promise<
     const queue: Frame[] = [];
     let wake: (() => void) | null = null;
     camera.on('frame', (frame: Frame) => {
-      if (queue.length < count) queue.push(frame);
+      // Held past the event (a share of its pool buffer), released once written.
+      if (queue.length < count) queue.push(frame.share());
       wake?.();
     });
     await camera.startAcquisition();
@@ -54,12 +55,17 @@ export async function grabCommand(args: string[], ctx: CommandContext): Promise<
         const frame = queue.shift() as Frame;
         if (frame.status !== 'complete') incomplete += 1;
         const file = singleFile ? output : path.join(output, `frame-${String(frame.blockId).padStart(6, '0')}.png`);
-        const bytes = /\.raw$/i.test(file) ? frame.data : await encodeFrame(frame, 'png');
-        await fs.writeFile(file, bytes);
+        try {
+          const bytes = /\.raw$/i.test(file) ? frame.data : await encodeFrame(frame, 'png');
+          await fs.writeFile(file, bytes);
+        } finally {
+          frame.release();
+        }
         written += 1;
         ctx.out(`${file}  ${frame.width}x${frame.height} ${frame.pixelFormatName} frame ${frame.blockId} ${frame.status}`);
       }
     } finally {
+      for (const frame of queue.splice(0)) frame.release();
       const stats = camera.streamStatistics();
       await camera.stopAcquisition();
       if (values.stats && stats) ctx.out(toJson(stats));

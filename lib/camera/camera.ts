@@ -1,14 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
-import { GvcpDevice, Bootstrap, StreamChannelRegister, GVCP_PORT, ipToNumber, localAddressTowards } from '../gvcp';
+import { GvcpDevice, Bootstrap, StreamChannelRegister, GVCP_PORT, GVSP_CAPABILITY_SCSP, ipToNumber, localAddressTowards } from '../gvcp';
 import { NodeMap, loadDeviceXml } from '../genicam';
 import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
-import { FrameWaiters } from './frame-waiters';
+import { FrameWaiters, releaseIfDelivered } from './frame-waiters';
 import { CameraEvents } from './events';
 import type { CameraEvent } from './events';
 
-/** A frame with the values of its chunk data (e.g. ChunkExposureTime) when the camera sent any. */
+/**
+ * A frame with the values of its chunk data (e.g. ChunkExposureTime) when the camera sent any.
+ * It holds a pool buffer until released (see lib/stream/frame.ts): a 'frame' listener that needs
+ * it after the event takes `share()` or `detach()`s it; a frame from grab(), nextFrame() or
+ * triggerSoftware() is the caller's to `release()` or `detach()`.
+ */
 export type CameraFrame = Frame & { chunks?: Record<string, FeatureValue> };
 
 export type AccessMode = 'exclusive' | 'control' | 'monitor';
@@ -24,6 +29,8 @@ export interface CameraOpenOptions {
   packetSize?: number;
   /** Frame buffers in the receive pool. */
   bufferCount?: number;
+  /** Bytes of frame memory in all: the pool plus frames flows keep without a copy (default four times the pool). */
+  frameMemoryLimit?: number;
   /** Where the GenICam XML is cached between opens (default: the GenICam layer's default). */
   xmlCacheDir?: string;
   /** How long a grab waits for its frame, in ms. */
@@ -45,7 +52,8 @@ const STREAM_CHANNEL_0 = Bootstrap.SC0;
 export class Camera extends EventEmitter {
   private stream: Stream | null = null;
   private starting: Promise<void> | null = null;
-  private readonly waiters = new FrameWaiters<CameraFrame>();
+  /** Each waiter gets its own hold on the frame. */
+  private readonly waiters = new FrameWaiters<CameraFrame>((frame) => frame.share());
   private readonly events: CameraEvents;
   /** Frames are handed out in order; reading a frame's chunk values is asynchronous. */
   private frameDelivery: Promise<void> = Promise.resolve();
@@ -205,6 +213,9 @@ export class Camera extends EventEmitter {
     try {
       await this.startAcquisition();
       return await next;
+    } catch (err) {
+      releaseIfDelivered(next);
+      throw err;
     } finally {
       next.catch(() => undefined);
       await this.stopAcquisition().catch(() => undefined);
@@ -235,7 +246,7 @@ export class Camera extends EventEmitter {
       try {
         await this.nodeMap.execute('TriggerSoftware');
       } catch (err) {
-        next.catch(() => undefined);
+        releaseIfDelivered(next);
         throw err;
       }
       return next;
@@ -300,9 +311,11 @@ export class Camera extends EventEmitter {
     const stream = openStream({
       bindAddress: localAddress,
       deviceAddress: this.address,
+      sourcePort: await this.streamSourcePort(),
       packetSize,
       maxPayloadSize: payloadSize,
       bufferCount: this.options.bufferCount,
+      memoryLimit: this.options.frameMemoryLimit,
     });
     stream.on('frame', (frame: Frame) => this.handleFrame(frame));
     stream.on('error', (err: Error) => this.emitError(err));
@@ -322,20 +335,43 @@ export class Camera extends EventEmitter {
     this.stream = stream;
   }
 
+  /**
+   * The port the camera streams from (SCSP), when it reports one: the receiver then accepts GVSP
+   * from that port only. 0 (unknown) lets it learn the port from the camera's first packet.
+   */
+  private async streamSourcePort(): Promise<number> {
+    const channel = this.device.channel;
+    try {
+      if (((await channel.readRegister(Bootstrap.GVSP_CAPABILITY)) & GVSP_CAPABILITY_SCSP) === 0) return 0;
+      return (await channel.readRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCSP)) & 0xffff;
+    } catch (err) {
+      if (this.lostError) throw err;
+      return 0;
+    }
+  }
+
   private async setIfPresent(name: string, value: FeatureValue): Promise<void> {
     if (!this.nodeMap.has(name)) return;
     await this.nodeMap.setValue(name, value as never);
   }
 
-  private handleFrame(frame: CameraFrame): void {
+  /**
+   * The stream's hold on a frame ends with its event, so delivery takes its own: chunk values are
+   * read from the pool buffer, each waiter gets a share, 'frame' listeners share or detach it during
+   * the event, and the delivery's hold ends right after — with no listener, at once.
+   */
+  private handleFrame(event: Frame): void {
+    const frame = event.share() as CameraFrame;
     this.frameDelivery = this.frameDelivery.then(async () => {
-      if (frame.chunkData) await this.readChunks(frame);
-      this.waiters.deliver(frame);
       try {
+        if (frame.chunkData) await this.readChunks(frame);
+        this.waiters.deliver(frame);
         this.emit('frame', frame);
       } catch (err) {
         // A listener's bug must not kill the stream's delivery path.
         this.emitError(err as Error);
+      } finally {
+        frame.release();
       }
     });
   }

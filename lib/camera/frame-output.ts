@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { GigeError } from '../errors';
-import type { Frame } from '../stream';
+import type { FrameContent } from '../stream';
 import type { CameraFrame } from './camera';
 import { toJsonSafe } from '../genicam';
 import { unpackToMono16, PixelFormat } from '../stream';
@@ -32,7 +32,7 @@ export function ticksToMs(ticks: bigint): number {
   return Number((ticks + 500n) / 1000n) / 1000;
 }
 
-export function frameMetadata(frame: CameraFrame, encoding: FrameEncoding = 'raw'): FrameMetadata {
+export function frameMetadata(frame: FrameContent & Pick<CameraFrame, 'chunks'>, encoding: FrameEncoding = 'raw'): FrameMetadata {
   return {
     width: frame.width,
     height: frame.height,
@@ -71,7 +71,7 @@ const SIGNIFICANT_BITS: Record<number, number> = {
  * sensor's bits in the MSBs). No pixel loop runs in JavaScript: packed formats are unpacked by the
  * native core, scaling and encoding are libvips' (sharp).
  */
-export async function encodeFrame(frame: Frame, encoding: 'jpeg' | 'png', options: EncodeOptions = {}): Promise<Buffer> {
+export async function encodeFrame(frame: FrameContent, encoding: 'jpeg' | 'png', options: EncodeOptions = {}): Promise<Buffer> {
   const { width, height } = frame;
   let image: sharp.Sharp;
   if (frame.pixelFormat === PixelFormat.Mono8) {

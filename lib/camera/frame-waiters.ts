@@ -2,10 +2,13 @@ import { GigeError } from '../errors';
 
 /**
  * Callers waiting for "the next frame" (a grab, a software trigger's result). Each waiter gets the
- * first frame that arrives after it started waiting, or a timeout error that says how long it
- * waited and what to check. Bounded: a waiter always ends, by a frame, a timeout or `failAll`.
+ * first frame that arrives after it started waiting — its own hold on it, made by `take` — or a
+ * timeout error that says how long it waited and what to check. Bounded: a waiter always ends, by
+ * a frame, a timeout or `failAll`.
  */
 export class FrameWaiters<T> {
+  constructor(private readonly take: (frame: T) => T = (frame) => frame) {}
+
   private waiters = new Set<{ resolve: (frame: T) => void; reject: (err: Error) => void; timer: NodeJS.Timeout; accepts: (frame: T) => boolean }>();
 
   get size(): number {
@@ -32,8 +35,8 @@ export class FrameWaiters<T> {
     for (const waiter of this.waiters) {
       if (!waiter.accepts(frame)) continue;
       clearTimeout(waiter.timer);
-      waiter.resolve(frame);
       this.waiters.delete(waiter);
+      waiter.resolve(this.take(frame));
     }
   }
 
@@ -44,4 +47,9 @@ export class FrameWaiters<T> {
     }
     this.waiters.clear();
   }
+}
+
+/** For a wait whose result nobody will take (its caller failed): a frame it got goes back at once. */
+export function releaseIfDelivered(wait: Promise<{ release(): void }>): void {
+  wait.then((frame) => frame.release(), () => undefined);
 }

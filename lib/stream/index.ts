@@ -3,38 +3,24 @@
  * `'frame'` (a `Frame`), `'warning'` (a GigeError describing a diagnosable problem: socket buffer
  * too small, packet size above the MTU, camera ignoring resends, …) and `'error'`. Nothing thrown
  * by a listener escapes into the native callback.
+ *
+ * A 'frame' event's frame holds a pool buffer for the duration of the event: a listener that needs
+ * it afterwards takes `frame.share()` (and releases that) or `frame.detach()`s it; the stream
+ * releases the event's own hold right after the event. So the pool never waits for JavaScript to
+ * drop frames, let alone for a garbage collection (lib/stream/frame.ts).
  */
 import { EventEmitter } from 'node:events';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 
 import { GigeError } from '../errors';
-import { toFrame, type Frame } from './frame';
+import { toFrame, type Frame, type LeaseOwner } from './frame';
 import { StreamReceiver, type RawFrame, type StreamReceiverOptions, type StreamStats } from './native';
 
-export type { Frame } from './frame';
+export type { Frame, FrameContent } from './frame';
 export type { ResendOptions, StreamStats, StreamSocketInfo } from './native';
 export * from './pixel-formats';
 export { unpackMono12Packed, unpackMono12p, unpackToMono16 } from './native';
 
-export type StreamOptions = Omit<StreamReceiverOptions, 'onFrame' | 'onWarning' | 'onPoolLow'>;
-
-/**
- * A frame's pool buffer comes back when V8 collects its dropped Buffer. Under external-memory
- * pressure V8 does that with full collections (measured: ~30 % of the receiving process's CPU at
- * 2 GB/s); a young-generation collection finds freshly dropped frames in ~0.3 ms. Node offers one
- * only through the gc function of --expose-gc, which a new context sees once the flag is set (the
- * flag is process-wide but changes nothing else: `global.gc` of existing contexts stays undefined).
- */
-const minorCollection: (() => void) | null = (() => {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
-    return typeof gc === 'function' ? () => gc({ type: 'minor' }) : null;
-  } catch {
-    return null;
-  }
-})();
+export type StreamOptions = Omit<StreamReceiverOptions, 'onFrame' | 'onWarning'>;
 
 export interface StreamEvents {
   frame: [Frame];
@@ -45,14 +31,25 @@ export interface StreamEvents {
 export class Stream extends EventEmitter<StreamEvents> {
   private readonly receiver: InstanceType<typeof StreamReceiver>;
   private closing: Promise<void> | null = null;
+  private framesCopied = 0;
+  private bytesCopied = 0;
+  private readonly leases: LeaseOwner = {
+    release: (slot, lease) => {
+      this.receiver.release(slot, lease);
+    },
+    handOver: (slot, lease) => this.receiver.handOver(slot, lease),
+    copied: (bytes) => {
+      this.framesCopied += 1;
+      this.bytesCopied += bytes;
+    },
+  };
 
   constructor(options: StreamOptions) {
     super();
     this.receiver = new StreamReceiver({
       ...options,
-      onFrame: (raw: RawFrame) => this.deliver('frame', toFrame(raw)),
+      onFrame: (raw: RawFrame) => this.deliverFrame(toFrame(raw, this.leases)),
       onWarning: (message: string) => this.deliver('warning', new GigeError('STREAM_WARNING', message)),
-      ...(minorCollection ? { onPoolLow: minorCollection } : {}),
     });
   }
 
@@ -66,13 +63,21 @@ export class Stream extends EventEmitter<StreamEvents> {
   }
 
   stats(): StreamStats {
-    return this.receiver.stats();
+    return { ...this.receiver.stats(), framesCopied: this.framesCopied, bytesCopied: this.bytesCopied };
   }
 
   /** Stops the receive thread and frees the socket; frames still held by JavaScript stay valid. */
   close(): Promise<void> {
     if (!this.closing) this.closing = this.receiver.close();
     return this.closing;
+  }
+
+  private deliverFrame(frame: Frame): void {
+    try {
+      this.deliver('frame', frame);
+    } finally {
+      frame.release();
+    }
   }
 
   private deliver<K extends 'frame' | 'warning'>(event: K, value: StreamEvents[K][0]): void {

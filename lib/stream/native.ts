@@ -159,15 +159,26 @@ export interface ResendOptions {
 export interface StreamReceiverOptions {
   bindAddress: string;
   bindPort?: number;
-  /** Where PACKETRESEND goes (the camera's GVCP address and port 3956). */
+  /** The camera's address: GVSP is accepted from it only, and PACKETRESEND goes to it. */
   deviceAddress: string;
+  /** Where PACKETRESEND goes (GVCP, default 3956). */
   devicePort?: number;
+  /**
+   * The camera's stream source port (SCSP), when it reports one. Otherwise the port of the first
+   * packet from deviceAddress is taken; GVSP from any other source is rejected and counted.
+   */
+  sourcePort?: number;
   /** SCPS (IP datagram size), as configured on the camera. */
   packetSize: number;
   /** PayloadSize: the largest block; each pool buffer has this size. */
   maxPayloadSize: number;
   extendedIds?: boolean;
   bufferCount?: number;
+  /**
+   * Bytes of frame memory in all: the pool, plus frames handed over to JavaScript for good
+   * (`frame.detach()`) that are not collected yet. Default four times the pool. Beyond it, detach() copies.
+   */
+  memoryLimit?: number;
   maxFramesInFlight?: number;
   /** Finished frames waiting for JavaScript at most (default 4). */
   queueLength?: number;
@@ -184,14 +195,17 @@ export interface StreamReceiverOptions {
   frameTimeoutMs?: number;
   onFrame(frame: RawFrame): void;
   onWarning?(message: string): void;
-  /** Called while the pool runs low, to have JavaScript collect frames it no longer holds. */
-  onPoolLow?(): void;
 }
 
 /** What the native receiver hands over; lib/stream/index.ts turns it into a `Frame`. */
 export interface RawFrame {
-  /** The block payload (image, then chunks): an external Buffer over a pool buffer. */
-  payload: Buffer;
+  /** The pool block the frame is in (the payload is its first payloadLength bytes); reused after release. */
+  buffer: ArrayBuffer;
+  /** The block payload's length (image, then chunks). */
+  payloadLength: number;
+  /** The pool slot and the lease under which JavaScript holds it (absent for an empty payload). */
+  slot?: number;
+  lease?: number;
   imageLength: number;
   blockId: bigint;
   timestamp: bigint;
@@ -257,18 +271,34 @@ export interface StreamStats {
   receiveThreadCpuMs: number;
   framePeriodMs: number;
   callbackErrors: number;
-  /** Young-generation collections requested because the pool ran low. */
-  collectionsRequested: number;
   queuedFrames: number;
   buffersAvailable: number;
   bufferCount: number;
+  /** Pool buffers JavaScript holds now (delivered frames not yet released). */
+  buffersLent: number;
+  /** Frames JavaScript kept for good without a copy (`frame.detach()`); their slots got new blocks. */
+  buffersHandedOver: number;
+  /** Held frames whose blocks the receiver handed over itself because the pool ran dry. */
+  buffersReclaimed: number;
+  /** Frame memory allocated now (pool, spares, handed-over blocks not yet collected) and its limit. */
+  frameMemoryBytes: number;
+  frameMemoryLimitBytes: number;
+  /** GVSP from an address or port other than the camera's stream channel. */
+  packetsRejected: number;
+  /** detach() calls that copied because the memory limit allowed no hand-over (counted by lib/stream). */
+  framesCopied: number;
+  bytesCopied: number;
   dataBytesPerPacket: number;
   socket: StreamSocketInfo;
 }
 
 export interface StreamReceiver {
   readonly port: number;
-  stats(): StreamStats;
+  stats(): Omit<StreamStats, 'framesCopied' | 'bytesCopied'>;
+  /** Gives a delivered frame's slot back to the pool; false when that lease had already ended. */
+  release(slot: number, lease: number): boolean;
+  /** Keeps a delivered frame's block for good (the slot gets another); false when over the memory limit. */
+  handOver(slot: number, lease: number): boolean;
   /** Stops the receive thread and frees everything not held by JavaScript. */
   close(): Promise<void>;
 }

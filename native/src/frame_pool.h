@@ -1,63 +1,265 @@
-// A bounded pool of frame buffers, allocated and touched once up front so that the receive path
-// never allocates or page-faults. Shared ownership: JavaScript Buffers over pool memory hold the
-// pool alive after the stream is closed, and return their slot when garbage-collected.
+// The frame buffers of one stream, and who owns each of them.
+//
+// Memory comes in blocks of `capacity` bytes (4 KiB-aligned). A slot of the pool holds one block
+// and cycles: free → assembling or queued (native) → lent to JavaScript → free again when
+// JavaScript gives its lease back (explicitly: progress never waits for a garbage collection).
+// JavaScript may instead keep a frame for good: the slot's block is handed over — from then on
+// the ArrayBuffer over it is its only owner — and the slot gets another block at once: a spare
+// (a handed-over block whose ArrayBuffer was collected) or a new allocation, while the memory
+// limit allows. When every slot is lent and none comes back, the receive thread hands over the
+// block lent longest ago by itself, within the same limit: a consumer that keeps frames without
+// saying so keeps correct bytes, and the stream keeps going.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <vector>
 
 namespace gige {
 
+// The memory behind one pool: blocks in use anywhere (pool slots, handed over, spare) count
+// against `maxBlocks`. Outlives the pool while handed-over blocks are alive. At most `maxSpares`
+// come-back blocks are kept for reuse (already paged in); more are freed, so that a burst of kept
+// frames does not pin its memory for the life of the stream.
+class BlockStore {
+ public:
+  BlockStore(size_t capacity, size_t maxBlocks, size_t maxSpares)
+      : rounded_(std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096)), maxBlocks_(maxBlocks), maxSpares_(maxSpares) {}
+  ~BlockStore() {
+    for (uint8_t* b : spares_) std::free(b);
+  }
+  BlockStore(const BlockStore&) = delete;
+  BlockStore& operator=(const BlockStore&) = delete;
+
+  // A spare block, or a new one while the limit allows; null at the limit (or out of memory).
+  uint8_t* take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!spares_.empty()) {
+      uint8_t* b = spares_.back();
+      spares_.pop_back();
+      return b;
+    }
+    if (blocks_ >= maxBlocks_) return nullptr;
+    void* memory = std::aligned_alloc(4096, rounded_);
+    if (!memory) return nullptr;
+    blocks_ += 1;
+    return static_cast<uint8_t*>(memory);
+  }
+  // A block nobody uses any more: kept as a spare while its pool lives, freed afterwards.
+  void giveBack(uint8_t* block) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_ || spares_.size() >= maxSpares_) {
+      std::free(block);
+      blocks_ -= 1;
+      return;
+    }
+    spares_.push_back(block);
+  }
+  // The pool is gone: spares are freed now, blocks still held by JavaScript when they come back.
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    for (uint8_t* b : spares_) std::free(b);
+    blocks_ -= spares_.size();
+    spares_.clear();
+  }
+  size_t blockBytes() const { return rounded_; }
+  size_t maxBlocks() const { return maxBlocks_; }
+  size_t blocks() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return blocks_;
+  }
+  size_t spares() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return spares_.size();
+  }
+
+ private:
+  size_t rounded_;
+  size_t maxBlocks_;
+  size_t maxSpares_;
+  mutable std::mutex mutex_;
+  size_t blocks_ = 0;
+  std::vector<uint8_t*> spares_;
+  bool closed_ = false;
+};
+
+// One block of frame memory, shared by its pool slot and the ArrayBuffer JavaScript sees it through.
+struct Block {
+  Block(std::shared_ptr<BlockStore> s, uint8_t* d) : store(std::move(s)), data(d) {}
+  ~Block() { store->giveBack(data); }
+  Block(const Block&) = delete;
+  Block& operator=(const Block&) = delete;
+  std::shared_ptr<BlockStore> store;
+  uint8_t* data;
+};
+
+struct PoolCounters {
+  uint64_t handedOver = 0;  // blocks JavaScript kept (frame.detach())
+  uint64_t reclaimed = 0;   // lent blocks the receive thread handed over because the pool ran dry
+  size_t lent = 0;          // slots JavaScript holds now
+  size_t blocks = 0;        // blocks allocated: the pool's, spares, and handed-over ones not yet collected
+  size_t spares = 0;
+  size_t blockBytes = 0;
+  size_t maxBlocks = 0;
+};
+
 class FramePool {
  public:
-  FramePool(size_t bufferCount, size_t capacity) : capacity_(capacity) {
-    const size_t rounded = (capacity + 4095) / 4096 * 4096;
+  enum class HandOver { Done, AlreadyJavaScripts, OverLimit };
+
+  // `memoryLimit`: bytes of frame memory in all (at least the pool itself; 0 = the pool only).
+  FramePool(size_t bufferCount, size_t capacity, size_t memoryLimit = 0) : capacity_(capacity) {
+    const size_t rounded = std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096);
+    store_ = std::make_shared<BlockStore>(capacity, std::max(bufferCount, memoryLimit / rounded), bufferCount);
+    slots_.resize(bufferCount);
     for (size_t i = 0; i < bufferCount; ++i) {
-      void* memory = std::aligned_alloc(4096, rounded == 0 ? 4096 : rounded);
+      uint8_t* memory = store_->take();
       if (!memory) {
-        for (uint8_t* b : buffers_) std::free(b);
+        slots_.clear();
+        store_->close();
         throw std::bad_alloc();
       }
-      std::memset(memory, 0, rounded == 0 ? 4096 : rounded);
-      buffers_.push_back(static_cast<uint8_t*>(memory));
+      // Touched once up front, so that the receive path never page-faults in steady state.
+      std::memset(memory, 0, store_->blockBytes());
+      slots_[i].block = std::make_shared<Block>(store_, memory);
       free_.push_back(static_cast<int>(i));
     }
   }
   ~FramePool() {
-    for (uint8_t* b : buffers_) std::free(b);
+    slots_.clear();
+    store_->close();
   }
   FramePool(const FramePool&) = delete;
   FramePool& operator=(const FramePool&) = delete;
 
-  // -1 when every buffer is in use (assembling, queued or held by JavaScript).
+  // Receive thread: a slot for a new frame; -1 when every slot is busy or lent and the memory
+  // limit allows no replacement for the block lent longest ago.
   int acquire() {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (free_.empty()) return -1;
-    const int index = free_.back();
-    free_.pop_back();
-    return index;
+    if (!free_.empty()) {
+      const int index = free_.back();
+      free_.pop_back();
+      slots_[static_cast<size_t>(index)].state = State::Busy;
+      return index;
+    }
+    int oldest = -1;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      const Slot& s = slots_[i];
+      if (s.state == State::Lent && (oldest < 0 || s.lease < slots_[static_cast<size_t>(oldest)].lease)) oldest = static_cast<int>(i);
+    }
+    if (oldest < 0 || !replaceBlock(slots_[static_cast<size_t>(oldest)])) return -1;
+    slots_[static_cast<size_t>(oldest)].state = State::Busy;
+    counters_.reclaimed += 1;
+    return oldest;
   }
+  // Native paths (assembler, queue, close): the slot is free again.
   void release(int index) {
     std::lock_guard<std::mutex> lock(mutex_);
+    Slot& s = slots_[static_cast<size_t>(index)];
+    if (s.state == State::Free) return;
+    s.state = State::Free;
+    s.lease = 0;
     free_.push_back(index);
   }
   size_t available() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return free_.size();
   }
-  uint8_t* data(int index) const { return buffers_[static_cast<size_t>(index)]; }
+  uint8_t* data(int index) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return slots_[static_cast<size_t>(index)].block->data;
+  }
   size_t capacity() const { return capacity_; }
-  size_t count() const { return buffers_.size(); }
+  size_t count() const { return slots_.size(); }
+
+  // JavaScript's side. A delivered frame's slot is lent under a lease id; the lease ends with
+  // giveBack (the slot is free) or handOver (the block is JavaScript's, the slot gets another).
+  uint64_t lend(int index) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Slot& s = slots_[static_cast<size_t>(index)];
+    s.state = State::Lent;
+    s.lease = ++lastLease_;
+    return s.lease;
+  }
+  std::shared_ptr<Block> block(int index) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return slots_[static_cast<size_t>(index)].block;
+  }
+  // False when the lease had already ended (given back, or its block handed over).
+  bool giveBack(int index, uint64_t lease) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!lentUnder(index, lease)) return false;
+    Slot& s = slots_[static_cast<size_t>(index)];
+    s.state = State::Free;
+    s.lease = 0;
+    free_.push_back(index);
+    return true;
+  }
+  HandOver handOver(int index, uint64_t lease) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!lentUnder(index, lease)) return HandOver::AlreadyJavaScripts;
+    Slot& s = slots_[static_cast<size_t>(index)];
+    if (!replaceBlock(s)) return HandOver::OverLimit;
+    s.state = State::Free;
+    s.lease = 0;
+    free_.push_back(index);
+    counters_.handedOver += 1;
+    return HandOver::Done;
+  }
+  PoolCounters counters() const {
+    PoolCounters c;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      c = counters_;
+      c.lent = static_cast<size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == State::Lent; }));
+    }
+    c.blocks = store_->blocks();
+    c.spares = store_->spares();
+    c.blockBytes = store_->blockBytes();
+    c.maxBlocks = store_->maxBlocks();
+    return c;
+  }
 
  private:
+  enum class State { Free, Busy, Lent };
+  struct Slot {
+    std::shared_ptr<Block> block;
+    State state = State::Free;
+    uint64_t lease = 0;
+  };
+
+  bool lentUnder(int index, uint64_t lease) const {
+    if (index < 0 || static_cast<size_t>(index) >= slots_.size()) return false;
+    const Slot& s = slots_[static_cast<size_t>(index)];
+    return s.state == State::Lent && s.lease == lease;
+  }
+  // The slot's block stays with whoever else holds it (the ArrayBuffer JavaScript has); the slot
+  // gets a spare or new block. False when the memory limit allows none.
+  bool replaceBlock(Slot& s) {
+    uint8_t* memory = store_->take();
+    if (!memory) return false;
+    try {
+      s.block = std::make_shared<Block>(store_, memory);
+    } catch (const std::bad_alloc&) {
+      store_->giveBack(memory);
+      return false;
+    }
+    return true;
+  }
+
   size_t capacity_;
-  std::vector<uint8_t*> buffers_;
+  std::shared_ptr<BlockStore> store_;
   mutable std::mutex mutex_;
+  std::vector<Slot> slots_;
   std::vector<int> free_;
+  uint64_t lastLease_ = 0;
+  PoolCounters counters_;
 };
 
 }  // namespace gige

@@ -79,15 +79,11 @@ void GvspSenderCore::configure(const SenderConfig& config) {
   peer.sin_family = AF_INET;
   peer.sin_addr.s_addr = htonl(config.destinationAddress);
   peer.sin_port = htons(config.destinationPort);
-  if (config.destinationPort != 0) {
-    // Connected: the kernel caches the route, so each send is cheaper.
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&peer), sizeof peer) != 0) {
-      throw std::runtime_error(errnoText("connect"));
-    }
-  } else {
-    sockaddr unspec{};
-    unspec.sa_family = AF_UNSPEC;
-    ::connect(fd_, &unspec, sizeof unspec);
+  // Connected: the kernel caches the route, so each send is cheaper. A closed channel (port 0)
+  // sends nothing, so the socket stays connected to the last peer: disconnecting would give up its
+  // automatically bound port, and the source port (SCSP) must stay what the device reported.
+  if (config.destinationPort != 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&peer), sizeof peer) != 0) {
+    throw std::runtime_error(errnoText("connect"));
   }
   int pmtu = config.doNotFragment ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
   ::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
@@ -174,6 +170,13 @@ void GvspSenderCore::stop() {
     blocks_.clear();
   }
   for (const SendJob& job : left) fail(job, "the sender was closed before this was sent");
+  // The socket goes with the thread, not with the garbage collection of its JavaScript object: a
+  // closed sender frees its port at once.
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
 }
 
 bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {

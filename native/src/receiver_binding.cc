@@ -1,7 +1,10 @@
 // JavaScript face of StreamReceiverCore: `new StreamReceiver(options)` with `onFrame(rawFrame)` and
-// `onWarning(message)` callbacks, `port`, `stats()`, `close()`. Frames reach JavaScript as external
-// Buffers over pool memory (no copy); a Buffer's finaliser gives its slot back to the pool.
-#include <atomic>
+// `onWarning(message)` callbacks, `port`, `stats()`, `release(slot, lease)`, `handOver(slot, lease)`
+// and `close()`. A frame reaches JavaScript without a copy, as a view of its slot's ArrayBuffer;
+// JavaScript ends the slot's lease explicitly: release() gives the slot back to the pool, handOver()
+// keeps the block for good (the slot gets another). One ArrayBuffer per block, made once and reused
+// for every frame in that block, so delivering frames allocates no external memory: V8 sees no
+// pressure to collect, and nothing here waits for it to.
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -14,14 +17,6 @@
 namespace gige {
 namespace {
 
-// Owned by one external Buffer: returns the slot when JavaScript lets go of it.
-struct PoolLease {
-  std::shared_ptr<FramePool> pool;
-  int index;
-  std::shared_ptr<std::atomic<int64_t>> releasedBytes;
-  int64_t reportedBytes;  // what was reported to V8 as external memory for this buffer
-};
-
 class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -29,6 +24,8 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
                        {
                            InstanceAccessor<&ReceiverWrap::Port>("port"),
                            InstanceMethod<&ReceiverWrap::Stats>("stats"),
+                           InstanceMethod<&ReceiverWrap::Release>("release"),
+                           InstanceMethod<&ReceiverWrap::HandOver>("handOver"),
                            InstanceMethod<&ReceiverWrap::Close>("close"),
                        });
   }
@@ -48,9 +45,14 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     address("deviceAddress", c.deviceAddress);
     c.bindPort = static_cast<uint16_t>(readUnsigned(o, "bindPort", 0, 0, 65535, ctx));
     c.devicePort = static_cast<uint16_t>(readUnsigned(o, "devicePort", 3956, 1, 65535, ctx));
+    c.sourcePort = static_cast<uint16_t>(readUnsigned(o, "sourcePort", 0, 0, 65535, ctx));
     c.packetSize = static_cast<uint32_t>(readUnsigned(o, "packetSize", 0, 64, 65535, ctx, true));
     c.maxPayloadSize = readUnsigned(o, "maxPayloadSize", 0, 1, 1ull << 31, ctx, true);
     c.bufferCount = static_cast<uint32_t>(readUnsigned(o, "bufferCount", 8, 1, 1024, ctx));
+    // Default: four times the pool, so that a flow may keep several times the pool's frames (a join
+    // of 10, a delay queue) without a copy, with room left for kept frames awaiting collection.
+    const uint64_t poolBytes = static_cast<uint64_t>(c.bufferCount) * ((c.maxPayloadSize + 4095) / 4096 * 4096);
+    c.memoryLimit = readUnsigned(o, "memoryLimit", 4 * poolBytes, 0, 1ull << 46, ctx);
     c.queueLength = static_cast<uint32_t>(readUnsigned(o, "queueLength", 4, 1, 1024, ctx));
     c.socketBufferBytes = readUnsigned(o, "socketBufferBytes", 64ull << 20, 4096, 1ull << 31, ctx);
     c.receiveOffload = readBool(o, "receiveOffload", true, ctx);
@@ -94,8 +96,6 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     onFrame_ = Napi::Persistent(onFrame.As<Napi::Function>());
     Napi::Value onWarning = o.Get("onWarning");
     if (onWarning.IsFunction()) onWarning_ = Napi::Persistent(onWarning.As<Napi::Function>());
-    Napi::Value onPoolLow = o.Get("onPoolLow");
-    if (onPoolLow.IsFunction()) onPoolLow_ = Napi::Persistent(onPoolLow.As<Napi::Function>());
 
     try {
       core_ = std::make_unique<StreamReceiverCore>(
@@ -110,6 +110,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     } catch (const std::exception& e) {
       throwError(env, kErrSocket, std::string(ctx) + ": " + e.what());
     }
+    views_.resize(c.bufferCount);
     tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "StreamReceiver",
                                           0, 1, [this](Napi::Env finalEnv) { onFinalized(finalEnv); });
     Ref();
@@ -128,23 +129,12 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     });
   }
 
-  void drain(Napi::Env env) {
-    if (deliver(env) && !onPoolLow_.IsEmpty() && poolLow(core_->pool()->count() / 2)) {
-      // Frames JavaScript has dropped come back only through garbage collection. A young-generation
-      // collection finds them for a fraction of a millisecond; ask for one while the pool runs low
-      // (outside deliver()'s handle scope, which would keep the frames just delivered alive).
-      Napi::HandleScope scope(env);
-      poolLowCalls_ += 1;
-      callSafely(env, onPoolLow_, {});
-    }
-  }
+  void drain(Napi::Env env) { deliver(env); }
 
-  // Hands every queued frame and warning to JavaScript; true when a frame was delivered.
-  bool deliver(Napi::Env env) {
+  // Hands every queued frame and warning to JavaScript.
+  void deliver(Napi::Env env) {
     Napi::HandleScope scope(env);
     core_->rearm();
-    const int64_t released = releasedBytes_->exchange(0);
-    if (released) Napi::MemoryManagement::AdjustExternalMemory(env, -released);
     std::deque<std::string> warnings;
     {
       std::lock_guard<std::mutex> lock(warningsMutex_);
@@ -152,17 +142,12 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     }
     for (const std::string& message : warnings) callSafely(env, onWarning_, {Napi::String::New(env, message)});
     AssembledFrame frame;
-    bool delivered = false;
     while (core_->pop(frame)) {
       Napi::Object raw = toJavaScript(env, frame);
       framesDelivered_ += 1;
-      delivered = true;
       callSafely(env, onFrame_, {raw});
     }
-    return delivered;
   }
-
-  bool poolLow(size_t threshold) const { return core_->pool()->available() < std::max<size_t>(2, threshold); }
 
   // A throwing JavaScript callback must not unwind into the thread-safe function machinery.
   void callSafely(Napi::Env env, Napi::FunctionReference& fn, std::initializer_list<napi_value> args) {
@@ -177,33 +162,16 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
 
   Napi::Object toJavaScript(Napi::Env env, const AssembledFrame& f) {
     Napi::Object o = Napi::Object::New(env);
-    Napi::Value payload;
     if (f.payloadLength == 0) {
       core_->pool()->release(f.buffer);
-      payload = Napi::Buffer<uint8_t>::New(env, 0);
+      o.Set("buffer", Napi::ArrayBuffer::New(env, 0));
     } else {
-      const std::shared_ptr<FramePool>& pool = core_->pool();
-      // V8 must collect frames that JavaScript dropped, or the pool runs dry. External memory
-      // pressure makes it do so, but each report of a 20 MB frame soon costs a full (major)
-      // collection. So frames count as external memory only while the pool is running low — or,
-      // when JavaScript can run cheap young-generation collections (onPoolLow), only once it is
-      // nearly empty (frames held across collections end up in the old generation).
-      const size_t threshold = onPoolLow_.IsEmpty() ? pool->count() / 2 : 2;
-      const int64_t reported = poolLow(threshold) ? static_cast<int64_t>(pool->capacity()) : 0;
-      auto* lease = new PoolLease{pool, f.buffer, releasedBytes_, reported};
-      payload = Napi::Buffer<uint8_t>::New(
-          env, f.data, f.payloadLength,
-          [](Napi::Env, uint8_t*, PoolLease* l) {
-            // Only thread-safe work here: finalisers may run while JavaScript cannot be entered.
-            l->releasedBytes->fetch_add(l->reportedBytes);
-            l->pool->release(l->index);
-            delete l;
-          },
-          lease);
-      if (reported) Napi::MemoryManagement::AdjustExternalMemory(env, reported);
+      o.Set("buffer", viewOf(env, f.buffer));
+      o.Set("slot", Napi::Number::New(env, f.buffer));
+      o.Set("lease", Napi::Number::New(env, static_cast<double>(core_->pool()->lend(f.buffer))));
     }
+    o.Set("payloadLength", Napi::Number::New(env, static_cast<double>(f.payloadLength)));
     auto num = [&](const char* name, double v) { o.Set(name, Napi::Number::New(env, v)); };
-    o.Set("payload", payload);
     num("imageLength", static_cast<double>(f.imageLength));
     o.Set("blockId", Napi::BigInt::New(env, f.blockId));
     o.Set("timestamp", Napi::BigInt::New(env, f.leader.timestamp));
@@ -227,6 +195,57 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
       num("chunkLayoutId", f.trailer.chunkLayoutId);
     }
     return o;
+  }
+
+  // The ArrayBuffer over the block now in `slot`: made when the slot got this block, kept while it
+  // has it. A block that was handed over keeps its ArrayBuffer alive only through JavaScript's views.
+  Napi::ArrayBuffer viewOf(Napi::Env env, int slot) {
+    SlotView& view = views_[static_cast<size_t>(slot)];
+    std::shared_ptr<Block> block = core_->pool()->block(slot);
+    if (view.block != block.get() || view.buffer.IsEmpty()) {
+      view.buffer.Reset();
+      auto* owner = new std::shared_ptr<Block>(block);
+      Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+          env, block->data, core_->pool()->capacity(),
+          // The last owner of a handed-over block gives it back to its store (a spare, or freed).
+          [](Napi::Env, void*, std::shared_ptr<Block>* held) { delete held; }, owner);
+      view.buffer = Napi::Persistent(buffer);
+      view.block = block.get();
+    }
+    return view.buffer.Value();
+  }
+
+  // release(slot, lease): JavaScript is done with the frame; its slot is free again.
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    int slot = 0;
+    uint64_t lease = 0;
+    if (!leaseArguments(info, "StreamReceiver.release", slot, lease)) return Napi::Boolean::New(info.Env(), false);
+    return Napi::Boolean::New(info.Env(), core_->pool()->giveBack(slot, lease));
+  }
+
+  // handOver(slot, lease) → true when the frame's block is JavaScript's for good (the slot got
+  // another block); false when the memory limit allows no replacement: the caller copies instead.
+  Napi::Value HandOver(const Napi::CallbackInfo& info) {
+    int slot = 0;
+    uint64_t lease = 0;
+    if (!leaseArguments(info, "StreamReceiver.handOver", slot, lease)) return Napi::Boolean::New(info.Env(), false);
+    const FramePool::HandOver result = core_->pool()->handOver(slot, lease);
+    // Without this reference, the handed-over block lives as long as JavaScript's views of it.
+    if (result == FramePool::HandOver::Done) views_[static_cast<size_t>(slot)].buffer.Reset();
+    return Napi::Boolean::New(info.Env(), result != FramePool::HandOver::OverLimit);
+  }
+
+  // False for a slot or lease this receiver never gave out.
+  bool leaseArguments(const Napi::CallbackInfo& info, const char* ctx, int& slot, uint64_t& lease) {
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+      throwError(info.Env(), kErrInvalidArgument, std::string(ctx) + ": expected (slot, lease) numbers");
+    }
+    const double s = info[0].As<Napi::Number>().DoubleValue();
+    const double l = info[1].As<Napi::Number>().DoubleValue();
+    if (!(s >= 0 && s < static_cast<double>(views_.size())) || !(l >= 1 && l <= 9007199254740991.0)) return false;
+    slot = static_cast<int>(s);
+    lease = static_cast<uint64_t>(l);
+    return true;
   }
 
   Napi::Value Port(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), core_->socketInfo().port); }
@@ -267,10 +286,16 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(o, "receiveThreadCpuMs", c(s.receiveThreadCpuNs) / 1e6);
     set(o, "framePeriodMs", c(s.framePeriodNs) / 1e6);
     set(o, "callbackErrors", static_cast<double>(callbackErrors_));
-    set(o, "collectionsRequested", static_cast<double>(poolLowCalls_));
     set(o, "queuedFrames", static_cast<double>(core_->queued()));
     set(o, "buffersAvailable", static_cast<double>(core_->pool()->available()));
     set(o, "bufferCount", static_cast<double>(core_->pool()->count()));
+    const PoolCounters pc = core_->pool()->counters();
+    set(o, "buffersLent", static_cast<double>(pc.lent));
+    set(o, "buffersHandedOver", static_cast<double>(pc.handedOver));
+    set(o, "buffersReclaimed", static_cast<double>(pc.reclaimed));
+    set(o, "frameMemoryBytes", static_cast<double>(pc.blocks * pc.blockBytes));
+    set(o, "frameMemoryLimitBytes", static_cast<double>(pc.maxBlocks * pc.blockBytes));
+    set(o, "packetsRejected", c(s.packetsRejected));
     const ReceiverConfig& cfg = core_->config();
     set(o, "dataBytesPerPacket", static_cast<double>(cfg.assembler.dataPerPacket));
     const SocketInfo& si = core_->socketInfo();
@@ -292,16 +317,15 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     return closing_.close(info.Env(), [this] {
       core_->stop();  // joins the receive thread; undelivered frames go back to the pool
       tsfn_.Release();
+      // Frames JavaScript still holds keep their blocks alive through their own views.
+      for (SlotView& view : views_) view.buffer.Reset();
     });
   }
 
   void onFinalized(Napi::Env env) {
-    const int64_t released = releasedBytes_->exchange(0);
-    if (released && !closing_.tearingDown()) Napi::MemoryManagement::AdjustExternalMemory(env, -released);
     closing_.finalized(env);
     onFrame_.Reset();
     onWarning_.Reset();
-    onPoolLow_.Reset();
     Unref();
   }
 
@@ -310,13 +334,15 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
   ClosingState closing_;
   Napi::FunctionReference onFrame_;
   Napi::FunctionReference onWarning_;
-  Napi::FunctionReference onPoolLow_;
   std::mutex warningsMutex_;
   std::deque<std::string> warnings_;
-  std::shared_ptr<std::atomic<int64_t>> releasedBytes_ = std::make_shared<std::atomic<int64_t>>(0);
+  struct SlotView {
+    Napi::Reference<Napi::ArrayBuffer> buffer;
+    const Block* block = nullptr;  // the block `buffer` is over
+  };
+  std::vector<SlotView> views_;
   uint64_t framesDelivered_ = 0;
   uint64_t callbackErrors_ = 0;
-  uint64_t poolLowCalls_ = 0;
 };
 
 }  // namespace

@@ -50,6 +50,7 @@ struct StreamReceiverCore::Slot {
   size_t pairs = 0;  // (header, predicted payload) pairs before the tail
   size_t headerLength = kStandardHeaderSize;
   alignas(cmsghdr) uint8_t control[128]{};
+  sockaddr_in source{};
 
   // Copies logical bytes [offset, offset + length) of the message out of the iovecs.
   size_t gather(size_t offset, uint8_t* dst, size_t length) const {
@@ -127,7 +128,7 @@ StreamReceiverCore::StreamReceiverCore(const ReceiverConfig& config, Notify onQu
   }
 
   try {
-    pool_ = std::make_shared<FramePool>(config.bufferCount, config.maxPayloadSize);
+    pool_ = std::make_shared<FramePool>(config.bufferCount, config.maxPayloadSize, config.memoryLimit);
   } catch (const std::bad_alloc&) {
     fail("cannot allocate " + std::to_string(config.bufferCount) + " frame buffers of " +
          std::to_string(config.maxPayloadSize) + " bytes");
@@ -140,6 +141,7 @@ StreamReceiverCore::StreamReceiverCore(const ReceiverConfig& config, Notify onQu
   staging_.resize(kMaxSlots * kMaxMessage);
   records_.resize(kMaxSlots * kMaxSegments);
   predictions_.resize(2 * kMaxSlots);
+  acceptedPort_ = config.sourcePort;
 }
 
 StreamReceiverCore::~StreamReceiverCore() {
@@ -262,6 +264,14 @@ void StreamReceiverCore::run() {
   recordThreadCpu();
 }
 
+bool StreamReceiverCore::fromCamera(const sockaddr_in& source, socklen_t length) {
+  if (length < sizeof(sockaddr_in) || source.sin_family != AF_INET) return false;
+  if (ntohl(source.sin_addr.s_addr) != config_.deviceAddress) return false;
+  const uint16_t port = ntohs(source.sin_port);
+  if (acceptedPort_ == 0) acceptedPort_ = port;  // the camera's first packet names its stream source port
+  return port == acceptedPort_;
+}
+
 void StreamReceiverCore::recordThreadCpu() {
   timespec cpu{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
@@ -303,6 +313,8 @@ size_t StreamReceiverCore::receiveBatch(bool& drained) {
     msgs[s].msg_hdr.msg_iovlen = n;
     msgs[s].msg_hdr.msg_control = slot.control;
     msgs[s].msg_hdr.msg_controllen = sizeof slot.control;
+    msgs[s].msg_hdr.msg_name = &slot.source;
+    msgs[s].msg_hdr.msg_namelen = sizeof slot.source;
   }
 
   const int got = ::recvmmsg(fd_, msgs, static_cast<unsigned>(slotCount), MSG_DONTWAIT, nullptr);
@@ -343,6 +355,13 @@ size_t StreamReceiverCore::receiveBatch(bool& drained) {
     }
     if (hdr.msg_flags & MSG_TRUNC) {
       stats_.packetsMalformed.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    // Only the camera's stream channel may write frames. A rejected datagram may already have
+    // landed in a predicted region of frame memory; that region belongs to a packet not yet
+    // received, so the real packet overwrites it, or the frame ends incomplete and it is zeroed.
+    if (!fromCamera(slot.source, hdr.msg_namelen)) {
+      stats_.packetsRejected.fetch_add(segment > 0 ? (length + segment - 1) / segment : 1, std::memory_order_relaxed);
       continue;
     }
     size_t k = 0;

@@ -4,6 +4,8 @@
 // a message carries several packets and the same pairs repeat inside it. A wrong prediction costs
 // one extra copy, never correctness. Finished frames wait in a bounded queue for JavaScript.
 #pragma once
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <atomic>
@@ -24,11 +26,13 @@ namespace gige {
 struct ReceiverConfig {
   uint32_t bindAddress = 0;  // host byte order
   uint16_t bindPort = 0;
-  uint32_t deviceAddress = 0;
-  uint16_t devicePort = 3956;
+  uint32_t deviceAddress = 0;   // GVSP is accepted from this address only
+  uint16_t devicePort = 3956;   // where PACKETRESEND goes (GVCP)
+  uint16_t sourcePort = 0;      // the camera's stream source port (SCSP); 0 = learn it from its first packet
   uint32_t packetSize = 1500;
   size_t maxPayloadSize = 0;
   uint32_t bufferCount = 8;
+  uint64_t memoryLimit = 0;  // frame memory in all: the pool plus blocks handed to JavaScript (0 = the pool only)
   uint32_t queueLength = 4;
   bool dropOldest = true;  // when JavaScript falls behind: drop the oldest queued frame (else the newest)
   uint64_t socketBufferBytes = 64ull << 20;
@@ -41,6 +45,7 @@ struct ReceiverStats : AssemblerStats {
   std::atomic<uint64_t> framesDroppedQueueFull{0};
   std::atomic<uint64_t> framesDelivered{0};
   std::atomic<uint64_t> packetsDroppedBySocket{0};  // SO_RXQ_OVFL: the socket queue overflowed
+  std::atomic<uint64_t> packetsRejected{0};  // from an address or port other than the camera's stream channel
   std::atomic<uint64_t> receiveCalls{0};
   std::atomic<uint64_t> receiveMessages{0};
   std::atomic<uint64_t> stagedBytes{0};  // payload that took the extra copy (mispredicted)
@@ -92,6 +97,7 @@ class StreamReceiverCore {
   // that arrived before the call has been handled.
   size_t receiveBatch(bool& drained);
   void recordThreadCpu();
+  bool fromCamera(const sockaddr_in& source, socklen_t length);
   void queueFrame(AssembledFrame&& frame);
   void sendResend(const PacketResendRequest& request);
 
@@ -126,6 +132,7 @@ class StreamReceiverCore {
   uint32_t segmentsPerMessage_ = 1;
   uint16_t resendRequestId_ = 1;
   uint32_t lastSocketDrops_ = 0;
+  uint16_t acceptedPort_ = 0;  // the camera's stream source port, once given or learned
 };
 
 }  // namespace gige

@@ -378,6 +378,106 @@ static void senderToReceiverOverLoopback() {
   CHECK(receiver.pool()->available() == receiver.pool()->count());
 }
 
+// The pool's ownership protocol: slots lent to JavaScript come back by lease, handed-over blocks
+// stay valid for whoever holds them (written to here, so ASan sees any use after free), the memory
+// limit bounds replacements, and blocks outliving their pool are freed once their last holder
+// lets go (detect_leaks checks that).
+static void poolLendsHandsOverAndReclaims() {
+  const size_t capacity = 10000;
+  auto pool = std::make_shared<FramePool>(2, capacity, 3 * 12288);  // 3 blocks of 12 KiB in all
+  const int a = pool->acquire();
+  const int b = pool->acquire();
+  CHECK(a >= 0 && b >= 0 && a != b);
+  const uint64_t leaseA = pool->lend(a);
+  const uint64_t leaseB = pool->lend(b);
+  std::shared_ptr<Block> heldA = pool->block(a);  // what the ArrayBuffer over slot a holds
+  // Every slot lent: the receive thread hands over the block lent longest ago and refills its slot.
+  const int again = pool->acquire();
+  CHECK(again == a);
+  CHECK(pool->block(a) != heldA);
+  std::memset(heldA->data, 0x11, capacity);
+  CHECK(pool->counters().reclaimed == 1);
+  CHECK(pool->counters().blocks == 3);
+  CHECK(!pool->giveBack(a, leaseA));  // that lease ended when its block was handed over
+  CHECK(pool->acquire() == -1);       // b is lent, the limit allows no fourth block
+  pool->release(a);
+  // JavaScript keeps b for good: no spare and no room under the limit, so it must copy instead.
+  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::OverLimit);
+  heldA.reset();  // the ArrayBuffer over the reclaimed block was collected: its block is a spare now
+  CHECK(pool->counters().spares == 1);
+  std::shared_ptr<Block> heldB = pool->block(b);
+  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::Done);
+  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::AlreadyJavaScripts);
+  CHECK(!pool->giveBack(b, leaseB));
+  CHECK(pool->available() == 2);
+  std::memset(pool->data(b), 0x22, capacity);
+  std::memset(heldB->data, 0x33, capacity);
+  // Stale and foreign leases change nothing.
+  CHECK(!pool->giveBack(b, 12345));
+  CHECK(!pool->giveBack(7, 1));
+  CHECK(pool->handOver(-1, 1) == FramePool::HandOver::AlreadyJavaScripts);
+  // The pool goes away while JavaScript still holds a block: it stays valid until let go.
+  pool.reset();
+  std::memset(heldB->data, 0x44, capacity);
+  heldB.reset();
+}
+
+// A receiver takes GVSP only from the camera: another address, or the camera's address with
+// another port once the camera's port is known, is rejected and counted, not assembled.
+static void receiverRejectsForeignSources() {
+  const uint32_t camera = 0x7F000001, other = 0x7F000002;
+  std::vector<uint8_t> data(3000, 0x5A);
+  auto openSender = [](uint32_t address) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(address);
+    CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+    return fd;
+  };
+  ReceiverConfig rc;
+  rc.bindAddress = camera;
+  rc.deviceAddress = camera;
+  rc.packetSize = 1500;
+  rc.maxPayloadSize = data.size();
+  rc.socketBufferBytes = 1 << 20;
+  rc.assembler.dataPerPacket = dataBytesPerPacket(1500, false);
+  StreamReceiverCore receiver(rc, [] {}, [](const std::string&) {});
+  receiver.start();
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(camera);
+  to.sin_port = htons(receiver.socketInfo().port);
+  auto send = [&](int fd, uint64_t block) {
+    for (const auto& packet : blockPackets(block, data, rc.assembler.dataPerPacket, false, 100, 30)) {
+      ::sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    }
+  };
+  auto waitFor = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  const int genuine = openSender(camera), forger = openSender(other), sameAddress = openSender(camera);
+  send(forger, 1);
+  send(genuine, 1);
+  waitFor([&] { return receiver.stats().framesComplete.load() == 1; });
+  send(sameAddress, 2);
+  send(genuine, 2);
+  waitFor([&] { return receiver.stats().framesComplete.load() == 2; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(receiver.stats().framesComplete.load() == 2);
+  CHECK(receiver.stats().packetsRejected.load() == 2 * blockPackets(1, data, rc.assembler.dataPerPacket, false, 100, 30).size());
+  AssembledFrame f;
+  while (receiver.pop(f)) {
+    CHECK(std::memcmp(f.data, data.data(), data.size()) == 0);
+    receiver.pool()->release(f.buffer);
+  }
+  receiver.stop();
+  ::close(genuine);
+  ::close(forger);
+  ::close(sameAddress);
+}
+
 // Frames sent back to back make the estimated frame period microseconds long; a sender that then
 // pauses mid-block for a scheduling hiccup (100 µs here) must not get its frame cut off as
 // incomplete. (CI saw this: a frame finished while its last packets were still on their way.)
@@ -464,6 +564,8 @@ int main() {
   resendKeepsTheFramesIdFormat();
   leaderImageSizeDoesNotWrap();
   renderAndUnpackStayInBounds();
+  poolLendsHandsOverAndReclaims();
+  receiverRejectsForeignSources();
   senderToReceiverOverLoopback();
   if (failures) {
     std::fprintf(stderr, "%d check(s) failed\n", failures);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { encodeFrame, frameMetadata } from '../../lib/camera/frame-output';
-import { PixelFormat, Frame } from '../../lib/stream';
+import { PixelFormat, type FrameContent } from '../../lib/stream';
 import { renderRampReference, rampValue } from '../../lib/stream/scene-reference';
 import { isGigeError } from '../../lib/errors';
 
@@ -10,7 +10,7 @@ const HEIGHT = 9;
 // Scene values 1000…1073: no wrap-around edge inside the test image.
 const PHASE = 1000;
 
-function frameOf(format: keyof typeof PixelFormat): Frame {
+function frameOf(format: keyof typeof PixelFormat): FrameContent {
   const pixelFormat = PixelFormat[format];
   return {
     data: renderRampReference({ width: WIDTH, height: HEIGHT, pixelFormat, phase: PHASE }),

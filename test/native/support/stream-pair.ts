@@ -11,6 +11,8 @@ export interface StreamPair {
   /** Receives the stream's PACKETRESEND commands and forwards them to the sender. */
   forwarder: ResendForwarder;
   frames: Frame[];
+  /** Frames delivered so far (kept or not). */
+  readonly received: number;
   /** performance.now() when each frame was delivered. */
   deliveredAt: number[];
   warnings: string[];
@@ -22,12 +24,16 @@ export interface StreamPair {
 export async function openStreamPair(
   streamOptions: Omit<StreamOptions, 'bindAddress' | 'deviceAddress'> & Partial<Pick<StreamOptions, 'bindAddress' | 'deviceAddress'>>,
   senderConfig: Partial<GvspSenderConfig> = {},
+  /** Stream options that depend on the sender (e.g. its source port as the camera's SCSP). */
+  fromSender: (sender: InstanceType<typeof GvspSender>) => Partial<StreamOptions> = () => ({}),
+  /** false: frames are only counted (`frames` stays empty), as a consumer that looks and lets go. */
+  keepFrames = true,
 ): Promise<StreamPair> {
   const receiverAddress = streamOptions.bindAddress ?? uniqueLoopbackAddress();
   const deviceAddress = streamOptions.deviceAddress ?? uniqueLoopbackAddress();
   const sender = new GvspSender({ bindAddress: deviceAddress });
   const forwarder = await ResendForwarder.open(deviceAddress, sender);
-  const stream = openStream({ devicePort: forwarder.port, ...streamOptions, bindAddress: receiverAddress, deviceAddress });
+  const stream = openStream({ devicePort: forwarder.port, ...streamOptions, ...fromSender(sender), bindAddress: receiverAddress, deviceAddress });
   sender.configure({
     destinationAddress: receiverAddress,
     destinationPort: stream.port,
@@ -36,11 +42,15 @@ export async function openStreamPair(
     ...senderConfig,
   });
   const frames: Frame[] = [];
+  let received = 0;
+  const delivered = () => (keepFrames ? frames.length : received);
   const deliveredAt: number[] = [];
   const warnings: string[] = [];
   let waiters: (() => void)[] = [];
   stream.on('frame', (frame) => {
-    frames.push(frame);
+    // Tests look at frames after the event: each keeps its pool buffer (a share) until the test ends.
+    if (keepFrames) frames.push(frame.share());
+    else received += 1;
     deliveredAt.push(performance.now());
     const w = waiters;
     waiters = [];
@@ -54,11 +64,14 @@ export async function openStreamPair(
     frames,
     deliveredAt,
     warnings,
+    get received() {
+      return delivered();
+    },
     async waitFrames(count, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
-      while (frames.length < count) {
+      while (delivered() < count) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`got ${frames.length} of ${count} frames within ${timeoutMs} ms: ${JSON.stringify(stream.stats())}`);
+        if (left <= 0) throw new Error(`got ${delivered()} of ${count} frames within ${timeoutMs} ms: ${JSON.stringify(stream.stats())}`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           waiters.push(() => {

@@ -1,0 +1,124 @@
+import { strict as assert } from 'node:assert';
+
+import type { Frame } from '../../lib/stream/index';
+import { PixelFormat } from '../../lib/stream/pixel-formats';
+import { isGigeError } from '../../lib/errors';
+import { openStreamPair, sceneBlock, type StreamPair } from './support/stream-pair';
+
+// Issue 15 item 2: a pool buffer comes back when its holder says so, never by garbage collection
+// (nothing here collects), and holders may keep frames as long as they like without stopping the
+// stream. Blocks of 200×60 Mono8 (12 000 bytes: one 12 KiB block each).
+describe('native frame lifecycle: buffers come back explicitly, kept frames never stop the stream', function () {
+  const params = { width: 200, height: 60, pixelFormat: PixelFormat.Mono8 };
+  const BLOCK = 12288;
+  let pair: StreamPair | undefined;
+  afterEach(async () => {
+    await pair?.close();
+    pair = undefined;
+  });
+
+  async function open(options: { bufferCount: number; memoryLimit?: number }, onFrame: (frame: Frame) => void): Promise<StreamPair> {
+    pair = await openStreamPair({ packetSize: 1500, maxPayloadSize: 200 * 60, ...options }, {}, undefined, false);
+    pair.stream.on('frame', onFrame);
+    return pair;
+  }
+
+  /** Sends one block and waits until the stream delivered or dropped it. */
+  async function sendOne(id: bigint): Promise<void> {
+    const before = pair!.received + pair!.stream.stats().framesDropped;
+    await pair!.sender.sendBlock(sceneBlock(id, params));
+    for (let waited = 0; pair!.received + pair!.stream.stats().framesDropped === before && waited < 5000; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  function intact(frame: Frame): boolean {
+    return frame.data.equals(sceneBlock(frame.blockId, params).data);
+  }
+
+  it('a frame nobody keeps is back in the pool right after its event; one kept without share()/detach() reads empty', async () => {
+    const stashed: Frame[] = [];
+    await open({ bufferCount: 2 }, (frame) => {
+      assert.ok(intact(frame), 'valid during the event');
+      stashed.push(frame);
+    });
+    for (let id = 1n; id <= 5n; id++) await sendOne(id);
+    const stats = pair!.stream.stats();
+    assert.equal(pair!.received, 5, JSON.stringify(stats));
+    assert.equal(stats.framesDropped, 0);
+    assert.equal(stats.buffersLent, 0);
+    assert.equal(stats.buffersAvailable, 2);
+    assert.ok(stashed.every((f) => f.data.length === 0), 'released: its memory is the pool\'s again');
+    assert.throws(() => stashed[0].share(), (err: unknown) => isGigeError(err, 'FRAME_RELEASED'));
+  });
+
+  it('share() holds the buffer until every holder released (idempotently); then it is back at once', async () => {
+    const held: Frame[] = [];
+    await open({ bufferCount: 2 }, (frame) => held.push(frame.share(), frame.share()));
+    await sendOne(1n);
+    assert.equal(pair!.stream.stats().buffersLent, 1);
+    held[0].release();
+    held[0].release();
+    assert.equal(pair!.stream.stats().buffersLent, 1, 'the other holder still has it');
+    assert.ok(intact(held[1]));
+    held[1].release();
+    assert.equal(pair!.stream.stats().buffersLent, 0);
+    assert.equal(pair!.stream.stats().buffersAvailable, 2);
+  });
+
+  it('detach() keeps a frame for good without a copy while the memory limit allows, and copies beyond it: no frame is lost', async () => {
+    const kept: Frame[] = [];
+    await open({ bufferCount: 2, memoryLimit: 3 * BLOCK }, (frame) => kept.push(frame.detach()));
+    for (let id = 1n; id <= 6n; id++) await sendOne(id);
+    const stats = pair!.stream.stats();
+    assert.equal(kept.length, 6, JSON.stringify(stats));
+    assert.equal(stats.framesDropped, 0);
+    assert.ok(kept.every(intact), 'every kept frame holds its own pixels');
+    assert.ok(stats.buffersHandedOver >= 1, 'handed over without a copy while there was room');
+    assert.equal(stats.buffersHandedOver + stats.framesCopied, 6);
+    assert.ok(stats.frameMemoryBytes <= 3 * BLOCK, `${stats.frameMemoryBytes} bytes of frame memory, limit ${stats.frameMemoryLimitBytes}`);
+    assert.equal(stats.buffersLent, 0);
+    kept[0].release();
+    assert.ok(intact(kept[0]), 'a detached frame is no longer the pool\'s: release() changes nothing');
+  });
+
+  it('frames held past the pool: the receiver hands the longest-held over and goes on within the memory limit; beyond it, counted drops until a holder lets go', async () => {
+    const held: Frame[] = [];
+    await open({ bufferCount: 2, memoryLimit: 4 * BLOCK }, (frame) => held.push(frame.share()));
+    for (let id = 1n; id <= 6n; id++) await sendOne(id);
+    let stats = pair!.stream.stats();
+    assert.deepEqual(held.map((f) => f.blockId), [1n, 2n, 3n, 4n], JSON.stringify(stats));
+    assert.equal(stats.buffersReclaimed, 2);
+    assert.equal(stats.framesDroppedPoolExhausted, 2);
+    assert.ok(held.every(intact), 'handed-over frames keep their bytes');
+    for (const frame of held.splice(0)) frame.release();
+    await sendOne(7n);
+    stats = pair!.stream.stats();
+    assert.deepEqual(held.map((f) => f.blockId), [7n], 'released buffers are used again at once');
+    assert.ok(intact(held[0]));
+    held[0].release();
+  });
+
+  it('the issue\'s consumer: 8 buffers, the last 10 frames kept and a little allocated per frame — every frame arrives', async function () {
+    this.timeout(20000);
+    const kept: Frame[] = [];
+    let scratch: unknown[] = [];
+    await open({ bufferCount: 8 }, (frame) => {
+      kept.push(frame.detach());
+      if (kept.length > 10) kept.shift();
+      scratch = Array.from({ length: 2000 }, (_, i) => ({ i, text: `scratch ${i}` }));
+    });
+    // 10 fps for 3 s.
+    for (let id = 1n; id <= 30n; id++) {
+      await pair!.sender.sendBlock(sceneBlock(id, params));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (let waited = 0; pair!.received < 30 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stats = pair!.stream.stats();
+    assert.equal(pair!.received, 30, JSON.stringify(stats));
+    assert.equal(stats.framesDropped, 0);
+    assert.deepEqual(kept.map((f) => f.blockId), Array.from({ length: 10 }, (_, i) => BigInt(21 + i)));
+    assert.ok(kept.every(intact));
+    assert.ok(scratch.length > 0);
+  });
+});
