@@ -2,7 +2,7 @@ import type { NodeAPI, Node, NodeDef, NodeStatus } from 'node-red';
 import { acquireCamera, PooledCamera } from '../lib/camera/pool';
 import type { ConnectionState } from '../lib/camera/connection';
 import type { CameraConfigNode } from './types';
-import { parseSettings } from '../lib/camera/settings';
+import { parseCameraConfig, CameraConfigOptions } from './camera-config-options';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
 import { isGigeError } from '../lib/errors';
 
@@ -32,18 +32,19 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
     let idleTimer: NodeJS.Timeout | null = null;
     let openRetryTimer: NodeJS.Timeout | null = null;
-    const frameTimeoutMs = positiveInt(def.frameTimeout) ?? 5000;
-    // Bad settings text stays bad until the next deploy; a pool refusal (CAMERA_IN_USE) passes once
-    // the other config node lets go of the camera, so that one is retried.
+    // A property out of range (or bad settings text) stays bad until the next deploy; a pool
+    // refusal (CAMERA_IN_USE) passes once the other config node lets go of the camera, so that one
+    // is retried.
     let settingsError: Error | null = null;
     let openError: Error | null = null;
-    let settings: ReturnType<typeof parseSettings> = [];
+    let options: CameraConfigOptions | null = null;
     try {
-      settings = parseSettings(def.settings);
+      options = parseCameraConfig(def);
     } catch (err) {
       settingsError = err as Error;
       node.error(settingsError.message);
     }
+    const frameTimeoutMs = options?.frameTimeoutMs ?? 5000;
     const report = new RepeatFilter(30000);
 
     const statusOf = (state: ConnectionState, detail: string): NodeStatus => {
@@ -72,17 +73,18 @@ export = function register(RED: NodeAPI): void {
     Object.defineProperty(node, 'frameTimeoutMs', { value: frameTimeoutMs });
 
     const refusal = (): Error | null => settingsError ?? openError;
+    Object.defineProperty(node, 'refusal', { get: refusal });
 
     const openCamera = (): void => {
-      if (pooled || closing || settingsError || users.size === 0) return;
+      if (pooled || closing || !options || users.size === 0) return;
       try {
         pooled = acquireCamera({
-          address: def.address || '127.0.0.2',
+          address: options.address,
           access: def.access === 'exclusive' ? 'exclusive' : 'control',
-          packetSize: positiveInt(def.packetSize),
-          bufferCount: positiveInt(def.bufferCount),
+          packetSize: options.packetSize,
+          bufferCount: options.bufferCount,
           frameTimeoutMs,
-          settings,
+          settings: options.settings,
           emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
         });
       } catch (err) {
@@ -171,12 +173,6 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('gige-camera-config', GigeCameraConfigNode as never);
   registerDiscoveryEndpoint(RED);
 };
-
-function positiveInt(text: string | undefined): number | undefined {
-  if (text === undefined || String(text).trim() === '') return undefined;
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
 
 function refusalStatus(err: Error): NodeStatus {
   // The full text (which settings differ) is in the log; the status names the situation.

@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { useCameraConfig, closeCameraUser, connectionUserKey } from './camera-user';
+import { useCameraConfig, closeCameraUser, connectionUserKey, connectionOf } from './camera-user';
 import type { Frame } from '../lib/stream';
 import { encodeFrame, frameMetadata, FrameEncoding } from '../lib/camera/frame-output';
 import { GigeError } from '../lib/errors';
@@ -39,11 +39,7 @@ export = function register(RED: NodeAPI): void {
     const config = useCameraConfig(RED, node, def.camera);
     if (!config) return;
 
-    const connection = () => {
-      const current = config.connection;
-      if (!current) throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
-      return current;
-    };
+    const connection = () => connectionOf(config);
 
     const toMessage = async (frame: Frame, msg: Record<string, unknown>): Promise<Record<string, unknown>> => {
       const payload = encoding === 'raw' ? frame.data : await encodeFrame(frame, encoding, { quality, maxWidth });

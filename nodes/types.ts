@@ -5,6 +5,8 @@ import type { CameraConnection } from '../lib/camera/connection';
 export interface CameraConfigNode extends Node {
   readonly connection: CameraConnection | null;
   readonly frameTimeoutMs: number;
+  /** Why this config node cannot open its camera (a property out of range, the camera held by another config), or null. */
+  readonly refusal: Error | null;
   register(user: Node): void;
   deregister(user: Node, removed: boolean): Promise<void>;
 }

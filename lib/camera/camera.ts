@@ -6,6 +6,9 @@ import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
 import { FrameWaiters } from './frame-waiters';
 import { CameraEvents } from './events';
+import {
+  checkIntegerInRange, checkPoolMemory, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
+} from './limits';
 import type { CameraEvent } from './events';
 
 /** A frame with the values of its chunk data (e.g. ChunkExposureTime) when the camera sent any. */
@@ -66,6 +69,7 @@ export class Camera extends EventEmitter {
 
   static async open(options: CameraOpenOptions): Promise<Camera> {
     const resolved = { access: 'control' as AccessMode, frameTimeoutMs: DEFAULT_FRAME_TIMEOUT_MS, ...options };
+    checkOpenOptions(resolved);
     const device = await GvcpDevice.connect({ address: resolved.address, access: resolved.access });
     try {
       const xml = await loadDeviceXml(device.port, { cacheDir: resolved.xmlCacheDir });
@@ -201,12 +205,13 @@ export class Camera extends EventEmitter {
   async grab(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
     this.assertOpen();
     if (this.stream || this.starting) return this.nextFrame(timeoutMs);
+    // Waiting before starting, so the first frame is not missed; the wait is observed from the
+    // start (FrameWaiters), since it may time out while acquisition is still starting.
     const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
     try {
       await this.startAcquisition();
       return await next;
     } finally {
-      next.catch(() => undefined);
       await this.stopAcquisition().catch(() => undefined);
     }
   }
@@ -232,12 +237,9 @@ export class Camera extends EventEmitter {
       };
       const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs) + (skipped === 0 ? '' :
         ` ${skipped} frame(s) stamped before the trigger were skipped: the camera's clock may have been reset or stepped back (PTP).`), stampedAfterTrigger);
-      try {
-        await this.nodeMap.execute('TriggerSoftware');
-      } catch (err) {
-        next.catch(() => undefined);
-        throw err;
-      }
+      // `next` may time out while the trigger is still being acknowledged: FrameWaiters observes
+      // it from the start, and the caller gets its rejection through the return below.
+      await this.nodeMap.execute('TriggerSoftware');
       return next;
     });
   }
@@ -296,6 +298,7 @@ export class Camera extends EventEmitter {
     }
     const packetSize = (await channel.readRegister(scps)) & 0xffff;
     const payloadSize = Number(await this.nodeMap.getValue('PayloadSize'));
+    if (this.options.bufferCount !== undefined) checkPoolMemory(this.options.bufferCount, payloadSize, this.address);
     const localAddress = await localAddressTowards(this.address, GVCP_PORT);
     const stream = openStream({
       bindAddress: localAddress,
@@ -337,7 +340,7 @@ export class Camera extends EventEmitter {
         // A listener's bug must not kill the stream's delivery path.
         this.emitError(err as Error);
       }
-    });
+    }).catch((err: Error) => this.emitError(err)); // the chain outlives this call: never left rejected
   }
 
   /** Chunk ports read from one frame's chunk data at a time; detached again right after. */
@@ -389,4 +392,11 @@ export class Camera extends EventEmitter {
       throw new GigeError('CAMERA_LOST', `Camera ${this.address} was lost: ${this.lostError.message}`, {}, { cause: this.lostError });
     }
   }
+}
+
+/** Refuses options past their limits before anything is opened (see limits.ts for why each exists). */
+function checkOpenOptions(options: CameraOpenOptions & { frameTimeoutMs: number }): void {
+  checkTimeoutMs(options.frameTimeoutMs, 'Frame timeout');
+  if (options.bufferCount !== undefined) checkIntegerInRange(options.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count');
+  if (options.packetSize !== undefined) checkIntegerInRange(options.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes');
 }

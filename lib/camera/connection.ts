@@ -147,7 +147,8 @@ export class CameraConnection extends EventEmitter {
         if (camera) {
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([
-            camera.close(),
+            // Raced against a timer: observed even when it ends after the race.
+            camera.close().catch(() => undefined),
             new Promise<void>((resolve) => {
               timer = setTimeout(resolve, timeoutMs);
             }),
@@ -253,7 +254,7 @@ export class CameraConnection extends EventEmitter {
       if (restoredEvents.get(userId) === user) continue;
       camera.enableEvents(user.names).catch((err: Error) => user.onError(err));
     }
-    void this.disableUnwanted(camera, [...restoredEvents.values()].flatMap((user) => user.names));
+    this.disableUnwanted(camera, [...restoredEvents.values()].flatMap((user) => user.names)).catch((err: Error) => this.emitError(err));
   }
 
   private handleLost(camera: Camera, err: Error): void {
