@@ -23,27 +23,32 @@ export function isGigeError(err: unknown, code?: string): err is GigeError {
 export const MAX_QUOTED_INPUT = 100;
 
 /**
+ * User text as an error message shows it, unquoted: cut to `max` characters with the full length
+ * said — a 10 MB feature name must not make a 10 MB error (log lines, Catch messages, the
+ * editor's status).
+ */
+export function clipInput(text: string, max = MAX_QUOTED_INPUT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
+/**
  * User input as an error message quotes it: strings in double quotes (escaped like JSON), cut to
- * `max` characters with the full length said — a 10 MB feature name must not make a 10 MB error
- * (log lines, Catch messages, the editor's status). Numbers and booleans appear as they are.
+ * `max` characters like clipInput. Numbers and booleans appear as they are.
  */
 export function quoteInput(value: unknown, max = MAX_QUOTED_INPUT): string {
   if (value === null || value === undefined || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
     return String(value);
   }
   if (Buffer.isBuffer(value)) return `<Buffer of ${value.length} bytes>`;
-  let text: string;
-  if (typeof value === 'string') {
-    text = value;
-  } else {
+  if (typeof value !== 'string') {
+    let text: string;
     try {
       text = JSON.stringify(value) ?? String(value);
     } catch {
       text = Object.prototype.toString.call(value);
     }
-    if (text.length <= max) return text;
-    return `${text.slice(0, max)}… (${text.length} characters)`;
+    return clipInput(text, max);
   }
-  if (text.length <= max) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, max)).slice(0, -1)}…" (${text.length} characters)`;
+  if (value.length <= max) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, max)).slice(0, -1)}…" (${value.length} characters)`;
 }

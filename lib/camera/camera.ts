@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
-import { GvcpDevice, Bootstrap, StreamChannelRegister, GVCP_PORT, ipToNumber, localAddressTowards } from '../gvcp';
+import { GvcpDevice, Bootstrap, StreamChannelRegister, ipToNumber } from '../gvcp';
+import type { ControlChannel } from '../gvcp';
 import { NodeMap, loadDeviceXml } from '../genicam';
 import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
@@ -31,6 +32,13 @@ export interface CameraOpenOptions {
   xmlCacheDir?: string;
   /** How long a grab waits for its frame, in ms. */
   frameTimeoutMs?: number;
+  /**
+   * An open control channel to the camera to use (and leave open on close): a reconnect from the
+   * same socket is recognised by the camera as its controller (see CameraConnection).
+   */
+  channel?: ControlChannel;
+  /** With `channel`: release a control it may still hold before taking control (a clean start after a loss). */
+  reclaim?: boolean;
 }
 
 const DEFAULT_FRAME_TIMEOUT_MS = 5000;
@@ -70,7 +78,7 @@ export class Camera extends EventEmitter {
   static async open(options: CameraOpenOptions): Promise<Camera> {
     const resolved = { access: 'control' as AccessMode, frameTimeoutMs: DEFAULT_FRAME_TIMEOUT_MS, ...options };
     checkOpenOptions(resolved);
-    const device = await GvcpDevice.connect({ address: resolved.address, access: resolved.access });
+    const device = await GvcpDevice.connect({ address: resolved.address, access: resolved.access, channel: resolved.channel, reclaim: resolved.reclaim });
     try {
       const xml = await loadDeviceXml(device.port, { cacheDir: resolved.xmlCacheDir });
       const nodeMap = NodeMap.fromXml(xml, { device: device.port });
@@ -299,7 +307,8 @@ export class Camera extends EventEmitter {
     const packetSize = (await channel.readRegister(scps)) & 0xffff;
     const payloadSize = Number(await this.nodeMap.getValue('PayloadSize'));
     if (this.options.bufferCount !== undefined) checkPoolMemory(this.options.bufferCount, payloadSize, this.address);
-    const localAddress = await localAddressTowards(this.address, GVCP_PORT);
+    // The control channel is bound to the address that reaches the camera: frames come there too.
+    const localAddress = channel.localEndpoint().address;
     const stream = openStream({
       bindAddress: localAddress,
       deviceAddress: this.address,

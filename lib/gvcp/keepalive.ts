@@ -28,8 +28,12 @@ type NativeKeepAliveConstructor = new (options: {
   fd: number; address: string; port: number; graceMs: number; intervalMs: number; packet: Buffer; requestIds: number[];
 }) => NativeKeepAlive;
 
-/** Request ids handed to the thread at a time: one per send, renewed with every JavaScript heartbeat. */
-const IDS_PER_REFILL = 8;
+/**
+ * Request ids handed to the thread at a time, renewed with every JavaScript heartbeat: one per
+ * send, so a stall of 64 intervals (48 s at the usual 750 ms) repeats none. A device answers a
+ * repeated id from its cache, as a retransmission, without counting it as a heartbeat.
+ */
+const IDS_PER_REFILL = 64;
 
 let constructorCache: NativeKeepAliveConstructor | null | undefined;
 

@@ -66,7 +66,9 @@ void KeepAlive::run() {
     const int64_t quiet = now - lastFedMs_.load(std::memory_order_relaxed);
     if (quiet < static_cast<int64_t>(config_.graceMs)) continue;
     if (lastSentMs != 0 && now - lastSentMs < static_cast<int64_t>(config_.intervalMs)) continue;
-    const uint16_t id = ids_[std::min(nextId_, ids_.size() - 1)];
+    // In turn, round and round: a device takes a repeated request id for a retransmission (and
+    // answers from its cache without counting a heartbeat), so never the same id twice in a row.
+    const uint16_t id = ids_[nextId_ % ids_.size()];
     nextId_ += 1;
     lock.unlock();
     packet_[kRequestIdOffset] = static_cast<uint8_t>(id >> 8);

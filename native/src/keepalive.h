@@ -31,7 +31,7 @@ struct KeepAliveStats {
 class KeepAlive {
  public:
   // `packet`: a complete GVCP command (8-byte header + payload); bytes 6–7 (request id) are
-  // replaced by each id of `requestIds` in turn, the last one repeating when they run out.
+  // replaced by each id of `requestIds` in turn, starting over when they run out.
   KeepAlive(const KeepAliveConfig& config, std::vector<uint8_t> packet, std::vector<uint16_t> requestIds);
   ~KeepAlive();
   KeepAlive(const KeepAlive&) = delete;
