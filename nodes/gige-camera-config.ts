@@ -1,7 +1,8 @@
 import type { NodeAPI, Node, NodeDef, NodeStatus } from 'node-red';
 import { acquireCamera, PooledCamera } from '../lib/camera/pool';
 import type { ConnectionState } from '../lib/camera/connection';
-import type { CameraConfigNode } from './types';
+import type { CameraConfigNode, CameraUserNode } from './types';
+import { catchReporter } from './catch-report';
 import { parseCameraConfig, CameraConfigOptions } from './camera-config-options';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
 import { isGigeError } from '../lib/errors';
@@ -27,7 +28,8 @@ export = function register(RED: NodeAPI): void {
   function GigeCameraConfigNode(this: CameraConfigNode, def: CameraConfigDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const users = new Map<string, Node>();
+    const users = new Map<string, CameraUserNode>();
+    const show = (user: CameraUserNode, status: NodeStatus) => (user.showCameraStatus ? user.showCameraStatus(status) : user.status(status));
     let pooled: PooledCamera | null = null;
     let closing = false;
     let idleTimer: NodeJS.Timeout | null = null;
@@ -55,10 +57,14 @@ export = function register(RED: NodeAPI): void {
         default: return {};
       }
     };
-    const onState = (state: ConnectionState, detail: string) => {
+    const onState = (state: ConnectionState, detail: string, err?: Error) => {
       const status = statusOf(state, detail);
-      for (const user of users.values()) user.status(status);
+      for (const user of users.values()) show(user, status);
       if (state === 'disconnected' && detail && report.fresh(detail)) node.warn(`camera ${def.address}: ${detail}`);
+      // A loss or a refused connection stops every user's work: each reaches Catch on its own tab.
+      if (state === 'disconnected' && err) {
+        for (const user of users.values()) catchReporter(user).report(err, options?.address ?? String(def.address));
+      }
     };
     // Problems that do not end the connection (a stream that cannot start, chunk data that does
     // not parse, packets lost to a small socket buffer) reach the log once, not once per frame.
@@ -90,7 +96,7 @@ export = function register(RED: NodeAPI): void {
       } catch (err) {
         if (openError?.message !== (err as Error).message) node.error((err as Error).message);
         openError = err as Error;
-        for (const user of users.values()) user.status(refusalStatus(openError));
+        for (const user of users.values()) show(user, refusalStatus(openError));
         openRetryTimer = setTimeout(() => {
           openRetryTimer = null;
           openCamera();
@@ -102,7 +108,7 @@ export = function register(RED: NodeAPI): void {
       pooled.connection.on('error', onError);
       pooled.connection.on('warning', onWarning);
       const status = statusOf(pooled.connection.state, pooled.connection.stateDetail);
-      for (const user of users.values()) user.status(status);
+      for (const user of users.values()) show(user, status);
     };
 
     const cancelTimers = () => {
@@ -114,13 +120,13 @@ export = function register(RED: NodeAPI): void {
 
     // The camera opens with its first user, not when the config node is created: config nodes
     // exist even when nothing uses them.
-    node.register = (user: Node) => {
+    node.register = (user: CameraUserNode) => {
       users.set(user.id, user);
       cancelTimers();
       openCamera();
       const refused = refusal();
-      if (refused) user.status(refusalStatus(refused));
-      else if (pooled) user.status(statusOf(pooled.connection.state, pooled.connection.stateDetail));
+      if (refused) show(user, refusalStatus(refused));
+      else if (pooled) show(user, statusOf(pooled.connection.state, pooled.connection.stateDetail));
     };
 
     // A removed last user closes the camera at once. A user that is only restarting (a

@@ -1,4 +1,4 @@
-import type { Node } from 'node-red';
+import type { Node, NodeStatus } from 'node-red';
 import type { CameraConnection } from '../lib/camera/connection';
 
 /** What user nodes see of the config node. */
@@ -9,4 +9,10 @@ export interface CameraConfigNode extends Node {
   readonly refusal: Error | null;
   register(user: Node): void;
   deregister(user: Node, removed: boolean): Promise<void>;
+}
+
+/** A user node may show a problem of its own (an acquisition conflict) over the camera's state. */
+export interface CameraUserNode extends Node {
+  /** Called instead of `status()` with the camera's state; the node decides what to show. */
+  showCameraStatus?(status: NodeStatus): void;
 }

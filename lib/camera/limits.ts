@@ -31,7 +31,9 @@ export function checkIntegerInRange(value: unknown, min: number, max: number, wh
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     const suffix = unit ? ` ${unit}` : '';
-    throw new GigeError('OUT_OF_RANGE', `${what} ${quoteInput(value)} is not allowed; allowed ${min} … ${max}${suffix} (whole numbers)`, {
+    // A number typed in a text field is shown as the number it reads as; anything else quoted, clipped.
+    const shown = typeof value === 'string' && /^\s*[-+]?[\d.]+(e[-+]?\d+)?\s*$/i.test(value) && value.length <= 40 ? value.trim() : quoteInput(value);
+    throw new GigeError('OUT_OF_RANGE', `${what} ${shown} is not allowed; allowed ${min} … ${max}${suffix} (whole numbers)`, {
       what, min, max,
     });
   }

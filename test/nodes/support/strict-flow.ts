@@ -24,7 +24,7 @@ helper.init(require.resolve('node-red'));
 (async () => {
   const seconds = Number(arg('seconds', '4'));
   await helper.startServer();
-  await helper.load([cameraConfigNode, grabNode, core('common/20-inject.js'), core('common/25-catch.js')], [
+  const flow: Array<Record<string, unknown>> = [
     { id: 'tab', type: 'tab', label: 'strict' },
     {
       id: 'cam', type: 'gige-camera-config', source: 'emulated', address: arg('address', '127.0.0.2'), serial: 'STRICT01',
@@ -34,12 +34,13 @@ helper.init(require.resolve('node-red'));
     { id: 'grab', type: 'gige-grab', z: 'tab', x: 100, y: 80, camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['sink']] },
     { id: 'sink', type: 'helper', z: 'tab', x: 100, y: 120 },
     { id: 'caught', type: 'catch', z: 'tab', x: 100, y: 160, scope: null, uncaught: false, wires: [] },
-  ]);
+  ];
+  await helper.load([cameraConfigNode, grabNode, core('common/20-inject.js'), core('common/25-catch.js')], flow as never);
   let grabs = 0;
   let errors = 0;
   const codes = new Set<string>();
   helper.getNode('sink').on('input', () => { grabs += 1; });
-  helper.getNode('caught').on('input', (msg: { error?: { code?: string; message?: string } }) => {
+  (helper.getNode('caught') as unknown as { on(e: string, l: (msg: { error?: { code?: string; message?: string } }) => void): void }).on('input', (msg) => {
     errors += 1;
     codes.add(msg.error?.code ?? msg.error?.message?.slice(0, 60) ?? '?');
   });
