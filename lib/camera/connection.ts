@@ -14,7 +14,7 @@ export interface ConnectionOptions extends Omit<CameraOpenOptions, 'channel' | '
   /** Backoff after a refused attempt (a setting refused, control held by another application), ms: starts at min, doubles to max. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
-  /** While the camera does not answer: how often to ask whether it is back (default 1000 ms). */
+  /** While the camera does not answer: how often to ask whether it is back (default 500 ms). */
   probeIntervalMs?: number;
   /** Runs before every attempt (e.g. starts an emulated camera); a failure is retried like a failed connect. */
   prepare?: () => Promise<void>;
@@ -38,7 +38,8 @@ function cameraUnreachable(err: unknown): boolean {
  *
  * Reconnecting is done as the same controller (one control socket for the connection's life, see
  * controller.ts), and as soon as the camera answers again: while it does not, it is asked once per
- * `probeIntervalMs`; only an attempt the camera refuses waits out a backoff.
+ * `probeIntervalMs` (one READREG: two small datagrams a second); only an attempt the camera refuses
+ * waits out a backoff.
  *
  * Events: 'state' (state, detail?: string, error?: Error — why it is disconnected), 'frame'
  * (CameraFrame), 'event' (CameraEvent), 'error' (Error; never fatal), 'warning' (Error: a
@@ -320,7 +321,7 @@ export class CameraConnection extends EventEmitter {
     if (this.closing) return;
     this.lastErrorValue = err;
     this.setState('disconnected', `${reason} — reconnecting as soon as it answers`, err);
-    const interval = this.options.probeIntervalMs ?? 1000;
+    const interval = this.options.probeIntervalMs ?? 500;
     const probe = (): void => {
       this.retryTimer = null;
       if (this.closing) return;

@@ -2,7 +2,7 @@
  * A connected GigE Vision device: control channel + privilege + heartbeat + identity, and the
  * GenICam `Port` that GenApi reads and writes through.
  *
- * Heartbeat: every `heartbeatIntervalMs` (default a quarter of the device's heartbeat timeout) the
+ * Heartbeat: every `heartbeatIntervalMs` (default a sixth of the device's heartbeat timeout) the
  * device reads CCP — the one command every device (Aravis' fake camera included) counts as a
  * heartbeat — together with the primary application port/IP when the device publishes them, so a
  * switchover to another application is noticed, not only silence.
@@ -46,7 +46,10 @@ export interface ConnectOptions extends Omit<ControlChannelOptions, 'address'> {
   nativeKeepAlive?: boolean;
   /** exclusive: nobody else may even read; control: others may read (monitor); monitor: read only. */
   access?: AccessMode;
-  /** Heartbeat period; default a third of the device's heartbeat timeout. */
+  /**
+   * Heartbeat period; default a sixth of the device's heartbeat timeout (500 ms for 3 s): the
+   * shorter it is, the longer a blip may last without being taken for a loss.
+   */
   heartbeatIntervalMs?: number;
   /** Write this heartbeat timeout (ms, ≥ 500) to the device after taking control. */
   heartbeatTimeoutMs?: number;
@@ -133,7 +136,7 @@ export class GvcpDevice extends EventEmitter {
           device.seenAsIp = numberToIp(await channel.readRegister(Bootstrap.PRIMARY_APPLICATION_IP));
         }
       }
-      device.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(device.info.heartbeatTimeoutMs / 4));
+      device.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(device.info.heartbeatTimeoutMs / 6));
       if (access !== 'monitor' && options.nativeKeepAlive !== false) {
         device.keepAlive = ControlKeepAlive.start(channel, { registerAddress: Bootstrap.CCP, intervalMs: device.heartbeatIntervalMs });
       }
@@ -283,9 +286,10 @@ export class GvcpDevice extends EventEmitter {
     if (this.heartbeatBusy || this.closing || this.lostError) return;
     this.heartbeatBusy = true;
     const timeoutMs = this.info.heartbeatTimeoutMs;
-    // One try waits a tenth of the timeout; tries go on (same request id: a late ack still counts)
-    // until the device has been silent for the timeout less one try.
-    const tryMs = Math.max(50, Math.min(500, Math.floor(timeoutMs / 10)));
+    // One try waits a fifteenth of the timeout (200 ms for 3 s); tries go on (same request id: a
+    // late ack still counts) until the device has been silent for the timeout less one try. So a
+    // blip of up to about half the timeout is no loss, whatever its phase.
+    const tryMs = Math.max(50, Math.min(500, Math.floor(timeoutMs / 15)));
     const lossAfterMs = Math.max(tryMs, timeoutMs - tryMs);
     try {
       this.keepAlive?.refill();

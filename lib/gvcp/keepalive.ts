@@ -30,7 +30,7 @@ type NativeKeepAliveConstructor = new (options: {
 
 /**
  * Request ids handed to the thread at a time, renewed with every JavaScript heartbeat: one per
- * send, so a stall of 64 intervals (48 s at the usual 750 ms) repeats none. A device answers a
+ * send, so a stall of 64 intervals (32 s at the usual 500 ms) repeats none. A device answers a
  * repeated id from its cache, as a retransmission, without counting it as a heartbeat.
  */
 const IDS_PER_REFILL = 64;

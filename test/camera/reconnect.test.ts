@@ -1,26 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { EmulatedCamera } from '../../lib/emulator';
-import { CameraConnection, ConnectionState } from '../../lib/camera/connection';
+import { CameraConnection } from '../../lib/camera/connection';
+import { until } from './support/connection-state';
 import { Bootstrap } from '../../lib/gvcp/protocol';
 import { isGigeError } from '../../lib/errors';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { cutOff, mute } from '../gvcp/support/blackout';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function until(connection: CameraConnection, state: ConnectionState, timeoutMs: number): Promise<number> {
-  if (connection.state === state) return Promise.resolve(Date.now());
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ${state} within ${timeoutMs} ms (${connection.state}: ${connection.stateDetail})`)), timeoutMs);
-    const onState = (s: ConnectionState) => {
-      if (s !== state) return;
-      clearTimeout(timer);
-      connection.removeListener('state', onState);
-      resolve(Date.now());
-    };
-    connection.on('state', onState);
-  });
-}
 
 /** The controller the camera knows: its primary application's port. */
 function primaryPort(emulator: EmulatedCamera): number {
