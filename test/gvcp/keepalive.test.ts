@@ -70,6 +70,8 @@ describe('gvcp: the native keep-alive sends heartbeats on the control socket whi
     const { device, channel, keepAlive } = await setUp();
     const ownPort = channel.localEndpoint().port;
     blockEventLoop(800);
+    // Stopped before counting: the thread must not add a send between the two counts below.
+    keepAlive.stop();
     await sleep(50);
     const sent = [...device.received];
     assert.ok(sent.length >= 3 && sent.length <= 12, `${sent.length} keep-alive commands in 800 ms at a 100 ms interval`);
