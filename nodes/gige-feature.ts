@@ -2,7 +2,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { useCameraConfig, closeCameraUser, connectionOf } from './camera-user';
 import type { Camera } from '../lib/camera/camera';
 import { toJsonSafe } from '../lib/genicam';
-import { GigeError } from '../lib/errors';
+import { GigeError, quoteInput } from '../lib/errors';
 
 interface FeatureDef extends NodeDef {
   camera: string;
@@ -62,7 +62,7 @@ async function run(camera: Camera, action: FeatureDef['action'], names: string[]
       return names.length === 1 ? names[0] : names;
     }
     default:
-      throw new GigeError('BAD_ACTION', `Unknown action "${String(action)}"; allowed get, set, execute`);
+      throw new GigeError('BAD_ACTION', `Unknown action ${quoteInput(String(action))}; allowed get, set, execute`);
   }
 }
 

@@ -23,6 +23,7 @@ import {
   HEARTBEAT_TIMEOUT_MIN_MS,
 } from './protocol';
 import { GvcpError, badArgument } from './errors';
+import { quoteInput } from '../errors';
 import { numberToIp } from './address';
 import { ControlKeepAlive } from './keepalive';
 
@@ -115,7 +116,7 @@ export class GvcpDevice extends EventEmitter {
   static async connect(options: ConnectOptions): Promise<GvcpDevice> {
     const access = options.access ?? 'control';
     if (!['exclusive', 'control', 'monitor'].includes(access)) {
-      throw badArgument(`access "${access}" is not allowed; use exclusive, control or monitor`, { access });
+      throw badArgument(`access ${quoteInput(access)} is not allowed; use exclusive, control or monitor`, { access: quoteInput(access) });
     }
     if (options.switchoverKey !== undefined && (!Number.isInteger(options.switchoverKey) || options.switchoverKey < 0 || options.switchoverKey > 0xffff)) {
       throw badArgument(`switchoverKey ${options.switchoverKey} is not a 16-bit key (0…65535)`, { switchoverKey: options.switchoverKey });
