@@ -10,7 +10,8 @@
  *   stall_lost              2.5 s event-loop stalls after which the camera was lost / dropped us
  *
  * Faults: the camera process killed and restarted; its veth down on the camera side and on the
- * host side (5 s, 20 s, and 45 s on the camera side); every packet dropped for 45 s and for 1.5 s
+ * host side (5 s, 20 s, and 45 s on the camera side); the host's interface deleted for 5 s; every
+ * packet dropped for 45 s and for 1.5 s
  * (iptables in the camera's namespace, links up: a switch hiccup); the camera's link down for
  * 1.5 s; 2.5 s synchronous stalls of the host's event loop.
  *
@@ -75,6 +76,22 @@ async function linkOutage(lab: FaultLab, side: Side, outageMs: number, kind: 'li
   const frame = await lab.nextFrame(upAt, 90000);
   const fault = kind === 'link-down' ? `link-down-${side}-${outageMs / 1000}s` : `packets-lost-${outageMs / 1000}s`;
   return { fault, detect_ms: detect, resume_after_return_ms: frame.t - upAt };
+}
+
+/** The host's interface deleted (the veth pair), a new one with the same addresses `goneMs` later. */
+async function interfaceGone(lab: FaultLab, goneMs: number): Promise<Figures> {
+  await steady(lab);
+  const goneAt = lab.removeLink();
+  let backAt: number;
+  let detect: number | 'none';
+  try {
+    detect = await detection(lab, goneAt, Math.min(goneMs, 10000));
+    await sleep(Math.max(0, goneAt + goneMs - Date.now()));
+  } finally {
+    backAt = lab.recreateLink();
+  }
+  const frame = await lab.nextFrame(backAt, 90000);
+  return { fault: `interface-gone-${goneMs / 1000}s`, detect_ms: detect, resume_after_return_ms: frame.t - backAt };
 }
 
 async function cameraRestart(lab: FaultLab, offMs: number): Promise<Figures> {
@@ -152,6 +169,7 @@ async function main(): Promise<void> {
       await run(linkOutage(lab, side, 5000));
       if (!quick) await run(linkOutage(lab, side, 20000));
     }
+    await run(interfaceGone(lab, 5000));
     const outage = quick ? undefined : await run(linkOutage(lab, 'camera', 45000));
     const blips: Figures[] = [];
     for (let i = 0; i < (quick ? 1 : 5); i += 1) blips.push(await run(blip(lab, 1500, 'packets-lost')));

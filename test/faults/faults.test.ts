@@ -69,6 +69,22 @@ describe('faults: a camera that dies, links that go down, a blocked event loop',
     }
   }
 
+  it('the interface gone for 5 s (veth deleted, then a new one with the same addresses): detected, and frames again', async () => {
+    const l = lab as FaultLab;
+    await steady();
+    const goneAt = l.removeLink();
+    let backAt = 0;
+    try {
+      const lost = await l.nextState('disconnected', goneAt, DETECT_BOUND_MS + 2000);
+      assert.ok(lost.t - goneAt <= DETECT_BOUND_MS, `detected ${lost.t - goneAt} ms after the interface went`);
+      await sleep(Math.max(0, goneAt + 5000 - Date.now()));
+    } finally {
+      backAt = l.recreateLink();
+    }
+    const frame = await l.nextFrame(backAt, RESUME_BOUND_MS + 5000);
+    assert.ok(frame.t - backAt <= RESUME_BOUND_MS, `first frame ${frame.t - backAt} ms after the interface came back`);
+  });
+
   it('1.5 s blips (three, every packet lost, links up): the connection kept through each, frames again right after', async () => {
     const l = lab as FaultLab;
     for (let blip = 1; blip <= 3; blip += 1) {

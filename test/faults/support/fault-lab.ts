@@ -54,7 +54,8 @@ export class FaultLab {
   private constructor(
     private readonly hostNs: Namespace,
     private readonly cameraNs: Namespace,
-    private readonly interfaces: Record<Side, string>,
+    private interfaces: Record<Side, string>,
+    private readonly subnet: string,
     readonly cameraAddress: string,
     private readonly client: NamespaceProcess,
     private readonly options: Required<FaultLabOptions>,
@@ -75,7 +76,7 @@ export class FaultLab {
       cameraNs = Namespace.create('fcam');
       const { aName, bName } = vethPair(hostNs, [`${subnet}.1/24`], cameraNs, [`${subnet}.2/24`]);
       const cameraAddress = `${subnet}.2`;
-      const lab = new FaultLab(hostNs, cameraNs, { host: aName, camera: bName }, cameraAddress, null as unknown as NamespaceProcess, resolved);
+      const lab = new FaultLab(hostNs, cameraNs, { host: aName, camera: bName }, subnet, cameraAddress, null as unknown as NamespaceProcess, resolved);
       await lab.startCamera();
       const client = hostNs.spawnNode(path.join(resolved.root, 'test', 'faults', 'support', 'client.ts'),
         ['--address', cameraAddress, '--stall-ms', String(resolved.stallMs), '--max-seconds', '600']);
@@ -137,6 +138,22 @@ export class FaultLab {
 
   linkUp(side: Side): number {
     this.namespaceOf(side).ip(['link', 'set', this.interfaces[side], 'up']);
+    return Date.now();
+  }
+
+  /**
+   * The interfaces themselves gone (the veth pair deleted: the host's address leaves the host, as
+   * when a USB adapter is unplugged), until `recreateLink` makes a new pair with the same addresses.
+   */
+  removeLink(): number {
+    const at = Date.now();
+    this.hostNs.ip(['link', 'del', this.interfaces.host]);
+    return at;
+  }
+
+  recreateLink(): number {
+    const { aName, bName } = vethPair(this.hostNs, [`${this.subnet}.1/24`], this.cameraNs, [`${this.subnet}.2/24`]);
+    this.interfaces = { host: aName, camera: bName };
     return Date.now();
   }
 
