@@ -19,7 +19,9 @@
         "native/src/stream_receiver.cc",
         "native/src/receiver_binding.cc",
         "native/src/unpack.cc",
-        "native/src/unpack_binding.cc"
+        "native/src/unpack_binding.cc",
+        "native/src/keepalive.cc",
+        "native/src/keepalive_binding.cc"
       ],
       "defines": [
         "NAPI_VERSION=8",

@@ -1,5 +1,6 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import type { CameraConfigNode } from './types';
+import type { CameraConnection } from '../lib/camera/connection';
 import { GigeError } from '../lib/errors';
 
 /** Node-RED waits 15 s for a close; ours always finishes well inside that. */
@@ -23,6 +24,17 @@ export function useCameraConfig(RED: NodeAPI, node: Node, configId: string, hand
   }
   config.register(node);
   return config;
+}
+
+/**
+ * The config node's connection, or the reason there is none: what the config node refused (a
+ * property out of range, the camera held by another config node), else "not open".
+ */
+export function connectionOf(config: CameraConfigNode): CameraConnection {
+  const connection = config.connection;
+  if (connection) return connection;
+  if (config.refusal) throw config.refusal;
+  throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { useCameraConfig, closeCameraUser } from './camera-user';
 import { sendActionCommand } from '../lib/gvcp';
-import { GigeError } from '../lib/errors';
+import { GigeError, quoteInput } from '../lib/errors';
 
 interface ActionDef extends NodeDef {
   address: string;
@@ -17,7 +17,7 @@ interface ActionDef extends NodeDef {
 function key32(text: string | undefined, what: string): number {
   const value = Number(String(text ?? '').trim());
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff || String(text ?? '').trim() === '') {
-    throw new GigeError('BAD_KEY', `${what} "${text ?? ''}" is not a 32-bit number (0…4294967295, or hex like 0x1A2B3C4D)`);
+    throw new GigeError('BAD_KEY', `${what} ${quoteInput(text ?? '')} is not a 32-bit number (0…4294967295, or hex like 0x1A2B3C4D)`);
   }
   return value;
 }
@@ -46,7 +46,7 @@ export = function register(RED: NodeAPI): void {
         if (requested.scheduledTime !== undefined) {
           const text = String(requested.scheduledTime).trim();
           if (!/^\d{1,20}$/.test(text) || BigInt(text) > 0xffffffffffffffffn) {
-            throw new GigeError('BAD_TIME', `msg.scheduledTime "${text}" is not a device time: give whole ticks (ns on PTP cameras) as a decimal string, e.g. a frame's msg.image.timestamp`);
+            throw new GigeError('BAD_TIME', `msg.scheduledTime ${quoteInput(text)} is not a device time: give whole ticks (ns on PTP cameras) as a decimal string, e.g. a frame's msg.image.timestamp`);
           }
           scheduledTime = BigInt(text);
         } else if (def.scheduled) {

@@ -1,8 +1,9 @@
 import type { NodeAPI, Node, NodeDef, NodeStatus } from 'node-red';
 import { acquireCamera, PooledCamera } from '../lib/camera/pool';
 import type { ConnectionState } from '../lib/camera/connection';
-import type { CameraConfigNode } from './types';
-import { parseSettings } from '../lib/camera/settings';
+import type { CameraConfigNode, CameraUserNode } from './types';
+import { catchReporter } from './catch-report';
+import { parseCameraConfig, CameraConfigOptions } from './camera-config-options';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
 import { isGigeError } from '../lib/errors';
 
@@ -29,23 +30,25 @@ export = function register(RED: NodeAPI): void {
   function GigeCameraConfigNode(this: CameraConfigNode, def: CameraConfigDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const users = new Map<string, Node>();
+    const users = new Map<string, CameraUserNode>();
+    const show = (user: CameraUserNode, status: NodeStatus) => (user.showCameraStatus ? user.showCameraStatus(status) : user.status(status));
     let pooled: PooledCamera | null = null;
     let closing = false;
     let idleTimer: NodeJS.Timeout | null = null;
     let openRetryTimer: NodeJS.Timeout | null = null;
-    const frameTimeoutMs = positiveInt(def.frameTimeout) ?? 5000;
-    // Bad settings text stays bad until the next deploy; a pool refusal (CAMERA_IN_USE) passes once
-    // the other config node lets go of the camera, so that one is retried.
+    // A property out of range (or bad settings text) stays bad until the next deploy; a pool
+    // refusal (CAMERA_IN_USE) passes once the other config node lets go of the camera, so that one
+    // is retried.
     let settingsError: Error | null = null;
     let openError: Error | null = null;
-    let settings: ReturnType<typeof parseSettings> = [];
+    let options: CameraConfigOptions | null = null;
     try {
-      settings = parseSettings(def.settings);
+      options = parseCameraConfig(def);
     } catch (err) {
       settingsError = err as Error;
       node.error(settingsError.message);
     }
+    const frameTimeoutMs = options?.frameTimeoutMs ?? 5000;
     const report = new RepeatFilter(30000);
 
     const statusOf = (state: ConnectionState, detail: string): NodeStatus => {
@@ -56,10 +59,14 @@ export = function register(RED: NodeAPI): void {
         default: return {};
       }
     };
-    const onState = (state: ConnectionState, detail: string) => {
+    const onState = (state: ConnectionState, detail: string, err?: Error) => {
       const status = statusOf(state, detail);
-      for (const user of users.values()) user.status(status);
+      for (const user of users.values()) show(user, status);
       if (state === 'disconnected' && detail && report.fresh(detail)) node.warn(`camera ${def.address}: ${detail}`);
+      // A loss or a refused connection stops every user's work: each reaches Catch on its own tab.
+      if (state === 'disconnected' && err) {
+        for (const user of users.values()) catchReporter(user).report(err, options?.address ?? String(def.address));
+      }
     };
     // Problems that do not end the connection (a stream that cannot start, chunk data that does
     // not parse, packets lost to a small socket buffer) reach the log once, not once per frame.
@@ -74,24 +81,25 @@ export = function register(RED: NodeAPI): void {
     Object.defineProperty(node, 'frameTimeoutMs', { value: frameTimeoutMs });
 
     const refusal = (): Error | null => settingsError ?? openError;
+    Object.defineProperty(node, 'refusal', { get: refusal });
 
     const openCamera = (): void => {
-      if (pooled || closing || settingsError || users.size === 0) return;
+      if (pooled || closing || !options || users.size === 0) return;
       try {
         pooled = acquireCamera({
-          address: def.address || '127.0.0.2',
+          address: options.address,
           access: def.access === 'exclusive' ? 'exclusive' : 'control',
-          packetSize: positiveInt(def.packetSize),
-          bufferCount: positiveInt(def.bufferCount),
-          frameMemoryLimit: megabytes(def.frameMemory),
+          packetSize: options.packetSize,
+          bufferCount: options.bufferCount,
+          frameMemoryLimit: options.frameMemoryLimit,
           frameTimeoutMs,
-          settings,
+          settings: options.settings,
           emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
         });
       } catch (err) {
         if (openError?.message !== (err as Error).message) node.error((err as Error).message);
         openError = err as Error;
-        for (const user of users.values()) user.status(refusalStatus(openError));
+        for (const user of users.values()) show(user, refusalStatus(openError));
         openRetryTimer = setTimeout(() => {
           openRetryTimer = null;
           openCamera();
@@ -103,7 +111,7 @@ export = function register(RED: NodeAPI): void {
       pooled.connection.on('error', onError);
       pooled.connection.on('warning', onWarning);
       const status = statusOf(pooled.connection.state, pooled.connection.stateDetail);
-      for (const user of users.values()) user.status(status);
+      for (const user of users.values()) show(user, status);
     };
 
     const cancelTimers = () => {
@@ -115,13 +123,13 @@ export = function register(RED: NodeAPI): void {
 
     // The camera opens with its first user, not when the config node is created: config nodes
     // exist even when nothing uses them.
-    node.register = (user: Node) => {
+    node.register = (user: CameraUserNode) => {
       users.set(user.id, user);
       cancelTimers();
       openCamera();
       const refused = refusal();
-      if (refused) user.status(refusalStatus(refused));
-      else if (pooled) user.status(statusOf(pooled.connection.state, pooled.connection.stateDetail));
+      if (refused) show(user, refusalStatus(refused));
+      else if (pooled) show(user, statusOf(pooled.connection.state, pooled.connection.stateDetail));
     };
 
     // A removed last user closes the camera at once. A user that is only restarting (a
@@ -174,17 +182,6 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('gige-camera-config', GigeCameraConfigNode as never);
   registerDiscoveryEndpoint(RED);
 };
-
-function positiveInt(text: string | undefined): number | undefined {
-  if (text === undefined || String(text).trim() === '') return undefined;
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function megabytes(text: string | undefined): number | undefined {
-  const mb = positiveInt(text);
-  return mb === undefined ? undefined : mb * 1024 * 1024;
-}
 
 function refusalStatus(err: Error): NodeStatus {
   // The full text (which settings differ) is in the log; the status names the situation.

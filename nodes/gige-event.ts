@@ -3,6 +3,7 @@ import { useCameraConfig, closeCameraUser, connectionUserKey } from './camera-us
 import type { CameraEvent } from '../lib/camera/camera';
 import { GigeError, isGigeError } from '../lib/errors';
 import { eventMessage, parseEventNames } from './event-message';
+import { catchReporter } from './catch-report';
 
 interface EventDef extends NodeDef {
   camera: string;
@@ -37,7 +38,8 @@ export = function register(RED: NodeAPI): void {
     // comes back may be another model): unknown names come with the camera's list.
     const refuse = (err: Error) => {
       node.status({ fill: 'red', shape: 'ring', text: isGigeError(err, 'UNKNOWN_EVENT') ? 'unknown event' : 'events not enabled' });
-      node.error(err.message);
+      // No message caused it: Catch hears it with a message made for the purpose.
+      catchReporter(node).report(err, config.connection?.options.address ?? '');
     };
     const connection = config.connection;
     if (connection) {

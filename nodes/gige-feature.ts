@@ -1,8 +1,8 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { useCameraConfig, closeCameraUser } from './camera-user';
+import { useCameraConfig, closeCameraUser, connectionOf } from './camera-user';
 import type { Camera } from '../lib/camera/camera';
 import { toJsonSafe } from '../lib/genicam';
-import { GigeError } from '../lib/errors';
+import { GigeError, quoteInput } from '../lib/errors';
 
 interface FeatureDef extends NodeDef {
   camera: string;
@@ -62,7 +62,7 @@ async function run(camera: Camera, action: FeatureDef['action'], names: string[]
       return names.length === 1 ? names[0] : names;
     }
     default:
-      throw new GigeError('BAD_ACTION', `Unknown action "${String(action)}"; allowed get, set, execute`);
+      throw new GigeError('BAD_ACTION', `Unknown action ${quoteInput(String(action))}; allowed get, set, execute`);
   }
 }
 
@@ -86,8 +86,7 @@ export = function register(RED: NodeAPI): void {
       pending += 1;
       queue = queue.then(async () => {
         try {
-          const connection = config.connection;
-          if (!connection) throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
+          const connection = connectionOf(config);
           // One operation at a time on the camera, across every node that uses it: a selector set
           // by one message is not changed by another before the selected feature is used.
           const result = await connection.use((camera) => camera.serialized(() => run(camera, action, names, msg.payload)));

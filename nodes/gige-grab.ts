@@ -1,9 +1,12 @@
-import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { useCameraConfig, closeCameraUser, connectionUserKey } from './camera-user';
+import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { useCameraConfig, closeCameraUser, connectionUserKey, connectionOf } from './camera-user';
 import type { Frame } from '../lib/stream';
-import { encodeFrame, frameMetadata, FrameEncoding } from '../lib/camera/frame-output';
-import { GigeError } from '../lib/errors';
+import { encodeFrame, frameMetadata, FrameEncoding, checkEncoding } from '../lib/camera/frame-output';
+import type { AcquisitionRequest } from '../lib/camera/connection';
+import { GigeError, clipInput, quoteInput } from '../lib/errors';
 import { StatusThrottle } from './status-throttle';
+import { GrabHealth } from './grab-health';
+import type { CameraUserNode } from './types';
 
 interface GrabDef extends NodeDef {
   camera: string;
@@ -17,13 +20,34 @@ interface GrabDef extends NodeDef {
 
 /** Grabs waiting in 'trigger'/'next' mode beyond this are refused: no unbounded queue. */
 const MAX_PENDING_GRABS = 16;
+const MODES = ['trigger', 'next', 'continuous'] as const;
+
+/** How each mode shares the camera with other users (see lib/camera/acquisition-users.ts). */
+const ACQUISITION_MODE = { trigger: 'software-trigger', next: 'any', continuous: 'free-running' } as const;
+
+/** Mode and encoding as configured, or the error that says what is allowed (never a silent fallback). */
+function checkGrabDef(def: GrabDef): { mode: GrabDef['mode']; encoding: FrameEncoding } {
+  const mode = def.mode ?? 'trigger';
+  if (!MODES.includes(mode)) {
+    throw new GigeError('BAD_CONFIG', `Mode ${quoteInput(mode)} is not a grab mode; allowed: ${MODES.join(', ')}`, { mode });
+  }
+  return { mode, encoding: checkEncoding(def.encoding ?? 'raw') };
+}
 
 export = function register(RED: NodeAPI): void {
-  function GigeGrabNode(this: Node, def: GrabDef): void {
+  function GigeGrabNode(this: CameraUserNode, def: GrabDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const mode = def.mode ?? 'trigger';
-    const encoding: FrameEncoding = def.encoding ?? 'raw';
+    let checked: ReturnType<typeof checkGrabDef>;
+    try {
+      checked = checkGrabDef(def);
+    } catch (err) {
+      node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
+      node.error((err as Error).message);
+      node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (e?: Error) => void) => done(err as Error));
+      return;
+    }
+    const { mode, encoding } = checked;
     const quality = clampInt(def.quality, 1, 100) ?? 85;
     const maxWidth = clampInt(def.maxWidth, 16, 100000);
     const acquisitionUser = connectionUserKey('gige-grab', node);
@@ -42,12 +66,13 @@ export = function register(RED: NodeAPI): void {
 
     const config = useCameraConfig(RED, node, def.camera);
     if (!config) return;
-
-    const connection = () => {
-      const current = config.connection;
-      if (!current) throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
-      return current;
+    const health = new GrabHealth(node, config, status);
+    const acquisition: AcquisitionRequest = {
+      mode: ACQUISITION_MODE[mode],
+      owner: `gige-grab ${node.name ? `"${clipInput(node.name, 40)}" ` : ''}(${node.id})`,
     };
+
+    const connection = () => connectionOf(config);
 
     // Consumes the frame: a raw frame is the flow's from now on (detached from the pool at once, so
     // the flow may hold it as long as it likes); an encoded one goes back to the pool when encoded.
@@ -76,6 +101,7 @@ export = function register(RED: NodeAPI): void {
 
     const countFrame = () => {
       frames += 1;
+      health.frameArrived();
       showStatus();
     };
 
@@ -126,9 +152,7 @@ export = function register(RED: NodeAPI): void {
 
     // After a reconnect the connection restarts acquisition; if that fails, this node hears of it.
     const acquisitionFailed = (err: Error) => {
-      const retry = mode === 'continuous' ? ' — send a message to try again' : '';
-      node.status({ fill: 'red', shape: 'ring', text: `acquisition failed${retry}` });
-      node.error(`acquisition did not start: ${err.message}`);
+      health.fail(new GigeError('ACQUISITION_FAILED', `Acquisition did not start${mode === 'continuous' ? ' (send a message to try again)' : ''}: ${err.message}`, {}, { cause: err }));
       // Continuous mode must not believe it still runs: the next message starts it again.
       if (mode === 'continuous') stopAcquisition().catch(() => undefined);
     };
@@ -141,7 +165,7 @@ export = function register(RED: NodeAPI): void {
       seenStreamDrops = null;
       dropsRefresh ??= setInterval(refreshStreamDrops, 1000);
       try {
-        await current.requestAcquisition(acquisitionUser, acquisitionFailed);
+        await current.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
       } catch (err) {
         running = false;
         current.removeListener('frame', onFrame);
@@ -164,20 +188,20 @@ export = function register(RED: NodeAPI): void {
 
     const grabOne = async (): Promise<Frame> => {
       const current = connection();
+      // A mode that conflicts with another user's is refused here, naming that user. In trigger mode
+      // the connection sets software triggering before it starts acquisition; it is checked again
+      // with every trigger (a feature node may have changed it).
+      await current.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
       if (mode === 'trigger') {
-        // Trigger mode first, so that starting acquisition does not stream free-running frames;
-        // checked again with every trigger (another node may have changed it).
-        await current.use((camera) => camera.prepareSoftwareTrigger());
-        await current.requestAcquisition(acquisitionUser, acquisitionFailed);
         return current.use((camera) => camera.triggerSoftware(config.frameTimeoutMs, { ensureTriggerMode: true }));
       }
-      await current.requestAcquisition(acquisitionUser, acquisitionFailed);
       return current.use((camera) => camera.nextFrame(config.frameTimeoutMs));
     };
 
-    if (mode === 'continuous' && def.autoStart !== false) {
+    if (mode === 'continuous') {
+      health.watchFrames(() => running && !closed);
       // The connection opens asynchronously; start once it exists.
-      setImmediate(() => startContinuous().catch((err: Error) => node.error(err.message)));
+      if (def.autoStart !== false) setImmediate(() => startContinuous().catch((err: Error) => health.fail(err)));
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
@@ -190,7 +214,10 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       if (mode === 'continuous') {
-        startContinuous().then(() => done(), (err: Error) => done(err));
+        startContinuous().then(() => done(), (err: Error) => {
+          health.fail(err, false);
+          done(err);
+        });
         return;
       }
       if (pending >= MAX_PENDING_GRABS) {
@@ -208,6 +235,7 @@ export = function register(RED: NodeAPI): void {
           send(out as NodeMessage);
           done();
         } catch (err) {
+          if (isLasting(err)) health.fail(err as Error, false);
           done(err as Error);
         } finally {
           pending -= 1;
@@ -217,6 +245,7 @@ export = function register(RED: NodeAPI): void {
 
     closeCameraUser(node, config, async () => {
       closed = true;
+      health.stop();
       status.stop();
       // Queued messages fail at once (closed); the one being handled finishes first, so that
       // nothing requests acquisition after it was released here.
@@ -227,6 +256,12 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('gige-grab', GigeGrabNode as never);
 };
+
+/** Errors that say this node cannot work as configured (shown on it), not that one grab failed. */
+function isLasting(err: unknown): boolean {
+  const code = (err as GigeError).code;
+  return code === 'ACQUISITION_CONFLICT' || code === 'BAD_CONFIG';
+}
 
 function clampInt(text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined || String(text).trim() === '') return undefined;

@@ -1,11 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
-import { GvcpDevice, Bootstrap, StreamChannelRegister, GVCP_PORT, GVSP_CAPABILITY_SCSP, ipToNumber, localAddressTowards } from '../gvcp';
+import { GvcpDevice, Bootstrap, StreamChannelRegister, GVSP_CAPABILITY_SCSP, ipToNumber } from '../gvcp';
+import type { ControlChannel } from '../gvcp';
 import { NodeMap, loadDeviceXml } from '../genicam';
 import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
 import { FrameWaiters, releaseIfDelivered } from './frame-waiters';
 import { CameraEvents } from './events';
+import {
+  checkIntegerInRange, checkPoolMemory, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
+} from './limits';
 import type { CameraEvent } from './events';
 
 /**
@@ -35,6 +39,13 @@ export interface CameraOpenOptions {
   xmlCacheDir?: string;
   /** How long a grab waits for its frame, in ms. */
   frameTimeoutMs?: number;
+  /**
+   * An open control channel to the camera to use (and leave open on close): a reconnect from the
+   * same socket is recognised by the camera as its controller (see CameraConnection).
+   */
+  channel?: ControlChannel;
+  /** With `channel`: release a control it may still hold before taking control (a clean start after a loss). */
+  reclaim?: boolean;
 }
 
 const DEFAULT_FRAME_TIMEOUT_MS = 5000;
@@ -74,7 +85,8 @@ export class Camera extends EventEmitter {
 
   static async open(options: CameraOpenOptions): Promise<Camera> {
     const resolved = { access: 'control' as AccessMode, frameTimeoutMs: DEFAULT_FRAME_TIMEOUT_MS, ...options };
-    const device = await GvcpDevice.connect({ address: resolved.address, access: resolved.access });
+    checkOpenOptions(resolved);
+    const device = await GvcpDevice.connect({ address: resolved.address, access: resolved.access, channel: resolved.channel, reclaim: resolved.reclaim });
     try {
       const xml = await loadDeviceXml(device.port, { cacheDir: resolved.xmlCacheDir });
       const nodeMap = NodeMap.fromXml(xml, { device: device.port });
@@ -209,6 +221,8 @@ export class Camera extends EventEmitter {
   async grab(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
     this.assertOpen();
     if (this.stream || this.starting) return this.nextFrame(timeoutMs);
+    // Waiting before starting, so the first frame is not missed; the wait is observed from the
+    // start (FrameWaiters), since it may time out while acquisition is still starting.
     const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
     try {
       await this.startAcquisition();
@@ -217,7 +231,6 @@ export class Camera extends EventEmitter {
       releaseIfDelivered(next);
       throw err;
     } finally {
-      next.catch(() => undefined);
       await this.stopAcquisition().catch(() => undefined);
     }
   }
@@ -243,6 +256,8 @@ export class Camera extends EventEmitter {
       };
       const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs) + (skipped === 0 ? '' :
         ` ${skipped} frame(s) stamped before the trigger were skipped: the camera's clock may have been reset or stepped back (PTP).`), stampedAfterTrigger);
+      // `next` may time out while the trigger is still being acknowledged: FrameWaiters observes
+      // it from the start, and the caller gets its rejection through the return below.
       try {
         await this.nodeMap.execute('TriggerSoftware');
       } catch (err) {
@@ -307,7 +322,9 @@ export class Camera extends EventEmitter {
     }
     const packetSize = (await channel.readRegister(scps)) & 0xffff;
     const payloadSize = Number(await this.nodeMap.getValue('PayloadSize'));
-    const localAddress = await localAddressTowards(this.address, GVCP_PORT);
+    if (this.options.bufferCount !== undefined) checkPoolMemory(this.options.bufferCount, payloadSize, this.address);
+    // The control channel is bound to the address that reaches the camera: frames come there too.
+    const localAddress = channel.localEndpoint().address;
     const stream = openStream({
       bindAddress: localAddress,
       deviceAddress: this.address,
@@ -373,7 +390,7 @@ export class Camera extends EventEmitter {
       } finally {
         frame.release();
       }
-    });
+    }).catch((err: Error) => this.emitError(err)); // the chain outlives this call: never left rejected
   }
 
   /** Chunk ports read from one frame's chunk data at a time; detached again right after. */
@@ -425,4 +442,11 @@ export class Camera extends EventEmitter {
       throw new GigeError('CAMERA_LOST', `Camera ${this.address} was lost: ${this.lostError.message}`, {}, { cause: this.lostError });
     }
   }
+}
+
+/** Refuses options past their limits before anything is opened (see limits.ts for why each exists). */
+function checkOpenOptions(options: CameraOpenOptions & { frameTimeoutMs: number }): void {
+  checkTimeoutMs(options.frameTimeoutMs, 'Frame timeout');
+  if (options.bufferCount !== undefined) checkIntegerInRange(options.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count');
+  if (options.packetSize !== undefined) checkIntegerInRange(options.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes');
 }

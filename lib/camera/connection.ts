@@ -1,30 +1,49 @@
 import { EventEmitter } from 'node:events';
-import { GigeError } from '../errors';
+import { GigeError, clipInput } from '../errors';
 import { Camera, CameraOpenOptions, FeatureValue, CameraFrame, CameraEvent } from './camera';
+import { Controller } from './controller';
+import { AcquisitionUsers, AcquisitionRequest, UserErrorHandler } from './acquisition-users';
+
+export type { AcquisitionMode, AcquisitionRequest, UserErrorHandler } from './acquisition-users';
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
-export interface ConnectionOptions extends CameraOpenOptions {
+export interface ConnectionOptions extends Omit<CameraOpenOptions, 'channel' | 'reclaim'> {
   /** Features applied, in order, after every (re)connect — e.g. [['Width', '1920'], ['PixelFormat', 'Mono8']]. */
   settings?: Array<[string, FeatureValue]>;
-  /** Reconnect backoff, ms: starts at min, doubles to max. */
+  /** Backoff after a refused attempt (a setting refused, control held by another application), ms: starts at min, doubles to max. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** While the camera does not answer: how often to ask whether it is back (default 500 ms). */
+  probeIntervalMs?: number;
   /** Runs before every attempt (e.g. starts an emulated camera); a failure is retried like a failed connect. */
   prepare?: () => Promise<void>;
 }
 
-/** Told when something this user asked for failed (its events could not be enabled, acquisition did not start). */
-export type UserErrorHandler = (err: Error) => void;
+/** Errors that mean "the camera does not answer" (rather than "it answered no"), through causes. */
+const UNREACHABLE = new Set(['GVCP_TIMEOUT', 'GVCP_SOCKET', 'GVCP_UNREACHABLE', 'GVCP_LOST']);
+
+function cameraUnreachable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as Error & { cause?: unknown }).cause, depth += 1) {
+    if (UNREACHABLE.has((e as GigeError).code)) return true;
+  }
+  return false;
+}
 
 /**
- * A camera that stays connected: opens on `connect()`, re-opens with backoff when the camera is lost
- * or cannot be reached, re-applies settings, re-enables each user's events and restarts acquisition
- * while anybody wants frames — and only then says 'connected'. Users (e.g. Node-RED nodes) subscribe
- * to `'state'`, `'frame'` and `'event'`, and call `use()` to run an operation on the open camera.
+ * A camera that stays connected: opens on `connect()`, re-opens when the camera is lost or cannot
+ * be reached, re-applies settings, re-enables each user's events and restarts acquisition while
+ * anybody wants frames — and only then says 'connected'. Users (e.g. Node-RED nodes) subscribe to
+ * `'state'`, `'frame'` and `'event'`, and call `use()` to run an operation on the open camera.
  *
- * Events: 'state' (state, detail?: string), 'frame' (CameraFrame), 'event' (CameraEvent),
- * 'error' (Error; never fatal), 'warning' (Error: a diagnosable stream problem).
+ * Reconnecting is done as the same controller (one control socket for the connection's life, see
+ * controller.ts), and as soon as the camera answers again: while it does not, it is asked once per
+ * `probeIntervalMs` (one READREG: two small datagrams a second); only an attempt the camera refuses
+ * waits out a backoff.
+ *
+ * Events: 'state' (state, detail?: string, error?: Error — why it is disconnected), 'frame'
+ * (CameraFrame), 'event' (CameraEvent), 'error' (Error; never fatal), 'warning' (Error: a
+ * diagnosable stream problem).
  */
 interface EventUser {
   names: string[];
@@ -40,7 +59,11 @@ export class CameraConnection extends EventEmitter {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelayMs: number;
   private opening: Promise<void> | null = null;
-  private readonly acquisitionUsers = new Map<string, UserErrorHandler>();
+  private readonly acquisitionUsers: AcquisitionUsers;
+  private readonly controller: Controller;
+  /** The closing of a lost camera: the next attempt waits for it (both use the same channel). */
+  private retiring: Promise<void> = Promise.resolve();
+  private lastErrorValue: Error | null = null;
   /** Which events each user wants; re-enabled after every reconnect, failures told to that user. */
   private readonly eventUsers = new Map<string, EventUser>();
   private acquisitionChange: Promise<void> = Promise.resolve();
@@ -50,6 +73,13 @@ export class CameraConnection extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.retryDelayMs = options.reconnectMinMs ?? 1000;
+    this.acquisitionUsers = new AcquisitionUsers(options.address);
+    this.controller = new Controller(options.address);
+  }
+
+  /** Why the connection is not connected (the last failed attempt or the loss), null once connected. */
+  get lastError(): Error | null {
+    return this.lastErrorValue;
   }
 
   get state(): ConnectionState {
@@ -92,11 +122,16 @@ export class CameraConnection extends EventEmitter {
 
   /**
    * Registers a user that wants frames; acquisition runs while at least one is registered (and is
-   * restarted after a reconnect). Rejects when acquisition cannot start, with the camera's reason;
-   * `onError` hears of a failed restart after a reconnect.
+   * restarted after a reconnect). Rejects when acquisition cannot start, with the camera's reason,
+   * and at once (ACQUISITION_CONFLICT, naming the other user) when the user's mode conflicts with
+   * another user's (see acquisition-users.ts); `onError` hears of a failed restart after a reconnect.
    */
-  requestAcquisition(userId: string, onError: UserErrorHandler = () => undefined): Promise<void> {
-    this.acquisitionUsers.set(userId, onError);
+  requestAcquisition(userId: string, onError: UserErrorHandler = () => undefined, request: AcquisitionRequest = {}): Promise<void> {
+    try {
+      this.acquisitionUsers.add(userId, onError, request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.syncAcquisition();
   }
 
@@ -144,16 +179,22 @@ export class CameraConnection extends EventEmitter {
         if (this.opening) await this.opening.catch(() => undefined);
         const camera = this.camera;
         this.camera = null;
-        if (camera) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            camera.close(),
-            new Promise<void>((resolve) => {
-              timer = setTimeout(resolve, timeoutMs);
-            }),
-          ]);
-          clearTimeout(timer);
-        }
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          // Raced against a timer: observed even when it ends after the race. The camera releases
+          // control through the channel, which closes after it.
+          (async () => {
+            await camera?.close().catch(() => undefined);
+            await this.retiring;
+            await this.controller.close().catch(() => undefined);
+          })(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        // Whatever did not finish in time: the socket closes now, nothing keeps running.
+        await this.controller.close().catch(() => undefined);
         this.setState('closed');
       })();
     }
@@ -190,10 +231,14 @@ export class CameraConnection extends EventEmitter {
     let acquisitionStarted = false;
     try {
       await this.options.prepare?.();
-      camera = await Camera.open(this.options);
+      await this.retiring;
+      // The same socket as before: the camera recognises its controller; a control it still holds
+      // for us (a loss it did not see) is released first, for a clean start.
+      const { channel, reused } = await this.controller.acquire();
+      camera = await Camera.open({ ...this.options, channel, reclaim: reused });
       for (const [name, value] of this.options.settings ?? []) {
         await camera.set(name, value).catch((err: Error) => {
-          throw new GigeError('SETTING_FAILED', `Setting ${name}=${String(value)} failed: ${err.message}`, { name, value }, { cause: err });
+          throw new GigeError('SETTING_FAILED', `Setting ${clipInput(name)}=${clipInput(String(value))} failed: ${err.message}`, { name, value }, { cause: err });
         });
       }
       for (const user of restoredEvents.values()) {
@@ -203,18 +248,20 @@ export class CameraConnection extends EventEmitter {
         });
       }
       if (this.acquisitionUsers.size > 0) {
-        const users = [...this.acquisitionUsers.values()];
-        await camera.startAcquisition().then(() => {
+        const users = this.acquisitionUsers.errorHandlers();
+        const opened = camera;
+        await this.startFor(opened).then(() => {
           acquisitionStarted = true;
         }, (err: Error) => {
-          if (camera?.lost) throw err;
+          if (opened.lost) throw err;
           for (const onError of users) failures.push(() => onError(err));
         });
       }
       if (camera.lost) throw camera.lost;
     } catch (err) {
       if (camera) await camera.close().catch(() => undefined);
-      this.scheduleRetry((err as Error).message);
+      if (cameraUnreachable(err)) this.waitForCamera((err as Error).message, err as Error);
+      else this.scheduleRetry((err as Error).message, err as Error);
       return;
     }
     if (this.closing) {
@@ -224,6 +271,7 @@ export class CameraConnection extends EventEmitter {
     // No await from here on: the camera is published and its loss handled in the same turn.
     this.camera = camera;
     this.retryDelayMs = this.options.reconnectMinMs ?? 1000;
+    this.lastErrorValue = null;
     const published = camera;
     published.on('frame', (frame: CameraFrame) => this.emit('frame', frame));
     published.on('event', (event: CameraEvent) => this.emit('event', event));
@@ -243,7 +291,7 @@ export class CameraConnection extends EventEmitter {
    */
   private reconcileAfterAttempt(camera: Camera, restoredEvents: Map<string, EventUser>, acquisitionStarted: boolean): void {
     if ((this.acquisitionUsers.size > 0) !== acquisitionStarted) {
-      const users = [...this.acquisitionUsers.values()];
+      const users = this.acquisitionUsers.errorHandlers();
       this.syncAcquisition().catch((err: Error) => {
         if (users.length === 0) this.emitError(err);
         for (const onError of users) onError(err);
@@ -253,25 +301,60 @@ export class CameraConnection extends EventEmitter {
       if (restoredEvents.get(userId) === user) continue;
       camera.enableEvents(user.names).catch((err: Error) => user.onError(err));
     }
-    void this.disableUnwanted(camera, [...restoredEvents.values()].flatMap((user) => user.names));
+    this.disableUnwanted(camera, [...restoredEvents.values()].flatMap((user) => user.names)).catch((err: Error) => this.emitError(err));
   }
 
   private handleLost(camera: Camera, err: Error): void {
     if (this.camera !== camera) return;
     this.camera = null;
-    camera.close().catch(() => undefined);
-    this.scheduleRetry(`lost: ${err.message}`);
+    this.retiring = camera.close().catch(() => undefined);
+    const lost = new GigeError('CAMERA_LOST', `Camera ${this.options.address} was lost: ${err.message}`, { address: this.options.address }, { cause: err });
+    this.waitForCamera(`lost: ${err.message}`, lost);
   }
 
-  private scheduleRetry(reason: string): void {
+  /**
+   * The camera does not answer: ask it once per probe interval whether it is back (one small
+   * datagram, from the controller's socket) and attempt the moment it answers — not after a
+   * backoff that has grown during a long outage.
+   */
+  private waitForCamera(reason: string, err: Error): void {
     if (this.closing) return;
+    this.lastErrorValue = err;
+    this.setState('disconnected', `${reason} — reconnecting as soon as it answers`, err);
+    const interval = this.options.probeIntervalMs ?? 500;
+    const probe = (): void => {
+      this.retryTimer = null;
+      if (this.closing) return;
+      const started = Date.now();
+      this.controller.answers(Math.min(500, interval)).then((answered) => {
+        if (this.closing) return;
+        if (answered) {
+          this.connect().catch(() => undefined);
+          return;
+        }
+        this.retryTimer = setTimeout(probe, Math.max(0, interval - (Date.now() - started)));
+      }, () => undefined);
+    };
+    this.retryTimer = setTimeout(probe, 0);
+  }
+
+  /** The camera answered but refused: try again after a backoff that doubles up to reconnectMaxMs. */
+  private scheduleRetry(reason: string, err: Error): void {
+    if (this.closing) return;
+    this.lastErrorValue = err;
     const delay = this.retryDelayMs;
     this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.options.reconnectMaxMs ?? 30000);
-    this.setState('disconnected', `${reason} — retrying in ${delay >= 1000 ? `${Math.round(delay / 1000)} s` : `${delay} ms`}`);
+    this.setState('disconnected', `${reason} — retrying in ${delay >= 1000 ? `${Math.round(delay / 1000)} s` : `${delay} ms`}`, err);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect().catch(() => undefined);
     }, delay);
+  }
+
+  /** Acquisition on `camera`, in software-trigger mode first when a user triggers by software. */
+  private async startFor(camera: Camera): Promise<void> {
+    if (this.acquisitionUsers.softwareTrigger) await camera.prepareSoftwareTrigger();
+    await camera.startAcquisition();
   }
 
   /**
@@ -282,17 +365,17 @@ export class CameraConnection extends EventEmitter {
     const step = this.acquisitionChange.then(async () => {
       const camera = this.camera;
       if (!camera) return;
-      if (this.acquisitionUsers.size > 0) await camera.startAcquisition();
+      if (this.acquisitionUsers.size > 0) await this.startFor(camera);
       else await camera.stopAcquisition();
     });
     this.acquisitionChange = step.catch(() => undefined);
     return step;
   }
 
-  private setState(state: ConnectionState, detail = ''): void {
+  private setState(state: ConnectionState, detail = '', err?: Error): void {
     this.stateValue = state;
     this.detail = detail;
-    this.emit('state', state, detail);
+    this.emit('state', state, detail, err);
   }
 
   private emitError(err: Error): void {

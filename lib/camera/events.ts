@@ -1,4 +1,4 @@
-import { GigeError } from '../errors';
+import { GigeError, clipInput } from '../errors';
 import { MessageChannel, GvcpEvent } from '../gvcp';
 import type { ControlChannel } from '../gvcp';
 import type { NodeMap, FeatureValue } from '../genicam';
@@ -84,8 +84,8 @@ export class CameraEvents {
     const offered = await this.available();
     const unknown = names.filter((n) => !offered.includes(n));
     if (unknown.length > 0) {
-      throw new GigeError('UNKNOWN_EVENT', `Unknown event ${unknown.join(', ')}; this camera offers: ${offered.join(', ') || 'no events'}`,
-        { unknown, offered });
+      throw new GigeError('UNKNOWN_EVENT', `Unknown event ${clipInput(unknown.join(', '))}; this camera offers: ${offered.join(', ') || 'no events'}`,
+        { unknown: unknown.slice(0, 10).map((name) => clipInput(name)), offered });
     }
   }
 

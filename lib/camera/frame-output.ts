@@ -1,11 +1,18 @@
 import sharp from 'sharp';
-import { GigeError } from '../errors';
+import { GigeError, quoteInput } from '../errors';
 import type { FrameContent } from '../stream';
 import type { CameraFrame } from './camera';
 import { toJsonSafe } from '../genicam';
 import { unpackToMono16, PixelFormat } from '../stream';
 
 export type FrameEncoding = 'raw' | 'jpeg' | 'png';
+export const FRAME_ENCODINGS: readonly FrameEncoding[] = ['raw', 'jpeg', 'png'];
+
+/** `value` as a FrameEncoding, or a GigeError listing the allowed ones (never a silent fallback to another format). */
+export function checkEncoding(value: unknown): FrameEncoding {
+  if (FRAME_ENCODINGS.includes(value as FrameEncoding)) return value as FrameEncoding;
+  throw new GigeError('BAD_ENCODING', `Encoding ${quoteInput(value)} is not supported; allowed: ${FRAME_ENCODINGS.join(', ')}`, { encoding: value });
+}
 
 /** JSON-safe metadata of a frame (no bigint: Node-RED's debug sidebar and JSON.stringify reject it). */
 export interface FrameMetadata {
@@ -72,6 +79,9 @@ const SIGNIFICANT_BITS: Record<number, number> = {
  * native core, scaling and encoding are libvips' (sharp).
  */
 export async function encodeFrame(frame: FrameContent, encoding: 'jpeg' | 'png', options: EncodeOptions = {}): Promise<Buffer> {
+  if (encoding !== 'jpeg' && encoding !== 'png') {
+    throw new GigeError('BAD_ENCODING', `Frames are encoded as jpeg or png, not ${quoteInput(encoding)}`, { encoding });
+  }
   const { width, height } = frame;
   let image: sharp.Sharp;
   if (frame.pixelFormat === PixelFormat.Mono8) {

@@ -1,4 +1,5 @@
 import { GigeError } from '../errors';
+import { checkTimeoutMs } from './limits';
 
 /**
  * Callers waiting for "the next frame" (a grab, a software trigger's result). Each waiter gets the
@@ -15,9 +16,17 @@ export class FrameWaiters<T> {
     return this.waiters.size;
   }
 
-  /** `accepts` lets a waiter skip frames that are not its own (e.g. exposed before its trigger). */
+  /**
+   * `accepts` lets a waiter skip frames that are not its own (e.g. exposed before its trigger).
+   *
+   * The promise is observed from the start: callers create it *before* an await (starting
+   * acquisition, firing the trigger) so as not to miss the frame, and it may time out during that
+   * await — an unobserved rejection then would end the process. Awaiting it still rejects.
+   */
   wait(timeoutMs: number, describeTimeout: () => string, accepts: (frame: T) => boolean = () => true): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    // Past a Node timer's range the wait would end after 1 ms, not never: refused with the range.
+    checkTimeoutMs(timeoutMs, 'Frame timeout');
+    const waiting = new Promise<T>((resolve, reject) => {
       const waiter = {
         resolve,
         reject,
@@ -29,6 +38,8 @@ export class FrameWaiters<T> {
       };
       this.waiters.add(waiter);
     });
+    waiting.catch(() => undefined);
+    return waiting;
   }
 
   deliver(frame: T): void {

@@ -1,4 +1,4 @@
-import { GigeError } from '../errors';
+import { GigeError, quoteInput } from '../errors';
 
 /**
  * Parses the config node's "apply on connect" settings: one `Name=Value` per line, `#` starts a
@@ -13,7 +13,7 @@ export function parseSettings(text: string | undefined): Array<[string, string]>
     if (!line) return;
     const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$/.exec(line);
     if (!match) {
-      throw new GigeError('BAD_SETTING', `Settings line ${index + 1} "${raw.trim()}" is not Name=Value (e.g. ExposureTime=10000)`, { line: index + 1 });
+      throw new GigeError('BAD_SETTING', `Settings line ${index + 1} ${quoteInput(raw.trim())} is not Name=Value (e.g. ExposureTime=10000)`, { line: index + 1 });
     }
     settings.push([match[1], match[2].trim()]);
   });

@@ -1,4 +1,4 @@
-import { GigeError } from '../errors';
+import { GigeError, clipInput } from '../errors';
 import { DeviceAccess } from './device-access';
 import { buildNodes } from './build';
 import { XmlElement, invalidXml } from './xml/element';
@@ -250,7 +250,7 @@ export class NodeMapCore implements NodeContext {
   lookup(name: string): GenNode {
     const node = this.nodes.get(name);
     if (node) return node;
-    throw new GigeError('FEATURE_NOT_FOUND', `Unknown feature '${name}'${suggest(name, [...this.nodes.keys()])}`, { feature: name });
+    throw new GigeError('FEATURE_NOT_FOUND', `Unknown feature '${clipInput(name)}'${suggest(name, [...this.nodes.keys()])}`, { feature: clipInput(name) });
   }
 }
 

@@ -1,4 +1,4 @@
-import { GigeError } from '../errors';
+import { GigeError, quoteInput } from '../errors';
 
 /**
  * Integers inside the node map are `bigint` (exact for every 64-bit register). At the public API
@@ -76,7 +76,8 @@ export function coerceUserFloat(feature: string, value: unknown): number {
 }
 
 export function describeUserValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  // Quoted and clipped: a 10 MB string must not make a 10 MB error.
+  if (typeof value === 'string') return quoteInput(value);
   if (typeof value === 'bigint') return value.toString();
   if (Buffer.isBuffer(value)) return `<Buffer ${value.length} bytes>`;
   if (value === null) return 'null';

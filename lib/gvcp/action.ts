@@ -10,6 +10,7 @@ import dgram from 'node:dgram';
 import { Ack, Command, GVCP_PORT, describeStatus, statusName } from './protocol';
 import { decodeAck, encodeActionCommand, encodeCommand, isCommandPacket } from './codec';
 import { GvcpError, badArgument } from './errors';
+import { quoteInput } from '../errors';
 import { isIpv4 } from './address';
 
 export interface ActionCommandOptions {
@@ -38,7 +39,7 @@ export interface ActionAnswer {
 }
 
 export async function sendActionCommand(options: ActionCommandOptions): Promise<ActionAnswer[]> {
-  if (!isIpv4(options.address)) throw badArgument(`action address "${options.address}" is not an IPv4 address`, { address: options.address });
+  if (!isIpv4(options.address)) throw badArgument(`action address ${quoteInput(options.address)} is not an IPv4 address`, { address: quoteInput(options.address) });
   const wantAck = options.ack ?? true;
   const { flags, payload } = encodeActionCommand({
     deviceKey: options.deviceKey, groupKey: options.groupKey, groupMask: options.groupMask, actionTime: options.scheduledTime,

@@ -1,11 +1,12 @@
 import { badArgument } from './errors';
+import { quoteInput } from '../errors';
 
 /** IPv4 dotted quad ↔ unsigned 32-bit number, and MAC address helpers. */
 
 export function ipToNumber(ip: string): number {
   const parts = ip.split('.');
   if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    throw badArgument(`"${ip}" is not an IPv4 address; expected four numbers 0…255 like 127.0.0.2`, { ip });
+    throw badArgument(`${quoteInput(ip)} is not an IPv4 address; expected four numbers 0…255 like 127.0.0.2`, { ip: quoteInput(ip) });
   }
   return parts.reduce((acc, p) => acc * 256 + Number(p), 0) >>> 0;
 }
@@ -26,7 +27,7 @@ export function macToString(mac: Buffer): string {
 export function macFromString(mac: string): Buffer {
   const parts = mac.split(/[:-]/);
   if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
-    throw badArgument(`"${mac}" is not a MAC address; expected six hex bytes like 00:07:48:12:34:56`, { mac });
+    throw badArgument(`${quoteInput(mac)} is not a MAC address; expected six hex bytes like 00:07:48:12:34:56`, { mac: quoteInput(mac) });
   }
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }

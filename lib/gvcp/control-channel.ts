@@ -17,13 +17,17 @@ import {
   encodeReadMemCommand, encodeReadRegCommand, encodeWriteMemCommand, encodeWriteRegCommand, isCommandPacket,
 } from './codec';
 import { GvcpError, badArgument, checkPort } from './errors';
+import { localAddressTowards } from './message-channel';
 
 export interface ControlChannelOptions {
   /** Device IPv4 address. */
   address: string;
   /** Device GVCP port (3956). */
   port?: number;
-  /** Local address to bind (e.g. the interface facing the camera); the OS chooses when absent. */
+  /**
+   * Local address to bind. Default: the address this host uses towards the device (its route), so
+   * the control socket listens on the interface that reaches the camera, not on every interface.
+   */
   localAddress?: string;
   /** Milliseconds to wait for an ack before resending (default 500). */
   timeoutMs?: number;
@@ -58,6 +62,8 @@ export interface ControlChannelStats {
   /** Acks that matched no outstanding command (late acks of earlier tries, duplicates, strays). */
   ignoredAcks: number;
   malformedPackets: number;
+  /** Tries that could not be sent (no route, interface down, refused by a firewall): counted as tries without answer. */
+  sendErrors: number;
   /** Time of the last ack from the device (ms since epoch), 0 before the first. */
   lastAckAt: number;
 }
@@ -72,6 +78,8 @@ interface Pending {
   what?: string;
   /** When the first PENDING_ACK for this command came (ms, Date.now()). */
   pendingSince?: number;
+  /** Why the latest try did not go out, if it did not. */
+  sendError?: Error;
   resolve: (ack: GvcpAck) => void;
   reject: (err: Error) => void;
 }
@@ -113,8 +121,11 @@ export class ControlChannel extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly counters: ControlChannelStats = {
-    commands: 0, resends: 0, timeouts: 0, pendingAcks: 0, ignoredAcks: 0, malformedPackets: 0, lastAckAt: 0,
+    commands: 0, resends: 0, timeouts: 0, pendingAcks: 0, ignoredAcks: 0, malformedPackets: 0, sendErrors: 0, lastAckAt: 0,
   };
+  /** Told of every command sent (the native keep-alive steps in only when JavaScript sends nothing). */
+  private readonly sendObservers = new Set<() => void>();
+  private readonly closeHooks: Array<() => void> = [];
 
   private constructor(socket: dgram.Socket, options: ControlChannelOptions) {
     super();
@@ -138,16 +149,17 @@ export class ControlChannel extends EventEmitter {
       throw badArgument(`firstRequestId ${first} is not allowed; use 1…65535 (0 is reserved)`, { firstRequestId: first });
     }
     checkPort(options.port, 'port');
+    const localAddress = options.localAddress ?? await localAddressTowards(options.address, options.port ?? GVCP_PORT);
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();
-        reject(new GvcpError('GVCP_SOCKET', `cannot bind a GVCP socket${options.localAddress ? ` on ${options.localAddress}` : ''}: ${err.message}`, {
-          localAddress: options.localAddress,
+        reject(new GvcpError('GVCP_SOCKET', `cannot bind a GVCP socket on ${localAddress}: ${err.message}`, {
+          localAddress,
         }, { cause: err }));
       };
       socket.once('error', onError);
-      socket.bind({ address: options.localAddress, port: 0 }, () => {
+      socket.bind({ address: localAddress, port: 0 }, () => {
         socket.off('error', onError);
         resolve();
       });
@@ -178,6 +190,44 @@ export class ControlChannel extends EventEmitter {
     const id = this.nextId;
     this.nextId = id >= 0xffff ? 1 : id + 1;
     return id;
+  }
+
+  /**
+   * Request ids this channel then skips for the next 65 535 commands: for packets others send on
+   * its socket (the native keep-alive), whose acks this channel ignores as not its own.
+   */
+  reserveRequestIds(count: number): number[] {
+    return Array.from({ length: count }, () => this.takeRequestId());
+  }
+
+  /**
+   * The socket's file descriptor, for a native thread that sends on it (same source IP:port, which
+   * is how the device knows its controller); null where Node does not expose it.
+   */
+  fileDescriptor(): number | null {
+    // Node keeps the handle behind a symbol (`socket._handle` is the deprecated way to reach it).
+    const socket = this.socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>;
+    const state = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
+    const fd = state ? socket[state]?.handle?.fd : undefined;
+    return typeof fd === 'number' && fd >= 0 ? fd : null;
+  }
+
+  /** `observer` runs after every try sent; returns a function that removes it. */
+  observeSends(observer: () => void): () => void {
+    this.sendObservers.add(observer);
+    return () => this.sendObservers.delete(observer);
+  }
+
+  /**
+   * `hook` runs synchronously before the socket closes: whatever writes on it stops first. Returns
+   * a function that removes the hook again.
+   */
+  beforeClose(hook: () => void): () => void {
+    this.closeHooks.push(hook);
+    return () => {
+      const index = this.closeHooks.indexOf(hook);
+      if (index >= 0) this.closeHooks.splice(index, 1);
+    };
   }
 
   /** Send a command and resolve with its successful ack; an error status rejects with `GvcpError`. */
@@ -228,11 +278,21 @@ export class ControlChannel extends EventEmitter {
     const cur = this.current;
     if (!cur) return;
     cur.tries += 1;
-    this.socket.send(cur.packet, this.port, this.address, (err) => {
-      if (err && this.current === cur) {
-        this.finish(new GvcpError('GVCP_SOCKET', `${this.address}: sending ${commandName(cur.command)} failed: ${err.message}`, {}, { cause: err }));
-      }
-    });
+    cur.sendError = undefined;
+    // A try that cannot go out (ENETUNREACH with the interface down, EPERM from a firewall) is a
+    // try without answer: the retries go on — the link may come back within them — and the final
+    // error names the send error. Failing at once would hide a lost link behind a warning.
+    const failed = (err: Error): void => {
+      if (this.current !== cur) return;
+      cur.sendError = err;
+      this.counters.sendErrors += 1;
+    };
+    try {
+      this.socket.send(cur.packet, this.port, this.address, (err) => { if (err) failed(err); });
+    } catch (err) {
+      failed(err as Error);
+    }
+    for (const observer of this.sendObservers) observer();
     this.arm(cur.timeoutMs);
   }
 
@@ -245,6 +305,16 @@ export class ControlChannel extends EventEmitter {
     this.timer = null;
     const cur = this.current;
     if (!cur) return;
+    // Decided after the event loop's poll phase: an ack that arrived while JavaScript was blocked
+    // (a long synchronous task in some flow) is read first, instead of timing out a command whose
+    // answer is already waiting in the socket.
+    setImmediate(() => {
+      if (this.current !== cur || this.timer || this.closed) return;
+      this.retryOrFail(cur);
+    });
+  }
+
+  private retryOrFail(cur: Pending): void {
     if (cur.retriesLeft > 0) {
       cur.retriesLeft -= 1;
       this.counters.resends += 1;
@@ -253,6 +323,12 @@ export class ControlChannel extends EventEmitter {
     }
     this.counters.timeouts += 1;
     const target = cur.what ? `${commandName(cur.command)} ${cur.what}` : commandName(cur.command);
+    if (cur.sendError) {
+      this.finish(new GvcpError('GVCP_SOCKET', `${this.address}: sending ${target} failed (${cur.tries} tries): ${cur.sendError.message}`, {
+        command: commandName(cur.command), requestId: cur.requestId, device: this.address,
+      }, { cause: cur.sendError }));
+      return;
+    }
     this.finish(new GvcpError('GVCP_TIMEOUT', `${this.address}: no answer to ${target} (request id ${cur.requestId}) after ${cur.tries} tries of ${cur.timeoutMs} ms; is the camera on and reachable?`, {
       command: commandName(cur.command), requestId: cur.requestId, device: this.address,
     }));
@@ -399,6 +475,13 @@ export class ControlChannel extends EventEmitter {
     this.current = null;
     if (cur) cur.reject(err(cur.command));
     for (const q of this.queue.splice(0)) q.reject(err(q.command));
+    for (const hook of this.closeHooks.splice(0)) {
+      try {
+        hook();
+      } catch (hookError) {
+        this.emit('warning', hookError);
+      }
+    }
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -2,12 +2,17 @@
  * A connected GigE Vision device: control channel + privilege + heartbeat + identity, and the
  * GenICam `Port` that GenApi reads and writes through.
  *
- * Heartbeat: every `heartbeatIntervalMs` (default a third of the device's heartbeat timeout) the
+ * Heartbeat: every `heartbeatIntervalMs` (default a sixth of the device's heartbeat timeout) the
  * device reads CCP — the one command every device (Aravis' fake camera included) counts as a
  * heartbeat — together with the primary application port/IP when the device publishes them, so a
- * switchover to another application is noticed, not only silence. Each heartbeat has its own
- * retry budget of a third of the timeout, so a vanished camera is reported (`'lost'`) well within
- * one heartbeat timeout.
+ * switchover to another application is noticed, not only silence.
+ *
+ * Loss (`'lost'`) is declared when the device has not answered for one heartbeat timeout less one
+ * try, whatever the cause: no acks, or tries that cannot even be sent (ENETUNREACH with the host's
+ * interface down, EPERM from a firewall). Until then a failing heartbeat keeps trying, so a blip
+ * shorter than that costs nothing: the device, which waits as long, still has us as controller.
+ * A native thread (keepalive.ts) keeps sending heartbeats while JavaScript is blocked; loss is
+ * still judged here, by the acks JavaScript receives.
  */
 import { EventEmitter } from 'node:events';
 import type { Port } from '../genicam/port';
@@ -18,15 +23,34 @@ import {
   HEARTBEAT_TIMEOUT_MIN_MS,
 } from './protocol';
 import { GvcpError, badArgument } from './errors';
+import { quoteInput } from '../errors';
 import { numberToIp } from './address';
+import { ControlKeepAlive } from './keepalive';
 
 export type AccessMode = 'exclusive' | 'control' | 'monitor';
 
 export interface ConnectOptions extends Omit<ControlChannelOptions, 'address'> {
   address: string;
+  /**
+   * An open channel to use instead of a new one (not closed by `close()`): reconnecting from the
+   * same socket, the device recognises its controller (IP + port) instead of refusing an
+   * "other application" until its heartbeat timeout ends.
+   */
+  channel?: ControlChannel;
+  /**
+   * Release a control this channel may still hold before taking it (a reconnect after a loss
+   * the device did not see): the device then starts from a clean state — streams and message
+   * channel closed, parameters unlocked — as after an orderly close.
+   */
+  reclaim?: boolean;
+  /** Keep control alive from a native thread while JavaScript is blocked (default true). */
+  nativeKeepAlive?: boolean;
   /** exclusive: nobody else may even read; control: others may read (monitor); monitor: read only. */
   access?: AccessMode;
-  /** Heartbeat period; default a third of the device's heartbeat timeout. */
+  /**
+   * Heartbeat period; default a sixth of the device's heartbeat timeout (500 ms for 3 s): the
+   * shorter it is, the longer a blip may last without being taken for a loss.
+   */
   heartbeatIntervalMs?: number;
   /** Write this heartbeat timeout (ms, ≥ 500) to the device after taking control. */
   heartbeatTimeoutMs?: number;
@@ -72,11 +96,16 @@ export class GvcpDevice extends EventEmitter {
   private lostError: GvcpError | null = null;
   private closing = false;
   private seenAsIp: string | undefined;
+  /** When the device last answered a heartbeat (ms since epoch). */
+  private lastAliveAt = Date.now();
+  private keepAlive: ControlKeepAlive | null = null;
+  private readonly ownsChannel: boolean;
 
-  private constructor(channel: ControlChannel, access: AccessMode) {
+  private constructor(channel: ControlChannel, access: AccessMode, ownsChannel: boolean) {
     super();
     this.channel = channel;
     this.access = access;
+    this.ownsChannel = ownsChannel;
     this.port = {
       read: (address, length) => this.channel.readMemory(address, length),
       write: (address, data) => this.writePort(address, data),
@@ -87,14 +116,18 @@ export class GvcpDevice extends EventEmitter {
   static async connect(options: ConnectOptions): Promise<GvcpDevice> {
     const access = options.access ?? 'control';
     if (!['exclusive', 'control', 'monitor'].includes(access)) {
-      throw badArgument(`access "${access}" is not allowed; use exclusive, control or monitor`, { access });
+      throw badArgument(`access ${quoteInput(access)} is not allowed; use exclusive, control or monitor`, { access: quoteInput(access) });
     }
     if (options.switchoverKey !== undefined && (!Number.isInteger(options.switchoverKey) || options.switchoverKey < 0 || options.switchoverKey > 0xffff)) {
       throw badArgument(`switchoverKey ${options.switchoverKey} is not a 16-bit key (0…65535)`, { switchoverKey: options.switchoverKey });
     }
-    const channel = await ControlChannel.open(options);
-    const device = new GvcpDevice(channel, access);
+    if (options.channel && (options.channel.isClosed || options.channel.address !== options.address)) {
+      throw badArgument(`the channel given is ${options.channel.isClosed ? 'closed' : `to ${options.channel.address}, not ${options.address}`}`, {});
+    }
+    const channel = options.channel ?? await ControlChannel.open(options);
+    const device = new GvcpDevice(channel, access, !options.channel);
     try {
+      if (access !== 'monitor' && options.reclaim) await device.releaseStaleControl();
       if (access !== 'monitor') await device.takeControl(access, options.switchoverKey);
       await device.readInfo();
       if (access !== 'monitor') {
@@ -104,13 +137,27 @@ export class GvcpDevice extends EventEmitter {
           device.seenAsIp = numberToIp(await channel.readRegister(Bootstrap.PRIMARY_APPLICATION_IP));
         }
       }
-      device.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(device.info.heartbeatTimeoutMs / 3));
+      device.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.max(100, Math.floor(device.info.heartbeatTimeoutMs / 6));
+      if (access !== 'monitor' && options.nativeKeepAlive !== false) {
+        device.keepAlive = ControlKeepAlive.start(channel, { registerAddress: Bootstrap.CCP, intervalMs: device.heartbeatIntervalMs });
+      }
+      device.lastAliveAt = Date.now();
       device.startHeartbeat();
       return device;
     } catch (err) {
       await device.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Writes CCP = 0 from this channel: the device releases control if this channel (IP + port)
+   * still holds it, and refuses (ignored here) if another application does.
+   */
+  private async releaseStaleControl(): Promise<void> {
+    await this.channel.writeRegister(Bootstrap.CCP, Ccp.OPEN, { what: '0x0a00 (CCP: release a stale control)' }).catch((err: unknown) => {
+      if (err instanceof GvcpError && (err.code === 'GVCP_TIMEOUT' || err.code === 'GVCP_SOCKET' || err.code === 'GVCP_CLOSED')) throw err;
+    });
   }
 
   private async takeControl(access: 'exclusive' | 'control', switchoverKey?: number): Promise<void> {
@@ -230,38 +277,77 @@ export class GvcpDevice extends EventEmitter {
     tick();
   }
 
+  /** Commands the native keep-alive sent while JavaScript was blocked (0 without it). */
+  keepAliveStats(): { sent: number; sendErrors: number; active: boolean } {
+    return { ...(this.keepAlive?.stats() ?? { sent: 0, sendErrors: 0 }), active: this.keepAlive !== null };
+  }
+
   /** One heartbeat; resolves (never rejects). Emits `'lost'` once when the device is gone or control was taken. */
   async heartbeat(): Promise<void> {
     if (this.heartbeatBusy || this.closing || this.lostError) return;
     this.heartbeatBusy = true;
-    const budget = Math.max(150, Math.floor(this.info.heartbeatTimeoutMs / 3));
-    const options: TransactOptions = { urgent: true, timeoutMs: Math.max(50, Math.floor(budget / 3)), retries: 2 };
+    const timeoutMs = this.info.heartbeatTimeoutMs;
+    // One try waits a fifteenth of the timeout (200 ms for 3 s); tries go on (same request id: a
+    // late ack still counts) until the device has been silent for the timeout less one try. So a
+    // blip of up to about half the timeout is no loss, whatever its phase.
+    const tryMs = Math.max(50, Math.min(500, Math.floor(timeoutMs / 15)));
+    const lossAfterMs = Math.max(tryMs, timeoutMs - tryMs);
     try {
-      const caps = this.info.gvcpCapability;
-      if (this.access !== 'monitor' && (caps & GvcpCapability.CCP_APPLICATION_PORT_IP) && (caps & GvcpCapability.CONCATENATION)) {
-        const [ccp, port, ip] = await this.channel.readRegisters([Bootstrap.CCP, Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP], options);
-        if ((ccp & (Ccp.EXCLUSIVE | Ccp.CONTROL)) === 0) {
-          this.markLost('control expired or was released on the device (CCP is 0)');
-        } else if ((port & 0xffff) !== this.channel.localEndpoint().port || (this.seenAsIp !== undefined && numberToIp(ip) !== this.seenAsIp)) {
-          this.markLost(`another application (${numberToIp(ip)}:${port & 0xffff}) took control`);
+      this.keepAlive?.refill();
+      for (;;) {
+        const silentFor = Date.now() - this.lastSignOfLife();
+        // At least one real try, even when the silence is already long (JavaScript was blocked and
+        // the native keep-alive held control): loss is declared on evidence, never on a stale clock.
+        const retries = Math.max(0, Math.ceil((lossAfterMs - silentFor) / tryMs) - 1);
+        try {
+          await this.checkControl({ urgent: true, timeoutMs: tryMs, retries });
+          this.lastAliveAt = Date.now();
+          return;
+        } catch (err) {
+          if (this.closing || this.lostError) return;
+          if (err instanceof GvcpError && err.status === GvcpStatus.ACCESS_DENIED) {
+            this.markLost('another application took control (heartbeat denied)', err);
+            return;
+          }
+          if (!(err instanceof GvcpError) || !['GVCP_TIMEOUT', 'GVCP_SOCKET', 'GVCP_CLOSED'].includes(err.code)) {
+            this.emit('warning', err);
+            return;
+          }
+          const silence = Date.now() - this.lastSignOfLife();
+          if (silence >= lossAfterMs || err.code === 'GVCP_CLOSED') {
+            const why = err.code === 'GVCP_SOCKET' ? `heartbeats cannot be sent (${(err.cause as Error | undefined)?.message ?? err.message})` : 'no answer to the heartbeat';
+            this.markLost(`${why} for ${silence} ms (heartbeat timeout ${timeoutMs} ms)`, err);
+            return;
+          }
+          // The tries ended early (they waited behind a slow command): go on until the deadline.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(tryMs, lossAfterMs - silence)));
         }
-      } else {
-        const ccp = await this.channel.readRegister(Bootstrap.CCP, options);
-        if (this.access !== 'monitor' && (ccp & (Ccp.EXCLUSIVE | Ccp.CONTROL)) === 0) {
-          this.markLost('control expired or was released on the device (CCP is 0)');
-        }
-      }
-    } catch (err) {
-      if (this.closing) return;
-      if (err instanceof GvcpError && err.code === 'GVCP_TIMEOUT') {
-        this.markLost(`no answer to the heartbeat within ${budget} ms`, err);
-      } else if (err instanceof GvcpError && err.status === GvcpStatus.ACCESS_DENIED) {
-        this.markLost('another application took control (heartbeat denied)', err);
-      } else {
-        this.emit('warning', err);
       }
     } finally {
       this.heartbeatBusy = false;
+    }
+  }
+
+  /** The last ack from the device, to a heartbeat or any other command of this channel. */
+  private lastSignOfLife(): number {
+    return Math.max(this.lastAliveAt, this.channel.stats().lastAckAt);
+  }
+
+  /** Reads CCP (and who holds it, when published); marks the connection lost if control is gone. */
+  private async checkControl(options: TransactOptions): Promise<void> {
+    const caps = this.info.gvcpCapability;
+    if (this.access !== 'monitor' && (caps & GvcpCapability.CCP_APPLICATION_PORT_IP) && (caps & GvcpCapability.CONCATENATION)) {
+      const [ccp, port, ip] = await this.channel.readRegisters([Bootstrap.CCP, Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP], options);
+      if ((ccp & (Ccp.EXCLUSIVE | Ccp.CONTROL)) === 0) {
+        this.markLost('control expired or was released on the device (CCP is 0)');
+      } else if ((port & 0xffff) !== this.channel.localEndpoint().port || (this.seenAsIp !== undefined && numberToIp(ip) !== this.seenAsIp)) {
+        this.markLost(`another application (${numberToIp(ip)}:${port & 0xffff}) took control`);
+      }
+      return;
+    }
+    const ccp = await this.channel.readRegister(Bootstrap.CCP, options);
+    if (this.access !== 'monitor' && (ccp & (Ccp.EXCLUSIVE | Ccp.CONTROL)) === 0) {
+      this.markLost('control expired or was released on the device (CCP is 0)');
     }
   }
 
@@ -269,6 +355,9 @@ export class GvcpDevice extends EventEmitter {
     if (this.lostError || this.closing) return;
     this.lostError = new GvcpError('GVCP_LOST', `${this.channel.address}: connection lost: ${reason}`, { device: this.channel.address, reason }, { cause });
     if (this.heartbeatTimer) { clearTimeout(this.heartbeatTimer); this.heartbeatTimer = null; }
+    // Control is gone (or was never answered): nothing left to keep alive.
+    this.keepAlive?.stop();
+    this.keepAlive = null;
     this.emit('lost', this.lostError);
   }
 
@@ -294,9 +383,11 @@ export class GvcpDevice extends EventEmitter {
     if (this.closing) return;
     this.closing = true;
     if (this.heartbeatTimer) { clearTimeout(this.heartbeatTimer); this.heartbeatTimer = null; }
+    this.keepAlive?.stop();
+    this.keepAlive = null;
     if (this.access !== 'monitor' && !this.lostError && !this.channel.isClosed) {
       await this.channel.writeRegister(Bootstrap.CCP, Ccp.OPEN, { timeoutMs: 200, retries: 1, urgent: true }).catch(() => undefined);
     }
-    await this.channel.close();
+    if (this.ownsChannel) await this.channel.close();
   }
 }

@@ -15,6 +15,7 @@ import dgram from 'node:dgram';
 import { Command, Flag, GVCP_PORT } from './protocol';
 import { DeviceIdentityInfo, decodeAck, decodeDiscoveryAck, encodeCommand, isCommandPacket } from './codec';
 import { GvcpError, badArgument, checkPort } from './errors';
+import { quoteInput } from '../errors';
 import { isIpv4, sameSubnet } from './address';
 import { NetworkInterfaceInfo, listIPv4Interfaces, suggestAddress } from './interfaces';
 
@@ -125,7 +126,7 @@ export async function discover(options: DiscoverOptions): Promise<DiscoveredDevi
     throw badArgument('discover needs a broadcast address (e.g. 127.255.255.255) or a device address', {});
   }
   for (const d of destinations) {
-    if (!isIpv4(d)) throw badArgument(`"${d}" is not an IPv4 address`, { address: d });
+    if (!isIpv4(d)) throw badArgument(`${quoteInput(d)} is not an IPv4 address`, { address: quoteInput(d) });
   }
   checkPort(options.port, 'port');
   const socket = await bindUdp(options.localAddress, options.localPort ?? 0);
@@ -192,7 +193,7 @@ export async function discoverOnInterfaces(options: InterfaceDiscoverOptions = {
   const chosen = options.interfaces
     ? options.interfaces.map((name) => {
       const i = all.find((x) => x.name === name);
-      if (!i) throw badArgument(`interface "${name}" has no IPv4 address; interfaces with one: ${all.map((x) => x.name).join(', ') || 'none'}`, { interface: name });
+      if (!i) throw badArgument(`interface ${quoteInput(name)} has no IPv4 address; interfaces with one: ${all.map((x) => x.name).join(', ') || 'none'}`, { interface: name });
       return i;
     })
     : all.filter((i) => !i.internal && i.operState !== 'down');

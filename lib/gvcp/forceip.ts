@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import { Ack, Command, Flag, GVCP_PORT, describeStatus } from './protocol';
 import { decodeAck, encodeCommand, encodeForceIpCommand, isCommandPacket } from './codec';
 import { GvcpError, badArgument } from './errors';
+import { quoteInput } from '../errors';
 import { isIpv4, macFromString } from './address';
 
 export interface ForceIpOptions {
@@ -27,7 +28,7 @@ export interface ForceIpOptions {
 export async function forceIp(options: ForceIpOptions): Promise<{ address: string }> {
   macFromString(options.macAddress);
   for (const [name, v] of [['ipAddress', options.ipAddress], ['subnetMask', options.subnetMask], ['broadcast', options.broadcast]] as const) {
-    if (!isIpv4(v)) throw badArgument(`FORCEIP ${name} "${v}" is not an IPv4 address`, { [name]: v });
+    if (!isIpv4(v)) throw badArgument(`FORCEIP ${name} ${quoteInput(v)} is not an IPv4 address`, { [name]: quoteInput(v) });
   }
   const requestId = 1 + Math.floor(Math.random() * 0xfffe);
   const packet = encodeCommand({

@@ -4,11 +4,16 @@
  * since the device may have missed our first ack — but delivered once: copies are recognised by
  * source and request id among the recently seen ones.
  *
+ * Only the device's message channel is heard: its IP and the source port it sends events from
+ * (MCSP, bootstrap 0x0B1C, when the device publishes it — GigE Vision 1.1 and later; otherwise the
+ * port of the first well-formed event from the device's IP). Anything else — a spoofed event from
+ * the device's IP on another port among them — is neither acknowledged nor delivered.
+ *
  * Emits `'event'` with a `GvcpEvent` per item, and `'warning'` for malformed packets.
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { Ack, Bootstrap, Command, Flag, GVCP_MAX_PAYLOAD, commandName } from './protocol';
+import { Ack, Bootstrap, Command, Flag, GVCP_MAX_PAYLOAD, MESSAGE_CHANNEL_CAPABILITY_MCSP, commandName } from './protocol';
 import { decodeCommand, decodeEventCommand, decodeEventDataCommand, encodeAck, isCommandPacket } from './codec';
 import { ipToNumber } from './address';
 import { GvcpError } from './errors';
@@ -45,7 +50,7 @@ export interface MessageChannelStats {
   events: number;
   duplicates: number;
   malformed: number;
-  /** Packets from another address than the device's: not acknowledged, not delivered. */
+  /** Packets from another address or port than the device's message channel: not acknowledged, not delivered. */
   foreign: number;
 }
 
@@ -56,6 +61,8 @@ export class MessageChannel extends EventEmitter {
   private readonly seen = new Map<string, { ids: number[]; set: Set<number> }>();
   private readonly counters: MessageChannelStats = { packets: 0, events: 0, duplicates: 0, malformed: 0, foreign: 0 };
   private closed = false;
+  /** The device's event source port: MCSP, or learned from its first event; null until known. */
+  private sourcePort: number | null = null;
 
   private constructor(private readonly socket: dgram.Socket, private readonly control: ControlChannel | null, private readonly window: number) {
     super();
@@ -74,6 +81,7 @@ export class MessageChannel extends EventEmitter {
       if (options.retryCount !== undefined) writes.push({ address: Bootstrap.MCRC, value: options.retryCount });
       writes.push({ address: Bootstrap.MCP, value: socket.address().port });
       for (const w of writes) await control.writeRegister(w.address, w.value, { what: `0x${w.address.toString(16)} (message channel)` });
+      channel.sourcePort = await readSourcePort(control);
     } catch (err) {
       await channel.close(false);
       throw err;
@@ -94,6 +102,11 @@ export class MessageChannel extends EventEmitter {
     return this.socket.address().address;
   }
 
+  /** The device port events are accepted from (null: not known yet, or a listener without device). */
+  get deviceSourcePort(): number | null {
+    return this.sourcePort;
+  }
+
   stats(): MessageChannelStats {
     return { ...this.counters };
   }
@@ -101,8 +114,9 @@ export class MessageChannel extends EventEmitter {
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     try {
       if (!isCommandPacket(msg)) return;
-      // Anyone on the network can reach this port; only the device we opened it on is heard.
-      if (this.control && rinfo.address !== this.control.address) {
+      // Anyone on the network can reach this port; only the device's message channel is heard.
+      const learning = this.control !== null && this.sourcePort === null;
+      if (this.control && (rinfo.address !== this.control.address || (!learning && rinfo.port !== this.sourcePort))) {
         this.counters.foreign += 1;
         return;
       }
@@ -119,6 +133,8 @@ export class MessageChannel extends EventEmitter {
       if (this.isDuplicate(rinfo.address, cmd.requestId)) { this.counters.duplicates += 1; return; }
       const extended = (cmd.flags & Flag.EXTENDED_IDS) !== 0;
       const items = cmd.command === Command.EVENT ? decodeEventCommand(cmd.payload, extended) : decodeEventDataCommand(cmd.payload, extended);
+      // A device without MCSP: its port is the one its first well-formed event came from.
+      if (learning) this.sourcePort = rinfo.port;
       for (const item of items) {
         this.counters.events += 1;
         // A copy: the event may be kept, the datagram need not be.
@@ -153,6 +169,22 @@ export class MessageChannel extends EventEmitter {
       await this.control.writeRegister(Bootstrap.MCP, 0, { timeoutMs: 200, retries: 1 }).catch(() => undefined);
     }
     await new Promise<void>((r) => this.socket.close(() => r()));
+  }
+}
+
+/**
+ * The device's event source port from MCSP, when the message channel capability (0x0930) says the
+ * register exists and it holds a port; null otherwise (older devices answer INVALID_ADDRESS).
+ */
+async function readSourcePort(control: ControlChannel): Promise<number | null> {
+  try {
+    const capability = await control.readRegister(Bootstrap.MESSAGE_CHANNEL_CAPABILITY, { what: '0x0930 (message channel capability)' });
+    if (!(capability & MESSAGE_CHANNEL_CAPABILITY_MCSP)) return null;
+    const port = (await control.readRegister(Bootstrap.MCSP, { what: '0x0b1c (MCSP: event source port)' })) & 0xffff;
+    return port === 0 ? null : port;
+  } catch (err) {
+    if (err instanceof GvcpError && err.status !== undefined) return null;
+    throw err;
   }
 }
 

@@ -2,24 +2,11 @@ import * as assert from 'node:assert/strict';
 import { EmulatedCamera } from '../../lib/emulator';
 import { Camera } from '../../lib/camera/camera';
 import { CameraConnection, ConnectionState } from '../../lib/camera/connection';
+import { until } from './support/connection-state';
 import { acquireCamera } from '../../lib/camera/pool';
 import type { CameraEvent } from '../../lib/camera/camera';
 import { isGigeError } from '../../lib/errors';
 import { uniqueLoopbackAddress } from '../support/loopback';
-
-function until(connection: CameraConnection, state: ConnectionState, timeoutMs: number): Promise<void> {
-  if (connection.state === state) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ${state} within ${timeoutMs} ms (${connection.state}: ${connection.stateDetail})`)), timeoutMs);
-    const onState = (s: ConnectionState) => {
-      if (s !== state) return;
-      clearTimeout(timer);
-      connection.removeListener('state', onState);
-      resolve();
-    };
-    connection.on('state', onState);
-  });
-}
 
 describe('camera: CameraConnection keeps a camera connected for its users', function () {
   this.timeout(20000);

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { helper, packageNodes } from './support';
 import { uniqueLoopbackAddress, LOOPBACK_BROADCAST } from '../support/loopback';
 import { EmulatedCamera } from '../../lib/emulator';
+import { listIPv4Interfaces } from '../../lib/gvcp';
 
 describe('nodes: the editor\'s camera search (admin endpoint)', function () {
   let emulator: EmulatedCamera;
@@ -31,4 +32,28 @@ describe('nodes: the editor\'s camera search (admin endpoint)', function () {
     const res = await helper.request().get('/gige-vision/discover?broadcast=everywhere').expect(400);
     assert.match(res.body.error, /not an IPv4 address/);
   });
+
+  it('asks one camera by its unicast address', async () => {
+    const res = await helper.request().get(`/gige-vision/discover?address=${emulator.address}&timeout=600`).expect(200);
+    assert.deepEqual((res.body as Array<Record<string, string>>).map((c) => c.serial), ['FINDME01']);
+  });
+
+  // Issue 15: an editor request must not make Node-RED send anywhere but its own links. Nothing is
+  // sent in these cases: each is refused before a socket exists.
+  for (const [query, pattern] of [
+    ['broadcast=255.255.255.255', /not the broadcast address of an interface of this host; allowed: .*127\.255\.255\.255/],
+    ['broadcast=198.51.100.255', /not the broadcast address of an interface of this host/],
+    ['broadcast=8.8.8.8', /not the broadcast address of an interface of this host/],
+    ['address=255.255.255.255', /not a single camera/],
+    ['address=239.1.2.3', /not a single camera/],
+    ['address=127.255.255.255', /not a single camera/],
+  ] as const) {
+    it(`refuses ?${query}, saying what is allowed`, async () => {
+      // Were the address this host's own broadcast, the request would be allowed and send: never here.
+      const target = query.split('=')[1];
+      assert.ok(query.startsWith('address') || !listIPv4Interfaces().some((i) => i.broadcast === target), `${target} is a broadcast of this host`);
+      const res = await helper.request().get(`/gige-vision/discover?${query}`).expect(400);
+      assert.match(res.body.error, pattern);
+    });
+  }
 });

@@ -137,14 +137,25 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
       { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper' },
     ));
+    const caught: Array<Record<string, any>> = [];
+    helper.getNode('caught').on('input', (msg: Record<string, any>) => caught.push(msg));
     const status = await statusMatching('grab', /^disconnected: /);
     assert.match(status.text, /Width/);
-    const caught = collect('caught', 1);
     helper.getNode('grab').receive({ payload: 'go' });
-    const [msg] = await caught;
-    assert.equal(msg.error.source.id, 'grab');
-    assert.match(msg.error.message, /not connected/);
-    assert.match(msg.error.message, /Width=5/);
+    const deadline = Date.now() + 5000;
+    while (caught.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // The refused connection itself (no message caused it), with a message made for Catch ...
+    const refused = caught.find((msg) => msg.error.code === 'SETTING_FAILED');
+    assert.ok(refused, JSON.stringify(caught.map((m) => m.error)));
+    assert.equal(refused.error.source.id, 'grab');
+    assert.equal(refused.camera.address, address);
+    assert.equal(refused.payload.code, 'SETTING_FAILED');
+    // ... and the grab that could not run.
+    const failed = caught.find((msg) => /not connected/.test(msg.error.message));
+    assert.ok(failed, JSON.stringify(caught.map((m) => m.error)));
+    assert.equal(failed.error.source.id, 'grab');
+    assert.match(failed.error.message, /Width=5/);
+    assert.equal(failed.payload, 'go', 'the input message travels on to Catch');
   });
 
   it('closes a camera left without users after a deploy moved its user to another camera', async function () {
@@ -169,7 +180,7 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     await statusMatching('grab', CONNECTED);
     // The grab moves to cam2 (same address, other settings) while cam still holds the camera.
     await helper.setFlows(flow(cameraConfig(address), wider, grab({ mode: 'trigger', encoding: 'raw', camera: 'cam2' }), { id: 'out', type: 'helper' }), 'nodes');
-    assert.equal(helper.getNode('cam2').connection, null, 'refused at first: cam still holds the camera');
+    assert.equal((helper.getNode('cam2') as unknown as { connection: unknown }).connection, null, 'refused at first: cam still holds the camera');
     await statusMatching('grab', CONNECTED, 10000);
     const received = collect('out', 1);
     helper.getNode('grab').receive({});

@@ -1,4 +1,4 @@
-import { GigeError } from '../../errors';
+import { GigeError, quoteInput } from '../../errors';
 import { MaybePromise, then } from '../maybe-async';
 import { Num } from '../formula';
 import { parseXmlInteger, toPublicInteger } from '../numbers';
@@ -231,7 +231,7 @@ export class StringRegNode extends RegisterNode {
     return then(this.length(), (length) => {
       const bytes = Buffer.from(value, 'utf8');
       if (bytes.length > length) {
-        throw new GigeError('OUT_OF_RANGE', `${this.name}: "${value}" is ${bytes.length} bytes long; allowed at most ${length} bytes`, { feature: this.name, value, maxLength: length });
+        throw new GigeError('OUT_OF_RANGE', `${this.name}: ${quoteInput(value)} is ${bytes.length} bytes long; allowed at most ${length} bytes`, { feature: this.name, value: quoteInput(value), maxLength: length });
       }
       const data = Buffer.alloc(length);
       bytes.copy(data);

@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import { EmulatedCamera } from '../../lib/emulator';
+import { Camera } from '../../lib/camera/camera';
+import { isGigeError } from '../../lib/errors';
+import { uniqueLoopbackAddress } from '../support/loopback';
+import { withoutUnhandledRejections } from '../support/rejections';
+
+/**
+ * A frame wait created before an `await` (start acquisition, fire the trigger) can time out while
+ * that await still runs. Node-RED exits on such an unobserved rejection (issue 15, item 1): the
+ * caller must get the error, and nothing may be left unobserved.
+ */
+describe('camera: a frame wait that times out during another await is never left unobserved', function () {
+  let emulator: EmulatedCamera;
+  let camera: Camera;
+
+  beforeEach(async () => {
+    const address = uniqueLoopbackAddress();
+    emulator = await EmulatedCamera.start({ address, settings: { Width: 1024, Height: 64 } });
+    camera = await Camera.open({ address });
+  });
+
+  afterEach(async () => {
+    await camera.close();
+    await emulator.stop();
+  });
+
+  it('grab() with a 1 ms timeout rejects with FRAME_TIMEOUT and leaves no unhandled rejection', async () => {
+    await withoutUnhandledRejections(async () => {
+      for (let i = 0; i < 5; i += 1) {
+        await assert.rejects(camera.grab(1), (err: unknown) => isGigeError(err, 'FRAME_TIMEOUT'));
+      }
+    });
+    assert.equal(camera.acquiring, false, 'a single grab leaves the camera as it found it');
+  });
+
+  it('triggerSoftware() with a 1 ms timeout rejects with FRAME_TIMEOUT and leaves no unhandled rejection', async () => {
+    await withoutUnhandledRejections(async () => {
+      for (let i = 0; i < 5; i += 1) {
+        await assert.rejects(camera.triggerSoftware(1, { ensureTriggerMode: true }), (err: unknown) => isGigeError(err, 'FRAME_TIMEOUT'));
+      }
+    });
+    // The camera still works afterwards.
+    const frame = await camera.triggerSoftware(5000);
+    assert.equal(frame.status, 'complete');
+  });
+});
