@@ -189,6 +189,7 @@ export class GvcpServer extends EventEmitter {
       heartbeatExpiries: this.privilege.expiries,
       blocksSent: this.stream.blocksSent,
       resendRequests: this.stream.resendRequests,
+      resendRequestsRefused: this.stream.resendRequestsRefused,
       sender: this.stream.senderStats(),
       events: this.message.stats(),
       timestampResets: this.clock.resets,

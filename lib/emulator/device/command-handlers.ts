@@ -233,9 +233,9 @@ export class CommandHandlers {
     s.later(Math.floor(Math.random() * (maxDelay + 1)), () => { this.delayedDiscoveryAcks -= 1; send(); });
   }
 
-  packetResend(cmd: GvcpCommand, _from: Endpoint): void {
+  packetResend(cmd: GvcpCommand, from: Endpoint): void {
     try {
-      this.server.stream.resend(decodePacketResendCommand(cmd.flags, cmd.payload));
+      this.server.stream.resend(decodePacketResendCommand(cmd.flags, cmd.payload), from);
     } catch (err) {
       this.server.emit('warning', err);
     }

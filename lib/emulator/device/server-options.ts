@@ -54,6 +54,8 @@ export interface GvcpServerStats {
   actionsMatched: number;
   blocksSent: number;
   resendRequests: number;
+  /** PACKETRESEND from an address other than the stream's destination: not answered. */
+  resendRequestsRefused: number;
   /** The GVSP sender's counters (queue depth, refused resend requests…), null until it exists. */
   sender: BlockSenderStats | null;
   events: MessageChannelStats;
