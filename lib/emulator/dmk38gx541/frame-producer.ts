@@ -49,6 +49,8 @@ export interface CameraFrame extends FrameTimes {
 }
 
 export interface ProducerStats {
+  /** Frames handed to the stream channel; each ends as sent or as a send error. */
+  framesQueued: number;
   framesSent: number;
   framesDropped: number;
   sendErrors: number;
@@ -59,7 +61,7 @@ const POOL_DEPTH = 3;
 
 export class FrameProducer {
   private readonly pool = new Map<number, Buffer[]>();
-  readonly stats: ProducerStats = { framesSent: 0, framesDropped: 0, sendErrors: 0, blockIdMismatches: 0 };
+  readonly stats: ProducerStats = { framesQueued: 0, framesSent: 0, framesDropped: 0, sendErrors: 0, blockIdMismatches: 0 };
   /** Counts frames that were never sent, so their scene still moves. */
   private unsentPhase = 0;
 
@@ -116,6 +118,7 @@ export class FrameProducer {
       chunkLayoutId: frame.chunk.active ? chunkLayoutId(frame.chunk) : undefined,
       blockId: expected,
     };
+    this.stats.framesQueued += 1;
     (services as DeviceServices).sendBlock(block).then((blockId) => {
       this.stats.framesSent += 1;
       if (blockId !== expected) this.stats.blockIdMismatches += 1;
