@@ -1,7 +1,9 @@
 /**
- * The emulated device's GigE Vision core: a GVCP server on `<address>:3956` (127.x unless
- * `allowNonLoopback`, which only namespace tests set) plus listeners on broadcast addresses
- * (default 127.255.255.255:3956) for DISCOVERY, FORCEIP and ACTION_CMD.
+ * The emulated device's GigE Vision core: a GVCP server on `<address>:3956` plus listeners on
+ * broadcast addresses for DISCOVERY, FORCEIP and ACTION_CMD. Which addresses it may use and whom it
+ * answers is `device/serving-scope.ts`: the host only (127.x; 127.255.255.255 and 255.255.255.255
+ * for discovery; loopback requesters only) unless `allowNetwork` serves a network on purpose. The
+ * address it powers up with, and the IP settings a host writes, follow `device/ip-configuration.ts`.
  *
  * It owns the bootstrap registers (`device/bootstrap-registers.ts`), privilege and heartbeat
  * (`device/privilege.ts`), stream channel 0 with the native GVSP sender (`device/stream-channel.ts`),
@@ -18,7 +20,7 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { Ack, Command, Flag, GVCP_PORT, GvcpCapability, GvcpConfiguration, GvcpStatus } from '../gvcp/protocol';
 import { GvcpCommand, decodeCommand, encodeAck, encodePendingAck, isCommandPacket } from '../gvcp/codec';
-import { isIpv4, sameSubnet } from '../gvcp/address';
+import { sameSubnet } from '../gvcp/address';
 import { directedBroadcast } from '../gvcp/interfaces';
 import { GigeError } from '../errors';
 import type { DeviceModel, DeviceServices } from './device-model';
@@ -30,6 +32,8 @@ import { DeviceClock } from './device/clock';
 import { BootstrapRegisters, NetworkConfig } from './device/bootstrap-registers';
 import { CommandHandlers, ackCodeFor } from './device/command-handlers';
 import type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
+import { LIMITED_BROADCAST, LOOPBACK_BROADCAST, ServingScope } from './device/serving-scope';
+import { IpSettings, IpSettingsFile, StartupAddress, defaultIpSettings, startupAddress } from './device/ip-configuration';
 
 export type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
 
@@ -60,17 +64,23 @@ export class GvcpServer extends EventEmitter {
   private queue: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
-  readonly counters = { commands: 0, duplicates: 0, malformed: 0, accessDenied: 0, pendingAcks: 0, discoveries: 0, actionsMatched: 0 };
+  readonly counters = {
+    commands: 0, duplicates: 0, malformed: 0, accessDenied: 0, pendingAcks: 0, discoveries: 0, actionsMatched: 0,
+    /** Datagrams from a non-loopback source while serving the host only: never answered. */
+    foreignRequests: 0,
+  };
 
-  private constructor(private readonly options: GvcpServerOptions) {
+  private constructor(private readonly options: GvcpServerOptions, readonly scope: ServingScope, readonly startup: StartupAddress,
+    readonly ipSettings: IpSettings, private readonly ipFile: IpSettingsFile) {
     super();
-    const { address, model } = options;
+    const { model } = options;
+    const address = startup.address;
     this.model = model;
     this.port = options.port ?? GVCP_PORT;
     this.network = {
       ipAddress: address,
-      subnetMask: options.subnetMask ?? (address.startsWith('127.') ? '255.0.0.0' : '255.255.255.0'),
-      gateway: options.gateway ?? '0.0.0.0',
+      subnetMask: startup.subnetMask,
+      gateway: startup.gateway,
       macAddress: Buffer.from(model.identity.macAddress),
     };
     const warn = (err: Error): void => { this.emit('warning', err); };
@@ -114,31 +124,44 @@ export class GvcpServer extends EventEmitter {
       extendedIdsSupported: options.extendedIdsSupported ?? true,
       configurableBits: GvcpConfiguration.HEARTBEAT_DISABLE | GvcpConfiguration.PENDING_ACK_ENABLE
         | GvcpConfiguration.EXTENDED_STATUS_CODES_2_0 | (this.actions.signals > 0 ? GvcpConfiguration.UNCONDITIONAL_ACTION : 0),
+      ipSettings,
+      onIpSettingsChanged: (settings) => this.ipFile.save(settings),
     });
     this.handlers = new CommandHandlers(this);
   }
 
-  /** Bind the sockets, attach the model, and start answering. */
+  /**
+   * Bind the sockets, attach the model, and start answering. The device comes up at its persistent
+   * IP when that is enabled (state file), else at `options.address`.
+   */
   static async start(options: GvcpServerOptions): Promise<GvcpServer> {
-    if (!isIpv4(options.address)) {
-      throw new GigeError('EMULATOR_ADDRESS', `emulator address "${options.address}" is not an IPv4 address; use a loopback address like 127.0.0.2`, {});
-    }
-    const server = new GvcpServer(options);
-    if (!server.addressAllowed(options.address)) {
-      throw new GigeError('EMULATOR_ADDRESS', `emulator address ${options.address} is not a loopback address; emulators bind 127.0.0.0/8 only (use 127.0.0.2, 127.0.0.3, …)`, {
-        address: options.address,
-      });
-    }
+    const scope = new ServingScope(options.allowNetwork === true);
+    const refused = scope.refusesAddress(options.address);
+    if (refused) throw new GigeError('EMULATOR_ADDRESS', `emulator address: ${refused}`, { address: options.address });
+    const given = {
+      address: options.address,
+      subnetMask: options.subnetMask ?? scope.subnetMaskOf(options.address),
+      gateway: options.gateway ?? '0.0.0.0',
+    };
+    const ipFile = new IpSettingsFile(options.stateFile);
+    const ipSettings = ipFile.load(defaultIpSettings(given.address, given.subnetMask, given.gateway, options.model.identity.userDefinedName));
+    const startup = startupAddress(ipSettings, given, (ip) => scope.refusesAddress(ip));
+    const server = new GvcpServer(options, scope, startup, ipSettings, ipFile);
+    if (startup.fallback) setImmediate(() => server.emit('warning', new GigeError('EMULATOR_ADDRESS', startup.fallback as string, {})));
     try {
-      server.control = await server.bindControl(options.address);
-      for (const b of options.broadcastAddresses ?? ['127.255.255.255']) {
-        if (!server.addressAllowed(b) && b !== '255.255.255.255') {
-          throw new GigeError('EMULATOR_ADDRESS', `broadcast address ${b} is not allowed for an emulator; use 127.255.255.255`, {});
+      server.control = await server.bindControl(startup.address);
+      for (const b of options.broadcastAddresses ?? scope.defaultBroadcasts()) {
+        const notAllowed = scope.refusesBroadcast(b);
+        if (notAllowed) throw new GigeError('EMULATOR_ADDRESS', notAllowed, { broadcast: b });
+        try {
+          server.broadcastSockets.push(await server.bindListener(b));
+        } catch (err) {
+          // On the host, 255.255.255.255 is a convenience for tools that discover by limited
+          // broadcast; another program holding it alone (Aravis' fake camera does) must not stop us.
+          if (b !== LIMITED_BROADCAST || scope.allowNetwork || options.broadcastAddresses) throw err;
+          setImmediate(() => server.emit('warning', new GigeError('EMULATOR_BIND', `${(err as Error).message}; tools that discover by ` +
+            `limited broadcast will not find this emulator (${LOOPBACK_BROADCAST} and unicast still work)`, {}, { cause: err })));
         }
-        if (b === '255.255.255.255' && !options.allowNonLoopback) {
-          throw new GigeError('EMULATOR_ADDRESS', 'listening on 255.255.255.255 is only allowed inside a test network namespace (allowNonLoopback)', {});
-        }
-        server.broadcastSockets.push(await server.bindListener(b));
       }
       await server.bindSubnetBroadcast();
       await server.message.start();
@@ -154,8 +177,9 @@ export class GvcpServer extends EventEmitter {
     return this.network.ipAddress;
   }
 
+  /** May the stream and message channels send to `ip`? */
   addressAllowed(ip: string): boolean {
-    return this.options.allowNonLoopback === true || ip.startsWith('127.');
+    return this.scope.destinationAllowed(ip);
   }
 
   /** GVCP capability register (0x0934): exactly what this server implements. */
@@ -225,6 +249,10 @@ export class GvcpServer extends EventEmitter {
 
   private onPacket(msg: Buffer, rinfo: dgram.RemoteInfo, viaBroadcast: boolean): void {
     if (this.closed) return;
+    if (!this.scope.requesterAllowed(rinfo.address)) {
+      this.counters.foreignRequests += 1;
+      return;
+    }
     try {
       if (!isCommandPacket(msg)) { this.counters.malformed += 1; return; }
       let cmd: GvcpCommand;
@@ -312,7 +340,7 @@ export class GvcpServer extends EventEmitter {
   replyMaybeBroadcast(packet: Buffer, to: Endpoint, allowBroadcast: boolean): void {
     let target = to.address;
     if (allowBroadcast && !sameSubnet(to.address, this.network.ipAddress, this.network.subnetMask)) {
-      target = this.options.broadcastAckAddress ?? (this.options.allowNonLoopback ? '255.255.255.255' : '127.255.255.255');
+      target = this.options.broadcastAckAddress ?? (this.scope.allowNetwork ? LIMITED_BROADCAST : LOOPBACK_BROADCAST);
     }
     this.sendTo(packet, target, to.port);
   }
@@ -344,13 +372,18 @@ export class GvcpServer extends EventEmitter {
     const old = this.subnetBroadcastSocket;
     this.subnetBroadcastSocket = null;
     if (old) await new Promise<void>((r) => old.close(() => r()));
-    if (!(this.options.listenSubnetBroadcast ?? this.options.allowNonLoopback === true)) return;
+    if (!(this.options.listenSubnetBroadcast ?? this.scope.allowNetwork)) return;
     const broadcast = directedBroadcast(this.network.ipAddress, this.network.subnetMask);
-    if ((this.options.broadcastAddresses ?? ['127.255.255.255']).includes(broadcast) || broadcast === this.network.ipAddress) return;
+    if ((this.options.broadcastAddresses ?? this.scope.defaultBroadcasts()).includes(broadcast) || broadcast === this.network.ipAddress) return;
     this.subnetBroadcastSocket = await this.bindListener(broadcast);
   }
 
-  /** FORCEIP: move the device to a new address (only where `addressAllowed`). */
+  /** Null when FORCEIP may move the device to `ipAddress`, else why not. */
+  refusesMove(ipAddress: string): string | null {
+    return ipAddress === this.network.ipAddress ? null : this.scope.refusesMove(this.network.ipAddress, ipAddress);
+  }
+
+  /** FORCEIP: move the device to a new address (on its interface; see `refusesMove`). Not persistent. */
   async changeAddress(ipAddress: string, subnetMask: string, gateway: string): Promise<void> {
     if (ipAddress === this.network.ipAddress) {
       this.network.subnetMask = subnetMask;
@@ -368,6 +401,7 @@ export class GvcpServer extends EventEmitter {
     await this.bindSubnetBroadcast();
     await this.stream.rebind(ipAddress);
     await this.message.rebind(ipAddress);
+    this.emit('address-changed', { address: ipAddress, subnetMask, gateway });
   }
 
   /** Stop answering, close every socket and the sender. Does not close the model (its owner does). */

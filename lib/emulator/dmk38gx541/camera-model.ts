@@ -344,7 +344,7 @@ function inLut(address: number, length: number): boolean {
 }
 
 /** An 8-digit serial from the address, so several emulated cameras differ by default. */
-function defaultSerial(address?: string): string {
+export function defaultSerial(address?: string): string {
   const parts = (address ?? '127.0.0.2').split('.').map((p) => Number(p) || 0);
   const n = ((parts[1] << 16) | (parts[2] << 8) | parts[3]) % 100000;
   return `385${String(n).padStart(5, '0')}`;
