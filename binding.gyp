@@ -19,7 +19,8 @@
         "native/src/stream_receiver.cc",
         "native/src/receiver_binding.cc",
         "native/src/unpack.cc",
-        "native/src/unpack_binding.cc"
+        "native/src/unpack_binding.cc",
+        "native/src/clock_binding.cc"
       ],
       "defines": [
         "NAPI_VERSION=8",

@@ -18,6 +18,10 @@ export const EMULATE_OPTIONS = {
   'allow-network': { type: 'boolean', default: false },
   'subnet-mask': { type: 'string' },
   'segmentation-offload': { type: 'boolean', default: false },
+  'ptp-grandmaster': { type: 'string', default: 'host' },
+  'ptp-offset-ns': { type: 'string', default: '0' },
+  'ptp-jitter-ns': { type: 'string', default: '0' },
+  'ptp-lock-ms': { type: 'string', default: '3000' },
 } as const;
 
 const MAX_CAMERAS = 64;
@@ -39,6 +43,16 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
   const subnetMask = values['subnet-mask'] as string | undefined;
   if (subnetMask !== undefined && !isIpv4(subnetMask)) throw new GigeError('BAD_ARGUMENTS', `emulate: --subnet-mask ${subnetMask} is not a mask like 255.255.255.0`);
   const ioControlPort = values['no-io'] ? undefined : intOption('emulate', 'io-port', values['io-port'], 1, 65535);
+  const grandmaster = values['ptp-grandmaster'];
+  if (grandmaster !== 'host' && grandmaster !== 'cameras') {
+    throw new GigeError('BAD_ARGUMENTS', `emulate: --ptp-grandmaster ${String(grandmaster)} is not allowed; give host (the host clock, every camera Slave) or cameras (they elect a Master)`);
+  }
+  const ptp = {
+    ptpGrandmaster: grandmaster,
+    ptpOffsetNs: intOption('emulate', 'ptp-offset-ns', values['ptp-offset-ns'], -1e9, 1e9),
+    ptpJitterNs: intOption('emulate', 'ptp-jitter-ns', values['ptp-jitter-ns'], 0, 1e9),
+    ptpSettlingMs: intOption('emulate', 'ptp-lock-ms', values['ptp-lock-ms'], 0, 600000),
+  } as const;
   const cameras: EmulatedCamera[] = [];
   const stopAll = async (): Promise<void> => { for (const c of cameras.splice(0)) await c.stop(); };
   try {
@@ -51,7 +65,7 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
         stateDir: values['state-dir'] as string | undefined,
         segmentationOffload: values['segmentation-offload'] === true,
       });
-      const camera = await EmulatedCamera.start(options);
+      const camera = await EmulatedCamera.start({ ...options, ...ptp });
       cameras.push(camera);
       camera.on('warning', (err: Error) => ctx.err(`gige emulate ${camera.serial}: ${err.message}`));
       camera.on('address-changed', (address: string) => ctx.out(`emulated camera ${camera.serial} moved to ${address} (FORCEIP)`));

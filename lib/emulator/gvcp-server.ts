@@ -83,6 +83,8 @@ export class GvcpServer extends EventEmitter {
       gateway: startup.gateway,
       macAddress: Buffer.from(model.identity.macAddress),
     };
+    const ptp = model.ieee1588;
+    if (ptp?.errorAt) this.clock.setServo((time) => ptp.errorAt?.(time) ?? 0n);
     const warn = (err: Error): void => { this.emit('warning', err); };
     this.privilege = new Privilege({
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,

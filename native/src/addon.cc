@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gige::registerSender(env, exports);
   gige::registerReceiver(env, exports);
   gige::registerUnpack(env, exports);
+  gige::registerClock(env, exports);
   return exports;
 }
 

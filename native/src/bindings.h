@@ -8,5 +8,6 @@ void registerScene(Napi::Env env, Napi::Object exports);
 void registerUnpack(Napi::Env env, Napi::Object exports);
 void registerSender(Napi::Env env, Napi::Object exports);
 void registerReceiver(Napi::Env env, Napi::Object exports);
+void registerClock(Napi::Env env, Napi::Object exports);
 
 }  // namespace gige

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { Client, IDENTITY_RESPONSE, StreamHandle, configure, openClient } from './support/client';
 import { sendActionCommand } from '../../lib/gvcp/action';
 import { Bootstrap, GvcpCapability, GvcpConfiguration } from '../../lib/gvcp/protocol';
+import { epochNanoseconds } from '../../lib/emulator/device/clock';
 
 const MS = 1_000_000n;
 
@@ -22,16 +23,16 @@ async function waitForStatus(client: Client, status: string, timeoutMs = 3000): 
 describe('emulator: 5.12 PTP', function () {
   this.timeout(20000);
 
-  it('is Uncalibrated for the settling time after enabling, then Master; Disabled when off', async () => {
+  it('is Uncalibrated for the lock delay after enabling, then Slave of the host\'s grandmaster; Disabled when off', async () => {
     const client = await openClient({ ptpSettlingMs: 300 });
     try {
       assert.equal(await client.get('PtpEnable'), true);
-      await waitForStatus(client, 'Master');
+      await waitForStatus(client, 'Slave');
       await client.set('PtpEnable', false);
       assert.equal(await client.get('PtpStatus'), 'Disabled');
       await client.set('PtpEnable', true);
       assert.equal(await client.get('PtpStatus'), 'Uncalibrated');
-      const settled = await waitForStatus(client, 'Master');
+      const settled = await waitForStatus(client, 'Slave');
       assert.ok(settled >= 200, `settled after ${settled} ms`);
     } finally {
       await client.close();
@@ -48,9 +49,9 @@ describe('emulator: 5.12 PTP', function () {
       assert.ok((await channel.readRegister(Bootstrap.GVCP_CAPABILITY)) & GvcpCapability.IEEE1588, 'the device says it has IEEE 1588');
       assert.equal(await ptpBit(), true, 'PtpEnable is on at power-up');
       assert.equal(await portState(), state[await client.get('PtpStatus') as string]);
-      await waitForStatus(client, 'Master');
-      assert.equal(await portState(), state.Master);
-      assert.equal(await client.get('GevIEEE1588Status'), 'Master');
+      await waitForStatus(client, 'Slave');
+      assert.equal(await portState(), state.Slave);
+      assert.equal(await client.get('GevIEEE1588Status'), 'Slave');
 
       await client.set('PtpEnable', false);
       assert.equal(await ptpBit(), false);
@@ -75,9 +76,9 @@ describe('emulator: 5.12 PTP', function () {
     }
   });
 
-  it('elects the clock with the smallest identity as Master; the others become Slave', async () => {
-    const a = await openClient({ ptpSettlingMs: 100, serial: 'PTP-A' });
-    const b = await openClient({ ptpSettlingMs: 100, serial: 'PTP-B' });
+  it('without a grandmaster (ptpGrandmaster \'cameras\') elects the clock with the smallest identity as Master; the others become Slave', async () => {
+    const a = await openClient({ ptpSettlingMs: 100, serial: 'PTP-A', ptpGrandmaster: 'cameras' });
+    const b = await openClient({ ptpSettlingMs: 100, serial: 'PTP-B', ptpGrandmaster: 'cameras' });
     try {
       const macA = BigInt(await a.get('GevMACAddress') as number);
       const macB = BigInt(await b.get('GevMACAddress') as number);
@@ -94,6 +95,33 @@ describe('emulator: 5.12 PTP', function () {
   });
 });
 
+describe('emulator: PTP time is the host clock plus each camera\'s servo error', function () {
+  this.timeout(20000);
+
+  it('a camera\'s clock reads host time + offset + wandering jitter while PTP is on, and converts back exactly', async () => {
+    const steady = await openClient({ ptpSettlingMs: 0, ptpOffsetNs: 300 });
+    const wandering = await openClient({ ptpSettlingMs: 0, ptpOffsetNs: -300, ptpJitterNs: 50 });
+    try {
+      const host = epochNanoseconds();
+      const a = steady.camera.server.clock;
+      const b = wandering.camera.server.clock;
+      assert.equal(a.toDevice(host) - host, 300n);
+      const errors = [0n, 250_000_000n, 500_000_000n, 1_700_000_000n].map((dt) => b.toDevice(host + dt) - (host + dt));
+      for (const e of errors) assert.ok(e >= -350n && e <= -250n, `servo error ${e} ns outside −300 ± 50`);
+      assert.ok(new Set(errors).size > 1, `the error wanders: ${errors.join(', ')}`);
+      assert.deepEqual([0n, 1_700_000_000n].map((dt) => b.toDevice(host + dt) - (host + dt)), [errors[0], errors[3]], 'repeatable');
+      for (const t of [host, host + 123_456_789n]) assert.ok(b.fromDevice(b.toDevice(t)) - t <= 1n && t - b.fromDevice(b.toDevice(t)) <= 1n);
+      // Off: the camera's clock is the host clock itself.
+      await wandering.set('PtpEnable', false);
+      assert.equal(b.toDevice(host) - host, 0n);
+      await assert.rejects(openClient({ ptpOffsetNs: 2e9 }), /PTP offset 2000000000 ns is out of range/);
+    } finally {
+      await steady.close();
+      await wandering.close();
+    }
+  });
+});
+
 describe('emulator: 5.13 action scheduler and action commands', function () {
   this.timeout(20000);
   let client: Client;
@@ -103,7 +131,7 @@ describe('emulator: 5.13 action scheduler and action commands', function () {
     client = await openClient({ ptpSettlingMs: 50 });
     await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 50, ExposureTime: 1000 });
     await configure(client, { TriggerMode: 'On', TriggerSource: 'Action0', IMXLowLatencyTriggerMode: true });
-    await waitForStatus(client, 'Master');
+    await waitForStatus(client, 'Slave');
     stream = await client.openStream();
     await client.execute('AcquisitionStart');
   });
@@ -174,7 +202,7 @@ describe('emulator: 5.13 action scheduler and action commands', function () {
       await assert.rejects(client.execute('ActionSchedulerCommit'), (err: Error & { details?: Record<string, unknown> }) => /NO_REF_TIME|0x8013/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`));
     } finally {
       await client.set('PtpEnable', true);
-      await waitForStatus(client, 'Master');
+      await waitForStatus(client, 'Slave');
     }
   });
 

@@ -92,7 +92,7 @@ describe('emulator: 5.4–5.5 trigger', function () {
     await new Promise((r) => setTimeout(r, 50));
     client.camera.io.pulseTriggerInput({ widthUs: 100, delayUs: 1000 });
     await new Promise((r) => setTimeout(r, 50));
-    while (await client.get('PtpStatus') !== 'Master') await new Promise((r) => setTimeout(r, 20)); // the scheduler needs PTP
+    while (await client.get('PtpStatus') !== 'Slave') await new Promise((r) => setTimeout(r, 20)); // the scheduler needs PTP
     await configure(client, { ActionSchedulerTime: (await client.deviceTime()) + 5_000_000n, ActionSchedulerInterval: 0 });
     await client.execute('ActionSchedulerCommit');
     const { frames } = await observe(since, 120);

@@ -20,7 +20,7 @@ import { Acquisition } from './acquisition';
 import { CameraFrame, FrameProducer, RampRenderer } from './frame-producer';
 import { StrobeOutput } from './strobe-output';
 import { TriggerInput } from './trigger-input';
-import { PtpClock } from './ptp';
+import { PtpClock, PtpGrandmaster } from './ptp';
 import { ActionScheduler } from './action-scheduler';
 import { UserSetMemory } from './user-sets';
 import { CameraSettings } from './camera-settings';
@@ -43,8 +43,17 @@ export interface Dmk38gx541Options {
   userDefinedName?: string;
   /** File that holds the user sets (manual 5.10); none = user sets last as long as the emulator. */
   userSetFile?: string;
-  /** PTP settling time after enabling or a role change (default 3000 ms). */
+  /** PTP lock delay: Uncalibrated after enabling (or a role change), ms (default 3000). */
   ptpSettlingMs?: number;
+  /**
+   * Who is the PTP grandmaster: 'host' (default) — the host's clock, every camera Slave once
+   * locked, in any process; 'cameras' — none, the cameras of this process elect a Master.
+   */
+  ptpGrandmaster?: PtpGrandmaster;
+  /** Constant PTP servo error of this camera's clock, ns (default 0). */
+  ptpOffsetNs?: number;
+  /** Amplitude of the wandering PTP servo error, ns (default 0). */
+  ptpJitterNs?: number;
   /** Feature values applied after power-up (after the UserSetDefault set), by name. */
   settings?: Record<string, string | number | boolean>;
   /** Scene renderer (default: the native `renderRamp`). */
@@ -64,6 +73,7 @@ export class Dmk38gx541 implements DeviceModel {
     // A host write like any other: validated, then PtpEnable's behaviour starts or stops the clock.
     setEnabled: (enabled) => this.store.set('PtpEnable', enabled ? ON : OFF),
     portState: () => this.ptp.status(),
+    errorAt: (time) => this.ptp.errorAt(time),
   };
 
   readonly store = new FeatureStore();
@@ -124,7 +134,13 @@ export class Dmk38gx541 implements DeviceModel {
       edge: (rising, time) => this.sendEvent(rising ? 'Line1RisingEdge' : 'Line1FallingEdge', time),
       trigger: (time) => this.acquisition.trigger('Line1', time),
     }, this.timeline);
-    this.ptp = new PtpClock(BigInt(`0x${mac.toString('hex')}`), options.ptpSettlingMs ?? 3000);
+    try {
+      this.ptp = new PtpClock(BigInt(`0x${mac.toString('hex')}`), {
+        grandmaster: options.ptpGrandmaster, lockMs: options.ptpSettlingMs ?? 3000, offsetNs: options.ptpOffsetNs, jitterNs: options.ptpJitterNs,
+      });
+    } catch (err) {
+      throw new GigeError('INVALID_ARGUMENT', (err as Error).message, {}, { cause: err });
+    }
     this.scheduler = new ActionScheduler({
       now,
       synchronized: () => this.ptp.synchronized(),
