@@ -24,6 +24,7 @@ export function usage(): string {
     '  emulate [--address 127.0.0.2] [--count N] [--serial S] [--mac M] [--user-sets FILE] [--state-dir DIR]',
     '          [--io-port 3957 | --no-io] [--allow-network [--subnet-mask M]] [--segmentation-offload]',
     '          [--ptp-grandmaster host|cameras] [--ptp-offset-ns=N] [--ptp-jitter-ns N] [--ptp-lock-ms 3000]',
+    '          [--scene ramp|inspection [--scene-seed N] [--defect-rate 0.2] [--noise 6]]',
     '                                                      run emulated DMK 38GX541-a cameras until Ctrl-C',
     '  io -a IP pulse --width US [--count N --period US --delay US --low] | set high|low | get | strobe [--clear]',
     '                                                      drive an emulated camera\'s TRIGGER_IN, read its STROBE_OUT',

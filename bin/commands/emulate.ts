@@ -22,6 +22,10 @@ export const EMULATE_OPTIONS = {
   'ptp-offset-ns': { type: 'string', default: '0' },
   'ptp-jitter-ns': { type: 'string', default: '0' },
   'ptp-lock-ms': { type: 'string', default: '3000' },
+  scene: { type: 'string', default: 'ramp' },
+  'scene-seed': { type: 'string', default: '1' },
+  'defect-rate': { type: 'string', default: '0.2' },
+  noise: { type: 'string', default: '6' },
 } as const;
 
 const MAX_CAMERAS = 64;
@@ -53,6 +57,7 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     ptpJitterNs: intOption('emulate', 'ptp-jitter-ns', values['ptp-jitter-ns'], 0, 1e9),
     ptpSettlingMs: intOption('emulate', 'ptp-lock-ms', values['ptp-lock-ms'], 0, 600000),
   } as const;
+  const scene = sceneChoice(values);
   const cameras: EmulatedCamera[] = [];
   const stopAll = async (): Promise<void> => { for (const c of cameras.splice(0)) await c.stop(); };
   try {
@@ -65,7 +70,9 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
         stateDir: values['state-dir'] as string | undefined,
         segmentationOffload: values['segmentation-offload'] === true,
       });
-      const camera = await EmulatedCamera.start({ ...options, ...ptp });
+      // Each camera of --count sees its own parts: the seed counts up with it.
+      const own = scene.kind === 'inspection' ? { ...scene, seed: (scene.seed + i) % 2 ** 32 } : scene;
+      const camera = await EmulatedCamera.start({ ...options, ...ptp, scene: own });
       cameras.push(camera);
       camera.on('warning', (err: Error) => ctx.err(`gige emulate ${camera.serial}: ${err.message}`));
       camera.on('address-changed', (address: string) => ctx.out(`emulated camera ${camera.serial} moved to ${address} (FORCEIP)`));
@@ -88,6 +95,26 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
   await stopAll();
   ctx.out(count > 1 ? `${count} emulators stopped` : 'emulator stopped');
   return 0;
+}
+
+function sceneChoice(values: Record<string, unknown>): { kind: 'ramp' } | { kind: 'inspection'; seed: number; defectRate: number; noiseSigma: number } {
+  if (values.scene === 'ramp') return { kind: 'ramp' };
+  if (values.scene !== 'inspection') {
+    throw new GigeError('BAD_ARGUMENTS', `emulate: --scene ${String(values.scene)} is not allowed; give ramp (the exact test ramp) or inspection (parts on a conveyor)`);
+  }
+  const fraction = (name: string, max: number): number => {
+    const n = Number(values[name]);
+    if (typeof values[name] !== 'string' || !Number.isFinite(n) || n < 0 || n > max) {
+      throw new GigeError('BAD_ARGUMENTS', `emulate: --${name} ${String(values[name])} is not allowed; give a number 0…${max}`);
+    }
+    return n;
+  };
+  return {
+    kind: 'inspection',
+    seed: intOption('emulate', 'scene-seed', values['scene-seed'], 0, 0xffffffff),
+    defectRate: fraction('defect-rate', 1),
+    noiseSigma: fraction('noise', 1000),
+  };
 }
 
 interface CommonChoices {

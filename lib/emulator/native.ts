@@ -27,10 +27,16 @@ export interface InspectionRenderParams {
   lut: Uint16Array;
 }
 
+export type InspectionDefect =
+  | { kind: 'hole'; x: number; y: number; radius: number }
+  | { kind: 'chip'; corner: 0 | 1 | 2 | 3; leg: number };
+
 export interface EmulatorNative {
   /** CLOCK_REALTIME − CLOCK_MONOTONIC in ns. */
   hostClockOffset(): bigint;
   renderInspection(dst: Buffer, params: InspectionRenderParams): number;
+  /** Part `part`'s defect in part coordinates (origin: its top-left corner), or null for a good part. */
+  inspectionDefect(seed: number, part: number, defectRate: number): InspectionDefect | null;
 }
 
 export const emulatorNative = native as unknown as EmulatorNative;

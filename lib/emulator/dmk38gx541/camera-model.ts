@@ -7,7 +7,6 @@
  */
 import { GigeError } from '../../errors';
 import type { ActionRequest, DeviceIdentity, DeviceModel, DeviceServices, Ieee1588Clock, StreamChannelConfig, XmlLocation } from '../device-model';
-import { renderRamp as nativeRenderRamp } from '../../stream/native';
 import { FeatureStore, Status, refuse } from './feature-store';
 import { MappedFeature } from './features';
 import { OFF, ON } from './features-image';
@@ -21,6 +20,7 @@ import { CameraFrame, FrameProducer, RampRenderer } from './frame-producer';
 import { StrobeOutput } from './strobe-output';
 import { TriggerInput } from './trigger-input';
 import { PtpClock, PtpGrandmaster } from './ptp';
+import { SceneOptions, sceneRenderer } from './scene';
 import { ActionScheduler } from './action-scheduler';
 import { UserSetMemory } from './user-sets';
 import { CameraSettings } from './camera-settings';
@@ -56,7 +56,9 @@ export interface Dmk38gx541Options {
   ptpJitterNs?: number;
   /** Feature values applied after power-up (after the UserSetDefault set), by name. */
   settings?: Record<string, string | number | boolean>;
-  /** Scene renderer (default: the native `renderRamp`). */
+  /** What the sensor sees: the exact ramp (default) or the seeded inspection scene (`scene.ts`). */
+  scene?: SceneOptions;
+  /** Scene renderer for tests (default: the one `scene` selects). */
   renderer?: RampRenderer;
   /** Problems that do not stop the camera (a failed send, a user set that could not be applied). */
   onWarning?: (err: Error) => void;
@@ -116,7 +118,7 @@ export class Dmk38gx541 implements DeviceModel {
     this.settings = new CameraSettings(this.store);
     this.settings.streamChannel = () => this.streamChannel();
     this.strobe = new StrobeOutput(now());
-    this.producer = new FrameProducer(() => this.services, (time) => this.toDeviceTime(time), options.renderer ?? nativeRenderRamp, (frame, m) => this.settings.autoUpdate(frame, m), (err) => this.warn(err));
+    this.producer = new FrameProducer(() => this.services, (time) => this.toDeviceTime(time), options.renderer ?? sceneRenderer(options.scene), (frame, m) => this.settings.autoUpdate(frame, m), (err) => this.warn(err));
     this.acquisition = new Acquisition<CameraFrame>({
       now,
       settings: () => this.settings.acquisition(),
