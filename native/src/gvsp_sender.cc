@@ -222,6 +222,12 @@ void GvspSenderCore::stop() {
     wake_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
+  // The socket goes with the thread: a closed sender holds no port until the garbage collector
+  // happens to take its JavaScript wrapper.
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
   std::deque<SendJob> left;
   {
     std::lock_guard<std::mutex> lock(mutex_);

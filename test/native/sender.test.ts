@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import dgram from 'node:dgram';
 
 import { GigeError } from '../../lib/errors';
 import { GvspSender, renderRamp, type GvspBlock, type GvspSenderConfig } from '../../lib/stream/native';
@@ -222,6 +223,22 @@ describe('native GvspSender → plain dgram socket', function () {
       assert.equal(sender.stats().jobsDroppedByDestinationChange, 3);
     } finally {
       await next.close();
+    }
+  });
+
+  it('close() releases its socket at once: the port is free again without waiting for a garbage collection', async () => {
+    const address = uniqueLoopbackAddress();
+    const own = new GvspSender({ bindAddress: address });
+    const port = own.port;
+    await own.close();
+    const socket = dgram.createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind({ address, port, exclusive: true }, () => resolve());
+      });
+    } finally {
+      socket.close();
     }
   });
 
