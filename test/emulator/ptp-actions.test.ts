@@ -140,46 +140,53 @@ describe('emulator: 5.13 action scheduler and action commands', function () {
     await client?.close();
   });
 
-  async function framesAfter(since: bigint, ms: number): Promise<bigint[]> {
-    await new Promise((r) => setTimeout(r, ms));
+  /**
+   * Timestamps of the frames exposed at or after `since`, once everything the camera did up to
+   * device time `until` has arrived (a frame is read out ~17 ms after its start). Device time, not
+   * wall-clock waits: on a busy machine the frames arrive late, never at other times.
+   */
+  async function framesBetween(since: bigint, until: bigint): Promise<bigint[]> {
+    await client.settle(until);
     return stream.frames.filter((f) => f.timestamp >= since).map((f) => f.timestamp);
   }
+  const now = (): bigint => client.camera.io.now();
 
   it('5.13.2 fires at ActionSchedulerTime exactly', async () => {
-    const now = await client.deviceTime();
-    const at = now + 60n * MS;
+    const since = await client.deviceTime();
+    const at = since + 500n * MS; // well after the commit arrives, however busy the machine
     await configure(client, { ActionSchedulerTime: at, ActionSchedulerInterval: 0 });
     await client.execute('ActionSchedulerCommit');
-    assert.deepEqual(await framesAfter(now, 150), [at]);
+    assert.deepEqual(await framesBetween(since, at + 40n * MS), [at]);
   });
 
   it('5.13.3 repeats every ActionSchedulerInterval until ActionSchedulerCancel', async () => {
-    const now = await client.deviceTime();
-    const at = now + 30n * MS;
+    const since = await client.deviceTime();
+    const at = since + 300n * MS;
     await configure(client, { ActionSchedulerTime: at, ActionSchedulerInterval: 40000 });
     await client.execute('ActionSchedulerCommit');
-    await new Promise((r) => setTimeout(r, 150));
+    await client.settle(at + 130n * MS); // slots at, +40, +80, +120 ms have fired
     await client.execute('ActionSchedulerCancel');
-    const frames = await framesAfter(now, 100);
-    assert.ok(frames.length >= 3, `${frames.length} frames`);
+    const cancelled = now();
+    const frames = await framesBetween(since, cancelled + 40n * MS);
+    assert.ok(frames.length >= 4, `${frames.length} frames`);
     frames.forEach((t, i) => assert.equal(t, at + BigInt(i) * 40n * MS));
-    assert.equal((await framesAfter(now, 100)).length, frames.length, 'cancelled');
+    assert.equal((await framesBetween(since, now() + 100n * MS)).length, frames.length, 'cancelled');
   });
 
   it('5.13.2 a past time fires at once; a repeated past time continues on its grid, skipping missed slots', async () => {
-    const now = await client.deviceTime();
-    await configure(client, { ActionSchedulerTime: now - 500n * MS, ActionSchedulerInterval: 0 });
+    const since = await client.deviceTime();
+    await configure(client, { ActionSchedulerTime: since - 500n * MS, ActionSchedulerInterval: 0 });
     await client.execute('ActionSchedulerCommit');
-    const once = await framesAfter(now, 60);
+    const once = await framesBetween(since, now() + 40n * MS);
     assert.equal(once.length, 1);
-    const start = now - 1000n * MS;
+    const start = since - 1000n * MS;
     await configure(client, { ActionSchedulerTime: start, ActionSchedulerInterval: 35000 });
     const committed = await client.deviceTime();
     await client.execute('ActionSchedulerCommit');
-    await new Promise((r) => setTimeout(r, 120));
+    await client.settle(now() + 120n * MS);
     await client.execute('ActionSchedulerCancel');
-    const grid = (await framesAfter(committed, 50)).filter((t) => t > once[0]);
-    assert.ok(grid.length >= 2);
+    const grid = (await framesBetween(committed, now() + 40n * MS)).filter((t) => t > once[0]);
+    assert.ok(grid.length >= 2, `${grid.length} frames on the grid`);
     for (const t of grid) assert.equal((t - start) % (35n * MS), 0n, 'on the grid of the original schedule');
     assert.ok(grid[0] >= committed, 'missed slots are not made up');
   });
@@ -208,15 +215,15 @@ describe('emulator: 5.13 action scheduler and action commands', function () {
 
   it('ACTION_CMD with matching keys triggers Action0 at once, or at its scheduled time', async () => {
     await configure(client, { ActionDeviceKey: 0x1234, ActionGroupKey: 7, ActionGroupMask: 0xff });
-    const now = await client.deviceTime();
+    const since = await client.deviceTime();
     const wrong = await sendActionCommand({ address: client.address, deviceKey: 0x9999, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 50 });
     assert.equal(wrong.length, 0, 'a wrong device key is ignored');
-    const answers = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 50 });
+    const answers = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 500 });
     assert.equal(answers[0]?.status, 0);
-    assert.equal((await framesAfter(now, 60)).length, 1);
-    const at = (await client.deviceTime()) + 80n * MS;
-    const scheduled = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, scheduledTime: at, localAddress: '127.0.0.1', timeoutMs: 50 });
+    assert.equal((await framesBetween(since, now() + 40n * MS)).length, 1);
+    const at = (await client.deviceTime()) + 300n * MS;
+    const scheduled = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, scheduledTime: at, localAddress: '127.0.0.1', timeoutMs: 500 });
     assert.equal(scheduled[0]?.status, 0);
-    assert.deepEqual((await framesAfter(at, 150)), [at]);
+    assert.deepEqual((await framesBetween(at, at + 40n * MS)), [at]);
   });
 });
