@@ -33,6 +33,7 @@ import { BootstrapRegisters, NetworkConfig } from './device/bootstrap-registers'
 import { CommandHandlers, ackCodeFor } from './device/command-handlers';
 import type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
 import { LIMITED_BROADCAST, LOOPBACK_BROADCAST, ServingScope } from './device/serving-scope';
+import { GvcpSockets } from './device/gvcp-sockets';
 import { IpSettings, IpSettingsFile, StartupAddress, defaultIpSettings, startupAddress } from './device/ip-configuration';
 
 export type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
@@ -57,9 +58,7 @@ export class GvcpServer extends EventEmitter {
   readonly clock = new DeviceClock();
   readonly registers: BootstrapRegisters;
   private readonly handlers: CommandHandlers;
-  private control: dgram.Socket | null = null;
-  private readonly broadcastSockets: dgram.Socket[] = [];
-  private subnetBroadcastSocket: dgram.Socket | null = null;
+  private readonly sockets: GvcpSockets;
   private readonly ackCache = new Map<string, CachedAck>();
   private queue: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -77,6 +76,7 @@ export class GvcpServer extends EventEmitter {
     const address = startup.address;
     this.model = model;
     this.port = options.port ?? GVCP_PORT;
+    this.sockets = new GvcpSockets(this.port, (msg, rinfo, viaBroadcast) => this.onPacket(msg, rinfo, viaBroadcast), (err) => this.emit('warning', err));
     this.network = {
       ipAddress: address,
       subnetMask: startup.subnetMask,
@@ -147,16 +147,21 @@ export class GvcpServer extends EventEmitter {
     };
     const ipFile = new IpSettingsFile(options.stateFile);
     const ipSettings = ipFile.load(defaultIpSettings(given.address, given.subnetMask, given.gateway, options.model.identity.userDefinedName));
-    const startup = startupAddress(ipSettings, given, (ip) => scope.refusesAddress(ip));
+    let startup = startupAddress(ipSettings, given, (ip) => scope.refusesAddress(ip));
+    const missing = startup.source === 'persistent' ? await notHostAddress(startup.address) : null;
+    if (missing) {
+      // A persistent address this host does not have: start where DHCP/LLA would (the given one).
+      startup = { ...given, source: 'given', fallback: `persistent IP ${startup.address} is not used: ${missing}; starting at ${given.address}` };
+    }
     const server = new GvcpServer(options, scope, startup, ipSettings, ipFile);
     if (startup.fallback) setImmediate(() => server.emit('warning', new GigeError('EMULATOR_ADDRESS', startup.fallback as string, {})));
     try {
-      server.control = await server.bindControl(startup.address);
+      await server.sockets.bindControl(startup.address);
       for (const b of options.broadcastAddresses ?? scope.defaultBroadcasts()) {
         const notAllowed = scope.refusesBroadcast(b);
         if (notAllowed) throw new GigeError('EMULATOR_ADDRESS', notAllowed, { broadcast: b });
         try {
-          server.broadcastSockets.push(await server.bindListener(b));
+          await server.sockets.listen(b);
         } catch (err) {
           // On the host, 255.255.255.255 is a convenience for tools that discover by limited
           // broadcast; another program holding it alone (Aravis' fake camera does) must not stop us.
@@ -177,6 +182,11 @@ export class GvcpServer extends EventEmitter {
 
   get address(): string {
     return this.network.ipAddress;
+  }
+
+  /** Broadcast addresses this device listens on for DISCOVERY, FORCEIP and ACTION_CMD. */
+  get broadcastAddresses(): string[] {
+    return this.sockets.listening();
   }
 
   /** May the stream and message channels send to `ip`? */
@@ -221,32 +231,6 @@ export class GvcpServer extends EventEmitter {
       timestampResets: this.clock.resets,
       timestampResetsIgnored: this.clock.ignoredResets,
     };
-  }
-
-  private bindControl(address: string): Promise<dgram.Socket> {
-    return this.bindSocket(address, false, (msg, rinfo) => this.onPacket(msg, rinfo, false));
-  }
-
-  private bindListener(address: string): Promise<dgram.Socket> {
-    return this.bindSocket(address, true, (msg, rinfo) => this.onPacket(msg, rinfo, true));
-  }
-
-  private async bindSocket(address: string, reuseAddr: boolean, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        socket.close();
-        reject(new GigeError('EMULATOR_BIND', `emulator cannot listen on ${address}:${this.port}: ${err.message}${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (another emulator already uses this address; pick another 127.x address)' : ''}`, {
-          address, port: this.port,
-        }, { cause: err }));
-      };
-      socket.once('error', onError);
-      socket.bind({ address, port: this.port, exclusive: !reuseAddr }, () => { socket.off('error', onError); resolve(); });
-    });
-    socket.on('error', (err) => this.emit('warning', err));
-    socket.on('message', onMessage);
-    if (!reuseAddr) socket.setBroadcast(true);
-    return socket;
   }
 
   private onPacket(msg: Buffer, rinfo: dgram.RemoteInfo, viaBroadcast: boolean): void {
@@ -333,9 +317,8 @@ export class GvcpServer extends EventEmitter {
 
   /** Send from the device's GVCP socket (source = device IP:3956). */
   sendTo(packet: Buffer, address: string, port: number): void {
-    const socket = this.control;
-    if (!socket || this.closed) return;
-    socket.send(packet, port, address, (err) => { if (err) this.emit('warning', err); });
+    if (this.closed) return;
+    this.sockets.send(packet, address, port);
   }
 
   /** Reply to a host; broadcast instead when it asked for that and sits on a foreign subnet. */
@@ -370,14 +353,12 @@ export class GvcpServer extends EventEmitter {
     this.emit('control-released', reason);
   }
 
+  /** A real camera hears every broadcast on its link: its subnet's too (when serving a network). */
   private async bindSubnetBroadcast(): Promise<void> {
-    const old = this.subnetBroadcastSocket;
-    this.subnetBroadcastSocket = null;
-    if (old) await new Promise<void>((r) => old.close(() => r()));
-    if (!(this.options.listenSubnetBroadcast ?? this.scope.allowNetwork)) return;
     const broadcast = directedBroadcast(this.network.ipAddress, this.network.subnetMask);
-    if ((this.options.broadcastAddresses ?? this.scope.defaultBroadcasts()).includes(broadcast) || broadcast === this.network.ipAddress) return;
-    this.subnetBroadcastSocket = await this.bindListener(broadcast);
+    const wanted = (this.options.listenSubnetBroadcast ?? this.scope.allowNetwork)
+      && !(this.options.broadcastAddresses ?? this.scope.defaultBroadcasts()).includes(broadcast) && broadcast !== this.network.ipAddress;
+    await this.sockets.listenSubnet(wanted ? broadcast : null);
   }
 
   /** Null when FORCEIP may move the device to `ipAddress`, else why not. */
@@ -393,10 +374,7 @@ export class GvcpServer extends EventEmitter {
       await this.bindSubnetBroadcast();
       return;
     }
-    const socket = await this.bindControl(ipAddress);
-    const old = this.control;
-    this.control = socket;
-    if (old) await new Promise<void>((r) => old.close(() => r()));
+    await this.sockets.bindControl(ipAddress);
     this.network.ipAddress = ipAddress;
     this.network.subnetMask = subnetMask;
     this.network.gateway = gateway;
@@ -413,13 +391,18 @@ export class GvcpServer extends EventEmitter {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.privilege.close();
-    const sockets = [this.control, this.subnetBroadcastSocket, ...this.broadcastSockets].filter((s): s is dgram.Socket => s !== null);
-    this.control = null;
-    this.subnetBroadcastSocket = null;
-    this.broadcastSockets.length = 0;
-    await Promise.all(sockets.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })));
+    await this.sockets.close();
     await this.queue.catch(() => undefined);
     await this.message.dispose();
     await this.stream.dispose();
   }
+}
+
+/** Null when this host has `address` (a socket can bind it), else the reason. */
+function notHostAddress(address: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const probe = dgram.createSocket('udp4');
+    probe.once('error', (err) => { probe.close(); resolve(`${address} is not an address of this host (${err.message})`); });
+    probe.bind({ address, port: 0 }, () => { probe.close(); resolve(null); });
+  });
 }

@@ -117,6 +117,21 @@ describe('emulator: IP configuration, FORCEIP and persistence', function () {
     } finally {
       await camera.stop();
     }
+    // A persistent IP the host does not have (192.0.2.0/24 is documentation-only): the camera
+    // comes up at its given address instead, and says why.
+    const unusable = path.join(dir, 'unusable.json');
+    fs.writeFileSync(unusable, JSON.stringify({ version: 1, configuration: 5, persistentAddress: '192.0.2.55', persistentSubnetMask: '255.255.255.0', persistentGateway: '0.0.0.0', userDefinedName: '' }));
+    const given = uniqueLoopbackAddress();
+    const fallback = await EmulatedCamera.start({ address: given, stateFile: unusable, allowNetwork: true, broadcastAddresses: [] });
+    const said: string[] = [];
+    fallback.on('warning', (err: Error) => said.push(err.message));
+    try {
+      assert.equal(fallback.address, given);
+      await new Promise((r) => setImmediate(r));
+      assert.ok(said.some((m) => /persistent IP 192\.0\.2\.55 is not used: .*not an address of this host/.test(m)), said.join('\n'));
+    } finally {
+      await fallback.stop();
+    }
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, '{"persistentAddress": 3}');
     await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), stateFile: bad, broadcastAddresses: [] }), /state file .*bad\.json.*delete it/);

@@ -19,8 +19,7 @@ describe('emulator: serving the host only unless a network is allowed', () => {
     const camera = await EmulatedCamera.start({ address: uniqueLoopbackAddress() });
     const sendTo = sinon.spy(camera.server, 'sendTo');
     try {
-      const bound = (camera.server as unknown as { broadcastSockets: dgram.Socket[] }).broadcastSockets.map((s) => s.address().address);
-      assert.deepEqual(bound.sort(), ['127.255.255.255', '255.255.255.255']);
+      assert.deepEqual(camera.server.broadcastAddresses.sort(), ['127.255.255.255', '255.255.255.255']);
       // What the 255.255.255.255 socket hands over when a broadcast from a real network arrives.
       const onPacket = (camera.server as unknown as { onPacket(m: Buffer, r: dgram.RemoteInfo, b: boolean): void }).onPacket.bind(camera.server);
       onPacket(discovery, { address: '192.0.2.10', port: 40000, family: 'IPv4', size: discovery.length }, true);
@@ -46,9 +45,9 @@ describe('emulator: serving the host only unless a network is allowed', () => {
       { name: 'eth9', address: '192.168.1.3', netmask: '255.255.255.0', prefix: 24, broadcast: '192.168.1.255', mac: '', internal: false },
       { name: 'eth8', address: '10.0.0.2', netmask: '255.0.0.0', prefix: 8, broadcast: '10.255.255.255', mac: '', internal: false }]);
     assert.equal(network.refusesAddress('192.168.1.2'), null);
-    assert.match(network.refusesAddress('192.168.1.9') ?? '', /not an address of this host/);
     assert.equal(network.refusesMove('192.168.1.2', '192.168.1.3'), null);
     assert.match(network.refusesMove('192.168.1.2', '10.0.0.2') ?? '', /on eth8, not on eth9/);
+    assert.match(network.refusesMove('192.168.1.2', '127.0.0.5') ?? '', /not on the interface the device is on/);
     assert.equal(network.subnetMaskOf('10.0.0.2'), '255.0.0.0');
   });
 });

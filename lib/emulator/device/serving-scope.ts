@@ -35,9 +35,9 @@ export class ServingScope {
       return `${ip} is not a loopback address: an emulator serves 127.0.0.0/8 so that it never appears on a real network; ` +
         'to serve a network on purpose, allow it (gige emulate --allow-network, or allowNetwork: true)';
     }
-    if (!this.ownInterface(ip)) {
-      return `${ip} is not an address of this host; add it to the interface the emulator should serve first (e.g. ip addr add ${ip}/24 dev <interface>)`;
-    }
+    if (ip === '0.0.0.0' || ip === LIMITED_BROADCAST) return `${ip} is not a host address`;
+    // Whether the host has it is the kernel's to say, when the address is bound: Node lists only
+    // interfaces that are up and running, and a link coming up a moment ago may not be yet.
     return null;
   }
 
@@ -77,7 +77,8 @@ export class ServingScope {
     if (isLoopback(next)) return null;
     const from = this.ownInterface(current)?.name;
     const to = this.ownInterface(next)?.name;
-    return from === to ? null : `${next} is on ${to}, not on ${from} where the device is (${current})`;
+    // An address on no listed interface (or one not up yet) is left to the bind to accept or refuse.
+    return from === undefined || to === undefined || from === to ? null : `${next} is on ${to}, not on ${from} where the device is (${current})`;
   }
 
   private ownInterface(ip: string): NetworkInterfaceInfo | undefined {
