@@ -10,6 +10,7 @@
         "native/src/napi_util.cc",
         "native/src/scene.cc",
         "native/src/scene_binding.cc",
+        "native/src/scene_inspection.cc",
         "native/src/gvsp_sender.cc",
         "native/src/sender_binding.cc",
         "native/src/sender_options.cc",
@@ -21,7 +22,8 @@
         "native/src/unpack.cc",
         "native/src/unpack_binding.cc",
         "native/src/keepalive.cc",
-        "native/src/keepalive_binding.cc"
+        "native/src/keepalive_binding.cc",
+        "native/src/clock_binding.cc"
       ],
       "defines": [
         "NAPI_VERSION=8",

@@ -21,8 +21,11 @@ export function usage(): string {
     '  execute -a IP COMMAND [COMMAND ...]                 run command features (e.g. TriggerSoftware, UserSetSave)',
     '  grab -a IP [-n N] -o FILE|DIR [--packet-size N] [--stats]',
     '                                                      grab frames to PNG (.png, or a directory) or raw (.raw)',
-    '  emulate [--address 127.0.0.2] [--serial S] [--user-sets FILE] [--io-port 3957 | --no-io]',
-    '                                                      run an emulated DMK 38GX541-a until Ctrl-C',
+    '  emulate [--address 127.0.0.2] [--count N] [--serial S] [--mac M] [--user-sets FILE] [--state-dir DIR]',
+    '          [--io-port 3957 | --no-io] [--allow-network [--subnet-mask M]] [--segmentation-offload]',
+    '          [--ptp-grandmaster host|cameras] [--ptp-offset-ns=N] [--ptp-jitter-ns N] [--ptp-lock-ms 3000]',
+    '          [--scene ramp|inspection [--scene-seed N] [--defect-rate 0.2] [--noise 6]]',
+    '                                                      run emulated DMK 38GX541-a cameras until Ctrl-C',
     '  io -a IP pulse --width US [--count N --period US --delay US --low] | set high|low | get | strobe [--clear]',
     '                                                      drive an emulated camera\'s TRIGGER_IN, read its STROBE_OUT',
   ].join('\n');

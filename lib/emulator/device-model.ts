@@ -133,6 +133,11 @@ export interface Ieee1588Clock {
   setEnabled(enabled: boolean): void;
   /** IEEE 1588 port state: 1 Initializing, 2 Faulty, 3 Disabled, 4 Listening, 5 PreMaster, 6 Master, 7 Passive, 8 Uncalibrated, 9 Slave. */
   portState(): number;
+  /**
+   * The clock's servo error at time-base instant `time`: device clock minus grandmaster time (ns).
+   * The device core adds it to every timestamp it converts (0 when absent).
+   */
+  errorAt?(time: bigint): bigint;
 }
 
 export interface DeviceModel {

@@ -19,14 +19,20 @@ import { IoControlServer } from './dmk38gx541/io-control-server';
 export const DEFAULT_EMULATOR_ADDRESS = '127.0.0.2';
 
 /** Device-core options passed through unchanged (see `device/server-options.ts`). */
-export type EmulatedDeviceOptions = Pick<GvcpServerOptions, 'paceToLinkSpeed' | 'segmentationOffload' | 'allowNonLoopback' | 'subnetMask'>;
+export type EmulatedDeviceOptions = Pick<GvcpServerOptions, 'paceToLinkSpeed' | 'segmentationOffload' | 'allowNetwork' | 'subnetMask' | 'gateway' | 'stateFile'>;
 
 export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address' | 'renderer'>, EmulatedDeviceOptions {
-  /** Loopback address to serve on (default 127.0.0.2); the GVCP port is 3956. */
+  /**
+   * Address to serve on (default 127.0.0.2; another host address only with `allowNetwork`); the
+   * GVCP port is 3956. With a `stateFile` whose persistent IP is enabled, the camera comes up there.
+   */
   address?: string;
   /** Heartbeat timeout the device starts with (bootstrap 0x0938), ms. */
   heartbeatTimeoutMs?: number;
-  /** Broadcast addresses to answer discovery on (default ['127.255.255.255']; [] for none). */
+  /**
+   * Broadcast addresses to answer discovery on; [] for none. Default on the host 127.255.255.255
+   * and 255.255.255.255 (loopback requesters only), serving a network 255.255.255.255 and its subnet's.
+   */
   broadcastAddresses?: string[];
   /** Also serve the I/O control interface on this TCP port of `address` (0 = any free port). */
   ioControlPort?: number;
@@ -66,6 +72,7 @@ export class EmulatedCamera extends EventEmitter {
     super();
     const m = model;
     server.on('warning', (err: Error) => this.warning(err));
+    server.on('address-changed', (change: { address: string }) => { void this.followAddress(change.address); });
     // The model keeps I/O times on its time base; the connector speaks device time (timestamps).
     this.io = {
       triggerInput: () => m.triggerInput.high,
@@ -90,7 +97,9 @@ export class EmulatedCamera extends EventEmitter {
   static async start(options: EmulatedCameraOptions = {}): Promise<EmulatedCamera> {
     const address = options.address ?? DEFAULT_EMULATOR_ADDRESS;
     let camera: EmulatedCamera | null = null;
-    const model = new Dmk38gx541({ ...options, address, onWarning: (err) => camera?.warning(err) });
+    let early: Error[] | null = [];
+    const warn = (err: Error): void => { if (camera) camera.warning(err); else early?.push(err); };
+    const model = new Dmk38gx541({ ...options, address, onWarning: warn });
     let server: GvcpServer;
     try {
       server = await GvcpServer.start({
@@ -100,14 +109,21 @@ export class EmulatedCamera extends EventEmitter {
         broadcastAddresses: options.broadcastAddresses,
         paceToLinkSpeed: options.paceToLinkSpeed,
         segmentationOffload: options.segmentationOffload,
-        allowNonLoopback: options.allowNonLoopback,
+        allowNetwork: options.allowNetwork,
         subnetMask: options.subnetMask,
+        gateway: options.gateway,
+        stateFile: options.stateFile,
       });
     } catch (err) {
       await model.close();
       throw err;
     }
     camera = new EmulatedCamera(model, server);
+    // Warnings from the start (a persistent IP that could not be used) reach listeners attached
+    // right after start() resolves.
+    const pending = early;
+    early = null;
+    setImmediate(() => { for (const err of pending) camera?.warning(err); });
     if (options.ioControlPort !== undefined) {
       try {
         await camera.startIoControl(options.ioControlPort);
@@ -126,6 +142,25 @@ export class EmulatedCamera extends EventEmitter {
   async startIoControl(port?: number): Promise<number> {
     if (!this.ioControl) this.ioControl = await IoControlServer.start(this.io, this.address, port);
     return this.ioControl.port;
+  }
+
+  /** FORCEIP moved the camera: the I/O control interface moves with it (same port). */
+  private async followAddress(address: string): Promise<void> {
+    const io = this.ioControl;
+    if (io) {
+      this.ioControl = null;
+      await io.close();
+      try {
+        this.ioControl = await IoControlServer.start(this.io, address, io.port);
+      } catch (err) {
+        this.warning(new GigeError('EMULATOR_BIND', `I/O control could not follow the camera to ${address}: ${(err as Error).message}`, {}, { cause: err }));
+      }
+    }
+    try {
+      this.emit('address-changed', address);
+    } catch {
+      // a throwing listener must not unwind into the device core
+    }
   }
 
   /** The I/O control port, or null when the interface is not served. */

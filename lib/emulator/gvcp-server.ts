@@ -1,7 +1,9 @@
 /**
- * The emulated device's GigE Vision core: a GVCP server on `<address>:3956` (127.x unless
- * `allowNonLoopback`, which only namespace tests set) plus listeners on broadcast addresses
- * (default 127.255.255.255:3956) for DISCOVERY, FORCEIP and ACTION_CMD.
+ * The emulated device's GigE Vision core: a GVCP server on `<address>:3956` plus listeners on
+ * broadcast addresses for DISCOVERY, FORCEIP and ACTION_CMD. Which addresses it may use and whom it
+ * answers is `device/serving-scope.ts`: the host only (127.x; 127.255.255.255 and 255.255.255.255
+ * for discovery; loopback requesters only) unless `allowNetwork` serves a network on purpose. The
+ * address it powers up with, and the IP settings a host writes, follow `device/ip-configuration.ts`.
  *
  * It owns the bootstrap registers (`device/bootstrap-registers.ts`), privilege and heartbeat
  * (`device/privilege.ts`), stream channel 0 with the native GVSP sender (`device/stream-channel.ts`),
@@ -18,7 +20,7 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { Ack, Command, Flag, GVCP_PORT, GvcpCapability, GvcpConfiguration, GvcpStatus } from '../gvcp/protocol';
 import { GvcpCommand, decodeCommand, encodeAck, encodePendingAck, isCommandPacket } from '../gvcp/codec';
-import { isIpv4, sameSubnet } from '../gvcp/address';
+import { sameSubnet } from '../gvcp/address';
 import { directedBroadcast } from '../gvcp/interfaces';
 import { GigeError } from '../errors';
 import type { DeviceModel, DeviceServices } from './device-model';
@@ -30,6 +32,9 @@ import { DeviceClock } from './device/clock';
 import { BootstrapRegisters, NetworkConfig } from './device/bootstrap-registers';
 import { CommandHandlers, ackCodeFor } from './device/command-handlers';
 import type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
+import { LIMITED_BROADCAST, LOOPBACK_BROADCAST, ServingScope } from './device/serving-scope';
+import { GvcpSockets } from './device/gvcp-sockets';
+import { IpSettings, IpSettingsFile, StartupAddress, defaultIpSettings, startupAddress } from './device/ip-configuration';
 
 export type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
 
@@ -53,26 +58,33 @@ export class GvcpServer extends EventEmitter {
   readonly clock = new DeviceClock();
   readonly registers: BootstrapRegisters;
   private readonly handlers: CommandHandlers;
-  private control: dgram.Socket | null = null;
-  private readonly broadcastSockets: dgram.Socket[] = [];
-  private subnetBroadcastSocket: dgram.Socket | null = null;
+  private readonly sockets: GvcpSockets;
   private readonly ackCache = new Map<string, CachedAck>();
   private queue: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
-  readonly counters = { commands: 0, duplicates: 0, malformed: 0, accessDenied: 0, pendingAcks: 0, discoveries: 0, actionsMatched: 0 };
+  readonly counters = {
+    commands: 0, duplicates: 0, malformed: 0, accessDenied: 0, pendingAcks: 0, discoveries: 0, actionsMatched: 0,
+    /** Datagrams from a non-loopback source while serving the host only: never answered. */
+    foreignRequests: 0,
+  };
 
-  private constructor(private readonly options: GvcpServerOptions) {
+  private constructor(private readonly options: GvcpServerOptions, readonly scope: ServingScope, readonly startup: StartupAddress,
+    readonly ipSettings: IpSettings, private readonly ipFile: IpSettingsFile) {
     super();
-    const { address, model } = options;
+    const { model } = options;
+    const address = startup.address;
     this.model = model;
     this.port = options.port ?? GVCP_PORT;
+    this.sockets = new GvcpSockets(this.port, (msg, rinfo, viaBroadcast) => this.onPacket(msg, rinfo, viaBroadcast), (err) => this.emit('warning', err));
     this.network = {
       ipAddress: address,
-      subnetMask: options.subnetMask ?? (address.startsWith('127.') ? '255.0.0.0' : '255.255.255.0'),
-      gateway: options.gateway ?? '0.0.0.0',
+      subnetMask: startup.subnetMask,
+      gateway: startup.gateway,
       macAddress: Buffer.from(model.identity.macAddress),
     };
+    const ptp = model.ieee1588;
+    if (ptp?.errorAt) this.clock.setServo((time) => ptp.errorAt?.(time) ?? 0n);
     const warn = (err: Error): void => { this.emit('warning', err); };
     this.privilege = new Privilege({
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,
@@ -114,31 +126,49 @@ export class GvcpServer extends EventEmitter {
       extendedIdsSupported: options.extendedIdsSupported ?? true,
       configurableBits: GvcpConfiguration.HEARTBEAT_DISABLE | GvcpConfiguration.PENDING_ACK_ENABLE
         | GvcpConfiguration.EXTENDED_STATUS_CODES_2_0 | (this.actions.signals > 0 ? GvcpConfiguration.UNCONDITIONAL_ACTION : 0),
+      ipSettings,
+      onIpSettingsChanged: (settings) => this.ipFile.save(settings),
     });
     this.handlers = new CommandHandlers(this);
   }
 
-  /** Bind the sockets, attach the model, and start answering. */
+  /**
+   * Bind the sockets, attach the model, and start answering. The device comes up at its persistent
+   * IP when that is enabled (state file), else at `options.address`.
+   */
   static async start(options: GvcpServerOptions): Promise<GvcpServer> {
-    if (!isIpv4(options.address)) {
-      throw new GigeError('EMULATOR_ADDRESS', `emulator address "${options.address}" is not an IPv4 address; use a loopback address like 127.0.0.2`, {});
+    const scope = new ServingScope(options.allowNetwork === true);
+    const refused = scope.refusesAddress(options.address);
+    if (refused) throw new GigeError('EMULATOR_ADDRESS', `emulator address: ${refused}`, { address: options.address });
+    const given = {
+      address: options.address,
+      subnetMask: options.subnetMask ?? scope.subnetMaskOf(options.address),
+      gateway: options.gateway ?? '0.0.0.0',
+    };
+    const ipFile = new IpSettingsFile(options.stateFile);
+    const ipSettings = ipFile.load(defaultIpSettings(given.address, given.subnetMask, given.gateway, options.model.identity.userDefinedName));
+    let startup = startupAddress(ipSettings, given, (ip) => scope.refusesAddress(ip));
+    const missing = startup.source === 'persistent' ? await notHostAddress(startup.address) : null;
+    if (missing) {
+      // A persistent address this host does not have: start where DHCP/LLA would (the given one).
+      startup = { ...given, source: 'given', fallback: `persistent IP ${startup.address} is not used: ${missing}; starting at ${given.address}` };
     }
-    const server = new GvcpServer(options);
-    if (!server.addressAllowed(options.address)) {
-      throw new GigeError('EMULATOR_ADDRESS', `emulator address ${options.address} is not a loopback address; emulators bind 127.0.0.0/8 only (use 127.0.0.2, 127.0.0.3, …)`, {
-        address: options.address,
-      });
-    }
+    const server = new GvcpServer(options, scope, startup, ipSettings, ipFile);
+    if (startup.fallback) setImmediate(() => server.emit('warning', new GigeError('EMULATOR_ADDRESS', startup.fallback as string, {})));
     try {
-      server.control = await server.bindControl(options.address);
-      for (const b of options.broadcastAddresses ?? ['127.255.255.255']) {
-        if (!server.addressAllowed(b) && b !== '255.255.255.255') {
-          throw new GigeError('EMULATOR_ADDRESS', `broadcast address ${b} is not allowed for an emulator; use 127.255.255.255`, {});
+      await server.sockets.bindControl(startup.address);
+      for (const b of options.broadcastAddresses ?? scope.defaultBroadcasts()) {
+        const notAllowed = scope.refusesBroadcast(b);
+        if (notAllowed) throw new GigeError('EMULATOR_ADDRESS', notAllowed, { broadcast: b });
+        try {
+          await server.sockets.listen(b);
+        } catch (err) {
+          // On the host, 255.255.255.255 is a convenience for tools that discover by limited
+          // broadcast; another program holding it alone (Aravis' fake camera does) must not stop us.
+          if (b !== LIMITED_BROADCAST || scope.allowNetwork || options.broadcastAddresses) throw err;
+          setImmediate(() => server.emit('warning', new GigeError('EMULATOR_BIND', `${(err as Error).message}; tools that discover by ` +
+            `limited broadcast will not find this emulator (${LOOPBACK_BROADCAST} and unicast still work)`, {}, { cause: err })));
         }
-        if (b === '255.255.255.255' && !options.allowNonLoopback) {
-          throw new GigeError('EMULATOR_ADDRESS', 'listening on 255.255.255.255 is only allowed inside a test network namespace (allowNonLoopback)', {});
-        }
-        server.broadcastSockets.push(await server.bindListener(b));
       }
       await server.bindSubnetBroadcast();
       await server.message.start();
@@ -154,8 +184,14 @@ export class GvcpServer extends EventEmitter {
     return this.network.ipAddress;
   }
 
+  /** Broadcast addresses this device listens on for DISCOVERY, FORCEIP and ACTION_CMD. */
+  get broadcastAddresses(): string[] {
+    return this.sockets.listening();
+  }
+
+  /** May the stream and message channels send to `ip`? */
   addressAllowed(ip: string): boolean {
-    return this.options.allowNonLoopback === true || ip.startsWith('127.');
+    return this.scope.destinationAllowed(ip);
   }
 
   /** GVCP capability register (0x0934): exactly what this server implements. */
@@ -189,6 +225,7 @@ export class GvcpServer extends EventEmitter {
       heartbeatExpiries: this.privilege.expiries,
       blocksSent: this.stream.blocksSent,
       resendRequests: this.stream.resendRequests,
+      resendRequestsRefused: this.stream.resendRequestsRefused,
       sender: this.stream.senderStats(),
       events: this.message.stats(),
       timestampResets: this.clock.resets,
@@ -196,34 +233,12 @@ export class GvcpServer extends EventEmitter {
     };
   }
 
-  private bindControl(address: string): Promise<dgram.Socket> {
-    return this.bindSocket(address, false, (msg, rinfo) => this.onPacket(msg, rinfo, false));
-  }
-
-  private bindListener(address: string): Promise<dgram.Socket> {
-    return this.bindSocket(address, true, (msg, rinfo) => this.onPacket(msg, rinfo, true));
-  }
-
-  private async bindSocket(address: string, reuseAddr: boolean, onMessage: (msg: Buffer, rinfo: dgram.RemoteInfo) => void): Promise<dgram.Socket> {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        socket.close();
-        reject(new GigeError('EMULATOR_BIND', `emulator cannot listen on ${address}:${this.port}: ${err.message}${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (another emulator already uses this address; pick another 127.x address)' : ''}`, {
-          address, port: this.port,
-        }, { cause: err }));
-      };
-      socket.once('error', onError);
-      socket.bind({ address, port: this.port, exclusive: !reuseAddr }, () => { socket.off('error', onError); resolve(); });
-    });
-    socket.on('error', (err) => this.emit('warning', err));
-    socket.on('message', onMessage);
-    if (!reuseAddr) socket.setBroadcast(true);
-    return socket;
-  }
-
   private onPacket(msg: Buffer, rinfo: dgram.RemoteInfo, viaBroadcast: boolean): void {
     if (this.closed) return;
+    if (!this.scope.requesterAllowed(rinfo.address)) {
+      this.counters.foreignRequests += 1;
+      return;
+    }
     try {
       if (!isCommandPacket(msg)) { this.counters.malformed += 1; return; }
       let cmd: GvcpCommand;
@@ -302,16 +317,15 @@ export class GvcpServer extends EventEmitter {
 
   /** Send from the device's GVCP socket (source = device IP:3956). */
   sendTo(packet: Buffer, address: string, port: number): void {
-    const socket = this.control;
-    if (!socket || this.closed) return;
-    socket.send(packet, port, address, (err) => { if (err) this.emit('warning', err); });
+    if (this.closed) return;
+    this.sockets.send(packet, address, port);
   }
 
   /** Reply to a host; broadcast instead when it asked for that and sits on a foreign subnet. */
   replyMaybeBroadcast(packet: Buffer, to: Endpoint, allowBroadcast: boolean): void {
     let target = to.address;
     if (allowBroadcast && !sameSubnet(to.address, this.network.ipAddress, this.network.subnetMask)) {
-      target = this.options.broadcastAckAddress ?? (this.options.allowNonLoopback ? '255.255.255.255' : '127.255.255.255');
+      target = this.options.broadcastAckAddress ?? (this.scope.allowNetwork ? LIMITED_BROADCAST : LOOPBACK_BROADCAST);
     }
     this.sendTo(packet, target, to.port);
   }
@@ -339,17 +353,20 @@ export class GvcpServer extends EventEmitter {
     this.emit('control-released', reason);
   }
 
+  /** A real camera hears every broadcast on its link: its subnet's too (when serving a network). */
   private async bindSubnetBroadcast(): Promise<void> {
-    const old = this.subnetBroadcastSocket;
-    this.subnetBroadcastSocket = null;
-    if (old) await new Promise<void>((r) => old.close(() => r()));
-    if (!(this.options.listenSubnetBroadcast ?? this.options.allowNonLoopback === true)) return;
     const broadcast = directedBroadcast(this.network.ipAddress, this.network.subnetMask);
-    if ((this.options.broadcastAddresses ?? ['127.255.255.255']).includes(broadcast) || broadcast === this.network.ipAddress) return;
-    this.subnetBroadcastSocket = await this.bindListener(broadcast);
+    const wanted = (this.options.listenSubnetBroadcast ?? this.scope.allowNetwork)
+      && !(this.options.broadcastAddresses ?? this.scope.defaultBroadcasts()).includes(broadcast) && broadcast !== this.network.ipAddress;
+    await this.sockets.listenSubnet(wanted ? broadcast : null);
   }
 
-  /** FORCEIP: move the device to a new address (only where `addressAllowed`). */
+  /** Null when FORCEIP may move the device to `ipAddress`, else why not. */
+  refusesMove(ipAddress: string): string | null {
+    return ipAddress === this.network.ipAddress ? null : this.scope.refusesMove(this.network.ipAddress, ipAddress);
+  }
+
+  /** FORCEIP: move the device to a new address (on its interface; see `refusesMove`). Not persistent. */
   async changeAddress(ipAddress: string, subnetMask: string, gateway: string): Promise<void> {
     if (ipAddress === this.network.ipAddress) {
       this.network.subnetMask = subnetMask;
@@ -357,16 +374,14 @@ export class GvcpServer extends EventEmitter {
       await this.bindSubnetBroadcast();
       return;
     }
-    const socket = await this.bindControl(ipAddress);
-    const old = this.control;
-    this.control = socket;
-    if (old) await new Promise<void>((r) => old.close(() => r()));
+    await this.sockets.bindControl(ipAddress);
     this.network.ipAddress = ipAddress;
     this.network.subnetMask = subnetMask;
     this.network.gateway = gateway;
     await this.bindSubnetBroadcast();
     await this.stream.rebind(ipAddress);
     await this.message.rebind(ipAddress);
+    this.emit('address-changed', { address: ipAddress, subnetMask, gateway });
   }
 
   /** Stop answering, close every socket and the sender. Does not close the model (its owner does). */
@@ -376,13 +391,18 @@ export class GvcpServer extends EventEmitter {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.privilege.close();
-    const sockets = [this.control, this.subnetBroadcastSocket, ...this.broadcastSockets].filter((s): s is dgram.Socket => s !== null);
-    this.control = null;
-    this.subnetBroadcastSocket = null;
-    this.broadcastSockets.length = 0;
-    await Promise.all(sockets.map((s) => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } })));
+    await this.sockets.close();
     await this.queue.catch(() => undefined);
     await this.message.dispose();
     await this.stream.dispose();
   }
+}
+
+/** Null when this host has `address` (a socket can bind it), else the reason. */
+function notHostAddress(address: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const probe = dgram.createSocket('udp4');
+    probe.once('error', (err) => { probe.close(); resolve(`${address} is not an address of this host (${err.message})`); });
+    probe.bind({ address, port: 0 }, () => { probe.close(); resolve(null); });
+  });
 }

@@ -49,7 +49,10 @@ export interface GvspSenderConfig {
   resendMode?: GvspResendMode;
   /** Blocks kept for resends (default 4; their Buffers stay referenced). */
   historyBlocks?: number;
-  /** UDP segmentation offload for runs of equal-sized packets (default true). */
+  /**
+   * UDP segmentation offload for runs of equal-sized packets (default false: a capture or packet
+   * socket on the sending host would see each run as one datagram larger than `packetSize`).
+   */
   segmentationOffload?: boolean;
 }
 
@@ -90,12 +93,20 @@ export interface GvspSenderStats {
   resendRequestsIgnored: number;
   /** Refused: already queued, or the resend queue was full (a flood must not starve frames). */
   resendRequestsDropped: number;
+  /** Refused: asked only for packet ids past the trailer of the block (or of the newest block, for an unknown one). */
+  resendRequestsOutOfRange: number;
+  /** Refused: the block's resend budget (twice its packet count) was spent. */
+  resendRequestsOverBudget: number;
+  /** Blocks and resends not sent because the destination changed or closed first. */
+  jobsDroppedByDestinationChange: number;
   resendPacketsSent: number;
   resendUnavailablePackets: number;
   testPackets: number;
   sendErrors: number;
   segmentationOffloadSends: number;
   queuedJobs: number;
+  /** Resend and PACKET_UNAVAILABLE jobs waiting in the sender thread's queue. */
+  queuedResends: number;
   historyBlocks: number;
   segmentationOffload: boolean;
   lastError: string | null;

@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   gige::registerReceiver(env, exports);
   gige::registerUnpack(env, exports);
   gige::registerKeepAlive(env, exports);
+  gige::registerClock(env, exports);
   return exports;
 }
 

@@ -9,5 +9,6 @@ void registerUnpack(Napi::Env env, Napi::Object exports);
 void registerSender(Napi::Env env, Napi::Object exports);
 void registerReceiver(Napi::Env env, Napi::Object exports);
 void registerKeepAlive(Napi::Env env, Napi::Object exports);
+void registerClock(Napi::Env env, Napi::Object exports);
 
 }  // namespace gige

@@ -52,6 +52,7 @@ GvspSenderCore::GvspSenderCore(uint32_t bindAddress, uint16_t bindPort, Completi
   local.sin_family = AF_INET;
   local.sin_addr.s_addr = htonl(bindAddress);
   local.sin_port = htons(bindPort);
+  bindAddress_ = bindAddress;
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
     const std::string message = errnoText("bind");
     ::close(fd_);
@@ -75,21 +76,77 @@ GvspSenderCore::~GvspSenderCore() {
 }
 
 void GvspSenderCore::configure(const SenderConfig& config) {
+  if (config.destinationPort != 0) {
+    // The sender thread connects its own socket when it starts the next job (so that a block in
+    // flight never continues to a new host); here a scratch socket with the same local address
+    // only checks that the destination can be reached, so the caller hears about it now.
+    const int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (probe < 0) throw std::runtime_error(errnoText("socket"));
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(bindAddress_);
+    const sockaddr_in peer = peerAddress(config);
+    if (::bind(probe, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0 ||
+        ::connect(probe, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) != 0) {
+      const std::string message = errnoText("connect");
+      ::close(probe);
+      throw std::runtime_error(message);
+    }
+    ::close(probe);
+  }
+  std::deque<SendJob> stale;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const bool moved = config.destinationAddress != config_.destinationAddress ||
+                       config.destinationPort != config_.destinationPort;
+    config_ = config;
+    configDirty_ = true;
+    if (moved) {
+      ++generation_;
+      // Blocks and resends queued for the previous destination are that session's, not the new one's.
+      stale.swap(blocks_);
+      for (auto& job : priority_) stale.push_back(std::move(job));
+      priority_.clear();
+      queuedResendPackets_ = 0;
+    }
+  }
+  for (const SendJob& job : stale) {
+    stats_.jobsDroppedByDestinationChange.fetch_add(1, std::memory_order_relaxed);
+    failDestinationChanged(job);
+  }
+}
+
+sockaddr_in GvspSenderCore::peerAddress(const SenderConfig& config) {
   sockaddr_in peer{};
   peer.sin_family = AF_INET;
   peer.sin_addr.s_addr = htonl(config.destinationAddress);
   peer.sin_port = htons(config.destinationPort);
+  return peer;
+}
+
+void GvspSenderCore::connectSocket(const SenderConfig& config) {
   // Connected: the kernel caches the route, so each send is cheaper. A closed channel (port 0)
   // sends nothing, so the socket stays connected to the last peer: disconnecting would give up its
   // automatically bound port, and the source port (SCSP) must stay what the device reported.
-  if (config.destinationPort != 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&peer), sizeof peer) != 0) {
-    throw std::runtime_error(errnoText("connect"));
+  if (config.destinationPort != 0) {
+    const sockaddr_in peer = peerAddress(config);
+    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) != 0) {
+      lastError_ = errnoText("connect");
+      stats_.sendErrors.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   int pmtu = config.doNotFragment ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
   ::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
-  std::lock_guard<std::mutex> lock(mutex_);
-  config_ = config;
-  configDirty_ = true;
+}
+
+void GvspSenderCore::failDestinationChanged(const SendJob& job) {
+  JobResult result;
+  result.id = job.id;
+  result.kind = job.kind;
+  result.ok = false;
+  result.destinationChanged = true;
+  result.error = "the stream channel was closed or given another destination before this was sent";
+  onDone_(std::move(result));
 }
 
 SenderConfig GvspSenderCore::config() const {
@@ -112,6 +169,7 @@ void GvspSenderCore::enqueue(SendJob job) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_) {
+      job.destinationGeneration = generation_;
       (job.kind == SendJob::Kind::Block ? blocks_ : priority_).push_back(std::move(job));
       wake_.notify_one();
       return;
@@ -139,6 +197,7 @@ bool GvspSenderCore::enqueueResend(SendJob job) {
     return false;
   }
   queuedResendPackets_ += packets;
+  job.destinationGeneration = generation_;
   priority_.push_back(std::move(job));
   wake_.notify_one();
   return true;
@@ -161,6 +220,12 @@ void GvspSenderCore::stop() {
     wake_.notify_all();
   }
   if (thread_.joinable()) thread_.join();
+  // The socket goes with the thread: a closed sender holds no port until the garbage collector
+  // happens to take its JavaScript wrapper.
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
   std::deque<SendJob> left;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -185,11 +250,14 @@ bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {
     wake_.wait(lock, [this] { return stopping_ || !priority_.empty() || !blocks_.empty(); });
   }
   if (stopping_) return false;
-  // A new configuration applies between blocks only, so a block is sent with one set of settings.
-  if (configDirty_ && !priorityOnly) {
+  // A new configuration applies between blocks only, so a block is sent with one set of settings;
+  // a resend waiting meanwhile is sent after the running block, with the new settings.
+  if (configDirty_) {
+    if (priorityOnly) return false;
     active_ = config_;
     faults_.reset(active_.faults);
     configDirty_ = false;
+    connectSocket(active_);
   }
   if (!priority_.empty()) {
     job = std::move(priority_.front());
@@ -298,9 +366,13 @@ JobResult GvspSenderCore::sendBlock(const SendJob& job) {
     }
   }
   if (holding) plan_.push_back(held);
-  if (!transmit(plan_, result, true)) {
+  if (!transmit(plan_, result, true, job.destinationGeneration)) {
     result.ok = false;
-    result.error = "the sender was closed while sending block " + std::to_string(block.blockId);
+    std::lock_guard<std::mutex> lock(mutex_);
+    result.destinationChanged = !stopping_;
+    result.error = (stopping_ ? "the sender was closed while sending block "
+                              : "the stream channel was closed or given another destination while sending block ") +
+                   std::to_string(block.blockId);
     return result;
   }
   stats_.blocksSent.fetch_add(1, std::memory_order_relaxed);
@@ -329,7 +401,7 @@ JobResult GvspSenderCore::sendResend(const SendJob& job) {
     }
     packets.push_back(packet);
   }
-  transmit(packets, result, false);
+  transmit(packets, result, false, job.destinationGeneration);
   stats_.resendPacketsSent.fetch_add(result.packets, std::memory_order_relaxed);
   return result;
 }
@@ -353,7 +425,7 @@ JobResult GvspSenderCore::sendUnavailable(const SendJob& job) {
     uint8_t* slot = &sideArena_[kArenaSlot * i];
     packets.push_back({slot, static_cast<uint32_t>(writeGvspHeader(slot, header)), nullptr, 0});
   }
-  transmit(packets, result, false);
+  transmit(packets, result, false, job.destinationGeneration);
   stats_.resendUnavailablePackets.fetch_add(result.packets, std::memory_order_relaxed);
   return result;
 }
@@ -380,7 +452,7 @@ JobResult GvspSenderCore::sendTestPacket(const SendJob& job) {
     sideArena_[i] = static_cast<uint8_t>(lfsr);
   }
   std::vector<Packet> packets{{sideArena_.data(), static_cast<uint32_t>(udpPayload), nullptr, 0}};
-  transmit(packets, result, false);
+  transmit(packets, result, false, job.destinationGeneration);
   if (result.packets == 0) {
     result.ok = false;
     result.error = lastError().empty() ? "the test packet was not sent" : lastError();

@@ -36,7 +36,9 @@ struct SenderConfig {
   FaultConfig faults;
   ResendMode resendMode = ResendMode::Honour;
   uint32_t historyBlocks = 4;
-  bool segmentationOffload = true;  // UDP GSO: one syscall for many equal-sized packets
+  // UDP GSO: one syscall for many equal-sized packets, but a capture or packet socket on the sending
+  // host sees each run as one oversized datagram. Off unless a benchmark asks for it.
+  bool segmentationOffload = false;
 };
 
 // Everything needed to (re)build any packet of a block. Immutable once queued; `data` stays valid
@@ -56,6 +58,9 @@ struct SendJob {
   enum class Kind { Block, Resend, Unavailable, TestPacket };
   Kind kind = Kind::Block;
   uint64_t id = 0;
+  // The stream destination this job was queued for (see GvspSenderCore::configure). A job whose
+  // destination has since changed or closed is never sent: it belongs to another host's session.
+  uint64_t destinationGeneration = 0;
   std::shared_ptr<const BlockLayout> block;  // Block, Resend
   uint64_t blockId = 0;                      // Unavailable
   bool extended = false;                     // Unavailable
@@ -68,6 +73,8 @@ struct JobResult {
   uint64_t id = 0;
   SendJob::Kind kind = SendJob::Kind::Block;
   bool ok = true;
+  // Not sent because the stream channel closed or moved to another destination first.
+  bool destinationChanged = false;
   std::string error;
   uint64_t packets = 0;
   uint64_t bytes = 0;
@@ -88,6 +95,7 @@ struct SenderStats {
   std::atomic<uint64_t> testPackets{0};
   std::atomic<uint64_t> sendErrors{0};
   std::atomic<uint64_t> segmentationOffloadSends{0};
+  std::atomic<uint64_t> jobsDroppedByDestinationChange{0};
 };
 
 class GvspSenderCore {
@@ -101,7 +109,10 @@ class GvspSenderCore {
   GvspSenderCore& operator=(const GvspSenderCore&) = delete;
 
   uint16_t port() const { return port_; }
-  // Applies from the next job on; throws std::runtime_error when the socket refuses it.
+  // Applies from the next job on; throws std::runtime_error when the socket refuses it. A new
+  // destination (address or port, including closing the channel) ends the previous one's session:
+  // its queued jobs fail with destinationChanged and a block being sent stops at the next batch,
+  // as a camera's stream stops when the host closes the channel.
   void configure(const SenderConfig& config);
   SenderConfig config() const;
   void enqueue(SendJob job);
@@ -112,6 +123,11 @@ class GvspSenderCore {
   // Stops the thread; queued and unfinished jobs complete with ok = false. Idempotent.
   void stop();
   const SenderStats& stats() const { return stats_; }
+  // Resend and PACKET_UNAVAILABLE jobs waiting in the queue now.
+  size_t queuedResends() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return priority_.size();
+  }
   bool segmentationOffloadActive() const { return gsoActive_.load(); }
   std::string lastError() const;
 
@@ -126,6 +142,10 @@ class GvspSenderCore {
 
   void run();
   void fail(const SendJob& job, const char* why);
+  void failDestinationChanged(const SendJob& job);
+  static sockaddr_in peerAddress(const SenderConfig& config);
+  // Sender thread, under mutex_: point the socket at the configuration's destination.
+  void connectSocket(const SenderConfig& config);
   bool takeJob(SendJob& job, bool priorityOnly);
   void execute(SendJob& job);
   void runPriorityJobs();
@@ -138,7 +158,9 @@ class GvspSenderCore {
   Packet buildPacket(const BlockLayout& block, uint32_t packetId, uint16_t status, uint16_t flags, uint8_t* arena) const;
   // Sends `packets` in order: equal-sized runs go out as one GSO send; pacing between batches.
   // Returns false when stopped before the end.
-  bool transmit(const std::vector<Packet>& packets, JobResult& result, bool allowPriority);
+  bool transmit(const std::vector<Packet>& packets, JobResult& result, bool allowPriority, uint64_t generation);
+  // Under mutex_: true while the sender should keep sending for `generation`.
+  bool current(uint64_t generation) const { return !stopping_ && generation == generation_; }
   bool sendRun(const Packet* packets, size_t count, JobResult& result);
   bool waitUntil(std::chrono::steady_clock::time_point when);
   size_t paceBatchLimit(const Packet* packets, size_t count) const;
@@ -146,6 +168,7 @@ class GvspSenderCore {
   void recordError(const std::string& message);
 
   int fd_ = -1;
+  uint32_t bindAddress_ = 0;
   uint16_t port_ = 0;
   Completion onDone_;
 
@@ -155,6 +178,7 @@ class GvspSenderCore {
   std::deque<SendJob> priority_;
   uint64_t queuedResendPackets_ = 0;  // packets the queued Resend / Unavailable jobs will send
   bool stopping_ = false;
+  uint64_t generation_ = 0;  // bumped by configure() whenever the destination changes
   SenderConfig config_;
   bool configDirty_ = true;
 

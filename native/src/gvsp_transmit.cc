@@ -71,7 +71,8 @@ bool GvspSenderCore::waitUntil(Clock::time_point when) {
   return !stopping_;
 }
 
-bool GvspSenderCore::transmit(const std::vector<Packet>& packets, JobResult& result, bool allowPriority) {
+bool GvspSenderCore::transmit(const std::vector<Packet>& packets, JobResult& result, bool allowPriority,
+                              uint64_t generation) {
   const bool paced = active_.bandwidthBytesPerSecond != 0 || active_.packetDelayNs != 0;
   size_t i = 0;
   while (i < packets.size()) {
@@ -90,7 +91,7 @@ bool GvspSenderCore::transmit(const std::vector<Packet>& packets, JobResult& res
     if (allowPriority) runPriorityJobs();
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return false;
+      if (!current(generation)) return false;
     }
   }
   return true;

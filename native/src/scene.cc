@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pixel_format.h"
+#include "scene_pixels.h"
 
 namespace gige {
 namespace {
@@ -27,37 +28,6 @@ Table12 buildValueTable(const RampParams& p) {
     table[s] = p.lut ? p.lut[mean] : static_cast<uint16_t>(mean);
   }
   return table;
-}
-
-uint16_t toContainer16(uint32_t pixelFormat, uint16_t v12) {
-  switch (pixelFormat) {
-    case kMono10: return static_cast<uint16_t>(v12 >> 2);
-    case kMono12: return v12;
-    default: return static_cast<uint16_t>(v12 << 4);  // Mono16: 12 bits in the MSBs
-  }
-}
-
-void packPair(uint32_t pixelFormat, uint16_t p0, uint16_t p1, uint8_t* out) {
-  if (pixelFormat == kMono12Packed) {
-    out[0] = static_cast<uint8_t>(p0 >> 4);
-    out[1] = static_cast<uint8_t>(((p1 & 0x0F) << 4) | (p0 & 0x0F));
-    out[2] = static_cast<uint8_t>(p1 >> 4);
-  } else {  // Mono12p: little-endian bit stream, pixel 0 in the low bits
-    out[0] = static_cast<uint8_t>(p0 & 0xFF);
-    out[1] = static_cast<uint8_t>(((p1 & 0x0F) << 4) | (p0 >> 8));
-    out[2] = static_cast<uint8_t>(p1 >> 4);
-  }
-}
-
-// A last, unpaired pixel of an odd-width packed line: the line ends on the byte holding its last bits.
-void packSingle(uint32_t pixelFormat, uint16_t p0, uint8_t* out) {
-  if (pixelFormat == kMono12Packed) {
-    out[0] = static_cast<uint8_t>(p0 >> 4);
-    out[1] = static_cast<uint8_t>(p0 & 0x0F);
-  } else {
-    out[0] = static_cast<uint8_t>(p0 & 0xFF);
-    out[1] = static_cast<uint8_t>(p0 >> 8);
-  }
 }
 
 struct LineWalk {

@@ -17,13 +17,23 @@
 namespace gige {
 namespace {
 
+// A block refused because the host closed or redirected the stream channel: the session it was
+// meant for is over (the emulator's stream channel uses the same code).
+constexpr const char* kErrStreamClosed = "STREAM_CLOSED";
+
 // A block the sender may still need: queued, being sent, or kept for resends.
 struct BlockRecord {
   std::shared_ptr<BlockLayout> layout;
   Napi::Reference<Napi::Buffer<uint8_t>> data;
   int users = 0;  // queued or running jobs that read the bytes
   bool inHistory = false;
+  uint64_t resendPacketsGranted = 0;  // packets of this block queued for resend so far
 };
+
+// A receiver asks again only for what a resend did not bring, so even on a bad link the packets
+// resent for one block stay below its own packet count times this. Requests beyond it are
+// refused: PACKETRESEND is a 20-byte datagram that would otherwise draw a whole frame each time.
+constexpr uint64_t kResendBudgetPerBlock = 2;
 
 struct Pending {
   std::unique_ptr<Napi::Promise::Deferred> deferred;
@@ -103,7 +113,8 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
         value.Set("bytes", Napi::Number::New(env, static_cast<double>(result.bytes)));
         pending.deferred->Resolve(value);
       } else {
-        pending.deferred->Reject(makeError(env, closing_.closed() ? kErrClosed : kErrSocket, "GvspSender: " + result.error).Value());
+        const char* code = closing_.closed() ? kErrClosed : result.destinationChanged ? kErrStreamClosed : kErrSocket;
+        pending.deferred->Reject(makeError(env, code, "GvspSender: " + result.error).Value());
       }
     }
     updateLoopRef(env);
@@ -168,6 +179,14 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
       core_->configure(c);
     } catch (const std::exception& e) {
       throwError(env, kErrSocket, std::string(ctx) + ": " + e.what());
+    }
+    if (c.destinationAddress != config_.destinationAddress || c.destinationPort != config_.destinationPort) {
+      // The previous host's blocks are not resent to the next one.
+      for (auto& record : history_) {
+        record->inHistory = false;
+        releaseIfUnused(record);
+      }
+      history_.clear();
     }
     config_ = c;
     configured_ = true;
@@ -235,6 +254,27 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     SendJob job;
     job.firstPacketId = static_cast<uint32_t>(first);
     job.lastPacketId = static_cast<uint32_t>(last);
+    // No reply is larger than the block asked about: ids past its trailer do not exist. A block
+    // this sender no longer holds (or never sent) gets one PACKET_UNAVAILABLE, for the first id
+    // asked: enough for a receiver to stop waiting, and never more bytes than the request.
+    if (!record) job.lastPacketId = job.firstPacketId;
+    if (record) job.lastPacketId = std::min(job.lastPacketId, record->layout->dataPackets + 1);
+    if (job.firstPacketId > job.lastPacketId) {
+      resendOutOfRange_ += 1;
+      return Napi::Boolean::New(env, false);
+    }
+    uint64_t granted = 0;
+    if (record) {
+      const uint64_t budget = kResendBudgetPerBlock * (uint64_t{record->layout->dataPackets} + 2);
+      const uint64_t left = budget - std::min(budget, record->resendPacketsGranted);
+      if (left == 0) {
+        resendOverBudget_ += 1;
+        return Napi::Boolean::New(env, false);
+      }
+      job.lastPacketId = static_cast<uint32_t>(std::min<uint64_t>(job.lastPacketId, job.firstPacketId + left - 1));
+      granted = uint64_t{job.lastPacketId} - job.firstPacketId + 1;
+      record->resendPacketsGranted += granted;
+    }
     if (record && config_.resendMode == ResendMode::Honour) {
       job.kind = SendJob::Kind::Resend;
       job.block = record->layout;
@@ -242,13 +282,13 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
       job.kind = SendJob::Kind::Unavailable;
       job.blockId = blockId;
       job.extended = record ? record->layout->extended : config_.extendedIds;
-      if (record) job.lastPacketId = std::min<uint32_t>(job.lastPacketId, record->layout->dataPackets + 1);
-      record.reset();
     }
     const SendJob::Kind kind = job.kind;
-    job.id = addPending(env, nullptr, record);
+    // Only a Resend job reads the block's bytes; an Unavailable one must not keep them alive.
+    job.id = addPending(env, nullptr, kind == SendJob::Kind::Resend ? record : nullptr);
     const uint64_t id = job.id;
     if (!core_->enqueueResend(std::move(job))) {
+      if (record) record->resendPacketsGranted -= granted;  // nothing of it will be sent
       // Refused jobs never complete on the sender thread; settle their bookkeeping here.
       JobResult refused;
       refused.id = id;
@@ -293,15 +333,20 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     set("packetsDroppedByFaults", s.packetsDroppedByFaults.load());
     set("packetsDuplicatedByFaults", s.packetsDuplicatedByFaults.load());
     set("packetsReorderedByFaults", s.packetsReorderedByFaults.load());
-    set("resendRequests", s.resendRequests.load() + resendIgnored_ + s.resendRequestsDropped.load());
+    set("resendRequests", s.resendRequests.load() + resendIgnored_ + s.resendRequestsDropped.load() + resendOutOfRange_ +
+                              resendOverBudget_);
     set("resendRequestsIgnored", resendIgnored_);
     set("resendRequestsDropped", s.resendRequestsDropped.load());
+    set("resendRequestsOutOfRange", resendOutOfRange_);
+    set("resendRequestsOverBudget", resendOverBudget_);
     set("resendPacketsSent", s.resendPacketsSent.load());
     set("resendUnavailablePackets", s.resendUnavailablePackets.load());
     set("testPackets", s.testPackets.load());
     set("sendErrors", s.sendErrors.load());
     set("segmentationOffloadSends", s.segmentationOffloadSends.load());
+    set("jobsDroppedByDestinationChange", s.jobsDroppedByDestinationChange.load());
     set("queuedJobs", pending_.size());
+    set("queuedResends", core_->queuedResends());
     set("historyBlocks", history_.size());
     o.Set("segmentationOffload", Napi::Boolean::New(env, config_.segmentationOffload && core_->segmentationOffloadActive()));
     const std::string lastError = core_->lastError();
@@ -345,6 +390,8 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
   SenderConfig config_;
   uint64_t nextJobId_ = 1;
   uint64_t resendIgnored_ = 0;
+  uint64_t resendOutOfRange_ = 0;  // asked only for packet ids no block has
+  uint64_t resendOverBudget_ = 0;  // the block's resend budget was spent
   bool configured_ = false;
   bool loopRef_ = false;
 };

@@ -25,7 +25,7 @@ SenderConfig parseSenderConfig(Napi::Object o, const SenderConfig& current) {
                                         " is out of range; allowed 0 (unlimited) or 100000 … 100000000000");
   }
   c.doNotFragment = readBool(o, "doNotFragment", false, ctx);
-  c.segmentationOffload = readBool(o, "segmentationOffload", true, ctx);
+  c.segmentationOffload = readBool(o, "segmentationOffload", false, ctx);
   c.historyBlocks = static_cast<uint32_t>(readUnsigned(o, "historyBlocks", 4, 0, 64, ctx));
   const std::string mode = readString(o, "resendMode", "honour", ctx);
   if (mode == "honour") c.resendMode = ResendMode::Honour;

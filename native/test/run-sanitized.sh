@@ -34,6 +34,6 @@ GIGE_NATIVE_ADDON="$addon" \
 LD_PRELOAD="$(${CXX:-g++} -print-file-name=libasan.so) $(${CXX:-g++} -print-file-name=libubsan.so)" \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   node node_modules/mocha/bin/mocha.js --no-config -r tsx/cjs --extension ts --timeout 60000 \
-  test/native/scene.test.ts test/native/unpack.test.ts test/native/sender.test.ts \
+  test/native/scene.test.ts test/native/scene-inspection.test.ts test/native/unpack.test.ts test/native/sender.test.ts \
   test/native/receiver.test.ts test/native/assembly.test.ts test/native/frame-lifecycle.test.ts \
   test/native/source-filter.test.ts test/gvcp/keepalive.test.ts

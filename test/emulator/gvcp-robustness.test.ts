@@ -21,10 +21,10 @@ function address(name: string): number {
   return a;
 }
 
-async function openSocket(onMessage: (msg: Buffer) => void): Promise<dgram.Socket> {
+async function openSocket(onMessage: (msg: Buffer) => void, bindAddress = '127.0.0.1'): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4');
   socket.on('message', onMessage);
-  await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, resolve));
+  await new Promise<void>((resolve) => socket.bind({ address: bindAddress, port: 0 }, resolve));
   return socket;
 }
 
@@ -135,11 +135,52 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
     }
   });
 
-  it('a flood of whole-block PACKETRESEND is bounded in the sender queue and frames keep coming', async () => {
+  it('answers PACKETRESEND only from the stream\'s destination: a request from elsewhere draws nothing', async () => {
+    let packets = 0;
+    const receiver = await openSocket(() => { packets += 1; });
+    const stranger = await openSocket(() => undefined, uniqueLoopbackAddress());
+    const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
+    try {
+      await withControl(async () => {
+        await host.write([Bootstrap.SC0 + StreamChannelRegister.SCDA, ipToNumber('127.0.0.1')], [scp, receiver.address().port]);
+        await host.write([address('AcquisitionStart'), 1]);
+        try {
+          for (let i = 0; i < 200 && packets === 0; i += 1) await sleep(10);
+          await host.writeRegisters([[address('AcquisitionStop'), 1]]);
+          await sleep(200); // the last frame is out
+          const request = Buffer.alloc(12);
+          request.writeUInt16BE(1, 2);
+          request.writeUInt32BE(0, 4);
+          request.writeUInt32BE(0xffffff, 8);
+          const packet = host.packet(Command.PACKETRESEND, request, { flags: 0 });
+          const before = packets;
+          const refusedBefore = camera.server.stats().resendRequestsRefused;
+          // Same loopback host, but not the destination's address: 127.0.0.1 receives, 127.0.0.x asks.
+          await new Promise<void>((resolve) => stranger.send(packet, 3956, camera.address, () => resolve()));
+          await sleep(300);
+          assert.equal(packets - before, 0, 'no packet answers a request from another address');
+          assert.equal(camera.server.stats().resendRequestsRefused, refusedBefore + 1);
+          host.send(packet);
+          for (let i = 0; i < 100 && packets === before; i += 1) await sleep(10);
+          assert.ok(packets > before, 'the destination itself is answered');
+        } finally {
+          await host.writeRegisters([[scp, 0]]);
+        }
+      });
+    } finally {
+      await closeSocket(stranger);
+      await closeSocket(receiver);
+    }
+  });
+
+  it('a flood of whole-block PACKETRESEND is bounded in the sender queue, costs at most twice the block, and frames keep coming', async () => {
     const trailers: number[] = [];
+    const packetsOf = new Map<number, number>();
     const receiver = await openSocket((msg) => {
       // Standard ids: block id at 2, packet format in the low nibble of byte 4.
-      if (msg.length >= 8 && (msg[4] & 0x0f) === FORMAT_TRAILER) trailers.push(msg.readUInt16BE(2));
+      if (msg.length < 8) return;
+      packetsOf.set(msg.readUInt16BE(2), (packetsOf.get(msg.readUInt16BE(2)) ?? 0) + 1);
+      if ((msg[4] & 0x0f) === FORMAT_TRAILER) trailers.push(msg.readUInt16BE(2));
     });
     const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
     const waitForTrailers = async (count: number, newerThan: number, ms: number): Promise<number[]> => {
@@ -170,15 +211,20 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
           for (let batch = 0; batch < 100 && Date.now() < floodDeadline; batch += 1) {
             for (let i = 0; i < 20; i += 1) host.send(host.packet(Command.PACKETRESEND, request, { flags: 0 }));
             await new Promise((resolve) => setImmediate(resolve));
-            maxQueued = Math.max(maxQueued, camera.server.stats().sender?.queuedJobs ?? 0);
+            maxQueued = Math.max(maxQueued, camera.server.stats().sender?.queuedResends ?? 0);
           }
           await sleep(50);
           const stats = camera.server.stats();
           const received = stats.resendRequests - requestsBefore;
           assert.ok(received >= 1500, `the flood reached the device (${received} of 2000 requests)`);
           assert.ok(stats.sender, 'the sender reports its counters');
-          assert.ok(maxQueued <= 8, `sender queue stayed bounded (peak ${maxQueued} jobs)`);
-          assert.ok(stats.sender.resendRequestsDropped >= received / 2, `repeated requests were refused (${stats.sender.resendRequestsDropped} of ${received})`);
+          assert.ok(maxQueued <= 8, `sender queue stayed bounded (peak ${maxQueued} resend jobs)`);
+          const refused = stats.sender.resendRequestsDropped + stats.sender.resendRequestsOverBudget;
+          assert.ok(refused >= received / 2, `repeated requests were refused (${refused} of ${received})`);
+          // 640×480 Mono8 at packet size 1500: 210 data packets + leader + trailer per block. The
+          // block went out once and may be resent at most twice over, whatever 2000 requests ask.
+          const perBlock = Math.ceil((640 * 480) / (1500 - 36)) + 2;
+          assert.ok((packetsOf.get(flooded) ?? 0) <= 3 * perBlock, `block ${flooded}: ${packetsOf.get(flooded)} packets for ${perBlock} in the block`);
           const after = await waitForTrailers(3, flooded, 3000);
           assert.ok(after.length >= 3, `frames keep arriving after the flood (${after.length} new blocks in 3 s)`);
         } finally {

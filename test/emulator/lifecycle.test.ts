@@ -50,14 +50,14 @@ describe('emulator: lifecycle', function () {
     await client.close();
   });
 
-  it('passes the device-core options through (allowNonLoopback, subnetMask, paceToLinkSpeed, segmentationOffload) and takes a MAC', async () => {
+  it('passes the device-core options through (allowNetwork, subnetMask, paceToLinkSpeed, segmentationOffload) and takes a MAC', async () => {
     const start = sinon.spy(GvcpServer, 'start');
     let client: Client | null = null;
     try {
-      client = await openClient({ allowNonLoopback: true, subnetMask: '255.255.0.0', paceToLinkSpeed: false, segmentationOffload: false, macAddress: '02:00:00:77:00:0b' });
+      client = await openClient({ allowNetwork: true, subnetMask: '255.255.0.0', paceToLinkSpeed: false, segmentationOffload: false, macAddress: '02:00:00:77:00:0b' });
       assert.equal(await client.get('GevMACAddress'), 0x02000077000b);
       assert.equal(await client.get('GevCurrentSubnetMask'), ipToNumber('255.255.0.0'));
-      // allowNonLoopback: the stream channel accepts a destination beyond 127/8. Nothing is sent:
+      // allowNetwork: the stream channel accepts a destination beyond 127/8. Nothing is sent:
       // the channel stays closed (no host port), and the destination goes back to loopback.
       await client.set('GevSCDA', ipToNumber('10.1.2.3'));
       assert.equal(await client.get('GevSCDA'), ipToNumber('10.1.2.3'));
@@ -80,7 +80,9 @@ describe('emulator: lifecycle', function () {
   });
 
   it('refuses a non-loopback address and a taken one, naming the problem', async () => {
-    await assert.rejects(EmulatedCamera.start({ address: '192.168.1.10', broadcastAddresses: [] }), /loopback/);
+    await assert.rejects(EmulatedCamera.start({ address: '192.168.1.10', broadcastAddresses: [] }), /not a loopback address.*--allow-network/);
+    // Serving a network on purpose takes an address this host has (192.0.2.0/24 is documentation-only).
+    await assert.rejects(EmulatedCamera.start({ address: '192.0.2.77', allowNetwork: true, broadcastAddresses: [] }), /192\.0\.2\.77 is not an address of this host/);
     const address = uniqueLoopbackAddress();
     const first = await EmulatedCamera.start({ address, broadcastAddresses: [] });
     try {

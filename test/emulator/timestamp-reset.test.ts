@@ -117,7 +117,7 @@ describe('emulator: timestamp reset and PTP', function () {
     client = await openClient({ ptpSettlingMs: 50 });
     await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 50, ExposureTime: 1000 });
     await configure(client, { TriggerMode: 'On', TriggerSource: 'Action0', IMXLowLatencyTriggerMode: true, ActionDeviceKey: 0x1234, ActionGroupKey: 7, ActionGroupMask: 0xff });
-    await waitForStatus(client, 'Master');
+    await waitForStatus(client, 'Slave');
     stream = await client.openStream();
     await client.execute('AcquisitionStart');
   });
@@ -170,7 +170,7 @@ describe('emulator: timestamp reset and PTP', function () {
     const resumed = await client.deviceTime();
     const elapsed = process.hrtime.bigint() - wallBefore;
     assert.ok(resumed > before && resumed - before <= elapsed, `PTP time again: ${resumed - before} ns after the last PTP reading, ${elapsed} ns elapsed`);
-    await waitForStatus(client, 'Master');
+    await waitForStatus(client, 'Slave');
     await scheduledActionsFireOnTime();
   });
 

@@ -37,8 +37,8 @@ describe('interop: discovery over a veth pair between network namespaces', funct
   after(async () => { await deleteAllNamespaces(); });
 
   it('finds a same-subnet camera as reachable and a foreign-subnet one with FORCEIP advice; FORCEIP fixes it', async () => {
-    const a = cams.spawnNode(EMULATOR, ['--address', '10.77.1.20', '--subnet', '255.255.255.0', '--broadcast', '10.77.1.255,255.255.255.255', '--serial', 'CAMA', '--mac', '02:00:00:77:00:0a', '--allow-non-loopback', '--max-seconds', '50']);
-    const b = cams.spawnNode(EMULATOR, ['--address', '10.77.9.5', '--subnet', '255.255.255.0', '--broadcast', '255.255.255.255', '--serial', 'CAMB', '--mac', '02:00:00:77:00:0b', '--allow-non-loopback', '--max-seconds', '50']);
+    const a = cams.spawnNode(EMULATOR, ['--address', '10.77.1.20', '--subnet', '255.255.255.0', '--broadcast', '10.77.1.255,255.255.255.255', '--serial', 'CAMA', '--mac', '02:00:00:77:00:0a', '--allow-network', '--max-seconds', '50']);
+    const b = cams.spawnNode(EMULATOR, ['--address', '10.77.9.5', '--subnet', '255.255.255.0', '--broadcast', '255.255.255.255', '--serial', 'CAMB', '--mac', '02:00:00:77:00:0b', '--allow-network', '--max-seconds', '50']);
     await a.waitFor('READY');
     await b.waitFor('READY');
 

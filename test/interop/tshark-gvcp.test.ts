@@ -44,10 +44,10 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
     const filter = `udp and (host ${address} or (dst host 127.255.255.255 and dst port 3956))`;
     const capture = await LoopbackCapture.start(filter, file, address);
 
-    // The camera model behind our server, as EmulatedCamera composes them, but with segmentation
-    // offload off: a capture on lo would otherwise see each offloaded run as one huge datagram.
+    // The camera model behind our server, as EmulatedCamera composes them (wire-shaped by default:
+    // no segmentation offload, so the capture sees each datagram as sent).
     const model = new Dmk38gx541({ address });
-    const server = await GvcpServer.start({ address, model, broadcastAddresses: [LOOPBACK_BROADCAST], segmentationOffload: false });
+    const server = await GvcpServer.start({ address, model, broadcastAddresses: [LOOPBACK_BROADCAST] });
     const camera = { io: { now: () => model.now() }, stop: async () => { await model.close(); await server.close(); } };
     const rx = dgram.createSocket('udp4');
     await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));

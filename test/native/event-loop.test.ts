@@ -19,7 +19,10 @@ describe('native streaming leaves the event loop responsive', function () {
 
   it('p99 event-loop delay < 20 ms while 4504×4504 Mono8 frames stream at ~1 GB/s (sender in the same process)', async () => {
     const params = { width: 4504, height: 4504, pixelFormat: PixelFormat.Mono8 };
-    pair = await openStreamPair({ packetSize: 9000, maxPayloadSize: 4504 * 4504 }, { bandwidthBytesPerSecond: 1_000_000_000 }, undefined, false);
+    // The sender here only stands in for a camera at 1 GB/s (eight times a GigE link) and shares
+    // this process: it uses segmentation offload, the sender's benchmark mode, so that its own
+    // per-datagram cost does not count against the receiver being measured.
+    pair = await openStreamPair({ packetSize: 9000, maxPayloadSize: 4504 * 4504 }, { bandwidthBytesPerSecond: 1_000_000_000, segmentationOffload: true }, undefined, false);
     const blocks = [1n, 2n, 3n, 4n].map((id) => sceneBlock(id, params));
     // Like the package's own consumers, look at each frame and let it go (released after the event).
     let complete = 0;

@@ -19,6 +19,7 @@ import type { StreamChannel } from './stream-channel';
 import type { MessageChannel } from './message-channel';
 import type { ActionTable } from './actions';
 import { DeviceClock, TICK_FREQUENCY_HZ } from './clock';
+import { IpSettings, ipConfigurationBits } from './ip-configuration';
 
 export interface NetworkConfig {
   ipAddress: string;
@@ -45,6 +46,10 @@ export interface BootstrapOptions {
   configurableBits: number;
   /** The model's PTP clock: IEEE1588 capability, the 0x0954 enable bit and 0x096C follow it. */
   ieee1588?: Ieee1588Clock;
+  /** IP configuration and user name as loaded (`ip-configuration.ts`); changed in place by host writes. */
+  ipSettings: IpSettings;
+  /** A host changed `ipSettings`: keep them (state file). */
+  onIpSettingsChanged: (settings: IpSettings) => void;
 }
 
 type Result = { status: number; value: number };
@@ -58,18 +63,11 @@ export class BootstrapRegisters {
   gvcpConfiguration = 0;
   gvspConfiguration = 0;
   discoveryAckDelayMs = 0;
-  private userDefinedName: string;
-  private currentIpConfiguration = IpConfiguration.PERSISTENT | IpConfiguration.LLA;
-  private persistentIp: number;
-  private persistentMask: number;
-  private persistentGateway: number;
+  private readonly ip: IpSettings;
   private readonly urls: Buffer;
 
   constructor(private readonly o: BootstrapOptions) {
-    this.userDefinedName = o.identity.userDefinedName;
-    this.persistentIp = ipToNumber(o.network.ipAddress);
-    this.persistentMask = ipToNumber(o.network.subnetMask);
-    this.persistentGateway = ipToNumber(o.network.gateway);
+    this.ip = o.ipSettings;
     this.urls = Buffer.alloc(2 * BootstrapStringLength.URL);
     writeFixedString(this.urls, 0, BootstrapStringLength.URL, o.xml.firstUrl);
     writeFixedString(this.urls, BootstrapStringLength.URL, BootstrapStringLength.URL, o.xml.secondUrl ?? '');
@@ -80,7 +78,7 @@ export class BootstrapRegisters {
   }
 
   get userName(): string {
-    return this.userDefinedName;
+    return this.ip.userDefinedName;
   }
 
   /** The identity block (bootstrap 0x0000…0x00F7), also the DISCOVERY_ACK payload. */
@@ -92,7 +90,7 @@ export class BootstrapRegisters {
       deviceMode: (DeviceMode.BIG_ENDIAN | DeviceMode.CLASS_TRANSMITTER | DeviceMode.CHARACTER_SET_UTF8) >>> 0,
       macAddress: macToString(n.macAddress),
       supportedIpConfiguration: IpConfiguration.PERSISTENT | IpConfiguration.DHCP | IpConfiguration.LLA,
-      currentIpConfiguration: this.currentIpConfiguration,
+      currentIpConfiguration: this.ip.configuration,
       ipAddress: n.ipAddress,
       subnetMask: n.subnetMask,
       gateway: n.gateway,
@@ -101,7 +99,7 @@ export class BootstrapRegisters {
       deviceVersion: this.o.identity.deviceVersion,
       manufacturerInfo: this.o.identity.manufacturerInfo,
       serialNumber: this.o.identity.serialNumber,
-      userDefinedName: this.userDefinedName,
+      userDefinedName: this.ip.userDefinedName,
     };
   }
 
@@ -116,9 +114,9 @@ export class BootstrapRegisters {
     const o = this.o;
     switch (address) {
       case Bootstrap.NUMBER_OF_INTERFACES: return ok(1);
-      case Bootstrap.PERSISTENT_IP: return ok(this.persistentIp);
-      case Bootstrap.PERSISTENT_SUBNET_MASK: return ok(this.persistentMask);
-      case Bootstrap.PERSISTENT_GATEWAY: return ok(this.persistentGateway);
+      case Bootstrap.PERSISTENT_IP: return ok(ipToNumber(this.ip.persistentAddress));
+      case Bootstrap.PERSISTENT_SUBNET_MASK: return ok(ipToNumber(this.ip.persistentSubnetMask));
+      case Bootstrap.PERSISTENT_GATEWAY: return ok(ipToNumber(this.ip.persistentGateway));
       case Bootstrap.LINK_SPEED: return ok(o.linkSpeedMbps);
       case Bootstrap.NUMBER_OF_MESSAGE_CHANNELS: return ok(1);
       case Bootstrap.NUMBER_OF_STREAM_CHANNELS: return ok(1);
@@ -162,22 +160,20 @@ export class BootstrapRegisters {
     if (denied !== GvcpStatus.SUCCESS) return denied;
     if (address >= Bootstrap.USER_DEFINED_NAME && address < Bootstrap.USER_DEFINED_NAME + BootstrapStringLength.USER_DEFINED_NAME) {
       const field = Buffer.alloc(BootstrapStringLength.USER_DEFINED_NAME);
-      writeFixedString(field, 0, field.length, this.userDefinedName);
+      writeFixedString(field, 0, field.length, this.ip.userDefinedName);
       field.writeUInt32BE(value >>> 0, address - Bootstrap.USER_DEFINED_NAME);
-      this.userDefinedName = readFixedString(field, 0, field.length);
-      return GvcpStatus.SUCCESS;
+      return this.changeIp(() => { this.ip.userDefinedName = readFixedString(field, 0, field.length); });
     }
     if (address >= Bootstrap.SC0 && address < Bootstrap.SC0 + STREAM_CHANNEL_STRIDE) return o.stream.write(address - Bootstrap.SC0, value, from);
     if (address >= Bootstrap.MCP && address <= Bootstrap.MCSP) return o.message.write(address, value, from);
     if (o.actions.owns(address)) return o.actions.write(address, value);
     switch (address) {
       case Bootstrap.CURRENT_IP_CONFIGURATION:
-        // LLA is always on; persistent and DHCP are remembered for the next (emulated) start.
-        this.currentIpConfiguration = (value & (IpConfiguration.PERSISTENT | IpConfiguration.DHCP)) | IpConfiguration.LLA;
-        return GvcpStatus.SUCCESS;
-      case Bootstrap.PERSISTENT_IP: this.persistentIp = value >>> 0; return GvcpStatus.SUCCESS;
-      case Bootstrap.PERSISTENT_SUBNET_MASK: this.persistentMask = value >>> 0; return GvcpStatus.SUCCESS;
-      case Bootstrap.PERSISTENT_GATEWAY: this.persistentGateway = value >>> 0; return GvcpStatus.SUCCESS;
+        // LLA is always on; persistent and DHCP take effect at the next start (ip-configuration.ts).
+        return this.changeIp(() => { this.ip.configuration = ipConfigurationBits(value); });
+      case Bootstrap.PERSISTENT_IP: return this.changeIp(() => { this.ip.persistentAddress = numberToIp(value >>> 0); });
+      case Bootstrap.PERSISTENT_SUBNET_MASK: return this.changeIp(() => { this.ip.persistentSubnetMask = numberToIp(value >>> 0); });
+      case Bootstrap.PERSISTENT_GATEWAY: return this.changeIp(() => { this.ip.persistentGateway = numberToIp(value >>> 0); });
       case Bootstrap.HEARTBEAT_TIMEOUT: o.privilege.setHeartbeatTimeout(value); return GvcpStatus.SUCCESS;
       case Bootstrap.TIMESTAMP_CONTROL:
         if (value & 0x1) this.resetTimestamp();
@@ -200,6 +196,19 @@ export class BootstrapRegisters {
       default:
         return this.read(address).status === GvcpStatus.INVALID_ADDRESS ? GvcpStatus.INVALID_ADDRESS : GvcpStatus.WRITE_PROTECT;
     }
+  }
+
+  /** Apply a change to the kept settings and store them; a store that fails is the device's error. */
+  private changeIp(change: () => void): number {
+    const before = { ...this.ip };
+    change();
+    try {
+      this.o.onIpSettingsChanged(this.ip);
+    } catch (err) {
+      Object.assign(this.ip, before);
+      throw err;
+    }
+    return GvcpStatus.SUCCESS;
   }
 
   /**
@@ -252,7 +261,7 @@ export class BootstrapRegisters {
 
   networkSummary(): string {
     const n = this.o.network;
-    return `${n.ipAddress}/${n.subnetMask} gw ${n.gateway} mac ${macToString(n.macAddress)} persistent ${numberToIp(this.persistentIp)}`;
+    return `${n.ipAddress}/${n.subnetMask} gw ${n.gateway} mac ${macToString(n.macAddress)} persistent ${this.ip.persistentAddress}`;
   }
 }
 

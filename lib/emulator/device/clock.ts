@@ -1,7 +1,10 @@
 /**
  * The device clock: nanoseconds, 1 GHz tick (bootstrap 0x093C/0x0940). It counts from the Unix
- * epoch, as a PTP-synchronised camera's clock does, so several emulated cameras (in one process or
- * several) share one time base and a scheduled ACTION_CMD means the same instant to all of them.
+ * epoch, as a PTP-synchronised camera's clock does: the time base is the host's wall clock
+ * (CLOCK_REALTIME, to the nanosecond), which is the PTP grandmaster of every emulated camera on
+ * this host — in one process or several, in any network namespace — so a scheduled ACTION_CMD
+ * means the same instant to all of them. A camera's PTP servo error (offset and jitter, see
+ * dmk38gx541/ptp.ts) is added where a device timestamp is produced.
  *
  * The device clock can jump: a timestamp reset (0x0944 bit 0x1) moves this device's zero to "now",
  * and PTP taking the clock over brings it back to the shared time. The time base under it — the
@@ -13,14 +16,37 @@
  */
 import type { DeviceTimeBase } from '../device-model';
 
-const EPOCH_NS = BigInt(Date.now()) * 1_000_000n;
-const HR_AT_EPOCH = process.hrtime.bigint();
-
 export const TICK_FREQUENCY_HZ = 1_000_000_000n;
 
-/** Unix-epoch nanoseconds from the monotonic clock (shared by every device in this process). */
+let wallMinusMonotonic: bigint | null = null;
+
+/**
+ * CLOCK_REALTIME − CLOCK_MONOTONIC, measured once per process. Natively it is exact to tens of ns,
+ * so emulators in different processes agree to well below a microsecond; without the addon,
+ * Node's own time origin (microseconds) is the best JavaScript has. Date.now() (whole ms, taken at
+ * an arbitrary moment) put processes up to a millisecond apart.
+ */
+function hostClockOffset(): bigint {
+  if (wallMinusMonotonic === null) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { emulatorNative } = require('../native') as typeof import('../native');
+      wallMinusMonotonic = emulatorNative.hostClockOffset();
+    } catch {
+      const origin = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+      wallMinusMonotonic = origin - process.hrtime.bigint();
+    }
+  }
+  return wallMinusMonotonic;
+}
+
+/**
+ * The host's wall clock in Unix-epoch nanoseconds, advancing with the monotonic clock: the PTP
+ * grandmaster time every emulated device shares. It never jumps while the process runs (a step of
+ * the host clock reaches emulators started after it).
+ */
 export function epochNanoseconds(): bigint {
-  return EPOCH_NS + (process.hrtime.bigint() - HR_AT_EPOCH);
+  return process.hrtime.bigint() + hostClockOffset();
 }
 
 /** From time-base instant `at` on, the device clock reads `time base − offset`. */
@@ -43,7 +69,14 @@ export class DeviceClock implements DeviceTimeBase {
   resets = 0;
   ignoredResets = 0;
 
+  /** PTP servo error at a time-base instant (the model's clock; 0 without one). */
+  private servo: (time: bigint) => bigint = () => 0n;
+
   constructor(private readonly base: () => bigint = epochNanoseconds) {}
+
+  setServo(servo: (time: bigint) => bigint): void {
+    this.servo = servo;
+  }
 
   /** The device clock now (ticks). */
   now(): bigint {
@@ -55,13 +88,18 @@ export class DeviceClock implements DeviceTimeBase {
   }
 
   toDevice(time: bigint): bigint {
-    const ticks = time - this.offsetAt(time);
+    const ticks = time - this.offsetAt(time) + this.servo(time);
     // Only an instant older than every kept step can come out negative; 0 is the earliest tick.
     return ticks < 0n ? 0n : ticks;
   }
 
   fromDevice(ticks: bigint): bigint {
-    return ticks + this.currentOffset();
+    // Solve base − offset + servo(base) = ticks. The servo error changes by at most ns per second,
+    // so two refinements leave no error a nanosecond clock can show.
+    const unservoed = ticks + this.currentOffset();
+    let base = unservoed - this.servo(unservoed);
+    base = unservoed - this.servo(base);
+    return base;
   }
 
   followDomain(): void {

@@ -14,6 +14,7 @@ import {
 } from '../../gvcp/codec';
 import { isIpv4 } from '../../gvcp/address';
 import { GvcpError } from '../../gvcp/errors';
+import { GigeError } from '../../errors';
 import { DeviceAccessError } from '../device-model';
 import type { GvcpServer } from '../gvcp-server';
 import type { Endpoint } from './privilege';
@@ -233,9 +234,9 @@ export class CommandHandlers {
     s.later(Math.floor(Math.random() * (maxDelay + 1)), () => { this.delayedDiscoveryAcks -= 1; send(); });
   }
 
-  packetResend(cmd: GvcpCommand, _from: Endpoint): void {
+  packetResend(cmd: GvcpCommand, from: Endpoint): void {
     try {
-      this.server.stream.resend(decodePacketResendCommand(cmd.flags, cmd.payload));
+      this.server.stream.resend(decodePacketResendCommand(cmd.flags, cmd.payload), from);
     } catch (err) {
       this.server.emit('warning', err);
     }
@@ -247,7 +248,12 @@ export class CommandHandlers {
     if (req.macAddress.toLowerCase() !== s.registers.identityInfo().macAddress) return null; // not for us
     if (req.ipAddress === '0.0.0.0') return null; // "restart the IP configuration cycle": no ack
     if (s.privilege.controlled()) return { status: GvcpStatus.ACCESS_DENIED, answer: Ack.FORCEIP };
-    if (!isIpv4(req.ipAddress) || !s.addressAllowed(req.ipAddress)) return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.FORCEIP };
+    if (!isIpv4(req.ipAddress) || !isIpv4(req.subnetMask)) return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.FORCEIP };
+    const refused = s.refusesMove(req.ipAddress);
+    if (refused) {
+      s.emit('warning', new GigeError('EMULATOR_ADDRESS', `FORCEIP to ${req.ipAddress} refused: ${refused}`, {}));
+      return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.FORCEIP };
+    }
     try {
       await s.changeAddress(req.ipAddress, req.subnetMask, req.gateway);
     } catch (err) {

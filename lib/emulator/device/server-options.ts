@@ -4,22 +4,34 @@ import type { BlockSenderFactory, BlockSenderStats, PacketSizeLimits } from './s
 import type { MessageChannelStats } from './message-channel';
 
 export interface GvcpServerOptions {
-  /** Device address: 127.x (or, with `allowNonLoopback`, an address inside a test's own namespace). */
+  /**
+   * The address the device is given (127.x, or with `allowNetwork` an address of this host). It
+   * powers up at its persistent IP instead when that is enabled in `stateFile`.
+   */
   address: string;
   model: DeviceModel;
   port?: number;
-  /** Broadcast addresses to listen on for DISCOVERY/FORCEIP/ACTION; default ['127.255.255.255']; [] for none. */
+  /**
+   * Broadcast addresses to listen on for DISCOVERY/FORCEIP/ACTION; [] for none. Default on the
+   * host: 127.255.255.255 and 255.255.255.255 (the latter best effort); serving a network:
+   * 255.255.255.255 and the subnet's broadcast.
+   */
   broadcastAddresses?: string[];
   subnetMask?: string;
   gateway?: string;
   heartbeatTimeoutMs?: number;
   /** Accept writes from anyone while nobody holds control (default false: ACCESS_DENIED). */
   openAccessWrites?: boolean;
-  /** Only for tests inside network namespaces they create: allow binding and sending beyond 127/8. */
-  allowNonLoopback?: boolean;
+  /**
+   * Serve a network on purpose: bind a non-loopback address of this host, answer anyone, stream and
+   * send events beyond 127/8 (`device/serving-scope.ts`). Off: the device is seen only on this host.
+   */
+  allowNetwork?: boolean;
+  /** JSON file keeping the IP configuration and user name across restarts (none: they last as long as the device). */
+  stateFile?: string;
   /**
    * Also listen on the directed broadcast of the device's own subnet, following FORCEIP moves, as a
-   * real camera receives every broadcast on its link (default: true with `allowNonLoopback`).
+   * real camera receives every broadcast on its link (default: true with `allowNetwork`).
    */
   listenSubnetBroadcast?: boolean;
   /** Where to broadcast an ack for a host on a foreign subnet (flag 0x10). */
@@ -35,8 +47,9 @@ export interface GvcpServerOptions {
    */
   paceToLinkSpeed?: boolean;
   /**
-   * UDP segmentation offload in the GVSP sender (default on). A capture on `lo` sees each offloaded
-   * run of packets as one oversized datagram; captures that must show wire packets turn it off.
+   * UDP segmentation offload in the GVSP sender, for benchmarks that measure receivers (default
+   * off). With it, a capture or packet socket on the sending host sees each offloaded run of
+   * packets as one datagram larger than GevSCPSPacketSize, which no real camera sends.
    */
   segmentationOffload?: boolean;
   /** Whether the GVSP sender supports 64-bit block ids (0x0960 bit 0x40000000); the native one does (default true). */
@@ -52,8 +65,11 @@ export interface GvcpServerStats {
   heartbeatExpiries: number;
   discoveries: number;
   actionsMatched: number;
+  foreignRequests: number;
   blocksSent: number;
   resendRequests: number;
+  /** PACKETRESEND from an address other than the stream's destination: not answered. */
+  resendRequestsRefused: number;
   /** The GVSP sender's counters (queue depth, refused resend requests…), null until it exists. */
   sender: BlockSenderStats | null;
   events: MessageChannelStats;

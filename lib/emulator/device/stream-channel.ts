@@ -39,6 +39,8 @@ export const DEFAULT_PACKET_SIZE: PacketSizeLimits = { min: 576, max: 9000, inc:
 /** SCCx: we support unconditional streaming (keep streaming after control ends) and nothing else optional. */
 export const SCC_UNCONDITIONAL_STREAMING = 0x02;
 
+const MAX_RESERVED_BLOCK_IDS = 64;
+
 export interface StreamChannelOptions {
   bindAddress: string;
   /** Wire rate the sender is paced to, IP-datagram bytes/s (a GigE link: 125e6); 0 = unpaced. */
@@ -63,8 +65,15 @@ export class StreamChannel {
   private sender: BlockSender | null = null;
   private senderError: Error | null = null;
   private nextBlockId = 1n;
+  /**
+   * Ids reserved for this destination and not yet sent. A frame read out after the host closed or
+   * redirected the channel carries an id of the old session and is not sent to the next host.
+   */
+  private readonly reserved = new Set<bigint>();
   blocksSent = 0;
   resendRequests = 0;
+  /** PACKETRESEND from an address other than the stream's destination (SCDA): not answered. */
+  resendRequestsRefused = 0;
 
   constructor(private readonly options: StreamChannelOptions) {
     this.scps = options.packetSize.default;
@@ -126,6 +135,7 @@ export class StreamChannel {
           if (!this.ensureSender()) return GvcpStatus.ERROR;
           if (!this.isOpen) this.nextBlockId = 1n;
         }
+        if (port !== (this.scp & 0xffff)) this.reserved.clear();
         this.scp = port;
         return this.reconfigure();
       }
@@ -144,6 +154,7 @@ export class StreamChannel {
         return this.reconfigure();
       case StreamChannelRegister.SCDA: {
         if (!this.options.destinationAllowed(numberToIp(value))) return GvcpStatus.INVALID_PARAMETER;
+        if ((value >>> 0) !== this.scda) this.reserved.clear();
         this.scda = value >>> 0;
         return this.reconfigure();
       }
@@ -200,6 +211,9 @@ export class StreamChannel {
     if (!this.isOpen) return null;
     const blockId = this.nextBlockId;
     this.nextBlockId = this.options.extendedIds() ? blockId + 1n : (blockId >= 0xffffn ? 1n : blockId + 1n);
+    this.reserved.add(blockId);
+    // Frames in flight are few; ids reserved for frames that never reached sendBlock age out.
+    if (this.reserved.size > MAX_RESERVED_BLOCK_IDS) this.reserved.delete(this.reserved.values().next().value as bigint);
     return blockId;
   }
 
@@ -207,7 +221,11 @@ export class StreamChannel {
     if (!this.isOpen || !this.sender) {
       throw new GigeError('STREAM_CLOSED', 'stream channel 0 is closed (SCP is 0): no host receives blocks; open it before sending', {});
     }
+    if (block.blockId !== undefined && !this.reserved.delete(block.blockId)) {
+      throw new GigeError('STREAM_CLOSED', `block ${block.blockId} was reserved before the stream channel was closed or given another destination; it is not sent to the new one`, {});
+    }
     const blockId = block.blockId ?? this.reserveBlockId()!;
+    this.reserved.delete(blockId);
     await this.sender.sendBlock({
       blockId,
       timestamp: block.timestamp,
@@ -227,8 +245,16 @@ export class StreamChannel {
     return blockId;
   }
 
-  resend(request: PacketResendRequest): void {
+  /**
+   * PACKETRESEND. The packets go to the stream's destination whoever asks, so a request from any
+   * other address is refused: otherwise anyone could aim the camera's bandwidth at the receiver.
+   */
+  resend(request: PacketResendRequest, from: Endpoint): void {
     if (request.streamChannel !== 0 || !this.isOpen || !this.sender) return;
+    if (from.address !== numberToIp(this.scda)) {
+      this.resendRequestsRefused += 1;
+      return;
+    }
     this.resendRequests += 1;
     try {
       this.sender.resend(request.blockId, request.firstPacketId, request.lastPacketId);
@@ -247,6 +273,7 @@ export class StreamChannel {
   close(): void {
     if (!this.isOpen) return;
     this.scp = 0;
+    this.reserved.clear();
     this.reconfigure();
   }
 

@@ -7,7 +7,6 @@
  */
 import { GigeError } from '../../errors';
 import type { ActionRequest, DeviceIdentity, DeviceModel, DeviceServices, Ieee1588Clock, StreamChannelConfig, XmlLocation } from '../device-model';
-import { renderRamp as nativeRenderRamp } from '../../stream/native';
 import { FeatureStore, Status, refuse } from './feature-store';
 import { MappedFeature } from './features';
 import { OFF, ON } from './features-image';
@@ -20,7 +19,8 @@ import { Acquisition } from './acquisition';
 import { CameraFrame, FrameProducer, RampRenderer } from './frame-producer';
 import { StrobeOutput } from './strobe-output';
 import { TriggerInput } from './trigger-input';
-import { PtpClock } from './ptp';
+import { PtpClock, PtpGrandmaster } from './ptp';
+import { SceneOptions, sceneRenderer } from './scene';
 import { ActionScheduler } from './action-scheduler';
 import { UserSetMemory } from './user-sets';
 import { CameraSettings } from './camera-settings';
@@ -43,11 +43,22 @@ export interface Dmk38gx541Options {
   userDefinedName?: string;
   /** File that holds the user sets (manual 5.10); none = user sets last as long as the emulator. */
   userSetFile?: string;
-  /** PTP settling time after enabling or a role change (default 3000 ms). */
+  /** PTP lock delay: Uncalibrated after enabling (or a role change), ms (default 3000). */
   ptpSettlingMs?: number;
+  /**
+   * Who is the PTP grandmaster: 'host' (default) — the host's clock, every camera Slave once
+   * locked, in any process; 'cameras' — none, the cameras of this process elect a Master.
+   */
+  ptpGrandmaster?: PtpGrandmaster;
+  /** Constant PTP servo error of this camera's clock, ns (default 0). */
+  ptpOffsetNs?: number;
+  /** Amplitude of the wandering PTP servo error, ns (default 0). */
+  ptpJitterNs?: number;
   /** Feature values applied after power-up (after the UserSetDefault set), by name. */
   settings?: Record<string, string | number | boolean>;
-  /** Scene renderer (default: the native `renderRamp`). */
+  /** What the sensor sees: the exact ramp (default) or the seeded inspection scene (`scene.ts`). */
+  scene?: SceneOptions;
+  /** Scene renderer for tests (default: the one `scene` selects). */
   renderer?: RampRenderer;
   /** Problems that do not stop the camera (a failed send, a user set that could not be applied). */
   onWarning?: (err: Error) => void;
@@ -64,6 +75,7 @@ export class Dmk38gx541 implements DeviceModel {
     // A host write like any other: validated, then PtpEnable's behaviour starts or stops the clock.
     setEnabled: (enabled) => this.store.set('PtpEnable', enabled ? ON : OFF),
     portState: () => this.ptp.status(),
+    errorAt: (time) => this.ptp.errorAt(time),
   };
 
   readonly store = new FeatureStore();
@@ -106,7 +118,7 @@ export class Dmk38gx541 implements DeviceModel {
     this.settings = new CameraSettings(this.store);
     this.settings.streamChannel = () => this.streamChannel();
     this.strobe = new StrobeOutput(now());
-    this.producer = new FrameProducer(() => this.services, (time) => this.toDeviceTime(time), options.renderer ?? nativeRenderRamp, (frame, m) => this.settings.autoUpdate(frame, m), (err) => this.warn(err));
+    this.producer = new FrameProducer(() => this.services, (time) => this.toDeviceTime(time), options.renderer ?? sceneRenderer(options.scene), (frame, m) => this.settings.autoUpdate(frame, m), (err) => this.warn(err));
     this.acquisition = new Acquisition<CameraFrame>({
       now,
       settings: () => this.settings.acquisition(),
@@ -124,7 +136,13 @@ export class Dmk38gx541 implements DeviceModel {
       edge: (rising, time) => this.sendEvent(rising ? 'Line1RisingEdge' : 'Line1FallingEdge', time),
       trigger: (time) => this.acquisition.trigger('Line1', time),
     }, this.timeline);
-    this.ptp = new PtpClock(BigInt(`0x${mac.toString('hex')}`), options.ptpSettlingMs ?? 3000);
+    try {
+      this.ptp = new PtpClock(BigInt(`0x${mac.toString('hex')}`), {
+        grandmaster: options.ptpGrandmaster, lockMs: options.ptpSettlingMs ?? 3000, offsetNs: options.ptpOffsetNs, jitterNs: options.ptpJitterNs,
+      });
+    } catch (err) {
+      throw new GigeError('INVALID_ARGUMENT', (err as Error).message, {}, { cause: err });
+    }
     this.scheduler = new ActionScheduler({
       now,
       synchronized: () => this.ptp.synchronized(),
@@ -344,7 +362,7 @@ function inLut(address: number, length: number): boolean {
 }
 
 /** An 8-digit serial from the address, so several emulated cameras differ by default. */
-function defaultSerial(address?: string): string {
+export function defaultSerial(address?: string): string {
   const parts = (address ?? '127.0.0.2').split('.').map((p) => Number(p) || 0);
   const n = ((parts[1] << 16) | (parts[2] << 8) | parts[3]) % 100000;
   return `385${String(n).padStart(5, '0')}`;

@@ -174,6 +174,14 @@ export const syncFeatures: FeatureDef[] = [
   bootstrap({ name: 'GevCurrentIPAddress', kind: 'integer', access: 'RO', address: 0x0024, representation: 'IPV4Address', description: 'Current IP address.', cachable: 'NoCache' }),
   bootstrap({ name: 'GevCurrentSubnetMask', kind: 'integer', access: 'RO', address: 0x0034, representation: 'IPV4Address', description: 'Current subnet mask.', cachable: 'NoCache' }),
   bootstrap({ name: 'GevCurrentDefaultGateway', kind: 'integer', access: 'RO', address: 0x0044, representation: 'IPV4Address', description: 'Current default gateway.', cachable: 'NoCache' }),
+  // IP configuration (bootstrap 0x0014, 0x064C…). Takes effect at the next start; kept across
+  // restarts with a state file (docs/emulator.md, "IP configuration"). FORCEIP changes only the current address.
+  bootstrap({ name: 'GevCurrentIPConfigurationLLA', kind: 'boolean', access: 'RO', address: 0x0014, mask: 0x4, description: 'Link-local addressing: always enabled, as GigE Vision requires.', visibility: 'Expert' }),
+  bootstrap({ name: 'GevCurrentIPConfigurationDHCP', kind: 'boolean', access: 'RW', address: 0x0014, mask: 0x2, description: 'Ask DHCP for an address at start-up (when no persistent IP is used).', visibility: 'Expert' }),
+  bootstrap({ name: 'GevCurrentIPConfigurationPersistentIP', kind: 'boolean', access: 'RW', address: 0x0014, mask: 0x1, description: 'Start up at GevPersistentIPAddress.', visibility: 'Expert' }),
+  bootstrap({ name: 'GevPersistentIPAddress', kind: 'integer', access: 'RW', address: 0x064c, representation: 'IPV4Address', min: 0, max: 0xffffffff, inc: 1, description: 'Address used at start-up when GevCurrentIPConfigurationPersistentIP is set.', visibility: 'Expert' }),
+  bootstrap({ name: 'GevPersistentSubnetMask', kind: 'integer', access: 'RW', address: 0x065c, representation: 'IPV4Address', min: 0, max: 0xffffffff, inc: 1, description: 'Subnet mask used with the persistent IP address.', visibility: 'Expert' }),
+  bootstrap({ name: 'GevPersistentDefaultGateway', kind: 'integer', access: 'RW', address: 0x066c, representation: 'IPV4Address', min: 0, max: 0xffffffff, inc: 1, description: 'Default gateway used with the persistent IP address.', visibility: 'Expert' }),
   bootstrap({ name: 'GevFirstURL', kind: 'string', access: 'RO', address: 0x0200, length: 512, description: 'Location of the GenICam XML.', visibility: 'Guru' }),
   bootstrap({ name: 'GevSecondURL', kind: 'string', access: 'RO', address: 0x0400, length: 512, description: 'Second location of the GenICam XML.', visibility: 'Guru' }),
   bootstrap({ name: 'GevLinkSpeed', kind: 'integer', access: 'RO', address: 0x0670, unit: 'Mbps', description: 'Link speed in Mbit/s.', visibility: 'Expert' }),

@@ -1,6 +1,6 @@
 /**
  * Produces a frame's bytes when its readout ends: the scene through the frame's transfer table
- * (native `renderRamp`), chunk data, the auto-function measurement, and the hand-over to the
+ * (`scene.ts`: the ramp or the inspection scene), chunk data, the auto-function measurement, and the hand-over to the
  * stream channel. Payload buffers are pooled: a 20 MB frame is not reallocated at every frame.
  */
 import type { DeviceServices, OutgoingBlock } from '../device-model';
@@ -23,7 +23,10 @@ export interface RampRenderParams {
   binY: number;
   reverseX: boolean;
   reverseY: boolean;
+  /** The ramp's phase: block id mod 4096. */
   phase: number;
+  /** The inspection scene's conveyor position: the block id (a running count for frames not sent). */
+  position: number;
   lut: Uint16Array;
 }
 
@@ -49,6 +52,8 @@ export interface CameraFrame extends FrameTimes {
 }
 
 export interface ProducerStats {
+  /** Frames handed to the stream channel; each ends as sent or as a send error. */
+  framesQueued: number;
   framesSent: number;
   framesDropped: number;
   sendErrors: number;
@@ -59,9 +64,9 @@ const POOL_DEPTH = 3;
 
 export class FrameProducer {
   private readonly pool = new Map<number, Buffer[]>();
-  readonly stats: ProducerStats = { framesSent: 0, framesDropped: 0, sendErrors: 0, blockIdMismatches: 0 };
+  readonly stats: ProducerStats = { framesQueued: 0, framesSent: 0, framesDropped: 0, sendErrors: 0, blockIdMismatches: 0 };
   /** Counts frames that were never sent, so their scene still moves. */
-  private unsentPhase = 0;
+  private unsent = 0;
 
   constructor(
     private readonly services: () => DeviceServices | null,
@@ -79,7 +84,8 @@ export class FrameProducer {
     if (!send && !frame.measureForAuto) return;
     const payloadLength = frame.imageBytes + chunkBytes(frame.chunk);
     const payload = this.take(payloadLength);
-    const phase = frame.blockId !== null ? Number(frame.blockId % BigInt(RAMP_PHASES)) : (this.unsentPhase = (this.unsentPhase + 1) % RAMP_PHASES);
+    const position = frame.blockId !== null ? Number(frame.blockId) : (this.unsent = (this.unsent + 1) % 2 ** 48);
+    const phase = position % RAMP_PHASES;
     this.render(payload, {
       width: frame.width,
       height: frame.height,
@@ -93,6 +99,7 @@ export class FrameProducer {
       reverseX: frame.reverseX,
       reverseY: frame.reverseY,
       phase,
+      position,
       lut: frame.transfer,
     });
     if (frame.chunk.active) writeChunks(payload, frame.imageBytes, frame.chunk, { exposureUs: frame.exposureUs, gainDb: frame.gainDb });
@@ -116,6 +123,7 @@ export class FrameProducer {
       chunkLayoutId: frame.chunk.active ? chunkLayoutId(frame.chunk) : undefined,
       blockId: expected,
     };
+    this.stats.framesQueued += 1;
     (services as DeviceServices).sendBlock(block).then((blockId) => {
       this.stats.framesSent += 1;
       if (blockId !== expected) this.stats.blockIdMismatches += 1;

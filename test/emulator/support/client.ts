@@ -32,6 +32,12 @@ export interface Client {
   openStream(options?: { maxPayloadSize?: number }): Promise<StreamHandle>;
   /** Opens the message channel; events collect in `events`. */
   openEvents(): Promise<EventHandle>;
+  /**
+   * Waits until the device clock has passed `horizon` (device ns) and every frame and event the
+   * camera sent by then has reached this client's stream and message channel. What a test then
+   * observes does not depend on how busy the machine is; only a frame lost outright hits the bound.
+   */
+  settle(horizon: bigint, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +82,11 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
   const xml = await loadDeviceXml(device.port, { cacheDir: xmlCache });
   const map = NodeMap.fromXml(xml, { device: device.port });
   const closers: Array<() => Promise<void>> = [];
+  // Totals for settle(): what this client's stream and message channel have received.
+  let streamOpen = false;
+  let eventsOpen = false;
+  let framesReceived = 0;
+  let eventsReceived = 0;
   const client: Client = {
     camera, device, map, address,
     get: (name) => map.getValue(name) as Promise<Value>,
@@ -90,6 +101,7 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
       const frames: Frame[] = [];
       const listeners = new Set<(frame: Frame) => void>();
       let received = 0;
+      streamOpen = true;
       const stream = openStream({
         bindAddress: '127.0.0.1', deviceAddress: address, packetSize,
         // Room for any format of a 640×480-class image unless asked for more.
@@ -101,6 +113,7 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
         // test that keeps frames would otherwise starve the receiver.
         const copy = { ...frame, data: Buffer.from(frame.data), chunkData: frame.chunkData && Buffer.from(frame.chunkData) };
         received += 1;
+        framesReceived += 1;
         if (received % 6 === 0) setImmediate(collectGarbage);
         frames.push(copy);
         if (frames.length > 64) frames.splice(0, frames.length - 64);
@@ -145,10 +158,12 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
     },
     async openEvents() {
       const channel = await MessageChannel.open(device.channel, { localAddress: '127.0.0.1' });
+      eventsOpen = true;
       const events: GvcpEvent[] = [];
       const waiters: Array<() => void> = [];
       channel.on('event', (e: GvcpEvent) => {
         events.push(e);
+        eventsReceived += 1;
         for (const w of waiters.splice(0)) w();
       });
       closers.push(() => channel.close());
@@ -172,6 +187,29 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
           });
         },
       };
+    },
+    async settle(horizon, timeoutMs = 10000) {
+      const deadline = Date.now() + timeoutMs;
+      const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+      // A camera timer runs at most a few ms after its time (Node rounds delays up to whole ms).
+      const until = horizon + 5_000_000n;
+      while (camera.io.now() < until) {
+        if (Date.now() > deadline) throw new Error(`the device clock did not reach ${horizon} within ${timeoutMs} ms`);
+        await sleep(Math.max(1, Math.min(20, Number(until - camera.io.now()) / 1e6)));
+      }
+      const { producer, eventCounts } = camera.model;
+      for (;;) {
+        const events = Object.values(eventCounts).reduce((a, b) => a + b, 0);
+        const handedOver = producer.stats.framesSent + producer.stats.sendErrors >= producer.stats.framesQueued;
+        const framesDone = handedOver && (!streamOpen || framesReceived >= producer.stats.framesSent);
+        const eventsDone = !eventsOpen || eventsReceived >= events;
+        if (framesDone && eventsDone) return;
+        if (Date.now() > deadline) {
+          throw new Error(`not everything the camera sent arrived within ${timeoutMs} ms: frames ${framesReceived} of ` +
+            `${producer.stats.framesSent} (${producer.stats.framesQueued} queued), events ${eventsReceived} of ${events}`);
+        }
+        await sleep(5);
+      }
     },
     async close() {
       for (const c of closers.reverse()) await c().catch(() => undefined);

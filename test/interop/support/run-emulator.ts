@@ -3,7 +3,7 @@
  * be started inside a test namespace by `Namespace.spawnNode`. Prints `READY <json>` when it
  * answers; exits on SIGTERM or after --max-seconds (default 60), so it never outlives a test run.
  *   run-emulator.ts --address 10.77.1.20 --broadcast 10.77.1.255,255.255.255.255 --subnet 255.255.255.0
- *                   --serial S --mac 02:.. [--allow-non-loopback] [--max-seconds 60]
+ *                   --serial S --mac 02:.. [--allow-network] [--max-seconds 60]
  */
 import { EmulatedCamera } from '../../../lib/emulator';
 
@@ -19,7 +19,7 @@ function arg(name: string, fallback?: string): string | undefined {
     macAddress: arg('mac', '02:00:00:00:00:01'),
     broadcastAddresses: (arg('broadcast', '') ?? '').split(',').filter(Boolean),
     subnetMask: arg('subnet'),
-    allowNonLoopback: process.argv.includes('--allow-non-loopback'),
+    allowNetwork: process.argv.includes('--allow-network'),
   });
   camera.on('warning', (err: Error) => process.stderr.write(`warning: ${err.message}\n`));
   process.stdout.write(`READY ${JSON.stringify({ address: camera.address })}\n`);
