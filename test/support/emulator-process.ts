@@ -24,7 +24,7 @@ function arg(name: string): string | undefined {
     serial: arg('serial') ?? 'FAULT001',
     heartbeatTimeoutMs: arg('heartbeat-timeout') === undefined ? undefined : Number(arg('heartbeat-timeout')),
     settings: arg('settings') === undefined ? undefined : JSON.parse(arg('settings') as string),
-    allowNonLoopback: inNamespace,
+    allowNetwork: inNamespace,
     broadcastAddresses: [],
   });
   camera.on('warning', (err: Error) => process.stderr.write(`warning: ${err.message}\n`));

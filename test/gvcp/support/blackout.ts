@@ -8,7 +8,9 @@ import type dgram from 'node:dgram';
 import type { GvcpServer } from '../../../lib/emulator/gvcp-server';
 
 function controlSocket(server: GvcpServer): dgram.Socket {
-  return (server as unknown as { control: dgram.Socket }).control;
+  const sockets = (server as unknown as { sockets: { control: dgram.Socket | null } }).sockets;
+  if (!sockets?.control) throw new Error('blackout: the emulated device has no control socket (was it started?)');
+  return sockets.control;
 }
 
 /** The device hears nothing until the returned function is called. */
