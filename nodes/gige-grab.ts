@@ -4,6 +4,7 @@ import type { Frame } from '../lib/stream';
 import { encodeFrame, frameMetadata, FrameEncoding } from '../lib/camera/frame-output';
 import { GigeError } from '../lib/errors';
 import { StatusThrottle } from './status-throttle';
+import { logMissingNativeCore, nativeCoreAvailable } from './native-core';
 
 interface GrabDef extends NodeDef {
   camera: string;
@@ -19,9 +20,11 @@ interface GrabDef extends NodeDef {
 const MAX_PENDING_GRABS = 16;
 
 export = function register(RED: NodeAPI): void {
+  logMissingNativeCore(RED);
   function GigeGrabNode(this: Node, def: GrabDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    if (!nativeCoreAvailable(node)) return;
     const mode = def.mode ?? 'trigger';
     const encoding: FrameEncoding = def.encoding ?? 'raw';
     const quality = clampInt(def.quality, 1, 100) ?? 85;
