@@ -315,9 +315,10 @@ function loadAddon(): NativeAddon {
 }
 
 function unavailableAddon(problem: GigeError): NativeAddon {
-  const fail = (): never => {
+  // A function, not an arrow: `new StreamReceiver(...)` must reach the throw, not fail as "not a constructor".
+  function fail(): never {
     throw new GigeError(problem.code, problem.message, problem.details);
-  };
+  }
   return {
     abiVersion: 0,
     setErrorFactory: () => undefined,
