@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GigeError } from '../lib/errors';
 import { usage, CommandContext } from './commands/common';
+import { HelpRequested } from './commands/help';
 import { discoverCommand } from './commands/discover';
 import { infoCommand } from './commands/info';
 import { featuresCommand } from './commands/features';
@@ -43,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
     err: (line) => process.stderr.write(`${line}\n`),
   };
   if (!name || name === '--help' || name === '-h' || name === 'help') {
+    // `gige help grab` is `gige grab --help`.
+    if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return COMMANDS[rest[0]](['--help'], ctx);
     ctx.out(usage());
     return name ? 0 : 2;
   }
@@ -64,6 +67,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.text}\n`);
+      return;
+    }
     const message = err instanceof GigeError ? `${err.message} [${err.code}]` : (err as Error)?.message ?? String(err);
     process.stderr.write(`gige: ${message}\n`);
     process.exitCode = 1;

@@ -7,6 +7,7 @@ import { GigeError, clipInput, quoteInput } from '../lib/errors';
 import { StatusThrottle } from './status-throttle';
 import { GrabHealth } from './grab-health';
 import type { CameraUserNode } from './types';
+import { logMissingNativeCore, nativeCoreAvailable } from './native-core';
 
 interface GrabDef extends NodeDef {
   camera: string;
@@ -35,9 +36,11 @@ function checkGrabDef(def: GrabDef): { mode: GrabDef['mode']; encoding: FrameEnc
 }
 
 export = function register(RED: NodeAPI): void {
+  logMissingNativeCore(RED);
   function GigeGrabNode(this: CameraUserNode, def: GrabDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    if (!nativeCoreAvailable(node)) return;
     let checked: ReturnType<typeof checkGrabDef>;
     try {
       checked = checkGrabDef(def);

@@ -1,6 +1,7 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { GigeError } from '../../lib/errors';
 import { Camera, AccessMode } from '../../lib/camera/camera';
+import { HelpRequested, formatCommandHelp } from './help';
 
 export interface CommandContext {
   out(line: string): void;
@@ -28,6 +29,8 @@ export function usage(): string {
     '                                                      run emulated DMK 38GX541-a cameras until Ctrl-C',
     '  io -a IP pulse --width US [--count N --period US --delay US --low] | set high|low | get | strobe [--clear]',
     '                                                      drive an emulated camera\'s TRIGGER_IN, read its STROBE_OUT',
+    '',
+    'gige <command> --help shows a command\'s options; gige --version the package version.',
   ].join('\n');
 }
 
@@ -40,6 +43,10 @@ export interface ParsedCommand {
 }
 
 export function parseCommand(command: string, args: string[], options: Options, allowPositionals = false): ParsedCommand {
+  const end = args.indexOf('--');
+  if ((end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    throw new HelpRequested(formatCommandHelp(command, options));
+  }
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {

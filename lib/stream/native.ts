@@ -1,12 +1,9 @@
 /**
- * Loads the native core (`build/Release/gige_native.node`) and declares the TypeScript types of
- * everything it exports. The package root is found by walking up from this file to the nearest
- * package.json, so the same code works from `lib/` (tsx) and from `dist/lib/` (compiled).
+ * Loads the native core (a local build or the prebuilt binary for this platform: native-loader.ts)
+ * and declares the TypeScript types of everything it exports.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 import { GigeError } from '../errors';
+import { loadNativeAddon } from './native-loader';
 
 // ---- GVSP sender (the emulator's stream transmitter) ----
 
@@ -340,35 +337,44 @@ export interface NativeAddon {
   unpackToMono16(src: Buffer, pixelFormat: number, width: number, height: number, options?: UnpackOptions | Buffer): Buffer;
 }
 
-function findPackageRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new GigeError('NATIVE_NOT_FOUND', `no package.json above ${start}; cannot locate build/Release/gige_native.node`);
-    }
-    dir = parent;
-  }
-}
+let loadProblem: GigeError | null = null;
 
+/**
+ * The addon for this machine (see native-loader.ts), or — when none loads — a stand-in whose every
+ * function throws the NATIVE_NOT_FOUND error, so that the package still loads: Node-RED registers
+ * every node, and those that need frames say what is missing and how to fix it.
+ */
 function loadAddon(): NativeAddon {
   // GIGE_NATIVE_ADDON: another build of the same addon (the sanitizer run of test:native-asan).
-  const file = process.env.GIGE_NATIVE_ADDON || path.join(findPackageRoot(__dirname), 'build', 'Release', 'gige_native.node');
-  let addon: NativeAddon;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require(file) as NativeAddon;
-  } catch (err) {
-    throw new GigeError(
-      'NATIVE_NOT_FOUND',
-      `cannot load the native core ${file}: ${(err as Error).message}; build it with 'npm run build:native'`,
-      { file },
-      { cause: err },
-    );
+  const result = loadNativeAddon<NativeAddon>(__dirname, process.env.GIGE_NATIVE_ADDON);
+  if (!result.ok) {
+    loadProblem = result.error;
+    return unavailableAddon(result.error);
   }
-  addon.setErrorFactory((code, message) => new GigeError(code, message));
-  return addon;
+  result.addon.setErrorFactory((code, message) => new GigeError(code, message));
+  return result.addon;
+}
+
+function unavailableAddon(problem: GigeError): NativeAddon {
+  // A function, not an arrow: `new StreamReceiver(...)` must reach the throw, not fail as "not a constructor".
+  function fail(): never {
+    throw new GigeError(problem.code, problem.message, problem.details);
+  }
+  return {
+    abiVersion: 0,
+    setErrorFactory: () => undefined,
+    GvspSender: fail as unknown as GvspSenderConstructor,
+    renderRamp: fail,
+    StreamReceiver: fail as unknown as StreamReceiverConstructor,
+    unpackMono12Packed: fail,
+    unpackMono12p: fail,
+    unpackToMono16: fail,
+  };
+}
+
+/** Why the native core is unavailable (NATIVE_NOT_FOUND, with the fix), or null when it loaded. */
+export function nativeCoreProblem(): GigeError | null {
+  return loadProblem;
 }
 
 export const native: NativeAddon = loadAddon();

@@ -6,6 +6,7 @@
 // sanitizers stayed quiet (they abort on the first error).
 #include <arpa/inet.h>
 #include <unistd.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <atomic>

@@ -20,8 +20,9 @@ describe('e2e: the published package has what Node-RED and node-gyp look for', f
     files = new Set((JSON.parse(result.stdout)[0].files as Array<{ path: string }>).map((f) => f.path));
   });
 
-  it('declares Node-RED ≥ 4, Node ≥ 20 and CommonJS', () => {
-    assert.equal(pkg['node-red'].version, '>=4.0.0');
+  it('declares what CI tests: Node-RED 4.1 on Node 20 and Node-RED 5 (Node ≥ 22.9) up, CommonJS', () => {
+    // .ci/run: the suite on Node 20 + Node-RED 4.1 and on Node 22 and 24 + Node-RED 5.0.
+    assert.equal(pkg['node-red'].version, '>=4.1.0');
     assert.equal(pkg.engines.node, '>=20');
     assert.notEqual(pkg.type, 'module');
     assert.equal(pkg.license, 'Apache-2.0');
@@ -40,6 +41,13 @@ describe('e2e: the published package has what Node-RED and node-gyp look for', f
         assert.ok(files.has(`${dir}/icons/${icon}`), `${type}: icon ${icon}`);
       }
     }
+  });
+
+  it('ships the install script and the library entry point with its types', () => {
+    assert.equal(pkg.scripts.install, 'node scripts/install.js');
+    assert.ok(files.has('scripts/install.js'));
+    assert.ok(files.has(pkg.main), pkg.main);
+    assert.ok(files.has(pkg.types), pkg.types);
   });
 
   it('ships the CLI and the example flows', () => {

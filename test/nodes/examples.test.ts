@@ -77,6 +77,25 @@ describe('nodes: the example flows run as shipped, without hardware', function (
     assert.equal(msg.image.status, 'complete');
   });
 
+  it('"Trigger with an action command": the camera acknowledges the action and the frame it triggers arrives', async () => {
+    // Unicast to this test's camera: other tests' emulated cameras share the loopback broadcast.
+    const flow = example('Trigger with an action command.json', address).map((n) => (n.type === 'gige-action' ? { ...n, address } : n));
+    await helper.load([...packageNodes, ...CORE_NODES], flow);
+    const frame = firstSend('ex5grab000000001', 20000);
+    let framed = false;
+    frame.then(() => { framed = true; }, () => undefined);
+    const acknowledged: Array<Record<string, any>> = [];
+    onCall(helper.getNode('ex5action0000001'), 'send', (args) => acknowledged.push(args[0] as Record<string, any>));
+    // The camera takes its settings and starts acquisition once connected: act until a frame comes (bounded).
+    for (let i = 0; i < 30 && !framed; i++) {
+      helper.getNode('ex5inject0000001').receive({ payload: Date.now() });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const msg = await frame;
+    assert.deepEqual([msg.image.width, msg.image.height, msg.image.status], [1024, 768, 'complete']);
+    assert.ok(acknowledged.some((m) => m.payload.answers.some((a: Record<string, unknown>) => a.address === address && !a.error)), JSON.stringify(acknowledged));
+  });
+
   it('"Live camera demo": JPEG frames reach the flow context that /camera/latest.jpg serves from', async () => {
     await helper.load([...packageNodes, ...CORE_NODES], example('Live camera demo.json', address));
     await firstSend('d3m0grab00000001', 15000);
