@@ -163,12 +163,15 @@ describe('native frame assembly from scripted packets', function () {
   });
 
   it('an error-status packet (PACKET_UNAVAILABLE) finishes the frame as incomplete without further requests', async () => {
-    r = await rig();
+    // A retry interval that a slow device (emulated JavaScript under qemu answers in tens of ms)
+    // still answers within; a receiver that kept asking would ask again within the wait below.
+    r = await rig({ resend: { retryIntervalUs: 200_000 } });
     const b = block(3n);
     const packets = blockPackets(b);
     r.device.onResend = (c) => void r!.device.send(gvspHeader(false, c.blockId, 3, c.first, 0x800c));
     await r.device.send(...packets.filter((_, i) => i !== 2));
-    const frame = await r.next(500);
+    const frame = await r.next(2000);
+    await r.nothingFor(600);
     assert.equal(frame.status, 'incomplete');
     assert.deepEqual(frame.packets, { expected: packets.length, received: packets.length - 1, resent: 0, missing: 1 });
     assert.ok(frame.data.subarray(D, 2 * D).every((v) => v === 0), 'the missing packet reads as zeros');
