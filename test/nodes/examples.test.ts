@@ -105,26 +105,6 @@ describe('nodes: the example flows run as shipped, without hardware', function (
     assert.equal((await sharp(jpeg).metadata()).width, 1024);
   });
 
-  it('"Save frames as PNG files": PNG files appear', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-frames-'));
-    try {
-      await helper.load([...packageNodes, ...CORE_NODES], example('Save frames as PNG files.json', address, dir));
-      const deadline = Date.now() + 15000;
-      let files: string[] = [];
-      while (Date.now() < deadline && files.length === 0) {
-        await new Promise((r) => setTimeout(r, 200));
-        files = fs.readdirSync(dir).filter((f) => /^frame-\d+\.png$/.test(f));
-      }
-      assert.ok(files.length > 0, 'a frame file was written');
-      await new Promise((r) => setTimeout(r, 300));
-      const meta = await sharp(path.join(dir, files[0])).metadata();
-      assert.equal(meta.width, 1920);
-      assert.equal(meta.height, 1080);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   it('"Frames and events to MQTT": metadata, thumbnails and events reach a real broker on their topics', async () => {
     const broker = await Aedes.createBroker();
     const server = net.createServer(broker.handle as (socket: net.Socket) => void);
