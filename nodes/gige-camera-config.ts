@@ -11,6 +11,8 @@ interface CameraConfigDef extends NodeDef {
   source: 'emulated' | 'network';
   address: string;
   serial: string;
+  /** What the emulated camera looks at (docs/emulator.md, "Scenes"): the exact ramp, or parts on a conveyor. */
+  scene?: 'ramp' | 'inspection';
   access: 'control' | 'exclusive';
   packetSize: string;
   bufferCount: string;
@@ -94,7 +96,10 @@ export = function register(RED: NodeAPI): void {
           frameMemoryLimit: options.frameMemoryLimit,
           frameTimeoutMs,
           settings: options.settings,
-          emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
+          emulated: def.source === 'network' ? false : {
+            serial: def.serial || undefined,
+            ...(def.scene === 'inspection' ? { scene: { kind: 'inspection' as const } } : {}),
+          },
         });
       } catch (err) {
         if (openError?.message !== (err as Error).message) node.error((err as Error).message);
