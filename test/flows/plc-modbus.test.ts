@@ -1,30 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { helper, placeExample, CORE_NODES, ALL_PACKAGE_NODES } from './support';
-import { startModbusPlc, plcCycle, PlcPeer } from './plc';
+import { helper } from './support';
+import { startModbusPlc, plcCycle, PlcPeer, expectedArea, loadModbusExample } from './plc';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { freePort } from '../support/processes';
-import { inspectionDefect, partBrightArea } from '../../lib/emulator';
 
-// The third-party nodes the example names (node-red-contrib-modbus 5.23.3, a test-time devDependency).
-const MODBUS_NODES = ['modbus-client', 'modbus-read', 'modbus-flex-write'].map((n) => require(`node-red-contrib-modbus/modbus/${n}.js`));
-
-/** The example as shipped, on this test's camera address and PLC port. */
-export function modbusExample(address: string, plcPort: number) {
-  return placeExample('PLC inspection over Modbus TCP', (n) => {
-    if (n.type === 'gige-camera-config') return { ...n, address };
-    if (n.type === 'modbus-client') return { ...n, tcpPort: String(plcPort) };
-    return n;
-  });
-}
-
-export async function loadModbusExample(address: string, plcPort: number): Promise<void> {
-  await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES, ...MODBUS_NODES], modbusExample(address, plcPort));
-}
-
-/** What the emulator's inspection scene (seed 1) puts at the station in the frame with this block id. */
-export function expectedArea(part: number): number {
-  return partBrightArea(inspectionDefect({ kind: 'inspection' }, part));
-}
 
 describe('flows: "PLC inspection over Modbus TCP" against a Modbus TCP server playing the PLC', function () {
   this.timeout(120000);
@@ -52,7 +31,7 @@ describe('flows: "PLC inspection over Modbus TCP" against a Modbus TCP server pl
       assert.equal(r.result, area >= 1165000 ? 1 : 2, `cycle ${i + 1}: result register`);
       assert.equal(r.pass, area >= 1165000, `cycle ${i + 1}: Pass coil`);
       assert.deepEqual([r.done, r.busy, r.error, r.errorCode], [true, false, false, 0], `cycle ${i + 1}: Done, not Busy, no error`);
-      assert.ok(r.exposureBeforeDone, `cycle ${i + 1}: Exposure complete (the camera's ExposureEnd) came before Done`);
+      assert.ok(r.exposureBeforeDone, `cycle ${i + 1}: Exposure complete (the camera's ExposureEnd) came before Done\n${r.log.join('\n')}`);
       assert.equal(r.cycle, i + 1, 'the cycle counter');
       if (i > 0) assert.equal(r.part, parts[i - 1] + 1, 'one frame, one part per trigger');
     }
