@@ -6,7 +6,7 @@
 import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import { GigeError, quoteInput } from '../lib/errors';
 import { FrameSet, FrameSetJoiner } from './gige-frame-set-join';
-import { StatusThrottle } from './status-throttle';
+import { ThrottledStatus } from './gige-record-status';
 
 interface FrameSetDef extends NodeDef {
   cameras: string;
@@ -64,7 +64,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     const joiner = new FrameSetJoiner<Member>({ cameras: options.cameras, count: options.count, toleranceTicks: options.toleranceTicks, maxOpenSets: MAX_OPEN_SETS });
-    const status = new StatusThrottle(node, 1000);
+    const status = new ThrottledStatus(node, 1000);
     let complete = 0;
     let partial = 0;
     let timer: NodeJS.Timeout | null = null;

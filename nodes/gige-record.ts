@@ -14,7 +14,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { GigeError, quoteInput } from '../lib/errors';
 import { FILE_FORMATS, FileFormat, FrameRecord, frameRecordOf, makeNewDirectory, safeNamePart, writeFrame, WrittenFrame } from './gige-record-files';
 import { FrameHoldings, FrameQueue, FrameRing } from './gige-record-ring';
-import { StatusThrottle } from './status-throttle';
+import { ThrottledStatus } from './gige-record-status';
 
 interface RecordDef extends NodeDef {
   mode: 'ring' | 'every';
@@ -92,7 +92,7 @@ export = function register(RED: NodeAPI): void {
     const { mode, format, folder, pre, post, maxBytes } = options;
     const sidecar = def.sidecar !== false;
     const holdings = new FrameHoldings();
-    const status = new StatusThrottle(node, 1000);
+    const status = new ThrottledStatus(node, 1000);
     const ring = new FrameRing(holdings, pre, maxBytes);
     const queue = new FrameQueue(holdings, pre, maxBytes);
     const waiting = new Map<FrameRecord, { msg: NodeMessageInFlow; send: Send; done: Done }>();
