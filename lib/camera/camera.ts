@@ -396,7 +396,7 @@ export class Camera extends EventEmitter {
   /** Chunk ports read from one frame's chunk data at a time; detached again right after. */
   private async readChunks(frame: CameraFrame): Promise<void> {
     try {
-      const { problem } = this.nodeMap.attachChunkData(frame.chunkData as Buffer);
+      const { problem } = this.nodeMap.attachChunkData(frame.chunkData as Buffer, { imageLength: frame.data.length });
       if (problem) this.emitError(new GigeError('CHUNK_DATA', `Frame ${frame.blockId}: ${problem}`));
       frame.chunks = await this.nodeMap.readChunkValues();
     } catch (err) {
