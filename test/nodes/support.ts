@@ -9,11 +9,12 @@ import grabNode from '../../nodes/gige-grab';
 import eventNode from '../../nodes/gige-event';
 import featureNode from '../../nodes/gige-feature';
 import actionNode from '../../nodes/gige-action';
+import strobeNode from '../../nodes/gige-strobe';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode];
+export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode];
 
 export type FlowNode = { id: string; type: string } & Record<string, unknown>;
 
