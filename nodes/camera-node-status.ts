@@ -19,11 +19,16 @@ export function shortStatus(text: string): string {
   return text.length <= MAX_STATUS_LENGTH ? text : `${text.slice(0, MAX_STATUS_LENGTH - 1)}…`;
 }
 
+/** Counters (frames, triggers, events) update the status at most this often: the editor's websocket is shared. */
+const THROTTLE_MS = 1000;
+
 export class CameraNodeStatus {
   private own: NodeStatus | null = null;
   private problem: NodeStatus | null = null;
   private shown = '';
   private stopped = false;
+  private lastRender = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   /** `t` must know `camera.refused` and `camera.idle` (every capability node's catalog has them). */
   constructor(private readonly node: CameraUserNode, private readonly camera: NodeCamera, private readonly t: Translate) {
@@ -34,10 +39,21 @@ export class CameraNodeStatus {
     this.render();
   }
 
-  /** What the node does while all is well (green only when it is doing its job). */
-  working(status: NodeStatus): void {
+  /**
+   * What the node does while all is well (green only when it is doing its job). `often`: a counter
+   * that changes with every frame or event — shown at most once a second, the last value wins.
+   */
+  working(status: NodeStatus, often = false): void {
     this.own = status;
-    this.render();
+    if (!often) {
+      this.render();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.render();
+    }, Math.max(0, this.lastRender + THROTTLE_MS - Date.now()));
   }
 
   /** A lasting problem of this node: shown over everything until `clear()`; reported to Catch unless a message's done(err) does. */
@@ -63,6 +79,8 @@ export class CameraNodeStatus {
 
   stop(): void {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.camera.removeListener('state', this.onState);
   }
 
@@ -75,6 +93,7 @@ export class CameraNodeStatus {
 
   private render(): void {
     if (this.stopped) return;
+    this.lastRender = Date.now();
     const status = this.problem ?? this.cameraStatus(this.camera.state) ?? this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
     const key = JSON.stringify(status);
     if (key === this.shown) return;

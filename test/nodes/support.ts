@@ -10,11 +10,12 @@ import eventNode from '../../nodes/gige-event';
 import featureNode from '../../nodes/gige-feature';
 import actionNode from '../../nodes/gige-action';
 import strobeNode from '../../nodes/gige-strobe';
+import softwareTriggerNode from '../../nodes/gige-software-trigger';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode];
+export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode, softwareTriggerNode];
 
 export type FlowNode = { id: string; type: string } & Record<string, unknown>;
 
@@ -108,4 +109,20 @@ export async function cameraConnected(configId: string, timeoutMs = 10000): Prom
     if (Date.now() > deadline) throw new Error(`${configId}: not connected within ${timeoutMs} ms (${connection?.stateDetail ?? 'no connection'})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Resolves with the first status of `nodeId` whose text matches (statuses from now on). */
+export function nextStatus(nodeId: string, pattern: RegExp, timeoutMs = 10000): Promise<Record<string, any>> {
+  return statusMatching(nodeId, pattern, timeoutMs);
+}
+
+/** Resolves with the first error `nodeId` reports from now on (node.error's first argument, as a string, and its code). */
+export function nextError(nodeId: string, timeoutMs = 10000): Promise<{ message: string; code?: string; msg?: Record<string, any> }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${nodeId}: no error within ${timeoutMs} ms`)), timeoutMs);
+    onCall(helper.getNode(nodeId), 'error', (args) => {
+      clearTimeout(timer);
+      resolve({ message: String(args[0]), code: (args[0] as { code?: string })?.code, msg: args[1] as Record<string, any> | undefined });
+    });
+  });
 }
