@@ -11,11 +11,12 @@ import featureNode from '../../nodes/gige-feature';
 import actionNode from '../../nodes/gige-action';
 import strobeNode from '../../nodes/gige-strobe';
 import softwareTriggerNode from '../../nodes/gige-software-trigger';
+import ptpSchedulerNode from '../../nodes/gige-ptp-scheduler';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode, softwareTriggerNode];
+export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode, softwareTriggerNode, ptpSchedulerNode];
 
 export type FlowNode = { id: string; type: string } & Record<string, unknown>;
 
