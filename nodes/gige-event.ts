@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
-import { useCameraConfig, closeCameraUser, connectionUserKey } from './camera-user';
+import { useCameraConfig, closeCameraUser, cameraUserKey } from './camera-user';
 import type { CameraEvent } from '../lib/camera/camera';
 import { GigeError, isGigeError } from '../lib/errors';
 import { eventMessage, parseEventNames } from './event-message';
@@ -15,7 +15,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const names = parseEventNames(def.events);
-    const user = connectionUserKey('gige-event', node);
+    const user = cameraUserKey('gige-event', node);
     if (names.length === 0) {
       node.status({ fill: 'red', shape: 'ring', text: 'no events chosen' });
       node.error(new GigeError('NO_EVENTS', 'Choose at least one event, e.g. ExposureEnd or Test').message);
@@ -39,18 +39,15 @@ export = function register(RED: NodeAPI): void {
     const refuse = (err: Error) => {
       node.status({ fill: 'red', shape: 'ring', text: isGigeError(err, 'UNKNOWN_EVENT') ? 'unknown event' : 'events not enabled' });
       // No message caused it: Catch hears it with a message made for the purpose.
-      catchReporter(node).report(err, config.connection?.options.address ?? '');
+      catchReporter(node).report(err, config.camera.address);
     };
-    const connection = config.connection;
-    if (connection) {
-      connection.on('event', onEvent);
-      connection.requestEvents(user, names, refuse).catch(refuse);
-    }
+    // Subscribed whatever the camera's state: the config node's camera enables the events whenever it (re)opens.
+    config.camera.on('event', onEvent);
+    config.camera.requestEvents(user, names, refuse).catch(refuse);
 
     closeCameraUser(node, config, async () => {
-      const current = config.connection;
-      current?.removeListener('event', onEvent);
-      await current?.releaseEvents(user);
+      config.camera.removeListener('event', onEvent);
+      await config.camera.releaseEvents(user);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { useCameraConfig, closeCameraUser, connectionUserKey, connectionOf } from './camera-user';
+import { useCameraConfig, closeCameraUser, cameraUserKey } from './camera-user';
 import type { Frame } from '../lib/stream';
 import { encodeFrame, frameMetadata, FrameEncoding, checkEncoding } from '../lib/camera/frame-output';
 import type { AcquisitionRequest } from '../lib/camera/connection';
@@ -53,7 +53,7 @@ export = function register(RED: NodeAPI): void {
     const { mode, encoding } = checked;
     const quality = clampInt(def.quality, 1, 100) ?? 85;
     const maxWidth = clampInt(def.maxWidth, 16, 100000);
-    const acquisitionUser = connectionUserKey('gige-grab', node);
+    const acquisitionUser = cameraUserKey('gige-grab', node);
     const status = new StatusThrottle(node, 1000);
     let frames = 0;
     /** Frames this node skipped while encoding, and frames the stream dropped while this node ran. */
@@ -75,7 +75,7 @@ export = function register(RED: NodeAPI): void {
       owner: `gige-grab ${node.name ? `"${clipInput(node.name, 40)}" ` : ''}(${node.id})`,
     };
 
-    const connection = () => connectionOf(config);
+    const camera = config.camera;
 
     // Consumes the frame: a raw frame is the flow's from now on (detached from the pool at once, so
     // the flow may hold it as long as it likes); an encoded one goes back to the pool when encoded.
@@ -119,9 +119,8 @@ export = function register(RED: NodeAPI): void {
       seenStreamDrops = framesDropped;
     };
     const refreshStreamDrops = () => {
-      const current = config.connection;
-      if (!current?.isConnected) return;
-      current.use(async (camera) => camera.streamStatistics(), 0).then((stats) => {
+      if (!camera.isConnected) return;
+      camera.streamStatistics().then((stats) => {
         const before = streamDropped;
         noteStreamDrops(stats ? stats.framesDropped : null);
         if (streamDropped !== before) showStatus();
@@ -162,18 +161,17 @@ export = function register(RED: NodeAPI): void {
 
     const startContinuous = async () => {
       if (running) return;
-      const current = connection();
       running = true;
-      current.on('frame', onFrame);
+      camera.on('frame', onFrame);
       seenStreamDrops = null;
       dropsRefresh ??= setInterval(refreshStreamDrops, 1000);
       try {
-        await current.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
+        await camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
       } catch (err) {
         running = false;
-        current.removeListener('frame', onFrame);
+        camera.removeListener('frame', onFrame);
         stopDropsRefresh();
-        await current.releaseAcquisition(acquisitionUser);
+        await camera.releaseAcquisition(acquisitionUser);
         throw err;
       }
     };
@@ -181,29 +179,28 @@ export = function register(RED: NodeAPI): void {
       if (!running) return;
       running = false;
       stopDropsRefresh();
-      config.connection?.removeListener('frame', onFrame);
+      camera.removeListener('frame', onFrame);
     };
     /** Every mode: let the camera stop streaming (ROI and pixel format can change again). */
     const stopAcquisition = async () => {
       await stopContinuous();
-      await config.connection?.releaseAcquisition(acquisitionUser);
+      await camera.releaseAcquisition(acquisitionUser);
     };
 
     const grabOne = async (): Promise<Frame> => {
-      const current = connection();
       // A mode that conflicts with another user's is refused here, naming that user. In trigger mode
       // the connection sets software triggering before it starts acquisition; it is checked again
       // with every trigger (a feature node may have changed it).
-      await current.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
+      await camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
       if (mode === 'trigger') {
-        return current.use((camera) => camera.triggerSoftware(config.frameTimeoutMs, { ensureTriggerMode: true }));
+        return camera.use((open) => open.triggerSoftware(config.frameTimeoutMs, { ensureTriggerMode: true }));
       }
-      return current.use((camera) => camera.nextFrame(config.frameTimeoutMs));
+      return camera.use((open) => open.nextFrame(config.frameTimeoutMs));
     };
 
     if (mode === 'continuous') {
       health.watchFrames(() => running && !closed);
-      // The connection opens asynchronously; start once it exists.
+      // Subscribed whatever the camera's state: the config node's camera starts acquisition once it is open.
       if (def.autoStart !== false) setImmediate(() => startContinuous().catch((err: Error) => health.fail(err)));
     }
 

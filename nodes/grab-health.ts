@@ -27,7 +27,7 @@ export class GrabHealth {
   fail(err: Error, report = true): void {
     const other = isGigeError(err, 'ACQUISITION_CONFLICT') ? String(err.details.other ?? 'another node') : null;
     this.show({ fill: 'red', shape: 'ring', text: other ? `refused: camera used by ${other}` : shorten(err.message) });
-    if (report) catchReporter(this.node).report(err, this.config.connection?.options.address ?? '');
+    if (report) catchReporter(this.node).report(err, this.config.camera.address);
   }
 
   /** A frame arrived: whatever was wrong is over. */
@@ -44,7 +44,7 @@ export class GrabHealth {
   watchFrames(running: () => boolean): void {
     if (this.watchdog) return;
     this.watchdog = setInterval(() => {
-      const connected = this.config.connection?.isConnected === true;
+      const connected = this.config.camera.isConnected;
       if (!running() || !connected) {
         this.quietSince = Date.now();
         return;

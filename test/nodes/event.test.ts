@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect, statusMatching, onCall, onTab } from './support';
+import { helper, packageNodes, collect, statusMatching, onCall, onTab, configCamera } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
-import type { CameraConfigNode } from '../../nodes/types';
 
 
 describe('nodes: gige-event delivers camera events to the flow', function () {
@@ -30,7 +29,7 @@ describe('nodes: gige-event delivers camera events to the flow', function () {
     const events = collect('eventsOut', 2);
     helper.getNode('grab').receive({});
     const [frame] = await frames;
-    await (helper.getNode('cam') as CameraConfigNode).connection?.use((camera) => camera.execute('TestEventGenerate'));
+    await configCamera('cam').use((camera) => camera.execute('TestEventGenerate'));
     const received = await events;
     const exposureEnd = received.find((m) => m.payload.event === 'ExposureEnd');
     const test = received.find((m) => m.payload.event === 'Test');

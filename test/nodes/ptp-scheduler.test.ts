@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect, nextStatus, nextError, onCall, onTab, FlowNode } from './support';
+import { helper, packageNodes, configCamera, collect, nextStatus, nextError, onCall, onTab, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
-import type { CameraConfigNode } from '../../nodes/types';
 
 // Low-latency trigger mode: exposure starts exactly at the action's time (manual 5.4.7), so frame
 // timestamps can be compared with the schedule to the nanosecond.
@@ -21,9 +20,7 @@ const everyFrame: FlowNode = { id: 'grab', type: 'gige-grab', camera: 'cam', mod
 const helpers: FlowNode[] = [{ id: 'states', type: 'helper' }, { id: 'results', type: 'helper' }, { id: 'frames', type: 'helper' }];
 
 async function held(names: string[]): Promise<Record<string, unknown>> {
-  const connection = (helper.getNode('cam') as CameraConfigNode).connection;
-  assert.ok(connection);
-  return connection.use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
+  return configCamera('cam').use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
 }
 
 /** Messages a helper node receives from now on. */
@@ -160,9 +157,7 @@ describe('nodes: gige-ptp-scheduler — PTP state and the camera\'s action sched
     const frames = recorder('frames');
     await until(() => results.length === 1, 'the deploy commit', 15000);
     const first = BigInt(results[0].payload.time);
-    const connection = (helper.getNode('cam') as CameraConfigNode).connection;
-    assert.ok(connection);
-    await connection.use(async (c) => c.device.channel.writeRegister(0x0a00, 0)); // control lost: the node reconnects
+    await configCamera('cam').use(async (c) => c.device.channel.writeRegister(0x0a00, 0)); // control lost: the node reconnects
     await until(() => results.length === 2, 'the schedule committed again', 20000);
     const since = frames.length;
     await until(() => frames.length >= since + 3, 'frames after the reconnect', 10000);

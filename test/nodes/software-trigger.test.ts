@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect, nextStatus, nextError, onCall, onTab, FlowNode } from './support';
+import { helper, packageNodes, configCamera, collect, nextStatus, nextError, onCall, onTab, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
-import type { CameraConfigNode } from '../../nodes/types';
 
 const SMALL = 'Width=1024\nHeight=64\nAcquisitionFrameRate=20';
 
@@ -14,9 +13,7 @@ function trigger(props: Record<string, unknown> = {}): FlowNode {
 const everyFrame: FlowNode = { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] };
 
 async function held(names: string[]): Promise<Record<string, unknown>> {
-  const connection = (helper.getNode('cam') as CameraConfigNode).connection;
-  assert.ok(connection);
-  return connection.use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
+  return configCamera('cam').use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
 }
 
 describe('nodes: gige-software-trigger fires TriggerSoftware and says when', function () {

@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-import { helper, packageNodes, collect, onCall, onTab, FlowNode } from './support';
+import { helper, packageNodes, configCamera, collect, onCall, onTab, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
-import type { CameraConfigNode } from '../../nodes/types';
 
 function camera(address: string): FlowNode {
   return { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'STROBE01', frameTimeout: '3000' };
@@ -13,11 +12,9 @@ function strobe(props: Record<string, unknown> = {}): FlowNode {
   return { id: 'strobe', type: 'gige-strobe', camera: 'cam', enable: 'On', operation: 'FixedDuration', duration: '1500', delay: '20', wires: [['out']], ...props };
 }
 
-/** What the camera holds, read through the config node's connection (not through the node under test). */
+/** What the camera holds, read through the config node's camera (not through the node under test). */
 async function held(names: string[]): Promise<Record<string, unknown>> {
-  const connection = (helper.getNode('cam') as CameraConfigNode).connection;
-  assert.ok(connection);
-  return connection.use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
+  return configCamera('cam').use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
 }
 
 function statusText(nodeId: string, pattern: RegExp, timeoutMs = 10000): Promise<Record<string, any>> {
@@ -110,10 +107,8 @@ describe('nodes: gige-strobe sets the strobe output of manual 5.7', function () 
     await replied;
     const caught = collect('caught', 1, 20000);
     // Changed behind the node's back, then control lost (released on the device: the heartbeat notices).
-    const pooled = (helper.getNode('cam') as CameraConfigNode).connection;
-    assert.ok(pooled);
-    await pooled.use(async (c) => c.set('StrobeDuration', 1000));
-    await pooled.use(async (c) => c.device.channel.writeRegister(0x0a00, 0)); // release control: the heartbeat loses it
+    await configCamera('cam').use(async (c) => c.set('StrobeDuration', 1000));
+    await configCamera('cam').use(async (c) => c.device.channel.writeRegister(0x0a00, 0)); // release control: the heartbeat loses it
     const [lost] = await caught;
     assert.equal(lost.error.source.id, 'strobe');
     assert.equal(lost.payload.code, 'CAMERA_LOST');

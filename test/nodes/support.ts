@@ -12,6 +12,8 @@ import actionNode from '../../nodes/gige-action';
 import strobeNode from '../../nodes/gige-strobe';
 import softwareTriggerNode from '../../nodes/gige-software-trigger';
 import ptpSchedulerNode from '../../nodes/gige-ptp-scheduler';
+import type { CameraConfigNode } from '../../nodes/types';
+import type { ConfigCamera } from '../../nodes/config-camera';
 
 helper.init(require.resolve('node-red'));
 
@@ -101,13 +103,18 @@ export function threadCount(): number {
   return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]);
 }
 
-/** Resolves once a camera config node's pooled connection is open (no race with status events). */
+/** A camera config node's camera (never null; see nodes/config-camera.ts). */
+export function configCamera(configId: string): ConfigCamera {
+  return (helper.getNode(configId) as unknown as CameraConfigNode).camera;
+}
+
+/** Resolves once a camera config node's camera is open (no race with status events). */
 export async function cameraConnected(configId: string, timeoutMs = 10000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const connection = (helper.getNode(configId) as unknown as { connection?: { isConnected: boolean; stateDetail: string } }).connection;
-    if (connection?.isConnected) return;
-    if (Date.now() > deadline) throw new Error(`${configId}: not connected within ${timeoutMs} ms (${connection?.stateDetail ?? 'no connection'})`);
+    const camera = configCamera(configId);
+    if (camera.isConnected) return;
+    if (Date.now() > deadline) throw new Error(`${configId}: not connected within ${timeoutMs} ms (${camera.state}: ${camera.stateDetail})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
