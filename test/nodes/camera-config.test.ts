@@ -28,7 +28,7 @@ function record(nodeId: string): Array<Record<string, any>> {
  * Issue 9: the config node is the stable object users subscribe to. A user subscribes at
  * construction whatever the camera's state, and the subscription holds when the camera opens
  * later (here: refused at deploy because another config node held it, opened once that one let
- * go) — before, gige-event read a null `connection` once and never subscribed, and a continuous
+ * go) — before, gige-event (now gige-event-listener) read a null `connection` once and never subscribed, and a continuous
  * grab's auto-start failed for good.
  */
 describe('nodes: gige-camera-config is the stable object its users subscribe to', function () {
@@ -51,7 +51,7 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
       { id: 'cam2', type: 'gige-camera-config', source: 'emulated', address, serial: 'LATE0001', settings: `${SMALL}\nAcquisitionFrameRate=20` },
       // Registered first, so `cam` takes the camera and `cam2` is refused at deploy.
       ...(withHolder ? [{ id: 'holder', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [[]] }] : []),
-      { id: 'events', type: 'gige-event', camera: 'cam2', events: 'Test', wires: [['eventsOut']] },
+      { id: 'events', type: 'gige-event-listener', camera: 'cam2', events: 'Test', wires: [['eventsOut']] },
       { id: 'stream', type: 'gige-grab', camera: 'cam2', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
       { id: 'generate', type: 'gige-feature', camera: 'cam2', action: 'execute', feature: 'TestEventGenerate', wires: [[]] },
       { id: 'eventsOut', type: 'helper' },
@@ -71,7 +71,7 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
     return frames;
   }
 
-  it('gige-event subscribes when its camera opens after the deploy', async () => {
+  it('gige-event-listener subscribes when its camera opens after the deploy', async () => {
     await openLate();
     const events = collect('eventsOut', 1);
     helper.getNode('generate').receive({});

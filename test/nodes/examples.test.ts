@@ -60,7 +60,7 @@ describe('nodes: the example flows run as shipped, without hardware', function (
 
   it('every example parses and names only node types that exist', () => {
     const known = new Set(['tab', 'comment', 'inject', 'debug', 'change', 'function', 'template', 'http in', 'http response', 'file',
-      'mqtt-broker', 'mqtt out', 'gige-camera-config', 'gige-grab', 'gige-event', 'gige-feature', 'gige-action']);
+      'mqtt-broker', 'mqtt out', 'gige-camera-config', 'gige-grab', 'gige-event-listener', 'gige-feature', 'gige-action']);
     for (const file of fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'))) {
       const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as FlowNode[];
       assert.ok(nodes.some((n) => n.type === 'comment'), `${file} starts with a comment explaining it`);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import helper from 'node-red-node-test-helper';
 import cameraConfigNode from '../../nodes/gige-camera-config';
 import grabNode from '../../nodes/gige-grab';
-import eventNode from '../../nodes/gige-event';
+import eventNode from '../../nodes/gige-event-listener';
 import featureNode from '../../nodes/gige-feature';
 import actionNode from '../../nodes/gige-action';
 import strobeNode from '../../nodes/gige-strobe';
