@@ -12,13 +12,14 @@ import actionNode from '../../nodes/gige-action';
 import strobeNode from '../../nodes/gige-strobe';
 import softwareTriggerNode from '../../nodes/gige-software-trigger';
 import ptpSchedulerNode from '../../nodes/gige-ptp-scheduler';
+import chunkReaderNode from '../../nodes/gige-chunk-reader';
 import type { CameraConfigNode } from '../../nodes/types';
 import type { ConfigCamera } from '../../nodes/config-camera';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode, softwareTriggerNode, ptpSchedulerNode];
+export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode, softwareTriggerNode, ptpSchedulerNode, chunkReaderNode];
 
 export type FlowNode = { id: string; type: string } & Record<string, unknown>;
 
