@@ -25,6 +25,8 @@ const THROTTLE_MS = 1000;
 export class CameraNodeStatus {
   private own: NodeStatus | null = null;
   private problem: NodeStatus | null = null;
+  /** The config node's view of the camera (its short, specific texts: config error, in use, not found…). */
+  private pushed: NodeStatus | null = null;
   private shown = '';
   private stopped = false;
   private lastRender = 0;
@@ -32,9 +34,12 @@ export class CameraNodeStatus {
 
   /** `t` must know `camera.refused` and `camera.idle` (every capability node's catalog has them). */
   constructor(private readonly node: CameraUserNode, private readonly camera: NodeCamera, private readonly t: Translate) {
-    // The config node pushes its own view of the camera; this class derives the same from the
-    // camera's state, with the node's problem over it.
-    node.showCameraStatus = () => this.render();
+    // The config node pushes its view of the camera's state: shown while the camera is not
+    // connected (the node's own problem over it); once connected, the node's work is shown.
+    node.showCameraStatus = (pushed: NodeStatus) => {
+      this.pushed = pushed;
+      this.render();
+    };
     camera.on('state', this.onState);
     this.render();
   }
@@ -88,13 +93,15 @@ export class CameraNodeStatus {
     // What the node did is about the connection that ended: it shows again once the node has
     // re-established it on the new one (re-applied, re-subscribed), not before.
     if (state !== 'connected') this.own = null;
+    else this.pushed = null;
     this.render();
   };
 
   private render(): void {
     if (this.stopped) return;
     this.lastRender = Date.now();
-    const status = this.problem ?? this.cameraStatus(this.camera.state) ?? this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
+    const camera = this.cameraStatus(this.camera.state);
+    const status = this.problem ?? (camera && this.pushed?.text ? this.pushed : camera) ?? this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
     const key = JSON.stringify(status);
     if (key === this.shown) return;
     this.shown = key;
