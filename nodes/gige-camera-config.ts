@@ -1,22 +1,15 @@
 import type { NodeAPI, Node, NodeDef, NodeStatus } from 'node-red';
 import type { CameraConfigNode, CameraUserNode } from './types';
 import { catchReporter } from './catch-report';
-import { parseCameraConfig, CameraConfigOptions, DEFAULT_ADDRESS, DEFAULT_FRAME_TIMEOUT_MS } from './camera-config-options';
+import { parseCameraConfig, CameraConfigOptions, CameraConfigProperties, DEFAULT_ADDRESS, DEFAULT_FRAME_TIMEOUT_MS } from './camera-config-options';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
+import { registerFeatureEndpoint } from './feature-endpoint';
 import { ConfigCamera, CameraState, ConfigCameraOptions } from './config-camera';
 import { GigeError } from '../lib/errors';
 
-interface CameraConfigDef extends NodeDef {
-  source: 'emulated' | 'network';
-  address: string;
-  serial: string;
+/** As the editor saves it; older versions are migrated (camera-config-options.ts). */
+interface CameraConfigDef extends NodeDef, CameraConfigProperties {
   access: 'control' | 'exclusive';
-  packetSize: string;
-  bufferCount: string;
-  /** MB of frame memory in all (pool + raw frames flows keep without a copy); empty = four times the pool. */
-  frameMemory: string;
-  frameTimeout: string;
-  settings: string;
 }
 
 const CLOSE_TIMEOUT_MS = 10000;
@@ -62,6 +55,8 @@ export = function register(RED: NodeAPI): void {
     const frameTimeoutMs = options?.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
     const cameraOptions: ConfigCameraOptions = {
       address: options?.address ?? (typeof def.address === 'string' && def.address ? def.address : DEFAULT_ADDRESS),
+      serial: options?.findSerial,
+      interface: options?.interface,
       frameTimeoutMs,
       pool: {
         access: def.access === 'exclusive' ? 'exclusive' : 'control',
@@ -70,7 +65,7 @@ export = function register(RED: NodeAPI): void {
         frameMemoryLimit: options?.frameMemoryLimit,
         frameTimeoutMs,
         settings: options?.settings ?? [],
-        emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
+        emulated: options?.source === 'network' || def.source === 'network' ? false : { serial: typeof def.serial === 'string' && def.serial ? def.serial : undefined },
       },
     };
     const camera = invalid ? ConfigCamera.refused(cameraOptions, invalid) : new ConfigCamera(cameraOptions);
@@ -152,6 +147,7 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('gige-camera-config', GigeCameraConfigNode as never);
   registerDiscoveryEndpoint(RED);
+  registerFeatureEndpoint(RED);
 };
 
 /** Lets a message through once per interval: a repeating problem reaches the log, not a flood. */

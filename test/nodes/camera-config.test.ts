@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-import { helper, packageNodes, collect, statusMatching, onCall, onTab, FlowNode } from './support';
+import { helper, packageNodes, collect, statusMatching, onCall, onTab, configCamera, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { pooledCameraKeys } from '../../lib/camera/pool';
+import { EmulatedCamera } from '../../lib/emulator';
 
 const SMALL = 'Width=1024\nHeight=64';
 /** The config node's camera, read through a plain property so that this file also ran against the code before it existed. */
@@ -151,4 +152,126 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
     assert.ok(!pooledCameraKeys().includes(address));
     assert.match(String(camera('cam').lastError?.message), /Settings line 1 "ExposureTime 5000" is not Name=Value/);
   });
+});
+
+/**
+ * Issue 9: a network camera chosen by serial number is found by discovery on every (re)connect —
+ * a camera that got a new IP is still found — on the interface chosen (here loopback only); the
+ * "On connect" settings are rows, and flows saved with the old text keep working.
+ */
+describe('nodes: gige-camera-config finds a camera by serial number, settings as rows', function () {
+  this.timeout(40000);
+  let emulators: EmulatedCamera[] = [];
+
+  beforeEach(async () => {
+    emulators = [];
+    await helper.startServer();
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    for (const emulator of emulators) await emulator.stop();
+  });
+
+  async function emulate(address: string, serial: string, heartbeatTimeoutMs?: number): Promise<EmulatedCamera> {
+    const emulator = await EmulatedCamera.start({ address, serial, heartbeatTimeoutMs });
+    emulators.push(emulator);
+    return emulator;
+  }
+
+  function bySerial(serial: string, extra: Record<string, unknown> = {}): FlowNode {
+    return { id: 'cam', type: 'gige-camera-config', version: 1, source: 'network', identify: 'serial', serial, address: '', interface: 'lo', settings: [{ name: 'Width', value: '1024' }, { name: 'Height', value: '64' }], frameTimeout: '3000', ...extra };
+  }
+
+  it('opens the camera with that serial, and follows it to a new address', async () => {
+    const serial = `MOVE${process.pid % 10000}`;
+    const first = await emulate(uniqueLoopbackAddress(), serial);
+    await helper.load(packageNodes, onTab([
+      bySerial(serial),
+      { id: 'stream', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
+      { id: 'frames', type: 'helper' },
+    ]));
+    const frames = record('frames');
+    await statusMatching('stream', /common\.status\.connected$/, 10000);
+    assert.equal(configCamera('cam').address, first.address);
+    const waitFrames = async (count: number, what: string) => {
+      const deadline = Date.now() + 20000;
+      while (frames.length < count) {
+        assert.ok(Date.now() < deadline, `${what}: ${frames.length} of ${count} frames (${configCamera('cam').state}: ${configCamera('cam').stateDetail})`);
+        await sleep(50);
+      }
+    };
+    await waitFrames(2, 'frames from the first address');
+    assert.equal(frames[0].image.width, 1024, 'the rows were applied');
+
+    // The camera is given another address (here: the emulator restarts on another one).
+    await first.stop();
+    const moved = await emulate(uniqueLoopbackAddress(), serial);
+    const seen = frames.length;
+    await waitFrames(seen + 2, 'frames after the move, without a deploy');
+    assert.equal(configCamera('cam').address, moved.address);
+    assert.ok(!pooledCameraKeys().includes(first.address), 'the old address is let go');
+  });
+
+  it('says "not found" while no camera has the serial, and opens it when it appears', async () => {
+    const serial = `LATE${process.pid % 10000}`;
+    await helper.load(packageNodes, onTab([
+      bySerial(serial),
+      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceSerialNumber', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]));
+    const status = await statusMatching('get', /status\.notFound$/, 10000);
+    assert.equal(status.fill, 'red');
+    assert.match(configCamera('cam').stateDetail, new RegExp(`No camera with serial "${serial}" answered discovery on interface lo`));
+    await emulate(uniqueLoopbackAddress(), serial);
+    await statusMatching('get', /common\.status\.connected$/, 20000);
+    const out = collect('out', 1);
+    helper.getNode('get').receive({});
+    assert.equal((await out)[0].payload, serial);
+  });
+
+  it('an interface this host does not have is said so, with the ones it has', async () => {
+    await helper.load(packageNodes, onTab([
+      bySerial('ANY00001', { interface: 'nosuchif9' }),
+      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
+    ]));
+    await statusMatching('get', /status\.unreachable$/, 10000);
+    assert.match(configCamera('cam').stateDetail, /Interface "nosuchif9" has no IPv4 address on this host; interfaces with one: .*lo/);
+  });
+
+  it('runs a flow saved with the old "On connect" text, and the same settings as rows', async () => {
+    const address = uniqueLoopbackAddress();
+    const other = uniqueLoopbackAddress();
+    await helper.load(packageNodes, onTab([
+      // Saved by the editor before the table: no version, text with a comment.
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'OLDTEXT1', settings: '# small\nWidth=1024\nHeight = 64\n' },
+      { id: 'cam2', type: 'gige-camera-config', version: 1, source: 'emulated', address: other, serial: 'NEWROWS1', settings: [{ name: 'Width', value: '1024' }, { name: 'Height', value: 64 }] },
+      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: ['Width', 'Height'], wires: [['out']] },
+      { id: 'get2', type: 'gige-feature', camera: 'cam2', action: 'get', feature: 'Width, Height', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]));
+    const out = collect('out', 2);
+    helper.getNode('get').receive({});
+    helper.getNode('get2').receive({});
+    for (const msg of await out) assert.deepEqual(msg.payload, { Width: 1024, Height: 64 });
+  });
+
+  for (const [rows, pattern] of [
+    [[{ name: 'Exposure Time', value: '5000' }], /row 1: "Exposure Time" is not a feature name/],
+    [[{ name: 'Width', value: '1024' }, { name: 'Height', value: '' }], /row 2 \(Height\): no value/],
+    ['not rows but {}', /Settings line 1 "not rows but \{\}" is not Name=Value/],
+    [{ Width: 1024 }, /are not a list of \{name, value\} rows/],
+  ] as const) {
+    it(`refuses "On connect" ${JSON.stringify(rows)} before opening the camera, saying why`, async () => {
+      const address = uniqueLoopbackAddress();
+      await helper.load(packageNodes, onTab([
+        { id: 'cam', type: 'gige-camera-config', version: Array.isArray(rows) ? 1 : undefined, source: 'emulated', address, settings: rows },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
+      ]));
+      await statusMatching('get', /status\.configError$/);
+      assert.match(String(configCamera('cam').lastError?.message), pattern);
+      assert.ok(!pooledCameraKeys().includes(address));
+    });
+  }
 });
