@@ -27,7 +27,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-async function run(protocol: string, address: string, start: (port: number) => Promise<PlcPeer>, load: (port: number) => Promise<void>, unload: () => Promise<void>): Promise<void> {
+async function run(protocol: string, start: (port: number) => Promise<PlcPeer>, load: (port: number) => Promise<void>, unload: () => Promise<void>): Promise<void> {
   const port = await freePort();
   const plc = await start(port);
   await helper.startServer();
@@ -52,10 +52,10 @@ async function run(protocol: string, address: string, start: (port: number) => P
 
 async function main(): Promise<void> {
   console.log(`PLC trigger → Done written, ${CYCLES} cycles per protocol, ${os.cpus().length} CPUs, Node ${process.version}`);
-  await run('modbus-tcp', '127.0.77.2', startModbusPlc, (port) => loadModbusExample('127.0.77.2', port), () => helper.unload());
+  await run('modbus-tcp', startModbusPlc, (port) => loadModbusExample('127.0.77.2', port), () => helper.unload());
   const pki = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-bench-opcua-'));
   try {
-    await run('opc-ua', '127.0.77.3', (port) => startOpcUaPlc(port, pki), (port) => loadOpcUaExample('127.0.77.3', port), () => disconnectOpcUaClients(() => helper.unload()));
+    await run('opc-ua', (port) => startOpcUaPlc(port, pki), (port) => loadOpcUaExample('127.0.77.3', port), () => disconnectOpcUaClients(() => helper.unload()));
   } finally {
     fs.rmSync(pki, { recursive: true, force: true });
   }

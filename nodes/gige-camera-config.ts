@@ -7,17 +7,8 @@ import { registerFeatureEndpoint } from './feature-endpoint';
 import { ConfigCamera, CameraState, ConfigCameraOptions } from './config-camera';
 import { GigeError } from '../lib/errors';
 
-<<<<<<< HEAD
-interface CameraConfigDef extends NodeDef {
-  source: 'emulated' | 'network';
-  address: string;
-  serial: string;
-  /** What the emulated camera looks at (docs/emulator.md, "Scenes"): the exact ramp, or parts on a conveyor. */
-  scene?: 'ramp' | 'inspection';
-=======
 /** As the editor saves it; older versions are migrated (camera-config-options.ts). */
 interface CameraConfigDef extends NodeDef, CameraConfigProperties {
->>>>>>> wip/nodes-capability
   access: 'control' | 'exclusive';
 }
 
@@ -74,7 +65,11 @@ export = function register(RED: NodeAPI): void {
         frameMemoryLimit: options?.frameMemoryLimit,
         frameTimeoutMs,
         settings: options?.settings ?? [],
-        emulated: options?.source === 'network' || def.source === 'network' ? false : { serial: typeof def.serial === 'string' && def.serial ? def.serial : undefined },
+        emulated: options?.source === 'network' || def.source === 'network' ? false : {
+          serial: typeof def.serial === 'string' && def.serial ? def.serial : undefined,
+          // What the emulated camera looks at (docs/emulator.md, "Scenes"): the exact ramp, or parts on a conveyor.
+          ...((def as { scene?: unknown }).scene === 'inspection' ? { scene: { kind: 'inspection' as const } } : {}),
+        },
       },
     };
     const camera = invalid ? ConfigCamera.refused(cameraOptions, invalid) : new ConfigCamera(cameraOptions);
@@ -101,51 +96,7 @@ export = function register(RED: NodeAPI): void {
       if (report.fresh(warning.message)) node.warn(`camera ${camera.describe()}: ${warning.message}`);
     });
 
-<<<<<<< HEAD
-    Object.defineProperty(node, 'connection', { get: () => (pooled ? pooled.connection : null) });
-    Object.defineProperty(node, 'frameTimeoutMs', { value: frameTimeoutMs });
-
-    const refusal = (): Error | null => settingsError ?? openError;
-    Object.defineProperty(node, 'refusal', { get: refusal });
-
-    const openCamera = (): void => {
-      if (pooled || closing || !options || users.size === 0) return;
-      try {
-        pooled = acquireCamera({
-          address: options.address,
-          access: def.access === 'exclusive' ? 'exclusive' : 'control',
-          packetSize: options.packetSize,
-          bufferCount: options.bufferCount,
-          frameMemoryLimit: options.frameMemoryLimit,
-          frameTimeoutMs,
-          settings: options.settings,
-          emulated: def.source === 'network' ? false : {
-            serial: def.serial || undefined,
-            ...(def.scene === 'inspection' ? { scene: { kind: 'inspection' as const } } : {}),
-          },
-        });
-      } catch (err) {
-        if (openError?.message !== (err as Error).message) node.error((err as Error).message);
-        openError = err as Error;
-        for (const user of users.values()) show(user, refusalStatus(openError));
-        openRetryTimer = setTimeout(() => {
-          openRetryTimer = null;
-          openCamera();
-        }, OPEN_RETRY_MS);
-        return;
-      }
-      openError = null;
-      pooled.connection.on('state', onState);
-      pooled.connection.on('error', onError);
-      pooled.connection.on('warning', onWarning);
-      const status = statusOf(pooled.connection.state, pooled.connection.stateDetail);
-      for (const user of users.values()) show(user, status);
-    };
-
-    const cancelTimers = () => {
-=======
     const cancelIdle = () => {
->>>>>>> wip/nodes-capability
       if (idleTimer) clearTimeout(idleTimer);
       idleTimer = null;
     };
