@@ -1,6 +1,5 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import type { CameraConfigNode } from './types';
-import type { CameraConnection } from '../lib/camera/connection';
 import { GigeError } from '../lib/errors';
 
 /** Node-RED waits 15 s for a close; ours always finishes well inside that. */
@@ -24,17 +23,6 @@ export function useCameraConfig(RED: NodeAPI, node: Node, configId: string, hand
   }
   config.register(node);
   return config;
-}
-
-/**
- * The config node's connection, or the reason there is none: what the config node refused (a
- * property out of range, the camera held by another config node), else "not open".
- */
-export function connectionOf(config: CameraConfigNode): CameraConnection {
-  const connection = config.connection;
-  if (connection) return connection;
-  if (config.refusal) throw config.refusal;
-  throw new GigeError('NOT_CONNECTED', 'The camera connection is not open (see the camera config node)');
 }
 
 /**
@@ -65,11 +53,11 @@ export function closeCameraUser(node: Node, config: CameraConfigNode, cleanup: (
 let instances = 0;
 
 /**
- * A user name for the connection's acquisition and event requests, unique per node instance: a
+ * A user name for the camera's acquisition and event requests, unique per node instance: a
  * redeployed node keeps its id, and the old instance's late release must not cancel the new one's
  * request.
  */
-export function connectionUserKey(kind: string, node: Node): string {
+export function cameraUserKey(kind: string, node: Node): string {
   instances += 1;
   return `${kind}:${node.id}#${instances}`;
 }

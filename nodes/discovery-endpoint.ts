@@ -1,7 +1,8 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import { discover, discoverWithDiagnostics, isIpv4, ipToNumber, listIPv4Interfaces } from '../lib/gvcp';
-import { quoteInput } from '../lib/errors';
+import { discover, isIpv4, ipToNumber, listIPv4Interfaces, interfaceForAddress, InterfaceDiscoveredDevice, DiscoveredDevice } from '../lib/gvcp';
+import { GigeError, quoteInput } from '../lib/errors';
+import { searchCameras, searchInterfaces } from './camera-locator';
 
 /** One camera as the editor's "search" list shows it. */
 export interface DiscoveredCamera {
@@ -15,6 +16,17 @@ export interface DiscoveredCamera {
   reachable?: boolean;
   problem?: string;
   advice?: string;
+}
+
+/** One host interface as the config node's "interface" choice lists it. */
+export interface HostInterface {
+  name: string;
+  address: string;
+  broadcast: string;
+  netmask: string;
+  internal: boolean;
+  mtu?: number;
+  up: boolean;
 }
 
 /**
@@ -37,38 +49,68 @@ export function checkDiscoveryTarget(kind: 'broadcast' | 'address', value: strin
   return null;
 }
 
+function fromDiscovery(d: DiscoveredDevice): DiscoveredCamera {
+  const iface = interfaceForAddress(d.ipAddress);
+  return {
+    address: d.ipAddress, mac: d.macAddress, vendor: d.manufacturerName, model: d.modelName, serial: d.serialNumber, userName: d.userDefinedName,
+    ...(iface ? { interface: iface.name } : {}),
+  };
+}
+
+function fromInterfaceDiscovery(d: InterfaceDiscoveredDevice): DiscoveredCamera {
+  return {
+    address: d.ipAddress, mac: d.macAddress, vendor: d.manufacturerName, model: d.modelName, serial: d.serialNumber, userName: d.userDefinedName,
+    interface: d.interface.name, reachable: d.reachable, problem: d.problem, advice: d.advice,
+  };
+}
+
 /**
- * GET <admin>/gige-vision/discover — cameras for the config node's address field. With
- * `?broadcast=ADDR` (an interface's directed broadcast), `?address=IP` (one camera, unicast), or
- * the setting `gigeVisionDiscoveryBroadcast` in settings.js, DISCOVERY goes there only (e.g.
- * 127.255.255.255 for emulators); otherwise to the broadcast address of every interface that is
- * up, each camera with whether it is reachable and what to do when it is not. Needs the editor's
- * read permission.
+ * GET <admin>/gige-vision/discover — cameras for the config node's search, each with model,
+ * serial, address, the interface it answered on and whether it can be controlled from there (if
+ * not: the problem and what to do). DISCOVERY goes to:
+ * - `?interface=NAME`: that interface's directed broadcast;
+ * - `?broadcast=ADDR`: an interface's directed broadcast, given by address;
+ * - `?address=IP`: one camera, unicast;
+ * - otherwise the broadcast of every interface that is up — loopback included, so emulated cameras
+ *   are found as real ones are — or, when settings.js sets `gigeVisionDiscoveryBroadcast` (e.g.
+ *   '127.255.255.255', as the `npm start` demo does), that one broadcast address only.
+ * GET <admin>/gige-vision/interfaces — the host's IPv4 interfaces for the "interface" choice.
+ * Both need the editor's read permission.
  */
 export function registerDiscoveryEndpoint(RED: NodeAPI): void {
+  RED.httpAdmin.get('/gige-vision/interfaces', RED.auth.needsPermission('gige-vision.read'), (_req: Request, res: Response) => {
+    const interfaces: HostInterface[] = listIPv4Interfaces().map((i) => ({
+      name: i.name, address: i.address, broadcast: i.broadcast, netmask: i.netmask, internal: i.internal, mtu: i.mtu, up: i.operState !== 'down',
+    }));
+    res.json(interfaces);
+  });
+
   RED.httpAdmin.get('/gige-vision/discover', RED.auth.needsPermission('gige-vision.read'), (req: Request, res: Response) => {
     const configured = (RED.settings as unknown as { gigeVisionDiscoveryBroadcast?: unknown }).gigeVisionDiscoveryBroadcast;
-    const broadcast = typeof req.query.broadcast === 'string' ? req.query.broadcast
-      : typeof configured === 'string' && typeof req.query.address !== 'string' ? configured : undefined;
+    const iface = typeof req.query.interface === 'string' && req.query.interface !== '' ? req.query.interface : undefined;
     const address = typeof req.query.address === 'string' ? req.query.address : undefined;
+    const broadcast = typeof req.query.broadcast === 'string' ? req.query.broadcast
+      : typeof configured === 'string' && address === undefined && iface === undefined ? configured : undefined;
     const timeoutMs = Math.min(5000, Math.max(100, Number(req.query.timeout) || 1000));
-    const refused = (broadcast !== undefined ? checkDiscoveryTarget('broadcast', broadcast) : null)
+    let refused = (broadcast !== undefined ? checkDiscoveryTarget('broadcast', broadcast) : null)
       ?? (address !== undefined ? checkDiscoveryTarget('address', address) : null);
+    if (!refused && iface !== undefined) {
+      try {
+        searchInterfaces(iface);
+      } catch (err) {
+        refused = (err as Error).message;
+      }
+    }
     if (refused) {
       res.status(400).json({ error: refused });
       return;
     }
     const found: Promise<DiscoveredCamera[]> = broadcast !== undefined || address !== undefined
-      ? discover({ broadcast, address, timeoutMs }).then((devices) => devices.map((d) => ({
-        address: d.ipAddress, mac: d.macAddress, vendor: d.manufacturerName, model: d.modelName, serial: d.serialNumber, userName: d.userDefinedName,
-      })))
-      : discoverWithDiagnostics({ timeoutMs }).then((report) => report.devices.map((d) => ({
-        address: d.ipAddress, mac: d.macAddress, vendor: d.manufacturerName, model: d.modelName, serial: d.serialNumber, userName: d.userDefinedName,
-        interface: d.interface.name, reachable: d.reachable, problem: d.problem, advice: d.advice,
-      })));
+      ? discover({ broadcast, address, timeoutMs }).then((devices) => devices.map(fromDiscovery))
+      : searchCameras(iface, timeoutMs).then((devices) => devices.map(fromInterfaceDiscovery));
     found.then(
       (cameras) => res.json(cameras),
-      (err: Error) => res.status(500).json({ error: err.message }),
+      (err: Error) => res.status(500).json({ error: err.message, code: (err as GigeError).code }),
     );
   });
 }

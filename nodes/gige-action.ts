@@ -50,12 +50,12 @@ export = function register(RED: NodeAPI): void {
           }
           scheduledTime = BigInt(text);
         } else if (def.scheduled) {
-          if (!clockCamera?.connection) {
+          if (!clockCamera) {
             throw new GigeError('NO_CLOCK', 'A scheduled action needs a camera to read the PTP time from (property "Clock from")');
           }
           const delayMs = Number(requested.delayMs ?? def.delayMs ?? 100);
           if (!Number.isFinite(delayMs) || delayMs < 0) throw new GigeError('BAD_DELAY', `Delay ${String(requested.delayMs ?? def.delayMs)} ms is not a number ≥ 0`);
-          scheduledTime = await clockCamera.connection.use(async (camera) => {
+          scheduledTime = await clockCamera.camera.use(async (camera) => {
             // The camera's clock in its own ticks (1 GHz with PTP, but not on every camera).
             if (camera.tickFrequency === 0n) {
               throw new GigeError('NO_CLOCK', `Camera ${camera.address} reports no timestamp clock (GevTimestampTickFrequency 0): it cannot schedule actions; send them unscheduled`);

@@ -1,30 +1,38 @@
 import type { NodeAPI, Node, NodeDef, NodeStatus } from 'node-red';
-import { acquireCamera, PooledCamera } from '../lib/camera/pool';
-import type { ConnectionState } from '../lib/camera/connection';
 import type { CameraConfigNode, CameraUserNode } from './types';
 import { catchReporter } from './catch-report';
-import { parseCameraConfig, CameraConfigOptions } from './camera-config-options';
+import { parseCameraConfig, CameraConfigOptions, CameraConfigProperties, DEFAULT_ADDRESS, DEFAULT_FRAME_TIMEOUT_MS } from './camera-config-options';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
-import { isGigeError } from '../lib/errors';
+import { registerFeatureEndpoint } from './feature-endpoint';
+import { ConfigCamera, CameraState, ConfigCameraOptions } from './config-camera';
+import { GigeError } from '../lib/errors';
 
-interface CameraConfigDef extends NodeDef {
-  source: 'emulated' | 'network';
-  address: string;
-  serial: string;
+/** As the editor saves it; older versions are migrated (camera-config-options.ts). */
+interface CameraConfigDef extends NodeDef, CameraConfigProperties {
   access: 'control' | 'exclusive';
-  packetSize: string;
-  bufferCount: string;
-  /** MB of frame memory in all (pool + raw frames flows keep without a copy); empty = four times the pool. */
-  frameMemory: string;
-  frameTimeout: string;
-  settings: string;
 }
 
 const CLOSE_TIMEOUT_MS = 10000;
 /** How long a camera without users stays open for a user that is only being redeployed. */
 const IDLE_CLOSE_MS = 3000;
-/** How often a config node refused by the pool (another config node holds the camera) tries again. */
-const OPEN_RETRY_MS = 2000;
+/** Status texts of this node's catalog, as the editor translates them on every user node. */
+const STATUS = 'node-red-contrib-gige-vision/gige-camera-config:gige-camera-config.status.';
+
+/** What every user node shows of the camera's state (≤ 20 characters; the reason goes to the log). */
+function cameraStatus(state: CameraState, err?: Error | null): NodeStatus {
+  switch (state) {
+    case 'connected': return { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' };
+    case 'connecting': return { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
+    case 'refused': return { fill: 'red', shape: 'ring', text: `${STATUS}configError` };
+    case 'disconnected': {
+      const code = (err as GigeError | undefined)?.code;
+      const text = code === 'CAMERA_IN_USE' ? `${STATUS}inUse` : code === 'CAMERA_NOT_FOUND' ? `${STATUS}notFound`
+        : code === 'CAMERA_UNREACHABLE' || code === 'INTERFACE_MISSING' ? `${STATUS}unreachable` : 'node-red:common.status.disconnected';
+      return { fill: 'red', shape: 'ring', text };
+    }
+    default: return {};
+  }
+}
 
 export = function register(RED: NodeAPI): void {
   function GigeCameraConfigNode(this: CameraConfigNode, def: CameraConfigDef): void {
@@ -32,104 +40,76 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const users = new Map<string, CameraUserNode>();
     const show = (user: CameraUserNode, status: NodeStatus) => (user.showCameraStatus ? user.showCameraStatus(status) : user.status(status));
-    let pooled: PooledCamera | null = null;
-    let closing = false;
     let idleTimer: NodeJS.Timeout | null = null;
-    let openRetryTimer: NodeJS.Timeout | null = null;
-    // A property out of range (or bad settings text) stays bad until the next deploy; a pool
-    // refusal (CAMERA_IN_USE) passes once the other config node lets go of the camera, so that one
-    // is retried.
-    let settingsError: Error | null = null;
-    let openError: Error | null = null;
+    let closing = false;
+
+    // A property out of range (or bad settings) stays bad until the next deploy: the camera is
+    // refused from the start, with the reason, and never opened.
     let options: CameraConfigOptions | null = null;
+    let invalid: Error | null = null;
     try {
       options = parseCameraConfig(def);
     } catch (err) {
-      settingsError = err as Error;
-      node.error(settingsError.message);
+      invalid = err as Error;
     }
-    const frameTimeoutMs = options?.frameTimeoutMs ?? 5000;
+    const frameTimeoutMs = options?.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS;
+    const cameraOptions: ConfigCameraOptions = {
+      address: options?.address ?? (typeof def.address === 'string' && def.address ? def.address : DEFAULT_ADDRESS),
+      serial: options?.findSerial,
+      interface: options?.interface,
+      frameTimeoutMs,
+      pool: {
+        access: def.access === 'exclusive' ? 'exclusive' : 'control',
+        packetSize: options?.packetSize,
+        bufferCount: options?.bufferCount,
+        frameMemoryLimit: options?.frameMemoryLimit,
+        frameTimeoutMs,
+        settings: options?.settings ?? [],
+        emulated: options?.source === 'network' || def.source === 'network' ? false : {
+          serial: typeof def.serial === 'string' && def.serial ? def.serial : undefined,
+          // What the emulated camera looks at (docs/emulator.md, "Scenes"): the exact ramp, or parts on a conveyor.
+          ...((def as { scene?: unknown }).scene === 'inspection' ? { scene: { kind: 'inspection' as const } } : {}),
+        },
+      },
+    };
+    const camera = invalid ? ConfigCamera.refused(cameraOptions, invalid) : new ConfigCamera(cameraOptions);
+    Object.defineProperty(node, 'camera', { value: camera, enumerable: true });
+    Object.defineProperty(node, 'frameTimeoutMs', { value: frameTimeoutMs });
     const report = new RepeatFilter(30000);
 
-    const statusOf = (state: ConnectionState, detail: string): NodeStatus => {
-      switch (state) {
-        case 'connected': return { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' };
-        case 'connecting': return { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
-        case 'disconnected': return { fill: 'red', shape: 'ring', text: detail ? `disconnected: ${short(detail)}` : 'node-red:common.status.disconnected' };
-        default: return {};
-      }
-    };
-    const onState = (state: ConnectionState, detail: string, err?: Error) => {
-      const status = statusOf(state, detail);
+    camera.on('state', (state: CameraState, detail: string, err?: Error) => {
+      const status = cameraStatus(state, err);
       for (const user of users.values()) show(user, status);
-      if (state === 'disconnected' && detail && report.fresh(detail)) node.warn(`camera ${def.address}: ${detail}`);
-      // A loss or a refused connection stops every user's work: each reaches Catch on its own tab.
-      if (state === 'disconnected' && err) {
-        for (const user of users.values()) catchReporter(user).report(err, options?.address ?? String(def.address));
+      if (state === 'refused') node.error(`camera ${camera.describe()}: configuration error, not retried until the next deploy: ${detail}`);
+      else if (state === 'disconnected' && detail && report.fresh(detail)) node.warn(`camera ${camera.describe()}: ${detail}`);
+      // A loss, a refused connection, a configuration error stop every user's work: each reaches Catch on its own tab.
+      if ((state === 'disconnected' || state === 'refused') && err) {
+        for (const user of users.values()) catchReporter(user).report(err, camera.address);
       }
-    };
+    });
     // Problems that do not end the connection (a stream that cannot start, chunk data that does
     // not parse, packets lost to a small socket buffer) reach the log once, not once per frame.
-    const onError = (err: Error) => {
-      if (report.fresh(err.message)) node.error(`camera ${def.address}: ${err.message}`);
-    };
-    const onWarning = (warning: Error) => {
-      if (report.fresh(warning.message)) node.warn(`camera ${def.address}: ${warning.message}`);
-    };
+    camera.on('error', (err: Error) => {
+      if (report.fresh(err.message)) node.error(`camera ${camera.describe()}: ${err.message}`);
+    });
+    camera.on('warning', (warning: Error) => {
+      if (report.fresh(warning.message)) node.warn(`camera ${camera.describe()}: ${warning.message}`);
+    });
 
-    Object.defineProperty(node, 'connection', { get: () => (pooled ? pooled.connection : null) });
-    Object.defineProperty(node, 'frameTimeoutMs', { value: frameTimeoutMs });
-
-    const refusal = (): Error | null => settingsError ?? openError;
-    Object.defineProperty(node, 'refusal', { get: refusal });
-
-    const openCamera = (): void => {
-      if (pooled || closing || !options || users.size === 0) return;
-      try {
-        pooled = acquireCamera({
-          address: options.address,
-          access: def.access === 'exclusive' ? 'exclusive' : 'control',
-          packetSize: options.packetSize,
-          bufferCount: options.bufferCount,
-          frameMemoryLimit: options.frameMemoryLimit,
-          frameTimeoutMs,
-          settings: options.settings,
-          emulated: def.source === 'network' ? false : { serial: def.serial || undefined },
-        });
-      } catch (err) {
-        if (openError?.message !== (err as Error).message) node.error((err as Error).message);
-        openError = err as Error;
-        for (const user of users.values()) show(user, refusalStatus(openError));
-        openRetryTimer = setTimeout(() => {
-          openRetryTimer = null;
-          openCamera();
-        }, OPEN_RETRY_MS);
-        return;
-      }
-      openError = null;
-      pooled.connection.on('state', onState);
-      pooled.connection.on('error', onError);
-      pooled.connection.on('warning', onWarning);
-      const status = statusOf(pooled.connection.state, pooled.connection.stateDetail);
-      for (const user of users.values()) show(user, status);
-    };
-
-    const cancelTimers = () => {
+    const cancelIdle = () => {
       if (idleTimer) clearTimeout(idleTimer);
-      if (openRetryTimer) clearTimeout(openRetryTimer);
       idleTimer = null;
-      openRetryTimer = null;
     };
 
     // The camera opens with its first user, not when the config node is created: config nodes
     // exist even when nothing uses them.
     node.register = (user: CameraUserNode) => {
       users.set(user.id, user);
-      cancelTimers();
-      openCamera();
-      const refused = refusal();
-      if (refused) show(user, refusalStatus(refused));
-      else if (pooled) show(user, statusOf(pooled.connection.state, pooled.connection.stateDetail));
+      cancelIdle();
+      camera.open();
+      const status = cameraStatus(camera.state, camera.lastError);
+      if (status.text) show(user, status);
+      if (camera.state === 'refused' && camera.lastError) catchReporter(user).report(camera.lastError, camera.address);
     };
 
     // A removed last user closes the camera at once. A user that is only restarting (a
@@ -142,36 +122,26 @@ export = function register(RED: NodeAPI): void {
       users.delete(user.id);
       // Once this config node is closing, its own close releases the camera: no timer then.
       if (users.size > 0 || closing) return;
-      cancelTimers();
+      cancelIdle();
       if (removed) {
-        await closeConnection();
+        await camera.release();
         return;
       }
       idleTimer = setTimeout(() => {
         idleTimer = null;
-        if (users.size === 0) closeConnection().catch((err: Error) => node.error(`closing camera ${def.address}: ${err.message}`));
+        if (users.size === 0) camera.release().catch((err: Error) => node.error(`closing camera ${camera.describe()}: ${err.message}`));
       }, IDLE_CLOSE_MS);
     };
 
-    async function closeConnection(): Promise<void> {
-      const current = pooled;
-      pooled = null;
-      if (!current) return;
-      current.connection.removeListener('state', onState);
-      current.connection.removeListener('error', onError);
-      current.connection.removeListener('warning', onWarning);
-      await current.release();
-    }
-
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
-      cancelTimers();
+      cancelIdle();
       const timer = setTimeout(() => {
-        node.warn(`closing camera ${def.address} took longer than ${CLOSE_TIMEOUT_MS} ms; continuing`);
+        node.warn(`closing camera ${camera.describe()} took longer than ${CLOSE_TIMEOUT_MS} ms; continuing`);
         done();
       }, CLOSE_TIMEOUT_MS);
-      closeConnection()
-        .catch((err: Error) => node.error(`closing camera ${def.address}: ${err.message}`))
+      camera.close()
+        .catch((err: Error) => node.error(`closing camera ${camera.describe()}: ${err.message}`))
         .finally(() => {
           clearTimeout(timer);
           done();
@@ -181,17 +151,8 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('gige-camera-config', GigeCameraConfigNode as never);
   registerDiscoveryEndpoint(RED);
+  registerFeatureEndpoint(RED);
 };
-
-function refusalStatus(err: Error): NodeStatus {
-  // The full text (which settings differ) is in the log; the status names the situation.
-  const text = isGigeError(err, 'CAMERA_IN_USE') ? 'in use by another camera config, waiting' : short(err.message);
-  return { fill: 'red', shape: 'ring', text };
-}
-
-function short(text: string): string {
-  return text.length > 48 ? `${text.slice(0, 45)}...` : text;
-}
 
 /** Lets a message through once per interval: a repeating problem reaches the log, not a flood. */
 class RepeatFilter {

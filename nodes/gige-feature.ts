@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { useCameraConfig, closeCameraUser, connectionOf } from './camera-user';
+import { useCameraConfig, closeCameraUser } from './camera-user';
 import type { Camera } from '../lib/camera/camera';
 import { toJsonSafe } from '../lib/genicam';
 import { GigeError, quoteInput } from '../lib/errors';
@@ -86,10 +86,9 @@ export = function register(RED: NodeAPI): void {
       pending += 1;
       queue = queue.then(async () => {
         try {
-          const connection = connectionOf(config);
           // One operation at a time on the camera, across every node that uses it: a selector set
           // by one message is not changed by another before the selected feature is used.
-          const result = await connection.use((camera) => camera.serialized(() => run(camera, action, names, msg.payload)));
+          const result = await config.camera.use((camera) => camera.serialized(() => run(camera, action, names, msg.payload)));
           send({ ...msg, payload: toJsonSafe(result) } as NodeMessage);
           done();
         } catch (err) {

@@ -1,273 +1,313 @@
 import type { NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { useCameraConfig, closeCameraUser, connectionUserKey, connectionOf } from './camera-user';
-import type { Frame } from '../lib/stream';
-import { encodeFrame, frameMetadata, FrameEncoding, checkEncoding } from '../lib/camera/frame-output';
+import { useCameraConfig, closeCameraUser, cameraUserKey } from './camera-user';
+import { cameraOf } from './camera-access';
+import { CameraNodeStatus } from './camera-node-status';
+import { translator } from './i18n';
+import { checkChoice } from './input-checks';
+import { SerialQueue } from './serial-queue';
+import { configuredOutput, framePayload, messageOutput, OutputOptions } from './grab-output';
+import { FrameSetCollector, CollectedSet } from './frame-set-collector';
+import { GrabPreview, registerPreviewEndpoint } from './grab-preview';
+import type { CameraFrame } from '../lib/camera/camera';
 import type { AcquisitionRequest } from '../lib/camera/connection';
-import { GigeError, clipInput, quoteInput } from '../lib/errors';
-import { StatusThrottle } from './status-throttle';
-import { GrabHealth } from './grab-health';
+import { GigeError, clipInput, isGigeError } from '../lib/errors';
 import type { CameraUserNode } from './types';
 import { logMissingNativeCore, nativeCoreAvailable } from './native-core';
 
+/**
+ * Frames from a camera: one per message (software trigger, or the next frame of a running
+ * stream) or every frame (continuous); raw pixels or JPEG/PNG; single frames or whole
+ * multi-frame (HDR) sets; and a thumbnail of the latest frame under the node in the editor.
+ */
 interface GrabDef extends NodeDef {
   camera: string;
   mode: 'trigger' | 'next' | 'continuous';
   autoStart: boolean;
-  encoding: FrameEncoding;
+  encoding: string;
   quality: string;
   maxWidth: string;
+  /** 'frames': one message per frame; 'sets': one message per multi-frame set. */
+  output: 'frames' | 'sets';
+  preview: boolean;
 }
 
-
-/** Grabs waiting in 'trigger'/'next' mode beyond this are refused: no unbounded queue. */
-const MAX_PENDING_GRABS = 16;
 const MODES = ['trigger', 'next', 'continuous'] as const;
+const OUTPUTS = ['frames', 'sets'] as const;
+const ACTIONS = ['grab', 'start', 'stop'] as const;
+type Action = typeof ACTIONS[number];
 
 /** How each mode shares the camera with other users (see lib/camera/acquisition-users.ts). */
 const ACQUISITION_MODE = { trigger: 'software-trigger', next: 'any', continuous: 'free-running' } as const;
-
-/** Mode and encoding as configured, or the error that says what is allowed (never a silent fallback). */
-function checkGrabDef(def: GrabDef): { mode: GrabDef['mode']; encoding: FrameEncoding } {
-  const mode = def.mode ?? 'trigger';
-  if (!MODES.includes(mode)) {
-    throw new GigeError('BAD_CONFIG', `Mode ${quoteInput(mode)} is not a grab mode; allowed: ${MODES.join(', ')}`, { mode });
-  }
-  return { mode, encoding: checkEncoding(def.encoding ?? 'raw') };
-}
+/** A set of up to 4 frames, each within the frame timeout, plus the start of the next set. */
+const SET_WAIT_FRAMES = 5;
 
 export = function register(RED: NodeAPI): void {
   logMissingNativeCore(RED);
+  registerPreviewEndpoint(RED);
+
   function GigeGrabNode(this: CameraUserNode, def: GrabDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const t = translator(RED, 'gige-grab');
     if (!nativeCoreAvailable(node)) return;
-    let checked: ReturnType<typeof checkGrabDef>;
+    let mode: GrabDef['mode'];
+    let sets: boolean;
+    let output: OutputOptions;
     try {
-      checked = checkGrabDef(def);
+      mode = checkChoice(t, def.mode ?? 'trigger', 'mode', MODES);
+      sets = checkChoice(t, def.output ?? 'frames', 'output', OUTPUTS) === 'sets';
+      output = configuredOutput(t, def);
+      if (sets && mode === 'trigger') throw new GigeError('BAD_CONFIG', t('errors.setsNeedStream'));
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: (err as Error).message.slice(0, 60) });
+      node.status({ fill: 'red', shape: 'ring', text: t('status.badConfig') });
       node.error((err as Error).message);
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (e?: Error) => void) => done(err as Error));
       return;
     }
-    const { mode, encoding } = checked;
-    const quality = clampInt(def.quality, 1, 100) ?? 85;
-    const maxWidth = clampInt(def.maxWidth, 16, 100000);
-    const acquisitionUser = connectionUserKey('gige-grab', node);
-    const status = new StatusThrottle(node, 1000);
-    let frames = 0;
-    /** Frames this node skipped while encoding, and frames the stream dropped while this node ran. */
-    let dropped = 0;
-    let streamDropped = 0;
-    let seenStreamDrops: number | null = null;
-    let dropsRefresh: NodeJS.Timeout | null = null;
-    let encodingBusy = false;
-    let running = false;
-    let pending = 0;
-    let queue: Promise<void> = Promise.resolve();
-    let closed = false;
-
     const config = useCameraConfig(RED, node, def.camera);
     if (!config) return;
-    const health = new GrabHealth(node, config, status);
+    const camera = cameraOf(config);
+    const status = new CameraNodeStatus(node, camera, t);
+    const preview = new GrabPreview(RED, node.id, def.preview === true, (err) => node.warn(t('log.previewFailed', { error: err.message })));
+    const acquisitionUser = cameraUserKey('gige-grab', node);
     const acquisition: AcquisitionRequest = {
       mode: ACQUISITION_MODE[mode],
       owner: `gige-grab ${node.name ? `"${clipInput(node.name, 40)}" ` : ''}(${node.id})`,
     };
+    const queue = new SerialQueue(16, 'grabs');
+    let frames = 0;
+    /** Frames this node skipped while still sending the previous one (Node-RED has no backpressure). */
+    let busyDrops = 0;
+    /** Frames the stream dropped while this node ran (a full delivery queue, an exhausted pool). */
+    let streamDrops = 0;
+    let seenStreamDrops: number | null = null;
+    let shownDrops = 0;
+    let running = false;
+    let sending = false;
+    let closed = false;
+    let lastFrameAt = Date.now();
+    const collector = new FrameSetCollector((frame) => (output.encoding === 'raw' ? frame.detach() : frame.share()));
+    const drops = () => busyDrops + streamDrops + collector.dropped;
 
-    const connection = () => connectionOf(config);
-
-    // Consumes the frame: a raw frame is the flow's from now on (detached from the pool at once, so
-    // the flow may hold it as long as it likes); an encoded one goes back to the pool when encoded.
-    const toMessage = async (frame: Frame, msg: Record<string, unknown>): Promise<Record<string, unknown>> => {
-      let payload: Buffer;
-      if (encoding === 'raw') {
-        payload = frame.detach().data;
-      } else {
-        try {
-          payload = await encodeFrame(frame, encoding, { quality, maxWidth });
-        } finally {
-          frame.release();
-        }
-      }
-      return { ...msg, payload, image: { ...frameMetadata(frame, encoding), dropped: dropped + streamDropped } };
-    };
-
-    let lastShownDrops = 0;
-    const showStatus = () => {
-      const total = dropped + streamDropped;
+    const showCounts = () => {
+      const total = drops();
       // Yellow while frames are being dropped: the flow (or this machine) does not keep up.
-      const dropping = total > lastShownDrops;
-      lastShownDrops = total;
-      status.update({ fill: dropping ? 'yellow' : 'green', shape: dropping ? 'ring' : 'dot', text: total ? `${frames} frames, ${total} dropped` : `${frames} frames` });
+      const dropping = total > shownDrops;
+      shownDrops = total;
+      status.working(dropping ? { fill: 'yellow', shape: 'ring', text: t('status.dropped', { count: total }) }
+        : { fill: 'green', shape: 'dot', text: t('status.frames', { count: frames }) }, true);
+    };
+    const counted = (n: number) => {
+      frames += n;
+      lastFrameAt = Date.now();
+      if (status.hasProblem) status.clear();
+      showCounts();
     };
 
-    const countFrame = () => {
-      frames += 1;
-      health.frameArrived();
-      showStatus();
-    };
-
-    // The stream's own drops (a full delivery queue while JavaScript was busy, an exhausted pool)
-    // show in the status too — also when no frame arrives at all.
-    const noteStreamDrops = (framesDropped: number | null) => {
-      if (framesDropped === null) {
-        seenStreamDrops = 0; // no stream now: the next one counts from zero
-        return;
+    /** One message of a single frame, or of a whole set (payload and image: arrays in exposure order). */
+    const toMessage = async (taken: CollectedSet | CameraFrame, options: OutputOptions, base: Record<string, unknown>): Promise<NodeMessage> => {
+      if (!sets) {
+        const { payload, image } = await framePayload(taken as CameraFrame, options);
+        return { ...base, payload, image: { ...image, dropped: drops() } } as NodeMessage;
       }
-      if (seenStreamDrops !== null) streamDropped += framesDropped >= seenStreamDrops ? framesDropped - seenStreamDrops : framesDropped;
-      seenStreamDrops = framesDropped;
-    };
-    const refreshStreamDrops = () => {
-      const current = config.connection;
-      if (!current?.isConnected) return;
-      current.use(async (camera) => camera.streamStatistics(), 0).then((stats) => {
-        const before = streamDropped;
-        noteStreamDrops(stats ? stats.framesDropped : null);
-        if (streamDropped !== before) showStatus();
-      }, () => undefined);
-    };
-    const stopDropsRefresh = () => {
-      if (dropsRefresh) clearInterval(dropsRefresh);
-      dropsRefresh = null;
+      const set = taken as CollectedSet;
+      const parts = await Promise.allSettled(set.frames.map((frame) => framePayload(frame, options)));
+      const failed = parts.find((p) => p.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const done = parts.map((p) => (p as PromiseFulfilledResult<Awaited<ReturnType<typeof framePayload>>>).value);
+      return {
+        ...base,
+        payload: done.map((p) => p.payload),
+        image: done.map((p) => ({ ...p.image, dropped: drops() })),
+        set: { id: set.id, count: set.count },
+      } as NodeMessage;
     };
 
-    // Continuous mode: every frame becomes a message, but at most one is being encoded; frames that
-    // arrive meanwhile are dropped and counted (Node-RED has no backpressure).
-    const onFrame = (frame: Frame) => {
+    // Continuous: every frame (or set) becomes a message, one being sent at a time; what arrives
+    // meanwhile is dropped and counted.
+    const onFrame = (frame: CameraFrame) => {
       if (!running || closed) return;
-      if (encodingBusy) {
-        dropped += 1;
-        return;
+      preview.offer(frame);
+      let taken: CollectedSet | CameraFrame;
+      if (sets) {
+        const complete = collector.add(frame);
+        if (!complete) return;
+        if (sending) {
+          busyDrops += complete.frames.length;
+          for (const member of complete.frames) member.release();
+          return;
+        }
+        taken = complete;
+      } else {
+        if (sending) {
+          busyDrops += 1;
+          return;
+        }
+        // This node's hold, taken during the event (a raw frame is detached when it becomes the message).
+        taken = output.encoding === 'raw' ? frame : frame.share();
       }
-      encodingBusy = true;
-      // This node's hold on the frame, taken during the event (raw: detached inside toMessage).
-      toMessage(encoding === 'raw' ? frame : frame.share(), { topic: config.name || 'gige' })
-        .then((msg) => {
-          countFrame();
-          node.send(msg);
-        })
-        .catch((err: Error) => node.error(err.message, { payload: null, error: err } as never))
-        .finally(() => {
-          encodingBusy = false;
-        });
+      sending = true;
+      toMessage(taken, output, { topic: config.name || 'gige' }).then((msg) => {
+        counted(sets ? (taken as CollectedSet).frames.length : 1);
+        node.send(msg);
+      }, (err: Error) => status.fail(err, t('status.sendFailed'))).finally(() => {
+        sending = false;
+      });
     };
 
-    // After a reconnect the connection restarts acquisition; if that fails, this node hears of it.
+    // Acquisition that did not (re)start after a reconnect: shown and reported; continuous mode
+    // stops believing it runs (the next message starts it again).
     const acquisitionFailed = (err: Error) => {
-      health.fail(new GigeError('ACQUISITION_FAILED', `Acquisition did not start${mode === 'continuous' ? ' (send a message to try again)' : ''}: ${err.message}`, {}, { cause: err }));
-      // Continuous mode must not believe it still runs: the next message starts it again.
-      if (mode === 'continuous') stopAcquisition().catch(() => undefined);
+      status.fail(new GigeError('ACQUISITION_FAILED', t('errors.acquisitionFailed', { error: err.message }), {}, { cause: err }),
+        isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'));
+      if (mode === 'continuous') stop().catch(() => undefined);
     };
 
-    const startContinuous = async () => {
+    // The stream's own drops show in the status too — also when no frame arrives at all.
+    const statistics = setInterval(() => {
+      if (!camera.isConnected || closed) return;
+      camera.streamStatistics().then((stats) => {
+        const current = stats ? stats.framesDropped : null;
+        if (current === null) {
+          seenStreamDrops = 0; // no stream now: the next one counts from zero
+          return;
+        }
+        if (seenStreamDrops !== null) streamDrops += current >= seenStreamDrops ? current - seenStreamDrops : current;
+        seenStreamDrops = current;
+        if (drops() !== shownDrops) showCounts();
+      }, () => undefined);
+      // Every frame mode, connected and running, but no frame for the frame timeout: a camera left
+      // waiting for a trigger, a stream stopped by another user — yellow, never a silent green.
+      const quietMs = Date.now() - lastFrameAt;
+      if (mode === 'continuous' && running && quietMs >= Math.max(2000, config.frameTimeoutMs)) {
+        status.working({ fill: 'yellow', shape: 'ring', text: t('status.noFrames', { seconds: Math.round(quietMs / 1000) }) });
+      }
+    }, 1000);
+    const onState = (state: string) => {
+      if (state === 'connected') lastFrameAt = Date.now();
+      if (state === 'connected' && mode === 'continuous' && running) status.working({ fill: 'yellow', shape: 'ring', text: t('status.waiting') });
+      if (state === 'connected' && mode !== 'continuous') status.working({ fill: 'green', shape: 'dot', text: frames > 0 ? t('status.frames', { count: frames }) : t('status.ready') });
+    };
+    camera.on('state', onState);
+
+    const start = async () => {
       if (running) return;
-      const current = connection();
       running = true;
-      current.on('frame', onFrame);
+      lastFrameAt = Date.now();
       seenStreamDrops = null;
-      dropsRefresh ??= setInterval(refreshStreamDrops, 1000);
+      camera.on('frame', onFrame);
       try {
-        await current.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
+        await camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
       } catch (err) {
         running = false;
-        current.removeListener('frame', onFrame);
-        stopDropsRefresh();
-        await current.releaseAcquisition(acquisitionUser);
+        camera.removeListener('frame', onFrame);
+        await camera.releaseAcquisition(acquisitionUser);
         throw err;
       }
+      if (frames === 0 || status.hasProblem) status.working({ fill: 'yellow', shape: 'ring', text: t('status.waiting') });
     };
-    const stopContinuous = async () => {
-      if (!running) return;
+    /** Every mode: the camera may stop streaming (ROI and pixel format can change again). A stopped grab is grey, not green. */
+    const stop = async () => {
       running = false;
-      stopDropsRefresh();
-      config.connection?.removeListener('frame', onFrame);
-    };
-    /** Every mode: let the camera stop streaming (ROI and pixel format can change again). */
-    const stopAcquisition = async () => {
-      await stopContinuous();
-      await config.connection?.releaseAcquisition(acquisitionUser);
+      camera.removeListener('frame', onFrame);
+      collector.clear();
+      await camera.releaseAcquisition(acquisitionUser);
+      status.working({ fill: 'grey', shape: 'ring', text: t('status.stopped') });
     };
 
-    const grabOne = async (): Promise<Frame> => {
-      const current = connection();
-      // A mode that conflicts with another user's is refused here, naming that user. In trigger mode
-      // the connection sets software triggering before it starts acquisition; it is checked again
-      // with every trigger (a feature node may have changed it).
-      await current.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
-      if (mode === 'trigger') {
-        return current.use((camera) => camera.triggerSoftware(config.frameTimeoutMs, { ensureTriggerMode: true }));
-      }
-      return current.use((camera) => camera.nextFrame(config.frameTimeoutMs));
+    /** One frame (trigger / next) or one whole set (next), this node's to send. */
+    const grab = async (): Promise<CameraFrame | CollectedSet> => {
+      // A mode that conflicts with another user's is refused here, naming that user.
+      await camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
+      if (mode === 'trigger') return camera.use((open) => open.triggerSoftware(config.frameTimeoutMs, { ensureTriggerMode: true }));
+      if (!sets) return camera.use((open) => open.nextFrame(config.frameTimeoutMs));
+      return nextSet();
     };
+    const nextSet = () => new Promise<CollectedSet>((resolve, reject) => {
+      const gather = new FrameSetCollector((frame) => (output.encoding === 'raw' ? frame.detach() : frame.share()));
+      const finish = () => {
+        clearTimeout(timer);
+        camera.removeListener('frame', onSetFrame);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        gather.clear();
+        reject(new GigeError('FRAME_TIMEOUT', t('errors.setTimeout', { ms: config.frameTimeoutMs * SET_WAIT_FRAMES }), { timeoutMs: config.frameTimeoutMs * SET_WAIT_FRAMES }));
+      }, config.frameTimeoutMs * SET_WAIT_FRAMES);
+      const onSetFrame = (frame: CameraFrame) => {
+        const complete = gather.add(frame);
+        if (!complete) return;
+        finish();
+        resolve(complete);
+      };
+      camera.on('frame', onSetFrame);
+    });
 
-    if (mode === 'continuous') {
-      health.watchFrames(() => running && !closed);
-      // The connection opens asynchronously; start once it exists.
-      if (def.autoStart !== false) setImmediate(() => startContinuous().catch((err: Error) => health.fail(err)));
+    if (mode === 'continuous' && def.autoStart !== false) {
+      // Subscribed whatever the camera's state: the config node's camera starts acquisition once it is open.
+      setImmediate(() => start().catch((err: Error) => status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'))));
+    } else if (mode === 'continuous') {
+      status.working({ fill: 'grey', shape: 'ring', text: t('status.stopped') });
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
-      const requested = (msg as { action?: unknown }).action ?? msg.payload;
-      const action = typeof requested === 'string' ? requested : '';
+      const request = msg as unknown as Record<string, unknown>;
+      let action: Action;
+      let options: OutputOptions;
+      try {
+        // msg.payload "start"/"stop" as well, for an inject with a string payload.
+        action = request.action !== undefined ? checkChoice(t, request.action, 'msg.action', ACTIONS)
+          : msg.payload === 'stop' || msg.payload === 'start' ? msg.payload : 'grab';
+        options = messageOutput(t, request, output);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
       if (action === 'stop') {
         // Behind the grabs already queued: one of them between its acquisition request and its
         // trigger would otherwise start the camera again right after this stop.
-        queue = queue.then(() => stopAcquisition()).then(() => done(), (err: Error) => done(err));
+        queue.run(stop).then(() => done(), (err: Error) => done(err));
         return;
       }
       if (mode === 'continuous') {
-        startContinuous().then(() => done(), (err: Error) => {
-          health.fail(err, false);
+        // What a message asks of the output holds for the running stream from now on.
+        output = options;
+        start().then(() => done(), (err: Error) => {
+          if (isGigeError(err, 'ACQUISITION_CONFLICT')) status.fail(err, t('status.inUse'), false);
           done(err);
         });
         return;
       }
-      if (pending >= MAX_PENDING_GRABS) {
-        done(new GigeError('BUSY', `${pending} grabs are already waiting for frames; this message was not queued (limit ${MAX_PENDING_GRABS})`));
-        return;
-      }
-      pending += 1;
-      queue = queue.then(async () => {
-        try {
-          // A message queued before the node closed must not restart the camera afterwards.
-          if (closed) throw new GigeError('NODE_CLOSED', 'The grab node was closed (redeployed or removed) before this message was handled');
-          const frame = await grabOne();
-          const out = await toMessage(frame, msg as unknown as Record<string, unknown>);
-          countFrame();
-          send(out as NodeMessage);
-          done();
-        } catch (err) {
-          if (isLasting(err)) health.fail(err as Error, false);
-          done(err as Error);
-        } finally {
-          pending -= 1;
+      queue.run(async () => {
+        if (action === 'start') {
+          await camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
+          status.working({ fill: 'green', shape: 'dot', text: t('status.ready') });
+          return;
         }
+        const taken = await grab();
+        // The frame is this node's now: the preview looks at it before the message takes it.
+        preview.offer(sets ? (taken as CollectedSet).frames[(taken as CollectedSet).frames.length - 1] : taken as CameraFrame);
+        const out = await toMessage(taken, options, request);
+        counted(sets ? (taken as CollectedSet).frames.length : 1);
+        send(out);
+      }).then(() => done(), (err: Error) => {
+        if (isGigeError(err, 'ACQUISITION_CONFLICT')) status.fail(err, t('status.inUse'), false);
+        done(err);
       });
     });
 
     closeCameraUser(node, config, async () => {
       closed = true;
-      health.stop();
-      status.stop();
+      clearInterval(statistics);
+      camera.removeListener('state', onState);
+      preview.stop();
       // Queued messages fail at once (closed); the one being handled finishes first, so that
       // nothing requests acquisition after it was released here.
-      await queue.catch(() => undefined);
-      await stopAcquisition().catch(() => undefined);
+      await queue.close();
+      await stop().catch(() => undefined);
+      status.stop();
     });
   }
 
   RED.nodes.registerType('gige-grab', GigeGrabNode as never);
 };
-
-/** Errors that say this node cannot work as configured (shown on it), not that one grab failed. */
-function isLasting(err: unknown): boolean {
-  const code = (err as GigeError).code;
-  return code === 'ACQUISITION_CONFLICT' || code === 'BAD_CONFIG';
-}
-
-function clampInt(text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined || String(text).trim() === '') return undefined;
-  const n = Math.round(Number(text));
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : undefined;
-}

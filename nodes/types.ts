@@ -1,12 +1,15 @@
 import type { Node, NodeStatus } from 'node-red';
-import type { CameraConnection } from '../lib/camera/connection';
+import type { ConfigCamera } from './config-camera';
 
 /** What user nodes see of the config node. */
 export interface CameraConfigNode extends Node {
-  readonly connection: CameraConnection | null;
+  /**
+   * The camera, never null, for as long as the config node lives: subscribe to it at construction
+   * (acquisition, events, 'frame'/'event'/'state'); it carries the subscriptions across late
+   * opening, reconnects and re-acquisition (see config-camera.ts).
+   */
+  readonly camera: ConfigCamera;
   readonly frameTimeoutMs: number;
-  /** Why this config node cannot open its camera (a property out of range, the camera held by another config), or null. */
-  readonly refusal: Error | null;
   register(user: Node): void;
   deregister(user: Node, removed: boolean): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
 import { FrameWaiters, releaseIfDelivered } from './frame-waiters';
 import { CameraEvents } from './events';
+import { FrameSetTracker, FrameSet, readMultiFrameConfig } from './frame-sets';
 import {
   checkIntegerInRange, checkPoolMemory, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
 } from './limits';
@@ -18,7 +19,7 @@ import type { CameraEvent } from './events';
  * it after the event takes `share()` or `detach()`s it; a frame from grab(), nextFrame() or
  * triggerSoftware() is the caller's to `release()` or `detach()`.
  */
-export type CameraFrame = Frame & { chunks?: Record<string, FeatureValue> };
+export type CameraFrame = Frame & { chunks?: Record<string, FeatureValue>; set?: FrameSet };
 
 export type AccessMode = 'exclusive' | 'control' | 'monitor';
 export type { FeatureValue };
@@ -68,6 +69,8 @@ export class Camera extends EventEmitter {
   private readonly events: CameraEvents;
   /** Frames are handed out in order; reading a frame's chunk values is asynchronous. */
   private frameDelivery: Promise<void> = Promise.resolve();
+  /** Which multi-frame set (manual 5.11) each frame belongs to. */
+  private readonly frameSets = new FrameSetTracker();
   private closed = false;
   private lostError: Error | null = null;
   /** Multi-step operations (selector, then selected feature; trigger, then its frame) run one at a time. */
@@ -334,6 +337,7 @@ export class Camera extends EventEmitter {
       bufferCount: this.options.bufferCount,
       memoryLimit: this.options.frameMemoryLimit,
     });
+    this.frameSets.reset();
     stream.on('frame', (frame: Frame) => this.handleFrame(frame));
     stream.on('error', (err: Error) => this.emitError(err));
     // Diagnosable problems (packet size above the MTU, a small socket buffer, resends ignored).
@@ -382,6 +386,7 @@ export class Camera extends EventEmitter {
     this.frameDelivery = this.frameDelivery.then(async () => {
       try {
         if (frame.chunkData) await this.readChunks(frame);
+        await this.assignSet(frame);
         this.waiters.deliver(frame);
         this.emit('frame', frame);
       } catch (err) {
@@ -396,7 +401,7 @@ export class Camera extends EventEmitter {
   /** Chunk ports read from one frame's chunk data at a time; detached again right after. */
   private async readChunks(frame: CameraFrame): Promise<void> {
     try {
-      const { problem } = this.nodeMap.attachChunkData(frame.chunkData as Buffer);
+      const { problem } = this.nodeMap.attachChunkData(frame.chunkData as Buffer, { imageLength: frame.data.length });
       if (problem) this.emitError(new GigeError('CHUNK_DATA', `Frame ${frame.blockId}: ${problem}`));
       frame.chunks = await this.nodeMap.readChunkValues();
     } catch (err) {
@@ -404,6 +409,19 @@ export class Camera extends EventEmitter {
     } finally {
       this.nodeMap.detachChunkData();
     }
+  }
+
+  /** The frame's multi-frame set, while multi-frame output is on (cached reads: no traffic per frame). */
+  private async assignSet(frame: CameraFrame): Promise<void> {
+    let config = null;
+    try {
+      config = await readMultiFrameConfig((name) => this.nodeMap.has(name), (name) => this.nodeMap.getValue(name) as Promise<FeatureValue>);
+    } catch (err) {
+      this.emitError(err as Error);
+    }
+    // Every frame counts for the position, with or without a set.
+    const set = this.frameSets.assign(frame.blockId, config, frame.chunks?.ChunkExposureTime);
+    if (set) frame.set = set;
   }
 
   private handleLost(err: Error): void {

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { GigeError, quoteInput } from '../errors';
 import type { FrameContent } from '../stream';
 import type { CameraFrame } from './camera';
+import type { FrameSet } from './frame-sets';
 import { toJsonSafe } from '../genicam';
 import { unpackToMono16, PixelFormat } from '../stream';
 
@@ -32,6 +33,8 @@ export interface FrameMetadata {
   mimetype?: string;
   /** Chunk feature values sent with the frame, e.g. { ChunkExposureTime: 10000, ChunkGain: 0 }. */
   chunks?: Record<string, unknown>;
+  /** Its multi-frame set (manual 5.11) while multi-frame output is on: { id, index, count }. */
+  set?: FrameSet;
 }
 
 /** A device timestamp (ns ticks) as milliseconds, rounded to the µs: for arithmetic and display. */
@@ -39,7 +42,7 @@ export function ticksToMs(ticks: bigint): number {
   return Number((ticks + 500n) / 1000n) / 1000;
 }
 
-export function frameMetadata(frame: FrameContent & Pick<CameraFrame, 'chunks'>, encoding: FrameEncoding = 'raw'): FrameMetadata {
+export function frameMetadata(frame: FrameContent & Pick<CameraFrame, 'chunks' | 'set'>, encoding: FrameEncoding = 'raw'): FrameMetadata {
   return {
     width: frame.width,
     height: frame.height,
@@ -54,6 +57,7 @@ export function frameMetadata(frame: FrameContent & Pick<CameraFrame, 'chunks'>,
     encoding,
     ...(encoding === 'jpeg' ? { mimetype: 'image/jpeg' } : encoding === 'png' ? { mimetype: 'image/png' } : {}),
     ...(frame.chunks ? { chunks: toJsonSafe(frame.chunks) as Record<string, unknown> } : {}),
+    ...(frame.set ? { set: { ...frame.set } } : {}),
   };
 }
 

@@ -53,6 +53,7 @@ export { parseXmlUrl } from './xml-url';
 export type { XmlUrl } from './xml-url';
 export { XmlCache, defaultXmlCacheDir } from './xml-cache';
 export { parseChunkData } from './chunk-data';
+export type { ChunkParseOptions, ChunkParseResult } from './chunk-data';
 export { eventPortImage, EVENT_HEADER_LENGTH } from './event-data';
 export type { EventInfo } from './event-data';
 export { compileFormula, Formula } from './formula';

@@ -11,7 +11,7 @@ import { FeatureValue, readFeatureValue, refusal, writeFeatureValue } from './fe
 import {
   CategoryTree, DescribeOptions, FeatureDescription, buildCategoryTree, describeNode, featuresInOrder, rootCategory, visibleAt,
 } from './features';
-import { parseChunkData } from './chunk-data';
+import { parseChunkData, ChunkParseOptions } from './chunk-data';
 import { EventInfo, eventPortImage } from './event-data';
 import { Port } from './port';
 
@@ -245,13 +245,14 @@ export class NodeMap {
   }
 
   /**
-   * Binds chunk Ports to the chunk data of a received buffer (the payload of a 0x4001 block, or
-   * just its chunk part). Returns the ChunkIDs found; `problem` is set when the tags stopped
-   * making sense part-way (what came before is still used).
+   * Binds chunk Ports to the chunk data of a received buffer (the whole payload of a 0x4001 or
+   * 0x0004 block; `imageLength` for a device that does not tag its image). Returns the ChunkIDs
+   * found; `problem` is set when the tags stopped making sense part-way (what came before is
+   * still used).
    */
-  attachChunkData(data: Buffer): { chunkIds: number[]; problem?: string } {
+  attachChunkData(data: Buffer, options: ChunkParseOptions = {}): { chunkIds: number[]; problem?: string } {
     if (!Buffer.isBuffer(data)) throw new GigeError('INVALID_VALUE', `attachChunkData: expected a Buffer with the chunk data, got ${data === null ? 'null' : typeof data}`, {});
-    const parsed = parseChunkData(data);
+    const parsed = parseChunkData(data, options);
     this.core.setChunks(parsed.chunks);
     return { chunkIds: [...parsed.chunks.keys()], ...(parsed.problem ? { problem: parsed.problem } : {}) };
   }

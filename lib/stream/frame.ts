@@ -33,7 +33,11 @@ export interface Frame {
   status: 'complete' | 'incomplete';
   /** Leader, data and trailer packets of the block. */
   packets: { expected: number; received: number; resent: number; missing: number };
-  /** The payload after the image (chunks and their tags, for a backward parse) for 0x4001 / 0x0004. */
+  /**
+   * For 0x4001 / 0x0004: the whole block payload as chunks — for 0x4001 the image is its first
+   * chunk (`data` is a view of its first bytes), then the value chunks, each followed by its tag —
+   * so a backward parse ends on offset 0 (see lib/genicam/chunk-data.ts).
+   */
   chunkData?: Buffer;
   chunkLayoutId?: number;
   /** This holder is done: the pool buffer returns once no holder is left. Idempotent. */
@@ -131,7 +135,7 @@ class PooledFrame {
       hold.payload = copy;
       const frame = this as unknown as Frame;
       frame.data = copy.subarray(0, hold.imageLength);
-      if (frame.chunkData) frame.chunkData = copy.subarray(hold.imageLength);
+      if (frame.chunkData) frame.chunkData = copy;
       lease.copied(copy.length);
     }
     lease.drop();
@@ -176,7 +180,8 @@ export function toFrame(raw: RawFrame, owner: LeaseOwner): Frame {
     },
   }) as Frame;
   if ((raw.payloadType & CHUNK_FLAG) !== 0 || (raw.payloadType & 0x3fff) === CHUNK_DATA) {
-    frame.chunkData = payload.subarray(raw.imageLength);
+    // The whole payload: the parser walks back from the last tag to the image's own, at offset 0.
+    frame.chunkData = payload;
     if (raw.chunkLayoutId !== undefined) frame.chunkLayoutId = raw.chunkLayoutId;
   }
   const lease = raw.slot !== undefined && raw.lease !== undefined ? new Lease(owner, raw.slot, raw.lease) : null;

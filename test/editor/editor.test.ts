@@ -50,7 +50,7 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
   });
 
   it('shows every node of the package in the palette, without script errors', async () => {
-    for (const type of ['gige-grab', 'gige-event', 'gige-feature', 'gige-action']) {
+    for (const type of ['gige-grab', 'gige-event-listener', 'gige-feature', 'gige-action']) {
       assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(), 1, `${type} in the palette`);
     }
     assert.deepEqual(scriptErrors, []);

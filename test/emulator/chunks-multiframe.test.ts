@@ -19,7 +19,7 @@ describe('emulator: 5.15 chunk data and 5.11 multi-frame output', function () {
 
   async function chunkValues(frame: Frame): Promise<Record<string, unknown>> {
     assert.ok(frame.chunkData, 'the frame carries chunk data');
-    client.map.attachChunkData(Buffer.concat([frame.data, frame.chunkData]));
+    assert.equal(client.map.attachChunkData(frame.chunkData).problem, undefined);
     return client.map.readChunkValues() as Promise<Record<string, unknown>>;
   }
 

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect, cameraConnected, onTab } from './support';
+import { helper, packageNodes, collect, cameraConnected, onTab, configCamera } from './support';
 import { uniqueLoopbackAddress, LOOPBACK_BROADCAST } from '../support/loopback';
-import type { CameraConfigNode } from '../../nodes/types';
 import { Camera } from '../../lib/camera/camera';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,9 +37,8 @@ describe('nodes: gige-action triggers several cameras at one PTP instant', funct
     // Scheduled actions need a calibrated PTP clock (the emulator, like the camera, first spends a
     // settling time Uncalibrated, and refuses with NO_REF_TIME meanwhile).
     for (const id of ['camA', 'camB']) {
-      const connection = (helper.getNode(id) as unknown as CameraConfigNode).connection;
       const deadline = Date.now() + 8000;
-      while (!['Master', 'Slave'].includes(String(await connection?.use((c) => c.get('PtpStatus'))))) {
+      while (!['Master', 'Slave'].includes(String(await configCamera(id).use((c) => c.get('PtpStatus'))))) {
         assert.ok(Date.now() < deadline, `${id}: PTP did not lock`);
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -28,6 +28,30 @@ describe('nodes: the editor\'s camera search (admin endpoint)', function () {
     assert.equal(found.vendor, 'The Imaging Source Europe GmbH');
   });
 
+  it('searches one interface by name (loopback: emulators), with model, serial, address, interface and reachability', async () => {
+    const res = await helper.request().get('/gige-vision/discover?interface=lo&timeout=600').expect(200);
+    const found = (res.body as Array<Record<string, unknown>>).find((c) => c.serial === 'FINDME01');
+    assert.ok(found, JSON.stringify(res.body));
+    assert.deepEqual([found.address, found.model, found.interface, found.reachable], [emulator.address, 'DMK 38GX541-a', 'lo', true]);
+  });
+
+  it('names the interface a camera answered on for a broadcast search too', async () => {
+    const res = await helper.request().get(`/gige-vision/discover?broadcast=${LOOPBACK_BROADCAST}&timeout=600`).expect(200);
+    const found = (res.body as Array<Record<string, string>>).find((c) => c.serial === 'FINDME01');
+    assert.equal(found?.interface, 'lo');
+  });
+
+  it('refuses an interface this host does not have, listing those it has', async () => {
+    const res = await helper.request().get('/gige-vision/discover?interface=nosuchif9').expect(400);
+    assert.match(res.body.error, /Interface "nosuchif9" has no IPv4 address on this host; interfaces with one: .*lo/);
+  });
+
+  it('lists the host\'s interfaces for the interface choice', async () => {
+    const res = await helper.request().get('/gige-vision/interfaces').expect(200);
+    const lo = (res.body as Array<Record<string, unknown>>).find((i) => i.name === 'lo');
+    assert.deepEqual([lo?.address, lo?.broadcast, lo?.internal], ['127.0.0.1', LOOPBACK_BROADCAST, true]);
+  });
+
   it('refuses a broadcast address that is not IPv4, saying so', async () => {
     const res = await helper.request().get('/gige-vision/discover?broadcast=everywhere').expect(400);
     assert.match(res.body.error, /not an IPv4 address/);

@@ -1,11 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as net from 'node:net';
 import sharp from 'sharp';
-import { Aedes } from 'aedes';
-import mqtt from 'mqtt';
 import { helper, packageNodes, onCall } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from '../support/processes';
@@ -21,14 +17,13 @@ const CORE_NODES = [
 type FlowNode = { id: string; type: string } & Record<string, unknown>;
 
 /** An example as shipped, moved onto a test's own loopback address (and output directory). */
-function example(name: string, address: string, outputDir?: string, brokerPort?: number): FlowNode[] {
+function example(name: string, address: string, outputDir?: string): FlowNode[] {
   const text = fs.readFileSync(path.join(ROOT, 'examples', name), 'utf8');
   const nodes = JSON.parse(outputDir ? text.split('/tmp/gige-frames').join(outputDir) : text) as FlowNode[];
   const tab = nodes.find((n) => n.type === 'tab');
   const z = tab ? tab.id : 'example-tab';
   const placed = nodes.map((n) => {
     if (n.type === 'gige-camera-config') return { ...n, address };
-    if (n.type === 'mqtt-broker') return { ...n, broker: '127.0.0.1', port: String(brokerPort ?? 1883) };
     return n.type === 'tab' ? n : { ...n, z };
   });
   return tab ? placed : [{ id: z, type: 'tab', label: name }, ...placed];
@@ -60,7 +55,12 @@ describe('nodes: the example flows run as shipped, without hardware', function (
 
   it('every example parses and names only node types that exist', () => {
     const known = new Set(['tab', 'comment', 'inject', 'debug', 'change', 'function', 'template', 'http in', 'http response', 'file',
-      'mqtt-broker', 'mqtt out', 'gige-camera-config', 'gige-grab', 'gige-event', 'gige-feature', 'gige-action']);
+      'mqtt-broker', 'mqtt out', 'gige-camera-config', 'gige-grab', 'gige-event-listener', 'gige-feature', 'gige-action', 'gige-record',
+      'gige-software-trigger', 'gige-strobe', 'gige-ptp-scheduler', 'gige-chunk-reader',
+      'gige-frame-set', 'catch', 'status', 'switch', 'rbe', 'trigger', 'delay', 'link in', 'link out', 'split',
+      // Third-party nodes of the PLC and dashboard examples (test-time devDependencies; users install them from the palette).
+      'modbus-client', 'modbus-read', 'modbus-write', 'modbus-flex-write', 'modbus-getter', 'OpcUa-Endpoint', 'OpcUa-Client', 'OpcUa-Item',
+      'ui-base', 'ui-page', 'ui-group', 'ui-theme', 'ui-template', 'ui-slider', 'ui-button', 'ui-text']);
     for (const file of fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'))) {
       const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as FlowNode[];
       assert.ok(nodes.some((n) => n.type === 'comment'), `${file} starts with a comment explaining it`);
@@ -103,60 +103,5 @@ describe('nodes: the example flows run as shipped, without hardware', function (
     const jpeg = helper.getNode('d3m0keep00000001').context().flow.get('latestJpeg') as Buffer;
     assert.ok(Buffer.isBuffer(jpeg));
     assert.equal((await sharp(jpeg).metadata()).width, 1024);
-  });
-
-  it('"Save frames as PNG files": PNG files appear', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-frames-'));
-    try {
-      await helper.load([...packageNodes, ...CORE_NODES], example('Save frames as PNG files.json', address, dir));
-      const deadline = Date.now() + 15000;
-      let files: string[] = [];
-      while (Date.now() < deadline && files.length === 0) {
-        await new Promise((r) => setTimeout(r, 200));
-        files = fs.readdirSync(dir).filter((f) => /^frame-\d+\.png$/.test(f));
-      }
-      assert.ok(files.length > 0, 'a frame file was written');
-      await new Promise((r) => setTimeout(r, 300));
-      const meta = await sharp(path.join(dir, files[0])).metadata();
-      assert.equal(meta.width, 1920);
-      assert.equal(meta.height, 1080);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('"Frames and events to MQTT": metadata, thumbnails and events reach a real broker on their topics', async () => {
-    const broker = await Aedes.createBroker();
-    const server = net.createServer(broker.handle as (socket: net.Socket) => void);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
-    try {
-      await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
-      const received = new Map<string, Buffer>();
-      client.on('message', (topic, payload) => { if (!received.has(topic)) received.set(topic, payload); });
-      await client.subscribeAsync('factory/#');
-      await helper.load([...packageNodes, ...CORE_NODES], example('Frames and events to MQTT.json', address, undefined, port));
-      const base = 'factory/station1/camera/EMU00003';
-      const deadline = Date.now() + 15000;
-      while (Date.now() < deadline && !(received.has(`${base}/frame`) && received.has(`${base}/thumbnail`) && received.has(`${base}/event/ExposureEnd`))) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.deepEqual([...received.keys()].sort(), [`${base}/event/ExposureEnd`, `${base}/frame`, `${base}/thumbnail`]);
-      const frame = JSON.parse(received.get(`${base}/frame`)!.toString());
-      assert.equal(frame.station, 'station1');
-      assert.equal(frame.cameraSerial, 'EMU00003');
-      assert.match(frame.timestamp, /^\d+$/, 'the PTP timestamp, exact');
-      assert.equal(frame.width, 1024);
-      const event = JSON.parse(received.get(`${base}/event/ExposureEnd`)!.toString());
-      assert.equal(event.event, 'ExposureEnd');
-      assert.equal(typeof event.frameId, 'number');
-      assert.equal((await sharp(received.get(`${base}/thumbnail`)!).metadata()).width, 320);
-    } finally {
-      await helper.unload();
-      await client.endAsync();
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
   });
 });

@@ -6,14 +6,20 @@ import * as fs from 'node:fs';
 import helper from 'node-red-node-test-helper';
 import cameraConfigNode from '../../nodes/gige-camera-config';
 import grabNode from '../../nodes/gige-grab';
-import eventNode from '../../nodes/gige-event';
+import eventNode from '../../nodes/gige-event-listener';
 import featureNode from '../../nodes/gige-feature';
 import actionNode from '../../nodes/gige-action';
+import strobeNode from '../../nodes/gige-strobe';
+import softwareTriggerNode from '../../nodes/gige-software-trigger';
+import ptpSchedulerNode from '../../nodes/gige-ptp-scheduler';
+import chunkReaderNode from '../../nodes/gige-chunk-reader';
+import type { CameraConfigNode } from '../../nodes/types';
+import type { ConfigCamera } from '../../nodes/config-camera';
 
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode];
+export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode, softwareTriggerNode, ptpSchedulerNode, chunkReaderNode];
 
 export type FlowNode = { id: string; type: string } & Record<string, unknown>;
 
@@ -98,13 +104,34 @@ export function threadCount(): number {
   return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]);
 }
 
-/** Resolves once a camera config node's pooled connection is open (no race with status events). */
+/** A camera config node's camera (never null; see nodes/config-camera.ts). */
+export function configCamera(configId: string): ConfigCamera {
+  return (helper.getNode(configId) as unknown as CameraConfigNode).camera;
+}
+
+/** Resolves once a camera config node's camera is open (no race with status events). */
 export async function cameraConnected(configId: string, timeoutMs = 10000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const connection = (helper.getNode(configId) as unknown as { connection?: { isConnected: boolean; stateDetail: string } }).connection;
-    if (connection?.isConnected) return;
-    if (Date.now() > deadline) throw new Error(`${configId}: not connected within ${timeoutMs} ms (${connection?.stateDetail ?? 'no connection'})`);
+    const camera = configCamera(configId);
+    if (camera.isConnected) return;
+    if (Date.now() > deadline) throw new Error(`${configId}: not connected within ${timeoutMs} ms (${camera.state}: ${camera.stateDetail})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Resolves with the first status of `nodeId` whose text matches (statuses from now on). */
+export function nextStatus(nodeId: string, pattern: RegExp, timeoutMs = 10000): Promise<Record<string, any>> {
+  return statusMatching(nodeId, pattern, timeoutMs);
+}
+
+/** Resolves with the first error `nodeId` reports from now on (node.error's first argument, as a string, and its code). */
+export function nextError(nodeId: string, timeoutMs = 10000): Promise<{ message: string; code?: string; msg?: Record<string, any> }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${nodeId}: no error within ${timeoutMs} ms`)), timeoutMs);
+    onCall(helper.getNode(nodeId), 'error', (args) => {
+      clearTimeout(timer);
+      resolve({ message: String(args[0]), code: (args[0] as { code?: string })?.code, msg: args[1] as Record<string, any> | undefined });
+    });
+  });
 }

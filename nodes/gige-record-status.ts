@@ -1,17 +1,20 @@
+/**
+ * The status of gige-record and gige-frame-set: at most one update per interval reaches the
+ * editor (per-frame updates would flood its websocket), the last one wins, and nothing is shown
+ * after the node closed (a write finishing late must not leave a timer behind).
+ */
 import type { Node, NodeStatus } from 'node-red';
 
-/**
- * Sends a node's status at most once per interval (the last value wins): per-frame status updates
- * would flood the editor's websocket.
- */
-export class StatusThrottle {
+export class ThrottledStatus {
   private latest: NodeStatus | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastSent = 0;
+  private stopped = false;
 
-  constructor(private readonly node: Node, private readonly intervalMs: number) {}
+  constructor(private readonly node: Node, private readonly intervalMs = 1000) {}
 
   update(status: NodeStatus): void {
+    if (this.stopped) return;
     this.latest = status;
     if (this.timer) return;
     const wait = Math.max(0, this.lastSent + this.intervalMs - Date.now());
@@ -23,6 +26,7 @@ export class StatusThrottle {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
