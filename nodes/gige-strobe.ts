@@ -74,7 +74,9 @@ export = function register(RED: NodeAPI): void {
         done(err as Error);
         return;
       }
-      queue.run(() => camera.use((c) => applyStrobe(c, change))).then((held) => {
+      // What the node stands for goes with every change: a message that came while the camera was
+      // still connecting is not handled on the camera's old values.
+      queue.run(() => camera.use((c) => applyStrobe(c, { ...wanted, ...change }))).then((held) => {
         wanted = { ...wanted, ...change };
         status.clear();
         show(held);

@@ -9,7 +9,7 @@ import { ROOT } from '../support/processes';
 // Node-RED's own nodes that the examples wire to ours.
 const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 const CORE_NODES = [
-  'common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'function/15-change.js',
+  'common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'common/25-catch.js', 'function/15-change.js',
   'function/10-function.js', 'function/80-template.js', 'network/21-httpin.js', 'storage/10-file.js',
   'network/10-mqtt.js',
 ].map(core);
@@ -103,5 +103,96 @@ describe('nodes: the example flows run as shipped, without hardware', function (
     const jpeg = helper.getNode('d3m0keep00000001').context().flow.get('latestJpeg') as Buffer;
     assert.ok(Buffer.isBuffer(jpeg));
     assert.equal((await sharp(jpeg).metadata()).width, 1024);
+  });
+
+  /** Every message `nodeId` sends from now on. */
+  function sends(nodeId: string): Array<Record<string, any>> {
+    const seen: Array<Record<string, any>> = [];
+    onCall(helper.getNode(nodeId), 'send', (args) => {
+      const out = args[0];
+      // A function node sends [[msg]]: one array per output.
+      for (const m of [out].flat(2)) if (m) seen.push(m as Record<string, any>);
+    });
+    return seen;
+  }
+  async function until(condition: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('"Software trigger with timestamps": three triggers, two frames each, every frame matched to its trigger', async () => {
+    await helper.load([...packageNodes, ...CORE_NODES], example('Software trigger with timestamps.json', address));
+    const triggers = sends('ex6trigger000001');
+    const matched = sends('ex6match00000001');
+    // The trigger node is ready once it has switched the camera to software trigger.
+    for (let i = 0; i < 30 && triggers.length === 0; i++) {
+      helper.getNode('ex6inject0000001').receive({ payload: Date.now() });
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    await until(() => triggers.length >= 3 && matched.filter((m) => m.payload.trigger >= 1).length >= 6, 'six matched frames');
+    const first = matched.filter((m) => m.payload.trigger >= 1).slice(0, 6);
+    assert.deepEqual(first.map((m) => m.payload.trigger), [1, 1, 2, 2, 3, 3]);
+    assert.ok(first.every((m) => m.payload.delayMs >= 0));
+  });
+
+  it('"Strobe output": the strobe is on at deploy, a message changes it, the camera\'s values come back', async () => {
+    await helper.load([...packageNodes, ...CORE_NODES], example('Strobe output.json', address));
+    const replies = sends('ex7strobe0000001');
+    for (let i = 0; i < 30 && replies.length === 0; i++) {
+      helper.getNode('ex7inject0000001').receive({ payload: { operation: 'Exposure' } });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.deepEqual(replies[0].payload, { enable: true, polarity: 'ActiveHigh', operation: 'Exposure', duration: 1500, delay: 20, output: false });
+  });
+
+  it('"PTP scheduled capture": the clock locks, the schedule is committed, frames come exactly 500 ms apart', async function () {
+    this.timeout(40000);
+    await helper.load([...packageNodes, ...CORE_NODES], example('PTP scheduled capture.json', address));
+    const states = sends('ex8ptp0000000001');
+    const frames = sends('ex8grab000000001');
+    await until(() => states.some((m) => m.payload.action === 'commit'), 'the schedule', 20000);
+    assert.ok(states.some((m) => m.payload.locked === true), 'locked first');
+    const first = BigInt(states.find((m) => m.payload.action === 'commit')!.payload.time);
+    await until(() => frames.filter((f) => BigInt(f.image.timestamp) >= first).length >= 3, 'scheduled frames', 15000);
+    const stamps = frames.map((f) => BigInt(f.image.timestamp)).filter((t) => t >= first).slice(0, 3);
+    assert.deepEqual(stamps.map((t) => t - first), [0n, 500_000_000n, 1_000_000_000n]);
+  });
+
+  it('"Camera events": the listener gets a Test event and the exposure end of a grabbed frame', async () => {
+    await helper.load([...packageNodes, ...CORE_NODES], example('Camera events.json', address));
+    const events = sends('ex9events0000001');
+    const frames = sends('ex9grab000000001');
+    for (let i = 0; i < 30 && !events.some((m) => m.payload.event === 'Test'); i++) {
+      helper.getNode('ex9inject0000002').receive({ payload: Date.now() });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(events.find((m) => m.payload.event === 'Test')?.topic, 'station1/Test');
+    helper.getNode('ex9inject0000001').receive({ payload: Date.now() });
+    await until(() => frames.length > 0 && events.some((m) => m.payload.event === 'ExposureEnd' && m.payload.values.EventExposureEndFrameID === frames[0].image.frameId), 'its exposure end');
+  });
+
+  it('"Chunk data - exposure and gain per frame": every frame\'s exposure time and gain as the camera used them', async () => {
+    await helper.load([...packageNodes, ...CORE_NODES], example('Chunk data - exposure and gain per frame.json', address));
+    const values = sends('ex10chunks000001');
+    await until(() => values.length >= 2, 'chunk values', 20000);
+    for (const msg of values) {
+      assert.equal(typeof msg.payload.exposureTime, 'number');
+      assert.equal(typeof msg.payload.gain, 'number');
+      assert.match(msg.payload.timestamp, /^\d+$/);
+    }
+  });
+
+  it('"HDR sets": one message per set of four exposures, in exposure order', async () => {
+    await helper.load([...packageNodes, ...CORE_NODES], example('HDR sets.json', address));
+    const sets = sends('ex11mean00000001');
+    for (let i = 0; i < 30 && sets.length === 0; i++) {
+      helper.getNode('ex11inject000001').receive({ payload: Date.now() });
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    await until(() => sets.length > 0, 'a set');
+    assert.deepEqual(sets[0].payload.map((f: Record<string, any>) => [f.index, f.exposureTime]), [[0, 500], [1, 2000], [2, 8000], [3, 32000]]);
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * The capability nodes' texts: a catalog and a help page in en-US, de and ja for each, the same
+ * keys in every language, every key the node's code and editor use present, and status texts that
+ * fit Node-RED's ~20 characters with the longest values they are shown with.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from '../support/processes';
+import { interpolate } from '../../nodes/i18n';
+
+const TYPES = ['gige-grab', 'gige-software-trigger', 'gige-strobe', 'gige-ptp-scheduler', 'gige-event-listener', 'gige-chunk-reader'];
+const LANGUAGES = ['en-US', 'de', 'ja'];
+/** The longest value each status placeholder is shown with. */
+const WIDEST: Record<string, string> = {
+  count: '99999', duration: '32767', status: 'Uncalibrated', interval: '4294967295 µs', seconds: '999',
+};
+
+function catalog(lang: string, type: string): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'locales', lang, `${type}.json`), 'utf8'))[type];
+}
+
+function keys(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object') return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+function lookup(value: unknown, key: string): unknown {
+  return key.split('.').reduce<unknown>((v, part) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined), value);
+}
+
+describe('nodes: the capability nodes\' catalogs and help in en-US, de and ja', () => {
+  for (const type of TYPES) {
+    describe(type, () => {
+      it('has a catalog and a help page in each language, with the same keys', () => {
+        const english = keys(catalog('en-US', type)).sort();
+        for (const lang of LANGUAGES) {
+          assert.deepEqual(keys(catalog(lang, type)).sort(), english, `${lang}/${type}.json`);
+          const help = fs.readFileSync(path.join(ROOT, 'locales', lang, `${type}.html`), 'utf8');
+          assert.match(help, new RegExp(`data-help-name="${type}"`));
+          assert.ok((help.match(/<h3>/g) ?? []).length >= 2, `${lang} help has sections`);
+        }
+      });
+
+      it('status texts fit in 20 characters in every language', () => {
+        for (const lang of LANGUAGES) {
+          const c = catalog(lang, type);
+          for (const section of ['status', 'camera']) {
+            for (const [key, text] of Object.entries(c[section] as Record<string, string>)) {
+              const shown = interpolate(text, WIDEST);
+              assert.ok([...shown].length <= 20, `${lang} ${type}.${section}.${key}: "${shown}" is ${[...shown].length} characters`);
+            }
+          }
+        }
+      });
+
+      it('every key its code and editor use is in the catalog', () => {
+        const english = catalog('en-US', type);
+        const code = fs.readFileSync(path.join(ROOT, 'nodes', `${type}.ts`), 'utf8');
+        const editor = fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8');
+        const used = new Set<string>();
+        for (const m of code.matchAll(/\bt\('([a-zA-Z.]+)'/g)) used.add(m[1]);
+        for (const m of code.matchAll(/'((?:status|errors|log)\.[a-zA-Z]+)'/g)) used.add(m[1]);
+        for (const m of editor.matchAll(new RegExp(`${type}\\.([a-zA-Z0-9.]+)`, 'g'))) {
+          if (!/^(svg|html)$/.test(m[1])) used.add(m[1]);
+        }
+        const missing = [...used].filter((key) => typeof lookup(english, key) !== 'string');
+        assert.deepEqual(missing, [], `${type}: keys used but not in the catalog`);
+      });
+    });
+  }
+});
