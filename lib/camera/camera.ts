@@ -447,8 +447,15 @@ export class Camera extends EventEmitter {
     this.stream = stream;
   }
 
-  private attachStream(stream: Stream): void {
-    stream.on('frame', (frame: Frame) => this.handleFrame(frame));
+  private attachStream(stream: Stream, joinedMidStream = false): void {
+    // A monitor joins a stream that is already running: the frame under way when it joined lacks
+    // its first packets. That is the join, not a loss — frames before the first whole one are skipped.
+    let joining = joinedMidStream;
+    stream.on('frame', (frame: Frame) => {
+      if (joining && frame.status !== 'complete') return;
+      joining = false;
+      this.handleFrame(frame);
+    });
     stream.on('error', (err: Error) => this.emitError(err));
     // Diagnosable problems (packet size above the MTU, a small socket buffer, resends ignored).
     stream.on('warning', (warning: Error) => this.emitWarning(warning));
@@ -464,7 +471,7 @@ export class Camera extends EventEmitter {
       bufferCount: this.options.bufferCount,
       memoryLimit: this.options.frameMemoryLimit,
       onStream: (stream) => {
-        if (stream) this.attachStream(stream);
+        if (stream) this.attachStream(stream, true);
         if (this.monitor === monitor) this.stream = stream;
       },
       onWarning: (err) => this.emitWarning(err),
