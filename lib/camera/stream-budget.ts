@@ -95,20 +95,26 @@ export async function joinLinkBudget(c: MemberContext): Promise<(() => Promise<v
     demand,
     apply: async (allocation, plan) => {
       if (allocation) {
-        await writeDelay(allocation.packetDelayTicks);
-        if (allocation.frameRateLimit !== undefined && wantedRate !== undefined) {
-          await c.nodeMap.setValue('AcquisitionFrameRate', Math.min(wantedRate, allocation.frameRateLimit));
+        // Lower the frame rate before the delay (a longer GevSCPD lowers the camera's maximum frame
+        // rate, and a rate above the new maximum would be refused), raise it after.
+        const limit = allocation.frameRateLimit;
+        if (limit !== undefined && wantedRate !== undefined) {
+          await setFrameRate(c.nodeMap, Math.min(wantedRate, limit));
           loweredRate = true;
-        } else if (loweredRate && wantedRate !== undefined) {
-          await c.nodeMap.setValue('AcquisitionFrameRate', wantedRate);
+        }
+        await writeDelay(allocation.packetDelayTicks);
+        if (limit === undefined && loweredRate && wantedRate !== undefined) {
+          await setFrameRate(c.nodeMap, wantedRate);
           loweredRate = false;
         }
       } else {
         if (ownDelay !== undefined) await writeDelay(ownDelay);
-        if (loweredRate && wantedRate !== undefined) await c.nodeMap.setValue('AcquisitionFrameRate', wantedRate);
+        if (loweredRate && wantedRate !== undefined) await setFrameRate(c.nodeMap, wantedRate);
         loweredRate = false;
       }
-      c.onReport({ interfaceName: iface.name, plan, allocation, description: describePlan(plan, iface.name) });
+      const description = allocation ? describePlan(plan, iface.name)
+        : `${c.key} alone on ${iface.name}: wants ${(plan.demandBytesPerSecond / 1e6).toFixed(1)} MB/s of the link's ${(plan.usableBytesPerSecond / 1e6).toFixed(1)} MB/s; its own pacing kept`;
+      c.onReport({ interfaceName: iface.name, plan, allocation, description });
     },
     onError: c.onError,
   });
@@ -116,6 +122,12 @@ export async function joinLinkBudget(c: MemberContext): Promise<(() => Promise<v
     await hostLinkBudgets.leave(iface.name, c.key);
     // Back to the camera's own settings for the next acquisition (and for other applications).
     if (ownDelay !== undefined) await writeDelay(ownDelay).catch(() => undefined);
-    if (loweredRate && wantedRate !== undefined) await c.nodeMap.setValue('AcquisitionFrameRate', wantedRate).catch(() => undefined);
+    if (loweredRate && wantedRate !== undefined) await setFrameRate(c.nodeMap, wantedRate).catch(() => undefined);
   };
+}
+
+/** AcquisitionFrameRate, at most the camera's maximum now (which GevSCPD and the image size move). */
+async function setFrameRate(nodeMap: NodeMap, rate: number): Promise<void> {
+  const max = (await nodeMap.describe('AcquisitionFrameRate').catch(() => undefined))?.max;
+  await nodeMap.setValue('AcquisitionFrameRate', max === undefined ? rate : Math.min(rate, Number(max)));
 }
