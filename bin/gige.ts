@@ -15,6 +15,8 @@ import { getCommand, setCommand, executeCommand } from './commands/get-set';
 import { grabCommand } from './commands/grab';
 import { emulateCommand } from './commands/emulate';
 import { ioCommand } from './commands/io';
+import { ipCommand } from './commands/ip';
+import { packetSizeCommand } from './commands/packet-size';
 
 const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<number>> = {
   discover: discoverCommand,
@@ -26,6 +28,8 @@ const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<
   grab: grabCommand,
   emulate: emulateCommand,
   io: ioCommand,
+  ip: ipCommand,
+  'packet-size': packetSizeCommand,
 };
 
 /** The package's version; the nearest package.json above this file (bin/ under tsx, dist/bin/ built). */

@@ -16,6 +16,7 @@ export const EMULATE_OPTIONS = {
   'io-port': { type: 'string', default: String(DEFAULT_IO_CONTROL_PORT) },
   'no-io': { type: 'boolean', default: false },
   'allow-network': { type: 'boolean', default: false },
+  'own-interface': { type: 'string' },
   'subnet-mask': { type: 'string' },
   'segmentation-offload': { type: 'boolean', default: false },
   'ptp-grandmaster': { type: 'string', default: 'host' },
@@ -44,6 +45,10 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     throw new GigeError('BAD_ARGUMENTS', `emulate: ${first} is not a loopback address. The emulator serves 127.x addresses so that it ` +
       'never appears on a real network; to serve the network of that address on purpose, add --allow-network (see docs/emulator.md, "Serving a network")');
   }
+  const ownInterface = values['own-interface'] as string | undefined;
+  if (ownInterface !== undefined && (!allowNetwork || count > 1)) {
+    throw new GigeError('BAD_ARGUMENTS', `emulate: --own-interface ${ownInterface} ${!allowNetwork ? 'serves a network: add --allow-network' : 'is for one camera (it owns the interface\'s address): drop --count'}`);
+  }
   const subnetMask = values['subnet-mask'] as string | undefined;
   if (subnetMask !== undefined && !isIpv4(subnetMask)) throw new GigeError('BAD_ARGUMENTS', `emulate: --subnet-mask ${subnetMask} is not a mask like 255.255.255.0`);
   const ioControlPort = values['no-io'] ? undefined : intOption('emulate', 'io-port', values['io-port'], 1, 65535);
@@ -69,6 +74,7 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
         userSets: values['user-sets'] as string | undefined,
         stateDir: values['state-dir'] as string | undefined,
         segmentationOffload: values['segmentation-offload'] === true,
+        ownInterface,
       });
       // Each camera of --count sees its own parts: the seed counts up with it.
       const own = scene.kind === 'inspection' ? { ...scene, seed: (scene.seed + i) % 2 ** 32 } : scene;
@@ -85,6 +91,7 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     throw err;
   }
   if (allowNetwork) ctx.out('serving the network of that address on purpose (--allow-network): hosts on it can discover, control and stream');
+  if (ownInterface) ctx.out(`owning interface ${ownInterface}: FORCEIP and the persistent IP set its address, as on the camera's NIC`);
   if (values['segmentation-offload']) ctx.out('segmentation offload on: captures on this host see datagrams larger than the packet size (benchmarks only)');
   ctx.out('Ctrl-C to stop');
   await new Promise<void>((resolve) => {
@@ -127,6 +134,7 @@ interface CommonChoices {
   userSets?: string;
   stateDir?: string;
   segmentationOffload: boolean;
+  ownInterface?: string;
 }
 
 /** Camera `index` of `--count N`: the next address, serial and MAC; its own files. */
@@ -152,6 +160,7 @@ export function cameraOptions(index: number, c: CommonChoices): EmulatedCameraOp
     subnetMask: c.subnetMask,
     ioControlPort: c.ioControlPort,
     segmentationOffload: c.segmentationOffload,
+    ownInterface: c.ownInterface,
   };
 }
 

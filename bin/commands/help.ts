@@ -43,6 +43,41 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     options: { address: ADDRESS, timeout: { arg: 'MS', text: 'how long to wait for each answer' }, json: JSON_OUTPUT },
     notes: ['Exit status 1 when the camera does not answer.'],
   },
+  ip: {
+    usage: [
+      'gige ip [--interface NAME ...] [--timeout MS] [--json]',
+      'gige ip --broadcast ADDR | --address IP [--json]',
+      'gige ip --mac MAC --force ADDR[/PREFIX]|auto [--gateway GW] [--interface NAME]',
+      'gige ip -a IP | --mac MAC --persistent ADDR/PREFIX [--gateway GW] | --dhcp | --lla',
+    ],
+    summary: 'IP setup. Without an action: every camera on every interface that is up (foreign subnets too, by the limited broadcast) with its current and '
+      + 'persistent configuration and, when it is not reachable, the command that fixes it. --force gives a camera a temporary address at once (FORCEIP, by MAC); '
+      + '--persistent, --dhcp and --lla choose how it gets its address at its next power-up.',
+    options: {
+      address: ADDRESS,
+      mac: { arg: 'MAC', text: 'the camera\'s MAC address (gige ip lists it), e.g. 00:07:48:12:34:56' },
+      interface: { arg: 'NAME', text: 'the host interface facing the camera (repeatable for the list); default every interface that is up' },
+      broadcast: { arg: 'ADDR', text: 'list only the cameras answering DISCOVERY at this broadcast address (e.g. 127.255.255.255)' },
+      force: { arg: 'ADDR[/PREFIX]|auto', text: 'FORCEIP: a temporary address (192.168.1.20/24 or /255.255.255.0; no prefix: the interface\'s); auto: a free one in the interface\'s subnet, checked by ARP and DISCOVERY' },
+      persistent: { arg: 'ADDR/PREFIX', text: 'a persistent (static) address for the next power-up, e.g. 192.168.1.20/24' },
+      gateway: { arg: 'GW', text: 'default gateway with --force or --persistent, e.g. 192.168.1.1' },
+      dhcp: { text: 'get the address by DHCP at the next power-up (persistent IP off)' },
+      lla: { text: 'link-local address only (169.254.x.x) at the next power-up' },
+      timeout: { arg: 'MS', text: 'how long to wait for DISCOVERY answers' },
+      json: JSON_OUTPUT,
+    },
+    notes: [
+      'FORCEIP is refused while an application controls the camera, and lasts until the camera\'s next power-up.',
+      'Exit status 1 when no camera answered (list) or the camera does not answer at its new address (--force).',
+    ],
+  },
+  'packet-size': {
+    usage: ['gige packet-size -a IP [--json]'],
+    summary: 'Finds the largest GVSP packet size that reaches this host unfragmented: the camera fires test packets with "do not fragment" '
+      + '(GevSCPSFireTestPacket), bisected between its smallest and the host interface\'s MTU. Takes control for a moment; needs no acquisition running.',
+    options: { address: ADDRESS, json: JSON_OUTPUT },
+    notes: ['The config node\'s packet size "auto" does the same on every connect.'],
+  },
   features: {
     usage: ['gige features -a IP [--visibility LEVEL] [--json]'],
     summary: 'Every feature of the camera\'s GenICam description: type, access, value, range or entries. Reads only (monitor access).',
@@ -97,6 +132,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'no-io': { text: 'no I/O control port' },
       'allow-network': { text: 'serve a non-loopback address on purpose: real hosts on that network can find and use it' },
       'subnet-mask': { arg: 'MASK', text: 'the subnet mask it reports, e.g. 255.255.255.0' },
+      'own-interface': { arg: 'IF', text: 'with --allow-network, root: own this interface as the camera owns its NIC (FORCEIP and the persistent IP set its address); for a veth made for the camera' },
       'segmentation-offload': { text: 'benchmarks only: send 64 KiB UDP-GSO super-datagrams instead of wire-sized packets' },
       'ptp-grandmaster': { arg: 'host|cameras', text: 'host: the host clock is the PTP grandmaster, every camera Slave; cameras: they elect a Master' },
       'ptp-offset-ns': { arg: 'NS', text: 'this camera\'s PTP clock offset from the grandmaster' },

@@ -1,13 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { GigeError } from '../errors';
-import { GvcpDevice, Bootstrap, StreamChannelRegister, GVSP_CAPABILITY_SCSP, ipToNumber } from '../gvcp';
-import type { ControlChannel } from '../gvcp';
+import { GvcpDevice, Bootstrap, StreamChannelRegister, GVSP_CAPABILITY_SCSP, ipToNumber, isIpv4, negotiatePacketSize } from '../gvcp';
+import type { ControlChannel, PacketSizeResult } from '../gvcp';
 import { NodeMap, loadDeviceXml } from '../genicam';
 import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
 import { FrameWaiters, releaseIfDelivered } from './frame-waiters';
 import { CameraEvents } from './events';
 import { FrameSetTracker, FrameSet, readMultiFrameConfig } from './frame-sets';
+import { MonitorStream, isMulticast } from './monitor-stream';
+import { BandwidthOptions, BudgetReport, joinLinkBudget } from './stream-budget';
 import {
   checkIntegerInRange, checkPoolMemory, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
 } from './limits';
@@ -30,8 +32,22 @@ export interface CameraOpenOptions {
   address: string;
   /** Control (default): others may read; exclusive: nobody else may even read; monitor: read-only. */
   access?: AccessMode;
-  /** GVSP packet size (SCPS, bytes of IP datagram) to set at acquisition start; default: keep the camera's. */
-  packetSize?: number;
+  /**
+   * GVSP packet size (SCPS, bytes of IP datagram) to set at acquisition start; 'auto': the largest
+   * that reaches this host unfragmented (test packets, see `negotiatePacketSize`); default: keep the camera's.
+   */
+  packetSize?: number | 'auto';
+  /**
+   * Stream to this multicast group (GevSCDA; 224.0.0.0/4) instead of to this host alone, so that
+   * monitors on other hosts can receive the same frames. The receiver joins it on the interface
+   * facing the camera. With access 'monitor' the camera's own group is received instead.
+   */
+  multicastGroup?: string;
+  /**
+   * Share the host interface's link with the other cameras of this process streaming into it
+   * (GevSCPD, frame-rate limits; see bandwidth.ts). Default on; false leaves pacing to the camera.
+   */
+  bandwidth?: false | BandwidthOptions;
   /** Frame buffers in the receive pool. */
   bufferCount?: number;
   /** Bytes of frame memory in all: the pool plus frames flows keep without a copy (default four times the pool). */
@@ -63,6 +79,13 @@ const STREAM_CHANNEL_0 = Bootstrap.SC0;
  */
 export class Camera extends EventEmitter {
   private stream: Stream | null = null;
+  /** Monitor access: the controller's multicast stream, followed as it changes. */
+  private monitor: MonitorStream | null = null;
+  /** The packet size 'auto' chose (once per open camera), and how. */
+  private packetSizeChoice: PacketSizeResult | null = null;
+  /** Leaves the host link's bandwidth budget (set while this camera streams into a budgeted link). */
+  private leaveBudget: (() => Promise<void>) | null = null;
+  private budgetReport: BudgetReport | null = null;
   private starting: Promise<void> | null = null;
   /** Each waiter gets its own hold on the frame. */
   private readonly waiters = new FrameWaiters<CameraFrame>((frame) => frame.share());
@@ -125,7 +148,49 @@ export class Camera extends EventEmitter {
   }
 
   get acquiring(): boolean {
-    return this.stream !== null;
+    return this.stream !== null || this.monitor !== null;
+  }
+
+  /** The result of the last packet size negotiation ('auto'), or null. */
+  get negotiatedPacketSize(): PacketSizeResult | null {
+    return this.packetSizeChoice;
+  }
+
+  /** This camera's place in its host link's bandwidth budget while it streams, or null. */
+  get bandwidthBudget(): BudgetReport | null {
+    return this.budgetReport;
+  }
+
+  /**
+   * Finds the largest packet size that reaches this host unfragmented (lib/gvcp/packet-size.ts,
+   * within GevSCPSPacketSize's range and step) and sets it. Needs control access and no running
+   * acquisition. Rejects with STREAM_BLOCKED when not even the smallest test packet arrives.
+   */
+  async negotiatePacketSize(): Promise<PacketSizeResult> {
+    this.assertOpen();
+    if (this.options.access === 'monitor') throw new GigeError('ACCESS_DENIED', `Camera ${this.address}: packet size negotiation needs control access; this connection is monitor (read-only)`);
+    if (this.stream || this.starting) throw new GigeError('ACQUISITION_RUNNING', `Camera ${this.address}: packet size negotiation borrows the stream channel; stop acquisition first`);
+    return this.serialized(async () => {
+      const range = this.nodeMap.has('GevSCPSPacketSize') ? await this.nodeMap.describe('GevSCPSPacketSize').catch(() => undefined) : undefined;
+      const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
+      const result = await negotiatePacketSize({
+        channel: this.device.channel,
+        min: num(range?.min),
+        max: Math.min(num(range?.max) ?? MAX_PACKET_SIZE, MAX_PACKET_SIZE),
+        increment: num(range?.inc),
+      });
+      await this.writePacketSize(result.packetSize);
+      this.packetSizeChoice = result;
+      return result;
+    });
+  }
+
+  private async writePacketSize(size: number): Promise<void> {
+    const channel = this.device.channel;
+    const scps = STREAM_CHANNEL_0 + StreamChannelRegister.SCPS;
+    // Through the feature when the XML has it: a refusal then names the camera's range and step.
+    if (this.nodeMap.has('GevSCPSPacketSize')) await this.nodeMap.setValue('GevSCPSPacketSize', size);
+    else await channel.writeRegister(scps, (((await channel.readRegister(scps)) & 0x7fff0000) | size) >>> 0);
   }
 
   async get(name: string): Promise<FeatureValue> {
@@ -180,7 +245,7 @@ export class Camera extends EventEmitter {
   /** Starts streaming (idempotent): stream channel to this host, TLParamsLocked, AcquisitionStart. */
   async startAcquisition(): Promise<void> {
     this.assertOpen();
-    if (this.stream) return;
+    if (this.stream || this.monitor) return;
     if (!this.starting) {
       this.starting = this.openStreamAndStart().finally(() => {
         this.starting = null;
@@ -192,6 +257,15 @@ export class Camera extends EventEmitter {
   /** Stops streaming (idempotent) and closes the stream channel. */
   async stopAcquisition(): Promise<void> {
     if (this.starting) await this.starting.catch(() => undefined);
+    const monitor = this.monitor;
+    if (monitor) {
+      // A monitor writes nothing: it only stops listening.
+      this.monitor = null;
+      this.waiters.failAll(new GigeError('ACQUISITION_STOPPED', 'Acquisition stopped while waiting for a frame'));
+      await monitor.stop();
+      this.stream = null;
+      return;
+    }
     const stream = this.stream;
     if (!stream) return;
     this.stream = null;
@@ -205,13 +279,21 @@ export class Camera extends EventEmitter {
         .catch((err: unknown) => errors.push(err));
     }
     await stream.close();
+    await this.leaveLinkBudget();
     if (errors.length > 0 && !this.closed) throw errors[0];
+  }
+
+  private async leaveLinkBudget(): Promise<void> {
+    const leave = this.leaveBudget;
+    this.leaveBudget = null;
+    this.budgetReport = null;
+    if (leave && !this.lostError) await leave().catch(() => undefined);
   }
 
   /** The next frame of the running acquisition. */
   async nextFrame(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
     this.assertOpen();
-    if (!this.stream && !this.starting) {
+    if (!this.stream && !this.starting && !this.monitor) {
       throw new GigeError('NOT_ACQUIRING', 'No acquisition is running: start it first, or use grab()');
     }
     return this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
@@ -223,7 +305,7 @@ export class Camera extends EventEmitter {
    */
   async grab(timeoutMs = this.options.frameTimeoutMs): Promise<CameraFrame> {
     this.assertOpen();
-    if (this.stream || this.starting) return this.nextFrame(timeoutMs);
+    if (this.stream || this.starting || this.monitor) return this.nextFrame(timeoutMs);
     // Waiting before starting, so the first frame is not missed; the wait is observed from the
     // start (FrameWaiters), since it may time out while acquisition is still starting.
     const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs));
@@ -316,20 +398,27 @@ export class Camera extends EventEmitter {
   }
 
   private async openStreamAndStart(): Promise<void> {
+    if (this.options.access === 'monitor') {
+      await this.followControllerStream();
+      return;
+    }
     const channel = this.device.channel;
     const scps = STREAM_CHANNEL_0 + StreamChannelRegister.SCPS;
-    if (this.options.packetSize !== undefined) {
-      // Through the feature when the XML has it: a refusal then names the camera's range and step.
-      if (this.nodeMap.has('GevSCPSPacketSize')) await this.nodeMap.setValue('GevSCPSPacketSize', this.options.packetSize);
-      else await channel.writeRegister(scps, (((await channel.readRegister(scps)) & 0x7fff0000) | this.options.packetSize) >>> 0);
+    if (this.options.packetSize === 'auto') {
+      // Negotiated once per open camera; a path that passes no test packet keeps the camera's size.
+      if (!this.packetSizeChoice) await this.negotiatePacketSize().catch((err: Error) => this.emitWarning(err));
+    } else if (this.options.packetSize !== undefined) {
+      await this.writePacketSize(this.options.packetSize);
     }
     const packetSize = (await channel.readRegister(scps)) & 0xffff;
     const payloadSize = Number(await this.nodeMap.getValue('PayloadSize'));
     if (this.options.bufferCount !== undefined) checkPoolMemory(this.options.bufferCount, payloadSize, this.address);
     // The control channel is bound to the address that reaches the camera: frames come there too.
     const localAddress = channel.localEndpoint().address;
+    const group = this.options.multicastGroup;
     const stream = openStream({
       bindAddress: localAddress,
+      multicastGroup: group,
       deviceAddress: this.address,
       sourcePort: await this.streamSourcePort(),
       packetSize,
@@ -338,12 +427,17 @@ export class Camera extends EventEmitter {
       memoryLimit: this.options.frameMemoryLimit,
     });
     this.frameSets.reset();
-    stream.on('frame', (frame: Frame) => this.handleFrame(frame));
-    stream.on('error', (err: Error) => this.emitError(err));
-    // Diagnosable problems (packet size above the MTU, a small socket buffer, resends ignored).
-    stream.on('warning', (warning: Error) => this.emitWarning(warning));
+    this.attachStream(stream);
     try {
-      await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCDA, ipToNumber(localAddress));
+      if (this.options.bandwidth !== false) {
+        this.leaveBudget = await joinLinkBudget({
+          key: this.address, channel, nodeMap: this.nodeMap, tickFrequency: this.tickFrequency, localAddress, payloadBytes: payloadSize, packetSize,
+          settings: this.options.bandwidth ?? {},
+          onReport: (report) => this.reportBudget(report),
+          onError: (err) => this.emitWarning(new GigeError('BANDWIDTH_BUDGET', `Camera ${this.address}: the link budget could not be applied: ${err.message}`, {}, { cause: err })),
+        });
+      }
+      await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCDA, ipToNumber(group ?? localAddress));
       await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, stream.port);
       await this.setIfPresent('TLParamsLocked', 1);
       await this.nodeMap.execute('AcquisitionStart');
@@ -351,9 +445,59 @@ export class Camera extends EventEmitter {
       await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, 0).catch(() => undefined);
       await this.setIfPresent('TLParamsLocked', 0).catch(() => undefined);
       await stream.close();
+      await this.leaveLinkBudget();
       throw err;
     }
     this.stream = stream;
+  }
+
+  private attachStream(stream: Stream, joinedMidStream = false): void {
+    // A monitor joins a stream that is already running: the frame under way when it joined lacks
+    // its first packets. That is the join, not a loss — frames before the first whole one are skipped.
+    let joining = joinedMidStream;
+    stream.on('frame', (frame: Frame) => {
+      if (joining && frame.status !== 'complete') return;
+      joining = false;
+      this.handleFrame(frame);
+    });
+    stream.on('error', (err: Error) => this.emitError(err));
+    // Diagnosable problems (packet size above the MTU, a small socket buffer, resends ignored).
+    stream.on('warning', (warning: Error) => this.emitWarning(warning));
+  }
+
+  /** Monitor access: receive the controller's multicast stream, following it as the controller changes it. */
+  private async followControllerStream(): Promise<void> {
+    const monitor = new MonitorStream({
+      channel: this.device.channel,
+      cameraAddress: this.address,
+      localAddress: this.device.channel.localEndpoint().address,
+      payloadSize: async () => Number(await this.nodeMap.getValue('PayloadSize')),
+      bufferCount: this.options.bufferCount,
+      memoryLimit: this.options.frameMemoryLimit,
+      onStream: (stream) => {
+        if (stream) this.attachStream(stream, true);
+        if (this.monitor === monitor) this.stream = stream;
+      },
+      onWarning: (err) => this.emitWarning(err),
+    });
+    this.monitor = monitor;
+    try {
+      await monitor.start();
+    } catch (err) {
+      this.monitor = null;
+      await monitor.stop();
+      throw err;
+    }
+  }
+
+  private reportBudget(report: BudgetReport): void {
+    this.budgetReport = report;
+    try {
+      this.emit('bandwidth', report);
+    } catch {
+      // a listener's bug must not break the budget
+    }
+    if (!report.plan.fits) this.emitWarning(new GigeError('BANDWIDTH_EXCEEDED', `Camera ${this.address}: ${report.description}`, {}));
   }
 
   /**
@@ -430,7 +574,15 @@ export class Camera extends EventEmitter {
     this.waiters.failAll(err);
     const stream = this.stream;
     this.stream = null;
-    if (stream) stream.close().catch(() => undefined);
+    const monitor = this.monitor;
+    this.monitor = null;
+    if (monitor) monitor.stop().catch(() => undefined);
+    else if (stream) stream.close().catch(() => undefined);
+    // The camera is gone: the link's other cameras get its share.
+    const leave = this.leaveBudget;
+    this.leaveBudget = null;
+    this.budgetReport = null;
+    if (leave) leave().catch(() => undefined);
     this.emit('lost', err);
   }
 
@@ -466,5 +618,8 @@ export class Camera extends EventEmitter {
 function checkOpenOptions(options: CameraOpenOptions & { frameTimeoutMs: number }): void {
   checkTimeoutMs(options.frameTimeoutMs, 'Frame timeout');
   if (options.bufferCount !== undefined) checkIntegerInRange(options.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count');
-  if (options.packetSize !== undefined) checkIntegerInRange(options.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes');
+  if (options.packetSize !== undefined && options.packetSize !== 'auto') checkIntegerInRange(options.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes');
+  if (options.multicastGroup !== undefined && (!isIpv4(options.multicastGroup) || !isMulticast(options.multicastGroup))) {
+    throw new GigeError('OUT_OF_RANGE', `Multicast group ${JSON.stringify(String(options.multicastGroup)).slice(0, 40)} is not allowed; allowed 224.0.0.0 … 239.255.255.255 (e.g. 239.192.0.1)`, {});
+  }
 }

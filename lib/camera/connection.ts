@@ -3,6 +3,9 @@ import { GigeError, clipInput } from '../errors';
 import { Camera, CameraOpenOptions, FeatureValue, CameraFrame, CameraEvent } from './camera';
 import { Controller } from './controller';
 import { AcquisitionUsers, AcquisitionRequest, UserErrorHandler } from './acquisition-users';
+import { ConnectCheckResult, runConnectChecks } from './connect-checks';
+import type { BudgetReport } from './stream-budget';
+import type { PacketSizeResult } from '../gvcp';
 
 export type { AcquisitionMode, AcquisitionRequest, UserErrorHandler } from './acquisition-users';
 
@@ -18,6 +21,12 @@ export interface ConnectionOptions extends Omit<CameraOpenOptions, 'channel' | '
   probeIntervalMs?: number;
   /** Runs before every attempt (e.g. starts an emulated camera); a failure is retried like a failed connect. */
   prepare?: () => Promise<void>;
+  /**
+   * On every connect: packet size 'auto', a test packet through any firewall, and the host checks
+   * (receive buffer, MTU, reverse-path filter), each problem reported once as a 'warning' with the
+   * command that fixes it (connect-checks.ts). Default true.
+   */
+  connectChecks?: boolean;
 }
 
 /** Errors that mean "the camera does not answer" (rather than "it answered no"), through causes. */
@@ -43,7 +52,9 @@ function cameraUnreachable(err: unknown): boolean {
  *
  * Events: 'state' (state, detail?: string, error?: Error — why it is disconnected), 'frame'
  * (CameraFrame), 'event' (CameraEvent), 'error' (Error; never fatal), 'warning' (Error: a
- * diagnosable stream problem).
+ * diagnosable stream or host problem, each host problem once, with its fix), 'info' (string: what
+ * the connection chose, e.g. the packet size), 'bandwidth' (BudgetReport: this camera's share of
+ * its host link, whenever it is planned again).
  */
 interface EventUser {
   names: string[];
@@ -68,6 +79,10 @@ export class CameraConnection extends EventEmitter {
   private readonly eventUsers = new Map<string, EventUser>();
   private acquisitionChange: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;
+  /** Host problems and notes already reported on this connection (each is reported once). */
+  private readonly reported = new Set<string>();
+  private packetSizeValue: PacketSizeResult | null = null;
+  private bandwidthValue: BudgetReport | null = null;
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -92,6 +107,16 @@ export class CameraConnection extends EventEmitter {
 
   get isConnected(): boolean {
     return this.stateValue === 'connected' && this.camera !== null;
+  }
+
+  /** The packet size 'auto' chose at the last connect, or null. */
+  get packetSize(): PacketSizeResult | null {
+    return this.packetSizeValue;
+  }
+
+  /** This camera's share of its host link while it streams into a budgeted link, or null. */
+  get bandwidth(): BudgetReport | null {
+    return this.bandwidthValue;
   }
 
   /** Starts connecting (idempotent); resolves when the attempt ends, whatever its result. */
@@ -241,6 +266,15 @@ export class CameraConnection extends EventEmitter {
           throw new GigeError('SETTING_FAILED', `Setting ${clipInput(name)}=${clipInput(String(value))} failed: ${err.message}`, { name, value }, { cause: err });
         });
       }
+      if (this.options.connectChecks !== false) {
+        const opened = camera;
+        const checks = await runConnectChecks(opened, this.options.packetSize).catch((err: Error) => {
+          if (opened.lost) throw err;
+          failures.push(() => this.emitWarning(err));
+          return null;
+        });
+        if (checks) failures.push(() => this.reportChecks(checks));
+      }
       for (const user of restoredEvents.values()) {
         await camera.enableEvents(user.names).catch((err: Error) => {
           if (camera?.lost) throw err;
@@ -280,6 +314,10 @@ export class CameraConnection extends EventEmitter {
       if (this.listenerCount('warning') > 0) this.emit('warning', warning);
     });
     published.on('lost', (err: Error) => this.handleLost(published, err));
+    published.on('bandwidth', (report: BudgetReport) => {
+      this.bandwidthValue = report;
+      if (this.listenerCount('bandwidth') > 0) this.emit('bandwidth', report);
+    });
     this.setState('connected');
     for (const report of failures) report();
     this.reconcileAfterAttempt(published, restoredEvents, acquisitionStarted);
@@ -380,5 +418,32 @@ export class CameraConnection extends EventEmitter {
 
   private emitError(err: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
+  private emitWarning(warning: Error): void {
+    if (this.listenerCount('warning') > 0) this.emit('warning', warning);
+  }
+
+  /** Each host problem and each packet-size choice once per connection, not on every reconnect. */
+  private reportChecks(checks: ConnectCheckResult): void {
+    const once = (key: string): boolean => {
+      if (this.reported.has(key)) return false;
+      this.reported.add(key);
+      return true;
+    };
+    if (checks.packetSize) {
+      this.packetSizeValue = checks.packetSize;
+      const p = checks.packetSize;
+      const why = p.limitedBy === 'host-mtu' ? `the MTU of ${p.hostInterface}` : p.limitedBy === 'camera' ? 'the camera\'s largest' : 'a link on the path';
+      if (once(`packet-size:${p.packetSize}`) && this.listenerCount('info') > 0) {
+        this.emit('info', `packet size ${p.packetSize} bytes: the largest that reaches this host unfragmented (limited by ${why})`);
+      }
+    }
+    if (checks.packetSizeProblem && once(`packet-size-problem:${checks.packetSizeProblem.message}`)) {
+      this.emitWarning(new GigeError('PACKET_SIZE_AUTO', `packet size "auto" kept the camera's packet size: ${checks.packetSizeProblem.message}`, {}, { cause: checks.packetSizeProblem }));
+    }
+    for (const p of checks.problems) {
+      if (once(`host:${p.id}:${p.fix}`)) this.emitWarning(new GigeError('HOST_CHECK', `${p.problem}. Fix: ${p.fix}`, { check: p.id, fix: p.fix }));
+    }
   }
 }

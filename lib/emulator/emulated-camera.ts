@@ -15,11 +15,14 @@ import { Dmk38gx541, Dmk38gx541Options } from './dmk38gx541/camera-model';
 import type { PulseOptions } from './dmk38gx541/trigger-input';
 import type { StrobeEdge } from './dmk38gx541/strobe-output';
 import { IoControlServer } from './dmk38gx541/io-control-server';
+import type { GvspFaults } from '../stream/native';
+import { interfaceMac } from './device/owned-interface';
 
 export const DEFAULT_EMULATOR_ADDRESS = '127.0.0.2';
 
 /** Device-core options passed through unchanged (see `device/server-options.ts`). */
-export type EmulatedDeviceOptions = Pick<GvcpServerOptions, 'paceToLinkSpeed' | 'segmentationOffload' | 'allowNetwork' | 'subnetMask' | 'gateway' | 'stateFile'>;
+export type EmulatedDeviceOptions = Pick<GvcpServerOptions, 'paceToLinkSpeed' | 'segmentationOffload' | 'allowNetwork' | 'subnetMask' | 'gateway' | 'stateFile'
+  | 'ownInterface'>;
 
 export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address' | 'renderer'>, EmulatedDeviceOptions {
   /**
@@ -99,7 +102,9 @@ export class EmulatedCamera extends EventEmitter {
     let camera: EmulatedCamera | null = null;
     let early: Error[] | null = [];
     const warn = (err: Error): void => { if (camera) camera.warning(err); else early?.push(err); };
-    const model = new Dmk38gx541({ ...options, address, onWarning: warn });
+    // A camera that owns its interface reports that interface's MAC, as a real camera's NIC does.
+    const macAddress = options.macAddress ?? (options.ownInterface ? interfaceMac(options.ownInterface) : undefined);
+    const model = new Dmk38gx541({ ...options, macAddress, address, onWarning: warn });
     let server: GvcpServer;
     try {
       server = await GvcpServer.start({
@@ -113,6 +118,7 @@ export class EmulatedCamera extends EventEmitter {
         subnetMask: options.subnetMask,
         gateway: options.gateway,
         stateFile: options.stateFile,
+        ownInterface: options.ownInterface,
       });
     } catch (err) {
       await model.close();
@@ -175,6 +181,15 @@ export class EmulatedCamera extends EventEmitter {
     } catch {
       // a throwing listener must not unwind into the device core
     }
+  }
+
+  /**
+   * Network faults on the stream from now on (seeded: the same seed loses the same packets), as a
+   * lossy link between camera and host would; null restores a clean link. For tests of what the
+   * host makes of loss (resends, incomplete frames, stream-health alarms).
+   */
+  setStreamFaults(faults: GvspFaults | null): void {
+    this.server.stream.setFaults(faults);
   }
 
   /** Diagnostics: the model's counters and the device core's. */

@@ -35,6 +35,7 @@ import type { GvcpServerOptions, GvcpServerStats } from './device/server-options
 import { LIMITED_BROADCAST, LOOPBACK_BROADCAST, ServingScope } from './device/serving-scope';
 import { GvcpSockets } from './device/gvcp-sockets';
 import { IpSettings, IpSettingsFile, StartupAddress, defaultIpSettings, startupAddress } from './device/ip-configuration';
+import { OwnedInterface } from './device/owned-interface';
 
 export type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
 
@@ -70,7 +71,7 @@ export class GvcpServer extends EventEmitter {
   };
 
   private constructor(private readonly options: GvcpServerOptions, readonly scope: ServingScope, readonly startup: StartupAddress,
-    readonly ipSettings: IpSettings, private readonly ipFile: IpSettingsFile) {
+    readonly ipSettings: IpSettings, private readonly ipFile: IpSettingsFile, private readonly owned: OwnedInterface | null) {
     super();
     const { model } = options;
     const address = startup.address;
@@ -145,15 +146,21 @@ export class GvcpServer extends EventEmitter {
       subnetMask: options.subnetMask ?? scope.subnetMaskOf(options.address),
       gateway: options.gateway ?? '0.0.0.0',
     };
+    const owned = options.ownInterface === undefined ? null : OwnedInterface.open(options.ownInterface, scope.allowNetwork);
     const ipFile = new IpSettingsFile(options.stateFile);
     const ipSettings = ipFile.load(defaultIpSettings(given.address, given.subnetMask, given.gateway, options.model.identity.userDefinedName));
-    let startup = startupAddress(ipSettings, given, (ip) => scope.refusesAddress(ip));
-    const missing = startup.source === 'persistent' ? await notHostAddress(startup.address) : null;
-    if (missing) {
-      // A persistent address this host does not have: start where DHCP/LLA would (the given one).
-      startup = { ...given, source: 'given', fallback: `persistent IP ${startup.address} is not used: ${missing}; starting at ${given.address}` };
+    let startup = startupAddress(ipSettings, given, (ip) => scope.refusesAddress(ip) ?? (owned ? OwnedInterface.refusesAddress(ip, ipSettings.persistentSubnetMask) : null));
+    if (owned) {
+      // The camera's NIC: it powers up with exactly the address chosen, whatever the host had there.
+      owned.assign(startup.address, startup.subnetMask);
+    } else {
+      const missing = startup.source === 'persistent' ? await notHostAddress(startup.address) : null;
+      if (missing) {
+        // A persistent address this host does not have: start where DHCP/LLA would (the given one).
+        startup = { ...given, source: 'given', fallback: `persistent IP ${startup.address} is not used: ${missing}; starting at ${given.address}` };
+      }
     }
-    const server = new GvcpServer(options, scope, startup, ipSettings, ipFile);
+    const server = new GvcpServer(options, scope, startup, ipSettings, ipFile, owned);
     if (startup.fallback) setImmediate(() => server.emit('warning', new GigeError('EMULATOR_ADDRESS', startup.fallback as string, {})));
     try {
       await server.sockets.bindControl(startup.address);
@@ -362,12 +369,20 @@ export class GvcpServer extends EventEmitter {
   }
 
   /** Null when FORCEIP may move the device to `ipAddress`, else why not. */
-  refusesMove(ipAddress: string): string | null {
+  refusesMove(ipAddress: string, subnetMask = this.network.subnetMask): string | null {
+    if (this.owned) return this.scope.refusesAddress(ipAddress) ?? OwnedInterface.refusesAddress(ipAddress, subnetMask);
     return ipAddress === this.network.ipAddress ? null : this.scope.refusesMove(this.network.ipAddress, ipAddress);
+  }
+
+  /** The interface the device owns (`ownInterface`), or null. */
+  get ownedInterface(): string | null {
+    return this.owned?.name ?? null;
   }
 
   /** FORCEIP: move the device to a new address (on its interface; see `refusesMove`). Not persistent. */
   async changeAddress(ipAddress: string, subnetMask: string, gateway: string): Promise<void> {
+    // An owned interface gets the new address first (so sockets can bind it), loses the old one last.
+    this.owned?.add(ipAddress, subnetMask);
     if (ipAddress === this.network.ipAddress) {
       this.network.subnetMask = subnetMask;
       this.network.gateway = gateway;
@@ -381,6 +396,7 @@ export class GvcpServer extends EventEmitter {
     await this.bindSubnetBroadcast();
     await this.stream.rebind(ipAddress);
     await this.message.rebind(ipAddress);
+    this.owned?.releasePrevious();
     this.emit('address-changed', { address: ipAddress, subnetMask, gateway });
   }
 

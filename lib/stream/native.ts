@@ -36,7 +36,7 @@ export interface GvspSenderConfig {
   /** SCPS: IP datagram size (data bytes per packet = packetSize − 36, or − 48 with extended IDs). */
   packetSize: number;
   extendedIds?: boolean;
-  /** Minimum time between packets (SCPD converted to ns). */
+  /** Gap inserted after each packet, on top of its time on the link (SCPD converted to ns). */
   packetDelayNs?: number;
   /** Link rate limit in IP-datagram bytes per second (e.g. 125e6 for 1 GigE); 0/absent = unlimited. */
   bandwidthBytesPerSecond?: number;
@@ -169,6 +169,12 @@ export interface StreamReceiverOptions {
   bindPort?: number;
   /** The camera's address: GVSP is accepted from it only, and PACKETRESEND goes to it. */
   deviceAddress: string;
+  /**
+   * A multicast stream (the camera's GevSCDA is this group): the socket binds the group at
+   * `bindPort` (shared with other receivers on this host) and joins it on the interface that holds
+   * `bindAddress`. Absent: unicast to `bindAddress`.
+   */
+  multicastGroup?: string;
   /** Where PACKETRESEND goes (GVCP, default 3956). */
   devicePort?: number;
   /**
@@ -246,6 +252,8 @@ export interface StreamSocketInfo {
   mtu: number | null;
   packetSize: number;
   packetSizeFitsMtu: boolean | null;
+  /** The multicast group joined (multicast streams), else null. */
+  multicastGroup: string | null;
 }
 
 export interface StreamStats {

@@ -61,6 +61,11 @@ GvspSenderCore::GvspSenderCore(uint32_t bindAddress, uint16_t bindPort, Completi
   socklen_t len = sizeof local;
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
   port_ = ntohs(local.sin_port);
+  // A multicast stream (GevSCDA a group) leaves through the device's own interface, the one that
+  // holds its address, whatever the routing table says about the group.
+  in_addr multicastInterface{};
+  multicastInterface.s_addr = htonl(bindAddress);
+  ::setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_IF, &multicastInterface, sizeof multicastInterface);
   // A block is a burst; a deep send queue keeps the thread from blocking mid-block. FORCE works as
   // root, plain SO_SNDBUF is capped by wmem_max otherwise.
   int sendBuffer = 8 << 20;

@@ -33,7 +33,7 @@ size_t GvspSenderCore::paceBatchLimit(const Packet* packets, size_t count) const
   while (n < count) {
     const uint64_t wire = packets[n].wireSize() + kIpUdpOverhead;
     uint64_t cost = active_.packetDelayNs;
-    if (active_.bandwidthBytesPerSecond) cost = std::max<uint64_t>(cost, wire * 1000000000ull / active_.bandwidthBytesPerSecond);
+    if (active_.bandwidthBytesPerSecond) cost += wire * 1000000000ull / active_.bandwidthBytesPerSecond;
     if (n > 0 && costNs + cost > budget) break;
     costNs += cost;
     ++n;
@@ -43,10 +43,10 @@ size_t GvspSenderCore::paceBatchLimit(const Packet* packets, size_t count) const
 
 void GvspSenderCore::chargeLink(uint64_t wireBytes, size_t packets) {
   if (active_.bandwidthBytesPerSecond == 0 && active_.packetDelayNs == 0) return;
+  // GevSCPD is a gap inserted between packets (GigE Vision SCPD), on top of the packet's own time
+  // on the link — the frame-rate model (AcquisitionFrameRateMax) counts it the same way.
   uint64_t costNs = active_.packetDelayNs * packets;
-  if (active_.bandwidthBytesPerSecond) {
-    costNs = std::max<uint64_t>(costNs, wireBytes * 1000000000ull / active_.bandwidthBytesPerSecond);
-  }
+  if (active_.bandwidthBytesPerSecond) costNs += wireBytes * 1000000000ull / active_.bandwidthBytesPerSecond;
   const auto now = Clock::now();
   // An idle link does not bank credit beyond a short burst.
   if (linkFreeAt_ < now - kPacingCreditLimit) linkFreeAt_ = now - kPacingCreditLimit;

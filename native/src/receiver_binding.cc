@@ -43,6 +43,13 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     };
     address("bindAddress", c.bindAddress);
     address("deviceAddress", c.deviceAddress);
+    if (!o.Get("multicastGroup").IsUndefined() && !o.Get("multicastGroup").IsNull()) {
+      address("multicastGroup", c.multicastGroup);
+      if ((c.multicastGroup >> 28) != 0xE) {
+        throwError(env, kErrInvalidArgument, std::string(ctx) + ": multicastGroup '" + readString(o, "multicastGroup", "", ctx) +
+                                                 "' is not a multicast address; allowed 224.0.0.0 … 239.255.255.255");
+      }
+    }
     c.bindPort = static_cast<uint16_t>(readUnsigned(o, "bindPort", 0, 0, 65535, ctx));
     c.devicePort = static_cast<uint16_t>(readUnsigned(o, "devicePort", 3956, 1, 65535, ctx));
     c.sourcePort = static_cast<uint16_t>(readUnsigned(o, "sourcePort", 0, 0, 65535, ctx));
@@ -309,6 +316,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(socket, "packetSize", cfg.packetSize);
     socket.Set("packetSizeFitsMtu", si.interfaceMtu > 0 ? Napi::Boolean::New(env, cfg.packetSize <= static_cast<uint32_t>(si.interfaceMtu))
                                                          : env.Null());
+    socket.Set("multicastGroup", si.multicastJoined ? Napi::String::New(env, formatIpv4(cfg.multicastGroup)) : env.Null());
     o.Set("socket", socket);
     return o;
   }

@@ -82,6 +82,8 @@ StreamReceiverCore::StreamReceiverCore(const ReceiverConfig& config, Notify onQu
   auto fail = [this](const std::string& message) {
     ::close(fd_);
     fd_ = -1;
+    if (resendFd_ >= 0) ::close(resendFd_);
+    resendFd_ = -1;
     throw std::runtime_error(message);
   };
   // A frame arrives as one burst: the socket queue must hold a large part of it.
@@ -103,12 +105,20 @@ StreamReceiverCore::StreamReceiverCore(const ReceiverConfig& config, Notify onQu
 
   sockaddr_in local{};
   local.sin_family = AF_INET;
-  local.sin_addr.s_addr = htonl(config.bindAddress);
+  local.sin_addr.s_addr = htonl(config.multicastGroup ? config.multicastGroup : config.bindAddress);
   local.sin_port = htons(config.bindPort);
+  if (config.multicastGroup) {
+    // Several receivers of one group on this host (monitors, another program) share the port.
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  }
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) fail(errnoText("bind"));
   socklen_t len = sizeof local;
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
   socket_.port = ntohs(local.sin_port);
+  if (config.multicastGroup) {
+    const std::string problem = joinMulticast();
+    if (!problem.empty()) fail(problem);
+  }
 
   // Which interface carries the stream, and its MTU against the packet size.
   ifaddrs* list = nullptr;
@@ -147,6 +157,29 @@ StreamReceiverCore::StreamReceiverCore(const ReceiverConfig& config, Notify onQu
 StreamReceiverCore::~StreamReceiverCore() {
   stop();
   if (fd_ >= 0) ::close(fd_);
+  if (resendFd_ >= 0) ::close(resendFd_);
+}
+
+std::string StreamReceiverCore::joinMulticast() {
+  // The membership goes on the interface that faces the camera (the one holding bindAddress), so
+  // the IGMP report and the group's traffic use that link, not the default route's.
+  ip_mreqn membership{};
+  membership.imr_multiaddr.s_addr = htonl(config_.multicastGroup);
+  membership.imr_address.s_addr = htonl(config_.bindAddress);
+  membership.imr_ifindex = 0;
+  if (::setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &membership, sizeof membership) != 0) {
+    return errnoText("IP_ADD_MEMBERSHIP (joining the stream's multicast group on the interface of the bind address)");
+  }
+  socket_.multicastJoined = true;
+  int off = 0;
+  ::setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof off);
+  resendFd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (resendFd_ < 0) return errnoText("socket (resend requests)");
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_addr.s_addr = htonl(config_.bindAddress);
+  if (::bind(resendFd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) return errnoText("bind (resend requests)");
+  return "";
 }
 
 void StreamReceiverCore::start() {
@@ -175,6 +208,10 @@ void StreamReceiverCore::stop() {
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
+  }
+  if (resendFd_ >= 0) {
+    ::close(resendFd_);
+    resendFd_ = -1;
   }
   assembler_->discardAll();
   std::lock_guard<std::mutex> lock(queueMutex_);
@@ -230,7 +267,7 @@ void StreamReceiverCore::sendResend(const PacketResendRequest& request) {
   device.sin_addr.s_addr = htonl(config_.deviceAddress);
   device.sin_port = htons(config_.devicePort);
   // From the stream socket, as Aravis does: the device answers on the stream anyway.
-  if (::sendto(fd_, packet, len, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&device), sizeof device) < 0) {
+  if (::sendto(resendFd_ >= 0 ? resendFd_ : fd_, packet, len, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&device), sizeof device) < 0) {
     stats_.resendSendErrors.fetch_add(1, std::memory_order_relaxed);
   }
 }

@@ -29,6 +29,9 @@ struct ReceiverConfig {
   uint32_t deviceAddress = 0;   // GVSP is accepted from this address only
   uint16_t devicePort = 3956;   // where PACKETRESEND goes (GVCP)
   uint16_t sourcePort = 0;      // the camera's stream source port (SCSP); 0 = learn it from its first packet
+  // A multicast stream (GevSCDA a group, 224.0.0.0/4): the socket binds the group at bindPort and
+  // joins it on the interface of bindAddress; 0 = unicast to bindAddress.
+  uint32_t multicastGroup = 0;  // host byte order
   uint32_t packetSize = 1500;
   size_t maxPayloadSize = 0;
   uint32_t bufferCount = 8;
@@ -62,6 +65,7 @@ struct SocketInfo {
   std::string interfaceName;
   int interfaceMtu = 0;
   uint16_t port = 0;
+  bool multicastJoined = false;
 };
 
 class StreamReceiverCore {
@@ -100,11 +104,15 @@ class StreamReceiverCore {
   bool fromCamera(const sockaddr_in& source, socklen_t length);
   void queueFrame(AssembledFrame&& frame);
   void sendResend(const PacketResendRequest& request);
+  // Joins config_.multicastGroup and opens the resend socket; returns why not, or "" when done.
+  std::string joinMulticast();
 
   ReceiverConfig config_;
   Notify onQueued_;
   Warn onWarning_;
   int fd_ = -1;
+  // Multicast: PACKETRESEND cannot leave from a socket bound to the group; it goes from this one.
+  int resendFd_ = -1;
   SocketInfo socket_;
   std::shared_ptr<FramePool> pool_;
   ReceiverStats stats_;

@@ -249,7 +249,7 @@ export class CommandHandlers {
     if (req.ipAddress === '0.0.0.0') return null; // "restart the IP configuration cycle": no ack
     if (s.privilege.controlled()) return { status: GvcpStatus.ACCESS_DENIED, answer: Ack.FORCEIP };
     if (!isIpv4(req.ipAddress) || !isIpv4(req.subnetMask)) return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.FORCEIP };
-    const refused = s.refusesMove(req.ipAddress);
+    const refused = s.refusesMove(req.ipAddress, req.subnetMask);
     if (refused) {
       s.emit('warning', new GigeError('EMULATOR_ADDRESS', `FORCEIP to ${req.ipAddress} refused: ${refused}`, {}));
       return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.FORCEIP };

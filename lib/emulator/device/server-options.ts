@@ -27,6 +27,11 @@ export interface GvcpServerOptions {
    * send events beyond 127/8 (`device/serving-scope.ts`). Off: the device is seen only on this host.
    */
   allowNetwork?: boolean;
+  /**
+   * Own this network interface as the camera owns its NIC (needs `allowNetwork` and CAP_NET_ADMIN):
+   * the power-up address and every FORCEIP become its one IPv4 address (`device/owned-interface.ts`).
+   */
+  ownInterface?: string;
   /** JSON file keeping the IP configuration and user name across restarts (none: they last as long as the device). */
   stateFile?: string;
   /**

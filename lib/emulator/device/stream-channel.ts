@@ -8,7 +8,7 @@ import { GvcpStatus, Scps, StreamChannelRegister } from '../../gvcp/protocol';
 import { numberToIp, ipToNumber } from '../../gvcp/address';
 import type { OutgoingBlock, StreamChannelConfig } from '../device-model';
 import type { PacketResendRequest } from '../../gvcp/codec';
-import type { GvspSender as NativeGvspSender, GvspSenderConstructor, GvspSenderStats } from '../../stream/native';
+import type { GvspFaults, GvspSender as NativeGvspSender, GvspSenderConstructor, GvspSenderStats } from '../../stream/native';
 import type { Endpoint } from './privilege';
 
 /** What the stream channel needs of the native sender (tests may inject another implementation). */
@@ -65,6 +65,8 @@ export class StreamChannel {
   private sender: BlockSender | null = null;
   private senderError: Error | null = null;
   private nextBlockId = 1n;
+  /** Seeded network faults on this channel's packets (tests: loss the host must notice), or none. */
+  private faults: GvspFaults | null = null;
   /**
    * Ids reserved for this destination and not yet sent. A frame read out after the host closed or
    * redirected the channel carries an id of the old session and is not sent to the next host.
@@ -81,6 +83,11 @@ export class StreamChannel {
 
   get isOpen(): boolean {
     return (this.scp & 0xffff) !== 0;
+  }
+
+  /** GevSCDA is a multicast group (224.0.0.0/4): every host that joined it receives the stream. */
+  get multicast(): boolean {
+    return (this.scda >>> 28) === 0xe;
   }
 
   get unconditional(): boolean {
@@ -182,6 +189,7 @@ export class StreamChannel {
           bandwidthBytesPerSecond: this.options.bandwidthBytesPerSecond,
           ...(this.options.segmentationOffload === undefined ? {} : { segmentationOffload: this.options.segmentationOffload }),
           doNotFragment: (this.scps & Scps.DO_NOT_FRAGMENT) !== 0,
+          ...(this.faults ? { faults: this.faults } : {}),
         });
       } catch (err) {
         this.options.onWarning(err as Error);
@@ -199,6 +207,18 @@ export class StreamChannel {
     } catch (err) {
       this.options.onWarning(err as Error);
     }
+  }
+
+  /**
+   * Seeded faults (loss, bursts, reordering, duplicates: native/src/fault_plan.h) on every packet
+   * from the next block on; null ends them. The faults are the wire's, not the camera's: SCPS and
+   * the registers are unchanged.
+   */
+  setFaults(faults: GvspFaults | null): void {
+    this.faults = faults ? { ...faults } : null;
+    this.ensureSender();
+    const status = this.reconfigure();
+    if (status !== GvcpStatus.SUCCESS) throw new GigeError('INVALID_ARGUMENT', `stream faults ${JSON.stringify(faults)} were refused by the sender`, {});
   }
 
   /** The extended-id setting changed (bootstrap 0x0960): the sender must know. */
@@ -251,7 +271,9 @@ export class StreamChannel {
    */
   resend(request: PacketResendRequest, from: Endpoint): void {
     if (request.streamChannel !== 0 || !this.isOpen || !this.sender) return;
-    if (from.address !== numberToIp(this.scda)) {
+    // A multicast stream's receivers (the controller and its monitors) all ask from their own
+    // unicast addresses; the packets go to the group whoever asks, so nobody can aim them elsewhere.
+    if (from.address !== numberToIp(this.scda) && !this.multicast) {
       this.resendRequestsRefused += 1;
       return;
     }
