@@ -107,6 +107,9 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
     lag.disable();
     gcObserver.disconnect();
     const windowS = (cpu1.at - cpu0.at) / 1000;
+    // The stream's own view of the window's end: pool, hand-overs, copies.
+    const config = host.red.nodes.getNode('bench-camera') as unknown as { connection: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> } | null };
+    const stream = (await config?.connection?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<string, number> | null;
     const grabDropped = counters.droppedNow - (counters.droppedAtStart ?? counters.droppedNow);
     const cpu = cpuBetween(cpu0, cpu1);
     return {
@@ -124,7 +127,13 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
       cpu,
       lagP99Ms: lag.percentile(99) / 1e6,
       lagMaxMs: lag.max / 1e6,
-      detail: { incomplete: counters.incomplete, missingIds: counters.missingIds, grabDropped, gc, checksum: counters.checksum },
+      detail: {
+        incomplete: counters.incomplete, missingIds: counters.missingIds, grabDropped, gc, checksum: counters.checksum,
+        ...(stream ? {
+          buffersHandedOver: stream.buffersHandedOver, buffersCountedByGc: stream.buffersCountedByGc, buffersReclaimed: stream.buffersReclaimed,
+          framesCopied: stream.framesCopied, frameMemoryBytes: stream.frameMemoryBytes, framesDropped: stream.framesDropped,
+        } : {}),
+      },
     };
   } finally {
     await host.stop();
