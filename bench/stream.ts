@@ -2,195 +2,183 @@
  * npm run bench:stream — GVSP receive throughput and CPU cost, ours against Aravis, same sender.
  *
  * For 4504×4504 Mono8 at packet sizes 9000 and 1500 it finds each receiver's highest offered load
- * with zero lost frames, alternating ours and Aravis at every load step, with the benchmark device
+ * with zero lost frames, alternating the receivers at every load step, with the benchmark device
  * (bench/stream/bench-device.ts: the project's GVCP device core + native GVSP sender) as the
- * camera. Prints a table and ends with
- *   RESULT ours_MBps=<n> aravis_MBps=<n> ours_cpu_s_per_GB=<n> aravis_cpu_s_per_GB=<n>   (packet 9000)
+ * camera. Receivers: ours, Aravis with plain UDP sockets (`--no-packet-socket`) and Aravis as root
+ * runs it by default (packet socket). Prints a table and ends with (packet 9000)
+ *   RESULT topology=veth ours_MBps=<n> aravis_best_MBps=<n> aravis_best_mode=<udp|packet>
+ *          ours_cpu_s_per_GB=<n> aravis_cpu_s_per_GB=<n> …
  *
- * Network safety: as root with `ip`, everything (device, both receivers, Aravis) runs inside a
- * network namespace this script creates with only `lo` (Aravis discovery broadcasts on every
- * interface). Otherwise only our receiver runs, on 127.x in the root namespace, and aravis_*=na.
+ * Topologies (bench/stream/topology.ts): `--topology veth` (default) — the camera in a namespace of
+ * its own, a veth pair with MTU = packet size, wire-sized datagrams on the link, GRO on the
+ * receiving end; `--topology loopback` — camera and receivers on `lo` of one namespace, the camera's
+ * UDP-GSO super-datagrams taken whole by our UDP_GRO socket (Aravis: `--no-packet-socket` only,
+ * unless --aravis-modes says otherwise).
+ *
+ * CPU per GB received: *attributed* = the camera's process + the receiver's process (all threads)
+ * + the kernel's softirq/NAPI threads, in the window — the headline figure, because this machine is
+ * shared and *system-wide* (/proc/stat, also printed) counts everyone's work.
+ *
+ * Network safety: as root with `ip`, everything (device, receivers, Aravis) runs inside network
+ * namespaces this script creates and deletes (Aravis discovery broadcasts on every interface).
+ * Otherwise only our receiver runs, on 127.x in the root namespace, and aravis_*=na.
  * net.core.rmem_max is raised for Aravis' automatic socket buffer and restored afterwards.
  *
- * Options: --packet-sizes 9000,1500  --duration 4  --start 300  --step 1.3  --max 4000
- *          --refine 2  --no-aravis  --sender-gso off  --receive-offload off  --quick
+ * Options: --topology veth|loopback  --packet-sizes 9000,1500  --duration 4  --start 300  --step 1.3
+ *          --max 4000  --refine 2  --no-aravis  --aravis-modes udp,packet  --sender-gso on|off
+ *          --receive-offload off  --quick
  *          --consumer release|detach|copy  --keep N   (what our receiver's consumer does with frames)
- *          --memory-limit MB   (our stream's frame memory limit; default twice the pool)
+ *          --memory-limit MB   (our stream's frame memory limit; default four times the pool)
  *          --json FILE (every trial with its details, e.g. the CPU split between device and receiver)
  */
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
-import type { RunOptions, Trial } from './stream/run';
+import { BenchEnvironment, arg, canUseNamespaces, fail as failWith, flag, fmt, haveAravis } from './stream/harness';
+import type { ReceiverName, RunOptions, Trial } from './stream/run';
+import type { TopologyName } from './stream/topology';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const flag = (name: string): boolean => process.argv.includes(`--${name}`);
-
+const fail = (message: string): never => failWith('bench:stream', message);
 const quick = flag('quick');
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const haveIp = spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0;
-const haveAravis = spawnSync('sh', ['-c', 'command -v arv-camera-test-0.8'], { stdio: 'ignore' }).status === 0;
-const useNamespace = isRoot && haveIp;
-const withAravis = useNamespace && haveAravis && !flag('no-aravis');
+const withAravis = canUseNamespaces && haveAravis && !flag('no-aravis');
+const topologyName = (arg('topology') ?? 'veth') as TopologyName;
+if (!['veth', 'loopback'].includes(topologyName)) fail('--topology must be veth or loopback');
+if (topologyName === 'veth' && !canUseNamespaces) fail('the veth topology needs root and `ip netns`; without them run --topology loopback (our receiver only, on 127.x)');
+if (!['release', 'detach', 'copy'].includes(arg('consumer') ?? 'release')) fail('--consumer must be release, detach or copy');
+const senderGso = (arg('sender-gso') ?? 'on') !== 'off';
+// On loopback a packet socket sees the camera's GSO super-datagrams, which it cannot read: Aravis
+// in that mode only makes sense there with --sender-gso off.
+const aravisModes = (arg('aravis-modes') ?? (topologyName === 'veth' || !senderGso ? 'udp,packet' : 'udp')).split(',');
+if (aravisModes.some((m) => m !== 'udp' && m !== 'packet')) fail('--aravis-modes takes udp and/or packet');
+const receivers: ReceiverName[] = ['ours', ...(withAravis ? aravisModes.map((m) => `aravis-${m}` as ReceiverName) : [])];
 
-if (!['release', 'detach', 'copy'].includes(arg('consumer') ?? 'release')) {
-  process.stderr.write('bench:stream: --consumer must be release, detach or copy\n');
-  process.exit(2);
-}
-
-const options: RunOptions = {
-  packetSizes: (arg('packet-sizes') ?? '9000,1500').split(',').map(Number),
-  receivers: withAravis ? ['ours', 'aravis'] : ['ours'],
+const base = {
+  receivers,
   durationS: Number(arg('duration') ?? (quick ? 3 : 4)),
   warmupS: 1,
   startMBps: Number(arg('start') ?? 300),
   stepFactor: Number(arg('step') ?? 1.3),
   maxMBps: Number(arg('max') ?? 4000),
   refineSteps: Number(arg('refine') ?? (quick ? 0 : 2)),
-  segmentationOffload: arg('sender-gso') !== 'off',
+  segmentationOffload: senderGso,
   receiveOffload: arg('receive-offload') !== 'off',
   consumer: (arg('consumer') ?? 'release') as RunOptions['consumer'],
   keep: Number(arg('keep') ?? 0),
   memoryLimit: arg('memory-limit') === undefined ? undefined : Number(arg('memory-limit')) * 1024 * 1024,
-  device: useNamespace ? '127.0.0.2' : '127.77.0.2',
-  receiverAddress: useNamespace ? '127.0.0.1' : '127.77.0.1',
 };
+const packetSizes = (arg('packet-sizes') ?? '9000,1500').split(',').map(Number);
+let env: BenchEnvironment | null = null;
 
-const RMEM_MAX = '/proc/sys/net/core/rmem_max';
-const namespace = `gigebench${process.pid}`;
-let savedRmemMax: string | null = null;
-
-function ip(args: string[]): void {
-  const r = spawnSync('ip', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+function optionsFor(packetSize: number): RunOptions {
+  return { ...base, packetSizes: [packetSize], ...env!.addresses() };
 }
 
-function setUp(): void {
-  if (!useNamespace) return;
-  ip(['netns', 'add', namespace]);
-  ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
-  ip(['-n', namespace, 'addr', 'add', '127.0.0.2/8', 'dev', 'lo']); // Aravis looks for the camera on an interface address
-  if (withAravis) {
-    // Aravis (not privileged to force its buffer) can then get the buffer it asks for; restored at exit.
-    savedRmemMax = fs.readFileSync(RMEM_MAX, 'utf8').trim();
-    fs.writeFileSync(RMEM_MAX, String(256 << 20));
+/** Aravis' best mode: the highest lossless throughput; on a tie, the lower CPU. */
+function bestAravis(best: Record<string, Trial | null>, packetSize: number): { mode: string; trial: Trial } | undefined {
+  const modes = receivers.filter((r) => r.startsWith('aravis-'));
+  let winner: { mode: string; trial: Trial } | undefined;
+  for (const mode of modes) {
+    const t = best[`${mode}:${packetSize}`];
+    if (!t) continue;
+    if (!winner || t.receivedMBps > winner.trial.receivedMBps * 1.01 ||
+        (t.receivedMBps >= winner.trial.receivedMBps * 0.99 && t.attributedCpuSecondsPerGB < winner.trial.attributedCpuSecondsPerGB)) {
+      winner = { mode: mode.replace('aravis-', ''), trial: t };
+    }
   }
+  return winner;
 }
-
-let cleaned = false;
-function cleanUp(): void {
-  if (cleaned) return;
-  cleaned = true;
-  if (savedRmemMax !== null) fs.writeFileSync(RMEM_MAX, savedRmemMax);
-  if (useNamespace) spawnSync('ip', ['netns', 'del', namespace], { stdio: 'ignore' });
-}
-process.on('exit', cleanUp);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    cleanUp();
-    process.exit(130);
-  });
-}
-
-function runRunner(): Promise<{ trials: Trial[]; best: Record<string, Trial | null>; notes: string[] }> {
-  const runner = path.join(__dirname, 'stream', 'run.ts');
-  const node = [process.execPath, '-r', 'tsx/cjs', runner, JSON.stringify(options)];
-  const [cmd, ...args] = useNamespace ? ['ip', 'netns', 'exec', namespace, ...node] : node;
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
-    const trials: Trial[] = [];
-    const notes: string[] = [];
-    let best: Record<string, Trial | null> = {};
-    let pending = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        const msg = JSON.parse(line);
-        if (msg.type === 'trial') {
-          trials.push(msg);
-          process.stderr.write(`  ${msg.receiver.padEnd(6)} packet ${msg.packetSize}  offered ${msg.offeredMBps.toFixed(0).padStart(5)} MB/s → ${msg.zeroLoss ? 'no loss' : `${msg.framesLost} lost`}\n`);
-        } else if (msg.type === 'note') {
-          notes.push(`packet ${msg.packetSize}: ${msg.message}`);
-        } else if (msg.type === 'summary') {
-          best = msg.best;
-        }
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve({ trials, best, notes }) : reject(new Error(`bench runner exited with ${code}`))));
-  });
-}
-
-const fmt = (n: number | undefined, digits = 0): string => (n === undefined || !Number.isFinite(n) ? 'na' : n.toFixed(digits));
 
 async function main(): Promise<void> {
   process.stderr.write(
-    `bench:stream — 4504×4504 Mono8, packet sizes ${options.packetSizes.join(', ')}, receivers ${options.receivers.join(' + ')}` +
-      `${useNamespace ? `, in network namespace ${namespace}` : ', root namespace loopback only'}` +
-      `${options.segmentationOffload ? '' : ', sender without GSO'}${options.receiveOffload ? '' : ', receiver without GRO'}` +
-      `, our consumer: ${options.consumer}${options.keep ? ` keeping ${options.keep} frames` : ''}\n`,
+    `bench:stream — 4504×4504 Mono8, packet sizes ${packetSizes.join(', ')}, receivers ${receivers.join(' + ')}, topology ${topologyName}` +
+      `${canUseNamespaces ? '' : ' (root namespace loopback only)'}` +
+      `${senderGso ? '' : ', sender without GSO'}${base.receiveOffload ? '' : ', our receiver without UDP GRO'}` +
+      `, our consumer: ${base.consumer}${base.keep ? ` keeping ${base.keep} frames` : ''}\n`,
   );
   if (!withAravis) {
-    process.stderr.write(`  Aravis not measured: ${!useNamespace ? 'needs root and ip netns (it may only run inside a namespace)' : !haveAravis ? 'arv-camera-test-0.8 not installed' : '--no-aravis'}\n`);
+    process.stderr.write(`  Aravis not measured: ${!canUseNamespaces ? 'needs root and ip netns (it may only run inside a namespace)' : !haveAravis ? 'arv-camera-test-0.8 not installed' : '--no-aravis'}\n`);
   }
-  setUp();
-  const { trials, best, notes } = await runRunner();
-  cleanUp();
+  env = new BenchEnvironment(topologyName, { senderGso, raiseRmemMax: withAravis });
+  const topology = env.topology;
+  const trials: Trial[] = [];
+  const best: Record<string, Trial | null> = {};
+  const notes: string[] = [];
+  const links: string[] = [];
+  for (const packetSize of packetSizes) {
+    if (topology) {
+      topology.setMtu(Math.max(packetSize, 1500));
+      links.push(`packet ${packetSize}: ${topology.describe()}`);
+      process.stderr.write(`  link: ${links[links.length - 1]}\n`);
+    }
+    const result = await env.run(optionsFor(packetSize));
+    trials.push(...result.trials);
+    Object.assign(best, result.best);
+    notes.push(...result.notes);
+  }
+  env.cleanUp();
   const jsonFile = arg('json');
-  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ options, trials, best, notes }, null, 1));
+  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ topology: topologyName, links, options: base, packetSizes, trials, best, notes }, null, 1));
 
-  const header = ['receiver', 'packet', 'offered MB/s', 'received MB/s', 'complete %', 'lost', 'CPU s/GB (system)', 'CPU s/GB (attributed)',
-    'CPU s/GB (receiver)', 'GC ms/GB', 'major GCs', 'p99 lag ms'];
+  const header = ['receiver', 'packet', 'offered MB/s', 'received MB/s', 'complete %', 'lost', 'CPU s/GB (attributed)', 'camera', 'receiver', 'kernel thr.',
+    'CPU s/GB (system)', 'GC ms/GB', 'major GCs', 'p99 lag ms'];
   const rows = trials.map((t) => [t.receiver, String(t.packetSize), fmt(t.offeredMBps), fmt(t.receivedMBps), fmt(t.completePercent, 1), String(t.framesLost),
-    fmt(t.cpuSecondsPerGB, 2), fmt(t.attributedCpuSecondsPerGB, 2), fmt(t.receiverCpuSecondsPerGB, 2), t.gcMsPerGB === undefined ? '' : fmt(t.gcMsPerGB, 0),
+    fmt(t.attributedCpuSecondsPerGB, 2), fmt(t.deviceCpuSecondsPerGB, 2), fmt(t.receiverCpuSecondsPerGB, 2), fmt(t.kernelCpuSecondsPerGB, 2),
+    fmt(t.cpuSecondsPerGB, 2), t.gcMsPerGB === undefined ? '' : fmt(t.gcMsPerGB, 0),
     t.gcMajor === undefined ? '' : String(t.gcMajor), t.lagP99Ms === undefined ? '' : fmt(t.lagP99Ms, 1)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
-  console.log('\nAll trials (each receiver alternately at every load step):');
+  console.log(`\nTopology: ${topologyName}`);
+  for (const l of links) console.log(`  ${l}`);
+  console.log('\nAll trials (the receivers alternately at every load step):');
   console.log(line(header));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows) console.log(line(r));
 
   console.log('\nHighest offered load with zero lost frames:');
-  for (const packetSize of options.packetSizes) {
-    for (const receiver of options.receivers) {
+  for (const packetSize of packetSizes) {
+    for (const receiver of receivers) {
       const t = best[`${receiver}:${packetSize}`];
       console.log(
-        `  ${receiver.padEnd(6)} packet ${packetSize}: ` +
-          (t ? `${fmt(t.receivedMBps)} MB/s received (offered ${fmt(t.offeredMBps)}), CPU ${fmt(t.cpuSecondsPerGB, 2)} s/GB system-wide, ${fmt(t.attributedCpuSecondsPerGB, 2)} s/GB attributed` +
-              `, receiver process ${fmt(t.receiverCpuSecondsPerGB, 2)} s/GB` + (t.gcMsPerGB !== undefined ? `, GC ${fmt(t.gcMsPerGB, 0)} ms/GB (${t.gcMajor} major)` : '') +
+        `  ${receiver.padEnd(13)} packet ${packetSize}: ` +
+          (t ? `${fmt(t.receivedMBps)} MB/s received (offered ${fmt(t.offeredMBps)}), CPU ${fmt(t.attributedCpuSecondsPerGB, 2)} s/GB attributed` +
+              ` (camera ${fmt(t.deviceCpuSecondsPerGB, 2)}, receiver ${fmt(t.receiverCpuSecondsPerGB, 2)}, kernel threads ${fmt(t.kernelCpuSecondsPerGB, 2)}),` +
+              ` ${fmt(t.cpuSecondsPerGB, 2)} s/GB system-wide` + (t.gcMsPerGB !== undefined ? `, GC ${fmt(t.gcMsPerGB, 0)} ms/GB (${t.gcMajor} major)` : '') +
               (t.lagP99Ms !== undefined ? `, event-loop p99 lag ${fmt(t.lagP99Ms, 1)} ms (max ${fmt(t.lagMaxMs, 1)})` : '')
             : 'none of the loads tried'),
       );
     }
   }
   for (const note of notes) console.log(`  note: ${note}`);
-  const ours = best['ours:9000'];
-  const aravis = withAravis ? best['aravis:9000'] : undefined;
   console.log(
-    '\nCPU: system-wide = busy CPU-seconds from /proc/stat over the window (everything on the machine, other users included);' +
-      '\n     attributed = CPU time of the device and receiver processes (all threads; loopback delivery is charged to the sender).',
+    '\nCPU: attributed = the camera\'s process + the receiver\'s process (all threads) + the kernel\'s softirq/NAPI threads in the window' +
+      '\n     (the receiving end\'s softirq work runs inside the camera\'s sends, so it is in "camera");' +
+      '\n     system-wide = busy CPU-seconds from /proc/stat (everything on the machine, other users included).',
   );
+  const ours = best['ours:9000'];
+  const aravis = withAravis ? bestAravis(best, 9000) : undefined;
+  const ratio = (a: number | undefined, b: number | undefined): string => (a && b ? (a / b).toFixed(2) : 'na');
+  if (withAravis) {
+    const speed = ratio(ours?.receivedMBps, aravis?.trial.receivedMBps);
+    const cpu = ratio(ours?.attributedCpuSecondsPerGB, aravis?.trial.attributedCpuSecondsPerGB);
+    const verdict = (r: string, ok: (x: number) => boolean): string => (r === 'na' ? 'not measured' : ok(Number(r)) ? 'met' : 'missed');
+    console.log(`\nGoals (packet 9000, ${topologyName}): ours ≥ 1.2× Aravis' best mode in lossless MB/s: ${speed}× — ${verdict(speed, (x) => x >= 1.2)};` +
+      ` CPU-s/GB ≤ 0.8× its: ${cpu}× — ${verdict(cpu, (x) => x <= 0.8)}` +
+      (ours && notes.some((n) => n.startsWith('packet 9000') && n.includes('could not offer')) ? ' (ours is a lower bound: the camera could not offer more)' : ''));
+  }
   console.log(
-    `RESULT ours_MBps=${fmt(ours?.receivedMBps)} aravis_MBps=${aravis === undefined ? 'na' : fmt(aravis?.receivedMBps)}` +
-      ` ours_cpu_s_per_GB=${fmt(ours?.cpuSecondsPerGB, 2)} aravis_cpu_s_per_GB=${aravis === undefined ? 'na' : fmt(aravis?.cpuSecondsPerGB, 2)}`,
+    `RESULT topology=${topologyName} ours_MBps=${fmt(ours?.receivedMBps)} aravis_best_MBps=${aravis ? fmt(aravis.trial.receivedMBps) : 'na'}` +
+      ` aravis_best_mode=${aravis?.mode ?? 'na'} ours_cpu_s_per_GB=${fmt(ours?.attributedCpuSecondsPerGB, 2)}` +
+      ` aravis_cpu_s_per_GB=${aravis ? fmt(aravis.trial.attributedCpuSecondsPerGB, 2) : 'na'}` +
+      ` ours_system_cpu_s_per_GB=${fmt(ours?.cpuSecondsPerGB, 2)} aravis_system_cpu_s_per_GB=${aravis ? fmt(aravis.trial.cpuSecondsPerGB, 2) : 'na'}`,
   );
   // The frame lifecycle's cost (issue 13 item 4): our receiving process and its GC at the best load.
   console.log(
-    `RESULT_LIFECYCLE consumer=${options.consumer} keep=${options.keep} ours_MBps=${fmt(ours?.receivedMBps)}` +
+    `RESULT_LIFECYCLE topology=${topologyName} consumer=${base.consumer} keep=${base.keep} ours_MBps=${fmt(ours?.receivedMBps)}` +
       ` receiver_cpu_s_per_GB=${fmt(ours?.receiverCpuSecondsPerGB, 3)} gc_ms_per_GB=${fmt(ours?.gcMsPerGB, 1)} gc_major=${ours?.gcMajor ?? 'na'}`,
   );
 }
 
 main().catch((err) => {
-  cleanUp();
+  env?.cleanUp();
   process.stderr.write(`bench:stream failed: ${err?.stack ?? err}\n`);
   process.exitCode = 1;
 });

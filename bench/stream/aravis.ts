@@ -1,6 +1,7 @@
 /**
- * One benchmark trial with Aravis' receiver: `arv-camera-test-0.8 --no-packet-socket -a` (plain UDP
- * sockets, automatic socket buffer) against the bench device. Its per-second lines
+ * One benchmark trial with Aravis' receiver against the bench device: `arv-camera-test-0.8 -a`
+ * (automatic socket buffer) either with `--no-packet-socket` (plain UDP sockets) or as Aravis runs
+ * as root by default (a packet socket with a ring the kernel copies into). Its per-second lines
  * ("N frames/s - X MiB/s - E errors") are timestamped as they arrive and system-wide CPU is sampled
  * at the same moments, so its window is measured exactly like ours. Runs only inside the bench's
  * network namespace (Aravis discovery broadcasts on every interface).
@@ -17,6 +18,10 @@ export interface AravisTrialInput {
   durationS: number;
   warmupS: number;
   devicePid: number;
+  /** Aravis' default as root; false: `--no-packet-socket`. */
+  packetSocket: boolean;
+  /** Kernel threads whose CPU counts in the attributed figure (softirq and NAPI threads). */
+  kernelPids: number[];
 }
 
 interface SecondLine {
@@ -30,7 +35,7 @@ const LINE = /^\s*(\d+)\s+frames\/s\s+-\s+([\d.]+(?:e[+-]?\d+)?)\s+MiB\/s(?:\s+-
 const FRAME_BYTES = 4504 * 4504;
 
 export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {
-  const args = ['-n', input.device, '--no-packet-socket', '-a', '-i', String(input.packetSize), '-f', String(input.frameRate),
+  const args = ['-n', input.device, ...(input.packetSocket ? [] : ['--no-packet-socket']), '-a', '-i', String(input.packetSize), '-f', String(input.frameRate),
     '-w', '4504', '-h', '4504', `--duration=${input.durationS}`];
   return new Promise((resolve, reject) => {
     // Line-buffered: its per-second lines must arrive when printed, to time the window and sample CPU.
@@ -38,7 +43,7 @@ export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {
     const lines: SecondLine[] = [];
     let out = '';
     let pending = '';
-    const watched = (): number[] => [input.devicePid, child.pid ?? 0];
+    const watched = (): number[] => [input.devicePid, child.pid ?? 0, ...input.kernelPids];
     const start = sampleCpu(watched());
     const killer = setTimeout(() => child.kill('SIGKILL'), (input.durationS + 20) * 1000);
     child.stdout.on('data', (chunk: Buffer) => {
@@ -72,7 +77,7 @@ export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {
       const framesExpected = Math.round(windowS * input.frameRate);
       const missing = (finals.n_missing_frames ?? 0) + (finals.n_underruns ?? 0);
       resolve({
-        receiver: 'aravis',
+        receiver: input.packetSocket ? 'aravis-packet' : 'aravis-udp',
         packetSize: input.packetSize,
         frameRate: input.frameRate,
         windowS,

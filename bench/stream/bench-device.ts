@@ -331,6 +331,8 @@ export class BenchDeviceModel implements DeviceModel {
 
 export async function startBenchDevice(address: string, options: BenchDeviceOptions): Promise<{ server: GvcpServer; model: BenchDeviceModel }> {
   const model = new BenchDeviceModel(options);
-  const server = await GvcpServer.start({ address, model, broadcastAddresses: [], senderFactory: model.senderFactory, heartbeatTimeoutMs: 3000 });
+  // Off loopback the device only ever runs inside the bench's own camera namespace (veth topology).
+  const allowNetwork = !address.startsWith('127.');
+  const server = await GvcpServer.start({ address, model, broadcastAddresses: [], senderFactory: model.senderFactory, heartbeatTimeoutMs: 3000, allowNetwork });
   return { server, model };
 }

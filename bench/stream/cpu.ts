@@ -4,7 +4,10 @@
  * attributed figure is kept too: the CPU time of the trial's own processes (device, receiver,
  * every thread). Loopback delivery runs as softirq inside the sending process's system calls and
  * is charged to it, so adding /proc/stat's softirq time would count it twice (measured: attributed
- * then exceeded system-wide on a quiet machine); irq/softirq is reported separately instead.
+ * then exceeded system-wide on a quiet machine); irq/softirq is reported separately instead. On a
+ * veth the receiving end's softirq (GRO, IP, UDP, a packet socket's copy into its ring) runs in
+ * the sending process's system calls too, or in ksoftirqd when it falls behind: the watched pids
+ * after the device and the receiver are such kernel threads, counted as `kernelSeconds`.
  */
 import * as fs from 'node:fs';
 
@@ -49,9 +52,10 @@ export function sampleCpu(pids: number[] = []): CpuSample {
 export interface CpuUse {
   systemSeconds: number;
   attributedSeconds: number;
-  /** [device, receiver] process CPU and irq/softirq, seconds. */
+  /** [device, receiver, kernel threads…] process CPU and irq/softirq, seconds. */
   deviceSeconds: number;
   receiverSeconds: number;
+  kernelSeconds: number;
   interruptSeconds: number;
 }
 
@@ -61,6 +65,22 @@ export function cpuBetween(a: CpuSample, b: CpuSample): CpuUse {
     attributedSeconds: b.processSeconds - a.processSeconds,
     deviceSeconds: (b.perProcess[0] ?? 0) - (a.perProcess[0] ?? 0),
     receiverSeconds: (b.perProcess[1] ?? 0) - (a.perProcess[1] ?? 0),
+    kernelSeconds: b.perProcess.slice(2).reduce((sum, s, i) => sum + s - (a.perProcess[i + 2] ?? 0), 0),
     interruptSeconds: b.interruptSeconds - a.interruptSeconds,
   };
+}
+
+/** The pids of the kernel threads that run deferred softirq work (ksoftirqd/N) and `interface`'s threaded NAPI. */
+export function kernelNetworkThreads(interfaceName: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (/^ksoftirqd\/\d+$/.test(comm) || comm.startsWith(`napi/${interfaceName}-`)) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
 }

@@ -25,6 +25,8 @@ export interface OursTrialInput {
   receiveOffload: boolean;
   /** The bench device's process: its CPU counts in the attributed figure. */
   devicePid: number;
+  /** Kernel threads whose CPU counts in the attributed figure (softirq and NAPI threads). */
+  kernelPids: number[];
   /**
    * What the consumer does with each frame after looking at it: `release` (the package's own use:
    * encode, parse, let go), `detach` (a flow that keeps raw frames: the pool hands the buffer over,
@@ -159,7 +161,7 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   inWindow = true;
-  const watched = [input.devicePid, process.pid];
+  const watched = [input.devicePid, process.pid, ...input.kernelPids];
   const cpu0: CpuSample = sampleCpu(watched);
   const windowMs = (input.durationS - input.warmupS) * 1000;
   await new Promise((r) => setTimeout(r, windowMs));

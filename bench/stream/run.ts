@@ -5,15 +5,23 @@
  * load step, so both see the same machine conditions. Prints one JSON line per trial and a final
  * summary line.
  */
-import { fork, spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 import { aravisTrial } from './aravis';
+import { kernelNetworkThreads } from './cpu';
+import type { FlowTrialInput } from '../flow/flow-process';
 import type { OursTrialInput, TrialResult } from './ours-process';
+
+/**
+ * Our receiver; Aravis with plain UDP sockets (`--no-packet-socket`); Aravis as root runs it (packet
+ * socket); our receiver inside Node-RED: gige-grab → function node (bench/flow/flow-process.ts).
+ */
+export type ReceiverName = 'ours' | 'aravis-udp' | 'aravis-packet' | 'flow';
 
 export interface RunOptions {
   packetSizes: number[];
-  receivers: ('ours' | 'aravis')[];
+  receivers: ReceiverName[];
   durationS: number;
   warmupS: number;
   startMBps: number;
@@ -27,6 +35,12 @@ export interface RunOptions {
   memoryLimit?: number;
   device: string;
   receiverAddress: string;
+  /** The camera's network namespace when it is not the runner's own (veth topology). */
+  cameraNamespace?: string;
+  /** The receiving interface: its NAPI thread, if threaded, counts in the attributed CPU. */
+  hostInterface: string;
+  /** Our bare receiver checks every Nth frame byte for byte against the scene (0: never). */
+  verifyEvery?: number;
 }
 
 const FRAME_BYTES = 4504 * 4504;
@@ -40,6 +54,9 @@ export interface Trial extends TrialResult {
   attributedCpuSecondsPerGB: number;
   /** The receiving process alone (all threads), and its garbage collection (ours only). */
   receiverCpuSecondsPerGB: number;
+  /** The camera's process (on a veth its sends carry the receiving end's softirq work too) and kernel threads. */
+  deviceCpuSecondsPerGB: number;
+  kernelCpuSecondsPerGB: number;
   gcMsPerGB?: number;
   gcMajor?: number;
   zeroLoss: boolean;
@@ -50,7 +67,7 @@ function print(obj: unknown): void {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-async function deviceStats(device: ReturnType<typeof fork>): Promise<{ blocksSent: number; overruns: number }> {
+async function deviceStats(device: ChildProcess): Promise<{ blocksSent: number; overruns: number }> {
   return new Promise((resolve) => {
     const onMessage = (msg: { type: string; stats: { blocksSent: number; overruns: number } }): void => {
       if (msg.type !== 'stats') return;
@@ -66,9 +83,10 @@ function gcOf(result: TrialResult): { ms: number; major: number } | undefined {
   return (result.detail as { gc?: { ms: number; major: number } } | undefined)?.gc;
 }
 
-function oursTrial(input: OursTrialInput): Promise<TrialResult> {
+/** A trial in a process of its own (`script` prints its TrialResult as the last line). */
+function childTrial<T extends { durationS: number }>(script: string, input: T, name: string): Promise<TrialResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...TSX, path.join(__dirname, 'ours-process.ts'), JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...TSX, script, JSON.stringify(input)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -77,17 +95,18 @@ function oursTrial(input: OursTrialInput): Promise<TrialResult> {
     child.on('exit', (code) => {
       clearTimeout(killer);
       const last = out.trim().split('\n').pop();
-      if (code !== 0 || !last) reject(new Error(`our receiver trial failed (${code}): ${err.slice(-800)}`));
+      if (code !== 0 || !last) reject(new Error(`${name} trial failed (${code}): ${err.slice(-800)}`));
       else resolve(JSON.parse(last) as TrialResult);
     });
   });
 }
 
 export async function run(options: RunOptions): Promise<void> {
-  const device = fork(path.join(__dirname, 'device-process.ts'), [options.device, options.segmentationOffload ? 'gso' : 'no-gso', '1.25'], {
-    execArgv: TSX,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const node = [process.execPath, ...TSX, path.join(__dirname, 'device-process.ts'), options.device, options.segmentationOffload ? 'gso' : 'no-gso', '1.25'];
+  // `ip netns exec` execs the command: the child's pid is the device's own.
+  const [cmd, ...args] = options.cameraNamespace ? ['ip', 'netns', 'exec', options.cameraNamespace, ...node] : node;
+  const device = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const kernelPids = kernelNetworkThreads(options.hostInterface);
   await new Promise<void>((resolve, reject) => {
     device.once('message', () => resolve());
     device.once('exit', (code) => reject(new Error(`bench device exited (${code})`)));
@@ -96,13 +115,16 @@ export async function run(options: RunOptions): Promise<void> {
     const best: Record<string, Trial | null> = {};
     for (const packetSize of options.packetSizes) {
       const state = new Map(options.receivers.map((r) => [r, { pass: null as Trial | null, failMBps: null as number | null, done: false }]));
-      const runTrial = async (receiver: 'ours' | 'aravis', offeredMBps: number): Promise<Trial> => {
+      const runTrial = async (receiver: ReceiverName, offeredMBps: number): Promise<Trial> => {
         const frameRate = Math.round(((offeredMBps * 1e6) / FRAME_BYTES) * 1000) / 1000;
         const before = await deviceStats(device);
+        const common = { device: options.device, packetSize, frameRate, durationS: options.durationS, warmupS: options.warmupS, devicePid: device.pid ?? 0, kernelPids };
         const result =
           receiver === 'ours'
-            ? await oursTrial({ device: options.device, receiverAddress: options.receiverAddress, packetSize, frameRate, durationS: options.durationS, warmupS: options.warmupS, verifyEvery: 16, receiveOffload: options.receiveOffload, devicePid: device.pid ?? 0, consumer: options.consumer, keep: options.keep, memoryLimit: options.memoryLimit })
-            : await aravisTrial({ device: options.device, packetSize, frameRate, durationS: options.durationS + 1, warmupS: options.warmupS, devicePid: device.pid ?? 0 });
+            ? await childTrial<OursTrialInput>(path.join(__dirname, 'ours-process.ts'), { ...common, receiverAddress: options.receiverAddress, verifyEvery: options.verifyEvery ?? 16, receiveOffload: options.receiveOffload, consumer: options.consumer, keep: options.keep, memoryLimit: options.memoryLimit }, 'our receiver')
+            : receiver === 'flow'
+            ? await childTrial<FlowTrialInput>(path.join(__dirname, '..', 'flow', 'flow-process.ts'), { ...common, width: 4504, height: 4504 }, 'flow')
+            : await aravisTrial({ device: options.device, packetSize, frameRate, durationS: options.durationS + 1, warmupS: options.warmupS, devicePid: device.pid ?? 0, kernelPids, packetSocket: receiver === 'aravis-packet' });
         const after = await deviceStats(device);
         const trial: Trial = {
           ...result,
@@ -112,6 +134,8 @@ export async function run(options: RunOptions): Promise<void> {
           cpuSecondsPerGB: result.bytes ? result.cpuSeconds / (result.bytes / 1e9) : NaN,
           attributedCpuSecondsPerGB: result.bytes ? result.attributedCpuSeconds / (result.bytes / 1e9) : NaN,
           receiverCpuSecondsPerGB: result.bytes && result.cpu ? result.cpu.receiverSeconds / (result.bytes / 1e9) : NaN,
+          deviceCpuSecondsPerGB: result.bytes && result.cpu ? result.cpu.deviceSeconds / (result.bytes / 1e9) : NaN,
+          kernelCpuSecondsPerGB: result.bytes && result.cpu ? result.cpu.kernelSeconds / (result.bytes / 1e9) : NaN,
           ...(gcOf(result) ? { gcMsPerGB: result.bytes ? gcOf(result)!.ms / (result.bytes / 1e9) : NaN, gcMajor: gcOf(result)!.major } : {}),
           zeroLoss: result.framesLost === 0 && (result.verifyFailures ?? 0) === 0 && result.framesComplete > 0,
           deviceOverruns: after.overruns - before.overruns,

@@ -296,6 +296,12 @@ export interface StreamStats {
   buffersHandedOver: number;
   /** Held frames whose blocks the receiver handed over itself because the pool ran dry. */
   buffersReclaimed: number;
+  /**
+   * Handed-over blocks V8 was told about as external memory, because more than half the room the
+   * memory limit leaves beyond the pool was out with JavaScript (otherwise V8 runs a full collection
+   * every few frames; see native/src/receiver_binding.cc).
+   */
+  buffersCountedByGc: number;
   /** Frame memory allocated now (pool, spares, handed-over blocks not yet collected) and its limit. */
   frameMemoryBytes: number;
   frameMemoryLimitBytes: number;

@@ -1,0 +1,44 @@
+/**
+ * Runs a bench child script (TypeScript through tsx) inside the receivers' namespace and parses the
+ * JSON it prints as its last line; bounded in time.
+ */
+import { spawn } from 'node:child_process';
+
+import type { BenchEnvironment } from '../stream/harness';
+
+export function runChild<T>(env: BenchEnvironment, script: string, input: unknown, timeoutMs: number): Promise<T> {
+  const [cmd, ...args] = env.inHost([process.execPath, '-r', 'tsx/cjs', script, JSON.stringify(input)]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let pending = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      // Node-RED's log (errors only) goes to stdout: show it; the result line is JSON.
+      pending += d.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() && !line.startsWith('{')) process.stderr.write(`    ${line}\n`);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      process.stderr.write(d);
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      const last = out.trim().split('\n').pop();
+      if (code !== 0 || !last) reject(new Error(`${script} failed (${code}): ${err.slice(-800)}`));
+      else resolve(JSON.parse(last) as T);
+    });
+  });
+}
+
+/** The p-th percentile (0–100) of `values` (nearest rank); NaN for none. */
+export function percentile(values: number[], p: number): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}

@@ -1,0 +1,79 @@
+/**
+ * Emulated DMK 38GX541-a cameras for bench:flow: one `gige emulate` process (the built CLI) per
+ * camera — separate processes, as cameras are separate devices — in the camera's namespace
+ * (with --allow-network: that namespace is the bench's own, joined to the receivers by the veth
+ * only) or, without a topology, on 127.x here. Wire-faithful defaults: no segmentation offload,
+ * paced to the camera's 1 Gbit/s link.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import type { BenchEnvironment } from '../stream/harness';
+
+const CLI = path.join(__dirname, '..', '..', 'dist', 'bin', 'gige.js');
+
+export interface EmulatorProcess {
+  address: string;
+  pid: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function startOne(env: BenchEnvironment, address: string): Promise<EmulatorProcess> {
+  const offLoopback = !address.startsWith('127.');
+  const [cmd, ...args] = env.inCamera([process.execPath, CLI, 'emulate', '--address', address, '--no-io', ...(offLoopback ? ['--allow-network'] : [])]);
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const handle: EmulatorProcess = {
+    address,
+    pid: child.pid ?? 0,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gige emulate ${address} did not start within 20 s: ${out}`));
+    }, 20000);
+    const onData = (): void => {
+      if (!out.includes('Ctrl-C to stop')) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      resolve(handle);
+    };
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`gige emulate ${address} exited (${code}): ${out}`));
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/** `count` emulated cameras at the environment's camera addresses; all stopped again on failure. */
+export async function startEmulators(env: BenchEnvironment, count: number): Promise<EmulatorProcess[]> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build first (node scripts/build.js)`);
+  const started: EmulatorProcess[] = [];
+  try {
+    for (const address of env.cameraAddresses(count)) started.push(await startOne(env, address));
+  } catch (err) {
+    await stopEmulators(started);
+    throw err;
+  }
+  return started;
+}
+
+export async function stopEmulators(emulators: EmulatorProcess[]): Promise<void> {
+  await Promise.all(emulators.map((e) => e.stop()));
+}

@@ -1,0 +1,148 @@
+/**
+ * Child process (in the receivers' namespace): bench:flow's trigger latency. Node-RED runs
+ *
+ *   inject → gige-grab (trigger mode, raw) → function node (tells the bench it arrived)
+ *
+ * against an emulated DMK 38GX541-a at 640×480 Mono8, ExposureTime 100 µs. Each cycle presses the
+ * inject node (as its button does: `receive({})`) and waits for the frame message at the function
+ * node; the next cycle starts after it. Per cycle it records, on this host's clock:
+ *
+ *   latency      inject → frame message at the function node
+ *   camera       the camera's own time for that frame by the emulator's model: ExposureTime +
+ *                readout (2.56 ms + 28 µs × rows) + the frame on its 1 Gbit/s link
+ *   overhead     latency − camera: the stack's own share (it also holds the emulator's lateness:
+ *                its Node timers run a readout's end up to about a millisecond late)
+ *   to exposure  inject → the frame's device timestamp (exposure start; the emulated camera's
+ *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
+ *   to camera    the frame's 'frame' event on the camera connection → the message at the function
+ *                node: the grab node and Node-RED's delivery
+ *
+ * Prints one JSON line with every cycle's figures.
+ */
+import { performance } from 'node:perf_hooks';
+
+import { linkTimeNs, readoutTimeNs } from '../../lib/emulator/dmk38gx541/frame-rate';
+import { onTab, startNodeRed } from './node-red-host';
+
+export interface TriggerInput {
+  address: string;
+  packetSize: number;
+  cycles: number;
+  warmupCycles: number;
+  width: number;
+  height: number;
+  exposureUs: number;
+}
+
+export interface TriggerCycle {
+  latencyMs: number;
+  cameraMs: number;
+  overheadMs: number;
+  toExposureMs: number;
+  deliveryMs: number;
+  frameId: number;
+}
+
+interface Arrival {
+  at: number;
+  frameId: number;
+  timestamp: string;
+  status: string;
+}
+
+const FUNCTION_BODY = "global.get('bench').arrived(msg);\nreturn null;";
+
+async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; timeouts: number; cameraMs: number }> {
+  let waiting: ((arrival: Arrival) => void) | null = null;
+  const hooks = {
+    bench: {
+      arrived(msg: { image: { frameId: number; timestamp: string; status: string } }) {
+        const at = performance.now();
+        waiting?.({ at, frameId: msg.image.frameId, timestamp: msg.image.timestamp, status: msg.image.status });
+      },
+    },
+  };
+  const flow = onTab([
+    {
+      id: 'trigger-camera', type: 'gige-camera-config', name: 'trigger', source: 'network', address: input.address, access: 'control',
+      packetSize: String(input.packetSize), bufferCount: '', frameMemory: '', frameTimeout: '5000',
+      settings: ['OffsetAutoCenter=On', `Width=${input.width}`, `Height=${input.height}`, 'PixelFormat=Mono8', 'ExposureAuto=Off', 'GainAuto=Off',
+        `ExposureTime=${input.exposureUs}`, 'TriggerSelector=FrameStart', 'TriggerSource=Software', 'TriggerMode=On'].join('\n'),
+    },
+    { id: 'trigger-inject', type: 'inject', name: 'trigger', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', wires: [['trigger-grab']] },
+    { id: 'trigger-grab', type: 'gige-grab', name: 'grab', camera: 'trigger-camera', mode: 'trigger', autoStart: false, encoding: 'raw', quality: '85', maxWidth: '', wires: [['trigger-arrived']] },
+    { id: 'trigger-arrived', type: 'function', name: 'arrived', func: FUNCTION_BODY, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] },
+  ]);
+  const host = await startNodeRed(flow, hooks);
+  // When each frame reached the camera connection (before the grab node and Node-RED's delivery).
+  const atCamera = new Map<number, number>();
+  try {
+    const inject = host.red.nodes.getNode('trigger-inject');
+    const config = host.red.nodes.getNode('trigger-camera') as unknown as { connection: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void } | null };
+    if (!inject) throw new Error('the inject node did not start');
+    const deadline = Date.now() + 20000;
+    while (!config?.connection?.isConnected) {
+      if (Date.now() > deadline) throw new Error(`camera ${input.address} did not connect within 20 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    config.connection.on('frame', (frame) => {
+      atCamera.set(Number(frame.blockId), performance.now());
+      if (atCamera.size > 64) atCamera.delete(atCamera.keys().next().value as number);
+    });
+    const cameraNs = input.exposureUs * 1000 +
+      readoutTimeNs({ width: input.width, height: input.height, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 }) +
+      linkTimeNs(input.width * input.height, { packetSize: input.packetSize, packetDelayNs: 0, extendedIds: false });
+    const cycles: TriggerCycle[] = [];
+    let timeouts = 0;
+    for (let i = 0; i < input.warmupCycles + input.cycles; i++) {
+      const arrived = new Promise<Arrival | null>((resolve) => {
+        const timer = setTimeout(() => {
+          waiting = null;
+          resolve(null);
+        }, 5000);
+        waiting = (arrival) => {
+          clearTimeout(timer);
+          waiting = null;
+          resolve(arrival);
+        };
+      });
+      const t0 = performance.now();
+      inject.receive({});
+      const arrival = await arrived;
+      if (!arrival) {
+        timeouts += 1;
+        continue;
+      }
+      if (i < input.warmupCycles) continue;
+      const latencyMs = arrival.at - t0;
+      // The device timestamp (ns since the epoch on the host's clock) against this process's clock.
+      const exposureStartMs = Number(BigInt(arrival.timestamp) / 1000n) / 1000 - performance.timeOrigin;
+      const cameraAt = atCamera.get(arrival.frameId);
+      cycles.push({
+        latencyMs,
+        cameraMs: cameraNs / 1e6,
+        overheadMs: latencyMs - cameraNs / 1e6,
+        toExposureMs: exposureStartMs - t0,
+        deliveryMs: cameraAt === undefined ? NaN : arrival.at - cameraAt,
+        frameId: arrival.frameId,
+      });
+      // A short, varying pause: the next trigger must not lock onto a phase of any timer.
+      await new Promise((r) => setTimeout(r, i % 3));
+    }
+    return { cycles, timeouts, cameraMs: cameraNs / 1e6 };
+  } finally {
+    await host.stop();
+  }
+}
+
+if (require.main === module) {
+  measure(JSON.parse(process.argv[2]) as TriggerInput)
+    .then((result) => {
+      process.stdout.write(JSON.stringify(result) + '\n');
+      process.exit(0);
+    })
+    .catch((err) => {
+      process.stderr.write(`trigger bench: ${err?.stack ?? err}\n`);
+      process.exit(1);
+    });
+}
