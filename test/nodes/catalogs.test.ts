@@ -34,8 +34,24 @@ function lookup(value: unknown, key: string): unknown {
 }
 
 describe('nodes: every node\'s catalog and help in en-US, de and ja', () => {
-  it('covers the node types of package.json', () => {
+  it('covers the node types of package.json, which lists exactly the types the editor files register', () => {
     assert.ok(TYPES.includes('gige-camera-config') && TYPES.includes('gige-feature') && TYPES.includes('gige-action'), TYPES.join(', '));
+    const registered = fs.readdirSync(path.join(ROOT, 'nodes')).filter((f) => f.endsWith('.html'))
+      .flatMap((f) => [...fs.readFileSync(path.join(ROOT, 'nodes', f), 'utf8').matchAll(/registerType\('([a-z-]+)'/g)].map((m) => m[1]));
+    assert.deepEqual([...TYPES].sort(), registered.sort());
+    assert.ok(!TYPES.includes('gige-event'), 'gige-event is gone (gige-event-listener replaces it)');
+  });
+
+  it('gives every node in the palette an icon of its own, present in icons/', () => {
+    const icons = new Map<string, string>();
+    for (const type of TYPES) {
+      const icon = /\bicon: '([^']+)'/.exec(fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8'))?.[1];
+      if (type === 'gige-camera-config') continue; // config nodes are not in the palette
+      assert.ok(icon, `${type} names an icon`);
+      assert.ok(fs.existsSync(path.join(ROOT, 'icons', icon)), `icons/${icon}`);
+      assert.ok(!icons.has(icon), `${type} and ${icons.get(icon)} share ${icon}`);
+      icons.set(icon, type);
+    }
   });
 
   for (const type of TYPES) {
