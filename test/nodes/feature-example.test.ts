@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { helper, packageNodes, onCall } from './support';
+import { helper, packageNodes, onCall, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from '../support/processes';
 
@@ -36,7 +36,7 @@ describe('nodes: the "Camera features" example runs as shipped on the emulated c
 
   it('reads, sets a fixed value, sets several from msg.payload, and sends a refused value to Catch', async () => {
     const address = uniqueLoopbackAddress();
-    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Camera features.json'), 'utf8')) as Array<Record<string, any>>)
+    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Camera features.json'), 'utf8')) as FlowNode[])
       .map((n) => (n.type === 'gige-camera-config' ? { ...n, address } : n));
     await helper.load([...packageNodes, ...CORE_NODES], flow);
     const read = sent('exfeatget0000001');
