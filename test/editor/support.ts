@@ -19,9 +19,10 @@ export interface Editor {
 
 /**
  * `npm start`'s demo (Node-RED on 127.0.0.1 with this package and the demo flow, whose emulated
- * camera runs on its own loopback address) in Debian's Chromium, headless, with the palette loaded.
+ * camera runs on its own loopback address — or the given `flows`) in Debian's Chromium, headless,
+ * with the palette loaded.
  */
-export async function openEditor(): Promise<Editor> {
+export async function openEditor(flows?: Array<Record<string, unknown>>): Promise<Editor> {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/run does), or set CHROMIUM_PATH`);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-editor-'));
   const cameraAddress = uniqueLoopbackAddress();
@@ -34,10 +35,12 @@ export async function openEditor(): Promise<Editor> {
     fs.rmSync(userDir, { recursive: true, force: true });
   };
   try {
+    if (flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
     demo = start(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], {
       PORT: String(port), GIGE_DEMO_USERDIR: userDir, GIGE_DEMO_CAMERA_ADDRESS: cameraAddress,
     });
-    await demo.waitFor(/Server now running at http:\/\/127\.0\.0\.1:/, 60000);
+    // Generous: the first start builds, and other suites load the machine.
+    await demo.waitFor(/Server now running at http:\/\/127\.0\.0\.1:/, 180000);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -65,7 +68,22 @@ export async function addAndEdit(page: Page, nodes: Array<Record<string, unknown
   }, nodes);
 }
 
-/** Closes the open dialog: a node's (Done/Cancel) or a config node's (Add, Update/Cancel). */
+/**
+ * Closes the open dialog — a node's (Done/Cancel) or a config node's (Add, Update/Cancel) — and
+ * waits until its tray has left the page: while a closing tray is still there, the next dialog's
+ * fields share its element ids, and Node-RED would fill (and save from) the old ones.
+ */
 export async function closeDialog(page: Page, how: 'ok' | 'cancel', config = false): Promise<void> {
   await page.locator(`#node-${config ? 'config-' : ''}dialog-${how}`).click();
+  // A config node's form, or (the last tray closed) a node's form; a node's tray under a config
+  // node's is detached while the config node's is open, and comes back when it closes.
+  await page.locator(config ? '#node-config-dialog-edit-form' : '#dialog-form').waitFor({ state: 'detached' });
+}
+
+/**
+ * Opens a node's dialog by double-clicking its body — not the centre of its group, which a grab's
+ * preview below the node enlarges.
+ */
+export async function openNode(page: Page, id: string): Promise<void> {
+  await page.locator(`[id="${id}"] .red-ui-flow-node`).first().dblclick();
 }
