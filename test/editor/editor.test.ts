@@ -1,9 +1,14 @@
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { openEditor, addAndEdit, closeDialog, Editor } from './support';
-import { killAll } from '../support/processes';
+import { openEditor, addAndEdit, closeDialog, openNode, Editor } from './support';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { killAll, ROOT } from '../support/processes';
+import { uniqueLoopbackAddress } from '../support/loopback';
 
 const CAMERA = 'd3m0camera000001';
+/** GIGE_UPDATE_SCREENSHOTS=1 writes the README's screenshots into docs/images. */
+const SCREENSHOTS = process.env.GIGE_UPDATE_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'images') : null;
 
 /** Picks `name` from the feature picker on `input` (typing part of it first, as a user would). */
 async function pick(page: Page, input: string, name: string): Promise<void> {
@@ -25,9 +30,11 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
   let editor: Editor;
   let page: Page;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(300000);
     editor = await openEditor();
     page = editor.page;
+    if (SCREENSHOTS) fs.mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   after(async () => {
@@ -45,7 +52,7 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
   });
 
   it('opens the grab node\'s dialog with its fields and help', async () => {
-    await page.locator('#d3m0grab00000001').dblclick();
+    await openNode(page, 'd3m0grab00000001');
     await page.waitForSelector('#node-input-mode', { state: 'visible' });
     assert.equal(await page.locator('#node-input-mode').inputValue(), 'continuous');
     assert.equal(await page.locator('#node-input-encoding').inputValue(), 'jpeg');
@@ -88,7 +95,7 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
   });
 
   it('config node: the search finds the emulated camera on loopback, in the catalog\'s words, and fills the form', async () => {
-    await page.locator('#d3m0grab00000001').dblclick();
+    await openNode(page, 'd3m0grab00000001');
     await page.locator('#node-input-btn-camera-edit').click();
     await page.waitForSelector('#node-config-input-source', { state: 'visible' });
     await page.locator('#node-config-input-source').selectOption('network');
@@ -97,12 +104,16 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     await page.locator('#node-config-input-interface').selectOption('lo');
     await page.locator('#node-config-input-serial').fill('');
     await page.locator('#node-config-input-address').fill('');
+    await page.locator('#node-config-input-address').dispatchEvent('change');
+    // Found by serial: the address may stay empty (where the camera was last seen).
+    assert.equal(await page.locator('#node-config-input-address.input-error').count(), 0, 'an empty address is fine when found by serial');
     await page.locator('#gige-search').click();
     const found = page.locator('.gige-found-camera', { hasText: editor.cameraAddress });
     await found.waitFor({ timeout: 10000 });
     const cells = await found.locator('td').allInnerTexts();
     assert.deepEqual(cells, ['DMK 38GX541-a', 'EMU00001', editor.cameraAddress, 'lo', 'yes']);
     assert.deepEqual(await page.locator('.gige-found-table th').allInnerTexts(), ['Model', 'Serial', 'Address', 'Interface', 'Reachable']);
+    if (SCREENSHOTS) await page.locator('.red-ui-tray').last().screenshot({ path: path.join(SCREENSHOTS, 'camera-search.png') });
     await found.click();
     assert.equal(await page.locator('#node-config-input-serial').inputValue(), 'EMU00001');
     assert.equal(await page.locator('#node-config-input-address').inputValue(), editor.cameraAddress);
@@ -123,6 +134,7 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     assert.match(await page.locator('#gige-feature-info').innerText(), /Exposure Time/);
     await page.locator('#gige-feature-value input').fill('15000');
     await page.locator('#gige-feature-value input').press('Tab');
+    if (SCREENSHOTS) await page.locator('.red-ui-tray').first().screenshot({ path: path.join(SCREENSHOTS, 'feature-dialog.png') });
     // Execute offers commands only.
     await page.locator('#node-input-action').selectOption('execute');
     await page.locator('#node-input-feature').fill('');
@@ -136,9 +148,9 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     await closeDialog(page, 'ok');
     const saved = await page.evaluate(() => {
       const n = (window as unknown as { RED: any }).RED.nodes.node('edfeature000001');
-      return { feature: n.feature, valueType: n.valueType, value: n.value, valid: n.valid };
+      return { feature: n.feature, valueType: n.valueType, value: n.value, camera: n.camera, valid: n.valid };
     });
-    assert.deepEqual(saved, { feature: 'ExposureTime', valueType: 'fixed', value: '15000', valid: true });
+    assert.deepEqual(saved, { feature: 'ExposureTime', valueType: 'fixed', value: '15000', camera: CAMERA, valid: true });
     assert.deepEqual(editor.scriptErrors, []);
   });
 
@@ -152,6 +164,28 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     assert.equal(await page.locator('#node-input-groupKey').inputValue(), '0x00000000');
     assert.match(await page.locator('#gige-action-needs').innerText(), /ActionGroupKey=0x00000000/);
     await closeDialog(page, 'cancel');
+    assert.deepEqual(editor.scriptErrors, []);
+  });
+
+  it('feature node: a camera the editor cannot reach leaves name and value editable as text, saying why', async () => {
+    // A network camera on a loopback address nobody answers on.
+    const away = uniqueLoopbackAddress();
+    await addAndEdit(page, [
+      { id: 'edfeature000002', type: 'gige-feature', camera: 'edcamera00000002', action: 'set', feature: '', valueType: 'fixed', value: '' },
+      { id: 'edcamera00000002', type: 'gige-camera-config', name: 'away', source: 'network', identify: 'address', address: away, serial: '', interface: '', version: 1, settings: [] },
+    ]);
+    await page.waitForSelector('#node-input-feature', { state: 'visible' });
+    await page.locator('#gige-feature-note', { hasText: /camera not reachable \(.+\)/ }).waitFor({ timeout: 30000 });
+    await page.locator('#node-input-feature').fill('ExposureTime');
+    assert.equal(await page.locator('.gige-picker-menu:visible li[data-feature]').count(), 0, 'nothing to pick from');
+    await page.locator('#gige-feature-value input[type=text]').fill('12345');
+    await page.locator('#gige-feature-value input[type=text]').press('Tab');
+    await closeDialog(page, 'ok');
+    const saved = await page.evaluate(() => {
+      const n = (window as unknown as { RED: any }).RED.nodes.node('edfeature000002');
+      return { feature: n.feature, value: n.value };
+    });
+    assert.deepEqual(saved, { feature: 'ExposureTime', value: '12345' });
     assert.deepEqual(editor.scriptErrors, []);
   });
 });
