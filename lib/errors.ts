@@ -43,7 +43,8 @@ export function quoteInput(value: unknown, max = MAX_QUOTED_INPUT): string {
   if (typeof value !== 'string') {
     let text: string;
     try {
-      text = JSON.stringify(value) ?? String(value);
+      // undefined for a function or a symbol: name the kind, not a function's source text
+      text = JSON.stringify(value) ?? `<${typeof value}>`;
     } catch {
       text = Object.prototype.toString.call(value);
     }
