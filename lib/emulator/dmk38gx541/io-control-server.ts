@@ -13,7 +13,7 @@
  */
 import * as net from 'node:net';
 import { GigeError } from '../../errors';
-import type { EmulatedCameraIo } from '../emulated-camera';
+import type { EmulatedCameraIo } from './camera-io';
 
 export const DEFAULT_IO_CONTROL_PORT = 3957;
 const MAX_LINE = 4096;
