@@ -2,7 +2,7 @@
  * Loads the native core (a local build or the prebuilt binary for this platform: native-loader.ts)
  * and declares the TypeScript types of everything it exports.
  */
-import { GigeError } from '../errors';
+import { GigeError, GigeErrorCode } from '../errors';
 import { loadNativeAddon } from './native-loader';
 
 // ---- GVSP sender (the emulator's stream transmitter) ----
@@ -366,7 +366,8 @@ function loadAddon(): NativeAddon {
     loadProblem = result.error;
     return unavailableAddon(result.error);
   }
-  result.addon.setErrorFactory((code, message) => new GigeError(code, message));
+  // The native codes are in GIGE_ERROR_CODES (test/architecture/error-codes.test.ts reads native/src).
+  result.addon.setErrorFactory((code, message) => new GigeError(code as GigeErrorCode, message));
   return result.addon;
 }
 
