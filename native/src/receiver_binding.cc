@@ -307,33 +307,14 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     Napi::Object o = Napi::Object::New(env);
     auto set = [&](Napi::Object& target, const char* name, double v) { target.Set(name, Napi::Number::New(env, v)); };
     auto c = [](const std::atomic<uint64_t>& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
-    set(o, "framesComplete", c(s.framesComplete));
-    set(o, "framesIncomplete", c(s.framesIncomplete));
+    // Every counter of stream_counters.h, under its own name.
+#define GIGE_REPORT_COUNTER(name) set(o, #name, c(s.name));
+    GIGE_ASSEMBLER_COUNTERS(GIGE_REPORT_COUNTER)
+    GIGE_RECEIVER_COUNTERS(GIGE_REPORT_COUNTER)
+#undef GIGE_REPORT_COUNTER
     set(o, "framesDelivered", static_cast<double>(framesDelivered_));
-    set(o, "framesDroppedIncomplete", c(s.framesDroppedIncomplete));
-    set(o, "framesDroppedPoolExhausted", c(s.framesDroppedPoolExhausted));
-    set(o, "framesDroppedQueueFull", c(s.framesDroppedQueueFull));
     set(o, "framesDropped", c(s.framesDroppedIncomplete) + c(s.framesDroppedPoolExhausted) + c(s.framesDroppedQueueFull));
-    set(o, "packetsReceived", c(s.packetsReceived));
-    set(o, "packetsInPlace", c(s.packetsInPlace));
-    set(o, "packetsMissing", c(s.packetsMissing));
-    set(o, "packetsResent", c(s.packetsResent));
-    set(o, "packetsDuplicate", c(s.packetsDuplicate));
-    set(o, "packetsLate", c(s.packetsLate));
-    set(o, "packetsMalformed", c(s.packetsMalformed));
-    set(o, "packetsIgnored", c(s.packetsIgnored));
-    set(o, "packetsUnavailable", c(s.packetsUnavailable));
-    set(o, "packetsDroppedBySocket", c(s.packetsDroppedBySocket));
-    set(o, "resendRequests", c(s.resendRequests));
-    set(o, "resendPacketsRequested", c(s.resendPacketsRequested));
-    set(o, "resendLimitReached", c(s.resendLimitReached));
     o.Set("resendIgnoredDetected", Napi::Boolean::New(env, s.resendIgnoredDetected.load()));
-    set(o, "payloadBytes", c(s.payloadBytes));
-    set(o, "stagedBytes", c(s.stagedBytes));
-    set(o, "receiveCalls", c(s.receiveCalls));
-    set(o, "receiveMessages", c(s.receiveMessages));
-    set(o, "receiveErrors", c(s.receiveErrors));
-    set(o, "resendSendErrors", c(s.resendSendErrors));
     set(o, "receiveThreadCpuMs", c(s.receiveThreadCpuNs) / 1e6);
     set(o, "framePeriodMs", c(s.framePeriodNs) / 1e6);
     set(o, "callbackErrors", static_cast<double>(callbackErrors_));
@@ -347,7 +328,6 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(o, "buffersCountedByGc", static_cast<double>(blocksCounted_));
     set(o, "frameMemoryBytes", static_cast<double>(pc.blocks * pc.blockBytes));
     set(o, "frameMemoryLimitBytes", static_cast<double>(pc.maxBlocks * pc.blockBytes));
-    set(o, "packetsRejected", c(s.packetsRejected));
     const ReceiverConfig& cfg = core_->config();
     set(o, "dataBytesPerPacket", static_cast<double>(cfg.assembler.dataPerPacket));
     const SocketInfo& si = core_->socketInfo();
