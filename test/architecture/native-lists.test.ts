@@ -13,11 +13,11 @@ import { GvspSender, StreamReceiver } from '../../lib/stream/native';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from './support/sources';
 
-/** The names in one X-macro list of counters.h: `#define LIST(X) X(a) X(b) …`. */
-function macroList(list: string): string[] {
-  const text = fs.readFileSync(path.join(ROOT, 'native', 'src', 'counters.h'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+/** The names in one X-macro list of a native header: `#define LIST(X) X(a) X(b) …`. */
+function macroList(list: string, header = 'counters.h'): string[] {
+  const text = fs.readFileSync(path.join(ROOT, 'native', 'src', header), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
   const start = text.indexOf(`#define ${list}(X)`);
-  assert.ok(start >= 0, `${list} is not defined in native/src/counters.h`);
+  assert.ok(start >= 0, `${list} is not defined in native/src/${header}`);
   const lines: string[] = [];
   for (const line of text.slice(start).split('\n')) {
     lines.push(line);
@@ -32,7 +32,7 @@ function interfaceKeys(name: string): string[] {
   const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const found = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
   assert.ok(found, `interface ${name} not found in lib/stream/native.ts`);
-  return found.members.filter(ts.isPropertySignature).map((m) => (m.name as ts.Identifier).text);
+  return found.members.filter((m) => ts.isPropertySignature(m) || ts.isMethodSignature(m)).map((m) => (m.name as ts.Identifier).text);
 }
 
 describe('architecture: native counters defined once (native/src/counters.h)', () => {
@@ -68,6 +68,29 @@ describe('architecture: native counters defined once (native/src/counters.h)', (
       assert.deepEqual(Object.keys(stats).sort(), interfaceKeys('GvspSenderStats').sort());
     } finally {
       await sender.close();
+    }
+  });
+});
+
+describe('architecture: native options defined once (native/src/options.h)', () => {
+  const pairs: Array<[string, string]> = [
+    ['GIGE_RECEIVER_OPTIONS', 'StreamReceiverOptions'],
+    ['GIGE_RESEND_OPTIONS', 'ResendOptions'],
+    ['GIGE_SENDER_CONFIG_OPTIONS', 'GvspSenderConfig'],
+    ['GIGE_FAULT_OPTIONS', 'GvspFaults'],
+  ];
+  for (const [list, type] of pairs) {
+    it(`${type} (lib/stream/native.ts) names exactly the options of ${list}`, () => {
+      assert.deepEqual(interfaceKeys(type).sort(), macroList(list, 'options.h').sort());
+    });
+  }
+
+  it('the readers spell no option name themselves: they use the constants the lists define', () => {
+    const reads = /\b(read(?:Unsigned|Number|Bool|String)\((?:o|r|f), "|\bo\.Get\("(?!buffer))/;
+    for (const file of ['receiver_binding.cc', 'sender_options.cc']) {
+      const text = fs.readFileSync(path.join(ROOT, 'native', 'src', file), 'utf8');
+      const configure = file === 'sender_options.cc' ? text.slice(0, text.indexOf('GvspSender.sendBlock')) : text;
+      assert.doesNotMatch(configure, reads, `native/src/${file} reads an option by a literal name`);
     }
   });
 });
