@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { ROOT } from '../support/processes';
 import { interpolate } from '../../nodes/i18n';
 
-const TYPES = ['gige-grab', 'gige-software-trigger', 'gige-strobe', 'gige-ptp-scheduler', 'gige-event-listener', 'gige-chunk-reader'];
+const TYPES = ['gige-grab', 'gige-software-trigger', 'gige-strobe', 'gige-ptp-scheduler', 'gige-event-listener', 'gige-chunk-reader', 'gige-stream-stats'];
 const LANGUAGES = ['en-US', 'de', 'ja'];
 /** The longest value each status placeholder is shown with. */
 const WIDEST: Record<string, string> = {
-  count: '99999', duration: '32767', status: 'Uncalibrated', interval: '4294967295 µs', seconds: '999',
+  count: '99999', duration: '32767', status: 'Uncalibrated', interval: '4294967295 µs', seconds: '999', percent: '100.00', alarm: 'resend +2',
 };
 
 function catalog(lang: string, type: string): Record<string, unknown> {
