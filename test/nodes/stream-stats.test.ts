@@ -82,7 +82,7 @@ describe('nodes: gige-stream-stats raises and clears a loss alarm on an emulated
     assert.equal(raised.active, true);
     assert.equal(raised.threshold, 0.5);
     assert.equal(raised.unit, '%');
-    assert.ok((raised.value ?? 0) > 0.5 && (raised.value ?? 0) < 3, `about 1 %: ${raised.value}`);
+    assert.ok((raised.value ?? 0) > 0.5 && (raised.value ?? 0) < 5, `about 1 % (a loaded machine may lose a little more): ${raised.value}`);
     // Within 2 s of stream time: raised with the first or second report after the loss began. (The
     // wall clock is only bounded loosely: the machine may be loaded.)
     assert.ok(raised.afterReports - before <= 2, `raised after ${raised.afterReports - before} reports`);
