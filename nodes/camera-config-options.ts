@@ -21,7 +21,12 @@ export interface CameraConfigProperties {
   serial?: unknown;
   /** Host interface name discovery uses; empty = every interface. */
   interface?: unknown;
+  /** A number of bytes, 'auto' (negotiated on connect; the default since version 2) or empty (the camera's own). */
   packetSize?: unknown;
+  /** 'control' (default), 'exclusive' or 'monitor' (read-only; receives the controller's multicast stream). */
+  access?: unknown;
+  /** Control access: stream to this multicast group (224.0.0.0/4) so that monitors elsewhere receive it too. */
+  multicastGroup?: unknown;
   bufferCount?: unknown;
   frameTimeout?: unknown;
   frameMemory?: unknown;
@@ -36,8 +41,10 @@ export interface CameraConfigOptions {
   findSerial?: string;
   interface?: string;
   frameTimeoutMs: number;
+  access: 'control' | 'exclusive' | 'monitor';
+  multicastGroup?: string;
   bufferCount?: number;
-  packetSize?: number;
+  packetSize?: number | 'auto';
   /** Bytes that frames may take in all (pool plus raw frames a flow keeps); default: the stream's. */
   frameMemoryLimit?: number;
   settings: Array<[string, string]>;
@@ -46,7 +53,9 @@ export interface CameraConfigOptions {
 export const DEFAULT_ADDRESS = '127.0.0.2';
 export const DEFAULT_FRAME_TIMEOUT_MS = 5000;
 /** The version the editor saves now; older flows are migrated on load (runtime and editor alike). */
-export const CAMERA_CONFIG_VERSION = 1;
+export const CAMERA_CONFIG_VERSION = 2;
+/** What a new config node's packet size field holds: the largest size that reaches this host unfragmented. */
+export const DEFAULT_PACKET_SIZE = 'auto';
 /** The editor's upper bound for the frame memory field, MB. */
 const MAX_FRAME_MEMORY_MB = 65536;
 /** More rows than this is not a configuration but a mistake (each is a write on every connect). */
@@ -59,6 +68,8 @@ const INTERFACE_NAME = /^[A-Za-z0-9_.:@-]{1,64}$/;
  * node-red-contrib-home-assistant-websocket migrates its nodes): flows saved before the "On
  * connect" table keep working untouched, and the editor shows them as rows.
  *   0 → 1: `settings` text (`Name=Value` lines, `#` comments) becomes rows; `identify` 'address'.
+ *   1 → 2: the packet size field learnt 'auto', now a new node's default; a flow saved before keeps
+ *          its number, and one that left the field empty (or had none) keeps the camera's own size.
  * A version newer than this code knows is left as it is.
  */
 export function migrateCameraConfig<T extends CameraConfigProperties>(def: T): T & { version: number } {
@@ -75,6 +86,10 @@ export function migrateCameraConfig<T extends CameraConfigProperties>(def: T): T
         : current.settings,
     };
     version = 1;
+  }
+  if (version < 2) {
+    current = { ...current, packetSize: current.packetSize ?? '' };
+    version = 2;
   }
   return { ...(current as T), version };
 }
@@ -127,16 +142,45 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
   if (iface !== undefined && !INTERFACE_NAME.test(iface)) {
     throw new GigeError('BAD_CONFIG', `Interface ${quoteInput(clipInput(iface, 64))} is not an interface name (e.g. eth0, enp3s0, lo)`, {});
   }
+  const access = def.access === undefined || def.access === null || def.access === '' ? 'control' : def.access;
+  if (access !== 'control' && access !== 'exclusive' && access !== 'monitor') {
+    throw new GigeError('BAD_CONFIG', `Access ${quoteInput(access)} is not known; allowed: control, exclusive, monitor`, {});
+  }
+  // A monitor receives the group its controller chose (read from the camera): it has none of its own.
+  const group = blank(def.multicastGroup) || access === 'monitor' ? undefined : String(def.multicastGroup).trim();
+  if (group !== undefined && !isMulticastAddress(group)) {
+    throw new GigeError('BAD_CONFIG', `Multicast group ${quoteInput(clipInput(group, 64))} is not a multicast IPv4 address (224.0.0.0 to 239.255.255.255, e.g. 239.192.0.10)`, {});
+  }
   return {
     source,
     address,
+    access,
+    multicastGroup: group,
     findSerial: bySerial ? serial : undefined,
     interface: iface,
     frameTimeoutMs: blank(def.frameTimeout) ? DEFAULT_FRAME_TIMEOUT_MS : checkTimeoutMs(def.frameTimeout, 'Frame timeout'),
     bufferCount: blank(def.bufferCount) ? undefined : checkIntegerInRange(def.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count'),
-    packetSize: blank(def.packetSize) ? undefined : checkIntegerInRange(def.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes'),
+    packetSize: parsePacketSize(def.packetSize),
     frameMemoryLimit: blank(def.frameMemory) ? undefined
       : checkIntegerInRange(def.frameMemory, 1, MAX_FRAME_MEMORY_MB, 'Frame memory', 'MB') * 1024 * 1024,
     settings: checkSettingRows(def.settings),
   };
+}
+
+/** Empty: the camera's own; 'auto': negotiated on connect; otherwise bytes within the GigE Vision limits. */
+function parsePacketSize(value: unknown): number | 'auto' | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+  if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return 'auto';
+  try {
+    return checkIntegerInRange(value, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes');
+  } catch (err) {
+    const e = err as GigeError;
+    throw new GigeError(e.code, `${e.message}, or auto (the largest that reaches this host unfragmented)`, e.details, { cause: err });
+  }
+}
+
+function isMulticastAddress(address: string): boolean {
+  if (!isIpv4(address)) return false;
+  const first = Number(address.split('.')[0]);
+  return first >= 224 && first <= 239;
 }

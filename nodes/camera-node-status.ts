@@ -101,7 +101,10 @@ export class CameraNodeStatus {
     if (this.stopped) return;
     this.lastRender = Date.now();
     const camera = this.cameraStatus(this.camera.state);
-    const status = this.problem ?? (camera && this.pushed?.text ? this.pushed : camera) ?? this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
+    // While connected, the config node may still push a degradation (yellow: the link over its
+    // bandwidth budget) that the node's own green must not hide.
+    const degraded = !camera && this.pushed?.fill === 'yellow' && this.pushed.text ? this.pushed : null;
+    const status = this.problem ?? (camera && this.pushed?.text ? this.pushed : camera) ?? degraded ?? this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
     const key = JSON.stringify(status);
     if (key === this.shown) return;
     this.shown = key;

@@ -17,6 +17,7 @@ import { acquireCamera, PooledCamera, PoolOptions } from '../lib/camera/pool';
 import type { ConnectionState, AcquisitionRequest, UserErrorHandler } from '../lib/camera/connection';
 import { AcquisitionUsers } from '../lib/camera/acquisition-users';
 import type { Camera, CameraFrame, CameraEvent } from '../lib/camera/camera';
+import type { BudgetReport } from '../lib/camera/stream-budget';
 import { GigeError, isGigeError, quoteInput } from '../lib/errors';
 import { locateBySerial } from './camera-locator';
 import { buildFeatureTree, FeatureTree, FeatureTreeOptions } from './feature-tree';
@@ -351,6 +352,11 @@ export class ConfigCamera extends EventEmitter {
     if (this.listenerCount('warning') > 0) this.emit('warning', warning);
   };
 
+  /** This camera's share of its host link's bandwidth budget, whenever it changes (fits or not). */
+  private readonly onBandwidth = (report: BudgetReport): void => {
+    if (this.listenerCount('bandwidth') > 0) this.emit('bandwidth', report);
+  };
+
   /** Takes `pooled` as the camera: every subscription moves onto it. */
   private attach(pooled: PooledCamera): void {
     this.pooled = pooled;
@@ -360,6 +366,7 @@ export class ConfigCamera extends EventEmitter {
     connection.on('event', this.onEvent);
     connection.on('error', this.onError);
     connection.on('warning', this.onWarning);
+    connection.on('bandwidth', this.onBandwidth);
     for (const [key, user] of this.acquisitionUsers) connection.requestAcquisition(key, user.onError, user.request).catch((err: Error) => user.onError(err));
     for (const [key, user] of this.eventUsers) connection.requestEvents(key, user.names, user.onError).catch((err: Error) => user.onError(err));
     this.onConnectionState(connection.state, connection.stateDetail, connection.lastError ?? undefined);
@@ -377,6 +384,7 @@ export class ConfigCamera extends EventEmitter {
     connection.removeListener('event', this.onEvent);
     connection.removeListener('error', this.onError);
     connection.removeListener('warning', this.onWarning);
+    connection.removeListener('bandwidth', this.onBandwidth);
     // Another config node with the same settings may share this connection: leave it only what it asked for.
     const released = Promise.all([
       ...[...this.acquisitionUsers.keys()].map((key) => connection.releaseAcquisition(key).catch(() => undefined)),

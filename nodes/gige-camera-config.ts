@@ -7,12 +7,11 @@ import { registerFeatureEndpoint } from './feature-endpoint';
 import { registerCommissioningEndpoint } from './commissioning-endpoint';
 import { ConfigCamera, CameraState, ConfigCameraOptions } from './config-camera';
 import { GigeError } from '../lib/errors';
+import type { BudgetReport } from '../lib/camera/stream-budget';
 import { emulatedCamera } from '../lib/emulator';
 
 /** As the editor saves it; older versions are migrated (camera-config-options.ts). */
-interface CameraConfigDef extends NodeDef, CameraConfigProperties {
-  access: 'control' | 'exclusive';
-}
+interface CameraConfigDef extends NodeDef, CameraConfigProperties {}
 
 const CLOSE_TIMEOUT_MS = 10000;
 /** How long a camera without users stays open for a user that is only being redeployed. */
@@ -61,8 +60,10 @@ export = function register(RED: NodeAPI): void {
       interface: options?.interface,
       frameTimeoutMs,
       pool: {
-        access: def.access === 'exclusive' ? 'exclusive' : 'control',
-        packetSize: options?.packetSize,
+        access: options?.access ?? 'control',
+        // A monitor cannot set the packet size: the controller's stream is what it receives.
+        packetSize: options?.access === 'monitor' ? undefined : options?.packetSize,
+        ...(options?.multicastGroup ? { multicastGroup: options.multicastGroup } : {}),
         bufferCount: options?.bufferCount,
         frameMemoryLimit: options?.frameMemoryLimit,
         frameTimeoutMs,
@@ -78,8 +79,10 @@ export = function register(RED: NodeAPI): void {
     Object.defineProperty(node, 'camera', { value: camera, enumerable: true });
     Object.defineProperty(node, 'frameTimeoutMs', { value: frameTimeoutMs });
     const report = new RepeatFilter(30000);
+    let overBudget = false;
 
     camera.on('state', (state: CameraState, detail: string, err?: Error) => {
+      overBudget = false;
       const status = cameraStatus(state, err);
       for (const user of users.values()) show(user, status);
       if (state === 'refused') node.error(`camera ${camera.describe()}: configuration error, not retried until the next deploy: ${detail}`);
@@ -96,6 +99,16 @@ export = function register(RED: NodeAPI): void {
     });
     camera.on('warning', (warning: Error) => {
       if (report.fresh(warning.message)) node.warn(`camera ${camera.describe()}: ${warning.message}`);
+    });
+    // A host link that cannot carry every camera streaming into it: each user shows it (the frame
+    // rates were lowered to fit, so frames come slower than configured); the plan reaches the log
+    // as the camera's BANDWIDTH_EXCEEDED warning. It clears when the budget fits again (another
+    // camera stopped streaming) or the connection changes state.
+    camera.on('bandwidth', (budget: BudgetReport) => {
+      if (budget.plan.fits === !overBudget) return;
+      overBudget = !budget.plan.fits;
+      const status = overBudget ? { fill: 'yellow', shape: 'dot', text: `${STATUS}overBudget` } as NodeStatus : cameraStatus(camera.state, camera.lastError);
+      for (const user of users.values()) show(user, status);
     });
 
     const cancelIdle = () => {
