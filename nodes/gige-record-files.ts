@@ -38,6 +38,17 @@ const SIGNIFICANT_BITS: Record<number, number> = {
   [PixelFormat.Mono16]: 16,
 };
 
+/** Significant bits of a raw format gige-record stores (8 for Mono8), or undefined for others. */
+export function significantBitsOf(pixelFormat: string): number | undefined {
+  let code: number;
+  try {
+    code = pixelFormatCode(pixelFormat);
+  } catch {
+    return undefined;
+  }
+  return code === PixelFormat.Mono8 ? 8 : SIGNIFICANT_BITS[code];
+}
+
 /** A frame message as a FrameRecord, or the error that says what a frame message looks like. */
 export function frameRecordOf(msg: Record<string, unknown>): FrameRecord | null {
   const image = msg.image as FrameRecord['image'] | undefined;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { helper, packageNodes, onCall } from '../nodes/support';
 import recordNode from '../../nodes/gige-record';
 import frameSetNode from '../../nodes/gige-frame-set';
+import hdrMergeNode from '../../nodes/gige-hdr-merge';
 import { ROOT } from '../support/processes';
 
 export { helper, onCall };
@@ -24,7 +25,7 @@ export const CORE_NODES = [
   'network/21-httpin.js', 'storage/10-file.js', 'network/10-mqtt.js', 'sequence/17-split.js',
 ].map(core);
 
-export const ALL_PACKAGE_NODES = [...packageNodes, recordNode, frameSetNode];
+export const ALL_PACKAGE_NODES = [...packageNodes, recordNode, frameSetNode, hdrMergeNode];
 
 /** The example's flow JSON as shipped. */
 export function readExample(name: string): FlowNode[] {
