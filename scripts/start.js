@@ -55,13 +55,15 @@ function newestMtime(target) {
 }
 
 function buildIfNeeded() {
-  const built = Math.min(
-    newestMtime(path.join(root, 'dist', 'nodes', 'gige-grab.js')),
-    newestMtime(path.join(root, 'build', 'Release', 'gige_native.node')),
-  );
-  const sources = Math.max(...['lib', 'nodes', 'bin', 'native', 'locales', 'icons', 'binding.gyp']
-    .map((p) => newestMtime(path.join(root, p))));
-  if (built && built >= sources) return;
+  // Each output against its own sources: the native addon is rebuilt only when native code
+  // changes, so comparing it with the TypeScript sources would rebuild on every start.
+  const newest = (paths) => Math.max(...paths.map((p) => newestMtime(path.join(root, p))));
+  const tsBuilt = newestMtime(path.join(root, 'dist', 'nodes', 'gige-grab.js'));
+  const nativeBuilt = newestMtime(path.join(root, 'build', 'Release', 'gige_native.node'));
+  const stale = !tsBuilt || !nativeBuilt
+    || tsBuilt < newest(['lib', 'nodes', 'bin', 'locales', 'icons'])
+    || nativeBuilt < newest(['native', 'binding.gyp']);
+  if (!stale) return;
   console.log('Building (first start, or sources changed) ...');
   const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status || 1);
