@@ -8,8 +8,10 @@
  *     frame rate at 4504² (manual 5.1.4: Mono8 5 fps, Mono12Packed 3 fps, Mono16 2 fps), TIFF.
  *     Limited by the camera: does storage keep up with it?
  *  2. ceiling: the same gige-record node fed 4504² frames (copies of one emulated frame, unique
- *     timestamps) at a paced rate that rises step by step; the highest rate with no frame lost is
- *     what the disk + encoder sustain. For TIFF and PNG, Mono8 and Mono12Packed.
+ *     timestamps) at a paced rate that rises step by step; the highest rate with no frame lost and
+ *     the queue not filling up (the last frame written within two frame intervals of the last one
+ *     offered) is what the disk + encoder sustain. For TIFF and PNG, Mono8 and Mono12Packed. PNG
+ *     figures depend on the content: the emulated ramp compresses far better than a real scene.
  *
  *   npm run bench:storage                         both parts, into a folder under bench/.storage-out
  *   npm run bench:storage -- --dir /data/frames   another local disk (files are removed after)
@@ -104,14 +106,17 @@ async function oneFrame(pixelFormat: string): Promise<{ payload: Buffer; image: 
 }
 
 /** Part 2: gige-record alone, fed `FRAMES` frames at `fps`; returns frames lost. */
-async function ceilingStep(frame: { payload: Buffer; image: Record<string, unknown> }, format: string, fps: number): Promise<number> {
+async function ceilingStep(frame: { payload: Buffer; image: Record<string, unknown> }, format: string, fps: number): Promise<{ lost: number; sustained: boolean }> {
   const dir = freshDir();
   await helper.startServer();
   try {
-    await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], [
+    const flow: FlowNode[] = [
       { id: 't', type: 'tab', label: 't' },
-      { id: 'rec', type: 'gige-record', z: 't', mode: 'every', folder: dir, format, sidecar: true, preFrames: '16', maxMemory: '512', x: 100, y: 100, wires: [[]] },
-    ]);
+      { id: 'rec', type: 'gige-record', z: 't', mode: 'every', folder: dir, format, sidecar: true, preFrames: '16', maxMemory: '512', x: 100, y: 100, wires: [['sink']] },
+      // A wire out: Node-RED does not call send() of a node without one.
+      { id: 'sink', type: 'helper', z: 't', x: 300, y: 100 },
+    ];
+    await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], flow);
     const record = helper.getNode('rec');
     let written = 0;
     let status = '';
@@ -130,8 +135,11 @@ async function ceilingStep(frame: { payload: Buffer; image: Record<string, unkno
     const drained = (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 1200));
     const lost = lostIn(status);
-    console.log(`RESULT part=ceiling format=${format} pixelFormat=${frame.image.pixelFormat} size=${SIZE}x${SIZE} offered_fps=${fps} frames=${FRAMES} written=${written} lost=${lost} offered_over_s=${offeredSpan.toFixed(1)} all_written_after_s=${drained.toFixed(1)} written_fps=${(written / drained).toFixed(2)}`);
-    return lost;
+    // Kept up, not just absorbed by the 16-frame queue: the last frame written within two frame
+    // intervals of the last one offered.
+    const sustained = lost === 0 && drained <= offeredSpan + 2 / fps;
+    console.log(`RESULT part=ceiling format=${format} pixelFormat=${frame.image.pixelFormat} size=${SIZE}x${SIZE} offered_fps=${fps} frames=${FRAMES} written=${written} lost=${lost} sustained=${sustained ? 'yes' : 'no'} offered_over_s=${offeredSpan.toFixed(1)} all_written_after_s=${drained.toFixed(1)} written_fps=${(written / drained).toFixed(2)}`);
+    return { lost, sustained };
   } finally {
     await helper.unload();
     await helper.stopServer();
@@ -147,11 +155,11 @@ async function main(): Promise<void> {
     for (const format of ['tiff', 'png']) {
       let best = 0;
       for (const fps of [1, 2, 3, 4, 6, 8, 10, 12, 16]) {
-        const lost = await ceilingStep(frame, format, fps);
-        if (lost > 0) break;
+        const { sustained } = await ceilingStep(frame, format, fps);
+        if (!sustained) break;
         best = fps;
       }
-      console.log(`RESULT part=ceiling-summary format=${format} pixelFormat=${pixelFormat} highest_lossless_fps=${best}`);
+      console.log(`RESULT part=ceiling-summary format=${format} pixelFormat=${pixelFormat} highest_sustained_fps=${best}`);
     }
   }
   fs.rmSync(BASE, { recursive: true, force: true });
