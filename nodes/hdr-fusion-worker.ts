@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { fuseExposures, toUnitValues } from './hdr-fusion';
+import { fuseFrames, toUnitValues } from './hdr-fusion';
 
 export interface FusionJob {
   id: number;
@@ -18,7 +18,7 @@ export type FusionAnswer = { id: number; pixels: Uint8Array; fuseMs: number } | 
 parentPort?.on('message', (job: FusionJob) => {
   try {
     const started = performance.now();
-    const pixels = fuseExposures(job.frames.map((f) => toUnitValues(f.samples, f.significantBits)), job.width, job.height);
+    const pixels = fuseFrames(job.frames.length, (k) => toUnitValues(job.frames[k].samples, job.frames[k].significantBits), job.width, job.height);
     const answer: FusionAnswer = { id: job.id, pixels, fuseMs: performance.now() - started };
     parentPort?.postMessage(answer, [pixels.buffer as ArrayBuffer]);
   } catch (err) {

@@ -99,44 +99,52 @@ function weightsOf(frame: Float32Array, width: number, height: number): Float32A
  * Throws on an empty set or frames of another size.
  */
 export function fuseExposures(frames: Float32Array[], width: number, height: number): Uint8Array {
+  return fuseFrames(frames.length, (k) => frames[k], width, height);
+}
+
+/**
+ * The same, with frame `k` made by `frameAt(k)` when needed (twice per frame): only one frame's
+ * values are held at a time, which at 4504² saves 81 MB per further frame.
+ */
+export function fuseFrames(count: number, frameAt: (k: number) => Float32Array, width: number, height: number): Uint8Array {
   const n = width * height;
-  if (frames.length === 0) throw new Error('no frames to fuse');
-  for (const f of frames) if (f.length !== n) throw new Error(`a frame has ${f.length} values, expected ${width} × ${height}`);
-  const weights = frames.map((f) => weightsOf(f, width, height));
+  if (count === 0) throw new Error('no frames to fuse');
+  const frame = (k: number) => {
+    const f = frameAt(k);
+    if (f.length !== n) throw new Error(`frame ${k} has ${f.length} values, expected ${width} × ${height}`);
+    return f;
+  };
+  const weights: Float32Array[] = [];
+  for (let k = 0; k < count; k++) weights.push(weightsOf(frame(k), width, height));
   for (let i = 0; i < n; i++) {
     let sum = 0;
-    for (const w of weights) sum += w[i];
-    for (const w of weights) w[i] /= sum;
+    for (let k = 0; k < count; k++) sum += weights[k][i];
+    for (let k = 0; k < count; k++) weights[k][i] /= sum;
   }
   const levels = levelsFor(width, height);
   let blended: Plane[] | null = null;
-  for (let k = 0; k < frames.length; k++) {
+  for (let k = 0; k < count; k++) {
     // Gaussian pyramid of the weights, Laplacian pyramid of the frame, summed level by level.
     let g: Plane = { data: weights[k], width, height };
-    let image: Plane = { data: frames[k], width, height };
-    const parts: Plane[] = [];
+    let image: Plane = { data: frame(k), width, height };
+    weights[k] = new Float32Array(0);
+    const sums: Plane[] = blended ?? [];
     for (let l = 0; l < levels; l++) {
-      let detail: Plane;
-      let nextImage: Plane | null = null;
-      if (l < levels - 1) {
-        nextImage = reduce(image);
-        const up = expand(nextImage, image.width, image.height);
-        const d = new Float32Array(image.data.length);
-        for (let i = 0; i < d.length; i++) d[i] = image.data[i] - up.data[i];
-        detail = { data: d, width: image.width, height: image.height };
-      } else {
-        detail = image;
-      }
-      const weighted = new Float32Array(detail.data.length);
-      for (let i = 0; i < weighted.length; i++) weighted[i] = detail.data[i] * g.data[i];
-      parts.push({ data: weighted, width: detail.width, height: detail.height });
-      if (nextImage) {
-        image = nextImage;
+      const last = l === levels - 1;
+      const next = last ? null : reduce(image);
+      const up = next ? expand(next, image.width, image.height) : null;
+      if (!blended) sums.push({ data: new Float32Array(image.data.length), width: image.width, height: image.height });
+      const sum = sums[l].data;
+      const pixels = image.data;
+      const weight = g.data;
+      if (up) for (let i = 0; i < sum.length; i++) sum[i] += (pixels[i] - up.data[i]) * weight[i];
+      else for (let i = 0; i < sum.length; i++) sum[i] += pixels[i] * weight[i];
+      if (next) {
+        image = next;
         g = reduce(g);
       }
     }
-    if (!blended) blended = parts;
-    else for (let l = 0; l < levels; l++) for (let i = 0; i < parts[l].data.length; i++) blended[l].data[i] += parts[l].data[i];
+    blended = sums;
   }
   // Collapse: from the coarsest level up, expand and add the details.
   let result = blended![levels - 1];
