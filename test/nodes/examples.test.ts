@@ -65,6 +65,8 @@ describe('nodes: the example flows run as shipped, without hardware', function (
       const nodes = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as FlowNode[];
       assert.ok(nodes.some((n) => n.type === 'comment'), `${file} starts with a comment explaining it`);
       for (const n of nodes) assert.ok(known.has(n.type), `${file}: node type ${n.type}`);
+      // The editor's validator rejects a grab node without an output choice (a red triangle on import).
+      for (const n of nodes.filter((x) => x.type === 'gige-grab')) assert.ok(['frames', 'sets'].includes(n.output as string), `${file}: ${n.id} output ${n.output}`);
     }
   });
 
