@@ -38,7 +38,10 @@ async function run(protocol: string, start: (port: number) => Promise<PlcPeer>, 
     let failed = 0;
     for (let i = 0; i < CYCLES; i++) {
       const r = await plcCycle(plc, 30000);
-      if (r.area !== expectedArea(r.part) || r.error) failed += 1;
+      if (r.area !== expectedArea(r.part) || r.error) {
+        failed += 1;
+        console.log(`FAILED cycle ${i}: part ${r.part} area ${r.area} (expected ${expectedArea(r.part)}) error ${r.error} code ${r.errorCode}; writes: ${r.log.join('; ')}`);
+      }
       latencies.push(r.latencyMs);
     }
     latencies.sort((a, b) => a - b);
