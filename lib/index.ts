@@ -22,7 +22,7 @@ export type { CameraOpenOptions, CameraFrame, CameraEvent, FeatureValue } from '
 export { CameraConnection } from './camera/connection';
 export type { ConnectionOptions, ConnectionState } from './camera/connection';
 export { acquireCamera, pooledCameraKeys } from './camera/pool';
-export type { PoolOptions, PooledCamera } from './camera/pool';
+export type { PoolOptions, PooledCamera, DeviceLauncher, LaunchedDevice } from './camera/pool';
 export { encodeFrame, frameMetadata } from './camera/frame-output';
 export type { FrameEncoding, FrameMetadata, EncodeOptions } from './camera/frame-output';
 
@@ -44,7 +44,7 @@ export type { Frame, StreamOptions, StreamStats, ResendOptions, PixelFormatName 
 export { nativeCoreProblem } from './stream/native';
 
 // ---- The emulated DMK 38GX541-a ----
-export { EmulatedCamera, DEFAULT_EMULATOR_ADDRESS } from './emulator';
+export { EmulatedCamera, EmulatedCameraLauncher, emulatedCamera, DEFAULT_EMULATOR_ADDRESS } from './emulator';
 export type { EmulatedCameraOptions } from './emulator';
 
 // ---- Errors ----

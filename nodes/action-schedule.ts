@@ -87,7 +87,7 @@ export async function commitSchedule(camera: Camera, schedule: Schedule, t: Tran
   try {
     await camera.execute('ActionSchedulerCommit');
   } catch (err) {
-    if (/OVERFLOW/.test((err as Error).message) || isGigeError(err, 'OVERFLOW')) {
+    if (/OVERFLOW/.test((err as Error).message) || (isGigeError(err, 'GVCP_STATUS') && err.details.status === 0x8015 /* OVERFLOW */)) {
       const size = camera.nodeMap.has('ActionQueueSize') ? await camera.get('ActionQueueSize').catch(() => '?') : '?';
       throw new GigeError('SCHEDULE_FULL', t('errors.queueFull', { camera: camera.address, size: String(size) }), { camera: camera.address }, { cause: err });
     }

@@ -1,6 +1,7 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
 import type { CameraConfigNode } from './types';
 import { GigeError } from '../lib/errors';
+import { translator } from './i18n';
 
 /** Node-RED waits 15 s for a close; ours always finishes well inside that. */
 const CLOSE_BUDGET_MS = 10000;
@@ -13,10 +14,11 @@ const CLOSE_BUDGET_MS = 10000;
 export function useCameraConfig(RED: NodeAPI, node: Node, configId: string, handlesInput = true): CameraConfigNode | null {
   const config = configId ? (RED.nodes.getNode(configId) as CameraConfigNode | null) : null;
   if (!config) {
-    node.status({ fill: 'red', shape: 'ring', text: 'no camera' });
+    const t = translator(RED, 'gige-camera-config');
+    node.status({ fill: 'red', shape: 'ring', text: t('status.noCamera') });
     if (handlesInput) {
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
-        done(new GigeError('NO_CAMERA', 'No camera configured: choose or add a gige-camera-config node in this node\'s properties'));
+        done(new GigeError('NO_CAMERA', t('errors.noCamera')));
       });
     }
     return null;

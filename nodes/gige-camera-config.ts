@@ -6,6 +6,7 @@ import { registerDiscoveryEndpoint } from './discovery-endpoint';
 import { registerFeatureEndpoint } from './feature-endpoint';
 import { ConfigCamera, CameraState, ConfigCameraOptions } from './config-camera';
 import { GigeError } from '../lib/errors';
+import { emulatedCamera } from '../lib/emulator';
 
 /** As the editor saves it; older versions are migrated (camera-config-options.ts). */
 interface CameraConfigDef extends NodeDef, CameraConfigProperties {
@@ -65,11 +66,11 @@ export = function register(RED: NodeAPI): void {
         frameMemoryLimit: options?.frameMemoryLimit,
         frameTimeoutMs,
         settings: options?.settings ?? [],
-        emulated: options?.source === 'network' || def.source === 'network' ? false : {
+        emulated: options?.source === 'network' || def.source === 'network' ? false : emulatedCamera({
           serial: typeof def.serial === 'string' && def.serial ? def.serial : undefined,
           // What the emulated camera looks at (docs/emulator.md, "Scenes"): the exact ramp, or parts on a conveyor.
           ...((def as { scene?: unknown }).scene === 'inspection' ? { scene: { kind: 'inspection' as const } } : {}),
-        },
+        }),
       },
     };
     const camera = invalid ? ConfigCamera.refused(cameraOptions, invalid) : new ConfigCamera(cameraOptions);

@@ -1,5 +1,5 @@
 import type { NodeAPI, Node, NodeMessageInFlow } from 'node-red';
-import { nativeCoreProblem } from '../lib/stream/native';
+import { nativeCoreProblem } from '../lib/stream';
 
 /** What a node that needs frames shows while the native core is missing (the log has the fix). */
 export const NATIVE_MISSING_STATUS = { fill: 'red', shape: 'ring', text: 'native core missing: see log' } as const;

@@ -37,6 +37,31 @@ export async function ensureTriggerMode(camera: Camera, kind: TriggerKind, switc
   if (mode !== 'On') {
     await camera.set('TriggerMode', 'On');
     changes.push(`TriggerMode ${mode} → On`);
+    if (camera.acquiring) await freeRunningFrameEnd(camera);
   }
   return { changes };
+}
+
+/** Longest wait for the free-running frame in flight, whatever the camera reports. */
+const MAX_FRAME_WAIT_MS = 2000;
+
+/**
+ * A camera switched to trigger mode while acquiring finishes the free-running frame it is exposing
+ * and reading out; a trigger in that time is missed (FrameTriggerMissed, manual 5.4). So the first
+ * trigger after a switch would be lost: wait one frame time — the longer of the frame period and
+ * the exposure — before the caller fires.
+ */
+async function freeRunningFrameEnd(camera: Camera): Promise<void> {
+  const read = async (name: string): Promise<number> => {
+    try {
+      return Number(await camera.get(name));
+    } catch {
+      return 0; // a camera without the feature: the other bound decides
+    }
+  };
+  const frameRate = await read('AcquisitionFrameRate');
+  const periodMs = frameRate > 0 ? 1000 / frameRate : 0;
+  const exposureMs = (await read('ExposureTime')) / 1000;
+  const waitMs = Math.min(MAX_FRAME_WAIT_MS, Math.max(periodMs, exposureMs) + 5);
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
 }

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { GigeError } from '../errors';
 import { CameraConnection, ConnectionOptions } from './connection';
-import { EmulatedCamera, EmulatedCameraOptions } from '../emulator';
 
 /**
  * One connection per camera address for the whole process, shared by reference count. GigE Vision
@@ -9,8 +8,21 @@ import { EmulatedCamera, EmulatedCameraOptions } from '../emulator';
  * separately would lock each other out; through the pool they share one control channel.
  */
 export interface PoolOptions extends ConnectionOptions {
-  /** Start an in-process emulated DMK 38GX541-a at `address` before connecting to it. */
-  emulated?: boolean | Omit<EmulatedCameraOptions, 'address'>;
+  /**
+   * Start a device at `address` before connecting to it: an in-process emulated DMK 38GX541-a,
+   * `emulatedCamera(options)` from lib/emulator. Two launchers are the same setting when they are
+   * deeply equal (same class, same options).
+   */
+  emulated?: false | DeviceLauncher;
+}
+
+/** Starts a device in this process (the pool does not know which kind: the emulator is a layer apart). */
+export interface DeviceLauncher {
+  start(address: string): Promise<LaunchedDevice>;
+}
+
+export interface LaunchedDevice {
+  stop(): Promise<void>;
 }
 
 export interface PooledCamera {
@@ -24,7 +36,7 @@ interface Entry {
   refs: number;
   options: PoolOptions;
   connection: CameraConnection;
-  emulator: EmulatedCamera | null;
+  emulator: LaunchedDevice | null;
 }
 
 const entries = new Map<string, Entry>();
@@ -45,11 +57,11 @@ export function acquireCamera(options: PoolOptions): PooledCamera {
     const created: Entry = { refs: 0, options, connection: null as unknown as CameraConnection, emulator: null };
     // The emulated camera starts inside each connection attempt, so a failed start (its address
     // taken, say) is retried with the same backoff as an unreachable camera.
-    const prepare = options.emulated
+    const launcher = options.emulated;
+    const prepare = launcher
       ? async () => {
         if (created.emulator) return;
-        const emulatorOptions = typeof options.emulated === 'object' ? options.emulated : {};
-        created.emulator = await EmulatedCamera.start({ ...emulatorOptions, address: key }).catch((err: Error) => {
+        created.emulator = await launcher.start(key).catch((err: Error) => {
           throw new GigeError('EMULATOR_FAILED', `emulated camera did not start: ${err.message}`, {}, { cause: err });
         });
       }

@@ -34,7 +34,8 @@ interface MemberContext {
   packetSize: number;
   settings: BandwidthOptions;
   onReport(report: BudgetReport): void;
-  onError(err: Error): void;
+  /** Handed on to the link budget as it is: a function, not a method of this object. */
+  onError: (err: Error) => void;
 }
 
 const SCPD = Bootstrap.SC0 + StreamChannelRegister.SCPD;

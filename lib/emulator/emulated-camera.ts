@@ -12,8 +12,7 @@ import { GigeError } from '../errors';
 import { GvcpServer } from './gvcp-server';
 import type { GvcpServerOptions } from './gvcp-server';
 import { Dmk38gx541, Dmk38gx541Options } from './dmk38gx541/camera-model';
-import type { PulseOptions } from './dmk38gx541/trigger-input';
-import type { StrobeEdge } from './dmk38gx541/strobe-output';
+import type { EmulatedCameraIo } from './dmk38gx541/camera-io';
 import { IoControlServer } from './dmk38gx541/io-control-server';
 import type { GvspFaults } from '../stream/native';
 import { interfaceMac } from './device/owned-interface';
@@ -23,6 +22,8 @@ export const DEFAULT_EMULATOR_ADDRESS = '127.0.0.2';
 /** Device-core options passed through unchanged (see `device/server-options.ts`). */
 export type EmulatedDeviceOptions = Pick<GvcpServerOptions, 'paceToLinkSpeed' | 'segmentationOffload' | 'allowNetwork' | 'subnetMask' | 'gateway' | 'stateFile'
   | 'ownInterface'>;
+
+export type { EmulatedCameraIo } from './dmk38gx541/camera-io';
 
 export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address' | 'renderer'>, EmulatedDeviceOptions {
   /**
@@ -39,27 +40,6 @@ export interface EmulatedCameraOptions extends Omit<Dmk38gx541Options, 'address'
   broadcastAddresses?: string[];
   /** Also serve the I/O control interface on this TCP port of `address` (0 = any free port). */
   ioControlPort?: number;
-}
-
-/** The camera's I/O connector, driven and observed from outside. */
-export interface EmulatedCameraIo {
-  /** Electrical level of TRIGGER_IN now (true = high). */
-  triggerInput(): boolean;
-  /** Drive TRIGGER_IN to a level; returns the device time of the edge (ns). */
-  setTriggerInput(high: boolean): bigint;
-  /** Queue pulses on TRIGGER_IN (after any queued ones); returns the device times of the first and last edge. */
-  pulseTriggerInput(options: PulseOptions): { start: bigint; end: bigint };
-  /** Electrical level of STROBE_OUT now. */
-  strobeOutput(): boolean;
-  /**
-   * STROBE_OUT level changes with device times (ns), oldest first; the first entry is the level when
-   * recording began. Each time is the timestamp the camera had at that edge, so a timestamp reset
-   * shows as a restart; `since` is in the clock as set now.
-   */
-  strobeRecord(since?: bigint): StrobeEdge[];
-  clearStrobeRecord(): void;
-  /** The device clock (ns, Unix epoch unless the host reset the timestamp), the time base of every timestamp above. */
-  now(): bigint;
 }
 
 /**

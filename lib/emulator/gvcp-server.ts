@@ -30,7 +30,7 @@ import { MessageChannel } from './device/message-channel';
 import { ActionTable } from './device/actions';
 import { DeviceClock } from './device/clock';
 import { BootstrapRegisters, NetworkConfig } from './device/bootstrap-registers';
-import { CommandHandlers, ackCodeFor } from './device/command-handlers';
+import { CommandDevice, CommandHandlers, ackCodeFor } from './device/command-handlers';
 import type { GvcpServerOptions, GvcpServerStats } from './device/server-options';
 import { LIMITED_BROADCAST, LOOPBACK_BROADCAST, ServingScope } from './device/serving-scope';
 import { GvcpSockets } from './device/gvcp-sockets';
@@ -48,7 +48,7 @@ interface CachedAck {
 const MAX_CACHED_ACKS = 64;
 const MAX_PENDING_ACKS_PER_COMMAND = 60;
 
-export class GvcpServer extends EventEmitter {
+export class GvcpServer extends EventEmitter implements CommandDevice {
   readonly port: number;
   readonly model: DeviceModel;
   readonly network: NetworkConfig;

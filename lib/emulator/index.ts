@@ -1,5 +1,6 @@
 /** The emulated GigE Vision camera (DMK 38GX541-a): see docs/emulator.md. */
 export { EmulatedCamera, DEFAULT_EMULATOR_ADDRESS } from './emulated-camera';
+export { EmulatedCameraLauncher, emulatedCamera } from './launcher';
 export type { EmulatedCameraOptions, EmulatedCameraIo, EmulatedDeviceOptions } from './emulated-camera';
 export type { PulseOptions } from './dmk38gx541/trigger-input';
 export type { StrobeEdge } from './dmk38gx541/strobe-output';

@@ -1,4 +1,4 @@
-import { GigeError } from '../errors';
+import { GigeError, GigeErrorCode } from '../errors';
 import { MaybePromise, then } from './maybe-async';
 import { Num } from './formula';
 import { coerceUserFloat, coerceUserInteger, describeUserValue, toPublicInteger, PublicInteger } from './numbers';
@@ -41,7 +41,7 @@ export async function refusal(node: GenNode, wanted: 'read' | 'write'): Promise<
 }
 
 interface Reason {
-  code: string;
+  code: GigeErrorCode;
   text: string;
   details?: Record<string, unknown>;
 }

@@ -82,7 +82,9 @@ export function describeUserValue(value: unknown): string {
   if (Buffer.isBuffer(value)) return `<Buffer ${value.length} bytes>`;
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
+  return `a ${typeof value}`; // a function or a symbol: its source text is no description
+
 }
 
 export function hex(value: number | bigint, width = 8): string {

@@ -17,7 +17,7 @@ import {
   encodeReadMemCommand, encodeReadRegCommand, encodeWriteMemCommand, encodeWriteRegCommand, isCommandPacket,
 } from './codec';
 import { GvcpError, badArgument, checkPort } from './errors';
-import { localAddressTowards } from './message-channel';
+import { localAddressTowards } from './route';
 
 export interface ControlChannelOptions {
   /** Device IPv4 address. */

@@ -9,7 +9,7 @@ import { ControlChannel } from './control-channel';
 import { DeviceIdentityInfo, readFixedString } from './codec';
 import { discover, discoverOnInterfaces, InterfaceDiscoverOptions, InterfaceDiscoveredDevice, reachability } from './discovery';
 import { NetworkInterfaceInfo, interfaceForAddress, listIPv4Interfaces } from './interfaces';
-import { localAddressTowards } from './message-channel';
+import { localAddressTowards } from './route';
 import { GvcpError } from './errors';
 import { numberToIp } from './address';
 

@@ -1,4 +1,4 @@
-import { GigeError } from '../errors';
+import { GigeError, GigeErrorCode } from '../errors';
 import { commandName, describeStatus, statusName } from './protocol';
 
 /**
@@ -15,7 +15,7 @@ export class GvcpError extends GigeError {
   readonly status: number | undefined;
   readonly statusName: string | undefined;
 
-  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(code: GigeErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(code, message, details, options);
     this.name = 'GvcpError';
     const status = typeof details.status === 'number' ? details.status : undefined;

@@ -18,6 +18,7 @@ import { decodeCommand, decodeEventCommand, decodeEventDataCommand, encodeAck, i
 import { ipToNumber } from './address';
 import { GvcpError } from './errors';
 import type { ControlChannel } from './control-channel';
+import { localAddressTowards } from './route';
 
 export interface GvcpEvent {
   eventId: number;
@@ -199,23 +200,4 @@ async function bindSocket(address: string, port: number): Promise<dgram.Socket> 
     socket.bind({ address, port }, () => { socket.off('error', onError); resolve(); });
   });
   return socket;
-}
-
-/**
- * The local IPv4 address the kernel would use to reach `address` (a connected UDP socket sends
- * nothing; connecting only selects the route and source address).
- */
-export async function localAddressTowards(address: string, port: number): Promise<string> {
-  const probe = dgram.createSocket('udp4');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.connect(port, address, () => { probe.off('error', reject); resolve(); });
-    });
-    return probe.address().address;
-  } catch (err) {
-    throw new GvcpError('GVCP_UNREACHABLE', `no route from this host to ${address}: ${(err as Error).message}`, { address }, { cause: err });
-  } finally {
-    probe.close();
-  }
 }

@@ -18,7 +18,7 @@ import { StreamReceiver, type RawFrame, type StreamReceiverOptions, type StreamS
 export type { Frame, FrameContent } from './frame';
 export type { ResendOptions, StreamStats, StreamSocketInfo } from './native';
 export * from './pixel-formats';
-export { unpackMono12Packed, unpackMono12p, unpackToMono16 } from './native';
+export { unpackMono12Packed, unpackMono12p, unpackToMono16, nativeCoreProblem } from './native';
 
 export type StreamOptions = Omit<StreamReceiverOptions, 'onFrame' | 'onWarning'>;
 

@@ -2,7 +2,7 @@
  * Loads the native core (a local build or the prebuilt binary for this platform: native-loader.ts)
  * and declares the TypeScript types of everything it exports.
  */
-import { GigeError } from '../errors';
+import { GigeError, GigeErrorCode } from '../errors';
 import { loadNativeAddon } from './native-loader';
 
 // ---- GVSP sender (the emulator's stream transmitter) ----
@@ -336,19 +336,20 @@ export interface UnpackOptions {
   dst?: Buffer;
 }
 
+// Plain functions of the addon (no `this`): declared as properties so they can be handed on unbound.
 export interface NativeAddon {
   readonly abiVersion: number;
   setErrorFactory(factory: (code: string, message: string) => Error): void;
   readonly GvspSender: GvspSenderConstructor;
   /** Renders the scene into dst; returns the bytes written. */
-  renderRamp(dst: Buffer, params: RampParams): number;
+  readonly renderRamp: (dst: Buffer, params: RampParams) => number;
   readonly StreamReceiver: StreamReceiverConstructor;
   /** GigE Vision Mono12Packed → 16-bit little-endian values 0…4095. */
-  unpackMono12Packed(src: Buffer, width: number, height: number, options?: UnpackOptions | Buffer): Buffer;
+  readonly unpackMono12Packed: (src: Buffer, width: number, height: number, options?: UnpackOptions | Buffer) => Buffer;
   /** PFNC Mono12p → 16-bit little-endian values 0…4095. */
-  unpackMono12p(src: Buffer, width: number, height: number, options?: UnpackOptions | Buffer): Buffer;
+  readonly unpackMono12p: (src: Buffer, width: number, height: number, options?: UnpackOptions | Buffer) => Buffer;
   /** Any mono format of pixel-formats.ts → 16-bit little-endian raw values. */
-  unpackToMono16(src: Buffer, pixelFormat: number, width: number, height: number, options?: UnpackOptions | Buffer): Buffer;
+  readonly unpackToMono16: (src: Buffer, pixelFormat: number, width: number, height: number, options?: UnpackOptions | Buffer) => Buffer;
 }
 
 let loadProblem: GigeError | null = null;
@@ -365,7 +366,8 @@ function loadAddon(): NativeAddon {
     loadProblem = result.error;
     return unavailableAddon(result.error);
   }
-  result.addon.setErrorFactory((code, message) => new GigeError(code, message));
+  // The native codes are in GIGE_ERROR_CODES (test/architecture/error-codes.test.ts reads native/src).
+  result.addon.setErrorFactory((code, message) => new GigeError(code as GigeErrorCode, message));
   return result.addon;
 }
 

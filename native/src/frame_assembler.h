@@ -14,6 +14,7 @@
 
 #include "frame_pool.h"
 #include "gvsp_wire.h"
+#include "counters.h"
 
 namespace gige {
 
@@ -56,23 +57,7 @@ struct AssembledFrame {
 };
 
 struct AssemblerStats {
-  std::atomic<uint64_t> framesComplete{0};
-  std::atomic<uint64_t> framesIncomplete{0};
-  std::atomic<uint64_t> framesDroppedIncomplete{0};
-  std::atomic<uint64_t> framesDroppedPoolExhausted{0};
-  std::atomic<uint64_t> packetsReceived{0};
-  std::atomic<uint64_t> packetsInPlace{0};
-  std::atomic<uint64_t> packetsDuplicate{0};
-  std::atomic<uint64_t> packetsLate{0};
-  std::atomic<uint64_t> packetsMalformed{0};
-  std::atomic<uint64_t> packetsIgnored{0};
-  std::atomic<uint64_t> packetsResent{0};
-  std::atomic<uint64_t> packetsUnavailable{0};
-  std::atomic<uint64_t> packetsMissing{0};
-  std::atomic<uint64_t> resendRequests{0};
-  std::atomic<uint64_t> resendPacketsRequested{0};
-  std::atomic<uint64_t> resendLimitReached{0};
-  std::atomic<uint64_t> payloadBytes{0};
+  GIGE_ASSEMBLER_COUNTERS(GIGE_DECLARE_COUNTER)
   std::atomic<bool> resendIgnoredDetected{false};
   std::atomic<uint64_t> framePeriodNs{0};
 };

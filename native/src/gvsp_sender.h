@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "counters.h"
 #include "fault_plan.h"
 #include "gvsp_wire.h"
 
@@ -81,21 +82,8 @@ struct JobResult {
 };
 
 struct SenderStats {
-  std::atomic<uint64_t> blocksSent{0};
-  std::atomic<uint64_t> packetsSent{0};
-  std::atomic<uint64_t> bytesSent{0};  // UDP payload bytes
-  std::atomic<uint64_t> packetsDroppedByFaults{0};
-  std::atomic<uint64_t> packetsDuplicatedByFaults{0};
-  std::atomic<uint64_t> packetsReorderedByFaults{0};
-  std::atomic<uint64_t> resendRequests{0};
-  std::atomic<uint64_t> resendPacketsSent{0};
-  std::atomic<uint64_t> resendUnavailablePackets{0};
-  std::atomic<uint64_t> resendIgnored{0};
-  std::atomic<uint64_t> resendRequestsDropped{0};  // refused by enqueueResend: queue full or already queued
-  std::atomic<uint64_t> testPackets{0};
-  std::atomic<uint64_t> sendErrors{0};
-  std::atomic<uint64_t> segmentationOffloadSends{0};
-  std::atomic<uint64_t> jobsDroppedByDestinationChange{0};
+  GIGE_SENDER_COUNTERS(GIGE_DECLARE_COUNTER)
+  std::atomic<uint64_t> resendRequests{0};  // honoured; stats() adds the refused ones
 };
 
 class GvspSenderCore {

@@ -21,6 +21,7 @@
 
 #include "bindings.h"
 #include "napi_util.h"
+#include "options.h"
 #include "stream_receiver.h"
 
 namespace gige {
@@ -59,67 +60,67 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
         throwError(env, kErrInvalidArgument, std::string(ctx) + ": " + name + " '" + text + "' is not an IPv4 address");
       }
     };
-    address("bindAddress", c.bindAddress);
-    address("deviceAddress", c.deviceAddress);
-    if (!o.Get("multicastGroup").IsUndefined() && !o.Get("multicastGroup").IsNull()) {
-      address("multicastGroup", c.multicastGroup);
+    address(receiver_option::bindAddress, c.bindAddress);
+    address(receiver_option::deviceAddress, c.deviceAddress);
+    if (!o.Get(receiver_option::multicastGroup).IsUndefined() && !o.Get(receiver_option::multicastGroup).IsNull()) {
+      address(receiver_option::multicastGroup, c.multicastGroup);
       if ((c.multicastGroup >> 28) != 0xE) {
-        throwError(env, kErrInvalidArgument, std::string(ctx) + ": multicastGroup '" + readString(o, "multicastGroup", "", ctx) +
+        throwError(env, kErrInvalidArgument, std::string(ctx) + ": multicastGroup '" + readString(o, receiver_option::multicastGroup, "", ctx) +
                                                  "' is not a multicast address; allowed 224.0.0.0 … 239.255.255.255");
       }
     }
-    c.bindPort = static_cast<uint16_t>(readUnsigned(o, "bindPort", 0, 0, 65535, ctx));
-    c.devicePort = static_cast<uint16_t>(readUnsigned(o, "devicePort", 3956, 1, 65535, ctx));
-    c.sourcePort = static_cast<uint16_t>(readUnsigned(o, "sourcePort", 0, 0, 65535, ctx));
-    c.packetSize = static_cast<uint32_t>(readUnsigned(o, "packetSize", 0, 64, 65535, ctx, true));
-    c.maxPayloadSize = readUnsigned(o, "maxPayloadSize", 0, 1, 1ull << 31, ctx, true);
-    c.bufferCount = static_cast<uint32_t>(readUnsigned(o, "bufferCount", 8, 1, 1024, ctx));
+    c.bindPort = static_cast<uint16_t>(readUnsigned(o, receiver_option::bindPort, 0, 0, 65535, ctx));
+    c.devicePort = static_cast<uint16_t>(readUnsigned(o, receiver_option::devicePort, 3956, 1, 65535, ctx));
+    c.sourcePort = static_cast<uint16_t>(readUnsigned(o, receiver_option::sourcePort, 0, 0, 65535, ctx));
+    c.packetSize = static_cast<uint32_t>(readUnsigned(o, receiver_option::packetSize, 0, 64, 65535, ctx, true));
+    c.maxPayloadSize = readUnsigned(o, receiver_option::maxPayloadSize, 0, 1, 1ull << 31, ctx, true);
+    c.bufferCount = static_cast<uint32_t>(readUnsigned(o, receiver_option::bufferCount, 8, 1, 1024, ctx));
     // Default: four times the pool, so that a flow may keep several times the pool's frames (a join
     // of 10, a delay queue) without a copy, with room left for kept frames awaiting collection.
     const uint64_t poolBytes = static_cast<uint64_t>(c.bufferCount) * ((c.maxPayloadSize + 4095) / 4096 * 4096);
-    c.memoryLimit = readUnsigned(o, "memoryLimit", 4 * poolBytes, 0, 1ull << 46, ctx);
-    c.queueLength = static_cast<uint32_t>(readUnsigned(o, "queueLength", 4, 1, 1024, ctx));
-    c.socketBufferBytes = readUnsigned(o, "socketBufferBytes", 64ull << 20, 4096, 1ull << 31, ctx);
-    c.receiveOffload = readBool(o, "receiveOffload", true, ctx);
-    c.batchPackets = static_cast<uint32_t>(readUnsigned(o, "batchPackets", 128, 1, 128, ctx));
-    const std::string policy = readString(o, "queuePolicy", "dropOldest", ctx);
+    c.memoryLimit = readUnsigned(o, receiver_option::memoryLimit, 4 * poolBytes, 0, 1ull << 46, ctx);
+    c.queueLength = static_cast<uint32_t>(readUnsigned(o, receiver_option::queueLength, 4, 1, 1024, ctx));
+    c.socketBufferBytes = readUnsigned(o, receiver_option::socketBufferBytes, 64ull << 20, 4096, 1ull << 31, ctx);
+    c.receiveOffload = readBool(o, receiver_option::receiveOffload, true, ctx);
+    c.batchPackets = static_cast<uint32_t>(readUnsigned(o, receiver_option::batchPackets, 128, 1, 128, ctx));
+    const std::string policy = readString(o, receiver_option::queuePolicy, "dropOldest", ctx);
     if (policy != "dropOldest" && policy != "dropNewest") {
       throwError(env, kErrInvalidArgument, std::string(ctx) + ": queuePolicy '" + policy + "' is unknown; allowed 'dropOldest', 'dropNewest'");
     }
     c.dropOldest = policy == "dropOldest";
-    const std::string incomplete = readString(o, "incompleteFrames", "deliver", ctx);
+    const std::string incomplete = readString(o, receiver_option::incompleteFrames, "deliver", ctx);
     if (incomplete != "deliver" && incomplete != "drop") {
       throwError(env, kErrInvalidArgument, std::string(ctx) + ": incompleteFrames '" + incomplete + "' is unknown; allowed 'deliver', 'drop'");
     }
     AssemblerConfig& a = c.assembler;
-    a.extendedIds = readBool(o, "extendedIds", false, ctx);
+    a.extendedIds = readBool(o, receiver_option::extendedIds, false, ctx);
     a.dataPerPacket = dataBytesPerPacket(c.packetSize, a.extendedIds);
     if (a.dataPerPacket < 4) {
       throwError(env, kErrOutOfRange, std::string(ctx) + ": packetSize " + std::to_string(c.packetSize) + " leaves no room for data");
     }
-    a.streamChannel = static_cast<uint16_t>(readUnsigned(o, "streamChannel", 0, 0, 511, ctx));
-    a.maxFramesInFlight = static_cast<uint32_t>(readUnsigned(o, "maxFramesInFlight", 3, 1, 64, ctx));
-    a.frameTimeoutNs = readUnsigned(o, "frameTimeoutMs", 100, 1, 60000, ctx) * 1000000ull;
+    a.streamChannel = static_cast<uint16_t>(readUnsigned(o, receiver_option::streamChannel, 0, 0, 511, ctx));
+    a.maxFramesInFlight = static_cast<uint32_t>(readUnsigned(o, receiver_option::maxFramesInFlight, 3, 1, 64, ctx));
+    a.frameTimeoutNs = readUnsigned(o, receiver_option::frameTimeoutMs, 100, 1, 60000, ctx) * 1000000ull;
     a.deliverIncomplete = incomplete == "deliver";
-    Napi::Value resend = o.Get("resend");
+    Napi::Value resend = o.Get(receiver_option::resend);
     if (resend.IsBoolean()) {
       a.resend.enabled = resend.As<Napi::Boolean>().Value();
     } else if (resend.IsObject()) {
       constexpr const char* rctx = "new StreamReceiver resend";
       Napi::Object r = resend.As<Napi::Object>();
-      a.resend.enabled = readBool(r, "enabled", true, rctx);
-      a.resend.reorderGraceNs = readUnsigned(r, "reorderGraceUs", 1000, 0, 1000000, rctx) * 1000ull;
-      a.resend.retryIntervalNs = readUnsigned(r, "retryIntervalUs", 10000, 100, 10000000, rctx) * 1000ull;
-      a.resend.maxRequestsPerFrame = static_cast<uint32_t>(readUnsigned(r, "maxRequestsPerFrame", 1024, 1, 1000000, rctx));
-      a.resend.maxPacketRatio = readNumber(r, "maxPacketRatio", 0.25, 0, 1, rctx);
-      a.resend.ignoredAfterFrames = static_cast<uint32_t>(readUnsigned(r, "ignoredAfterFrames", 3, 1, 1000, rctx));
+      a.resend.enabled = readBool(r, resend_option::enabled, true, rctx);
+      a.resend.reorderGraceNs = readUnsigned(r, resend_option::reorderGraceUs, 1000, 0, 1000000, rctx) * 1000ull;
+      a.resend.retryIntervalNs = readUnsigned(r, resend_option::retryIntervalUs, 10000, 100, 10000000, rctx) * 1000ull;
+      a.resend.maxRequestsPerFrame = static_cast<uint32_t>(readUnsigned(r, resend_option::maxRequestsPerFrame, 1024, 1, 1000000, rctx));
+      a.resend.maxPacketRatio = readNumber(r, resend_option::maxPacketRatio, 0.25, 0, 1, rctx);
+      a.resend.ignoredAfterFrames = static_cast<uint32_t>(readUnsigned(r, resend_option::ignoredAfterFrames, 3, 1, 1000, rctx));
     } else if (!resend.IsUndefined() && !resend.IsNull()) {
       throwError(env, kErrInvalidArgument, std::string(ctx) + ": resend must be a boolean or an object");
     }
-    Napi::Value onFrame = o.Get("onFrame");
+    Napi::Value onFrame = o.Get(receiver_option::onFrame);
     if (!onFrame.IsFunction()) throwError(env, kErrInvalidArgument, std::string(ctx) + ": onFrame must be a function");
     onFrame_ = Napi::Persistent(onFrame.As<Napi::Function>());
-    Napi::Value onWarning = o.Get("onWarning");
+    Napi::Value onWarning = o.Get(receiver_option::onWarning);
     if (onWarning.IsFunction()) onWarning_ = Napi::Persistent(onWarning.As<Napi::Function>());
 
     try {
@@ -307,33 +308,14 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     Napi::Object o = Napi::Object::New(env);
     auto set = [&](Napi::Object& target, const char* name, double v) { target.Set(name, Napi::Number::New(env, v)); };
     auto c = [](const std::atomic<uint64_t>& a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
-    set(o, "framesComplete", c(s.framesComplete));
-    set(o, "framesIncomplete", c(s.framesIncomplete));
+    // Every counter of stream_counters.h, under its own name.
+#define GIGE_REPORT_COUNTER(name) set(o, #name, c(s.name));
+    GIGE_ASSEMBLER_COUNTERS(GIGE_REPORT_COUNTER)
+    GIGE_RECEIVER_COUNTERS(GIGE_REPORT_COUNTER)
+#undef GIGE_REPORT_COUNTER
     set(o, "framesDelivered", static_cast<double>(framesDelivered_));
-    set(o, "framesDroppedIncomplete", c(s.framesDroppedIncomplete));
-    set(o, "framesDroppedPoolExhausted", c(s.framesDroppedPoolExhausted));
-    set(o, "framesDroppedQueueFull", c(s.framesDroppedQueueFull));
     set(o, "framesDropped", c(s.framesDroppedIncomplete) + c(s.framesDroppedPoolExhausted) + c(s.framesDroppedQueueFull));
-    set(o, "packetsReceived", c(s.packetsReceived));
-    set(o, "packetsInPlace", c(s.packetsInPlace));
-    set(o, "packetsMissing", c(s.packetsMissing));
-    set(o, "packetsResent", c(s.packetsResent));
-    set(o, "packetsDuplicate", c(s.packetsDuplicate));
-    set(o, "packetsLate", c(s.packetsLate));
-    set(o, "packetsMalformed", c(s.packetsMalformed));
-    set(o, "packetsIgnored", c(s.packetsIgnored));
-    set(o, "packetsUnavailable", c(s.packetsUnavailable));
-    set(o, "packetsDroppedBySocket", c(s.packetsDroppedBySocket));
-    set(o, "resendRequests", c(s.resendRequests));
-    set(o, "resendPacketsRequested", c(s.resendPacketsRequested));
-    set(o, "resendLimitReached", c(s.resendLimitReached));
     o.Set("resendIgnoredDetected", Napi::Boolean::New(env, s.resendIgnoredDetected.load()));
-    set(o, "payloadBytes", c(s.payloadBytes));
-    set(o, "stagedBytes", c(s.stagedBytes));
-    set(o, "receiveCalls", c(s.receiveCalls));
-    set(o, "receiveMessages", c(s.receiveMessages));
-    set(o, "receiveErrors", c(s.receiveErrors));
-    set(o, "resendSendErrors", c(s.resendSendErrors));
     set(o, "receiveThreadCpuMs", c(s.receiveThreadCpuNs) / 1e6);
     set(o, "framePeriodMs", c(s.framePeriodNs) / 1e6);
     set(o, "callbackErrors", static_cast<double>(callbackErrors_));
@@ -347,7 +329,6 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(o, "buffersCountedByGc", static_cast<double>(blocksCounted_));
     set(o, "frameMemoryBytes", static_cast<double>(pc.blocks * pc.blockBytes));
     set(o, "frameMemoryLimitBytes", static_cast<double>(pc.maxBlocks * pc.blockBytes));
-    set(o, "packetsRejected", c(s.packetsRejected));
     const ReceiverConfig& cfg = core_->config();
     set(o, "dataBytesPerPacket", static_cast<double>(cfg.assembler.dataPerPacket));
     const SocketInfo& si = core_->socketInfo();

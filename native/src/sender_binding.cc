@@ -327,24 +327,15 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     Napi::Object o = Napi::Object::New(env);
     auto set = [&](const char* name, uint64_t v) { o.Set(name, Napi::Number::New(env, static_cast<double>(v))); };
     const SenderStats& s = core_->stats();
-    set("blocksSent", s.blocksSent.load());
-    set("packetsSent", s.packetsSent.load());
-    set("bytesSent", s.bytesSent.load());
-    set("packetsDroppedByFaults", s.packetsDroppedByFaults.load());
-    set("packetsDuplicatedByFaults", s.packetsDuplicatedByFaults.load());
-    set("packetsReorderedByFaults", s.packetsReorderedByFaults.load());
+    // Every counter of counters.h, under its own name.
+#define GIGE_REPORT_COUNTER(name) set(#name, s.name.load());
+    GIGE_SENDER_COUNTERS(GIGE_REPORT_COUNTER)
+#undef GIGE_REPORT_COUNTER
     set("resendRequests", s.resendRequests.load() + resendIgnored_ + s.resendRequestsDropped.load() + resendOutOfRange_ +
                               resendOverBudget_);
     set("resendRequestsIgnored", resendIgnored_);
-    set("resendRequestsDropped", s.resendRequestsDropped.load());
     set("resendRequestsOutOfRange", resendOutOfRange_);
     set("resendRequestsOverBudget", resendOverBudget_);
-    set("resendPacketsSent", s.resendPacketsSent.load());
-    set("resendUnavailablePackets", s.resendUnavailablePackets.load());
-    set("testPackets", s.testPackets.load());
-    set("sendErrors", s.sendErrors.load());
-    set("segmentationOffloadSends", s.segmentationOffloadSends.load());
-    set("jobsDroppedByDestinationChange", s.jobsDroppedByDestinationChange.load());
     set("queuedJobs", pending_.size());
     set("queuedResends", core_->queuedResends());
     set("historyBlocks", history_.size());

@@ -3,6 +3,7 @@
 #include "sender_options.h"
 
 #include "napi_util.h"
+#include "options.h"
 
 namespace gige {
 
@@ -10,41 +11,41 @@ SenderConfig parseSenderConfig(Napi::Object o, const SenderConfig& current) {
   Napi::Env env = o.Env();
   constexpr const char* ctx = "GvspSender.configure";
   SenderConfig c = current;
-  const std::string destination = readString(o, "destinationAddress", "", ctx, true);
+  const std::string destination = readString(o, sender_option::destinationAddress, "", ctx, true);
   if (!parseIpv4(destination, c.destinationAddress)) {
     throwError(env, kErrInvalidArgument, std::string(ctx) + ": destinationAddress '" + destination + "' is not an IPv4 address");
   }
-  c.destinationPort = static_cast<uint16_t>(readUnsigned(o, "destinationPort", 0, 0, 65535, ctx, true));
-  c.packetSize = static_cast<uint32_t>(readUnsigned(o, "packetSize", 0, 64, 65535, ctx, true));
-  c.extendedIds = readBool(o, "extendedIds", false, ctx);
-  c.packetDelayNs = readUnsigned(o, "packetDelayNs", 0, 0, 1000000000, ctx);
-  c.bandwidthBytesPerSecond = readUnsigned(o, "bandwidthBytesPerSecond", 0, 0, 100000000000ull, ctx);
+  c.destinationPort = static_cast<uint16_t>(readUnsigned(o, sender_option::destinationPort, 0, 0, 65535, ctx, true));
+  c.packetSize = static_cast<uint32_t>(readUnsigned(o, sender_option::packetSize, 0, 64, 65535, ctx, true));
+  c.extendedIds = readBool(o, sender_option::extendedIds, false, ctx);
+  c.packetDelayNs = readUnsigned(o, sender_option::packetDelayNs, 0, 0, 1000000000, ctx);
+  c.bandwidthBytesPerSecond = readUnsigned(o, sender_option::bandwidthBytesPerSecond, 0, 0, 100000000000ull, ctx);
   if (c.bandwidthBytesPerSecond != 0 && c.bandwidthBytesPerSecond < 100000) {
     throwError(env, kErrOutOfRange, std::string(ctx) + ": bandwidthBytesPerSecond = " +
                                         std::to_string(c.bandwidthBytesPerSecond) +
                                         " is out of range; allowed 0 (unlimited) or 100000 … 100000000000");
   }
-  c.doNotFragment = readBool(o, "doNotFragment", false, ctx);
-  c.segmentationOffload = readBool(o, "segmentationOffload", false, ctx);
-  c.historyBlocks = static_cast<uint32_t>(readUnsigned(o, "historyBlocks", 4, 0, 64, ctx));
-  const std::string mode = readString(o, "resendMode", "honour", ctx);
+  c.doNotFragment = readBool(o, sender_option::doNotFragment, false, ctx);
+  c.segmentationOffload = readBool(o, sender_option::segmentationOffload, false, ctx);
+  c.historyBlocks = static_cast<uint32_t>(readUnsigned(o, sender_option::historyBlocks, 4, 0, 64, ctx));
+  const std::string mode = readString(o, sender_option::resendMode, "honour", ctx);
   if (mode == "honour") c.resendMode = ResendMode::Honour;
   else if (mode == "ignore") c.resendMode = ResendMode::Ignore;
   else if (mode == "unavailable") c.resendMode = ResendMode::Unavailable;
   else throwError(env, kErrInvalidArgument, std::string(ctx) + ": resendMode '" + mode + "' is unknown; allowed 'honour', 'ignore', 'unavailable'");
   c.faultsEnabled = false;
   c.faults = FaultConfig{};
-  Napi::Value faults = o.Get("faults");
+  Napi::Value faults = o.Get(sender_option::faults);
   if (!faults.IsUndefined() && !faults.IsNull()) {
     if (!faults.IsObject()) throwError(env, kErrInvalidArgument, std::string(ctx) + ": faults must be an object");
     constexpr const char* fctx = "GvspSender.configure faults";
     Napi::Object f = faults.As<Napi::Object>();
-    c.faults.seed = readUnsigned(f, "seed", 1, 0, UINT64_MAX, fctx);
-    c.faults.lossRate = readNumber(f, "lossRate", 0, 0, 1, fctx);
-    c.faults.burstLossRate = readNumber(f, "burstLossRate", 0, 0, 1, fctx);
-    c.faults.burstLength = static_cast<uint32_t>(readUnsigned(f, "burstLength", 0, 0, 1000000, fctx));
-    c.faults.reorderRate = readNumber(f, "reorderRate", 0, 0, 1, fctx);
-    c.faults.duplicateRate = readNumber(f, "duplicateRate", 0, 0, 1, fctx);
+    c.faults.seed = readUnsigned(f, fault_option::seed, 1, 0, UINT64_MAX, fctx);
+    c.faults.lossRate = readNumber(f, fault_option::lossRate, 0, 0, 1, fctx);
+    c.faults.burstLossRate = readNumber(f, fault_option::burstLossRate, 0, 0, 1, fctx);
+    c.faults.burstLength = static_cast<uint32_t>(readUnsigned(f, fault_option::burstLength, 0, 0, 1000000, fctx));
+    c.faults.reorderRate = readNumber(f, fault_option::reorderRate, 0, 0, 1, fctx);
+    c.faults.duplicateRate = readNumber(f, fault_option::duplicateRate, 0, 0, 1, fctx);
     c.faultsEnabled = c.faults.any();
   }
   if (dataBytesPerPacket(c.packetSize, c.extendedIds) < 4) {

@@ -45,15 +45,7 @@ struct ReceiverConfig {
 };
 
 struct ReceiverStats : AssemblerStats {
-  std::atomic<uint64_t> framesDroppedQueueFull{0};
-  std::atomic<uint64_t> framesDelivered{0};
-  std::atomic<uint64_t> packetsDroppedBySocket{0};  // SO_RXQ_OVFL: the socket queue overflowed
-  std::atomic<uint64_t> packetsRejected{0};  // from an address or port other than the camera's stream channel
-  std::atomic<uint64_t> receiveCalls{0};
-  std::atomic<uint64_t> receiveMessages{0};
-  std::atomic<uint64_t> stagedBytes{0};  // payload that took the extra copy (mispredicted)
-  std::atomic<uint64_t> receiveErrors{0};
-  std::atomic<uint64_t> resendSendErrors{0};
+  GIGE_RECEIVER_COUNTERS(GIGE_DECLARE_COUNTER)
   std::atomic<uint64_t> receiveThreadCpuNs{0};
 };
 

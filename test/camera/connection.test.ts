@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { EmulatedCamera } from '../../lib/emulator';
+import { EmulatedCamera, emulatedCamera } from '../../lib/emulator';
 import { Camera } from '../../lib/camera/camera';
 import { CameraConnection, ConnectionState } from '../../lib/camera/connection';
 import { until } from './support/connection-state';
@@ -140,7 +140,7 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
   });
 
   it('retries an emulated camera that could not start (its address was taken) and connects once it is free', async () => {
-    const pooled = acquireCamera({ address, emulated: { serial: 'SECOND' }, reconnectMinMs: 200, reconnectMaxMs: 400 });
+    const pooled = acquireCamera({ address, emulated: emulatedCamera({ serial: 'SECOND' }), reconnectMinMs: 200, reconnectMaxMs: 400 });
     connection = pooled.connection;
     await until(connection, 'disconnected', 5000);
     assert.match(connection.stateDetail, /emulated camera did not start/);

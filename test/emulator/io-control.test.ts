@@ -53,6 +53,10 @@ describe('emulator: I/O control interface', function () {
       socket.once('error', reject);
     });
     assert.match(raw, /"ok":false.*not a JSON request/);
+    // A start time that is no device time is named as such (it used to surface as BigInt's
+    // SyntaxError: "Cannot convert [object Object] to a BigInt").
+    await assert.rejects(io.request('strobeRecord', { since: {} }), /since must be a device time/);
+    await assert.rejects(io.request('strobeRecord', { since: '12abc' }), /since must be a device time/);
     assert.ok(BigInt(await io.request('now') as string) > 0n);
   });
 });

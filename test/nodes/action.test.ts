@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { helper, packageNodes, collect, cameraConnected, onTab, configCamera } from './support';
+import { helper, packageNodes, collect, cameraConnected, onTab, configCamera, onCall } from './support';
 import { uniqueLoopbackAddress, LOOPBACK_BROADCAST } from '../support/loopback';
 import { Camera } from '../../lib/camera/camera';
 
@@ -102,5 +102,109 @@ describe('nodes: gige-action triggers several cameras at one PTP instant', funct
     } finally {
       Object.defineProperty(Camera.prototype, 'tickFrequency', tickFrequency);
     }
+  });
+
+  function catching(...nodes: Array<Record<string, unknown>>) {
+    return onTab([
+      ...nodes as Array<{ id: string; type: string }>,
+      { id: 'sent', type: 'helper' },
+      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ]);
+  }
+
+  it('an action no camera answered is not green: "no answer" in yellow, and Catch hears which keys were sent', async () => {
+    const address = uniqueLoopbackAddress();
+    // The camera's keys are its factory ones (0): these match nothing.
+    await helper.load([...packageNodes, catchNode], catching(
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+      // The camera as the node's (optional) camera: it is opened, so it would answer matching keys.
+      { id: 'action', type: 'gige-action', address, deviceKey: '0x0BADC0DE', groupKey: '0x1', groupMask: '0x1', scheduled: false, timeCamera: 'cam', wires: [['sent']] },
+    ));
+    await cameraConnected('cam');
+    const statuses: Array<Record<string, any>> = [];
+    onCall(helper.getNode('action'), 'status', (args) => statuses.push(args[0] as Record<string, any>));
+    const caught = collect('caught', 1);
+    const sent = collect('sent', 1);
+    helper.getNode('action').receive({});
+    const [[report], [error]] = await Promise.all([sent, caught]);
+    assert.deepEqual(report.payload.answers, []);
+    assert.equal(error.error.message.includes('No camera answered the action sent to ' + address), true, error.error.message);
+    assert.match(error.error.message, /device key 0x0BADC0DE/);
+    assert.ok(statuses.length > 0 && statuses.every((st) => st.fill !== 'green'), JSON.stringify(statuses));
+    assert.match(String(statuses[statuses.length - 1].text), /no answer|noAnswer/);
+  });
+
+  const badProperties: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a device key that is not a number', { deviceKey: 'key1' }, /Device key "key1" is not a 32-bit number/],
+    ['a group key beyond 32 bits', { groupKey: '0x100000000' }, /Group key "0x100000000" is not a 32-bit number/],
+    ['a destination that is not an address', { address: 'cameras.local' }, /Send to "cameras.local" is not an IPv4 address/],
+    ['a delay of a year', { scheduled: true, delayMs: '31536000000', timeCamera: 'cam' }, /Delay "31536000000" ms is not allowed; allowed 0 … 86400000 ms/],
+  ];
+  for (const [what, props, expected] of badProperties) {
+    it(`refuses ${what} at deploy: red "config error", and each message fails with the reason`, async () => {
+      await helper.load([...packageNodes, catchNode], catching(
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address: uniqueLoopbackAddress() },
+        { id: 'action', type: 'gige-action', address: LOOPBACK_BROADCAST, deviceKey: '0x1', groupKey: '0x1', groupMask: '0x1', scheduled: false, wires: [['sent']], ...props },
+      ));
+      const caught = collect('caught', 1);
+      helper.getNode('action').receive({});
+      const [error] = await caught;
+      assert.match(error.error.message, expected);
+      assert.equal(error.error.source.id, 'action');
+    });
+  }
+
+  it('refuses message inputs that are not a time or a delay, naming what is allowed', async () => {
+    const address = uniqueLoopbackAddress();
+    await helper.load([...packageNodes, catchNode], catching(
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+      { id: 'action', type: 'gige-action', address, deviceKey: '0x1', groupKey: '0x1', groupMask: '0x1', scheduled: true, delayMs: '100', timeCamera: 'cam', wires: [['sent']] },
+    ));
+    await cameraConnected('cam');
+    const caught = collect('caught', 3);
+    helper.getNode('action').receive({ scheduledTime: 'tomorrow' });
+    helper.getNode('action').receive({ scheduledTime: -5 });
+    helper.getNode('action').receive({ delayMs: 'soon' });
+    const messages = (await caught).map((m) => m.error.message as string).sort();
+    assert.match(messages.join('\n'), /msg.scheduledTime "tomorrow" is not a device time/);
+    assert.match(messages.join('\n'), /msg.scheduledTime "-5" is not a device time/);
+    assert.match(messages.join('\n'), /Delay "soon" ms is not allowed/);
+  });
+
+  it('a scheduled action while its clock camera is absent fails with the reason, never green', async () => {
+    const address = uniqueLoopbackAddress();
+    await helper.load([...packageNodes, catchNode], catching(
+      // Nobody answers there: a network camera on an unused loopback address.
+      { id: 'cam', type: 'gige-camera-config', source: 'network', address },
+      { id: 'action', type: 'gige-action', address, deviceKey: '0x1', groupKey: '0x1', groupMask: '0x1', scheduled: true, delayMs: '100', timeCamera: 'cam', wires: [['sent']] },
+    ));
+    const statuses: Array<Record<string, any>> = [];
+    onCall(helper.getNode('action'), 'status', (args) => statuses.push(args[0] as Record<string, any>));
+    await new Promise((r) => setTimeout(r, 1500));
+    const caught = collect('caught', 1, 20000);
+    helper.getNode('action').receive({});
+    const [error] = await caught;
+    assert.match(error.error.message, /not connected|no answer|unreachable|not found/i);
+    assert.ok(statuses.every((st) => st.fill !== 'green'), JSON.stringify(statuses));
+  });
+
+  it('a redeploy with other keys sends the new ones', async () => {
+    const address = uniqueLoopbackAddress();
+    const deviceKey = `0x${(0x10000000 + Math.floor(Math.random() * 0x6fffffff)).toString(16)}`;
+    const flow = (groupKey: string) => catching(
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, settings: [{ name: 'ActionDeviceKey', value: deviceKey }, { name: 'ActionSelector', value: '0' }, { name: 'ActionGroupKey', value: '0x7' }, { name: 'ActionGroupMask', value: '0x1' }], version: 1 },
+      { id: 'action', type: 'gige-action', address, deviceKey, groupKey, groupMask: '0x1', scheduled: false, timeCamera: 'cam', wires: [['sent']] },
+    );
+    await helper.load([...packageNodes, catchNode], flow('0x6'));
+    await cameraConnected('cam');
+    const first = collect('sent', 1);
+    helper.getNode('action').receive({});
+    assert.deepEqual((await first)[0].payload.answers, [], 'group 6: no camera');
+    await helper.setFlows(flow('0x7'), 'nodes');
+    await cameraConnected('cam');
+    const second = collect('sent', 1);
+    helper.getNode('action').receive({});
+    assert.deepEqual((await second)[0].payload.answers.map((a: { address: string }) => a.address), [address], 'group 7: the camera acted');
   });
 });

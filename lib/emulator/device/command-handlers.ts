@@ -15,9 +15,36 @@ import {
 import { isIpv4 } from '../../gvcp/address';
 import { GvcpError } from '../../gvcp/errors';
 import { GigeError } from '../../errors';
-import { DeviceAccessError } from '../device-model';
-import type { GvcpServer } from '../gvcp-server';
-import type { Endpoint } from './privilege';
+import { DeviceAccessError, type DeviceModel } from '../device-model';
+import type { Endpoint, Privilege } from './privilege';
+import type { BootstrapRegisters } from './bootstrap-registers';
+import type { StreamChannel } from './stream-channel';
+import type { MessageChannel } from './message-channel';
+import type { ActionTable } from './actions';
+import type { DeviceClock } from './clock';
+
+/**
+ * What the handlers need of the device that answers the commands (the GVCP server implements it):
+ * its parts, and the few things only the server can do — send from its sockets, run a timer it
+ * cancels on close, move to another address.
+ */
+export interface CommandDevice {
+  readonly model: DeviceModel;
+  readonly privilege: Pick<Privilege, 'readStatus' | 'writeStatus' | 'controlled'>;
+  readonly registers: BootstrapRegisters;
+  readonly stream: Pick<StreamChannel, 'resend'>;
+  readonly message: Pick<MessageChannel, 'send'>;
+  readonly actions: Pick<ActionTable, 'match'>;
+  readonly clock: Pick<DeviceClock, 'now'>;
+  readonly counters: { discoveries: number; actionsMatched: number };
+  /** A problem that costs no answer (a malformed resend request, a model that threw). */
+  emit(event: 'warning', err: unknown): boolean;
+  replyMaybeBroadcast(packet: Buffer, to: Endpoint, allowBroadcast: boolean): void;
+  later(ms: number, fn: () => void): void;
+  /** Why a FORCEIP to this address is refused, or null. */
+  refusesMove(ipAddress: string, subnetMask?: string): string | null;
+  changeAddress(ipAddress: string, subnetMask: string, gateway: string): Promise<void>;
+}
 
 export interface Reply {
   status: number;
@@ -42,7 +69,7 @@ export function ackCodeFor(command: number): number {
 export class CommandHandlers {
   private delayedDiscoveryAcks = 0;
 
-  constructor(private readonly server: GvcpServer) {}
+  constructor(private readonly server: CommandDevice) {}
 
   async dispatch(cmd: GvcpCommand, from: Endpoint): Promise<Reply | null> {
     try {

@@ -3,17 +3,37 @@
  * other settings, commands, and the side effects the manual describes (readout-mode exclusivity,
  * auto-centring, low-latency forcing TriggerOverlap Off, strobe and GPOut driving STROBE_OUT, …).
  */
-import type { Dmk38gx541 } from './camera-model';
 import { FeatureValue, Status, refuse } from './feature-store';
 import { ON } from './features-image';
 import { AutoRoiPresetValue, UserSetValue } from './features-io';
 import { placement } from './geometry';
 import { FRAME_RATE_MIN } from './sensor';
-import { loadUserSet, saveUserSet, slotName } from './user-set-apply';
+import { UserSetModel, loadUserSet, saveUserSet, slotName } from './user-set-apply';
+import type { Acquisition } from './acquisition';
+import type { CameraFrame } from './frame-producer';
+import type { PtpClock } from './ptp';
+import type { ActionScheduler } from './action-scheduler';
+import type { StrobeOutput } from './strobe-output';
+import type { TriggerInput } from './trigger-input';
+import type { EventName } from './features-sync';
 
-export function installFeatureBehaviours(model: Dmk38gx541): void {
+/** The parts of the camera model that the feature behaviours drive (the DMK 38GX541 model is one). */
+export interface FeatureBehaviourModel extends UserSetModel {
+  readonly acquisition: Acquisition<CameraFrame>;
+  readonly actionQueueSize: number;
+  readonly ptp: PtpClock;
+  readonly scheduler: ActionScheduler;
+  readonly strobe: StrobeOutput;
+  readonly triggerInput: TriggerInput;
+  /** Now on the model's time base. */
+  baseNow(): bigint;
+  fromDeviceTime(ticks: bigint): bigint;
+  sendEvent(event: EventName, time: bigint, frameId?: bigint): void;
+}
+
+export function installFeatureBehaviours(model: FeatureBehaviourModel): void {
   const { store, settings } = model;
-  // Times inside the model are on its time base (see Dmk38gx541.baseNow); host times are converted.
+  // Times inside the model are on its time base (see the model's baseNow); host times are converted.
   const now = (): bigint => model.baseNow();
   const on = (name: string): boolean => store.get(name) === ON;
   /** A command runs when its CommandValue (1) is written. */

@@ -13,7 +13,7 @@
  */
 import * as net from 'node:net';
 import { GigeError } from '../../errors';
-import type { EmulatedCameraIo } from '../emulated-camera';
+import type { EmulatedCameraIo } from './camera-io';
 
 export const DEFAULT_IO_CONTROL_PORT = 3957;
 const MAX_LINE = 4096;
@@ -32,6 +32,15 @@ function optionalNumber(req: Request, key: string): number | undefined {
   return v;
 }
 
+/** A device time: nanoseconds as a decimal string (64-bit) or a safe integer. */
+function optionalDeviceTime(req: Request, key: string): bigint | undefined {
+  const v = req[key];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  throw new GigeError('INVALID_ARGUMENT', `${key} must be a device time: nanoseconds as a decimal string, e.g. "1732000000000000000"`);
+}
+
 function execute(io: EmulatedCameraIo, req: Request): unknown {
   switch (req.op) {
     case 'now': return io.now();
@@ -48,10 +57,7 @@ function execute(io: EmulatedCameraIo, req: Request): unknown {
         high: typeof req.high === 'boolean' ? req.high : undefined,
       });
     case 'strobeOutput': return io.strobeOutput();
-    case 'strobeRecord': {
-      const since = req.since === undefined ? undefined : BigInt(String(req.since));
-      return io.strobeRecord(since);
-    }
+    case 'strobeRecord': return io.strobeRecord(optionalDeviceTime(req, 'since'));
     case 'clearStrobeRecord':
       io.clearStrobeRecord();
       return null;

@@ -4,7 +4,6 @@
  * invalid value in it is refused with the feature's allowed values.
  */
 import { GigeError } from '../../errors';
-import type { Dmk38gx541 } from './camera-model';
 import { DeviceAccessError } from '../device-model';
 import { GvcpStatus } from '../../gvcp/protocol';
 import { FeatureValue, defaultValue } from './feature-store';
@@ -12,7 +11,18 @@ import { FeatureDef } from './feature-types';
 import { feature, hasFeature } from './features';
 import { UserSetValue } from './features-io';
 import { LUT_ENTRIES, identityLut } from './transfer';
-import { SetValue, SlotName, UserSetData, savedFeatures } from './user-sets';
+import { SetValue, SlotName, UserSetData, UserSetMemory, savedFeatures } from './user-sets';
+import type { FeatureStore } from './feature-store';
+import type { CameraSettings } from './camera-settings';
+
+/** The parts of a camera model that a user set reads and writes (the DMK 38GX541 model is one). */
+export interface UserSetModel {
+  readonly store: FeatureStore;
+  readonly lut: Uint16Array;
+  readonly settings: CameraSettings;
+  readonly userSets: UserSetMemory;
+  setPtpEnabled(enabled: boolean): void;
+}
 
 export type SlotOrDefault = 'Default' | SlotName;
 
@@ -57,7 +67,7 @@ function selectorEntries(f: FeatureDef): { name: string; value: number }[] {
   return f.selectedBy ? feature(f.selectedBy).entries ?? [] : [];
 }
 
-export function takeUserSet(model: Dmk38gx541): UserSetData {
+export function takeUserSet(model: UserSetModel): UserSetData {
   const data: UserSetData = {};
   for (const f of savedFeatures()) {
     if (f.name === 'LUTValueAll') {
@@ -73,7 +83,7 @@ export function takeUserSet(model: Dmk38gx541): UserSetData {
   return data;
 }
 
-function factoryUserSet(model: Dmk38gx541): UserSetData {
+function factoryUserSet(model: UserSetModel): UserSetData {
   const data: UserSetData = {};
   for (const f of savedFeatures()) {
     if (f.name === 'LUTValueAll') data.LUTValueAll = Array.from(identityLut());
@@ -85,7 +95,7 @@ function factoryUserSet(model: Dmk38gx541): UserSetData {
 }
 
 /** Applies a set: every value is checked against the feature's static range and entries first. */
-export function applyUserSet(model: Dmk38gx541, data: UserSetData, source: string): void {
+export function applyUserSet(model: UserSetModel, data: UserSetData, source: string): void {
   const staged: Array<() => void> = [];
   for (const [name, value] of Object.entries(data)) {
     if (!hasFeature(name)) throw new GigeError('USER_SET_INVALID', `${source}: unknown feature ${name}`, { feature: name });
@@ -121,14 +131,14 @@ function checked(f: FeatureDef, value: string | number | boolean, source: string
   return stored;
 }
 
-function stageLut(model: Dmk38gx541, value: SetValue, source: string): () => void {
+function stageLut(model: UserSetModel, value: SetValue, source: string): () => void {
   if (!Array.isArray(value) || value.length !== LUT_ENTRIES || value.some((v) => !Number.isInteger(v) || v < 0 || v > 65535)) {
     throw new GigeError('USER_SET_INVALID', `${source}: LUTValueAll must be ${LUT_ENTRIES} integers 0 … 65535`, { feature: 'LUTValueAll' });
   }
   return () => model.lut.set(value);
 }
 
-export function loadUserSet(model: Dmk38gx541, slot: SlotOrDefault): void {
+export function loadUserSet(model: UserSetModel, slot: SlotOrDefault): void {
   if (slot === 'Default') {
     applyUserSet(model, factoryUserSet(model), 'factory defaults');
     return;
@@ -138,12 +148,12 @@ export function loadUserSet(model: Dmk38gx541, slot: SlotOrDefault): void {
   applyUserSet(model, data, `user set ${slot}`);
 }
 
-export function saveUserSet(model: Dmk38gx541, slot: SlotName): void {
+export function saveUserSet(model: UserSetModel, slot: SlotName): void {
   model.userSets.save(slot, takeUserSet(model));
 }
 
 /** Named settings, applied like host writes (validated, locks honoured) in the given order. */
-export function applySettings(model: Dmk38gx541, settings: Record<string, string | number | boolean>): void {
+export function applySettings(model: UserSetModel, settings: Record<string, string | number | boolean>): void {
   for (const [name, value] of Object.entries(settings)) {
     if (!hasFeature(name)) throw new GigeError('UNKNOWN_FEATURE', `setting ${name}: the DMK 38GX541-a has no such feature`, { feature: name });
     const f = feature(name);

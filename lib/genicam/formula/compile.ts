@@ -1,4 +1,4 @@
-import { GigeError } from '../../errors';
+import { GigeError, GigeErrorCode } from '../../errors';
 import { FormulaSyntaxError } from './lexer';
 import { Ast, parseFormula } from './parser';
 import {
@@ -87,7 +87,7 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
   const expressionAsts = new Map<string, Ast>();
   const expanding: string[] = [];
 
-  const fail = (code: string, message: string, pos?: number): never => {
+  const fail = (code: GigeErrorCode, message: string, pos?: number): never => {
     const where = pos === undefined ? '' : ` at column ${pos + 1}`;
     throw new GigeError(code, `${owner}: formula "${quoted(source)}"${where}: ${message}`, { feature: owner, formula: source, column: pos === undefined ? undefined : pos + 1 });
   };

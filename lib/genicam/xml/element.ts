@@ -1,13 +1,7 @@
 import { GigeError } from '../../errors';
-import { XmlSyntaxError, parseXml } from './parse';
+import { XmlElement, XmlSyntaxError, parseXml } from './parse';
 
-/** A parsed XML element: just what GenApi needs (tag, attributes, children, text). */
-export interface XmlElement {
-  tag: string;
-  attrs: Record<string, string>;
-  children: XmlElement[];
-  text: string;
-}
+export type { XmlElement } from './parse';
 
 export function invalidXml(message: string, details: Record<string, unknown> = {}): GigeError {
   return new GigeError('XML_INVALID', `GenICam XML: ${message}`, details);

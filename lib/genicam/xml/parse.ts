@@ -1,5 +1,3 @@
-import type { XmlElement } from './element';
-
 /**
  * A small, strict XML reader for GenICam files: elements, attributes, text, CDATA, comments,
  * processing instructions and a DOCTYPE without internal entities. Namespace prefixes are dropped
@@ -9,6 +7,14 @@ import type { XmlElement } from './element';
  * general-purpose parser with validation; it still rejects everything that is not well-formed,
  * with the line and column, and says which element a truncated file leaves open.
  */
+/** A parsed XML element: just what GenApi needs (tag, attributes, children, text). */
+export interface XmlElement {
+  tag: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
 export class XmlSyntaxError extends Error {
   constructor(message: string, readonly line: number, readonly column: number | undefined) {
     super(message);
