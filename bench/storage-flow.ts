@@ -93,12 +93,13 @@ async function oneFrame(pixelFormat: string): Promise<{ payload: Buffer; image: 
   await helper.startServer();
   try {
     await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], flow);
-    const got = new Promise<Record<string, any>>((resolve) => helper.getNode('out').on('input', resolve));
+    type Sent = { payload: Buffer; image: Record<string, unknown> };
+    const got = new Promise<Sent>((resolve) => helper.getNode('out').on('input', (msg: unknown) => resolve(msg as Sent)));
     await new Promise((r) => setTimeout(r, 1000));
     helper.getNode('grab').receive({ payload: 'trigger' });
     const msg = await Promise.race([got, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no frame within 60 s')), 60000))]);
     const expected = imageByteLength(pixelFormatCode(pixelFormat), SIZE, SIZE);
-    return { payload: Buffer.from((msg.payload as Buffer).subarray(0, expected)), image: { ...msg.image } };
+    return { payload: Buffer.from(msg.payload.subarray(0, expected)), image: { ...msg.image } };
   } finally {
     await helper.unload();
     await helper.stopServer();
@@ -123,7 +124,7 @@ async function ceilingStep(frame: { payload: Buffer; image: Record<string, unkno
     onCall(record, 'send', () => { written += 1; });
     onCall(record, 'status', (args) => { status = String((args[0] as { text?: string }).text ?? ''); });
     const started = Date.now();
-    const base = BigInt(String(frame.image.timestamp ?? '0'));
+    const base = BigInt(typeof frame.image.timestamp === 'string' ? frame.image.timestamp : '0');
     for (let i = 0; i < FRAMES; i++) {
       const due = started + (i * 1000) / fps;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));

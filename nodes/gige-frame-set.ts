@@ -115,7 +115,8 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: Done) => {
       const image = (msg as Member['msg']).image;
-      const timestamp = image && typeof image === 'object' ? String(image.timestamp ?? '') : '';
+      const ticks = image && typeof image === 'object' ? image.timestamp : undefined;
+      const timestamp = typeof ticks === 'string' || typeof ticks === 'number' || typeof ticks === 'bigint' ? String(ticks) : '';
       if (!/^\d{1,20}$/.test(timestamp)) {
         done(new GigeError('NOT_A_FRAME', 'gige-frame-set takes frames with msg.image.timestamp (device ticks, as gige-grab sends them)'));
         return;
@@ -126,11 +127,13 @@ export = function register(RED: NodeAPI): void {
       } catch {
         camera = undefined;
       }
-      if (camera === undefined || camera === null || String(camera) === '') {
+      // A camera is named by text or a number; an object would name every camera "[object Object]".
+      const cameraName = typeof camera === 'string' || typeof camera === 'number' ? String(camera) : '';
+      if (cameraName === '') {
         done(new GigeError('NO_CAMERA_NAME', `msg.${options.property} is empty: it names the camera a frame comes from (set it, e.g. with the grab's camera config name)`));
         return;
       }
-      const { done: sets, rejected } = joiner.add({ camera: String(camera), timestamp: BigInt(timestamp), item: { msg, done } }, Date.now());
+      const { done: sets, rejected } = joiner.add({ camera: cameraName, timestamp: BigInt(timestamp), item: { msg, done } }, Date.now());
       if (rejected) {
         done(new GigeError('UNKNOWN_CAMERA', `Frame from ${quoteInput(camera)} is not one of the cameras this set waits for (${joiner.expected.join(', ')})`));
         return;

@@ -126,7 +126,9 @@ export = function register(RED: NodeAPI): void {
       closed = true;
       status.stop();
       // A set being written finishes (its folder stays whole); the worker ends after it.
-      const timer = setTimeout(() => worker.stop().then(closeDone, closeDone), 10000);
+      const timer = setTimeout(() => {
+        worker.stop().then(closeDone, closeDone);
+      }, 10000);
       queue.then(() => worker.stop()).then(() => {
         clearTimeout(timer);
         closeDone();

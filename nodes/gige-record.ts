@@ -210,7 +210,7 @@ export = function register(RED: NodeAPI): void {
       const reasonText = (msg as { reason?: unknown }).reason ?? (typeof msg.payload === 'string' ? msg.payload : '');
       const capture: Capture = {
         msg, send, done,
-        reason: String(reasonText).slice(0, 200),
+        reason: (typeof reasonText === 'string' ? reasonText : JSON.stringify(reasonText) ?? '').slice(0, 200),
         triggeredAt: new Date().toISOString(),
         pre: ring.snapshot(),
         post: [],

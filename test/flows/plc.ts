@@ -210,7 +210,9 @@ export async function startOpcUaPlc(port: number, pkiDir: string): Promise<PlcPe
 // ---- the examples, loaded into the runtime on a test's camera address and PLC port ----
 
 /** node-red-contrib-modbus 5.23.3 and node-red-contrib-opcua: the nodes the examples name (test-time devDependencies). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const MODBUS_NODES = ['modbus-client', 'modbus-read', 'modbus-flex-write'].map((n) => require(`node-red-contrib-modbus/modbus/${n}.js`));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const OPCUA_NODES = ['105-opcuaendpoint', '102-opcuaclient'].map((n) => require(`node-red-contrib-opcua/opcua/${n}.js`));
 
 export async function loadModbusExample(address: string, plcPort: number): Promise<void> {

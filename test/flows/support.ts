@@ -15,6 +15,7 @@ export { helper, onCall };
 
 export type FlowNode = { id: string; type: string } & Record<string, any>;
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 
 /** Node-RED's core nodes the examples use. */
