@@ -4,6 +4,7 @@ import { catchReporter } from './catch-report';
 import { parseCameraConfig, CameraConfigOptions, CameraConfigProperties, DEFAULT_ADDRESS, DEFAULT_FRAME_TIMEOUT_MS } from './camera-config-options';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
 import { registerFeatureEndpoint } from './feature-endpoint';
+import { registerCommissioningEndpoint } from './commissioning-endpoint';
 import { ConfigCamera, CameraState, ConfigCameraOptions } from './config-camera';
 import { GigeError } from '../lib/errors';
 import { emulatedCamera } from '../lib/emulator';
@@ -153,6 +154,7 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('gige-camera-config', GigeCameraConfigNode as never);
   registerDiscoveryEndpoint(RED);
   registerFeatureEndpoint(RED);
+  registerCommissioningEndpoint(RED);
 };
 
 /** Lets a message through once per interval: a repeating problem reaches the log, not a flood. */

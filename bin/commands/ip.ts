@@ -1,27 +1,13 @@
 import { GigeError } from '../../lib/errors';
 import {
-  ControlChannel, GvcpDevice, InterfaceDiscoveredDevice, IpConfigurationReport, NetworkInterfaceInfo, chooseInterface, describeIpConfiguration,
-  discover, findCameras, forceIpIntoSubnet, listIPv4Interfaces, macFromString, macToString, methodsFromBits, parseAddressWithMask,
+  GvcpDevice, InterfaceDiscoveredDevice, IpConfigurationReport, NetworkInterfaceInfo, describeIpConfiguration,
+  findCameras, listIPv4Interfaces, macFromString, macToString, parseAddressWithMask,
   prefixLength, ipToNumber, readIpConfiguration, setIpMethod, setPersistentIp, parseGateway,
 } from '../../lib/gvcp';
-import type { DiscoveredDevice } from '../../lib/gvcp';
-import { strictReversePathInterfaces } from '../../lib/camera/host-checks';
+import { forceIpOnInterface, listCameraIps, ListedCamera } from '../../lib/camera/ip-listing';
 import { CommandContext, parseCommand, toJson, intOption } from './common';
 
-interface Listed {
-  interface?: string;
-  reachable?: boolean;
-  problem?: string;
-  advice?: string;
-  macAddress: string;
-  model: string;
-  serial: string;
-  userName: string;
-  current: { address: string; subnetMask: string; gateway: string; methods: ReturnType<typeof methodsFromBits> };
-  persistent?: IpConfigurationReport['persistent'];
-  persistentError?: string;
-  fix?: string;
-}
+type Listed = ListedCamera & { fix?: string };
 
 /**
  * `gige ip`: every camera with its current and persistent IP configuration; `--force` a temporary
@@ -54,41 +40,9 @@ export async function ipCommand(args: string[], ctx: CommandContext): Promise<nu
 }
 
 async function list(ctx: CommandContext, o: { interfaces?: string[]; broadcast?: string; address?: string; timeoutMs: number; json: boolean }): Promise<number> {
-  let found: Array<DiscoveredDevice & Partial<InterfaceDiscoveredDevice>>;
-  if (o.broadcast || o.address) found = await discover({ broadcast: o.broadcast, address: o.address, timeoutMs: o.timeoutMs, allowBroadcastAck: true });
-  else found = await findCameras({ interfaces: o.interfaces, timeoutMs: o.timeoutMs });
-  const rows: Listed[] = [];
-  for (const d of found) {
-    const row: Listed = {
-      interface: d.interface?.name,
-      reachable: d.reachable,
-      problem: d.problem,
-      advice: d.advice,
-      macAddress: d.macAddress,
-      model: `${d.manufacturerName} ${d.modelName}`.trim(),
-      serial: d.serialNumber,
-      userName: d.userDefinedName,
-      current: { address: d.ipAddress, subnetMask: d.subnetMask, gateway: d.gateway, methods: methodsFromBits(d.currentIpConfiguration) },
-    };
-    if (d.reachable === false) {
-      row.persistentError = 'not readable until the camera is reachable (FORCEIP first)';
-      row.fix = `gige ip --mac ${d.macAddress} --force auto --interface ${d.interface?.name}`;
-    } else {
-      const ch = await ControlChannel.open({ address: d.ipAddress, timeoutMs: 500, retries: 1 }).catch((err: Error) => err);
-      if (ch instanceof Error) row.persistentError = ch.message;
-      else {
-        try {
-          row.persistent = (await readIpConfiguration(ch)).persistent;
-        } catch (err) {
-          row.persistentError = (err as Error).message;
-        } finally {
-          await ch.close();
-        }
-      }
-    }
-    rows.push(row);
-  }
-  const strict = o.broadcast || o.address ? [] : strictReversePathInterfaces().filter((s) => !o.interfaces || o.interfaces.includes(s.interface));
+  const listing = await listCameraIps(o);
+  const rows: Listed[] = listing.cameras.map((c) => (c.reachable === false ? { ...c, fix: `gige ip --mac ${c.macAddress} --force auto --interface ${c.interface}` } : c));
+  const strict = listing.strictReversePathFilter;
   if (o.json) {
     ctx.out(toJson({ cameras: rows, strictReversePathFilter: strict }));
     return rows.length > 0 ? 0 : 1;
@@ -129,19 +83,9 @@ async function force(ctx: CommandContext, values: Record<string, unknown>, inter
   if (typeof values.mac !== 'string') throw new GigeError('BAD_ARGUMENTS', 'ip: --force needs the camera\'s MAC address (--mac 00:07:48:12:34:56; gige ip lists them)');
   const mac = macToString(macFromString(values.mac));
   if (interfaces && interfaces.length > 1) throw new GigeError('BAD_ARGUMENTS', 'ip: --force goes out of one interface; name one --interface');
-  let iface: NetworkInterfaceInfo;
-  let exclude: string[] = [];
-  if (interfaces?.length === 1) {
-    iface = chooseInterface(interfaces[0]);
-    exclude = (await findCameras({ interfaces, timeoutMs })).filter((d) => d.macAddress !== mac).map((d) => d.ipAddress);
-  } else {
-    const located = await locate(mac, undefined, timeoutMs);
-    iface = located.iface;
-    exclude = located.all.filter((d) => d.macAddress !== mac).map((d) => d.ipAddress);
-  }
-  const text = String(values.force).trim();
-  const address = text === 'auto' ? undefined : parseAddressWithMask(text, '--force', iface.netmask);
-  const fix = await forceIpIntoSubnet({ macAddress: mac, iface, address, gateway: values.gateway as string | undefined, exclude });
+  // Without --interface: the one the camera answers on.
+  const facing = interfaces?.length === 1 ? interfaces[0] : (await locate(mac, undefined, timeoutMs)).iface.name;
+  const fix = await forceIpOnInterface({ macAddress: mac, interface: facing, address: String(values.force), gateway: values.gateway as string | undefined, timeoutMs, what: '--force' });
   if (values.json) ctx.out(toJson(fix));
   else {
     for (const c of fix.checks) ctx.out(`checked ${c.address}: ${c.free ? 'free' : 'taken'} (${c.detail})`);

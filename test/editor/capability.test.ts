@@ -33,6 +33,7 @@ function capabilityFlow(address: string): Array<Record<string, unknown>> {
     // Not wired: they receive nothing, so the record node writes no file.
     { id: 'cap0record000001', type: 'gige-record', name: '', mode: 'ring', folder: '/tmp/gige-editor-test-frames', format: 'tiff', sidecar: true, preFrames: '10', postFrames: '5', maxMemory: '64', ...at(900, 240), wires: [[]] },
     { id: 'cap0frameset0001', type: 'gige-frame-set', name: '', cameras: 'a, b', count: '2', cameraProperty: 'topic', toleranceUs: '1000', timeoutMs: '1000', ...at(900, 320), wires: [[], []] },
+    { id: 'cap0streamstats1', type: 'gige-stream-stats', name: '', camera: 'cap0camera000001', interval: '1', lossPercent: '0.5', resendPercent: '5', jitterMs: '', ...at(380, 160), wires: [[], []] },
   ];
 }
 
@@ -95,6 +96,7 @@ describe('e2e: the capability nodes in the Node-RED editor, in Chromium', functi
     ['cap0action000001', '#node-input-groupKey', 'gige-action'],
     ['cap0record000001', '#node-input-folder', 'gige-record'],
     ['cap0frameset0001', '#node-input-cameras', 'gige-frame-set'],
+    ['cap0streamstats1', '#node-input-lossPercent', 'gige-stream-stats'],
     ['cap0camera000001', '#node-config-input-source', 'gige-camera-config'],
   ];
   for (const [id, field, type] of dialogs) {

@@ -17,7 +17,7 @@ const ALSO: Record<string, Array<{ file: string; prefix: string }>> = {
 const LANGUAGES = ['en-US', 'de', 'ja'];
 /** The longest value each status placeholder is shown with. */
 const WIDEST: Record<string, string> = {
-  count: '99999', duration: '32767', status: 'Uncalibrated', interval: '4294967295 µs', seconds: '999',
+  count: '99999', duration: '32767', status: 'Uncalibrated', interval: '4294967295 µs', seconds: '999', percent: '100.00', alarm: 'resend +2',
 };
 
 function catalog(lang: string, type: string): Record<string, unknown> {

@@ -57,7 +57,7 @@ describe('nodes: the example flows run as shipped, without hardware', function (
     const known = new Set(['tab', 'comment', 'inject', 'debug', 'change', 'function', 'template', 'http in', 'http response', 'file',
       'mqtt-broker', 'mqtt out', 'gige-camera-config', 'gige-grab', 'gige-event-listener', 'gige-feature', 'gige-action', 'gige-record',
       'gige-software-trigger', 'gige-strobe', 'gige-ptp-scheduler', 'gige-chunk-reader',
-      'gige-frame-set', 'catch', 'status', 'switch', 'rbe', 'trigger', 'delay', 'link in', 'link out', 'split',
+      'gige-frame-set', 'gige-stream-stats', 'catch', 'status', 'switch', 'rbe', 'trigger', 'delay', 'link in', 'link out', 'split',
       // Third-party nodes of the PLC and dashboard examples (test-time devDependencies; users install them from the palette).
       'modbus-client', 'modbus-read', 'modbus-write', 'modbus-flex-write', 'modbus-getter', 'OpcUa-Endpoint', 'OpcUa-Client', 'OpcUa-Item',
       'ui-base', 'ui-page', 'ui-group', 'ui-theme', 'ui-template', 'ui-slider', 'ui-button', 'ui-text']);

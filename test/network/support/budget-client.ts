@@ -4,7 +4,7 @@
  * leave as bursts at the same instant. Runs `--triggers` triggers `--period-ms` apart with the
  * bandwidth budget on or off, and prints per camera what arrived:
  *
- *   RESULT {"budget":"on","cameras":[{"address":…,"framesComplete":…,"framesIncomplete":…,"packetsResent":…,"packetsMissing":…}], "plan":"…"}
+ *   RESULT {"budget":"on","cameras":[{"address":…,"framesComplete":…,"framesIncomplete":…,"framesNeverSeen":…,"packetsResent":…,"packetsMissing":…}], "plan":"…"}
  *
  *   budget-client.ts --cameras IP,IP --budget on|off [--link-mbps 1000] [--triggers 40] [--period-ms 50]
  *                    [--settings '{"Width":1920,"Height":1080}'] [--max-seconds 120]
@@ -31,12 +31,21 @@ setTimeout(() => process.exit(2), Number(arg('max-seconds', '120')) * 1000).unre
   const warnings: Array<{ address: string; code?: string; message: string }> = [];
   const frameRates = new Map<string, unknown>();
   const received = new Map<string, number>();
+  // Block ids the camera gave its frames: consecutive, so a gap is a frame that never arrived at
+  // all (a trigger the camera missed while busy takes none).
+  const lastBlock = new Map<string, bigint>();
+  const framesNeverSeen = new Map<string, number>();
   try {
     for (const camera of cameras) {
       for (const [name, value] of Object.entries({ ExposureAuto: 'Off', ExposureTime: 1000, ...settings })) await camera.set(name, value);
       await camera.prepareSoftwareTrigger();
       camera.on('bandwidth', (report: BudgetReport) => reports.set(camera.address, report.description));
-      camera.on('frame', () => received.set(camera.address, (received.get(camera.address) ?? 0) + 1));
+      camera.on('frame', (frame: { blockId: bigint }) => {
+        received.set(camera.address, (received.get(camera.address) ?? 0) + 1);
+        const last = lastBlock.get(camera.address);
+        if (last !== undefined && frame.blockId > last + 1n) framesNeverSeen.set(camera.address, (framesNeverSeen.get(camera.address) ?? 0) + Number(frame.blockId - last - 1n));
+        lastBlock.set(camera.address, frame.blockId);
+      });
       camera.on('warning', (err: Error & { code?: string }) => warnings.push({ address: camera.address, code: err.code, message: err.message }));
     }
     for (const camera of cameras) await camera.startAcquisition();
@@ -58,6 +67,7 @@ setTimeout(() => process.exit(2), Number(arg('max-seconds', '120')) * 1000).unre
       return {
         address: camera.address,
         framesDelivered: received.get(camera.address) ?? 0,
+        framesNeverSeen: framesNeverSeen.get(camera.address) ?? 0,
         framesComplete: s?.framesComplete ?? 0,
         framesIncomplete: s?.framesIncomplete ?? 0,
         packetsReceived: s?.packetsReceived ?? 0,
