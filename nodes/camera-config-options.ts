@@ -4,6 +4,7 @@ import {
   checkIntegerInRange, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
 } from '../lib/camera/limits';
 import { isIpv4 } from '../lib/gvcp';
+import { isBlank } from './input-checks';
 
 /** One "On connect" row as the editor's table saves it. */
 export interface SettingRow {
@@ -109,21 +110,20 @@ export function checkSettingRows(settings: unknown): Array<[string, string]> {
  */
 export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOptions {
   const def = migrateCameraConfig(raw);
-  const blank = (value: unknown) => value === undefined || value === null || String(value).trim() === '';
   const source = def.source === 'network' ? 'network' : 'emulated';
   const bySerial = source === 'network' && def.identify === 'serial';
   if (source === 'network' && def.identify !== undefined && def.identify !== 'address' && def.identify !== 'serial') {
     throw new GigeError('BAD_CONFIG', `Find camera by ${quoteInput(def.identify)} is not known; allowed: address, serial`, {});
   }
-  const serial = blank(def.serial) ? '' : String(def.serial).trim();
+  const serial = isBlank(def.serial) ? '' : String(def.serial).trim();
   if (bySerial && !serial) throw new GigeError('BAD_CONFIG', 'The camera is chosen by serial number, but no serial number is given (search the network to fill it in)', {});
   if (serial.length > 64) throw new GigeError('BAD_CONFIG', `Serial number ${quoteInput(serial)} is longer than 64 characters`, {});
   // By serial, the address is only where it was last seen (the search fills it in): not needed.
-  const address = blank(def.address) ? (bySerial ? '' : DEFAULT_ADDRESS) : String(def.address).trim();
+  const address = isBlank(def.address) ? (bySerial ? '' : DEFAULT_ADDRESS) : String(def.address).trim();
   if (!(bySerial && address === '') && !isIpv4(address)) {
     throw new GigeError('BAD_CONFIG', `Camera address ${quoteInput(address)} is not an IPv4 address (e.g. 192.168.1.20)`, {});
   }
-  const iface = blank(def.interface) ? undefined : String(def.interface).trim();
+  const iface = isBlank(def.interface) ? undefined : String(def.interface).trim();
   if (iface !== undefined && !INTERFACE_NAME.test(iface)) {
     throw new GigeError('BAD_CONFIG', `Interface ${quoteInput(clipInput(iface, 64))} is not an interface name (e.g. eth0, enp3s0, lo)`, {});
   }
@@ -132,10 +132,10 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
     address,
     findSerial: bySerial ? serial : undefined,
     interface: iface,
-    frameTimeoutMs: blank(def.frameTimeout) ? DEFAULT_FRAME_TIMEOUT_MS : checkTimeoutMs(def.frameTimeout, 'Frame timeout'),
-    bufferCount: blank(def.bufferCount) ? undefined : checkIntegerInRange(def.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count'),
-    packetSize: blank(def.packetSize) ? undefined : checkIntegerInRange(def.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes'),
-    frameMemoryLimit: blank(def.frameMemory) ? undefined
+    frameTimeoutMs: isBlank(def.frameTimeout) ? DEFAULT_FRAME_TIMEOUT_MS : checkTimeoutMs(def.frameTimeout, 'Frame timeout'),
+    bufferCount: isBlank(def.bufferCount) ? undefined : checkIntegerInRange(def.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count'),
+    packetSize: isBlank(def.packetSize) ? undefined : checkIntegerInRange(def.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes'),
+    frameMemoryLimit: isBlank(def.frameMemory) ? undefined
       : checkIntegerInRange(def.frameMemory, 1, MAX_FRAME_MEMORY_MB, 'Frame memory', 'MB') * 1024 * 1024,
     settings: checkSettingRows(def.settings),
   };

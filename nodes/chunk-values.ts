@@ -41,11 +41,12 @@ export function chunkValuesOf(t: Translate, image: unknown, where: string): Chun
   }
   const chunks = image.chunks;
   if (!chunks || typeof chunks !== 'object' || Object.keys(chunks).length === 0) {
-    throw new GigeError('NO_CHUNK_DATA', t('errors.noChunkData', { frame: String(image.frameId ?? '?') }), { frameId: image.frameId ?? null });
+    throw new GigeError('NO_CHUNK_DATA', t('errors.noChunkData', { frame: image.frameId == null ? '?' : quoteInput(image.frameId) }), { frameId: image.frameId ?? null });
   }
   const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
   const chunkTimestamp = chunks.ChunkTimestamp;
-  const timestamp = chunkTimestamp !== undefined && chunkTimestamp !== null ? String(chunkTimestamp)
+  // bigint from the camera, text after a JSON round trip; anything else is no time (not "[object Object]").
+  const timestamp = typeof chunkTimestamp === 'bigint' || typeof chunkTimestamp === 'number' || typeof chunkTimestamp === 'string' ? String(chunkTimestamp)
     : typeof image.timestamp === 'string' ? image.timestamp : null;
   return {
     exposureTime: number(chunks.ChunkExposureTime),

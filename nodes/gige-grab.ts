@@ -245,7 +245,9 @@ export = function register(RED: NodeAPI): void {
 
     if (mode === 'continuous' && def.autoStart !== false) {
       // Subscribed whatever the camera's state: the config node's camera starts acquisition once it is open.
-      setImmediate(() => start().catch((err: Error) => status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'))));
+      setImmediate(() => {
+        start().catch((err: Error) => status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition')));
+      });
     } else if (mode === 'continuous') {
       status.working({ fill: 'grey', shape: 'ring', text: t('status.stopped') });
     }

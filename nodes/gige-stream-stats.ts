@@ -3,7 +3,7 @@ import { useCameraConfig, closeCameraUser } from './camera-user';
 import { cameraOf } from './camera-access';
 import { CameraNodeStatus } from './camera-node-status';
 import { translator } from './i18n';
-import { checkNumber } from './input-checks';
+import { checkNumber, isBlank } from './input-checks';
 import { ArrivalTimes, AlarmChange, StreamHealth, Thresholds } from './stream-health';
 import type { CameraUserNode } from './types';
 
@@ -32,7 +32,7 @@ export = function register(RED: NodeAPI): void {
     let thresholds: Thresholds;
     try {
       const optional = (value: unknown, what: string, max: number, unit: string) =>
-        (value === undefined || value === null || String(value).trim() === '' ? null : checkNumber(t, value, what, { min: 0, max, unit }));
+        (isBlank(value) ? null : checkNumber(t, value, what, { min: 0, max, unit }));
       intervalMs = 1000 * checkNumber(t, def.interval === undefined || String(def.interval).trim() === '' ? DEFAULT_INTERVAL_S : def.interval,
         t('label.interval'), { min: 0.2, max: 3600, unit: 's' });
       thresholds = {

@@ -63,5 +63,5 @@ export function checkKeys(t: Translate, value: unknown, what: string, allowed: r
 
 /** A blank editor field (the node then leaves the camera's value alone). */
 export function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || String(value).trim() === '';
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }

@@ -30,6 +30,7 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     await connection.requestEvents('events-user', ['ExposureEnd']);
     await connection.requestAcquisition('frames-user');
     let losses = 0;
+    let restartFailure: unknown;
     // Kill the camera right as it is published, twice: the loss arrives while the connection is
     // still busy with what follows the connect.
     connection.on('state', (state: ConnectionState) => {
@@ -40,11 +41,12 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
       victim?.stop().then(async () => {
         await new Promise((r) => setTimeout(r, 300));
         emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 600, settings: { Width: 1024, Height: 64 } });
-      });
+      }).catch((err: unknown) => { restartFailure = err; });
     });
     await connection.connect();
     const deadline = Date.now() + 15000;
     while (!(losses === 2 && connection.isConnected)) {
+      if (restartFailure !== undefined) throw restartFailure;
       assert.ok(Date.now() < deadline, `stuck: ${connection.state} (${connection.stateDetail}) after ${losses} losses`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -81,17 +83,21 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     connection = new CameraConnection({ address });
     await connection.requestAcquisition('leaves-during-connect');
     // Hooked where the attempt restores acquisition and events: the users change right then.
-    const startAcquisition = Camera.prototype.startAcquisition;
+    // Taken as a descriptor, not as Camera.prototype.startAcquisition: a method read off its
+    // object loses its `this`; .call() below gives it back.
+    const original = Object.getOwnPropertyDescriptor(Camera.prototype, 'startAcquisition')!;
+    const startAcquisition = original.value as Camera['startAcquisition'];
     const conn = connection;
+    const hookFailures: unknown[] = [];
     Camera.prototype.startAcquisition = function (this: Camera) {
-      conn.releaseAcquisition('leaves-during-connect');
-      conn.requestEvents('arrives-during-connect', ['Test']).catch(() => undefined);
+      conn.releaseAcquisition('leaves-during-connect').catch((err: unknown) => hookFailures.push(err));
+      conn.requestEvents('arrives-during-connect', ['Test']).catch((err: unknown) => hookFailures.push(err));
       return startAcquisition.call(this);
     };
     try {
       await connection.connect();
     } finally {
-      Camera.prototype.startAcquisition = startAcquisition;
+      Object.defineProperty(Camera.prototype, 'startAcquisition', original);
     }
     const deadline = Date.now() + 3000;
     let state = { acquiring: true, events: [] as string[] };
@@ -101,6 +107,7 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.deepEqual(state, { acquiring: false, events: ['Test'] }, 'no acquisition without users; the late user has its events');
+    assert.deepEqual(hookFailures, []);
   });
 
   it('releases an event user whose list held an unknown name without an error, and disables the rest', async () => {

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { inspectionDefect, partBrightArea } from '../../lib/emulator';
 import { helper, placeExample, CORE_NODES, ALL_PACKAGE_NODES } from './support';
+import { nodeFile } from '../support/node-red-nodes';
 
 /** A server that keeps the PLC's bits and words and tells when the flow writes them. */
 export interface PlcPeer {
@@ -210,10 +211,8 @@ export async function startOpcUaPlc(port: number, pkiDir: string): Promise<PlcPe
 // ---- the examples, loaded into the runtime on a test's camera address and PLC port ----
 
 /** node-red-contrib-modbus 5.23.3 and node-red-contrib-opcua: the nodes the examples name (test-time devDependencies). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const MODBUS_NODES = ['modbus-client', 'modbus-read', 'modbus-flex-write'].map((n) => require(`node-red-contrib-modbus/modbus/${n}.js`));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const OPCUA_NODES = ['105-opcuaendpoint', '102-opcuaclient'].map((n) => require(`node-red-contrib-opcua/opcua/${n}.js`));
+const MODBUS_NODES = ['modbus-client', 'modbus-read', 'modbus-flex-write'].map((n) => nodeFile(`node-red-contrib-modbus/modbus/${n}.js`));
+const OPCUA_NODES = ['105-opcuaendpoint', '102-opcuaclient'].map((n) => nodeFile(`node-red-contrib-opcua/opcua/${n}.js`));
 
 export async function loadModbusExample(address: string, plcPort: number): Promise<void> {
   await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES, ...MODBUS_NODES], placeExample('PLC inspection over Modbus TCP', (n) => {

@@ -10,13 +10,12 @@ import recordNode from '../../nodes/gige-record';
 import frameSetNode from '../../nodes/gige-frame-set';
 import hdrMergeNode from '../../nodes/gige-hdr-merge';
 import { ROOT } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 
 export { helper, onCall };
 
 export type FlowNode = { id: string; type: string } & Record<string, any>;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 
 /** Node-RED's core nodes the examples use. */
 export const CORE_NODES = [
@@ -24,7 +23,7 @@ export const CORE_NODES = [
   'common/90-comment.js', 'common/60-link.js', 'function/10-function.js', 'function/10-switch.js', 'function/15-change.js',
   'function/16-range.js', 'function/rbe.js', 'function/80-template.js', 'function/89-delay.js', 'function/89-trigger.js',
   'network/21-httpin.js', 'storage/10-file.js', 'network/10-mqtt.js', 'sequence/17-split.js',
-].map(core);
+].map(coreNode);
 
 export const ALL_PACKAGE_NODES = [...packageNodes, recordNode, frameSetNode, hdrMergeNode];
 

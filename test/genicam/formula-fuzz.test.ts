@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { compileFormula } from '../../lib/genicam';
 import type { Num } from '../../lib/genicam/formula';
@@ -212,7 +213,7 @@ function engine(source: string, flavour: 'integer' | 'float', vars: Record<strin
     result = formula.evaluate(formula.bindings.map((b) => vars[b.declared]));
   });
   if (err === undefined) return result!;
-  assert.ok(isGigeError(err) && /^FORMULA_/.test(err.code), `${flavour} ${source}: threw ${(err as Error)?.stack ?? String(err)}`);
+  assert.ok(isGigeError(err) && /^FORMULA_/.test(err.code), `${flavour} ${source}: threw ${inspect(err)}`);
   return err.code;
 }
 
@@ -259,7 +260,7 @@ describe('genicam formula fuzzing (fast-check)', () => {
           formula.evaluate(formula.bindings.map(() => (flavour === 'integer' ? value : Number(value))));
         });
         if (err !== undefined) {
-          assert.ok(isGigeError(err) && /^FORMULA_(SYNTAX|UNKNOWN_VARIABLE|EVALUATION|TOO_COMPLEX)$/.test(err.code), `${JSON.stringify(source)}: ${(err as Error)?.stack ?? String(err)}`);
+          assert.ok(isGigeError(err) && /^FORMULA_(SYNTAX|UNKNOWN_VARIABLE|EVALUATION|TOO_COMPLEX)$/.test(err.code), `${JSON.stringify(source)}: ${inspect(err)}`);
           assert.ok(err.message.length < 1000, `a ${err.message.length}-character message`);
         }
         assert.ok(Date.now() - started < TIME_BOUND_MS);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import * as codec from '../../lib/gvcp/codec';
 import {
@@ -29,7 +30,7 @@ const anyPacket = fc.oneof(bytes(32), bytes(600), fc.constantFrom(...[0, 1, 7, 8
 function malformedOrValue(work: () => unknown): void {
   const err = caught(work);
   if (err === undefined) return;
-  assert.ok(err instanceof GvcpError && err instanceof GigeError, `threw ${(err as Error)?.stack ?? String(err)}`);
+  assert.ok(err instanceof GvcpError && err instanceof GigeError, `threw ${inspect(err)}`);
   assert.equal(err.code, 'GVCP_MALFORMED', err.message);
   assert.ok(err.message.length < 300, `a ${err.message.length}-character message`);
 }

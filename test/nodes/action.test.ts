@@ -172,6 +172,27 @@ describe('nodes: gige-action triggers several cameras at one PTP instant', funct
     assert.match(messages.join('\n'), /Delay "soon" ms is not allowed/);
   });
 
+  it('refuses message inputs that only pass as text: true, an array and an object are no delay or time', async () => {
+    // Number(true) is 1 and String(['123']) is "123": these used to schedule an action, and an
+    // object was echoed as "[object Object]".
+    const address = uniqueLoopbackAddress();
+    await helper.load([...packageNodes, catchNode], catching(
+      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+      { id: 'action', type: 'gige-action', address, deviceKey: '0x1', groupKey: '0x1', groupMask: '0x1', scheduled: true, delayMs: '100', timeCamera: 'cam', wires: [['sent']] },
+    ));
+    await cameraConnected('cam');
+    const caught = collect('caught', 4);
+    helper.getNode('action').receive({ delayMs: true });
+    helper.getNode('action').receive({ delayMs: [5] });
+    helper.getNode('action').receive({ scheduledTime: ['123'] });
+    helper.getNode('action').receive({ scheduledTime: { ns: 5 } });
+    const messages = (await caught).map((m) => m.error.message as string).join('\n');
+    assert.match(messages, /Delay true ms is not allowed/);
+    assert.match(messages, /Delay \[5\] ms is not allowed/);
+    assert.match(messages, /msg.scheduledTime \["123"\] is not a device time/);
+    assert.match(messages, /msg.scheduledTime \{"ns":5\} is not a device time/);
+  });
+
   it('a scheduled action while its clock camera is absent fails with the reason, never green', async () => {
     const address = uniqueLoopbackAddress();
     await helper.load([...packageNodes, catchNode], catching(

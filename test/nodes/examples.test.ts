@@ -5,14 +5,14 @@ import sharp from 'sharp';
 import { helper, packageNodes, onCall } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 
 // Node-RED's own nodes that the examples wire to ours.
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 const CORE_NODES = [
   'common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'common/25-catch.js', 'function/15-change.js',
   'function/10-function.js', 'function/80-template.js', 'network/21-httpin.js', 'storage/10-file.js',
   'network/10-mqtt.js',
-].map(core);
+].map(coreNode);
 
 type FlowNode = { id: string; type: string } & Record<string, unknown>;
 

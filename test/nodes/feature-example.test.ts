@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { helper, packageNodes, onCall, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
-const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'common/25-catch.js'].map(core);
+const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'common/25-catch.js'].map(coreNode);
 
 /** Messages a node sends, as they come. */
 function sent(nodeId: string): Array<Record<string, any>> {

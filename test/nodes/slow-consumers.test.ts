@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { helper, packageNodes, onTab, statusMatching, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { IDENTITY_SETTINGS_TEXT, expectedFrameBytes, firstDifference } from '../support/emulated-scene';
 import { PixelFormat } from '../../lib/stream';
 import { builtCli, start, type Running } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 
 // Issue 15 item 2: flows hold frames — a function node keeping the last few in context, a delay
 // node queueing, a join of 10 — and hold them as long as they like. Pool buffers used to come back
@@ -12,8 +12,7 @@ import { builtCli, start, type Running } from '../support/processes';
 // frames in 20 s") with nothing shown. These flows run in the real Node-RED runtime; nothing here
 // forces a garbage collection.
 
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
-const CORE_NODES = ['function/10-function.js', 'function/89-delay.js', 'sequence/17-split.js'].map(core);
+const CORE_NODES = ['function/10-function.js', 'function/89-delay.js', 'sequence/17-split.js'].map(coreNode);
 
 const WIDTH = 1024;
 const HEIGHT = 256;

@@ -11,6 +11,7 @@ import { helper, packageNodes, onTab, statusMatching, onCall, FlowNode } from '.
 import streamStatsNode from '../../nodes/gige-stream-stats';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 import { IDENTITY_SETTINGS_TEXT } from '../support/emulated-scene';
 import { EmulatedCamera } from '../../lib/emulator';
 import { StreamHealth } from '../../nodes/stream-health';
@@ -151,7 +152,6 @@ describe('nodes: StreamHealth turns counters into interval figures', () => {
 
 describe('nodes: the "Stream health alarms" example runs as shipped', function () {
   this.timeout(30000);
-  const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 
   beforeEach(() => helper.startServer());
   afterEach(async () => {
@@ -163,7 +163,7 @@ describe('nodes: the "Stream health alarms" example runs as shipped', function (
     const address = uniqueLoopbackAddress();
     const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Stream health alarms.json'), 'utf8')) as FlowNode[])
       .map((n) => (n.type === 'gige-camera-config' ? { ...n, address } : { ...n, z: 'ex' }));
-    await helper.load([...nodes, core('common/21-debug.js'), core('common/90-comment.js'), core('function/15-change.js')],
+    await helper.load([...nodes, coreNode('common/21-debug.js'), coreNode('common/90-comment.js'), coreNode('function/15-change.js')],
       [{ id: 'ex', type: 'tab', label: 'example' } as FlowNode, ...flow]);
     const reports: Report[] = [];
     const alarms: Alarm[] = [];

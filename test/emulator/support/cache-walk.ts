@@ -6,6 +6,7 @@
  */
 import { NodeMap, Port } from '../../../lib/genicam';
 import type { GvcpDevice } from '../../../lib/gvcp/device';
+import type { PublicInteger } from '../../../lib/genicam/numbers';
 import type { Client } from './client';
 
 const VALUE_TYPES = new Set(['Integer', 'Float', 'Enumeration', 'Boolean', 'String', 'Register']);
@@ -148,7 +149,9 @@ export class CacheWalk {
 
   private async genericCandidates(name: string, current: unknown): Promise<unknown[]> {
     const d = await this.client.map.describe(name);
-    const differs = (v: unknown): boolean => v !== undefined && String(v) !== String(current);
+    // By value whatever the kind: a current 5n is a min of 5 (Integer and Float values are numbers or bigints).
+    const currentText = typeof current === 'number' || typeof current === 'bigint' ? String(current) : undefined;
+    const differs = (v: PublicInteger | undefined): boolean => v !== undefined && String(v) !== currentText;
     switch (d.type) {
       case 'Boolean':
         return [!current];

@@ -11,6 +11,7 @@
  *
  *   client.ts --address 10.x.y.2 [--stall-ms 2500] [--max-seconds 300]
  */
+import { inspect } from 'node:util';
 import { CameraConnection } from '../../../lib/camera/connection';
 
 function arg(name: string, fallback: string): string {
@@ -41,7 +42,10 @@ let stopping = false;
 const stop = (): void => {
   if (stopping) return;
   stopping = true;
-  connection.close().finally(() => process.exit(0));
+  connection.close().then(() => process.exit(0), (err: unknown) => {
+    print({ type: 'error', message: `close: ${(err as Error)?.message ?? inspect(err)}` });
+    process.exit(1);
+  });
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -12,6 +12,7 @@
  *   stream-client.ts --address IP [--access control|monitor] [--multicast GROUP] [--packet-size auto|N]
  *                    [--settings '{"Width":640}'] [--frames N] [--seconds S] [--max-seconds S]
  */
+import { inspect } from 'node:util';
 import { CameraConnection } from '../../../lib/camera/connection';
 import type { CameraFrame } from '../../../lib/camera/camera';
 
@@ -61,7 +62,10 @@ function stop(): void {
   connection.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null).then((stats) => {
     print('SUMMARY', { frames, complete, stats, packetSize: connection.packetSize, bandwidth: connection.bandwidth?.description ?? null });
     return connection.close();
-  }).finally(() => process.exit(0));
+  }).then(() => process.exit(0), (err: unknown) => {
+    print('EV', { type: 'error', message: `close: ${(err as Error)?.message ?? inspect(err)}` });
+    process.exit(1);
+  });
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -7,17 +7,16 @@
  *
  *   strict-flow.ts --address 127.x.y.z --frame-timeout 1 [--seconds 4]
  */
-import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import cameraConfigNode from '../../../nodes/gige-camera-config';
 import grabNode from '../../../nodes/gige-grab';
+import { coreNode } from '../../support/node-red-nodes';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 
 helper.init(require.resolve('node-red'));
 
@@ -35,7 +34,7 @@ helper.init(require.resolve('node-red'));
     { id: 'sink', type: 'helper', z: 'tab', x: 100, y: 120 },
     { id: 'caught', type: 'catch', z: 'tab', x: 100, y: 160, scope: null, uncaught: false, wires: [] },
   ];
-  await helper.load([cameraConfigNode, grabNode, core('common/20-inject.js'), core('common/25-catch.js')], flow as never);
+  await helper.load([cameraConfigNode, grabNode, coreNode('common/20-inject.js'), coreNode('common/25-catch.js')], flow as never);
   let grabs = 0;
   let errors = 0;
   const codes = new Set<string>();
