@@ -15,7 +15,9 @@ import sharp from 'sharp';
 
 const dist = process.argv.includes('--dist');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { FusionWorker } = require(dist ? '../dist/nodes/hdr-fusion-pool' : '../nodes/hdr-fusion-pool') as typeof import('../nodes/hdr-fusion-pool');
+const { FusionWorker } = require(
+  dist ? '../dist/nodes/hdr-fusion-pool' : '../nodes/hdr-fusion-pool',
+) as typeof import('../nodes/hdr-fusion-pool');
 
 function set(width: number, height: number): Array<{ samples: Uint16Array; significantBits: number }> {
   return [0.05, 0.2, 0.8, 3.2].map((k) => {
@@ -33,10 +35,18 @@ function set(width: number, height: number): Array<{ samples: Uint16Array; signi
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
-  console.log(`HDR merge (${dist ? 'dist' : 'tsx'}), ${os.cpus().length} CPUs, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `HDR merge (${dist ? 'dist' : 'tsx'}), ${os.cpus().length} CPUs, Node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const worker = new FusionWorker();
   try {
-    for (const [width, height, runs] of [[1024, 768, 5], [4504, 4504, 2]]) {
+    for (const [width, height, runs] of [
+      [1024, 768, 5],
+      [4504, 4504, 2],
+    ]) {
       const fuse: number[] = [];
       const png: number[] = [];
       const wall: number[] = [];
@@ -45,19 +55,27 @@ async function main(): Promise<void> {
         const started = performance.now();
         const { pixels, fuseMs } = await worker.fuse({ width, height, frames });
         const fused = performance.now();
-        await sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 3 }).toBuffer();
+        await sharp(pixels, { raw: { width, height, channels: 1 } })
+          .toColourspace('b-w')
+          .png({ compressionLevel: 3 })
+          .toBuffer();
         png.push(performance.now() - fused);
         fuse.push(fuseMs);
         wall.push(performance.now() - started);
       }
-      console.log(`RESULT size=${width}x${height} frames=4 fuse_ms_median=${median(fuse).toFixed(0)} png_ms_median=${median(png).toFixed(0)} set_to_png_ms_median=${median(wall).toFixed(0)} runs=${runs}`);
+      console.log(
+        `RESULT size=${width}x${height} frames=4 fuse_ms_median=${median(fuse).toFixed(0)} png_ms_median=${median(png).toFixed(0)} set_to_png_ms_median=${median(wall).toFixed(0)} runs=${runs}`,
+      );
     }
   } finally {
     await worker.stop();
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

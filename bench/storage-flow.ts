@@ -62,10 +62,19 @@ async function cameraPart(pixelFormat: string, fps: number): Promise<void> {
     let status = '';
     let grabStatus = '';
     const writtenAt: number[] = [];
-    record.on('input', (msg: Record<string, unknown>) => { if (Buffer.isBuffer(msg.payload)) arrived += 1; });
-    onCall(record, 'send', () => { written += 1; writtenAt.push(Date.now()); });
-    onCall(record, 'status', (args) => { status = String((args[0] as { text?: string }).text ?? ''); });
-    onCall(helper.getNode('st0grab000000001'), 'status', (args) => { grabStatus = String((args[0] as { text?: string }).text ?? ''); });
+    record.on('input', (msg: Record<string, unknown>) => {
+      if (Buffer.isBuffer(msg.payload)) arrived += 1;
+    });
+    onCall(record, 'send', () => {
+      written += 1;
+      writtenAt.push(Date.now());
+    });
+    onCall(record, 'status', (args) => {
+      status = String((args[0] as { text?: string }).text ?? '');
+    });
+    onCall(helper.getNode('st0grab000000001'), 'status', (args) => {
+      grabStatus = String((args[0] as { text?: string }).text ?? '');
+    });
     await until('camera serial read', () => helper.getNode('st0keep000000001').context().flow.get('cameraSerial'), 60000);
     helper.getNode('st0start00000001').receive({ payload: 'start' });
     await until(`${FRAMES} frames arrived`, () => arrived >= FRAMES, 60000 + (FRAMES / fps) * 4000);
@@ -73,8 +82,13 @@ async function cameraPart(pixelFormat: string, fps: number): Promise<void> {
     await until('queue drained', () => written + lostIn(status) >= arrived, 120000);
     await new Promise((r) => setTimeout(r, 1200)); // the throttled status shows the last count
     const span = (writtenAt[writtenAt.length - 1] - writtenAt[0]) / 1000;
-    const bytes = fs.readdirSync(dir).filter((f) => f.endsWith('.tif')).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
-    console.log(`RESULT part=camera format=tiff pixelFormat=${pixelFormat} size=${SIZE}x${SIZE} camera_fps=${fps} arrived=${arrived} written=${written} lost=${lostIn(status)} written_fps=${((written - 1) / span).toFixed(2)} MB_per_s=${(bytes / written * (written - 1) / span / 1e6).toFixed(0)} grab_status="${grabStatus}"`);
+    const bytes = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.tif'))
+      .reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+    console.log(
+      `RESULT part=camera format=tiff pixelFormat=${pixelFormat} size=${SIZE}x${SIZE} camera_fps=${fps} arrived=${arrived} written=${written} lost=${lostIn(status)} written_fps=${((written - 1) / span).toFixed(2)} MB_per_s=${(((bytes / written) * (written - 1)) / span / 1e6).toFixed(0)} grab_status="${grabStatus}"`,
+    );
   } finally {
     await helper.unload();
     await helper.stopServer();
@@ -86,7 +100,14 @@ async function cameraPart(pixelFormat: string, fps: number): Promise<void> {
 async function oneFrame(pixelFormat: string): Promise<{ payload: Buffer; image: Record<string, unknown> }> {
   const flow: FlowNode[] = [
     { id: 't', type: 'tab', label: 't' },
-    { id: 'cam', type: 'gige-camera-config', source: 'emulated', address: ADDRESS, serial: 'BENCH01', settings: `PixelFormat=${pixelFormat}\nWidth=${SIZE}\nHeight=${SIZE}` },
+    {
+      id: 'cam',
+      type: 'gige-camera-config',
+      source: 'emulated',
+      address: ADDRESS,
+      serial: 'BENCH01',
+      settings: `PixelFormat=${pixelFormat}\nWidth=${SIZE}\nHeight=${SIZE}`,
+    },
     { id: 'grab', type: 'gige-grab', z: 't', camera: 'cam', mode: 'trigger', encoding: 'raw', x: 100, y: 100, wires: [['out']] },
     { id: 'out', type: 'helper', z: 't', x: 300, y: 100 },
   ];
@@ -97,7 +118,10 @@ async function oneFrame(pixelFormat: string): Promise<{ payload: Buffer; image: 
     const got = new Promise<Sent>((resolve) => helper.getNode('out').on('input', (msg: unknown) => resolve(msg as Sent)));
     await new Promise((r) => setTimeout(r, 1000));
     helper.getNode('grab').receive({ payload: 'trigger' });
-    const msg = await Promise.race([got, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no frame within 60 s')), 60000))]);
+    const msg = await Promise.race([
+      got,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no frame within 60 s')), 60000)),
+    ]);
     const expected = imageByteLength(pixelFormatCode(pixelFormat), SIZE, SIZE);
     return { payload: Buffer.from(msg.payload.subarray(0, expected)), image: { ...msg.image } };
   } finally {
@@ -107,13 +131,30 @@ async function oneFrame(pixelFormat: string): Promise<{ payload: Buffer; image: 
 }
 
 /** Part 2: gige-record alone, fed `FRAMES` frames at `fps`; returns frames lost. */
-async function ceilingStep(frame: { payload: Buffer; image: Record<string, unknown> }, format: string, fps: number): Promise<{ lost: number; sustained: boolean }> {
+async function ceilingStep(
+  frame: { payload: Buffer; image: Record<string, unknown> },
+  format: string,
+  fps: number,
+): Promise<{ lost: number; sustained: boolean }> {
   const dir = freshDir();
   await helper.startServer();
   try {
     const flow: FlowNode[] = [
       { id: 't', type: 'tab', label: 't' },
-      { id: 'rec', type: 'gige-record', z: 't', mode: 'every', folder: dir, format, sidecar: true, preFrames: '16', maxMemory: '512', x: 100, y: 100, wires: [['sink']] },
+      {
+        id: 'rec',
+        type: 'gige-record',
+        z: 't',
+        mode: 'every',
+        folder: dir,
+        format,
+        sidecar: true,
+        preFrames: '16',
+        maxMemory: '512',
+        x: 100,
+        y: 100,
+        wires: [['sink']],
+      },
       // A wire out: Node-RED does not call send() of a node without one.
       { id: 'sink', type: 'helper', z: 't', x: 300, y: 100 },
     ];
@@ -121,15 +162,22 @@ async function ceilingStep(frame: { payload: Buffer; image: Record<string, unkno
     const record = helper.getNode('rec');
     let written = 0;
     let status = '';
-    onCall(record, 'send', () => { written += 1; });
-    onCall(record, 'status', (args) => { status = String((args[0] as { text?: string }).text ?? ''); });
+    onCall(record, 'send', () => {
+      written += 1;
+    });
+    onCall(record, 'status', (args) => {
+      status = String((args[0] as { text?: string }).text ?? '');
+    });
     const started = Date.now();
     const base = BigInt(typeof frame.image.timestamp === 'string' ? frame.image.timestamp : '0');
     for (let i = 0; i < FRAMES; i++) {
       const due = started + (i * 1000) / fps;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
       // A new Buffer per frame, as the camera's frames are; the node holds it until written.
-      record.receive({ payload: Buffer.from(frame.payload), image: { ...frame.image, serial: 'BENCH01', frameId: i + 1, timestamp: String(base + BigInt(i) * 1000000n) } });
+      record.receive({
+        payload: Buffer.from(frame.payload),
+        image: { ...frame.image, serial: 'BENCH01', frameId: i + 1, timestamp: String(base + BigInt(i) * 1000000n) },
+      });
     }
     const offeredSpan = (Date.now() - started) / 1000;
     await until('queue drained', () => written + lostIn(status) >= FRAMES, 300000);
@@ -139,7 +187,9 @@ async function ceilingStep(frame: { payload: Buffer; image: Record<string, unkno
     // Kept up, not just absorbed by the 16-frame queue: the last frame written within two frame
     // intervals of the last one offered.
     const sustained = lost === 0 && drained <= offeredSpan + 2 / fps;
-    console.log(`RESULT part=ceiling format=${format} pixelFormat=${frame.image.pixelFormat} size=${SIZE}x${SIZE} offered_fps=${fps} frames=${FRAMES} written=${written} lost=${lost} sustained=${sustained ? 'yes' : 'no'} offered_over_s=${offeredSpan.toFixed(1)} all_written_after_s=${drained.toFixed(1)} written_fps=${(written / drained).toFixed(2)}`);
+    console.log(
+      `RESULT part=ceiling format=${format} pixelFormat=${frame.image.pixelFormat} size=${SIZE}x${SIZE} offered_fps=${fps} frames=${FRAMES} written=${written} lost=${lost} sustained=${sustained ? 'yes' : 'no'} offered_over_s=${offeredSpan.toFixed(1)} all_written_after_s=${drained.toFixed(1)} written_fps=${(written / drained).toFixed(2)}`,
+    );
     return { lost, sustained };
   } finally {
     await helper.unload();
@@ -149,8 +199,18 @@ async function ceilingStep(frame: { payload: Buffer; image: Record<string, unkno
 }
 
 async function main(): Promise<void> {
-  console.log(`Storage at ${SIZE}², ${FRAMES} frames per run, into ${BASE} (${os.cpus().length} CPUs, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-  for (const [pixelFormat, fps] of [['Mono8', 5], ['Mono12Packed', 3], ['Mono16', 2]] as const) await cameraPart(pixelFormat, fps);
+  console.log(
+    `Storage at ${SIZE}², ${FRAMES} frames per run, into ${BASE} (${os.cpus().length} CPUs, Node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
+  for (const [pixelFormat, fps] of [
+    ['Mono8', 5],
+    ['Mono12Packed', 3],
+    ['Mono16', 2],
+  ] as const)
+    await cameraPart(pixelFormat, fps);
   for (const pixelFormat of ['Mono8', 'Mono12Packed']) {
     const frame = await oneFrame(pixelFormat);
     for (const format of ['tiff', 'png']) {
@@ -166,7 +226,10 @@ async function main(): Promise<void> {
   fs.rmSync(BASE, { recursive: true, force: true });
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

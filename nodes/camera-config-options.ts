@@ -1,7 +1,12 @@
 import { GigeError, clipInput, quoteInput } from '../lib/errors';
 import { parseSettings } from '../lib/camera/settings';
 import {
-  checkIntegerInRange, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
+  checkIntegerInRange,
+  checkTimeoutMs,
+  MAX_BUFFER_COUNT,
+  MAX_PACKET_SIZE,
+  MIN_BUFFER_COUNT,
+  MIN_PACKET_SIZE,
 } from '../lib/camera/limits';
 import { isIpv4 } from '../lib/gvcp';
 import { isBlank } from './input-checks';
@@ -71,9 +76,10 @@ export function migrateCameraConfig<T extends CameraConfigProperties>(def: T): T
       ...current,
       identify: current.identify ?? 'address',
       interface: current.interface ?? '',
-      settings: typeof current.settings === 'string' || current.settings === undefined || current.settings === null
-        ? parseSettings(current.settings as string | undefined).map(([name, value]) => ({ name, value }))
-        : current.settings,
+      settings:
+        typeof current.settings === 'string' || current.settings === undefined || current.settings === null
+          ? parseSettings(current.settings as string | undefined).map(([name, value]) => ({ name, value }))
+          : current.settings,
     };
     version = 1;
   }
@@ -93,11 +99,19 @@ export function checkSettingRows(settings: unknown): Array<[string, string]> {
     const { name, value } = (row ?? {}) as { name?: unknown; value?: unknown };
     const text = typeof name === 'string' ? name.trim() : '';
     if (!FEATURE_NAME.test(text)) {
-      throw new GigeError('BAD_SETTING', `"On connect" row ${index + 1}: ${quoteInput(name)} is not a feature name (letters, digits, _; e.g. ExposureTime)`, { row: index + 1 });
+      throw new GigeError(
+        'BAD_SETTING',
+        `"On connect" row ${index + 1}: ${quoteInput(name)} is not a feature name (letters, digits, _; e.g. ExposureTime)`,
+        { row: index + 1 },
+      );
     }
-    const valueText = typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+    const valueText =
+      typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
     if (valueText === '') {
-      throw new GigeError('BAD_SETTING', `"On connect" row ${index + 1} (${text}): no value; give the value to set, e.g. ${text}=10000`, { row: index + 1, name: text });
+      throw new GigeError('BAD_SETTING', `"On connect" row ${index + 1} (${text}): no value; give the value to set, e.g. ${text}=10000`, {
+        row: index + 1,
+        name: text,
+      });
     }
     return [text, valueText] as [string, string];
   });
@@ -116,7 +130,12 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
     throw new GigeError('BAD_CONFIG', `Find camera by ${quoteInput(def.identify)} is not known; allowed: address, serial`, {});
   }
   const serial = isBlank(def.serial) ? '' : String(def.serial).trim();
-  if (bySerial && !serial) throw new GigeError('BAD_CONFIG', 'The camera is chosen by serial number, but no serial number is given (search the network to fill it in)', {});
+  if (bySerial && !serial)
+    throw new GigeError(
+      'BAD_CONFIG',
+      'The camera is chosen by serial number, but no serial number is given (search the network to fill it in)',
+      {},
+    );
   if (serial.length > 64) throw new GigeError('BAD_CONFIG', `Serial number ${quoteInput(serial)} is longer than 64 characters`, {});
   // By serial, the address is only where it was last seen (the search fills it in): not needed.
   const address = isBlank(def.address) ? (bySerial ? '' : DEFAULT_ADDRESS) : String(def.address).trim();
@@ -133,9 +152,14 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
     findSerial: bySerial ? serial : undefined,
     interface: iface,
     frameTimeoutMs: isBlank(def.frameTimeout) ? DEFAULT_FRAME_TIMEOUT_MS : checkTimeoutMs(def.frameTimeout, 'Frame timeout'),
-    bufferCount: isBlank(def.bufferCount) ? undefined : checkIntegerInRange(def.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count'),
-    packetSize: isBlank(def.packetSize) ? undefined : checkIntegerInRange(def.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes'),
-    frameMemoryLimit: isBlank(def.frameMemory) ? undefined
+    bufferCount: isBlank(def.bufferCount)
+      ? undefined
+      : checkIntegerInRange(def.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count'),
+    packetSize: isBlank(def.packetSize)
+      ? undefined
+      : checkIntegerInRange(def.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes'),
+    frameMemoryLimit: isBlank(def.frameMemory)
+      ? undefined
       : checkIntegerInRange(def.frameMemory, 1, MAX_FRAME_MEMORY_MB, 'Frame memory', 'MB') * 1024 * 1024,
     settings: checkSettingRows(def.settings),
   };

@@ -109,7 +109,8 @@ export = function register(RED: NodeAPI): void {
           const given = requested.scheduledTime;
           // Digits as text, a number or a bigint; String() of anything else would echo "[object Object]"
           // or let an array (['123']) pass for a time.
-          const text = typeof given === 'string' ? given.trim() : typeof given === 'number' || typeof given === 'bigint' ? String(given) : undefined;
+          const text =
+            typeof given === 'string' ? given.trim() : typeof given === 'number' || typeof given === 'bigint' ? String(given) : undefined;
           if (text === undefined || !/^\d{1,20}$/.test(text) || BigInt(text) > 0xffffffffffffffffn) {
             throw new GigeError('BAD_TIME', t('errors.time', { value: quoteInput(text ?? given) }));
           }
@@ -126,7 +127,13 @@ export = function register(RED: NodeAPI): void {
             return (await camera.deviceTime()) + BigInt(Math.round(delayMs * ticksPerMs));
           });
         }
-        const answers = await sendActionCommand({ address: keys.address, deviceKey: keys.deviceKey, groupKey: keys.groupKey, groupMask: keys.groupMask, scheduledTime });
+        const answers = await sendActionCommand({
+          address: keys.address,
+          deviceKey: keys.deviceKey,
+          groupKey: keys.groupKey,
+          groupMask: keys.groupMask,
+          scheduledTime,
+        });
         const refused = answers.filter((a) => a.error);
         if (answers.length === 0) show({ fill: 'yellow', shape: 'ring', text: t('status.noAnswer') });
         else if (refused.length > 0) show({ fill: 'red', shape: 'ring', text: t('status.refused') });
@@ -139,14 +146,26 @@ export = function register(RED: NodeAPI): void {
           },
         } as NodeMessage);
         if (refused.length > 0) {
-          throw new GigeError('ACTION_REFUSED', refused.map((a) => a.error?.message).join('; '), { refused: refused.map((a) => a.address) });
+          throw new GigeError('ACTION_REFUSED', refused.map((a) => a.error?.message).join('; '), {
+            refused: refused.map((a) => a.address),
+          });
         }
         if (answers.length === 0) {
-          throw new GigeError('NO_ANSWER', t('errors.noAnswer', {
-            address: keys.address, deviceKey: hex(keys.deviceKey), groupKey: hex(keys.groupKey), groupMask: hex(keys.groupMask),
-          }), { address: keys.address });
+          throw new GigeError(
+            'NO_ANSWER',
+            t('errors.noAnswer', {
+              address: keys.address,
+              deviceKey: hex(keys.deviceKey),
+              groupKey: hex(keys.groupKey),
+              groupMask: hex(keys.groupMask),
+            }),
+            { address: keys.address },
+          );
         }
-      })().then(() => done(), (err: Error) => done(err));
+      })().then(
+        () => done(),
+        (err: Error) => done(err),
+      );
     });
 
     if (clock) closeCameraUser(node, clock);

@@ -12,7 +12,16 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { GigeError, quoteInput } from '../lib/errors';
-import { FILE_FORMATS, FileFormat, FrameRecord, frameBaseName, makeNewDirectory, safeNamePart, writeFrame, writeNew } from './gige-record-files';
+import {
+  FILE_FORMATS,
+  FileFormat,
+  FrameRecord,
+  frameBaseName,
+  makeNewDirectory,
+  safeNamePart,
+  writeFrame,
+  writeNew,
+} from './gige-record-files';
 import { FrameIn, framesOfSet, samplesOf } from './hdr-set-frames';
 import { ThrottledStatus } from './gige-record-status';
 import { FusionWorker } from './hdr-fusion-pool';
@@ -37,8 +46,11 @@ export = function register(RED: NodeAPI): void {
     const output = def.output ?? 'png';
     const rawFormat = def.rawFormat ?? 'tiff';
     const folder = String(def.folder ?? '').trim();
-    const badConfig = !OUTPUTS.includes(output) ? `Output ${quoteInput(output)} is not supported; allowed: ${OUTPUTS.join(', ')}`
-      : !FILE_FORMATS.includes(rawFormat) ? `Raw set format ${quoteInput(rawFormat)} is not supported; allowed: ${FILE_FORMATS.join(', ')}` : null;
+    const badConfig = !OUTPUTS.includes(output)
+      ? `Output ${quoteInput(output)} is not supported; allowed: ${OUTPUTS.join(', ')}`
+      : !FILE_FORMATS.includes(rawFormat)
+        ? `Raw set format ${quoteInput(rawFormat)} is not supported; allowed: ${FILE_FORMATS.join(', ')}`
+        : null;
     if (badConfig) {
       const err = new GigeError('BAD_CONFIG', badConfig);
       node.status({ fill: 'red', shape: 'ring', text: 'bad configuration' });
@@ -53,9 +65,12 @@ export = function register(RED: NodeAPI): void {
     let waiting = 0;
     let closed = false;
     let queue: Promise<unknown> = Promise.resolve();
-    const show = (busy: boolean) => status.update(skipped
-      ? { fill: 'yellow', shape: 'ring', text: `${merged} merged, ${skipped} skipped` }
-      : { fill: busy ? 'yellow' : 'green', shape: busy ? 'ring' : 'dot', text: busy ? `merging (${merged} done)` : `${merged} merged` });
+    const show = (busy: boolean) =>
+      status.update(
+        skipped
+          ? { fill: 'yellow', shape: 'ring', text: `${merged} merged, ${skipped} skipped` }
+          : { fill: busy ? 'yellow' : 'green', shape: busy ? 'ring' : 'dot', text: busy ? `merging (${merged} done)` : `${merged} merged` },
+      );
     node.status({ fill: 'grey', shape: 'dot', text: 'waiting for a set' });
 
     const merge = async (msg: NodeMessageInFlow, frames: FrameIn[]) => {
@@ -63,12 +78,22 @@ export = function register(RED: NodeAPI): void {
       const started = performance.now();
       const { pixels, fuseMs } = await worker.fuse({ width, height, frames: frames.map(samplesOf) });
       const picture = sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
-      const encoded = output === 'raw' ? Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength)
-        : output === 'jpeg' ? await picture.jpeg({ quality: 90 }).toBuffer() : await picture.png({ compressionLevel: 3 }).toBuffer();
+      const encoded =
+        output === 'raw'
+          ? Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength)
+          : output === 'jpeg'
+            ? await picture.jpeg({ quality: 90 }).toBuffer()
+            : await picture.png({ compressionLevel: 3 }).toBuffer();
       const first = frames[0].image;
-      const serial = typeof first.serial === 'string' && first.serial ? first.serial : typeof msg.topic === 'string' && msg.topic ? msg.topic : 'camera';
+      const serial =
+        typeof first.serial === 'string' && first.serial ? first.serial : typeof msg.topic === 'string' && msg.topic ? msg.topic : 'camera';
       const image: Record<string, unknown> = {
-        width, height, pixelFormat: 'Mono8', encoding: output, timestamp: first.timestamp, serial,
+        width,
+        height,
+        pixelFormat: 'Mono8',
+        encoding: output,
+        timestamp: first.timestamp,
+        serial,
         set: first.set ? { ...(first.set as object), index: undefined } : undefined,
         exposures: frames.map((f) => (f.image.chunks as Record<string, unknown> | undefined)?.ChunkExposureTime ?? null),
         hdr: { frames: frames.length, fuseMs: Math.round(fuseMs), mergeMs: 0 },
@@ -80,9 +105,21 @@ export = function register(RED: NodeAPI): void {
         const files = [];
         for (const [i, record] of records.entries()) {
           const written = await writeFrame(dir, record, rawFormat, true);
-          files.push({ index: i, file: path.basename(written.file), sidecar: written.sidecar && path.basename(written.sidecar), exposureTime: (image.exposures as unknown[])[i], frameId: record.image.frameId, timestamp: record.image.timestamp });
+          files.push({
+            index: i,
+            file: path.basename(written.file),
+            sidecar: written.sidecar && path.basename(written.sidecar),
+            exposureTime: (image.exposures as unknown[])[i],
+            frameId: record.image.frameId,
+            timestamp: record.image.timestamp,
+          });
         }
-        const mergedFile = await writeNew(dir, `${safeNamePart(serial)}-merged`, output === 'jpeg' ? 'jpg' : output === 'png' ? 'png' : 'raw', encoded);
+        const mergedFile = await writeNew(
+          dir,
+          `${safeNamePart(serial)}-merged`,
+          output === 'jpeg' ? 'jpg' : output === 'png' ? 'png' : 'raw',
+          encoded,
+        );
         saved = { folder: dir, merged: path.basename(mergedFile), files };
         await fs.writeFile(path.join(dir, 'set.json'), `${JSON.stringify({ ...saved, image }, null, 2)}\n`, { flag: 'wx' });
       }
@@ -112,14 +149,20 @@ export = function register(RED: NodeAPI): void {
       }
       waiting += 1;
       show(true);
-      queue = queue.then(() => merge(msg, frames)).then((out) => {
-        merged += 1;
-        send(out);
-        done();
-      }, (err: Error) => done(err)).finally(() => {
-        waiting -= 1;
-        show(waiting > 0);
-      });
+      queue = queue
+        .then(() => merge(msg, frames))
+        .then(
+          (out) => {
+            merged += 1;
+            send(out);
+            done();
+          },
+          (err: Error) => done(err),
+        )
+        .finally(() => {
+          waiting -= 1;
+          show(waiting > 0);
+        });
     });
 
     node.on('close', (_removed: boolean, closeDone: () => void) => {
@@ -129,13 +172,18 @@ export = function register(RED: NodeAPI): void {
       const timer = setTimeout(() => {
         worker.stop().then(closeDone, closeDone);
       }, 10000);
-      queue.then(() => worker.stop()).then(() => {
-        clearTimeout(timer);
-        closeDone();
-      }, () => {
-        clearTimeout(timer);
-        closeDone();
-      });
+      queue
+        .then(() => worker.stop())
+        .then(
+          () => {
+            clearTimeout(timer);
+            closeDone();
+          },
+          () => {
+            clearTimeout(timer);
+            closeDone();
+          },
+        );
     });
   }
 

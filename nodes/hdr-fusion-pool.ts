@@ -18,7 +18,10 @@ function workerFile(): { file: string; execArgv: string[] } {
 export class FusionWorker {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (a: { pixels: Uint8Array; fuseMs: number }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (a: { pixels: Uint8Array; fuseMs: number }) => void; reject: (e: Error) => void }
+  >();
 
   fuse(job: Omit<FusionJob, 'id'>): Promise<{ pixels: Uint8Array; fuseMs: number }> {
     const worker = this.started();
@@ -43,7 +46,8 @@ export class FusionWorker {
     });
     const fail = (err: Error) => {
       if (this.worker === worker) this.worker = null;
-      for (const job of this.pending.values()) job.reject(new GigeError('HDR_FAILED', `The exposure fusion worker stopped: ${err.message}`));
+      for (const job of this.pending.values())
+        job.reject(new GigeError('HDR_FAILED', `The exposure fusion worker stopped: ${err.message}`));
       this.pending.clear();
     };
     worker.on('error', fail);

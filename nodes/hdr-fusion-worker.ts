@@ -18,7 +18,12 @@ export type FusionAnswer = { id: number; pixels: Uint8Array; fuseMs: number } | 
 parentPort?.on('message', (job: FusionJob) => {
   try {
     const started = performance.now();
-    const pixels = fuseFrames(job.frames.length, (k) => toUnitValues(job.frames[k].samples, job.frames[k].significantBits), job.width, job.height);
+    const pixels = fuseFrames(
+      job.frames.length,
+      (k) => toUnitValues(job.frames[k].samples, job.frames[k].significantBits),
+      job.width,
+      job.height,
+    );
     const answer: FusionAnswer = { id: job.id, pixels, fuseMs: performance.now() - started };
     parentPort?.postMessage(answer, [pixels.buffer as ArrayBuffer]);
   } catch (err) {

@@ -17,7 +17,11 @@ const WEIGHT_FLOOR = 1e-6;
 /** The pyramid stops when a side would drop below this many pixels. */
 const SMALLEST_LEVEL = 8;
 
-interface Plane { data: Float32Array; width: number; height: number }
+interface Plane {
+  data: Float32Array;
+  width: number;
+  height: number;
+}
 
 /** Index `i` mirrored into 0 … n−1 (… 2 1 | 0 1 2 … n−1 | n−2 …). */
 function mirror(i: number, n: number): number {
@@ -34,15 +38,25 @@ function blur(p: Plane): Plane {
   for (let y = 0; y < h; y++) {
     const row = y * w;
     const edge = (x: number) => {
-      tmp[row + x] = (data[row + mirror(x - 2, w)] + 4 * data[row + mirror(x - 1, w)] + 6 * data[row + x]
-        + 4 * data[row + mirror(x + 1, w)] + data[row + mirror(x + 2, w)]) * 0.0625;
+      tmp[row + x] =
+        (data[row + mirror(x - 2, w)] +
+          4 * data[row + mirror(x - 1, w)] +
+          6 * data[row + x] +
+          4 * data[row + mirror(x + 1, w)] +
+          data[row + mirror(x + 2, w)]) *
+        0.0625;
     };
     for (let x = 0; x < Math.min(2, w); x++) edge(x);
-    for (let x = 2, i = row + 2; x < w - 2; x++, i++) tmp[i] = (data[i - 2] + 4 * data[i - 1] + 6 * data[i] + 4 * data[i + 1] + data[i + 2]) * 0.0625;
+    for (let x = 2, i = row + 2; x < w - 2; x++, i++)
+      tmp[i] = (data[i - 2] + 4 * data[i - 1] + 6 * data[i] + 4 * data[i + 1] + data[i + 2]) * 0.0625;
     for (let x = Math.max(2, w - 2); x < w; x++) edge(x);
   }
   for (let y = 0; y < h; y++) {
-    const r0 = mirror(y - 2, h) * w, r1 = mirror(y - 1, h) * w, r2 = y * w, r3 = mirror(y + 1, h) * w, r4 = mirror(y + 2, h) * w;
+    const r0 = mirror(y - 2, h) * w,
+      r1 = mirror(y - 1, h) * w,
+      r2 = y * w,
+      r3 = mirror(y + 1, h) * w,
+      r4 = mirror(y + 2, h) * w;
     for (let x = 0; x < w; x++) out[r2 + x] = (tmp[r0 + x] + 4 * tmp[r1 + x] + 6 * tmp[r2 + x] + 4 * tmp[r3 + x] + tmp[r4 + x]) * 0.0625;
   }
   return { data: out, width: w, height: h };

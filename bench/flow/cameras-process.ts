@@ -40,7 +40,8 @@ export interface CamerasMeasurement {
   systemCpuS: number;
 }
 
-const FUNCTION_BODY = "const first = msg.payload[0];\nglobal.get('bench').frame(msg.topic, msg.image, msg.payload.length, first);\nreturn null;";
+const FUNCTION_BODY =
+  "const first = msg.payload[0];\nglobal.get('bench').frame(msg.topic, msg.image, msg.payload.length, first);\nreturn null;";
 
 async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
   const counts = new Map<string, CameraCounts & { lastId: number }>();
@@ -70,21 +71,64 @@ async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
     counts.set(name, { address, frames: 0, incomplete: 0, missing: 0, bytes: 0, lastId: -1 });
     nodes.push(
       {
-        id: `cam-${i}`, type: 'gige-camera-config', name, source: 'network', address, access: 'control',
-        packetSize: String(input.packetSize), bufferCount: '', frameMemory: '', frameTimeout: '5000',
-        settings: ['OffsetAutoCenter=On', 'Width=4504', 'Height=4504', 'PixelFormat=Mono8', 'ExposureAuto=Off', 'GainAuto=Off', 'ExposureTime=10000',
-          `AcquisitionFrameRate=${input.frameRate}`].join('\n'),
+        id: `cam-${i}`,
+        type: 'gige-camera-config',
+        name,
+        source: 'network',
+        address,
+        access: 'control',
+        packetSize: String(input.packetSize),
+        bufferCount: '',
+        frameMemory: '',
+        frameTimeout: '5000',
+        settings: [
+          'OffsetAutoCenter=On',
+          'Width=4504',
+          'Height=4504',
+          'PixelFormat=Mono8',
+          'ExposureAuto=Off',
+          'GainAuto=Off',
+          'ExposureTime=10000',
+          `AcquisitionFrameRate=${input.frameRate}`,
+        ].join('\n'),
       },
-      { id: `grab-${i}`, type: 'gige-grab', name: `grab ${name}`, camera: `cam-${i}`, mode: 'continuous', autoStart: true, encoding: 'raw', quality: '85', maxWidth: '', wires: [['read']] },
+      {
+        id: `grab-${i}`,
+        type: 'gige-grab',
+        name: `grab ${name}`,
+        camera: `cam-${i}`,
+        mode: 'continuous',
+        autoStart: true,
+        encoding: 'raw',
+        quality: '85',
+        maxWidth: '',
+        wires: [['read']],
+      },
     );
   });
-  nodes.push({ id: 'read', type: 'function', name: 'read one byte', func: FUNCTION_BODY, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] });
+  nodes.push({
+    id: 'read',
+    type: 'function',
+    name: 'read one byte',
+    func: FUNCTION_BODY,
+    outputs: 1,
+    noerr: 0,
+    initialize: '',
+    finalize: '',
+    libs: [],
+    wires: [[]],
+  });
   const host = await startNodeRed(onTab(nodes), hooks);
   try {
     const deadline = Date.now() + 30000;
     while ([...counts.values()].some((c) => c.lastId < 0)) {
       if (Date.now() > deadline) {
-        throw new Error(`no frames within 30 s from ${[...counts.values()].filter((c) => c.lastId < 0).map((c) => c.address).join(', ')}`);
+        throw new Error(
+          `no frames within 30 s from ${[...counts.values()]
+            .filter((c) => c.lastId < 0)
+            .map((c) => c.address)
+            .join(', ')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

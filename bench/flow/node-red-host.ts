@@ -64,7 +64,9 @@ export async function startNodeRed(flow: FlowNodeDef[], hooks: Record<string, un
   while (ids.some((id) => !red.nodes.getNode(id))) {
     if (Date.now() > deadline) {
       await red.stop().catch(() => undefined);
-      throw new Error(`Node-RED did not start nodes ${ids.filter((id) => !red.nodes.getNode(id)).join(', ')} within 20 s (see its log above)`);
+      throw new Error(
+        `Node-RED did not start nodes ${ids.filter((id) => !red.nodes.getNode(id)).join(', ')} within 20 s (see its log above)`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }

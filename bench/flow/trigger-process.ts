@@ -64,21 +64,76 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
   };
   const flow = onTab([
     {
-      id: 'trigger-camera', type: 'gige-camera-config', name: 'trigger', source: 'network', address: input.address, access: 'control',
-      packetSize: String(input.packetSize), bufferCount: '', frameMemory: '', frameTimeout: '5000',
-      settings: ['OffsetAutoCenter=On', `Width=${input.width}`, `Height=${input.height}`, 'PixelFormat=Mono8', 'ExposureAuto=Off', 'GainAuto=Off',
-        `ExposureTime=${input.exposureUs}`, 'TriggerSelector=FrameStart', 'TriggerSource=Software', 'TriggerMode=On'].join('\n'),
+      id: 'trigger-camera',
+      type: 'gige-camera-config',
+      name: 'trigger',
+      source: 'network',
+      address: input.address,
+      access: 'control',
+      packetSize: String(input.packetSize),
+      bufferCount: '',
+      frameMemory: '',
+      frameTimeout: '5000',
+      settings: [
+        'OffsetAutoCenter=On',
+        `Width=${input.width}`,
+        `Height=${input.height}`,
+        'PixelFormat=Mono8',
+        'ExposureAuto=Off',
+        'GainAuto=Off',
+        `ExposureTime=${input.exposureUs}`,
+        'TriggerSelector=FrameStart',
+        'TriggerSource=Software',
+        'TriggerMode=On',
+      ].join('\n'),
     },
-    { id: 'trigger-inject', type: 'inject', name: 'trigger', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', wires: [['trigger-grab']] },
-    { id: 'trigger-grab', type: 'gige-grab', name: 'grab', camera: 'trigger-camera', mode: 'trigger', autoStart: false, encoding: 'raw', quality: '85', maxWidth: '', wires: [['trigger-arrived']] },
-    { id: 'trigger-arrived', type: 'function', name: 'arrived', func: FUNCTION_BODY, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] },
+    {
+      id: 'trigger-inject',
+      type: 'inject',
+      name: 'trigger',
+      props: [{ p: 'payload' }],
+      payload: '',
+      payloadType: 'date',
+      repeat: '',
+      crontab: '',
+      once: false,
+      onceDelay: 0.1,
+      topic: '',
+      wires: [['trigger-grab']],
+    },
+    {
+      id: 'trigger-grab',
+      type: 'gige-grab',
+      name: 'grab',
+      camera: 'trigger-camera',
+      mode: 'trigger',
+      autoStart: false,
+      encoding: 'raw',
+      quality: '85',
+      maxWidth: '',
+      wires: [['trigger-arrived']],
+    },
+    {
+      id: 'trigger-arrived',
+      type: 'function',
+      name: 'arrived',
+      func: FUNCTION_BODY,
+      outputs: 1,
+      noerr: 0,
+      initialize: '',
+      finalize: '',
+      libs: [],
+      wires: [[]],
+    },
   ]);
   const host = await startNodeRed(flow, hooks);
   // When each frame reached the camera connection (before the grab node and Node-RED's delivery).
   const atCamera = new Map<number, number>();
   try {
     const inject = host.red.nodes.getNode('trigger-inject');
-    const config = host.red.nodes.getNode('trigger-camera') as unknown as { connection: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void } | null };
+    const config = host.red.nodes.getNode('trigger-camera') as unknown as {
+      connection: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void } | null;
+    };
     if (!inject) throw new Error('the inject node did not start');
     const deadline = Date.now() + 20000;
     while (!config?.connection?.isConnected) {
@@ -89,7 +144,8 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
       atCamera.set(Number(frame.blockId), performance.now());
       if (atCamera.size > 64) atCamera.delete(atCamera.keys().next().value as number);
     });
-    const cameraNs = input.exposureUs * 1000 +
+    const cameraNs =
+      input.exposureUs * 1000 +
       readoutTimeNs({ width: input.width, height: input.height, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 }) +
       linkTimeNs(input.width * input.height, { packetSize: input.packetSize, packetDelayNs: 0, extendedIds: false });
     const cycles: TriggerCycle[] = [];

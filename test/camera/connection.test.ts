@@ -38,10 +38,15 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
       losses += 1;
       const victim = emulator;
       emulator = null;
-      victim?.stop().then(async () => {
-        await new Promise((r) => setTimeout(r, 300));
-        emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 600, settings: { Width: 1024, Height: 64 } });
-      }).catch((err: unknown) => { restartFailure = err; });
+      victim
+        ?.stop()
+        .then(async () => {
+          await new Promise((r) => setTimeout(r, 300));
+          emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 600, settings: { Width: 1024, Height: 64 } });
+        })
+        .catch((err: unknown) => {
+          restartFailure = err;
+        });
     });
     await connection.connect();
     const deadline = Date.now() + 15000;
@@ -56,7 +61,7 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     await Promise.all([event, frame]);
   });
 
-  it('enables each user\'s events on its own: one unknown name does not cost the others theirs', async () => {
+  it("enables each user's events on its own: one unknown name does not cost the others theirs", async () => {
     connection = new CameraConnection({ address });
     const refused: Error[] = [];
     // Both asked before the camera is connected, as nodes do at deploy.
@@ -139,11 +144,13 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     assert.deepEqual(names, ['ExposureEnd', 'Test']);
   });
 
-  it('rejects an acquisition that cannot start with the camera\'s reason', async () => {
+  it("rejects an acquisition that cannot start with the camera's reason", async () => {
     connection = new CameraConnection({ address, packetSize: 12000 });
     await connection.connect();
-    await assert.rejects(connection.requestAcquisition('user'), (err: unknown) =>
-      isGigeError(err) && /GevSCPSPacketSize/.test((err as Error).message) && /9000/.test((err as Error).message));
+    await assert.rejects(
+      connection.requestAcquisition('user'),
+      (err: unknown) => isGigeError(err) && /GevSCPSPacketSize/.test((err as Error).message) && /9000/.test((err as Error).message),
+    );
   });
 
   it('retries an emulated camera that could not start (its address was taken) and connects once it is free', async () => {
@@ -162,8 +169,10 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
   it('refuses a second user of the same address with other settings, naming what differs', async () => {
     const first = acquireCamera({ address, settings: [['Width', '1024']] });
     try {
-      assert.throws(() => acquireCamera({ address, settings: [['Width', '2048']] }), (err: unknown) =>
-        isGigeError(err, 'CAMERA_IN_USE') && /settings differ/.test((err as Error).message));
+      assert.throws(
+        () => acquireCamera({ address, settings: [['Width', '2048']] }),
+        (err: unknown) => isGigeError(err, 'CAMERA_IN_USE') && /settings differ/.test((err as Error).message),
+      );
       const same = acquireCamera({ address, settings: [['Width', '1024']] });
       assert.equal(same.connection, first.connection, 'identical options share the connection');
       await same.release();

@@ -29,7 +29,9 @@ function mono12Packed(values: number[]): Buffer {
 
 describe('gige-record files: 16-bit TIFF and PNG, sidecar, no overwrite', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-files-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-files-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const values = [0, 1, 2047, 4095, 100, 4000, 7, 3000];
@@ -48,7 +50,10 @@ describe('gige-record files: 16-bit TIFF and PNG, sidecar, no overwrite', () => 
         };
         const written = await writeFrame(dir, record, format, true);
         assert.equal(path.basename(written.file), `EMU1-00000000001234567890.${format === 'tiff' ? 'tif' : 'png'}`);
-        const { data, info } = await sharp(written.file).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+        const { data, info } = await sharp(written.file)
+          .toColourspace('grey16')
+          .raw({ depth: 'ushort' })
+          .toBuffer({ resolveWithObject: true });
         assert.deepEqual([info.width, info.height, info.channels], [4, 2, 1]);
         const meta = await sharp(written.file).metadata();
         assert.equal(meta.depth, 'ushort');
@@ -63,13 +68,20 @@ describe('gige-record files: 16-bit TIFF and PNG, sidecar, no overwrite', () => 
   }
 
   it('a second frame with the same timestamp gets "-2", the first file stays as it was', async () => {
-    const record = (v: number): FrameRecord => ({ payload: Buffer.alloc(4, v), camera: 'EMU1', image: { width: 2, height: 2, pixelFormat: 'Mono8', timestamp: '7' } });
+    const record = (v: number): FrameRecord => ({
+      payload: Buffer.alloc(4, v),
+      camera: 'EMU1',
+      image: { width: 2, height: 2, pixelFormat: 'Mono8', timestamp: '7' },
+    });
     const first = await writeFrame(dir, record(10), 'png', true);
     const second = await writeFrame(dir, record(200), 'png', true);
     assert.equal(path.basename(second.file), 'EMU1-00000000000000000007-2.png');
     assert.equal(path.basename(second.sidecar!), 'EMU1-00000000000000000007-2.json');
     const firstPixels = await sharp(first.file).toColourspace('b-w').raw().toBuffer();
     assert.deepEqual([...firstPixels], [10, 10, 10, 10]);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.part')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.part')),
+      [],
+    );
   });
 });

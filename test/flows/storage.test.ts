@@ -30,7 +30,15 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     const address = uniqueLoopbackAddress();
     // Small fast frames so that 1,000 come in seconds; Mono12Packed, as shipped (16-bit TIFF).
     const flow = placeExample('Store every frame', (n) => {
-      if (n.type === 'gige-camera-config') return { ...n, address, settings: n.settings.replace('Width=1920', 'Width=640').replace('Height=1080', 'Height=480').replace('AcquisitionFrameRate=5', 'AcquisitionFrameRate=60') };
+      if (n.type === 'gige-camera-config')
+        return {
+          ...n,
+          address,
+          settings: n.settings
+            .replace('Width=1920', 'Width=640')
+            .replace('Height=1080', 'Height=480')
+            .replace('AcquisitionFrameRate=5', 'AcquisitionFrameRate=60'),
+        };
       if (n.type === 'gige-record') return { ...n, folder: dir };
       return n;
     });
@@ -48,8 +56,12 @@ describe('flows: storage — every frame, and the frames around a fault', functi
         tally.written += 1;
         files.add((args[0] as { filename: string }).filename);
       });
-      onCall(record, 'status', (args) => { tally.status = String((args[0] as { text?: string }).text ?? ''); });
-      record.on('input', (msg: Record<string, any>) => { if (Buffer.isBuffer(msg.payload)) tally.arrived += 1; });
+      onCall(record, 'status', (args) => {
+        tally.status = String((args[0] as { text?: string }).text ?? '');
+      });
+      record.on('input', (msg: Record<string, any>) => {
+        if (Buffer.isBuffer(msg.payload)) tally.arrived += 1;
+      });
       return tally;
     };
     const start = async () => {
@@ -67,7 +79,10 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     // frame ids start at 1 again.
     const old = helper.getNode('st0record0000001');
     await redeploy(flow);
-    await until('the redeployed record node', () => { const n = helper.getNode('st0record0000001'); return n && n !== old ? n : undefined; });
+    await until('the redeployed record node', () => {
+      const n = helper.getNode('st0record0000001');
+      return n && n !== old ? n : undefined;
+    });
     const last = watch();
     await start();
     await until('1,000 frames written in all', () => written() >= beforeRedeploy + 500, 60000);
@@ -75,8 +90,13 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     // Every frame that reached the running record node is written or counted lost in its status (a
     // loaded machine's disk and encoder may not keep up with 60 fps: the queue then counts losses).
     const lost = () => Number(/(\d+) lost/.exec(last.status)?.[1] ?? 0);
-    await until('the queue drained', () => last.written + lost() >= last.arrived && written() === filesIn(dir, '.tif').length, 30000)
-      .catch((err: Error) => { throw new Error(`${err.message}: ${last.arrived} frames arrived, ${last.written} written, status "${last.status}"; ${written()} written in all, ${filesIn(dir, '.tif').length} files`); });
+    await until('the queue drained', () => last.written + lost() >= last.arrived && written() === filesIn(dir, '.tif').length, 30000).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}: ${last.arrived} frames arrived, ${last.written} written, status "${last.status}"; ${written()} written in all, ${filesIn(dir, '.tif').length} files`,
+        );
+      },
+    );
     assert.equal(last.written + lost(), last.arrived, 'no frame unaccounted for');
 
     const images = filesIn(dir, '.tif');
@@ -90,7 +110,10 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     const timestamps = new Set(described.map((d) => d.image.timestamp));
     assert.equal(timestamps.size, described.length, 'device timestamps are unique');
     const frameIds = described.map((d) => d.image.frameId as number);
-    assert.ok(frameIds.length - new Set(frameIds).size >= 50, 'frame ids repeat after the redeploy: names from them would have overwritten files');
+    assert.ok(
+      frameIds.length - new Set(frameIds).size >= 50,
+      'frame ids repeat after the redeploy: names from them would have overwritten files',
+    );
     const sample = described[0];
     assert.equal(sample.image.pixelFormat, 'Mono12Packed');
     assert.equal(sample.valueScale, 16);
@@ -101,7 +124,8 @@ describe('flows: storage — every frame, and the frames around a fault', functi
   it('"Record frames around a fault": 10 frames before and 5 after into a new folder, memory bounded and shown', async () => {
     const address = uniqueLoopbackAddress();
     const flow = placeExample('Record frames around a fault', (n) => {
-      if (n.type === 'gige-camera-config') return { ...n, address, settings: n.settings.replace('AcquisitionFrameRate=10', 'AcquisitionFrameRate=30') };
+      if (n.type === 'gige-camera-config')
+        return { ...n, address, settings: n.settings.replace('AcquisitionFrameRate=10', 'AcquisitionFrameRate=30') };
       if (n.type === 'gige-record') return { ...n, folder: dir };
       return n;
     });
@@ -120,7 +144,10 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     assert.equal(path.dirname(summary.folder), dir);
     const ids = summary.files.map((f: { frameId: number }) => f.frameId);
     for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1] + 1, `consecutive frames, before then after: ${ids}`);
-    assert.deepEqual(summary.files.map((f: { when: string }) => f.when), [...Array(10).fill('before'), ...Array(5).fill('after')]);
+    assert.deepEqual(
+      summary.files.map((f: { when: string }) => f.when),
+      [...Array(10).fill('before'), ...Array(5).fill('after')],
+    );
     const onDisk = fs.readdirSync(summary.folder);
     assert.equal(onDisk.filter((f) => /^EMU00008-\d{20}\.tif$/.test(f)).length, 15);
     assert.equal(onDisk.filter((f) => f.endsWith('.json') && f !== 'capture.json').length, 15);
@@ -141,9 +168,40 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     const address = uniqueLoopbackAddress();
     const flow: FlowNode[] = [
       { id: 't', type: 'tab', label: 't' },
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'RINGMEM', settings: 'Width=1024\nHeight=1024\nAcquisitionFrameRate=30' },
-      { id: 'grab', type: 'gige-grab', z: 't', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', x: 100, y: 100, wires: [['rec']] },
-      { id: 'rec', type: 'gige-record', z: 't', mode: 'ring', folder: dir, format: 'raw', preFrames: '50', postFrames: '0', maxMemory: '4', x: 300, y: 100, wires: [['out']] },
+      {
+        id: 'cam',
+        type: 'gige-camera-config',
+        source: 'emulated',
+        address,
+        serial: 'RINGMEM',
+        settings: 'Width=1024\nHeight=1024\nAcquisitionFrameRate=30',
+      },
+      {
+        id: 'grab',
+        type: 'gige-grab',
+        z: 't',
+        camera: 'cam',
+        mode: 'continuous',
+        autoStart: true,
+        encoding: 'raw',
+        x: 100,
+        y: 100,
+        wires: [['rec']],
+      },
+      {
+        id: 'rec',
+        type: 'gige-record',
+        z: 't',
+        mode: 'ring',
+        folder: dir,
+        format: 'raw',
+        preFrames: '50',
+        postFrames: '0',
+        maxMemory: '4',
+        x: 300,
+        y: 100,
+        wires: [['out']],
+      },
       { id: 'out', type: 'helper', z: 't', x: 500, y: 100 },
     ];
     await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], flow);

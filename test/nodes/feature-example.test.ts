@@ -36,8 +36,9 @@ describe('nodes: the "Camera features" example runs as shipped on the emulated c
 
   it('reads, sets a fixed value, sets several from msg.payload, and sends a refused value to Catch', async () => {
     const address = uniqueLoopbackAddress();
-    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Camera features.json'), 'utf8')) as FlowNode[])
-      .map((n) => (n.type === 'gige-camera-config' ? { ...n, address } : n));
+    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Camera features.json'), 'utf8')) as FlowNode[]).map((n) =>
+      n.type === 'gige-camera-config' ? { ...n, address } : n,
+    );
     await helper.load([...packageNodes, ...CORE_NODES], flow);
     const read = sent('exfeatget0000001');
     const fixed = sent('exfeatfixed00001');

@@ -41,7 +41,10 @@ export class BatchReadPort implements Port {
 
   read(address: number, length: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      if (this.queue.length === 0) setImmediate(() => { void this.flush(); });
+      if (this.queue.length === 0)
+        setImmediate(() => {
+          void this.flush();
+        });
       this.queue.push({ address, length, resolve, reject });
     });
   }
@@ -89,8 +92,15 @@ export class CacheWalk {
   checks = 0;
   private readonly names: string[];
 
-  constructor(private readonly client: Client, private readonly fresh: NodeMap, private readonly options: WalkOptions = {}) {
-    this.names = client.map.names().filter((name) => VALUE_TYPES.has(client.map.typeOf(name))).sort();
+  constructor(
+    private readonly client: Client,
+    private readonly fresh: NodeMap,
+    private readonly options: WalkOptions = {},
+  ) {
+    this.names = client.map
+      .names()
+      .filter((name) => VALUE_TYPES.has(client.map.typeOf(name)))
+      .sort();
   }
 
   /** Compares every readable node: cached map vs. a map that asks the device. */
@@ -100,7 +110,8 @@ export class CacheWalk {
     const device = await Promise.all(this.names.map((name) => readOne(this.fresh, name)));
     for (const [i, name] of this.names.entries()) {
       const cached = await readOne(this.client.map, name);
-      if (cached !== device[i]) this.problems.push(`after ${after}: ${name} reads ${cached} through the cache but ${device[i]} from the device`);
+      if (cached !== device[i])
+        this.problems.push(`after ${after}: ${name} reads ${cached} through the cache but ${device[i]} from the device`);
     }
   }
 
@@ -120,7 +131,7 @@ export class CacheWalk {
       return;
     }
     const original = await map.getValue(name).catch(() => undefined);
-    const values = this.options.candidates?.[name] ?? await this.genericCandidates(name, original);
+    const values = this.options.candidates?.[name] ?? (await this.genericCandidates(name, original));
     for (const value of [...values, ...(original === undefined ? [] : [original])]) {
       try {
         await map.setValue(name, value);

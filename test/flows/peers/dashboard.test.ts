@@ -28,7 +28,12 @@ async function shownFrame(page: Page): Promise<{ frame: number; exposure: number
   });
 }
 
-async function waitForFrame(page: Page, what: string, accept: (f: { frame: number; exposure: number; src: string }) => boolean, timeoutMs = 30000) {
+async function waitForFrame(
+  page: Page,
+  what: string,
+  accept: (f: { frame: number; exposure: number; src: string }) => boolean,
+  timeoutMs = 30000,
+) {
   const deadline = Date.now() + timeoutMs;
   let last: Awaited<ReturnType<typeof shownFrame>> = null;
   for (;;) {
@@ -96,13 +101,23 @@ describe('flows: "Live view dashboard" (Dashboard 2.0 in Chromium, MJPEG)', func
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-dashboard-'));
     port = await freePort();
     red = start(process.execPath, [path.join(ROOT, 'scripts', 'start.js'), '--example', 'Live view dashboard'], {
-      PORT: String(port), GIGE_DEMO_USERDIR: userDir, GIGE_DEMO_CAMERA_ADDRESS: uniqueLoopbackAddress(),
+      PORT: String(port),
+      GIGE_DEMO_USERDIR: userDir,
+      GIGE_DEMO_CAMERA_ADDRESS: uniqueLoopbackAddress(),
     });
     await red.waitFor(/Server now running at http:\/\/127\.0\.0\.1:/, 60000);
     browser = await chromium.launch({
       executablePath: CHROMIUM as string,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (err) => scriptErrors.push(err.message));
@@ -116,7 +131,7 @@ describe('flows: "Live view dashboard" (Dashboard 2.0 in Chromium, MJPEG)', func
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  it('shows a changing live image and the camera\'s status', async () => {
+  it("shows a changing live image and the camera's status", async () => {
     const first = await waitForFrame(page, 'a first frame', () => true, 60000);
     const later = await waitForFrame(page, 'a later frame', (f) => f.frame > first.frame && f.src !== first.src);
     assert.ok(later.frame > first.frame);
@@ -125,10 +140,14 @@ describe('flows: "Live view dashboard" (Dashboard 2.0 in Chromium, MJPEG)', func
     assert.deepEqual(scriptErrors, []);
   });
 
-  it('moving the exposure slider changes the exposure in the next frames\' chunk data', async () => {
+  it("moving the exposure slider changes the exposure in the next frames' chunk data", async () => {
     // The slider starts at the camera's value (read on start: 10000 µs).
     const exposureField = page.locator('.gige-exposure input[type="number"]');
-    await page.waitForFunction(() => Number((document.querySelector('.gige-exposure input[type="number"]') as HTMLInputElement | null)?.value) === 10000, null, { timeout: 30000 });
+    await page.waitForFunction(
+      () => Number((document.querySelector('.gige-exposure input[type="number"]') as HTMLInputElement | null)?.value) === 10000,
+      null,
+      { timeout: 30000 },
+    );
     const before = await waitForFrame(page, 'a frame at 10000 µs', (f) => f.exposure === 10000);
     // Drag the thumb most of the way right, as an operator would.
     const track = page.locator('.gige-exposure .v-slider-track');
