@@ -108,8 +108,8 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
     gcObserver.disconnect();
     const windowS = (cpu1.at - cpu0.at) / 1000;
     // The stream's own view of the window's end: pool, hand-overs, copies.
-    const config = host.red.nodes.getNode('bench-camera') as unknown as { connection: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> } | null };
-    const stream = (await config?.connection?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<string, number> | null;
+    const config = host.red.nodes.getNode('bench-camera') as unknown as { camera?: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> } };
+    const stream = (await config?.camera?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<string, number> | null;
     const grabDropped = counters.droppedNow - (counters.droppedAtStart ?? counters.droppedNow);
     const cpu = cpuBetween(cpu0, cpu1);
     return {

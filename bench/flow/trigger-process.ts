@@ -14,7 +14,7 @@
  *                its Node timers run a readout's end up to about a millisecond late)
  *   to exposure  inject → the frame's device timestamp (exposure start; the emulated camera's
  *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
- *   to camera    the frame's 'frame' event on the camera connection → the message at the function
+ *   to camera    the frame's 'frame' event on the config node's camera → the message at the function
  *                node: the grab node and Node-RED's delivery
  *
  * Prints one JSON line with every cycle's figures.
@@ -78,14 +78,15 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
   const atCamera = new Map<number, number>();
   try {
     const inject = host.red.nodes.getNode('trigger-inject');
-    const config = host.red.nodes.getNode('trigger-camera') as unknown as { connection: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void } | null };
+    // The config node's camera (nodes/config-camera.ts) re-emits each connection's frames.
+    const config = host.red.nodes.getNode('trigger-camera') as unknown as { camera?: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void } };
     if (!inject) throw new Error('the inject node did not start');
     const deadline = Date.now() + 20000;
-    while (!config?.connection?.isConnected) {
+    while (!config?.camera?.isConnected) {
       if (Date.now() > deadline) throw new Error(`camera ${input.address} did not connect within 20 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    config.connection.on('frame', (frame) => {
+    config.camera.on('frame', (frame) => {
       atCamera.set(Number(frame.blockId), performance.now());
       if (atCamera.size > 64) atCamera.delete(atCamera.keys().next().value as number);
     });
