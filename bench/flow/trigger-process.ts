@@ -16,6 +16,8 @@
  *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
  *   to camera    the frame's 'frame' event on the config node's camera → the message at the function
  *                node: the grab node and Node-RED's delivery
+ *   frame late   exposure start → that 'frame' event, less the camera's time: the emulator's
+ *                lateness (its timers and its sending) and our receiver's, together
  *
  * Prints one JSON line with every cycle's figures.
  */
@@ -40,6 +42,7 @@ export interface TriggerCycle {
   overheadMs: number;
   toExposureMs: number;
   deliveryMs: number;
+  frameLateMs: number;
   frameId: number;
 }
 
@@ -125,6 +128,7 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
         overheadMs: latencyMs - cameraNs / 1e6,
         toExposureMs: exposureStartMs - t0,
         deliveryMs: cameraAt === undefined ? NaN : arrival.at - cameraAt,
+        frameLateMs: cameraAt === undefined ? NaN : cameraAt - exposureStartMs - cameraNs / 1e6,
         frameId: arrival.frameId,
       });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.
