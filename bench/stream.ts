@@ -209,6 +209,16 @@ async function main(): Promise<void> {
       ` aravis_cpu_s_per_GB=${aravis ? fmt(aravis.trial.attributedCpuSecondsPerGB, 2) : 'na'}` +
       ` ours_system_cpu_s_per_GB=${fmt(ours?.cpuSecondsPerGB, 2)} aravis_system_cpu_s_per_GB=${aravis ? fmt(aravis.trial.cpuSecondsPerGB, 2) : 'na'}`,
   );
+  // The same figures for every packet size measured (the RESULT line above is packet 9000's).
+  for (const packetSize of packetSizes) {
+    const o = best[`ours:${packetSize}`];
+    const a = withAravis ? bestAravis(best, packetSize) : undefined;
+    console.log(
+      `RESULT_BY_PACKET topology=${topologyName} packet=${packetSize} ours_MBps=${fmt(o?.receivedMBps)} aravis_best_MBps=${a ? fmt(a.trial.receivedMBps) : 'na'}` +
+        ` aravis_best_mode=${a?.mode ?? 'na'} ours_cpu_s_per_GB=${fmt(o?.attributedCpuSecondsPerGB, 2)} aravis_cpu_s_per_GB=${a ? fmt(a.trial.attributedCpuSecondsPerGB, 2) : 'na'}` +
+        ` camera_limited=${notes.some((n) => n.startsWith(`packet ${packetSize}:`) && n.includes('could not offer')) ? 'yes' : 'no'}`,
+    );
+  }
   // The frame lifecycle's cost (issue 13 item 4): our receiving process and its GC at the best load.
   console.log(
     `RESULT_LIFECYCLE topology=${topologyName} consumer=${base.consumer} keep=${base.keep} ours_MBps=${fmt(ours?.receivedMBps)}` +

@@ -27,6 +27,8 @@ export interface CameraCounts {
   incomplete: number;
   missing: number;
   bytes: number;
+  /** The stream's own counters at the window's end (since the stream started): why frames were incomplete. */
+  stream?: Record<string, number>;
 }
 
 export interface CamerasMeasurement {
@@ -144,8 +146,32 @@ async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
     lag.disable();
     const per = (from: number, to: number) => cpu1.perProcess.slice(from, to).reduce((s, v, i) => s + v - cpu0.perProcess[from + i], 0);
     const emulators = input.emulatorPids.length;
+    const streams = await Promise.all(
+      input.addresses.map(async (_address, i) => {
+        const config = host.red.nodes.getNode(`cam-${i}`) as unknown as {
+          camera?: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> };
+        };
+        const stats = (await config?.camera?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<
+          string,
+          number
+        > | null;
+        if (!stats) return undefined;
+        const keys = [
+          'framesIncomplete',
+          'framesDropped',
+          'packetsDroppedBySocket',
+          'packetsMissing',
+          'packetsUnavailable',
+          'resendRequests',
+          'resendPacketsRequested',
+          'resendLimitReached',
+          'framesCopied',
+        ];
+        return Object.fromEntries(keys.filter((k) => typeof stats[k] === 'number').map((k) => [k, stats[k]]));
+      }),
+    );
     return {
-      cameras: [...counts.values()].map(({ lastId: _lastId, ...c }) => c),
+      cameras: [...counts.values()].map(({ lastId: _lastId, ...c }, i) => ({ ...c, ...(streams[i] ? { stream: streams[i] } : {}) })),
       windowS: (cpu1.at - cpu0.at) / 1000,
       lagP99Ms: lag.percentile(99) / 1e6,
       lagMaxMs: lag.max / 1e6,

@@ -66,7 +66,12 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
     const fps = (c.frames + c.incomplete + c.missing) / result.windowS;
     console.log(
       `  ${c.address}: ${c.frames} complete, ${c.incomplete} incomplete, ${c.missing} missing (block ids), ${fmt(fps, 2)} fps sent of ${frameRate}, ${fmt(c.bytes / result.windowS / 1e6)} MB/s` +
-        (fps < frameRate * 0.95 ? ' — the emulated camera fell behind its rate (its process did not keep up)' : ''),
+        (fps < frameRate * 0.95 ? ' — the emulated camera fell behind its rate (its process did not keep up)' : '') +
+        (c.stream
+          ? `\n    stream since its start: ${Object.entries(c.stream)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`
+          : ''),
     );
   }
   const perS = (s: number) => fmt(s / result.windowS, 2);

@@ -140,9 +140,9 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
     const windowS = (cpu1.at - cpu0.at) / 1000;
     // The stream's own view of the window's end: pool, hand-overs, copies.
     const config = host.red.nodes.getNode('bench-camera') as unknown as {
-      connection: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> } | null;
+      camera?: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> };
     };
-    const stream = (await config?.connection?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<
+    const stream = (await config?.camera?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<
       string,
       number
     > | null;

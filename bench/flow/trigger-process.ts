@@ -14,8 +14,10 @@
  *                its Node timers run a readout's end up to about a millisecond late)
  *   to exposure  inject → the frame's device timestamp (exposure start; the emulated camera's
  *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
- *   to camera    the frame's 'frame' event on the camera connection → the message at the function
+ *   to camera    the frame's 'frame' event on the config node's camera → the message at the function
  *                node: the grab node and Node-RED's delivery
+ *   frame late   exposure start → that 'frame' event, less the camera's time: the emulator's
+ *                lateness (its timers and its sending) and our receiver's, together
  *
  * Prints one JSON line with every cycle's figures.
  */
@@ -40,6 +42,7 @@ export interface TriggerCycle {
   overheadMs: number;
   toExposureMs: number;
   deliveryMs: number;
+  frameLateMs: number;
   frameId: number;
 }
 
@@ -131,16 +134,17 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
   const atCamera = new Map<number, number>();
   try {
     const inject = host.red.nodes.getNode('trigger-inject');
+    // The config node's camera (nodes/config-camera.ts) re-emits each connection's frames.
     const config = host.red.nodes.getNode('trigger-camera') as unknown as {
-      connection: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void } | null;
+      camera?: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void };
     };
     if (!inject) throw new Error('the inject node did not start');
     const deadline = Date.now() + 20000;
-    while (!config?.connection?.isConnected) {
+    while (!config?.camera?.isConnected) {
       if (Date.now() > deadline) throw new Error(`camera ${input.address} did not connect within 20 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    config.connection.on('frame', (frame) => {
+    config.camera.on('frame', (frame) => {
       atCamera.set(Number(frame.blockId), performance.now());
       if (atCamera.size > 64) atCamera.delete(atCamera.keys().next().value as number);
     });
@@ -180,6 +184,7 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
         overheadMs: latencyMs - cameraNs / 1e6,
         toExposureMs: exposureStartMs - t0,
         deliveryMs: cameraAt === undefined ? NaN : arrival.at - cameraAt,
+        frameLateMs: cameraAt === undefined ? NaN : cameraAt - exposureStartMs - cameraNs / 1e6,
         frameId: arrival.frameId,
       });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.

@@ -51,6 +51,7 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
   console.log(row('inject → frame message', pick('latencyMs')));
   console.log(row("stack's own share (latency − camera)", pick('overheadMs')));
   console.log(row('inject → exposure start (trigger path)', pick('toExposureMs')));
+  console.log(row('frame event later than the camera model', pick('frameLateMs')));
   console.log(row('camera connection → function node', pick('deliveryMs')));
   const overheadP99 = percentile(pick('overheadMs'), 99);
   console.log(
