@@ -89,8 +89,8 @@ export default tseslint.config(
   },
   {
     // Editor-side code embedded in nodes/*.html is not linted (ESLint reads no HTML); the
-    // browser scripts that exist as files run in the editor.
-    files: ['nodes/**/*.js', 'icons/**/*.js'],
+    // browser scripts that exist as files (resources/ is served to the editor) run in the editor.
+    files: ['nodes/**/*.js', 'icons/**/*.js', 'resources/**/*.js'],
     languageOptions: { globals: { ...globals.browser, RED: 'readonly', $: 'readonly' } },
   },
 );

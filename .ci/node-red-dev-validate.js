@@ -22,7 +22,7 @@ const ACCEPTED = {
   P03: 'no repository or bugs URL: the project has no public repository yet, and a made-up URL would send users nowhere.',
   // The flow library's checker asks new packages for an @scope/ name; its code then passes a
   // node-red-contrib-* name anyway. Kept in case it stops doing so: renaming is the owner's call.
-  P04: 'new packages should use a scoped name (@scope/node-red-contrib-…); node-red-contrib-gige-vision is the package\'s name (require(), docs), renaming it is the owner\'s decision.',
+  P04: "new packages should use a scoped name (@scope/node-red-contrib-…); node-red-contrib-gige-vision is the package's name (require(), docs), renaming it is the owner's decision.",
 };
 // "Every production dependency at its latest version" turns red whenever an upstream project
 // publishes a new major version, without any change here: reported, never a CI failure.

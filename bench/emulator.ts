@@ -38,9 +38,13 @@ const ADDRESS = `127.${60 + (process.pid % 100)}.0.2`;
 
 /** The manual's table (5.1.4): pixel format, width, height, maximum frame rate at packet size 1500. */
 const TABLE: Array<[string, number, number, number]> = [
-  ['Mono8', 4504, 4504, 5], ['Mono8', 1920, 1080, 30], ['Mono8', 640, 480, 62],
-  ['Mono12Packed', 4504, 4504, 3], ['Mono12Packed', 1920, 1080, 30],
-  ['Mono16', 4504, 4504, 2], ['Mono16', 1920, 1080, 28],
+  ['Mono8', 4504, 4504, 5],
+  ['Mono8', 1920, 1080, 30],
+  ['Mono8', 640, 480, 62],
+  ['Mono12Packed', 4504, 4504, 3],
+  ['Mono12Packed', 1920, 1080, 30],
+  ['Mono16', 4504, 4504, 2],
+  ['Mono16', 1920, 1080, 28],
 ];
 
 interface Row {
@@ -60,16 +64,29 @@ interface Row {
 }
 
 function startEmulator(gso: boolean): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'emulate', '--address', ADDRESS, '--no-io', ...(gso ? ['--segmentation-offload'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'emulate', '--address', ADDRESS, '--no-io', ...(gso ? ['--segmentation-offload'] : [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`gige emulate did not start: ${out}`)); }, 20000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gige emulate did not start: ${out}`));
+    }, 20000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('Ctrl-C to stop')) { clearTimeout(timer); resolve(child); }
+      if (out.includes('Ctrl-C to stop')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
     });
-    child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gige emulate exited (${code}): ${out}`)); });
+    child.stderr?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gige emulate exited (${code}): ${out}`));
+    });
   });
 }
 
@@ -82,23 +99,48 @@ async function stopEmulator(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function measure(emulator: ChildProcess, format: string, width: number, height: number, askedFps: number, packetSize: number, gso: boolean): Promise<Row> {
+async function measure(
+  emulator: ChildProcess,
+  format: string,
+  width: number,
+  height: number,
+  askedFps: number,
+  packetSize: number,
+  gso: boolean,
+): Promise<Row> {
   const device = await GvcpDevice.connect({ address: ADDRESS });
   const map = NodeMap.fromXml(await loadDeviceXml(device.port, { cacheDir: false }), { device: device.port });
-  const stream = openStream({ bindAddress: '127.0.0.1', deviceAddress: ADDRESS, packetSize, maxPayloadSize: width * height * 2, bufferCount: 16, socketBufferBytes: 64 << 20 });
+  const stream = openStream({
+    bindAddress: '127.0.0.1',
+    deviceAddress: ADDRESS,
+    packetSize,
+    maxPayloadSize: width * height * 2,
+    bufferCount: 16,
+    socketBufferBytes: 64 << 20,
+  });
   try {
-    for (const [name, value] of [['AcquisitionStop', null], ['OffsetAutoCenter', 'On'], ['Width', width], ['Height', height], ['PixelFormat', format],
-      ['ExposureAuto', 'Off'], ['ExposureTime', 1000], ['GevSCPSPacketSize', packetSize]] as const) {
-      if (value === null) await map.execute(name); else await map.setValue(name, value);
+    for (const [name, value] of [
+      ['AcquisitionStop', null],
+      ['OffsetAutoCenter', 'On'],
+      ['Width', width],
+      ['Height', height],
+      ['PixelFormat', format],
+      ['ExposureAuto', 'Off'],
+      ['ExposureTime', 1000],
+      ['GevSCPSPacketSize', packetSize],
+    ] as const) {
+      if (value === null) await map.execute(name);
+      else await map.setValue(name, value);
     }
-    const max = Number((await map.describe('AcquisitionFrameRate') as { max?: number }).max ?? askedFps);
+    const max = Number(((await map.describe('AcquisitionFrameRate')) as { max?: number }).max ?? askedFps);
     const fps = Math.min(askedFps, max);
     await map.setValue('AcquisitionFrameRate', fps);
     let complete = 0;
     let incomplete = 0;
     let bytes = 0;
     stream.on('frame', (frame: Frame) => {
-      if (frame.status === 'complete') complete += 1; else incomplete += 1;
+      if (frame.status === 'complete') complete += 1;
+      else incomplete += 1;
       bytes += frame.data.length;
     });
     await map.setValue('GevSCDA', ipToNumber('127.0.0.1'));
@@ -114,7 +156,12 @@ async function measure(emulator: ChildProcess, format: string, width: number, he
     const got = { complete: complete - start.complete, incomplete: incomplete - start.incomplete, bytes: bytes - start.bytes };
     await map.execute('AcquisitionStop');
     return {
-      format, width, height, packetSize, gso, askedFps: fps,
+      format,
+      width,
+      height,
+      packetSize,
+      gso,
+      askedFps: fps,
       fps: (got.complete + got.incomplete) / seconds,
       complete: got.complete,
       incomplete: got.incomplete,
@@ -136,7 +183,9 @@ async function main(): Promise<void> {
   const plans: Array<{ gso: boolean; rows: typeof TABLE }> = [{ gso: false, rows }];
   if (process.argv.includes('--gso')) plans.push({ gso: true, rows: TABLE.filter(([f, w]) => f === 'Mono8' && w === 4504) });
   const results: Row[] = [];
-  console.log(`emulator ${ADDRESS}, paced to 1 Gbit/s; ${DURATION_S} s per row after ${WARMUP_S} s warm-up; CPU in % of one core (2 cores = 200 %)`);
+  console.log(
+    `emulator ${ADDRESS}, paced to 1 Gbit/s; ${DURATION_S} s per row after ${WARMUP_S} s warm-up; CPU in % of one core (2 cores = 200 %)`,
+  );
   console.log('format        size        packet  sender    fps asked  fps got  complete incomplete   MB/s  emulator%  receiver%  system%');
   for (const plan of plans) {
     const emulator = await startEmulator(plan.gso);
@@ -145,9 +194,11 @@ async function main(): Promise<void> {
         for (const [format, width, height, fps] of plan.rows) {
           const r = await measure(emulator, format, width, height, fps, packetSize, plan.gso);
           results.push(r);
-          console.log(`${format.padEnd(13)} ${`${width}x${height}`.padEnd(11)} ${String(packetSize).padStart(6)}  ${(plan.gso ? 'GSO' : 'sendmmsg').padEnd(8)} ` +
-            `${r.askedFps.toFixed(2).padStart(9)} ${r.fps.toFixed(2).padStart(8)} ${String(r.complete).padStart(9)} ${String(r.incomplete).padStart(10)} ` +
-            `${r.mbps.toFixed(1).padStart(6)} ${r.emulatorCpuPct.toFixed(1).padStart(10)} ${r.receiverCpuPct.toFixed(1).padStart(10)} ${r.systemCpuPct.toFixed(1).padStart(8)}`);
+          console.log(
+            `${format.padEnd(13)} ${`${width}x${height}`.padEnd(11)} ${String(packetSize).padStart(6)}  ${(plan.gso ? 'GSO' : 'sendmmsg').padEnd(8)} ` +
+              `${r.askedFps.toFixed(2).padStart(9)} ${r.fps.toFixed(2).padStart(8)} ${String(r.complete).padStart(9)} ${String(r.incomplete).padStart(10)} ` +
+              `${r.mbps.toFixed(1).padStart(6)} ${r.emulatorCpuPct.toFixed(1).padStart(10)} ${r.receiverCpuPct.toFixed(1).padStart(10)} ${r.systemCpuPct.toFixed(1).padStart(8)}`,
+          );
         }
       }
     } finally {
@@ -156,8 +207,10 @@ async function main(): Promise<void> {
   }
   const pick = (ps: number) => results.find((r) => !r.gso && r.format === 'Mono8' && r.width === 4504 && r.packetSize === ps);
   const fmt = (v: number | undefined) => (v === undefined ? 'na' : v.toFixed(2));
-  console.log(`RESULT mono8_4504_1500_fps=${fmt(pick(1500)?.fps)} mono8_4504_1500_cpu_pct=${fmt(pick(1500)?.emulatorCpuPct)} ` +
-    `mono8_4504_9000_fps=${fmt(pick(9000)?.fps)} mono8_4504_9000_cpu_pct=${fmt(pick(9000)?.emulatorCpuPct)}`);
+  console.log(
+    `RESULT mono8_4504_1500_fps=${fmt(pick(1500)?.fps)} mono8_4504_1500_cpu_pct=${fmt(pick(1500)?.emulatorCpuPct)} ` +
+      `mono8_4504_9000_fps=${fmt(pick(9000)?.fps)} mono8_4504_9000_cpu_pct=${fmt(pick(9000)?.emulatorCpuPct)}`,
+  );
 }
 
 main().catch((err: Error) => {

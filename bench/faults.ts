@@ -43,7 +43,9 @@ interface Figures {
 }
 
 function print(figures: Figures): void {
-  const fields = Object.entries(figures).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+  const fields = Object.entries(figures)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
   process.stdout.write(`RESULT ${fields.join(' ')}\n`);
 }
 
@@ -140,7 +142,13 @@ async function stall(lab: FaultLab, count: number): Promise<Figures> {
     if ((lab.cameraOutput().match(/RELEASED heartbeat/g) ?? []).length > releasedBefore) dropped += 1;
     gaps.push(frame.t - end.t);
   }
-  return { fault: 'stall-2.5s', stalls: count, stall_lost: lost, camera_dropped_us: dropped, first_frame_after_stall_ms_max: Math.max(...gaps) };
+  return {
+    fault: 'stall-2.5s',
+    stalls: count,
+    stall_lost: lost,
+    camera_dropped_us: dropped,
+    first_frame_after_stall_ms_max: Math.max(...gaps),
+  };
 }
 
 function median(values: number[]): number {
@@ -178,9 +186,11 @@ async function main(): Promise<void> {
     await run(stall(lab, quick ? 2 : 6));
     const detects = results.map((r) => r.detect_ms).filter((d): d is number => typeof d === 'number');
     const undetected = results.filter((r) => r.detect_ms === 'none').map((r) => r.fault);
-    process.stdout.write(`RESULT detect_ms=${detects.length ? Math.max(...detects) : 'none'}${undetected.length ? ` undetected=${undetected.join(',')}` : ''}` +
-      ` resume_after_return_ms=${outage?.resume_after_return_ms ?? 'n/a'}` +
-      ` blip_cost_ms=${median(blips.map((b) => b.blip_cost_ms as number))}\n`);
+    process.stdout.write(
+      `RESULT detect_ms=${detects.length ? Math.max(...detects) : 'none'}${undetected.length ? ` undetected=${undetected.join(',')}` : ''}` +
+        ` resume_after_return_ms=${outage?.resume_after_return_ms ?? 'n/a'}` +
+        ` blip_cost_ms=${median(blips.map((b) => b.blip_cost_ms as number))}\n`,
+    );
   } finally {
     await lab.close();
   }

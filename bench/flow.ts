@@ -64,10 +64,32 @@ async function throughput(env: BenchEnvironment): Promise<{ flow: Trial | null; 
 
 function printThroughput(result: Awaited<ReturnType<typeof throughput>>): void {
   console.log('\nThroughput trials (flow = gige-grab raw → function node in Node-RED; bare = the stream alone):');
-  const header = ['receiver', 'offered MB/s', 'received MB/s', 'lost', 'CPU s/GB (attributed)', 'camera', 'receiver', 'GC ms/GB', 'major GCs', 'p99 lag ms', 'max lag ms'];
-  const rows = result.trials.map((t) => [t.receiver === 'ours' ? 'bare' : t.receiver, fmt(t.offeredMBps), fmt(t.receivedMBps), String(t.framesLost),
-    fmt(t.attributedCpuSecondsPerGB, 2), fmt(t.deviceCpuSecondsPerGB, 2), fmt(t.receiverCpuSecondsPerGB, 2),
-    t.gcMsPerGB === undefined ? '' : fmt(t.gcMsPerGB, 0), t.gcMajor === undefined ? '' : String(t.gcMajor), fmt(t.lagP99Ms, 1), fmt(t.lagMaxMs, 1)]);
+  const header = [
+    'receiver',
+    'offered MB/s',
+    'received MB/s',
+    'lost',
+    'CPU s/GB (attributed)',
+    'camera',
+    'receiver',
+    'GC ms/GB',
+    'major GCs',
+    'p99 lag ms',
+    'max lag ms',
+  ];
+  const rows = result.trials.map((t) => [
+    t.receiver === 'ours' ? 'bare' : t.receiver,
+    fmt(t.offeredMBps),
+    fmt(t.receivedMBps),
+    String(t.framesLost),
+    fmt(t.attributedCpuSecondsPerGB, 2),
+    fmt(t.deviceCpuSecondsPerGB, 2),
+    fmt(t.receiverCpuSecondsPerGB, 2),
+    t.gcMsPerGB === undefined ? '' : fmt(t.gcMsPerGB, 0),
+    t.gcMajor === undefined ? '' : String(t.gcMajor),
+    fmt(t.lagP99Ms, 1),
+    fmt(t.lagMaxMs, 1),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
   console.log(line(header));
@@ -77,12 +99,16 @@ function printThroughput(result: Awaited<ReturnType<typeof throughput>>): void {
   const { flow, bare } = result;
   const share = flow && bare ? flow.receivedMBps / bare.receivedMBps : NaN;
   const lagOk = flow?.lagP99Ms !== undefined && flow.lagP99Ms < 10;
-  console.log(`\nGoals: flow ≥ 95 % of the bare receiver: ${fmt(100 * share, 0)} % — ${Number.isFinite(share) ? (share >= 0.95 ? 'met' : 'missed') : 'not measured'};` +
-    ` event-loop p99 < 10 ms at that rate: ${fmt(flow?.lagP99Ms, 1)} ms — ${flow ? (lagOk ? 'met' : 'missed') : 'not measured'};` +
-    ` one 10 GigE camera (1250 MB/s) without loss: ${flow ? (flow.receivedMBps >= 1250 ? 'met' : `missed (${fmt(flow.receivedMBps)} MB/s)`) : 'not measured'}` +
-    (result.notes.some((n) => n.includes('could not offer')) ? ' (the camera could not offer more: both figures are lower bounds)' : ''));
-  console.log(`RESULT flow_MBps=${fmt(flow?.receivedMBps)} bare_MBps=${fmt(bare?.receivedMBps)} flow_eventloop_p99_ms=${fmt(flow?.lagP99Ms, 1)}` +
-    ` flow_cpu_s_per_GB=${fmt(flow?.attributedCpuSecondsPerGB, 2)} bare_cpu_s_per_GB=${fmt(bare?.attributedCpuSecondsPerGB, 2)} topology=${topologyName}`);
+  console.log(
+    `\nGoals: flow ≥ 95 % of the bare receiver: ${fmt(100 * share, 0)} % — ${Number.isFinite(share) ? (share >= 0.95 ? 'met' : 'missed') : 'not measured'};` +
+      ` event-loop p99 < 10 ms at that rate: ${fmt(flow?.lagP99Ms, 1)} ms — ${flow ? (lagOk ? 'met' : 'missed') : 'not measured'};` +
+      ` one 10 GigE camera (1250 MB/s) without loss: ${flow ? (flow.receivedMBps >= 1250 ? 'met' : `missed (${fmt(flow.receivedMBps)} MB/s)`) : 'not measured'}` +
+      (result.notes.some((n) => n.includes('could not offer')) ? ' (the camera could not offer more: both figures are lower bounds)' : ''),
+  );
+  console.log(
+    `RESULT flow_MBps=${fmt(flow?.receivedMBps)} bare_MBps=${fmt(bare?.receivedMBps)} flow_eventloop_p99_ms=${fmt(flow?.lagP99Ms, 1)}` +
+      ` flow_cpu_s_per_GB=${fmt(flow?.attributedCpuSecondsPerGB, 2)} bare_cpu_s_per_GB=${fmt(bare?.attributedCpuSecondsPerGB, 2)} topology=${topologyName}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -100,7 +126,10 @@ async function main(): Promise<void> {
       json.trigger = result;
     }
     if (parts.includes('cameras')) {
-      const result: CamerasResult = await runCameras(env, { cameras: Number(arg('cameras') ?? 4), seconds: Number(arg('camera-seconds') ?? (quick ? 8 : 20)) });
+      const result: CamerasResult = await runCameras(env, {
+        cameras: Number(arg('cameras') ?? 4),
+        seconds: Number(arg('camera-seconds') ?? (quick ? 8 : 20)),
+      });
       json.cameras = result;
     }
   } finally {

@@ -67,7 +67,8 @@ function report(label: string, value: string): void {
   rows.push([label, value]);
   process.stdout.write(`${label.padEnd(58)} ${value}\n`);
 }
-const showRate = (r: Rate): string => `${Math.round(r.perSecond).toLocaleString('en-US')} ops/s  (${r.microseconds.toFixed(2)} µs/op, n=${r.ops})`;
+const showRate = (r: Rate): string =>
+  `${Math.round(r.perSecond).toLocaleString('en-US')} ops/s  (${r.microseconds.toFixed(2)} µs/op, n=${r.ops})`;
 
 async function inMemory(): Promise<void> {
   const generated = generateXml(GROUPS);
@@ -90,12 +91,18 @@ async function inMemory(): Promise<void> {
     parseRuns.push(performance.now() - t);
   }
   report('XML size', `${(bytes / 1048576).toFixed(2)} MiB, ${GROUPS} blocks, ${map.names().length.toLocaleString('en-US')} nodes`);
-  report('NodeMap.fromXml (parse + build + link + checks), median', `${median(parseRuns).toFixed(1)} ms  (min ${Math.min(...parseRuns).toFixed(1)}, max ${Math.max(...parseRuns).toFixed(1)})`);
+  report(
+    'NodeMap.fromXml (parse + build + link + checks), median',
+    `${median(parseRuns).toFixed(1)} ms  (min ${Math.min(...parseRuns).toFixed(1)}, max ${Math.max(...parseRuns).toFixed(1)})`,
+  );
   report('  of which XML text → elements, median', `${median(elementRuns).toFixed(1)} ms`);
 
   let t = performance.now();
   const listed = await map.list();
-  report('list() of every feature, first time (reads all registers)', `${(performance.now() - t).toFixed(1)} ms for ${listed.length.toLocaleString('en-US')} features, ${port.reads.toLocaleString('en-US')} port reads`);
+  report(
+    'list() of every feature, first time (reads all registers)',
+    `${(performance.now() - t).toFixed(1)} ms for ${listed.length.toLocaleString('en-US')} features, ${port.reads.toLocaleString('en-US')} port reads`,
+  );
   t = performance.now();
   await map.list();
   report('list() again (cached)', `${(performance.now() - t).toFixed(1)} ms`);
@@ -107,17 +114,30 @@ async function inMemory(): Promise<void> {
   report('get Enumeration, cached', showRate(await rate((i) => map.getValue(`Mode${pick(i)}`), N)));
   report('get selector-indexed IntReg (pIndex), cached', showRate(await rate((i) => map.getValue(`Level${pick(i)}`), N)));
   report('get Float via Converter over a NoCache IntReg (uncached)', showRate(await rate((i) => map.getValue(`Exposure${pick(i)}`), N)));
-  report('get Integer, uncached (invalidate before each read)', showRate(await rate(async (i) => {
-    map.invalidate(`Width${pick(i)}`);
-    return map.getValue(`Width${pick(i)}`);
-  }, N)));
-  report('set Integer (range check with formula pMax, WriteThrough)', showRate(await rate((i) => map.setValue(`Width${pick(i)}`, 1024 + 8 * (i % 8)), N / 2)));
+  report(
+    'get Integer, uncached (invalidate before each read)',
+    showRate(
+      await rate(async (i) => {
+        map.invalidate(`Width${pick(i)}`);
+        return map.getValue(`Width${pick(i)}`);
+      }, N),
+    ),
+  );
+  report(
+    'set Integer (range check with formula pMax, WriteThrough)',
+    showRate(await rate((i) => map.setValue(`Width${pick(i)}`, 1024 + 8 * (i % 8)), N / 2)),
+  );
   report('set Enumeration (by name)', showRate(await rate((i) => map.setValue(`Mode${pick(i)}`, i % 2 ? 'Continuous' : 'Burst'), N / 2)));
   report('set Float via Converter', showRate(await rate((i) => map.setValue(`Exposure${pick(i)}`, 100 + (i % 50)), N / 2)));
-  report('set selector, then get the selected register', showRate(await rate(async (i) => {
-    await map.setValue(`Selector${pick(i)}`, i % 2);
-    return map.getValue(`Level${pick(i)}`);
-  }, N / 2)));
+  report(
+    'set selector, then get the selected register',
+    showRate(
+      await rate(async (i) => {
+        await map.setValue(`Selector${pick(i)}`, i % 2);
+        return map.getValue(`Level${pick(i)}`);
+      }, N / 2),
+    ),
+  );
 }
 
 async function overGvcp(): Promise<void> {
@@ -138,7 +158,10 @@ async function overGvcp(): Promise<void> {
   try {
     let t = performance.now();
     const loaded = await fetchDeviceXml(device.port, { cacheDir: false });
-    report('emulated DMK 38GX541-a over GVCP: download XML', `${(performance.now() - t).toFixed(1)} ms (${loaded.fileName}, ${(loaded.xml.length / 1024).toFixed(0)} KiB of XML)`);
+    report(
+      'emulated DMK 38GX541-a over GVCP: download XML',
+      `${(performance.now() - t).toFixed(1)} ms (${loaded.fileName}, ${(loaded.xml.length / 1024).toFixed(0)} KiB of XML)`,
+    );
     t = performance.now();
     const map = NodeMap.fromXml(loaded.xml, { device: device.port });
     report('  NodeMap.fromXml of its XML', `${(performance.now() - t).toFixed(1)} ms, ${map.names().length} nodes`);
@@ -149,11 +172,19 @@ async function overGvcp(): Promise<void> {
     const before = map.statistics().deviceReads;
     await map.getValue('Width');
     const readsPerGet = map.statistics().deviceReads - before;
-    report(`  get Width (${readsPerGet} device read${readsPerGet === 1 ? '' : 's'} per get with this XML's caching)`, showRate(await rate(() => map.getValue('Width'), N)));
-    report('  get Width after invalidate()', showRate(await rate(async () => {
-      map.invalidate();
-      return map.getValue('Width');
-    }, N)));
+    report(
+      `  get Width (${readsPerGet} device read${readsPerGet === 1 ? '' : 's'} per get with this XML's caching)`,
+      showRate(await rate(() => map.getValue('Width'), N)),
+    );
+    report(
+      '  get Width after invalidate()',
+      showRate(
+        await rate(async () => {
+          map.invalidate();
+          return map.getValue('Width');
+        }, N),
+      ),
+    );
     const candidates = ['Gain', 'BlackLevel', 'Gamma', 'ExposureTime'];
     let settable: string | undefined;
     for (const name of candidates) {
@@ -167,7 +198,10 @@ async function overGvcp(): Promise<void> {
       const low = Number(min ?? 0);
       const step = type === 'Integer' ? Number(inc ?? 1) : (Number(max ?? low + 1) - low) / 20;
       const name = settable;
-      report(`  set ${name} (range checks + one write round trip)`, showRate(await rate((i) => map.setValue(name, low + step * (i % 10)), N)));
+      report(
+        `  set ${name} (range checks + one write round trip)`,
+        showRate(await rate((i) => map.setValue(name, low + step * (i % 10)), N)),
+      );
     }
   } finally {
     await device.close();
@@ -176,7 +210,9 @@ async function overGvcp(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`GenICam benchmark — node ${process.version}, ${useDist ? 'compiled dist/' : 'TypeScript via tsx'}, load average ${os.loadavg()[0].toFixed(2)}, ${new Date().toISOString()}${quick ? ' (quick)' : ''}\n\n`);
+  process.stdout.write(
+    `GenICam benchmark — node ${process.version}, ${useDist ? 'compiled dist/' : 'TypeScript via tsx'}, load average ${os.loadavg()[0].toFixed(2)}, ${new Date().toISOString()}${quick ? ' (quick)' : ''}\n\n`,
+  );
   await inMemory();
   process.stdout.write('\n');
   await overGvcp();

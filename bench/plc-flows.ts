@@ -16,7 +16,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { helper } from '../test/flows/support';
-import { startModbusPlc, startOpcUaPlc, plcCycle, expectedArea, loadModbusExample, loadOpcUaExample, disconnectOpcUaClients, PlcPeer } from '../test/flows/plc';
+import {
+  startModbusPlc,
+  startOpcUaPlc,
+  plcCycle,
+  expectedArea,
+  loadModbusExample,
+  loadOpcUaExample,
+  disconnectOpcUaClients,
+  PlcPeer,
+} from '../test/flows/plc';
 import { freePort } from '../test/support/processes';
 
 const argCycles = process.argv.indexOf('--cycles');
@@ -27,7 +36,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-async function run(protocol: string, start: (port: number) => Promise<PlcPeer>, load: (port: number) => Promise<void>, unload: () => Promise<void>): Promise<void> {
+async function run(
+  protocol: string,
+  start: (port: number) => Promise<PlcPeer>,
+  load: (port: number) => Promise<void>,
+  unload: () => Promise<void>,
+): Promise<void> {
   const port = await freePort();
   const plc = await start(port);
   await helper.startServer();
@@ -38,11 +52,18 @@ async function run(protocol: string, start: (port: number) => Promise<PlcPeer>, 
     let failed = 0;
     for (let i = 0; i < CYCLES; i++) {
       const r = await plcCycle(plc, 30000);
-      if (r.area !== expectedArea(r.part) || r.error) failed += 1;
+      if (r.area !== expectedArea(r.part) || r.error) {
+        failed += 1;
+        console.log(
+          `FAILED cycle ${i}: part ${r.part} area ${r.area} (expected ${expectedArea(r.part)}) error ${r.error} code ${r.errorCode}; writes: ${r.log.join('; ')}`,
+        );
+      }
       latencies.push(r.latencyMs);
     }
     latencies.sort((a, b) => a - b);
-    console.log(`RESULT protocol=${protocol} cycles=${CYCLES} p50_ms=${percentile(latencies, 50).toFixed(1)} p99_ms=${percentile(latencies, 99).toFixed(1)} max_ms=${latencies[latencies.length - 1].toFixed(1)} min_ms=${latencies[0].toFixed(1)} failed=${failed}`);
+    console.log(
+      `RESULT protocol=${protocol} cycles=${CYCLES} p50_ms=${percentile(latencies, 50).toFixed(1)} p99_ms=${percentile(latencies, 99).toFixed(1)} max_ms=${latencies[latencies.length - 1].toFixed(1)} min_ms=${latencies[0].toFixed(1)} failed=${failed}`,
+    );
   } finally {
     await unload();
     await plc.close();
@@ -52,16 +73,29 @@ async function run(protocol: string, start: (port: number) => Promise<PlcPeer>, 
 
 async function main(): Promise<void> {
   console.log(`PLC trigger → Done written, ${CYCLES} cycles per protocol, ${os.cpus().length} CPUs, Node ${process.version}`);
-  await run('modbus-tcp', startModbusPlc, (port) => loadModbusExample('127.0.77.2', port), () => helper.unload());
+  await run(
+    'modbus-tcp',
+    startModbusPlc,
+    (port) => loadModbusExample('127.0.77.2', port),
+    () => helper.unload(),
+  );
   const pki = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-bench-opcua-'));
   try {
-    await run('opc-ua', (port) => startOpcUaPlc(port, pki), (port) => loadOpcUaExample('127.0.77.3', port), () => disconnectOpcUaClients(() => helper.unload()));
+    await run(
+      'opc-ua',
+      (port) => startOpcUaPlc(port, pki),
+      (port) => loadOpcUaExample('127.0.77.3', port),
+      () => disconnectOpcUaClients(() => helper.unload()),
+    );
   } finally {
     fs.rmSync(pki, { recursive: true, force: true });
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

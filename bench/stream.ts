@@ -42,7 +42,8 @@ const quick = flag('quick');
 const withAravis = canUseNamespaces && haveAravis && !flag('no-aravis');
 const topologyName = (arg('topology') ?? 'veth') as TopologyName;
 if (!['veth', 'loopback'].includes(topologyName)) fail('--topology must be veth or loopback');
-if (topologyName === 'veth' && !canUseNamespaces) fail('the veth topology needs root and `ip netns`; without them run --topology loopback (our receiver only, on 127.x)');
+if (topologyName === 'veth' && !canUseNamespaces)
+  fail('the veth topology needs root and `ip netns`; without them run --topology loopback (our receiver only, on 127.x)');
 if (!['release', 'detach', 'copy'].includes(arg('consumer') ?? 'release')) fail('--consumer must be release, detach or copy');
 const senderGso = (arg('sender-gso') ?? 'on') !== 'off';
 // On loopback a packet socket sees the camera's GSO super-datagrams, which it cannot read: Aravis
@@ -79,8 +80,11 @@ function bestAravis(best: Record<string, Trial | null>, packetSize: number): { m
   for (const mode of modes) {
     const t = best[`${mode}:${packetSize}`];
     if (!t) continue;
-    if (!winner || t.receivedMBps > winner.trial.receivedMBps * 1.01 ||
-        (t.receivedMBps >= winner.trial.receivedMBps * 0.99 && t.attributedCpuSecondsPerGB < winner.trial.attributedCpuSecondsPerGB)) {
+    if (
+      !winner ||
+      t.receivedMBps > winner.trial.receivedMBps * 1.01 ||
+      (t.receivedMBps >= winner.trial.receivedMBps * 0.99 && t.attributedCpuSecondsPerGB < winner.trial.attributedCpuSecondsPerGB)
+    ) {
       winner = { mode: mode.replace('aravis-', ''), trial: t };
     }
   }
@@ -95,7 +99,9 @@ async function main(): Promise<void> {
       `, our consumer: ${base.consumer}${base.keep ? ` keeping ${base.keep} frames` : ''}\n`,
   );
   if (!withAravis) {
-    process.stderr.write(`  Aravis not measured: ${!canUseNamespaces ? 'needs root and ip netns (it may only run inside a namespace)' : !haveAravis ? 'arv-camera-test-0.8 not installed' : '--no-aravis'}\n`);
+    process.stderr.write(
+      `  Aravis not measured: ${!canUseNamespaces ? 'needs root and ip netns (it may only run inside a namespace)' : !haveAravis ? 'arv-camera-test-0.8 not installed' : '--no-aravis'}\n`,
+    );
   }
   env = new BenchEnvironment(topologyName, { senderGso, raiseRmemMax: withAravis });
   const topology = env.topology;
@@ -116,14 +122,41 @@ async function main(): Promise<void> {
   }
   env.cleanUp();
   const jsonFile = arg('json');
-  if (jsonFile) fs.writeFileSync(jsonFile, JSON.stringify({ topology: topologyName, links, options: base, packetSizes, trials, best, notes }, null, 1));
+  if (jsonFile)
+    fs.writeFileSync(jsonFile, JSON.stringify({ topology: topologyName, links, options: base, packetSizes, trials, best, notes }, null, 1));
 
-  const header = ['receiver', 'packet', 'offered MB/s', 'received MB/s', 'complete %', 'lost', 'CPU s/GB (attributed)', 'camera', 'receiver', 'kernel thr.',
-    'CPU s/GB (system)', 'GC ms/GB', 'major GCs', 'p99 lag ms'];
-  const rows = trials.map((t) => [t.receiver, String(t.packetSize), fmt(t.offeredMBps), fmt(t.receivedMBps), fmt(t.completePercent, 1), String(t.framesLost),
-    fmt(t.attributedCpuSecondsPerGB, 2), fmt(t.deviceCpuSecondsPerGB, 2), fmt(t.receiverCpuSecondsPerGB, 2), fmt(t.kernelCpuSecondsPerGB, 2),
-    fmt(t.cpuSecondsPerGB, 2), t.gcMsPerGB === undefined ? '' : fmt(t.gcMsPerGB, 0),
-    t.gcMajor === undefined ? '' : String(t.gcMajor), t.lagP99Ms === undefined ? '' : fmt(t.lagP99Ms, 1)]);
+  const header = [
+    'receiver',
+    'packet',
+    'offered MB/s',
+    'received MB/s',
+    'complete %',
+    'lost',
+    'CPU s/GB (attributed)',
+    'camera',
+    'receiver',
+    'kernel thr.',
+    'CPU s/GB (system)',
+    'GC ms/GB',
+    'major GCs',
+    'p99 lag ms',
+  ];
+  const rows = trials.map((t) => [
+    t.receiver,
+    String(t.packetSize),
+    fmt(t.offeredMBps),
+    fmt(t.receivedMBps),
+    fmt(t.completePercent, 1),
+    String(t.framesLost),
+    fmt(t.attributedCpuSecondsPerGB, 2),
+    fmt(t.deviceCpuSecondsPerGB, 2),
+    fmt(t.receiverCpuSecondsPerGB, 2),
+    fmt(t.kernelCpuSecondsPerGB, 2),
+    fmt(t.cpuSecondsPerGB, 2),
+    t.gcMsPerGB === undefined ? '' : fmt(t.gcMsPerGB, 0),
+    t.gcMajor === undefined ? '' : String(t.gcMajor),
+    t.lagP99Ms === undefined ? '' : fmt(t.lagP99Ms, 1),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
   console.log(`\nTopology: ${topologyName}`);
@@ -139,9 +172,11 @@ async function main(): Promise<void> {
       const t = best[`${receiver}:${packetSize}`];
       console.log(
         `  ${receiver.padEnd(13)} packet ${packetSize}: ` +
-          (t ? `${fmt(t.receivedMBps)} MB/s received (offered ${fmt(t.offeredMBps)}), CPU ${fmt(t.attributedCpuSecondsPerGB, 2)} s/GB attributed` +
+          (t
+            ? `${fmt(t.receivedMBps)} MB/s received (offered ${fmt(t.offeredMBps)}), CPU ${fmt(t.attributedCpuSecondsPerGB, 2)} s/GB attributed` +
               ` (camera ${fmt(t.deviceCpuSecondsPerGB, 2)}, receiver ${fmt(t.receiverCpuSecondsPerGB, 2)}, kernel threads ${fmt(t.kernelCpuSecondsPerGB, 2)}),` +
-              ` ${fmt(t.cpuSecondsPerGB, 2)} s/GB system-wide` + (t.gcMsPerGB !== undefined ? `, GC ${fmt(t.gcMsPerGB, 0)} ms/GB (${t.gcMajor} major)` : '') +
+              ` ${fmt(t.cpuSecondsPerGB, 2)} s/GB system-wide` +
+              (t.gcMsPerGB !== undefined ? `, GC ${fmt(t.gcMsPerGB, 0)} ms/GB (${t.gcMajor} major)` : '') +
               (t.lagP99Ms !== undefined ? `, event-loop p99 lag ${fmt(t.lagP99Ms, 1)} ms (max ${fmt(t.lagMaxMs, 1)})` : '')
             : 'none of the loads tried'),
       );
@@ -149,7 +184,7 @@ async function main(): Promise<void> {
   }
   for (const note of notes) console.log(`  note: ${note}`);
   console.log(
-    '\nCPU: attributed = the camera\'s process + the receiver\'s process (all threads) + the kernel\'s softirq/NAPI threads in the window' +
+    "\nCPU: attributed = the camera's process + the receiver's process (all threads) + the kernel's softirq/NAPI threads in the window" +
       '\n     (the receiving end\'s softirq work runs inside the camera\'s sends, so it is in "camera");' +
       '\n     system-wide = busy CPU-seconds from /proc/stat (everything on the machine, other users included).',
   );
@@ -160,9 +195,13 @@ async function main(): Promise<void> {
     const speed = ratio(ours?.receivedMBps, aravis?.trial.receivedMBps);
     const cpu = ratio(ours?.attributedCpuSecondsPerGB, aravis?.trial.attributedCpuSecondsPerGB);
     const verdict = (r: string, ok: (x: number) => boolean): string => (r === 'na' ? 'not measured' : ok(Number(r)) ? 'met' : 'missed');
-    console.log(`\nGoals (packet 9000, ${topologyName}): ours ≥ 1.2× Aravis' best mode in lossless MB/s: ${speed}× — ${verdict(speed, (x) => x >= 1.2)};` +
-      ` CPU-s/GB ≤ 0.8× its: ${cpu}× — ${verdict(cpu, (x) => x <= 0.8)}` +
-      (ours && notes.some((n) => n.startsWith('packet 9000') && n.includes('could not offer')) ? ' (ours is a lower bound: the camera could not offer more)' : ''));
+    console.log(
+      `\nGoals (packet 9000, ${topologyName}): ours ≥ 1.2× Aravis' best mode in lossless MB/s: ${speed}× — ${verdict(speed, (x) => x >= 1.2)};` +
+        ` CPU-s/GB ≤ 0.8× its: ${cpu}× — ${verdict(cpu, (x) => x <= 0.8)}` +
+        (ours && notes.some((n) => n.startsWith('packet 9000') && n.includes('could not offer'))
+          ? ' (ours is a lower bound: the camera could not offer more)'
+          : ''),
+    );
   }
   console.log(
     `RESULT topology=${topologyName} ours_MBps=${fmt(ours?.receivedMBps)} aravis_best_MBps=${aravis ? fmt(aravis.trial.receivedMBps) : 'na'}` +
@@ -170,6 +209,16 @@ async function main(): Promise<void> {
       ` aravis_cpu_s_per_GB=${aravis ? fmt(aravis.trial.attributedCpuSecondsPerGB, 2) : 'na'}` +
       ` ours_system_cpu_s_per_GB=${fmt(ours?.cpuSecondsPerGB, 2)} aravis_system_cpu_s_per_GB=${aravis ? fmt(aravis.trial.cpuSecondsPerGB, 2) : 'na'}`,
   );
+  // The same figures for every packet size measured (the RESULT line above is packet 9000's).
+  for (const packetSize of packetSizes) {
+    const o = best[`ours:${packetSize}`];
+    const a = withAravis ? bestAravis(best, packetSize) : undefined;
+    console.log(
+      `RESULT_BY_PACKET topology=${topologyName} packet=${packetSize} ours_MBps=${fmt(o?.receivedMBps)} aravis_best_MBps=${a ? fmt(a.trial.receivedMBps) : 'na'}` +
+        ` aravis_best_mode=${a?.mode ?? 'na'} ours_cpu_s_per_GB=${fmt(o?.attributedCpuSecondsPerGB, 2)} aravis_cpu_s_per_GB=${a ? fmt(a.trial.attributedCpuSecondsPerGB, 2) : 'na'}` +
+        ` camera_limited=${notes.some((n) => n.startsWith(`packet ${packetSize}:`) && n.includes('could not offer')) ? 'yes' : 'no'}`,
+    );
+  }
   // The frame lifecycle's cost (issue 13 item 4): our receiving process and its GC at the best load.
   console.log(
     `RESULT_LIFECYCLE topology=${topologyName} consumer=${base.consumer} keep=${base.keep} ours_MBps=${fmt(ours?.receivedMBps)}` +

@@ -75,7 +75,7 @@ main(process.argv.slice(2)).then(
       process.stdout.write(`${err.text}\n`);
       return;
     }
-    const message = err instanceof GigeError ? `${err.message} [${err.code}]` : (err as Error)?.message ?? String(err);
+    const message = err instanceof GigeError ? `${err.message} [${err.code}]` : ((err as Error)?.message ?? String(err));
     process.stderr.write(`gige: ${message}\n`);
     process.exitCode = 1;
   },

@@ -29,8 +29,17 @@ export type { FrameEncoding, FrameMetadata, EncodeOptions } from './camera/frame
 // ---- GVCP: discovery, force IP, action commands, devices ----
 export { discover, discoverOnInterfaces, forceIp, sendActionCommand, GvcpDevice, ControlChannel, MessageChannel, GvcpError } from './gvcp';
 export type {
-  DiscoverOptions, DiscoveredDevice, InterfaceDiscoverOptions, InterfaceDiscoveredDevice, ForceIpOptions,
-  ActionCommandOptions, ActionAnswer, ConnectOptions, GvcpDeviceInfo, GvcpEvent, ControlChannelOptions,
+  DiscoverOptions,
+  DiscoveredDevice,
+  InterfaceDiscoverOptions,
+  InterfaceDiscoveredDevice,
+  ForceIpOptions,
+  ActionCommandOptions,
+  ActionAnswer,
+  ConnectOptions,
+  GvcpDeviceInfo,
+  GvcpEvent,
+  ControlChannelOptions,
   AccessMode,
 } from './gvcp';
 
@@ -39,7 +48,18 @@ export { NodeMap, MemoryPort, loadDeviceXml } from './genicam';
 export type { Port, NodeMapOptions, FeatureDescription, EnumEntryDescription, CategoryTree } from './genicam';
 
 // ---- Stream and frames ----
-export { openStream, Stream, PixelFormat, pixelFormatName, pixelFormatCode, bitsPerPixel, imageByteLength, unpackMono12Packed, unpackMono12p, unpackToMono16 } from './stream';
+export {
+  openStream,
+  Stream,
+  PixelFormat,
+  pixelFormatName,
+  pixelFormatCode,
+  bitsPerPixel,
+  imageByteLength,
+  unpackMono12Packed,
+  unpackMono12p,
+  unpackToMono16,
+} from './stream';
 export type { Frame, StreamOptions, StreamStats, ResendOptions, PixelFormatName } from './stream';
 export { nativeCoreProblem } from './stream/native';
 

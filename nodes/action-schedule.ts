@@ -32,9 +32,14 @@ export interface ScheduleFields {
 
 /** A PTP time in ns: a whole number (decimal string, bigint or safe integer) within 64 bits. */
 export function checkPtpTime(t: Translate, value: unknown, what: string): bigint {
-  const text = typeof value === 'bigint' ? value.toString()
-    : typeof value === 'number' && Number.isSafeInteger(value) ? String(value)
-      : typeof value === 'string' ? value.trim() : null;
+  const text =
+    typeof value === 'bigint'
+      ? value.toString()
+      : typeof value === 'number' && Number.isSafeInteger(value)
+        ? String(value)
+        : typeof value === 'string'
+          ? value.trim()
+          : null;
   if (text === null || !/^\d{1,20}$/.test(text) || BigInt(text) > MAX_TIME) {
     throw new GigeError(text === null ? 'WRONG_TYPE' : 'OUT_OF_RANGE', t('errors.badTime', { what, value: quoteInput(value) }), { what });
   }
@@ -45,9 +50,10 @@ export function checkPtpTime(t: Translate, value: unknown, what: string): bigint
 export function configuredSchedule(t: Translate, fields: ScheduleFields): Schedule {
   const mode = isBlank(fields.timeMode) ? 'delay' : checkChoice(t, fields.timeMode, 'timeMode', ['delay', 'absolute']);
   return {
-    first: mode === 'absolute'
-      ? { kind: 'absolute', time: checkPtpTime(t, fields.time, 'time') }
-      : { kind: 'delay', delayMs: isBlank(fields.delay) ? 1000 : checkNumber(t, fields.delay, 'delay', DELAY_MS) },
+    first:
+      mode === 'absolute'
+        ? { kind: 'absolute', time: checkPtpTime(t, fields.time, 'time') }
+        : { kind: 'delay', delayMs: isBlank(fields.delay) ? 1000 : checkNumber(t, fields.delay, 'delay', DELAY_MS) },
     intervalUs: isBlank(fields.interval) ? 0 : checkNumber(t, fields.interval, 'interval', INTERVAL_US),
   };
 }
@@ -58,9 +64,12 @@ export function messageSchedule(t: Translate, msg: Record<string, unknown>, conf
     throw new GigeError('INVALID_VALUE', t('errors.timeAndDelay'), {});
   }
   return {
-    first: msg.time !== undefined ? { kind: 'absolute', time: checkPtpTime(t, msg.time, 'msg.time') }
-      : msg.delay !== undefined ? { kind: 'delay', delayMs: checkNumber(t, msg.delay, 'msg.delay', DELAY_MS) }
-        : configured.first,
+    first:
+      msg.time !== undefined
+        ? { kind: 'absolute', time: checkPtpTime(t, msg.time, 'msg.time') }
+        : msg.delay !== undefined
+          ? { kind: 'delay', delayMs: checkNumber(t, msg.delay, 'msg.delay', DELAY_MS) }
+          : configured.first,
     intervalUs: msg.interval === undefined ? configured.intervalUs : checkNumber(t, msg.interval, 'msg.interval', INTERVAL_US),
   };
 }
@@ -79,17 +88,22 @@ export async function requireLockedClock(camera: Camera, t: Translate): Promise<
  */
 export async function commitSchedule(camera: Camera, schedule: Schedule, t: Translate): Promise<bigint> {
   await requireLockedClock(camera, t);
-  const time = schedule.first.kind === 'absolute' ? schedule.first.time
-    : (await camera.deviceTime()) + BigInt(schedule.first.delayMs) * 1_000_000n;
+  const time =
+    schedule.first.kind === 'absolute' ? schedule.first.time : (await camera.deviceTime()) + BigInt(schedule.first.delayMs) * 1_000_000n;
   await camera.set('ActionSelector', 0);
   await camera.set('ActionSchedulerTime', time);
   await camera.set('ActionSchedulerInterval', schedule.intervalUs);
   try {
     await camera.execute('ActionSchedulerCommit');
   } catch (err) {
-    if (/OVERFLOW/.test((err as Error).message) || (isGigeError(err, 'GVCP_STATUS') && err.details.status === 0x8015 /* OVERFLOW */)) {
+    if (/OVERFLOW/.test((err as Error).message) || (isGigeError(err, 'GVCP_STATUS') && err.details.status === 0x8015) /* OVERFLOW */) {
       const size = camera.nodeMap.has('ActionQueueSize') ? await camera.get('ActionQueueSize').catch(() => '?') : '?';
-      throw new GigeError('SCHEDULE_FULL', t('errors.queueFull', { camera: camera.address, size: String(size) }), { camera: camera.address }, { cause: err });
+      throw new GigeError(
+        'SCHEDULE_FULL',
+        t('errors.queueFull', { camera: camera.address, size: String(size) }),
+        { camera: camera.address },
+        { cause: err },
+      );
     }
     throw err;
   }

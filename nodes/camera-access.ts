@@ -24,8 +24,9 @@ export function onEveryConnect(camera: NodeCamera, listener: () => void): () => 
     if (state === 'connected') listener();
   };
   camera.on('state', onState);
-  if (camera.isConnected) setImmediate(() => {
-    if (camera.isConnected && camera.listeners('state').includes(onState)) listener();
-  });
+  if (camera.isConnected)
+    setImmediate(() => {
+      if (camera.isConnected && camera.listeners('state').includes(onState)) listener();
+    });
   return () => camera.removeListener('state', onState);
 }

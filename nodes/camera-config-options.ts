@@ -1,9 +1,15 @@
 import { GigeError, clipInput, quoteInput } from '../lib/errors';
 import { parseSettings } from '../lib/camera/settings';
 import {
-  checkIntegerInRange, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
+  checkIntegerInRange,
+  checkTimeoutMs,
+  MAX_BUFFER_COUNT,
+  MAX_PACKET_SIZE,
+  MIN_BUFFER_COUNT,
+  MIN_PACKET_SIZE,
 } from '../lib/camera/limits';
 import { isIpv4 } from '../lib/gvcp';
+import { isBlank } from './input-checks';
 
 /** One "On connect" row as the editor's table saves it. */
 export interface SettingRow {
@@ -81,9 +87,10 @@ export function migrateCameraConfig<T extends CameraConfigProperties>(def: T): T
       ...current,
       identify: current.identify ?? 'address',
       interface: current.interface ?? '',
-      settings: typeof current.settings === 'string' || current.settings === undefined || current.settings === null
-        ? parseSettings(current.settings as string | undefined).map(([name, value]) => ({ name, value }))
-        : current.settings,
+      settings:
+        typeof current.settings === 'string' || current.settings === undefined || current.settings === null
+          ? parseSettings(current.settings as string | undefined).map(([name, value]) => ({ name, value }))
+          : current.settings,
     };
     version = 1;
   }
@@ -107,11 +114,19 @@ export function checkSettingRows(settings: unknown): Array<[string, string]> {
     const { name, value } = (row ?? {}) as { name?: unknown; value?: unknown };
     const text = typeof name === 'string' ? name.trim() : '';
     if (!FEATURE_NAME.test(text)) {
-      throw new GigeError('BAD_SETTING', `"On connect" row ${index + 1}: ${quoteInput(name)} is not a feature name (letters, digits, _; e.g. ExposureTime)`, { row: index + 1 });
+      throw new GigeError(
+        'BAD_SETTING',
+        `"On connect" row ${index + 1}: ${quoteInput(name)} is not a feature name (letters, digits, _; e.g. ExposureTime)`,
+        { row: index + 1 },
+      );
     }
-    const valueText = typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+    const valueText =
+      typeof value === 'string' ? value.trim() : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
     if (valueText === '') {
-      throw new GigeError('BAD_SETTING', `"On connect" row ${index + 1} (${text}): no value; give the value to set, e.g. ${text}=10000`, { row: index + 1, name: text });
+      throw new GigeError('BAD_SETTING', `"On connect" row ${index + 1} (${text}): no value; give the value to set, e.g. ${text}=10000`, {
+        row: index + 1,
+        name: text,
+      });
     }
     return [text, valueText] as [string, string];
   });
@@ -124,21 +139,25 @@ export function checkSettingRows(settings: unknown): Array<[string, string]> {
  */
 export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOptions {
   const def = migrateCameraConfig(raw);
-  const blank = (value: unknown) => value === undefined || value === null || String(value).trim() === '';
   const source = def.source === 'network' ? 'network' : 'emulated';
   const bySerial = source === 'network' && def.identify === 'serial';
   if (source === 'network' && def.identify !== undefined && def.identify !== 'address' && def.identify !== 'serial') {
     throw new GigeError('BAD_CONFIG', `Find camera by ${quoteInput(def.identify)} is not known; allowed: address, serial`, {});
   }
-  const serial = blank(def.serial) ? '' : String(def.serial).trim();
-  if (bySerial && !serial) throw new GigeError('BAD_CONFIG', 'The camera is chosen by serial number, but no serial number is given (search the network to fill it in)', {});
+  const serial = isBlank(def.serial) ? '' : String(def.serial).trim();
+  if (bySerial && !serial)
+    throw new GigeError(
+      'BAD_CONFIG',
+      'The camera is chosen by serial number, but no serial number is given (search the network to fill it in)',
+      {},
+    );
   if (serial.length > 64) throw new GigeError('BAD_CONFIG', `Serial number ${quoteInput(serial)} is longer than 64 characters`, {});
   // By serial, the address is only where it was last seen (the search fills it in): not needed.
-  const address = blank(def.address) ? (bySerial ? '' : DEFAULT_ADDRESS) : String(def.address).trim();
+  const address = isBlank(def.address) ? (bySerial ? '' : DEFAULT_ADDRESS) : String(def.address).trim();
   if (!(bySerial && address === '') && !isIpv4(address)) {
     throw new GigeError('BAD_CONFIG', `Camera address ${quoteInput(address)} is not an IPv4 address (e.g. 192.168.1.20)`, {});
   }
-  const iface = blank(def.interface) ? undefined : String(def.interface).trim();
+  const iface = isBlank(def.interface) ? undefined : String(def.interface).trim();
   if (iface !== undefined && !INTERFACE_NAME.test(iface)) {
     throw new GigeError('BAD_CONFIG', `Interface ${quoteInput(clipInput(iface, 64))} is not an interface name (e.g. eth0, enp3s0, lo)`, {});
   }
@@ -147,7 +166,7 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
     throw new GigeError('BAD_CONFIG', `Access ${quoteInput(access)} is not known; allowed: control, exclusive, monitor`, {});
   }
   // A monitor receives the group its controller chose (read from the camera): it has none of its own.
-  const group = blank(def.multicastGroup) || access === 'monitor' ? undefined : String(def.multicastGroup).trim();
+  const group = isBlank(def.multicastGroup) || access === 'monitor' ? undefined : String(def.multicastGroup).trim();
   if (group !== undefined && !isMulticastAddress(group)) {
     throw new GigeError('BAD_CONFIG', `Multicast group ${quoteInput(clipInput(group, 64))} is not a multicast IPv4 address (224.0.0.0 to 239.255.255.255, e.g. 239.192.0.10)`, {});
   }
@@ -158,10 +177,13 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
     multicastGroup: group,
     findSerial: bySerial ? serial : undefined,
     interface: iface,
-    frameTimeoutMs: blank(def.frameTimeout) ? DEFAULT_FRAME_TIMEOUT_MS : checkTimeoutMs(def.frameTimeout, 'Frame timeout'),
-    bufferCount: blank(def.bufferCount) ? undefined : checkIntegerInRange(def.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count'),
+    frameTimeoutMs: isBlank(def.frameTimeout) ? DEFAULT_FRAME_TIMEOUT_MS : checkTimeoutMs(def.frameTimeout, 'Frame timeout'),
+    bufferCount: isBlank(def.bufferCount)
+      ? undefined
+      : checkIntegerInRange(def.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count'),
     packetSize: parsePacketSize(def.packetSize),
-    frameMemoryLimit: blank(def.frameMemory) ? undefined
+    frameMemoryLimit: isBlank(def.frameMemory)
+      ? undefined
       : checkIntegerInRange(def.frameMemory, 1, MAX_FRAME_MEMORY_MB, 'Frame memory', 'MB') * 1024 * 1024,
     settings: checkSettingRows(def.settings),
   };

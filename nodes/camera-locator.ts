@@ -17,7 +17,11 @@ export function searchInterfaces(name?: string): NetworkInterfaceInfo[] {
   if (name) {
     const named = all.filter((i) => i.name === name);
     if (named.length === 0) {
-      throw new GigeError('INTERFACE_MISSING', `Interface ${quoteInput(name)} has no IPv4 address on this host; interfaces with one: ${[...new Set(all.map((i) => i.name))].join(', ') || 'none'}`, { interface: name });
+      throw new GigeError(
+        'INTERFACE_MISSING',
+        `Interface ${quoteInput(name)} has no IPv4 address on this host; interfaces with one: ${[...new Set(all.map((i) => i.name))].join(', ') || 'none'}`,
+        { interface: name },
+      );
     }
     return named.slice(0, 1);
   }
@@ -55,15 +59,25 @@ export async function locateBySerial(serial: string, interfaceName?: string, tim
   const where = interfaceName ? `interface ${interfaceName}` : 'any interface';
   if (matching.length === 0) {
     const others = found.map((d) => `${d.serialNumber || '?'} at ${d.ipAddress}`);
-    throw new GigeError('CAMERA_NOT_FOUND', `No camera with serial ${quoteInput(serial)} answered discovery on ${where}` +
-      (others.length ? ` (found: ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''})` : ' (no camera answered)'), { serial });
+    throw new GigeError(
+      'CAMERA_NOT_FOUND',
+      `No camera with serial ${quoteInput(serial)} answered discovery on ${where}` +
+        (others.length ? ` (found: ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''})` : ' (no camera answered)'),
+      { serial },
+    );
   }
   const usable = matching.find((d) => d.reachable);
   if (!usable) {
     const d = matching[0];
-    throw new GigeError('CAMERA_UNREACHABLE', `Camera ${quoteInput(serial)} answered from ${d.ipAddress} but cannot be controlled from ${d.interface.name}: ${d.problem}; ${d.advice}`, {
-      serial, address: d.ipAddress, interface: d.interface.name,
-    });
+    throw new GigeError(
+      'CAMERA_UNREACHABLE',
+      `Camera ${quoteInput(serial)} answered from ${d.ipAddress} but cannot be controlled from ${d.interface.name}: ${d.problem}; ${d.advice}`,
+      {
+        serial,
+        address: d.ipAddress,
+        interface: d.interface.name,
+      },
+    );
   }
   return { address: usable.ipAddress, interface: usable.interface.name, model: usable.modelName, serial: usable.serialNumber };
 }

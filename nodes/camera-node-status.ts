@@ -33,7 +33,11 @@ export class CameraNodeStatus {
   private timer: NodeJS.Timeout | null = null;
 
   /** `t` must know `camera.refused` and `camera.idle` (every capability node's catalog has them). */
-  constructor(private readonly node: CameraUserNode, private readonly camera: NodeCamera, private readonly t: Translate) {
+  constructor(
+    private readonly node: CameraUserNode,
+    private readonly camera: NodeCamera,
+    private readonly t: Translate,
+  ) {
     // The config node pushes its view of the camera's state: shown while the camera is not
     // connected (the node's own problem over it); once connected, the node's work is shown.
     node.showCameraStatus = (pushed: NodeStatus) => {
@@ -55,10 +59,13 @@ export class CameraNodeStatus {
       return;
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.render();
-    }, Math.max(0, this.lastRender + THROTTLE_MS - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.render();
+      },
+      Math.max(0, this.lastRender + THROTTLE_MS - Date.now()),
+    );
   }
 
   /** A lasting problem of this node: shown over everything until `clear()`; reported to Catch unless a message's done(err) does. */
@@ -104,7 +111,10 @@ export class CameraNodeStatus {
     // While connected, the config node may still push a degradation (yellow: the link over its
     // bandwidth budget) that the node's own green must not hide.
     const degraded = !camera && this.pushed?.fill === 'yellow' && this.pushed.text ? this.pushed : null;
-    const status = this.problem ?? (camera && this.pushed?.text ? this.pushed : camera) ?? degraded ?? this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
+    const status = this.problem ??
+      (camera && this.pushed?.text ? this.pushed : camera) ??
+      degraded ??
+      this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
     const key = JSON.stringify(status);
     if (key === this.shown) return;
     this.shown = key;
@@ -114,12 +124,17 @@ export class CameraNodeStatus {
   /** The camera's state when it keeps the node from working; null when connected. */
   private cameraStatus(state: CameraState): NodeStatus | null {
     switch (state) {
-      case 'connected': return null;
-      case 'connecting': return { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
-      case 'refused': return { fill: 'red', shape: 'ring', text: shortStatus(this.t('camera.refused')) };
+      case 'connected':
+        return null;
+      case 'connecting':
+        return { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
+      case 'refused':
+        return { fill: 'red', shape: 'ring', text: shortStatus(this.t('camera.refused')) };
       case 'idle':
-      case 'closed': return { fill: 'grey', shape: 'ring', text: shortStatus(this.t('camera.idle')) };
-      default: return { fill: 'red', shape: 'ring', text: 'node-red:common.status.disconnected' };
+      case 'closed':
+        return { fill: 'grey', shape: 'ring', text: shortStatus(this.t('camera.idle')) };
+      default:
+        return { fill: 'red', shape: 'ring', text: 'node-red:common.status.disconnected' };
     }
   }
 }

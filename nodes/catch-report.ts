@@ -22,7 +22,10 @@ export interface CameraProblemMessage extends NodeMessage {
 export class CatchReporter {
   private readonly lastByCode = new Map<string, number>();
 
-  constructor(private readonly node: Node, private readonly intervalMs = SAME_CODE_INTERVAL_MS) {}
+  constructor(
+    private readonly node: Node,
+    private readonly intervalMs = SAME_CODE_INTERVAL_MS,
+  ) {}
 
   /** Reports `err` (unless the same code was reported recently); returns whether it did. */
   report(err: Error, address: string): boolean {

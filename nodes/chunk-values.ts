@@ -41,18 +41,28 @@ export function chunkValuesOf(t: Translate, image: unknown, where: string): Chun
   }
   const chunks = image.chunks;
   if (!chunks || typeof chunks !== 'object' || Object.keys(chunks).length === 0) {
-    throw new GigeError('NO_CHUNK_DATA', t('errors.noChunkData', { frame: String(image.frameId ?? '?') }), { frameId: image.frameId ?? null });
+    throw new GigeError('NO_CHUNK_DATA', t('errors.noChunkData', { frame: image.frameId == null ? '?' : quoteInput(image.frameId) }), {
+      frameId: image.frameId ?? null,
+    });
   }
   const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
   const chunkTimestamp = chunks.ChunkTimestamp;
-  const timestamp = chunkTimestamp !== undefined && chunkTimestamp !== null ? String(chunkTimestamp)
-    : typeof image.timestamp === 'string' ? image.timestamp : null;
+  // bigint from the camera, text after a JSON round trip; anything else is no time (not "[object Object]").
+  const timestamp =
+    typeof chunkTimestamp === 'bigint' || typeof chunkTimestamp === 'number' || typeof chunkTimestamp === 'string'
+      ? String(chunkTimestamp)
+      : typeof image.timestamp === 'string'
+        ? image.timestamp
+        : null;
   return {
     exposureTime: number(chunks.ChunkExposureTime),
     gain: number(chunks.ChunkGain),
     frameId: (chunks.ChunkFrameID as number | string | undefined) ?? (typeof image.frameId === 'number' ? image.frameId : null),
     timestamp,
-    timestampMs: chunkTimestamp !== undefined && timestamp !== null && /^\d+$/.test(timestamp) ? Number((BigInt(timestamp) + 500n) / 1000n) / 1000 : number(image.timestampMs),
+    timestampMs:
+      chunkTimestamp !== undefined && timestamp !== null && /^\d+$/.test(timestamp)
+        ? Number((BigInt(timestamp) + 500n) / 1000n) / 1000
+        : number(image.timestampMs),
     setIndex: image.set ? image.set.index : null,
     set: image.set ? { ...image.set } : null,
     chunks: { ...chunks },

@@ -154,7 +154,9 @@ export class ConfigCamera extends EventEmitter {
 
   /** The camera as messages name it: `127.0.0.2`, or `serial 12345678 (at 192.168.1.20)`. */
   describe(): string {
-    return this.options.serial ? `serial ${quoteInput(this.options.serial)}${this.pooled ? ` (at ${this.addressValue})` : ''}` : this.addressValue;
+    return this.options.serial
+      ? `serial ${quoteInput(this.options.serial)}${this.pooled ? ` (at ${this.addressValue})` : ''}`
+      : this.addressValue;
   }
 
   /** Opens the camera (the config node calls this when it gets its first user); idempotent. */
@@ -201,10 +203,20 @@ export class ConfigCamera extends EventEmitter {
     if (this.stateValue === 'refused') throw this.configurationError();
     const pooled = this.pooled;
     if (!pooled) {
-      const why = this.stateValue === 'idle' ? 'not open (no node uses it)' : this.stateValue === 'closed' ? 'closed'
-        : this.stateValue === 'connecting' ? 'still connecting' : 'not connected';
-      throw new GigeError('NOT_CONNECTED', `Camera ${this.describe()} is ${why}${this.detail ? ` (${this.detail})` : ''}` +
-        (this.stateValue === 'disconnected' || this.stateValue === 'connecting' ? '; it reconnects automatically.' : ''), { camera: this.describe() });
+      const why =
+        this.stateValue === 'idle'
+          ? 'not open (no node uses it)'
+          : this.stateValue === 'closed'
+            ? 'closed'
+            : this.stateValue === 'connecting'
+              ? 'still connecting'
+              : 'not connected';
+      throw new GigeError(
+        'NOT_CONNECTED',
+        `Camera ${this.describe()} is ${why}${this.detail ? ` (${this.detail})` : ''}` +
+          (this.stateValue === 'disconnected' || this.stateValue === 'connecting' ? '; it reconnects automatically.' : ''),
+        { camera: this.describe() },
+      );
     }
     return pooled.connection.use(operation, Math.max(0, deadline - Date.now()));
   }
@@ -270,16 +282,23 @@ export class ConfigCamera extends EventEmitter {
   /** The refusal as a user's operation fails with it: the reason's own code (OUT_OF_RANGE, SETTING_FAILED, …), flagged `details.configuration`. */
   private configurationError(): GigeError {
     const reason = this.refusal ?? this.errorValue;
-    return new GigeError((reason as GigeError | null)?.code ?? 'CONFIG_ERROR', `Camera ${this.describe()} stopped on a configuration error: ` +
-      `${reason?.message ?? 'unknown'}. Correct it in the camera config node and deploy.`, { camera: this.describe(), configuration: true }, { cause: reason });
+    return new GigeError(
+      (reason as GigeError | null)?.code ?? 'CONFIG_ERROR',
+      `Camera ${this.describe()} stopped on a configuration error: ` +
+        `${reason?.message ?? 'unknown'}. Correct it in the camera config node and deploy.`,
+      { camera: this.describe(), configuration: true },
+      { cause: reason },
+    );
   }
 
   /** Resolves the address (serial mode), acquires the pooled connection and attaches to it. */
   private step(): void {
     if (this.stepping || this.pooled || !this.wanted || this.closed || this.refusal) return;
-    this.stepping = this.openStep().catch((err: Error) => this.emitError(err)).finally(() => {
-      this.stepping = null;
-    });
+    this.stepping = this.openStep()
+      .catch((err: Error) => this.emitError(err))
+      .finally(() => {
+        this.stepping = null;
+      });
   }
 
   private async openStep(): Promise<void> {
@@ -367,8 +386,10 @@ export class ConfigCamera extends EventEmitter {
     connection.on('error', this.onError);
     connection.on('warning', this.onWarning);
     connection.on('bandwidth', this.onBandwidth);
-    for (const [key, user] of this.acquisitionUsers) connection.requestAcquisition(key, user.onError, user.request).catch((err: Error) => user.onError(err));
-    for (const [key, user] of this.eventUsers) connection.requestEvents(key, user.names, user.onError).catch((err: Error) => user.onError(err));
+    for (const [key, user] of this.acquisitionUsers)
+      connection.requestAcquisition(key, user.onError, user.request).catch((err: Error) => user.onError(err));
+    for (const [key, user] of this.eventUsers)
+      connection.requestEvents(key, user.names, user.onError).catch((err: Error) => user.onError(err));
     this.onConnectionState(connection.state, connection.stateDetail, connection.lastError ?? undefined);
   }
 
@@ -406,26 +427,30 @@ export class ConfigCamera extends EventEmitter {
   private relocateWhileDisconnected(): void {
     if (this.relocateTimer || !this.options.serial) return;
     const generation = this.relocateGeneration;
-    const current = () => generation === this.relocateGeneration && this.pooled !== null && !this.closed && this.wanted && this.stateValue === 'disconnected';
+    const current = () =>
+      generation === this.relocateGeneration && this.pooled !== null && !this.closed && this.wanted && this.stateValue === 'disconnected';
     // The handle stays set during the search, so that no second search starts beside it.
     this.relocateTimer = setTimeout(() => {
-      locateBySerial(this.options.serial as string, this.options.interface || undefined, this.options.searchTimeoutMs).then((found) => {
-        if (!current()) return;
-        this.relocateTimer = null;
-        if (found.address === this.addressValue) {
+      locateBySerial(this.options.serial as string, this.options.interface || undefined, this.options.searchTimeoutMs).then(
+        (found) => {
+          if (!current()) return;
+          this.relocateTimer = null;
+          if (found.address === this.addressValue) {
+            this.relocateWhileDisconnected();
+            return;
+          }
+          this.addressValue = found.address;
+          this.located = true;
+          this.retire();
+          this.setState('connecting', `found ${this.describe()} at ${found.address}`);
+          this.step();
+        },
+        () => {
+          if (!current()) return;
+          this.relocateTimer = null;
           this.relocateWhileDisconnected();
-          return;
-        }
-        this.addressValue = found.address;
-        this.located = true;
-        this.retire();
-        this.setState('connecting', `found ${this.describe()} at ${found.address}`);
-        this.step();
-      }, () => {
-        if (!current()) return;
-        this.relocateTimer = null;
-        this.relocateWhileDisconnected();
-      });
+        },
+      );
     }, RELOCATE_INTERVAL_MS);
   }
 

@@ -1,6 +1,14 @@
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import { discover, isIpv4, ipToNumber, listIPv4Interfaces, interfaceForAddress, InterfaceDiscoveredDevice, DiscoveredDevice } from '../lib/gvcp';
+import {
+  discover,
+  isIpv4,
+  ipToNumber,
+  listIPv4Interfaces,
+  interfaceForAddress,
+  InterfaceDiscoveredDevice,
+  DiscoveredDevice,
+} from '../lib/gvcp';
 import { GigeError, quoteInput } from '../lib/errors';
 import { searchCameras, searchInterfaces } from './camera-locator';
 
@@ -39,7 +47,8 @@ export function checkDiscoveryTarget(kind: 'broadcast' | 'address', value: strin
   if (!isIpv4(value)) return `${kind} ${quoteInput(value)} is not an IPv4 address`;
   const broadcasts = [...new Set(listIPv4Interfaces().map((i) => i.broadcast))];
   if (kind === 'broadcast') {
-    return broadcasts.includes(value) ? null
+    return broadcasts.includes(value)
+      ? null
       : `broadcast ${value} is not the broadcast address of an interface of this host; allowed: ${broadcasts.join(', ') || 'none'}, or ?address= one camera`;
   }
   const first = ipToNumber(value) >>> 24;
@@ -52,15 +61,28 @@ export function checkDiscoveryTarget(kind: 'broadcast' | 'address', value: strin
 function fromDiscovery(d: DiscoveredDevice): DiscoveredCamera {
   const iface = interfaceForAddress(d.ipAddress);
   return {
-    address: d.ipAddress, mac: d.macAddress, vendor: d.manufacturerName, model: d.modelName, serial: d.serialNumber, userName: d.userDefinedName,
+    address: d.ipAddress,
+    mac: d.macAddress,
+    vendor: d.manufacturerName,
+    model: d.modelName,
+    serial: d.serialNumber,
+    userName: d.userDefinedName,
     ...(iface ? { interface: iface.name } : {}),
   };
 }
 
 function fromInterfaceDiscovery(d: InterfaceDiscoveredDevice): DiscoveredCamera {
   return {
-    address: d.ipAddress, mac: d.macAddress, vendor: d.manufacturerName, model: d.modelName, serial: d.serialNumber, userName: d.userDefinedName,
-    interface: d.interface.name, reachable: d.reachable, problem: d.problem, advice: d.advice,
+    address: d.ipAddress,
+    mac: d.macAddress,
+    vendor: d.manufacturerName,
+    model: d.modelName,
+    serial: d.serialNumber,
+    userName: d.userDefinedName,
+    interface: d.interface.name,
+    reachable: d.reachable,
+    problem: d.problem,
+    advice: d.advice,
   };
 }
 
@@ -80,7 +102,13 @@ function fromInterfaceDiscovery(d: InterfaceDiscoveredDevice): DiscoveredCamera 
 export function registerDiscoveryEndpoint(RED: NodeAPI): void {
   RED.httpAdmin.get('/gige-vision/interfaces', RED.auth.needsPermission('gige-vision.read'), (_req: Request, res: Response) => {
     const interfaces: HostInterface[] = listIPv4Interfaces().map((i) => ({
-      name: i.name, address: i.address, broadcast: i.broadcast, netmask: i.netmask, internal: i.internal, mtu: i.mtu, up: i.operState !== 'down',
+      name: i.name,
+      address: i.address,
+      broadcast: i.broadcast,
+      netmask: i.netmask,
+      internal: i.internal,
+      mtu: i.mtu,
+      up: i.operState !== 'down',
     }));
     res.json(interfaces);
   });
@@ -89,11 +117,16 @@ export function registerDiscoveryEndpoint(RED: NodeAPI): void {
     const configured = (RED.settings as unknown as { gigeVisionDiscoveryBroadcast?: unknown }).gigeVisionDiscoveryBroadcast;
     const iface = typeof req.query.interface === 'string' && req.query.interface !== '' ? req.query.interface : undefined;
     const address = typeof req.query.address === 'string' ? req.query.address : undefined;
-    const broadcast = typeof req.query.broadcast === 'string' ? req.query.broadcast
-      : typeof configured === 'string' && address === undefined && iface === undefined ? configured : undefined;
+    const broadcast =
+      typeof req.query.broadcast === 'string'
+        ? req.query.broadcast
+        : typeof configured === 'string' && address === undefined && iface === undefined
+          ? configured
+          : undefined;
     const timeoutMs = Math.min(5000, Math.max(100, Number(req.query.timeout) || 1000));
-    let refused = (broadcast !== undefined ? checkDiscoveryTarget('broadcast', broadcast) : null)
-      ?? (address !== undefined ? checkDiscoveryTarget('address', address) : null);
+    let refused =
+      (broadcast !== undefined ? checkDiscoveryTarget('broadcast', broadcast) : null) ??
+      (address !== undefined ? checkDiscoveryTarget('address', address) : null);
     if (!refused && iface !== undefined) {
       try {
         searchInterfaces(iface);
@@ -105,9 +138,10 @@ export function registerDiscoveryEndpoint(RED: NodeAPI): void {
       res.status(400).json({ error: refused });
       return;
     }
-    const found: Promise<DiscoveredCamera[]> = broadcast !== undefined || address !== undefined
-      ? discover({ broadcast, address, timeoutMs }).then((devices) => devices.map(fromDiscovery))
-      : searchCameras(iface, timeoutMs).then((devices) => devices.map(fromInterfaceDiscovery));
+    const found: Promise<DiscoveredCamera[]> =
+      broadcast !== undefined || address !== undefined
+        ? discover({ broadcast, address, timeoutMs }).then((devices) => devices.map(fromDiscovery))
+        : searchCameras(iface, timeoutMs).then((devices) => devices.map(fromInterfaceDiscovery));
     found.then(
       (cameras) => res.json(cameras),
       (err: Error) => res.status(500).json({ error: err.message, code: (err as GigeError).code }),

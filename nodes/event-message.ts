@@ -4,7 +4,10 @@ import { ticksToMs } from '../lib/camera/frame-output';
 
 /** "ExposureEnd, Test" → ['ExposureEnd', 'Test'] */
 export function parseEventNames(text: string | undefined): string[] {
-  return (text ?? '').split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+  return (text ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** JSON-safe message of one camera event (no bigint, no Buffer in the payload). */

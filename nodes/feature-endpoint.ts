@@ -60,7 +60,8 @@ function targetOf(query: Request['query']): Target | null {
   const iface = text(query.interface);
   if (serial && source === 'network' && query.identify !== 'address') {
     if (serial.length > 64) throw new GigeError('BAD_REQUEST', 'serial is longer than 64 characters');
-    if (iface && !/^[A-Za-z0-9_.:@-]{1,64}$/.test(iface)) throw new GigeError('BAD_REQUEST', `interface ${quoteInput(iface)} is not an interface name`);
+    if (iface && !/^[A-Za-z0-9_.:@-]{1,64}$/.test(iface))
+      throw new GigeError('BAD_REQUEST', `interface ${quoteInput(iface)} is not an interface name`);
     return { source, serial, interface: iface };
   }
   if (!address) return null;
@@ -138,15 +139,21 @@ function sharedProbe(target: Target, visibility: FeatureVisibility): Promise<Fea
   if (cached && Date.now() - cached.at < CACHE_MS) return Promise.resolve(cached.answer);
   let running = probes.get(key);
   if (!running) {
-    if (probes.size >= MAX_PROBES) return Promise.reject(new GigeError('BUSY', `${probes.size} cameras are being read for the editor already; try again in a moment`));
+    if (probes.size >= MAX_PROBES)
+      return Promise.reject(new GigeError('BUSY', `${probes.size} cameras are being read for the editor already; try again in a moment`));
     const work = probe(target, visibility);
     running = withBudget(work, `reading the features of ${target.serial ? `serial ${target.serial}` : target.address}`);
     probes.set(key, running);
     // The probe closes its camera even after the budget answered 504; its entry goes when it has.
-    work.then((answer) => {
-      cache.set(key, { at: Date.now(), answer });
-      if (cache.size > 20) cache.delete(cache.keys().next().value as string);
-    }, () => undefined).finally(() => probes.delete(key));
+    work
+      .then(
+        (answer) => {
+          cache.set(key, { at: Date.now(), answer });
+          if (cache.size > 20) cache.delete(cache.keys().next().value as string);
+        },
+        () => undefined,
+      )
+      .finally(() => probes.delete(key));
   }
   return running;
 }
@@ -169,13 +176,25 @@ export function registerFeatureEndpoint(RED: NodeAPI): void {
       if (deployed && deployed.type === 'gige-camera-config' && deployed.camera && (!target || sameCamera(deployed, target))) {
         const camera = deployed.camera;
         if (camera.state === 'connecting') await camera.use(async () => undefined, DEPLOYED_WAIT_MS).catch(() => undefined);
-        if (camera.isConnected) return { via: 'config', ...(await withBudget(camera.featureTree({ visibility }, 0), 'reading the features')) };
+        if (camera.isConnected)
+          return { via: 'config', ...(await withBudget(camera.featureTree({ visibility }, 0), 'reading the features')) };
       }
-      const effective: Target | null = target ?? (deployed?.camera
-        ? { source: deployed.camera.options.pool.emulated ? 'emulated' : 'network', address: deployed.camera.address || undefined, serial: deployed.camera.options.serial }
-        : null);
+      const effective: Target | null =
+        target ??
+        (deployed?.camera
+          ? {
+              source: deployed.camera.options.pool.emulated ? 'emulated' : 'network',
+              address: deployed.camera.address || undefined,
+              serial: deployed.camera.options.serial,
+            }
+          : null);
       if (!effective) {
-        throw new GigeError('BAD_REQUEST', id ? `config node ${quoteInput(id)} is not deployed; give ?address= (or ?serial=) too` : 'give ?node=<config node id>, ?address=IP or ?serial=S');
+        throw new GigeError(
+          'BAD_REQUEST',
+          id
+            ? `config node ${quoteInput(id)} is not deployed; give ?address= (or ?serial=) too`
+            : 'give ?node=<config node id>, ?address=IP or ?serial=S',
+        );
       }
       const open = openCameraFor(RED, effective);
       if (open) return { via: 'config', ...(await withBudget(open.camera.featureTree({ visibility }, 0), 'reading the features')) };

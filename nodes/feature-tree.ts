@@ -52,7 +52,21 @@ export function parseVisibility(value: unknown): FeatureVisibility {
 
 function featureJson(d: FeatureDescription): FeatureJson {
   const out: FeatureJson = { name: d.name, displayName: d.displayName, type: d.type, access: d.access, visibility: d.visibility };
-  const keys = ['category', 'description', 'unit', 'min', 'max', 'inc', 'representation', 'entries', 'length', 'value', 'error', 'selected', 'selectedBy'] as const;
+  const keys = [
+    'category',
+    'description',
+    'unit',
+    'min',
+    'max',
+    'inc',
+    'representation',
+    'entries',
+    'length',
+    'value',
+    'error',
+    'selected',
+    'selectedBy',
+  ] as const;
   for (const key of keys) {
     if (d[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = toJsonSafe(d[key]);
   }

@@ -20,7 +20,8 @@ const MAX_DELAY_MS = 86400000;
 
 /** "0x1234" or "4660" → a 32-bit key; a clear error for anything else. */
 function key32(text: unknown, what: string, t: Translate): number {
-  const trimmed = String(text ?? '').trim();
+  // Text or a number only: String() of an array (['5']) would pass for a key.
+  const trimmed = typeof text === 'string' ? text.trim() : typeof text === 'number' ? String(text) : '';
   const value = Number(trimmed);
   if (trimmed === '' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new GigeError('BAD_KEY', t('errors.key', { what, value: quoteInput(text ?? '') }));
@@ -29,7 +30,8 @@ function key32(text: unknown, what: string, t: Translate): number {
 }
 
 function checkDelay(value: unknown, t: Translate): number {
-  const delayMs = typeof value === 'number' ? value : String(value ?? '').trim() === '' ? NaN : Number(value);
+  // Number(true) is 1 and Number([5]) is 5: only a number or numeric text is a delay.
+  const delayMs = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS) {
     throw new GigeError('BAD_DELAY', t('errors.delay', { value: quoteInput(value), max: MAX_DELAY_MS }));
   }
@@ -104,9 +106,13 @@ export = function register(RED: NodeAPI): void {
         const requested = msg as { delayMs?: unknown; scheduledTime?: unknown };
         let scheduledTime: bigint | undefined;
         if (requested.scheduledTime !== undefined) {
-          const text = String(requested.scheduledTime).trim();
-          if (!/^\d{1,20}$/.test(text) || BigInt(text) > 0xffffffffffffffffn) {
-            throw new GigeError('BAD_TIME', t('errors.time', { value: quoteInput(text) }));
+          const given = requested.scheduledTime;
+          // Digits as text, a number or a bigint; String() of anything else would echo "[object Object]"
+          // or let an array (['123']) pass for a time.
+          const text =
+            typeof given === 'string' ? given.trim() : typeof given === 'number' || typeof given === 'bigint' ? String(given) : undefined;
+          if (text === undefined || !/^\d{1,20}$/.test(text) || BigInt(text) > 0xffffffffffffffffn) {
+            throw new GigeError('BAD_TIME', t('errors.time', { value: quoteInput(text ?? given) }));
           }
           scheduledTime = BigInt(text);
         } else if (def.scheduled) {
@@ -121,7 +127,13 @@ export = function register(RED: NodeAPI): void {
             return (await camera.deviceTime()) + BigInt(Math.round(delayMs * ticksPerMs));
           });
         }
-        const answers = await sendActionCommand({ address: keys.address, deviceKey: keys.deviceKey, groupKey: keys.groupKey, groupMask: keys.groupMask, scheduledTime });
+        const answers = await sendActionCommand({
+          address: keys.address,
+          deviceKey: keys.deviceKey,
+          groupKey: keys.groupKey,
+          groupMask: keys.groupMask,
+          scheduledTime,
+        });
         const refused = answers.filter((a) => a.error);
         if (answers.length === 0) show({ fill: 'yellow', shape: 'ring', text: t('status.noAnswer') });
         else if (refused.length > 0) show({ fill: 'red', shape: 'ring', text: t('status.refused') });
@@ -134,14 +146,26 @@ export = function register(RED: NodeAPI): void {
           },
         } as NodeMessage);
         if (refused.length > 0) {
-          throw new GigeError('ACTION_REFUSED', refused.map((a) => a.error?.message).join('; '), { refused: refused.map((a) => a.address) });
+          throw new GigeError('ACTION_REFUSED', refused.map((a) => a.error?.message).join('; '), {
+            refused: refused.map((a) => a.address),
+          });
         }
         if (answers.length === 0) {
-          throw new GigeError('NO_ANSWER', t('errors.noAnswer', {
-            address: keys.address, deviceKey: hex(keys.deviceKey), groupKey: hex(keys.groupKey), groupMask: hex(keys.groupMask),
-          }), { address: keys.address });
+          throw new GigeError(
+            'NO_ANSWER',
+            t('errors.noAnswer', {
+              address: keys.address,
+              deviceKey: hex(keys.deviceKey),
+              groupKey: hex(keys.groupKey),
+              groupMask: hex(keys.groupMask),
+            }),
+            { address: keys.address },
+          );
         }
-      })().then(() => done(), (err: Error) => done(err));
+      })().then(
+        () => done(),
+        (err: Error) => done(err),
+      );
     });
 
     if (clock) closeCameraUser(node, clock);

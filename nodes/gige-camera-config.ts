@@ -1,7 +1,13 @@
 import type { NodeAPI, Node, NodeDef, NodeStatus } from 'node-red';
 import type { CameraConfigNode, CameraUserNode } from './types';
 import { catchReporter } from './catch-report';
-import { parseCameraConfig, CameraConfigOptions, CameraConfigProperties, DEFAULT_ADDRESS, DEFAULT_FRAME_TIMEOUT_MS } from './camera-config-options';
+import {
+  parseCameraConfig,
+  CameraConfigOptions,
+  CameraConfigProperties,
+  DEFAULT_ADDRESS,
+  DEFAULT_FRAME_TIMEOUT_MS,
+} from './camera-config-options';
 import { registerDiscoveryEndpoint } from './discovery-endpoint';
 import { registerFeatureEndpoint } from './feature-endpoint';
 import { registerCommissioningEndpoint } from './commissioning-endpoint';
@@ -22,16 +28,26 @@ const STATUS = 'node-red-contrib-gige-vision/gige-camera-config:gige-camera-conf
 /** What every user node shows of the camera's state (≤ 20 characters; the reason goes to the log). */
 function cameraStatus(state: CameraState, err?: Error | null): NodeStatus {
   switch (state) {
-    case 'connected': return { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' };
-    case 'connecting': return { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
-    case 'refused': return { fill: 'red', shape: 'ring', text: `${STATUS}configError` };
+    case 'connected':
+      return { fill: 'green', shape: 'dot', text: 'node-red:common.status.connected' };
+    case 'connecting':
+      return { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connecting' };
+    case 'refused':
+      return { fill: 'red', shape: 'ring', text: `${STATUS}configError` };
     case 'disconnected': {
       const code = (err as GigeError | undefined)?.code;
-      const text = code === 'CAMERA_IN_USE' ? `${STATUS}inUse` : code === 'CAMERA_NOT_FOUND' ? `${STATUS}notFound`
-        : code === 'CAMERA_UNREACHABLE' || code === 'INTERFACE_MISSING' ? `${STATUS}unreachable` : 'node-red:common.status.disconnected';
+      const text =
+        code === 'CAMERA_IN_USE'
+          ? `${STATUS}inUse`
+          : code === 'CAMERA_NOT_FOUND'
+            ? `${STATUS}notFound`
+            : code === 'CAMERA_UNREACHABLE' || code === 'INTERFACE_MISSING'
+              ? `${STATUS}unreachable`
+              : 'node-red:common.status.disconnected';
       return { fill: 'red', shape: 'ring', text };
     }
-    default: return {};
+    default:
+      return {};
   }
 }
 
@@ -40,7 +56,8 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const users = new Map<string, CameraUserNode>();
-    const show = (user: CameraUserNode, status: NodeStatus) => (user.showCameraStatus ? user.showCameraStatus(status) : user.status(status));
+    const show = (user: CameraUserNode, status: NodeStatus) =>
+      user.showCameraStatus ? user.showCameraStatus(status) : user.status(status);
     let idleTimer: NodeJS.Timeout | null = null;
     let closing = false;
 
@@ -68,11 +85,14 @@ export = function register(RED: NodeAPI): void {
         frameMemoryLimit: options?.frameMemoryLimit,
         frameTimeoutMs,
         settings: options?.settings ?? [],
-        emulated: options?.source === 'network' || def.source === 'network' ? false : emulatedCamera({
-          serial: typeof def.serial === 'string' && def.serial ? def.serial : undefined,
-          // What the emulated camera looks at (docs/emulator.md, "Scenes"): the exact ramp, or parts on a conveyor.
-          ...((def as { scene?: unknown }).scene === 'inspection' ? { scene: { kind: 'inspection' as const } } : {}),
-        }),
+        emulated:
+          options?.source === 'network' || def.source === 'network'
+            ? false
+            : emulatedCamera({
+                serial: typeof def.serial === 'string' && def.serial ? def.serial : undefined,
+                // What the emulated camera looks at (docs/emulator.md, "Scenes"): the exact ramp, or parts on a conveyor.
+                ...((def as { scene?: unknown }).scene === 'inspection' ? { scene: { kind: 'inspection' as const } } : {}),
+              }),
       },
     };
     const camera = invalid ? ConfigCamera.refused(cameraOptions, invalid) : new ConfigCamera(cameraOptions);
@@ -155,7 +175,8 @@ export = function register(RED: NodeAPI): void {
         node.warn(`closing camera ${camera.describe()} took longer than ${CLOSE_TIMEOUT_MS} ms; continuing`);
         done();
       }, CLOSE_TIMEOUT_MS);
-      camera.close()
+      camera
+        .close()
         .catch((err: Error) => node.error(`closing camera ${camera.describe()}: ${err.message}`))
         .finally(() => {
           clearTimeout(timer);

@@ -27,7 +27,10 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const t = translator(RED, 'gige-chunk-reader');
-    const property = String(def.property ?? '').trim().replace(/^msg\./, '') || 'payload';
+    const property =
+      String(def.property ?? '')
+        .trim()
+        .replace(/^msg\./, '') || 'payload';
     let frames = 0;
     if (!PROPERTY_PATH.test(property)) {
       const err = new GigeError('BAD_CONFIG', t('errors.badProperty', { property: quoteInput(def.property) }));
@@ -48,13 +51,19 @@ export = function register(RED: NodeAPI): void {
     if (config && def.enable) {
       const camera = cameraOf(config);
       stopFollowing = onEveryConnect(camera, () => {
-        camera.use((c) => enableChunkMode(c)).then(({ changes, restarted }) => {
-          if (changes.length > 0) node.warn(t(restarted ? 'log.enabledRestarted' : 'log.enabled', { camera: camera.address, changes: changes.join(', ') }));
-          status?.clear();
-          if (frames === 0) show({ fill: 'green', shape: 'dot', text: t('status.chunksOn') });
-        }, (err: Error) => {
-          if (camera.isConnected) status?.fail(err, t('status.notEnabled'));
-        });
+        camera
+          .use((c) => enableChunkMode(c))
+          .then(
+            ({ changes, restarted }) => {
+              if (changes.length > 0)
+                node.warn(t(restarted ? 'log.enabledRestarted' : 'log.enabled', { camera: camera.address, changes: changes.join(', ') }));
+              status?.clear();
+              if (frames === 0) show({ fill: 'green', shape: 'dot', text: t('status.chunksOn') });
+            },
+            (err: Error) => {
+              if (camera.isConnected) status?.fail(err, t('status.notEnabled'));
+            },
+          );
       });
     }
 
@@ -63,7 +72,9 @@ export = function register(RED: NodeAPI): void {
       let values: unknown;
       try {
         // A whole multi-frame set from gige-grab carries one metadata object per frame.
-        values = Array.isArray(image) ? image.map((one, i) => chunkValuesOf(t, one, `msg.image[${i}]`)) : chunkValuesOf(t, image, 'msg.image');
+        values = Array.isArray(image)
+          ? image.map((one, i) => chunkValuesOf(t, one, `msg.image[${i}]`))
+          : chunkValuesOf(t, image, 'msg.image');
       } catch (err) {
         done(err as Error);
         return;

@@ -38,12 +38,14 @@ function featureList(value: unknown, t: Translate): string[] {
     throw new GigeError('BAD_FEATURE', t('errors.featureType', { value: quoteInput(value) }));
   }
   const names = Array.isArray(value) ? value : value.split(/[\s,;]+/);
-  return names.filter((name) => name !== '').map((name) => {
-    if (typeof name !== 'string' || !FEATURE_NAME.test(name)) {
-      throw new GigeError('BAD_FEATURE', t('errors.featureName', { value: quoteInput(name) }));
-    }
-    return name;
-  });
+  return names
+    .filter((name) => name !== '')
+    .map((name) => {
+      if (typeof name !== 'string' || !FEATURE_NAME.test(name)) {
+        throw new GigeError('BAD_FEATURE', t('errors.featureName', { value: quoteInput(name) }));
+      }
+      return name;
+    });
 }
 
 interface Checked {
@@ -87,9 +89,12 @@ async function run(camera: Camera, action: Action, names: string[], payload: unk
       return names.length === 1 ? values[names[0]] : values;
     }
     case 'set': {
-      const assignments: Array<[string, unknown]> = payload !== null && typeof payload === 'object' && !Array.isArray(payload) && !Buffer.isBuffer(payload)
-        ? Object.entries(payload as Values)
-        : names.length === 1 ? [[names[0], payload]] : [];
+      const assignments: Array<[string, unknown]> =
+        payload !== null && typeof payload === 'object' && !Array.isArray(payload) && !Buffer.isBuffer(payload)
+          ? Object.entries(payload as Values)
+          : names.length === 1
+            ? [[names[0], payload]]
+            : [];
       if (assignments.length === 0) {
         throw new GigeError('NO_FEATURE', t('errors.noSet'));
       }

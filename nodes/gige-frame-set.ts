@@ -26,9 +26,19 @@ interface Member {
 /** Open sets held at most (each holds a frame per camera that arrived). */
 const MAX_OPEN_SETS = 8;
 
-function checkFrameSetDef(def: FrameSetDef): { cameras: string[]; count: number; property: string; toleranceTicks: bigint; timeoutMs: number } {
-  const cameras = String(def.cameras ?? '').split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
-  if (new Set(cameras).size !== cameras.length) throw new GigeError('BAD_CONFIG', `Cameras ${quoteInput(def.cameras)} names a camera twice`);
+function checkFrameSetDef(def: FrameSetDef): {
+  cameras: string[];
+  count: number;
+  property: string;
+  toleranceTicks: bigint;
+  timeoutMs: number;
+} {
+  const cameras = String(def.cameras ?? '')
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (new Set(cameras).size !== cameras.length)
+    throw new GigeError('BAD_CONFIG', `Cameras ${quoteInput(def.cameras)} names a camera twice`);
   const count = cameras.length || numberIn(def.count, 2, 2, 64, 'Cameras');
   const toleranceUs = numberIn(def.toleranceUs, 1000, 0, 10_000_000, 'Tolerance', 'µs', false);
   return {
@@ -63,16 +73,24 @@ export = function register(RED: NodeAPI): void {
       node.on('input', (_msg: NodeMessageInFlow, _send: unknown, done: Done) => done(err as Error));
       return;
     }
-    const joiner = new FrameSetJoiner<Member>({ cameras: options.cameras, count: options.count, toleranceTicks: options.toleranceTicks, maxOpenSets: MAX_OPEN_SETS });
+    const joiner = new FrameSetJoiner<Member>({
+      cameras: options.cameras,
+      count: options.count,
+      toleranceTicks: options.toleranceTicks,
+      maxOpenSets: MAX_OPEN_SETS,
+    });
     const status = new ThrottledStatus(node, 1000);
     let complete = 0;
     let partial = 0;
     let timer: NodeJS.Timeout | null = null;
     let closed = false;
 
-    const showStatus = () => status.update(partial
-      ? { fill: 'yellow', shape: 'ring', text: `${complete} sets, ${partial} partial` }
-      : { fill: 'green', shape: 'dot', text: `${complete} sets` });
+    const showStatus = () =>
+      status.update(
+        partial
+          ? { fill: 'yellow', shape: 'ring', text: `${complete} sets, ${partial} partial` }
+          : { fill: 'green', shape: 'dot', text: `${complete} sets` },
+      );
 
     const emit = (set: FrameSet<Member>) => {
       const payload: Record<string, Buffer | unknown> = {};
@@ -115,7 +133,8 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: Done) => {
       const image = (msg as Member['msg']).image;
-      const timestamp = image && typeof image === 'object' ? String(image.timestamp ?? '') : '';
+      const ticks = image && typeof image === 'object' ? image.timestamp : undefined;
+      const timestamp = typeof ticks === 'string' || typeof ticks === 'number' || typeof ticks === 'bigint' ? String(ticks) : '';
       if (!/^\d{1,20}$/.test(timestamp)) {
         done(new GigeError('NOT_A_FRAME', 'gige-frame-set takes frames with msg.image.timestamp (device ticks, as gige-grab sends them)'));
         return;
@@ -126,13 +145,25 @@ export = function register(RED: NodeAPI): void {
       } catch {
         camera = undefined;
       }
-      if (camera === undefined || camera === null || String(camera) === '') {
-        done(new GigeError('NO_CAMERA_NAME', `msg.${options.property} is empty: it names the camera a frame comes from (set it, e.g. with the grab's camera config name)`));
+      // A camera is named by text or a number; an object would name every camera "[object Object]".
+      const cameraName = typeof camera === 'string' || typeof camera === 'number' ? String(camera) : '';
+      if (cameraName === '') {
+        done(
+          new GigeError(
+            'NO_CAMERA_NAME',
+            `msg.${options.property} is empty: it names the camera a frame comes from (set it, e.g. with the grab's camera config name)`,
+          ),
+        );
         return;
       }
-      const { done: sets, rejected } = joiner.add({ camera: String(camera), timestamp: BigInt(timestamp), item: { msg, done } }, Date.now());
+      const { done: sets, rejected } = joiner.add({ camera: cameraName, timestamp: BigInt(timestamp), item: { msg, done } }, Date.now());
       if (rejected) {
-        done(new GigeError('UNKNOWN_CAMERA', `Frame from ${quoteInput(camera)} is not one of the cameras this set waits for (${joiner.expected.join(', ')})`));
+        done(
+          new GigeError(
+            'UNKNOWN_CAMERA',
+            `Frame from ${quoteInput(camera)} is not one of the cameras this set waits for (${joiner.expected.join(', ')})`,
+          ),
+        );
         return;
       }
       for (const set of sets) emit(set);

@@ -34,7 +34,7 @@ interface GrabDef extends NodeDef {
 const MODES = ['trigger', 'next', 'continuous'] as const;
 const OUTPUTS = ['frames', 'sets'] as const;
 const ACTIONS = ['grab', 'start', 'stop'] as const;
-type Action = typeof ACTIONS[number];
+type Action = (typeof ACTIONS)[number];
 
 /** How each mode shares the camera with other users (see lib/camera/acquisition-users.ts). */
 const ACQUISITION_MODE = { trigger: 'software-trigger', next: 'any', continuous: 'free-running' } as const;
@@ -94,8 +94,12 @@ export = function register(RED: NodeAPI): void {
       // Yellow while frames are being dropped: the flow (or this machine) does not keep up.
       const dropping = total > shownDrops;
       shownDrops = total;
-      status.working(dropping ? { fill: 'yellow', shape: 'ring', text: t('status.dropped', { count: total }) }
-        : { fill: 'green', shape: 'dot', text: t('status.frames', { count: frames }) }, true);
+      status.working(
+        dropping
+          ? { fill: 'yellow', shape: 'ring', text: t('status.dropped', { count: total }) }
+          : { fill: 'green', shape: 'dot', text: t('status.frames', { count: frames }) },
+        true,
+      );
     };
     const counted = (n: number) => {
       frames += n;
@@ -105,7 +109,11 @@ export = function register(RED: NodeAPI): void {
     };
 
     /** One message of a single frame, or of a whole set (payload and image: arrays in exposure order). */
-    const toMessage = async (taken: CollectedSet | CameraFrame, options: OutputOptions, base: Record<string, unknown>): Promise<NodeMessage> => {
+    const toMessage = async (
+      taken: CollectedSet | CameraFrame,
+      options: OutputOptions,
+      base: Record<string, unknown>,
+    ): Promise<NodeMessage> => {
       if (!sets) {
         const { payload, image } = await framePayload(taken as CameraFrame, options);
         return { ...base, payload, image: { ...image, dropped: drops() } } as NodeMessage;
@@ -147,35 +155,45 @@ export = function register(RED: NodeAPI): void {
         taken = output.encoding === 'raw' ? frame : frame.share();
       }
       sending = true;
-      toMessage(taken, output, { topic: config.name || 'gige' }).then((msg) => {
-        counted(sets ? (taken as CollectedSet).frames.length : 1);
-        node.send(msg);
-      }, (err: Error) => status.fail(err, t('status.sendFailed'))).finally(() => {
-        sending = false;
-      });
+      toMessage(taken, output, { topic: config.name || 'gige' })
+        .then(
+          (msg) => {
+            counted(sets ? (taken as CollectedSet).frames.length : 1);
+            node.send(msg);
+          },
+          (err: Error) => status.fail(err, t('status.sendFailed')),
+        )
+        .finally(() => {
+          sending = false;
+        });
     };
 
     // Acquisition that did not (re)start after a reconnect: shown and reported; continuous mode
     // stops believing it runs (the next message starts it again).
     const acquisitionFailed = (err: Error) => {
-      status.fail(new GigeError('ACQUISITION_FAILED', t('errors.acquisitionFailed', { error: err.message }), {}, { cause: err }),
-        isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'));
+      status.fail(
+        new GigeError('ACQUISITION_FAILED', t('errors.acquisitionFailed', { error: err.message }), {}, { cause: err }),
+        isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'),
+      );
       if (mode === 'continuous') stop().catch(() => undefined);
     };
 
     // The stream's own drops show in the status too — also when no frame arrives at all.
     const statistics = setInterval(() => {
       if (!camera.isConnected || closed) return;
-      camera.streamStatistics().then((stats) => {
-        const current = stats ? stats.framesDropped : null;
-        if (current === null) {
-          seenStreamDrops = 0; // no stream now: the next one counts from zero
-          return;
-        }
-        if (seenStreamDrops !== null) streamDrops += current >= seenStreamDrops ? current - seenStreamDrops : current;
-        seenStreamDrops = current;
-        if (drops() !== shownDrops) showCounts();
-      }, () => undefined);
+      camera.streamStatistics().then(
+        (stats) => {
+          const current = stats ? stats.framesDropped : null;
+          if (current === null) {
+            seenStreamDrops = 0; // no stream now: the next one counts from zero
+            return;
+          }
+          if (seenStreamDrops !== null) streamDrops += current >= seenStreamDrops ? current - seenStreamDrops : current;
+          seenStreamDrops = current;
+          if (drops() !== shownDrops) showCounts();
+        },
+        () => undefined,
+      );
       // Every frame mode, connected and running, but no frame for the frame timeout: a camera left
       // waiting for a trigger, a stream stopped by another user — yellow, never a silent green.
       const quietMs = Date.now() - lastFrameAt;
@@ -185,8 +203,10 @@ export = function register(RED: NodeAPI): void {
     }, 1000);
     const onState = (state: string) => {
       if (state === 'connected') lastFrameAt = Date.now();
-      if (state === 'connected' && mode === 'continuous' && running) status.working({ fill: 'yellow', shape: 'ring', text: t('status.waiting') });
-      if (state === 'connected' && mode !== 'continuous') status.working({ fill: 'green', shape: 'dot', text: frames > 0 ? t('status.frames', { count: frames }) : t('status.ready') });
+      if (state === 'connected' && mode === 'continuous' && running)
+        status.working({ fill: 'yellow', shape: 'ring', text: t('status.waiting') });
+      if (state === 'connected' && mode !== 'continuous')
+        status.working({ fill: 'green', shape: 'dot', text: frames > 0 ? t('status.frames', { count: frames }) : t('status.ready') });
     };
     camera.on('state', onState);
 
@@ -223,29 +243,38 @@ export = function register(RED: NodeAPI): void {
       if (!sets) return camera.use((open) => open.nextFrame(config.frameTimeoutMs));
       return nextSet();
     };
-    const nextSet = () => new Promise<CollectedSet>((resolve, reject) => {
-      const gather = new FrameSetCollector((frame) => (output.encoding === 'raw' ? frame.detach() : frame.share()));
-      const finish = () => {
-        clearTimeout(timer);
-        camera.removeListener('frame', onSetFrame);
-      };
-      const timer = setTimeout(() => {
-        finish();
-        gather.clear();
-        reject(new GigeError('FRAME_TIMEOUT', t('errors.setTimeout', { ms: config.frameTimeoutMs * SET_WAIT_FRAMES }), { timeoutMs: config.frameTimeoutMs * SET_WAIT_FRAMES }));
-      }, config.frameTimeoutMs * SET_WAIT_FRAMES);
-      const onSetFrame = (frame: CameraFrame) => {
-        const complete = gather.add(frame);
-        if (!complete) return;
-        finish();
-        resolve(complete);
-      };
-      camera.on('frame', onSetFrame);
-    });
+    const nextSet = () =>
+      new Promise<CollectedSet>((resolve, reject) => {
+        const gather = new FrameSetCollector((frame) => (output.encoding === 'raw' ? frame.detach() : frame.share()));
+        const finish = () => {
+          clearTimeout(timer);
+          camera.removeListener('frame', onSetFrame);
+        };
+        const timer = setTimeout(() => {
+          finish();
+          gather.clear();
+          reject(
+            new GigeError('FRAME_TIMEOUT', t('errors.setTimeout', { ms: config.frameTimeoutMs * SET_WAIT_FRAMES }), {
+              timeoutMs: config.frameTimeoutMs * SET_WAIT_FRAMES,
+            }),
+          );
+        }, config.frameTimeoutMs * SET_WAIT_FRAMES);
+        const onSetFrame = (frame: CameraFrame) => {
+          const complete = gather.add(frame);
+          if (!complete) return;
+          finish();
+          resolve(complete);
+        };
+        camera.on('frame', onSetFrame);
+      });
 
     if (mode === 'continuous' && def.autoStart !== false) {
       // Subscribed whatever the camera's state: the config node's camera starts acquisition once it is open.
-      setImmediate(() => start().catch((err: Error) => status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'))));
+      setImmediate(() => {
+        start().catch((err: Error) =>
+          status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition')),
+        );
+      });
     } else if (mode === 'continuous') {
       status.working({ fill: 'grey', shape: 'ring', text: t('status.stopped') });
     }
@@ -256,8 +285,12 @@ export = function register(RED: NodeAPI): void {
       let options: OutputOptions;
       try {
         // msg.payload "start"/"stop" as well, for an inject with a string payload.
-        action = request.action !== undefined ? checkChoice(t, request.action, 'msg.action', ACTIONS)
-          : msg.payload === 'stop' || msg.payload === 'start' ? msg.payload : 'grab';
+        action =
+          request.action !== undefined
+            ? checkChoice(t, request.action, 'msg.action', ACTIONS)
+            : msg.payload === 'stop' || msg.payload === 'start'
+              ? msg.payload
+              : 'grab';
         options = messageOutput(t, request, output);
       } catch (err) {
         done(err as Error);
@@ -266,34 +299,45 @@ export = function register(RED: NodeAPI): void {
       if (action === 'stop') {
         // Behind the grabs already queued: one of them between its acquisition request and its
         // trigger would otherwise start the camera again right after this stop.
-        queue.run(stop).then(() => done(), (err: Error) => done(err));
+        queue.run(stop).then(
+          () => done(),
+          (err: Error) => done(err),
+        );
         return;
       }
       if (mode === 'continuous') {
         // What a message asks of the output holds for the running stream from now on.
         output = options;
-        start().then(() => done(), (err: Error) => {
-          if (isGigeError(err, 'ACQUISITION_CONFLICT')) status.fail(err, t('status.inUse'), false);
-          done(err);
-        });
+        start().then(
+          () => done(),
+          (err: Error) => {
+            if (isGigeError(err, 'ACQUISITION_CONFLICT')) status.fail(err, t('status.inUse'), false);
+            done(err);
+          },
+        );
         return;
       }
-      queue.run(async () => {
-        if (action === 'start') {
-          await camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
-          status.working({ fill: 'green', shape: 'dot', text: t('status.ready') });
-          return;
-        }
-        const taken = await grab();
-        // The frame is this node's now: the preview looks at it before the message takes it.
-        preview.offer(sets ? (taken as CollectedSet).frames[(taken as CollectedSet).frames.length - 1] : taken as CameraFrame);
-        const out = await toMessage(taken, options, request);
-        counted(sets ? (taken as CollectedSet).frames.length : 1);
-        send(out);
-      }).then(() => done(), (err: Error) => {
-        if (isGigeError(err, 'ACQUISITION_CONFLICT')) status.fail(err, t('status.inUse'), false);
-        done(err);
-      });
+      queue
+        .run(async () => {
+          if (action === 'start') {
+            await camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition);
+            status.working({ fill: 'green', shape: 'dot', text: t('status.ready') });
+            return;
+          }
+          const taken = await grab();
+          // The frame is this node's now: the preview looks at it before the message takes it.
+          preview.offer(sets ? (taken as CollectedSet).frames[(taken as CollectedSet).frames.length - 1] : (taken as CameraFrame));
+          const out = await toMessage(taken, options, request);
+          counted(sets ? (taken as CollectedSet).frames.length : 1);
+          send(out);
+        })
+        .then(
+          () => done(),
+          (err: Error) => {
+            if (isGigeError(err, 'ACQUISITION_CONFLICT')) status.fail(err, t('status.inUse'), false);
+            done(err);
+          },
+        );
     });
 
     closeCameraUser(node, config, async () => {

@@ -61,7 +61,7 @@ export = function register(RED: NodeAPI): void {
     let scheduledText: string | null = null;
 
     const output = (first: NodeMessage | null, second: NodeMessage | null) => node.send([first, second] as never);
-    const newMessage = (): NodeMessage => ({ _msgid: randomBytes(8).toString('hex') } as NodeMessage);
+    const newMessage = (): NodeMessage => ({ _msgid: randomBytes(8).toString('hex') }) as NodeMessage;
 
     const show = () => {
       const clock = watch.status;
@@ -71,13 +71,14 @@ export = function register(RED: NodeAPI): void {
       status.working({ fill: locked ? 'green' : 'yellow', shape: locked ? 'dot' : 'ring', text });
     };
 
-    const commit = (c: Camera, schedule: Schedule) => c.serialized(async () => {
-      const { changes } = await ensureTriggerMode(c, 'Action0', def.switchMode === true, t);
-      if (changes.length > 0) node.warn(t('log.switched', { camera: c.address, changes: changes.join(', ') }));
-      const time = await commitSchedule(c, schedule, t);
-      if (!c.acquiring) node.warn(t('log.notAcquiring', { camera: c.address }));
-      return { time, acquiring: c.acquiring, address: c.address };
-    });
+    const commit = (c: Camera, schedule: Schedule) =>
+      c.serialized(async () => {
+        const { changes } = await ensureTriggerMode(c, 'Action0', def.switchMode === true, t);
+        if (changes.length > 0) node.warn(t('log.switched', { camera: c.address, changes: changes.join(', ') }));
+        const time = await commitSchedule(c, schedule, t);
+        if (!c.acquiring) node.warn(t('log.notAcquiring', { camera: c.address }));
+        return { time, acquiring: c.acquiring, address: c.address };
+      });
 
     const committed = (time: bigint, schedule: Schedule, acquiring: boolean, address: string) => ({
       action: 'commit',
@@ -88,48 +89,72 @@ export = function register(RED: NodeAPI): void {
       camera: address,
     });
 
-    const commitAndTell = (schedule: Schedule, msg: NodeMessage | null) => queue.run(() => camera.use((c) => commit(c, schedule))).then(({ time, acquiring, address }) => {
-      standing = schedule.intervalUs > 0 ? { schedule: { ...schedule, first: { kind: 'absolute', time } }, time } : null;
-      scheduledText = schedule.intervalUs > 0 ? t('status.repeating', { interval: formatInterval(schedule.intervalUs) }) : t('status.once');
-      show();
-      output(null, { ...(msg ?? newMessage()), payload: committed(time, schedule, acquiring, address) } as NodeMessage);
-    });
+    const commitAndTell = (schedule: Schedule, msg: NodeMessage | null) =>
+      queue
+        .run(() => camera.use((c) => commit(c, schedule)))
+        .then(({ time, acquiring, address }) => {
+          standing = schedule.intervalUs > 0 ? { schedule: { ...schedule, first: { kind: 'absolute', time } }, time } : null;
+          scheduledText =
+            schedule.intervalUs > 0 ? t('status.repeating', { interval: formatInterval(schedule.intervalUs) }) : t('status.once');
+          show();
+          output(null, { ...(msg ?? newMessage()), payload: committed(time, schedule, acquiring, address) } as NodeMessage);
+        });
 
     // The clock locked (after deploy, or again after a reconnect): commit what the node stands for.
     const onLocked = () => {
-      const toCommit = pendingDeployCommit ? configured : standing?.schedule ?? null;
+      const toCommit = pendingDeployCommit ? configured : (standing?.schedule ?? null);
       if (!toCommit) return;
       pendingDeployCommit = false;
       const recommit = standing !== null;
       const run = recommit ? queue.run(() => camera.use((c) => c.serialized(() => cancelSchedule(c)))) : Promise.resolve();
-      run.then(() => commitAndTell(toCommit, null)).catch((err: Error) => {
-        if (camera.isConnected) status.fail(err, t('status.failed'));
-      });
+      run
+        .then(() => commitAndTell(toCommit, null))
+        .catch((err: Error) => {
+          if (camera.isConnected) status.fail(err, t('status.failed'));
+        });
     };
 
-    const watch = new PtpWatch(camera, (change: PtpChange) => {
-      output({
-        ...newMessage(),
-        topic: 'ptp',
-        payload: { status: change.status, previous: change.previous, locked: change.locked, source: change.source, camera: camera.address },
-      } as NodeMessage, null);
-      if (change.status === 'Disconnected') scheduledText = null;
-      show();
-      if (change.locked && !(change.previous !== null && LOCKED_STATES.includes(change.previous))) onLocked();
-    }, (err: Error) => status.fail(err, t('status.failed')));
+    const watch = new PtpWatch(
+      camera,
+      (change: PtpChange) => {
+        output(
+          {
+            ...newMessage(),
+            topic: 'ptp',
+            payload: {
+              status: change.status,
+              previous: change.previous,
+              locked: change.locked,
+              source: change.source,
+              camera: camera.address,
+            },
+          } as NodeMessage,
+          null,
+        );
+        if (change.status === 'Disconnected') scheduledText = null;
+        show();
+        if (change.locked && !(change.previous !== null && LOCKED_STATES.includes(change.previous))) onLocked();
+      },
+      (err: Error) => status.fail(err, t('status.failed')),
+    );
 
     // PTP on or off as configured, on every connect (a restarted camera has its power-up value).
     const stopFollowing = onEveryConnect(camera, () => {
       if (ptpWanted === null) return;
       const enable = ptpWanted;
-      queue.run(() => camera.use((c) => c.set('PtpEnable', enable))).then(() => watch.poke(), (err: Error) => {
-        if (camera.isConnected) status.fail(err, t('status.failed'));
-      });
+      queue
+        .run(() => camera.use((c) => c.set('PtpEnable', enable)))
+        .then(
+          () => watch.poke(),
+          (err: Error) => {
+            if (camera.isConnected) status.fail(err, t('status.failed'));
+          },
+        );
     });
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: Array<NodeMessage | null>) => void, done: (err?: Error) => void) => {
       const request = msg as unknown as Record<string, unknown>;
-      let action: typeof ACTIONS[number];
+      let action: (typeof ACTIONS)[number];
       let schedule: Schedule | null = null;
       try {
         action = request.action === undefined ? 'commit' : checkChoice(t, request.action, 'msg.action', ACTIONS);
@@ -148,12 +173,14 @@ export = function register(RED: NodeAPI): void {
           work = commitAndTell(schedule as Schedule, msg as NodeMessage).then(() => status.clear());
           break;
         case 'cancel':
-          work = queue.run(() => camera.use((c) => c.serialized(() => cancelSchedule(c)))).then(() => {
-            standing = null;
-            scheduledText = null;
-            show();
-            reply({ action: 'cancel', camera: camera.address }, 1);
-          });
+          work = queue
+            .run(() => camera.use((c) => c.serialized(() => cancelSchedule(c))))
+            .then(() => {
+              standing = null;
+              scheduledText = null;
+              show();
+              reply({ action: 'cancel', camera: camera.address }, 1);
+            });
           break;
         case 'enable':
         case 'disable':
@@ -161,9 +188,16 @@ export = function register(RED: NodeAPI): void {
           work = queue.run(() => camera.use((c) => c.set('PtpEnable', action === 'enable'))).then(() => watch.poke());
           break;
         default:
-          work = queue.run(() => camera.use((c) => readPtpStatus(c))).then(({ status: clock, source }) => reply({ status: clock, locked: LOCKED_STATES.includes(clock), source, camera: camera.address }, 0));
+          work = queue
+            .run(() => camera.use((c) => readPtpStatus(c)))
+            .then(({ status: clock, source }) =>
+              reply({ status: clock, locked: LOCKED_STATES.includes(clock), source, camera: camera.address }, 0),
+            );
       }
-      work.then(() => done(), (err: Error) => done(err));
+      work.then(
+        () => done(),
+        (err: Error) => done(err),
+      );
     });
 
     closeCameraUser(node, config, async () => {

@@ -38,6 +38,17 @@ const SIGNIFICANT_BITS: Record<number, number> = {
   [PixelFormat.Mono16]: 16,
 };
 
+/** Significant bits of a raw format gige-record stores (8 for Mono8), or undefined for others. */
+export function significantBitsOf(pixelFormat: string): number | undefined {
+  let code: number;
+  try {
+    code = pixelFormatCode(pixelFormat);
+  } catch {
+    return undefined;
+  }
+  return code === PixelFormat.Mono8 ? 8 : SIGNIFICANT_BITS[code];
+}
+
 /** A frame message as a FrameRecord, or the error that says what a frame message looks like. */
 export function frameRecordOf(msg: Record<string, unknown>): FrameRecord | null {
   const image = msg.image as FrameRecord['image'] | undefined;
@@ -52,7 +63,10 @@ export function frameRecordOf(msg: Record<string, unknown>): FrameRecord | null 
 
 /** File-system-safe part of a name: letters, digits, `.`, `_`, `-` (others become `_`), at most 64. */
 export function safeNamePart(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 64);
+  const cleaned = text
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 64);
   return cleaned || 'camera';
 }
 
@@ -80,7 +94,10 @@ export async function encodeRecord(record: FrameRecord, format: FileFormat): Pro
   const code = pixelFormatCode(image.pixelFormat);
   const expected = imageByteLength(code, image.width, image.height);
   if (payload.length < expected) {
-    throw new GigeError('NOT_A_FRAME', `msg.payload has ${payload.length} bytes; a ${image.width}×${image.height} ${image.pixelFormat} frame has ${expected}`);
+    throw new GigeError(
+      'NOT_A_FRAME',
+      `msg.payload has ${payload.length} bytes; a ${image.width}×${image.height} ${image.pixelFormat} frame has ${expected}`,
+    );
   }
   const raw = { width: image.width, height: image.height, channels: 1 as const };
   let picture: sharp.Sharp;
@@ -98,9 +115,13 @@ export async function encodeRecord(record: FrameRecord, format: FileFormat): Pro
     if (significantBits < 16) picture = picture.linear(2 ** (16 - significantBits), 0);
     picture = picture.toColourspace('grey16');
   } else {
-    throw new GigeError('UNSUPPORTED_PIXEL_FORMAT', `Cannot store ${quoteInput(image.pixelFormat)} as ${format}; supported: Mono8, Mono10, Mono10Packed, Mono10p, Mono12, Mono12Packed, Mono12p, Mono16 (or format "raw")`);
+    throw new GigeError(
+      'UNSUPPORTED_PIXEL_FORMAT',
+      `Cannot store ${quoteInput(image.pixelFormat)} as ${format}; supported: Mono8, Mono10, Mono10Packed, Mono10p, Mono12, Mono12Packed, Mono12p, Mono16 (or format "raw")`,
+    );
   }
-  const bytes = format === 'tiff' ? await picture.tiff({ compression: 'none' }).toBuffer() : await picture.png({ compressionLevel: 1 }).toBuffer();
+  const bytes =
+    format === 'tiff' ? await picture.tiff({ compression: 'none' }).toBuffer() : await picture.png({ compressionLevel: 1 }).toBuffer();
   return { bytes, significantBits };
 }
 

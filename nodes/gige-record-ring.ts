@@ -49,7 +49,11 @@ export class FrameRing {
   private readonly records: FrameRecord[] = [];
   private total = 0;
 
-  constructor(private readonly holdings: FrameHoldings, readonly maxFrames: number, readonly maxBytes: number) {}
+  constructor(
+    private readonly holdings: FrameHoldings,
+    readonly maxFrames: number,
+    readonly maxBytes: number,
+  ) {}
 
   get length(): number {
     return this.records.length;
@@ -88,7 +92,11 @@ export class FrameQueue {
   private readonly records: FrameRecord[] = [];
   private total = 0;
 
-  constructor(private readonly holdings: FrameHoldings, readonly maxFrames: number, readonly maxBytes: number) {}
+  constructor(
+    private readonly holdings: FrameHoldings,
+    readonly maxFrames: number,
+    readonly maxBytes: number,
+  ) {}
 
   get length(): number {
     return this.records.length;

@@ -11,7 +11,10 @@ export class ThrottledStatus {
   private lastSent = 0;
   private stopped = false;
 
-  constructor(private readonly node: Node, private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly node: Node,
+    private readonly intervalMs = 1000,
+  ) {}
 
   update(status: NodeStatus): void {
     if (this.stopped) return;

@@ -12,7 +12,16 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { NodeAPI, Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { GigeError, quoteInput } from '../lib/errors';
-import { FILE_FORMATS, FileFormat, FrameRecord, frameRecordOf, makeNewDirectory, safeNamePart, writeFrame, WrittenFrame } from './gige-record-files';
+import {
+  FILE_FORMATS,
+  FileFormat,
+  FrameRecord,
+  frameRecordOf,
+  makeNewDirectory,
+  safeNamePart,
+  writeFrame,
+  WrittenFrame,
+} from './gige-record-files';
 import { FrameHoldings, FrameQueue, FrameRing } from './gige-record-ring';
 import { ThrottledStatus } from './gige-record-status';
 
@@ -50,11 +59,20 @@ interface Capture {
   finished: boolean;
 }
 
-function checkRecordDef(def: RecordDef): { mode: 'ring' | 'every'; format: FileFormat; pre: number; post: number; maxBytes: number; folder: string } {
+function checkRecordDef(def: RecordDef): {
+  mode: 'ring' | 'every';
+  format: FileFormat;
+  pre: number;
+  post: number;
+  maxBytes: number;
+  folder: string;
+} {
   const mode = def.mode ?? 'ring';
-  if (mode !== 'ring' && mode !== 'every') throw new GigeError('BAD_CONFIG', `Mode ${quoteInput(mode)} is not a record mode; allowed: ring, every`);
+  if (mode !== 'ring' && mode !== 'every')
+    throw new GigeError('BAD_CONFIG', `Mode ${quoteInput(mode)} is not a record mode; allowed: ring, every`);
   const format = def.format ?? 'tiff';
-  if (!FILE_FORMATS.includes(format)) throw new GigeError('BAD_CONFIG', `Format ${quoteInput(format)} is not supported; allowed: ${FILE_FORMATS.join(', ')}`);
+  if (!FILE_FORMATS.includes(format))
+    throw new GigeError('BAD_CONFIG', `Format ${quoteInput(format)} is not supported; allowed: ${FILE_FORMATS.join(', ')}`);
   const folder = String(def.folder ?? '').trim();
   if (!folder) throw new GigeError('BAD_CONFIG', 'Folder is empty: give the directory frames are written to, e.g. /data/frames');
   return {
@@ -108,15 +126,19 @@ export = function register(RED: NodeAPI): void {
     const megabytes = () => `${Math.round(holdings.bytes / MB)} MB`;
     const showStatus = () => {
       if (mode === 'every') {
-        status.update(lost
-          ? { fill: 'yellow', shape: 'ring', text: `${written} written, ${lost} lost` }
-          : { fill: 'green', shape: 'dot', text: `${written} written` });
+        status.update(
+          lost
+            ? { fill: 'yellow', shape: 'ring', text: `${written} written, ${lost} lost` }
+            : { fill: 'green', shape: 'dot', text: `${written} written` },
+        );
         return;
       }
       const active = captures.find((c) => !c.finished);
-      status.update(active
-        ? { fill: 'yellow', shape: 'ring', text: `saving ${active.post.length}/${active.postWanted} after` }
-        : { fill: 'green', shape: 'dot', text: `${ring.length} frames, ${megabytes()}` });
+      status.update(
+        active
+          ? { fill: 'yellow', shape: 'ring', text: `saving ${active.post.length}/${active.postWanted} after` }
+          : { fill: 'green', shape: 'dot', text: `${ring.length} frames, ${megabytes()}` },
+      );
     };
     showStatus();
 
@@ -136,14 +158,17 @@ export = function register(RED: NodeAPI): void {
         waiting.delete(record);
         writers += 1;
         writeFrame(folder, record, format, sidecar)
-          .then((file) => {
-            written += 1;
-            origin?.send(writtenMessage(origin.msg, file, record));
-            origin?.done();
-          }, (err: Error) => {
-            lost += 1;
-            origin?.done(err);
-          })
+          .then(
+            (file) => {
+              written += 1;
+              origin?.send(writtenMessage(origin.msg, file, record));
+              origin?.done();
+            },
+            (err: Error) => {
+              lost += 1;
+              origin?.done(err);
+            },
+          )
           .finally(() => {
             holdings.drop(record);
             writers -= 1;
@@ -154,10 +179,14 @@ export = function register(RED: NodeAPI): void {
     };
     // The folder is made with the first frame, not at deploy: a mistyped path shows with a frame.
     let madeFolder: Promise<string> | null = null;
-    const ensureFolder = () => (madeFolder ??= fs.mkdir(folder, { recursive: true }).then(() => folder, (err: Error) => {
-      madeFolder = null;
-      throw err;
-    }));
+    const ensureFolder = () =>
+      (madeFolder ??= fs.mkdir(folder, { recursive: true }).then(
+        () => folder,
+        (err: Error) => {
+          madeFolder = null;
+          throw err;
+        },
+      ));
 
     const writtenMessage = (msg: NodeMessageInFlow, file: WrittenFrame, record: FrameRecord): NodeMessage => {
       const out: Record<string, unknown> = { ...msg, payload: file.file, filename: file.file, sidecar: file.sidecar, image: record.image };
@@ -170,7 +199,9 @@ export = function register(RED: NodeAPI): void {
         showStatus();
         if (Date.now() - lastLossWarning > 10000) {
           lastLossWarning = Date.now();
-          node.warn(`${lost} frames not written so far: the disk (or the encoder) is slower than the frames arrive; queue full at ${queue.maxFrames} frames / ${Math.round(queue.maxBytes / MB)} MB`);
+          node.warn(
+            `${lost} frames not written so far: the disk (or the encoder) is slower than the frames arrive; queue full at ${queue.maxFrames} frames / ${Math.round(queue.maxBytes / MB)} MB`,
+          );
         }
         done();
         return;
@@ -204,13 +235,17 @@ export = function register(RED: NodeAPI): void {
 
     const startCapture = (msg: NodeMessageInFlow, send: Send, done: Done) => {
       if (captures.length >= MAX_CAPTURES) {
-        done(new GigeError('BUSY', `${captures.length} captures are still being recorded; this one was not started (limit ${MAX_CAPTURES})`));
+        done(
+          new GigeError('BUSY', `${captures.length} captures are still being recorded; this one was not started (limit ${MAX_CAPTURES})`),
+        );
         return;
       }
       const reasonText = (msg as { reason?: unknown }).reason ?? (typeof msg.payload === 'string' ? msg.payload : '');
       const capture: Capture = {
-        msg, send, done,
-        reason: String(reasonText).slice(0, 200),
+        msg,
+        send,
+        done,
+        reason: (typeof reasonText === 'string' ? reasonText : (JSON.stringify(reasonText) ?? '')).slice(0, 200),
         triggeredAt: new Date().toISOString(),
         pre: ring.snapshot(),
         post: [],
@@ -226,15 +261,21 @@ export = function register(RED: NodeAPI): void {
     const finishCapture = (capture: Capture) => {
       if (capture.finished) return;
       capture.finished = true;
-      work = work.then(() => writeCapture(capture)).then((summary) => {
-        capture.send({ ...capture.msg, payload: summary } as NodeMessage);
-        capture.done();
-      }, (err: Error) => capture.done(err)).finally(() => {
-        for (const record of [...capture.pre, ...capture.post]) holdings.drop(record);
-        captures.splice(captures.indexOf(capture), 1);
-        showStatus();
-        settleIfIdle();
-      });
+      work = work
+        .then(() => writeCapture(capture))
+        .then(
+          (summary) => {
+            capture.send({ ...capture.msg, payload: summary } as NodeMessage);
+            capture.done();
+          },
+          (err: Error) => capture.done(err),
+        )
+        .finally(() => {
+          for (const record of [...capture.pre, ...capture.post]) holdings.drop(record);
+          captures.splice(captures.indexOf(capture), 1);
+          showStatus();
+          settleIfIdle();
+        });
     };
 
     const writeCapture = async (capture: Capture) => {
@@ -246,7 +287,13 @@ export = function register(RED: NodeAPI): void {
       for (const { r, when } of frames) {
         const file = await writeFrame(dir, r, format, sidecar);
         written += 1;
-        files.push({ file: path.basename(file.file), sidecar: file.sidecar && path.basename(file.sidecar), when, frameId: r.image.frameId, timestamp: r.image.timestamp });
+        files.push({
+          file: path.basename(file.file),
+          sidecar: file.sidecar && path.basename(file.sidecar),
+          when,
+          frameId: r.image.frameId,
+          timestamp: r.image.timestamp,
+        });
       }
       const summary = {
         folder: dir,
@@ -284,7 +331,12 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       if (!record || action !== undefined) {
-        done(new GigeError('NOT_A_FRAME', `gige-record takes frames (msg.payload a Buffer with msg.image, as gige-grab sends them) and msg.action "record"; got ${action !== undefined ? `msg.action ${quoteInput(action)}` : 'a message without a frame'}`));
+        done(
+          new GigeError(
+            'NOT_A_FRAME',
+            `gige-record takes frames (msg.payload a Buffer with msg.image, as gige-grab sends them) and msg.action "record"; got ${action !== undefined ? `msg.action ${quoteInput(action)}` : 'a message without a frame'}`,
+          ),
+        );
         return;
       }
       if (mode === 'every') {
@@ -308,12 +360,15 @@ export = function register(RED: NodeAPI): void {
         idle.length = 0;
         closeDone();
       }, CLOSE_BUDGET_MS);
-      finished.then(() => {
-        clearTimeout(timer);
-        ring.clear();
-        status.stop();
-        closeDone();
-      }, () => undefined);
+      finished.then(
+        () => {
+          clearTimeout(timer);
+          ring.clear();
+          status.stop();
+          closeDone();
+        },
+        () => undefined,
+      );
     });
   }
 

@@ -80,10 +80,12 @@ export = function register(RED: NodeAPI): void {
     // On every connect: the camera is put (or found) ready for software triggers, so that the
     // node shows whether a trigger would expose a frame before the first message comes.
     const stopFollowing = onEveryConnect(camera, () => {
-      queue.run(() => camera.use((c) => c.serialized(() => prepare(c, configured.burst)))).then(showReady, (err: Error) => {
-        if (!camera.isConnected || closed) return;
-        status.fail(err, isGigeError(err, 'NOT_TRIGGER_MODE') ? t('status.notTriggerMode') : t('status.failed'));
-      });
+      queue
+        .run(() => camera.use((c) => c.serialized(() => prepare(c, configured.burst))))
+        .then(showReady, (err: Error) => {
+          if (!camera.isConnected || closed) return;
+          status.fail(err, isGigeError(err, 'NOT_TRIGGER_MODE') ? t('status.notTriggerMode') : t('status.failed'));
+        });
     });
 
     /** The message's count/interval/burst over the configured ones, each checked. */
@@ -94,15 +96,18 @@ export = function register(RED: NodeAPI): void {
     });
 
     /** One trigger: the camera's clock latched, then TriggerSoftware — one turn on the camera. */
-    const fire = (plan: TriggerPlan) => camera.use((c) => c.serialized(async () => {
-      if (!c.acquiring) {
-        throw new GigeError('NOT_ACQUIRING', t('errors.notAcquiring', { camera: c.address }), { camera: c.address });
-      }
-      await prepare(c, plan.burst);
-      const timestamp = c.tickFrequency === 0n ? null : await c.deviceTime();
-      await c.execute('TriggerSoftware');
-      return { timestamp, burst: Number(await c.get('AcquisitionBurstFrameCount')), address: c.address };
-    }));
+    const fire = (plan: TriggerPlan) =>
+      camera.use((c) =>
+        c.serialized(async () => {
+          if (!c.acquiring) {
+            throw new GigeError('NOT_ACQUIRING', t('errors.notAcquiring', { camera: c.address }), { camera: c.address });
+          }
+          await prepare(c, plan.burst);
+          const timestamp = c.tickFrequency === 0n ? null : await c.deviceTime();
+          await c.execute('TriggerSoftware');
+          return { timestamp, burst: Number(await c.get('AcquisitionBurstFrameCount')), address: c.address };
+        }),
+      );
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage | NodeMessage[]) => void, done: (err?: Error) => void) => {
       let plan: TriggerPlan;
@@ -112,36 +117,41 @@ export = function register(RED: NodeAPI): void {
         done(err as Error);
         return;
       }
-      queue.run(async () => {
-        for (let i = 1; i <= plan.count; i++) {
-          if (closed) throw new GigeError('NODE_CLOSED', t('errors.closed', { sent: i - 1, count: plan.count }));
-          if (i > 1 && plan.intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.intervalMs));
-          const { timestamp, burst, address } = await fire(plan);
-          fired += 1;
-          // One message per trigger, each its own object (a flow may change one without the others).
-          send({
-            ...RED.util.cloneMessage(msg),
-            payload: {
-              trigger: i,
-              count: plan.count,
-              timestamp: timestamp === null ? null : timestamp.toString(),
-              timestampMs: timestamp === null ? null : ticksToMs(timestamp),
-              frames: burst,
-              camera: address,
-            },
-          } as NodeMessage);
-          status.working({ fill: 'green', shape: 'dot', text: t('status.count', { count: fired }) }, true);
-        }
-      }).then(() => {
-        status.clear();
-        done();
-      }, (err: Error) => {
-        if (isGigeError(err, 'NOT_TRIGGER_MODE') || isGigeError(err, 'NOT_ACQUIRING')) {
-          // Lasting until the camera or the flow changes; this message's done(err) reaches Catch.
-          status.fail(err, t(isGigeError(err, 'NOT_ACQUIRING') ? 'status.notAcquiring' : 'status.notTriggerMode'), false);
-        }
-        done(err);
-      });
+      queue
+        .run(async () => {
+          for (let i = 1; i <= plan.count; i++) {
+            if (closed) throw new GigeError('NODE_CLOSED', t('errors.closed', { sent: i - 1, count: plan.count }));
+            if (i > 1 && plan.intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.intervalMs));
+            const { timestamp, burst, address } = await fire(plan);
+            fired += 1;
+            // One message per trigger, each its own object (a flow may change one without the others).
+            send({
+              ...RED.util.cloneMessage(msg),
+              payload: {
+                trigger: i,
+                count: plan.count,
+                timestamp: timestamp === null ? null : timestamp.toString(),
+                timestampMs: timestamp === null ? null : ticksToMs(timestamp),
+                frames: burst,
+                camera: address,
+              },
+            } as NodeMessage);
+            status.working({ fill: 'green', shape: 'dot', text: t('status.count', { count: fired }) }, true);
+          }
+        })
+        .then(
+          () => {
+            status.clear();
+            done();
+          },
+          (err: Error) => {
+            if (isGigeError(err, 'NOT_TRIGGER_MODE') || isGigeError(err, 'NOT_ACQUIRING')) {
+              // Lasting until the camera or the flow changes; this message's done(err) reaches Catch.
+              status.fail(err, t(isGigeError(err, 'NOT_ACQUIRING') ? 'status.notAcquiring' : 'status.notTriggerMode'), false);
+            }
+            done(err);
+          },
+        );
     });
 
     closeCameraUser(node, config, async () => {

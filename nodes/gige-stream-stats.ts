@@ -3,7 +3,7 @@ import { useCameraConfig, closeCameraUser } from './camera-user';
 import { cameraOf } from './camera-access';
 import { CameraNodeStatus } from './camera-node-status';
 import { translator } from './i18n';
-import { checkNumber } from './input-checks';
+import { checkNumber, isBlank } from './input-checks';
 import { ArrivalTimes, AlarmChange, StreamHealth, Thresholds } from './stream-health';
 import type { CameraUserNode } from './types';
 
@@ -32,9 +32,15 @@ export = function register(RED: NodeAPI): void {
     let thresholds: Thresholds;
     try {
       const optional = (value: unknown, what: string, max: number, unit: string) =>
-        (value === undefined || value === null || String(value).trim() === '' ? null : checkNumber(t, value, what, { min: 0, max, unit }));
-      intervalMs = 1000 * checkNumber(t, def.interval === undefined || String(def.interval).trim() === '' ? DEFAULT_INTERVAL_S : def.interval,
-        t('label.interval'), { min: 0.2, max: 3600, unit: 's' });
+        isBlank(value) ? null : checkNumber(t, value, what, { min: 0, max, unit });
+      intervalMs =
+        1000 *
+        checkNumber(
+          t,
+          def.interval === undefined || String(def.interval).trim() === '' ? DEFAULT_INTERVAL_S : def.interval,
+          t('label.interval'),
+          { min: 0.2, max: 3600, unit: 's' },
+        );
       thresholds = {
         lossPercent: optional(def.lossPercent, t('label.loss'), 100, '%'),
         resendPercent: optional(def.resendPercent, t('label.resend'), 100, '%'),
@@ -59,13 +65,21 @@ export = function register(RED: NodeAPI): void {
       for (const change of changes) {
         const msg = { topic: `${topic}/alarm/${change.alarm}`, payload: change } as NodeMessage;
         node.send([null, msg]);
-        if (change.active) node.warn(t('log.raised', { alarm: change.alarm, value: String(change.value), threshold: String(change.threshold), unit: change.unit }));
+        if (change.active)
+          node.warn(
+            t('log.raised', { alarm: change.alarm, value: String(change.value), threshold: String(change.threshold), unit: change.unit }),
+          );
         else node.log(t('log.cleared', { alarm: change.alarm }));
       }
     };
     const showHealth = (lossPercent: number | null) => {
       const alarms = health.activeAlarms;
-      if (alarms.length > 0) status.working({ fill: 'red', shape: 'dot', text: t('status.alarm', { alarm: alarms.length === 1 ? alarms[0] : `${alarms[0]} +${alarms.length - 1}` }) });
+      if (alarms.length > 0)
+        status.working({
+          fill: 'red',
+          shape: 'dot',
+          text: t('status.alarm', { alarm: alarms.length === 1 ? alarms[0] : `${alarms[0]} +${alarms.length - 1}` }),
+        });
       else if (lossPercent === null) status.working({ fill: 'grey', shape: 'ring', text: t('status.noStream') });
       else status.working({ fill: 'green', shape: 'dot', text: t('status.loss', { percent: lossPercent.toFixed(2) }) });
     };
@@ -75,22 +89,26 @@ export = function register(RED: NodeAPI): void {
     const sample = () => {
       if (closed || sampling) return;
       sampling = true;
-      camera.streamStatistics().then((stats) => {
-        if (closed) return;
-        if (!stats) {
-          arrivals.reset();
-          sendChanges(health.end());
-          if (camera.isConnected) showHealth(null);
-          return;
-        }
-        const { report, changes } = health.sample(stats, Date.now(), arrivals.take());
-        if (!report) return;
-        node.send([{ topic, payload: report } as NodeMessage, null]);
-        sendChanges(changes);
-        showHealth(report.lossPercent);
-      }).catch((err: Error) => status.report(err)).finally(() => {
-        sampling = false;
-      });
+      camera
+        .streamStatistics()
+        .then((stats) => {
+          if (closed) return;
+          if (!stats) {
+            arrivals.reset();
+            sendChanges(health.end());
+            if (camera.isConnected) showHealth(null);
+            return;
+          }
+          const { report, changes } = health.sample(stats, Date.now(), arrivals.take());
+          if (!report) return;
+          node.send([{ topic, payload: report } as NodeMessage, null]);
+          sendChanges(changes);
+          showHealth(report.lossPercent);
+        })
+        .catch((err: Error) => status.report(err))
+        .finally(() => {
+          sampling = false;
+        });
     };
     const timer = setInterval(sample, intervalMs);
     const onState = (state: string) => {

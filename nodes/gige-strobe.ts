@@ -45,22 +45,30 @@ export = function register(RED: NodeAPI): void {
     }
 
     const show = (held: Required<StrobeSettings>) => {
-      const text = !held.enable ? t(held.output ? 'status.offHigh' : 'status.offLow')
-        : held.operation === 'Exposure' ? t('status.onExposure') : t('status.onFixed', { duration: held.duration });
+      const text = !held.enable
+        ? t(held.output ? 'status.offHigh' : 'status.offLow')
+        : held.operation === 'Exposure'
+          ? t('status.onExposure')
+          : t('status.onFixed', { duration: held.duration });
       status.working({ fill: held.enable ? 'green' : 'grey', shape: 'dot', text });
     };
 
     // What the node stands for — its configuration, changed by messages — goes back on the camera
     // after every (re)connect: a camera that restarted holds its power-up values again.
     const stopFollowing = onEveryConnect(camera, () => {
-      queue.run(() => camera.use((c) => applyStrobe(c, wanted))).then((held) => {
-        status.clear();
-        show(held);
-      }, (err: Error) => {
-        // The camera lost again meanwhile: its state says so; anything else is this node's problem.
-        if (!camera.isConnected) return;
-        status.fail(err, t('status.failed'));
-      });
+      queue
+        .run(() => camera.use((c) => applyStrobe(c, wanted)))
+        .then(
+          (held) => {
+            status.clear();
+            show(held);
+          },
+          (err: Error) => {
+            // The camera lost again meanwhile: its state says so; anything else is this node's problem.
+            if (!camera.isConnected) return;
+            status.fail(err, t('status.failed'));
+          },
+        );
     });
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
@@ -76,13 +84,18 @@ export = function register(RED: NodeAPI): void {
       }
       // What the node stands for goes with every change: a message that came while the camera was
       // still connecting is not handled on the camera's old values.
-      queue.run(() => camera.use((c) => applyStrobe(c, { ...wanted, ...change }))).then((held) => {
-        wanted = { ...wanted, ...change };
-        status.clear();
-        show(held);
-        send({ ...msg, payload: held } as NodeMessage);
-        done();
-      }, (err: Error) => done(err));
+      queue
+        .run(() => camera.use((c) => applyStrobe(c, { ...wanted, ...change })))
+        .then(
+          (held) => {
+            wanted = { ...wanted, ...change };
+            status.clear();
+            show(held);
+            send({ ...msg, payload: held } as NodeMessage);
+            done();
+          },
+          (err: Error) => done(err),
+        );
     });
 
     closeCameraUser(node, config, async () => {

@@ -35,12 +35,20 @@ export function messageOutput(t: Translate, msg: Record<string, unknown>, base: 
   return {
     encoding: msg.encoding === undefined ? base.encoding : checkEncoding(msg.encoding),
     quality: msg.quality === undefined ? base.quality : checkNumber(t, msg.quality, 'msg.quality', QUALITY),
-    maxWidth: msg.maxWidth === undefined ? base.maxWidth : msg.maxWidth === null || msg.maxWidth === 0 ? undefined : checkNumber(t, msg.maxWidth, 'msg.maxWidth', MAX_WIDTH),
+    maxWidth:
+      msg.maxWidth === undefined
+        ? base.maxWidth
+        : msg.maxWidth === null || msg.maxWidth === 0
+          ? undefined
+          : checkNumber(t, msg.maxWidth, 'msg.maxWidth', MAX_WIDTH),
   };
 }
 
 /** The frame as payload + metadata; consumes this holder's hold on it (detach raw, release encoded). */
-export async function framePayload(frame: Frame & Pick<CameraFrame, 'chunks' | 'set'>, options: OutputOptions): Promise<{ payload: Buffer; image: FrameMetadata }> {
+export async function framePayload(
+  frame: Frame & Pick<CameraFrame, 'chunks' | 'set'>,
+  options: OutputOptions,
+): Promise<{ payload: Buffer; image: FrameMetadata }> {
   if (options.encoding === 'raw') {
     const payload = frame.detach().data;
     return { payload, image: frameMetadata(frame, 'raw') };

@@ -49,8 +49,12 @@ export class GrabPreview {
   private busy = false;
   private stopped = false;
 
-  constructor(private readonly RED: NodeAPI, private readonly nodeId: string, private readonly enabled: boolean,
-    private readonly onError: (err: Error) => void) {}
+  constructor(
+    private readonly RED: NodeAPI,
+    private readonly nodeId: string,
+    private readonly enabled: boolean,
+    private readonly onError: (err: Error) => void,
+  ) {}
 
   /**
    * Looks at `frame` (during its event or while the caller holds it) when a preview is due: takes
@@ -66,15 +70,26 @@ export class GrabPreview {
     const look = frame.share();
     const { width, height } = look;
     const frameId = Number(look.blockId);
-    encodeFrame(look, 'jpeg', { maxWidth: PREVIEW_WIDTH, quality: PREVIEW_QUALITY }).then((jpeg) => {
-      if (this.stopped) return;
-      const shownWidth = Math.min(width, PREVIEW_WIDTH);
-      const image: PreviewImage = { id: this.nodeId, image: jpeg.toString('base64'), width: shownWidth, height: Math.max(1, Math.round(height * shownWidth / width)), frameId };
-      this.RED.comms.publish(PREVIEW_TOPIC + this.nodeId, image as never, true);
-    }, (err: Error) => this.onError(err)).finally(() => {
-      look.release();
-      this.busy = false;
-    });
+    encodeFrame(look, 'jpeg', { maxWidth: PREVIEW_WIDTH, quality: PREVIEW_QUALITY })
+      .then(
+        (jpeg) => {
+          if (this.stopped) return;
+          const shownWidth = Math.min(width, PREVIEW_WIDTH);
+          const image: PreviewImage = {
+            id: this.nodeId,
+            image: jpeg.toString('base64'),
+            width: shownWidth,
+            height: Math.max(1, Math.round((height * shownWidth) / width)),
+            frameId,
+          };
+          this.RED.comms.publish(PREVIEW_TOPIC + this.nodeId, image as never, true);
+        },
+        (err: Error) => this.onError(err),
+      )
+      .finally(() => {
+        look.release();
+        this.busy = false;
+      });
   }
 
   /** The node closes: its preview leaves the canvas (a retained empty message replaces the image). */

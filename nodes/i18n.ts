@@ -26,7 +26,7 @@ function englishCatalog(type: string): Record<string, unknown> {
   if (!catalog) {
     const dir = localesDir();
     try {
-      catalog = dir ? JSON.parse(fs.readFileSync(path.join(dir, 'en-US', `${type}.json`), 'utf8')) as Record<string, unknown> : {};
+      catalog = dir ? (JSON.parse(fs.readFileSync(path.join(dir, 'en-US', `${type}.json`), 'utf8')) as Record<string, unknown>) : {};
     } catch {
       catalog = {};
     }

@@ -24,8 +24,11 @@ export function checkNumber(t: Translate, value: unknown, what: string, rule: Nu
     const range = `${rule.min} … ${rule.max}${rule.unit ? ` ${rule.unit}` : ''}`;
     // A number typed in a text field reads as the number it is; anything else quoted, clipped.
     const shown = typeof value === 'string' && value.trim().length <= 40 ? value.trim() : quoteInput(value);
-    throw new GigeError('OUT_OF_RANGE', t(rule.integer ? 'input.rangeInteger' : 'input.range', { what, value: shown, range }),
-      { what, min: rule.min, max: rule.max });
+    throw new GigeError('OUT_OF_RANGE', t(rule.integer ? 'input.rangeInteger' : 'input.range', { what, value: shown, range }), {
+      what,
+      min: rule.min,
+      max: rule.max,
+    });
   }
   return n;
 }
@@ -33,8 +36,11 @@ export function checkNumber(t: Translate, value: unknown, what: string, rule: Nu
 /** One of `allowed` (exactly as the camera names it); UNKNOWN_NAME otherwise. */
 export function checkChoice<T extends string>(t: Translate, value: unknown, what: string, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new GigeError(typeof value === 'string' ? 'UNKNOWN_NAME' : 'WRONG_TYPE', t('input.choice', { what, value: quoteInput(value), allowed: allowed.join(', ') }),
-    { what, allowed: [...allowed] });
+  throw new GigeError(
+    typeof value === 'string' ? 'UNKNOWN_NAME' : 'WRONG_TYPE',
+    t('input.choice', { what, value: quoteInput(value), allowed: allowed.join(', ') }),
+    { what, allowed: [...allowed] },
+  );
 }
 
 /** true/false (also "true"/"false", "on"/"off"); WRONG_TYPE otherwise. */
@@ -55,13 +61,16 @@ export function checkKeys(t: Translate, value: unknown, what: string, allowed: r
   }
   const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
-    throw new GigeError('UNKNOWN_NAME', t('input.unknownKey', { what, key: quoteInput(unknown[0]), allowed: allowed.join(', ') }),
-      { what, unknown: unknown.slice(0, 10).map((key) => quoteInput(key)), allowed: [...allowed] });
+    throw new GigeError('UNKNOWN_NAME', t('input.unknownKey', { what, key: quoteInput(unknown[0]), allowed: allowed.join(', ') }), {
+      what,
+      unknown: unknown.slice(0, 10).map((key) => quoteInput(key)),
+      allowed: [...allowed],
+    });
   }
   return value as Record<string, unknown>;
 }
 
 /** A blank editor field (the node then leaves the camera's value alone). */
 export function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || String(value).trim() === '';
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }

@@ -21,7 +21,8 @@ export interface PtpChange {
 
 /** The port state, from the feature the camera has. */
 export async function readPtpStatus(camera: Camera): Promise<{ status: string; source: PtpChange['source'] }> {
-  if (camera.nodeMap.has('GevIEEE1588Status')) return { status: String(await camera.get('GevIEEE1588Status')), source: 'GevIEEE1588Status' };
+  if (camera.nodeMap.has('GevIEEE1588Status'))
+    return { status: String(await camera.get('GevIEEE1588Status')), source: 'GevIEEE1588Status' };
   return { status: String(await camera.get('PtpStatus')), source: 'PtpStatus' };
 }
 
@@ -81,13 +82,19 @@ export class PtpWatch {
   private read(): void {
     if (this.reading || this.stopped || !this.camera.isConnected) return;
     this.reading = true;
-    this.camera.use((c) => readPtpStatus(c), 0).then(({ status, source }) => {
-      if (!this.stopped && this.camera.isConnected && status !== this.last) this.tell(status, source);
-    }, (err: Error) => {
-      if (!this.stopped && this.camera.isConnected) this.onError(err);
-    }).finally(() => {
-      this.reading = false;
-    });
+    this.camera
+      .use((c) => readPtpStatus(c), 0)
+      .then(
+        ({ status, source }) => {
+          if (!this.stopped && this.camera.isConnected && status !== this.last) this.tell(status, source);
+        },
+        (err: Error) => {
+          if (!this.stopped && this.camera.isConnected) this.onError(err);
+        },
+      )
+      .finally(() => {
+        this.reading = false;
+      });
   }
 
   private tell(status: string, source: PtpChange['source']): void {

@@ -10,21 +10,31 @@ export class SerialQueue {
   private waiting = 0;
   private closed = false;
 
-  constructor(private readonly limit = 16, private readonly what = 'messages') {}
+  constructor(
+    private readonly limit = 16,
+    private readonly what = 'messages',
+  ) {}
 
   run<T>(task: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(closedError());
     if (this.waiting >= this.limit) {
-      return Promise.reject(new GigeError('BUSY', `${this.waiting} ${this.what} are already waiting for the camera; this one was not queued (limit ${this.limit})`,
-        { waiting: this.waiting, limit: this.limit }));
+      return Promise.reject(
+        new GigeError(
+          'BUSY',
+          `${this.waiting} ${this.what} are already waiting for the camera; this one was not queued (limit ${this.limit})`,
+          { waiting: this.waiting, limit: this.limit },
+        ),
+      );
     }
     this.waiting += 1;
-    const run = this.tail.then(() => {
-      if (this.closed) throw closedError();
-      return task();
-    }).finally(() => {
-      this.waiting -= 1;
-    });
+    const run = this.tail
+      .then(() => {
+        if (this.closed) throw closedError();
+        return task();
+      })
+      .finally(() => {
+        this.waiting -= 1;
+      });
     this.tail = run.catch(() => undefined);
     return run;
   }

@@ -53,11 +53,30 @@ export interface AlarmChange {
   unit: '%' | 'ms';
 }
 
-type Counters = Pick<StreamStatistics, 'framesComplete' | 'framesIncomplete' | 'framesDropped' | 'packetsReceived' | 'packetsResent'
-  | 'resendPacketsRequested' | 'packetsMissing' | 'packetsDroppedBySocket' | 'payloadBytes'>;
+type Counters = Pick<
+  StreamStatistics,
+  | 'framesComplete'
+  | 'framesIncomplete'
+  | 'framesDropped'
+  | 'packetsReceived'
+  | 'packetsResent'
+  | 'resendPacketsRequested'
+  | 'packetsMissing'
+  | 'packetsDroppedBySocket'
+  | 'payloadBytes'
+>;
 
-const COUNTERS: Array<keyof Counters> = ['framesComplete', 'framesIncomplete', 'framesDropped', 'packetsReceived', 'packetsResent',
-  'resendPacketsRequested', 'packetsMissing', 'packetsDroppedBySocket', 'payloadBytes'];
+const COUNTERS: Array<keyof Counters> = [
+  'framesComplete',
+  'framesIncomplete',
+  'framesDropped',
+  'packetsReceived',
+  'packetsResent',
+  'resendPacketsRequested',
+  'packetsMissing',
+  'packetsDroppedBySocket',
+  'payloadBytes',
+];
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
@@ -101,7 +120,11 @@ export class StreamHealth {
    * base) and the alarms it raised or cleared. Counters that went down belong to a new stream: they
    * start a new base.
    */
-  sample(stats: Counters, nowMs: number, arrivals: { meanMs: number; jitterMs: number } | null): { report: IntervalReport | null; changes: AlarmChange[] } {
+  sample(
+    stats: Counters,
+    nowMs: number,
+    arrivals: { meanMs: number; jitterMs: number } | null,
+  ): { report: IntervalReport | null; changes: AlarmChange[] } {
     const previous = this.previous;
     const since = this.previousAt;
     this.previous = Object.fromEntries(COUNTERS.map((k) => [k, stats[k]])) as unknown as Counters;
@@ -152,7 +175,11 @@ export class StreamHealth {
   end(): AlarmChange[] {
     this.previous = null;
     const changes = [...this.active].map((alarm): AlarmChange => ({
-      alarm, active: false, value: null, threshold: this.threshold(alarm) ?? 0, unit: alarm === 'jitter' ? 'ms' : '%',
+      alarm,
+      active: false,
+      value: null,
+      threshold: this.threshold(alarm) ?? 0,
+      unit: alarm === 'jitter' ? 'ms' : '%',
     }));
     this.active.clear();
     return changes;

@@ -26,8 +26,12 @@ export async function ensureTriggerMode(camera: Camera, kind: TriggerKind, switc
   const sourceOk = source === kind || source === 'Any';
   if (sourceOk && mode === 'On') return { changes: [] };
   if (!switchMode) {
-    throw new GigeError('NOT_TRIGGER_MODE', t('errors.notTriggerMode', { camera: camera.address, mode, source, kind }),
-      { camera: camera.address, TriggerMode: mode, TriggerSource: source, wanted: kind });
+    throw new GigeError('NOT_TRIGGER_MODE', t('errors.notTriggerMode', { camera: camera.address, mode, source, kind }), {
+      camera: camera.address,
+      TriggerMode: mode,
+      TriggerSource: source,
+      wanted: kind,
+    });
   }
   const changes: string[] = [];
   if (!sourceOk) {

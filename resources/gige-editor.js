@@ -27,7 +27,9 @@
     var text = RED._(CATALOG + key, params || {});
     if (!text || text === CATALOG + key || text === 'gige-camera-config.picker.' + key) {
       text = fallback;
-      Object.keys(params || {}).forEach(function (name) { text = text.split('__' + name + '__').join(params[name]); });
+      Object.keys(params || {}).forEach(function (name) {
+        text = text.split('__' + name + '__').join(params[name]);
+      });
     }
     return text;
   }
@@ -45,7 +47,7 @@
       '.gige-hint { display:block; color:#888; font-size:11px; margin-top:2px; }',
       '.gige-hint.gige-invalid { color:#c00; }',
       '.gige-note { color:#a66; font-size:11px; }',
-      '.gige-value select, .gige-value input[type=text] { width:100%; }'
+      '.gige-value select, .gige-value input[type=text] { width:100%; }',
     ].join('\n');
     $('<style id="gige-vision-editor-style">').text(css).appendTo('head');
   }
@@ -94,10 +96,12 @@
   function describeRange(feature) {
     if (!feature) return '';
     var parts = [];
-    if (feature.min !== undefined || feature.max !== undefined) parts.push((feature.min !== undefined ? feature.min : '') + ' … ' + (feature.max !== undefined ? feature.max : ''));
+    if (feature.min !== undefined || feature.max !== undefined)
+      parts.push((feature.min !== undefined ? feature.min : '') + ' … ' + (feature.max !== undefined ? feature.max : ''));
     if (feature.unit) parts.push(feature.unit);
     var text = parts.join(' ');
-    if (feature.inc !== undefined && String(feature.inc) !== '1' && feature.type === 'Integer') text += (text ? ', ' : '') + t('step', 'step __inc__', { inc: feature.inc });
+    if (feature.inc !== undefined && String(feature.inc) !== '1' && feature.type === 'Integer')
+      text += (text ? ', ' : '') + t('step', 'step __inc__', { inc: feature.inc });
     return text;
   }
 
@@ -111,20 +115,42 @@
       var n = Number(value);
       if (feature.type === 'Integer' && !isInt) return t('notInteger', 'not an integer');
       if (feature.type === 'Float' && !isFinite(n)) return t('notNumber', 'not a number');
-      if (feature.min !== undefined && n < Number(feature.min)) return t('outOfRange', 'out of range (__range__)', { range: describeRange(feature) });
-      if (feature.max !== undefined && n > Number(feature.max)) return t('outOfRange', 'out of range (__range__)', { range: describeRange(feature) });
-      if (feature.type === 'Integer' && feature.inc !== undefined && Number(feature.inc) > 1 && feature.min !== undefined && (n - Number(feature.min)) % Number(feature.inc) !== 0) {
+      if (feature.min !== undefined && n < Number(feature.min))
+        return t('outOfRange', 'out of range (__range__)', { range: describeRange(feature) });
+      if (feature.max !== undefined && n > Number(feature.max))
+        return t('outOfRange', 'out of range (__range__)', { range: describeRange(feature) });
+      if (
+        feature.type === 'Integer' &&
+        feature.inc !== undefined &&
+        Number(feature.inc) > 1 &&
+        feature.min !== undefined &&
+        (n - Number(feature.min)) % Number(feature.inc) !== 0
+      ) {
         return t('notStep', 'not in steps of __inc__ from __min__', { inc: feature.inc, min: feature.min });
       }
     }
-    if (feature.type === 'Enumeration' && feature.entries && !feature.entries.some(function (e) { return e.name === value; })) {
+    if (
+      feature.type === 'Enumeration' &&
+      feature.entries &&
+      !feature.entries.some(function (e) {
+        return e.name === value;
+      })
+    ) {
       return t('notEntry', 'not one of its entries');
     }
     if (feature.type === 'Boolean' && !/^(true|false|1|0|on|off|yes|no)$/i.test(value)) return t('notBoolean', 'not true or false');
     return null;
   }
 
-  var TYPE_NAMES = { Integer: 'int', Float: 'float', Boolean: 'bool', Enumeration: 'enum', String: 'text', Command: 'command', Register: 'bytes' };
+  var TYPE_NAMES = {
+    Integer: 'int',
+    Float: 'float',
+    Boolean: 'bool',
+    Enumeration: 'enum',
+    String: 'text',
+    Command: 'command',
+    Register: 'bytes',
+  };
 
   /**
    * A searchable dropdown of the camera's features on a text input. Options:
@@ -156,7 +182,9 @@
     }
     function offered() {
       if (!tree) return [];
-      return tree.features.filter(function (f) { return !options.filter || options.filter(f); });
+      return tree.features.filter(function (f) {
+        return !options.filter || options.filter(f);
+      });
     }
 
     $input.autocomplete({
@@ -170,12 +198,22 @@
           return !term || f.name.toLowerCase().indexOf(term) >= 0 || (f.displayName || '').toLowerCase().indexOf(term) >= 0;
         });
         // In the camera's order, under its categories.
-        respond(matches.slice(0, 300).map(function (f) { return { label: f.name, value: f.name, feature: f }; }));
+        respond(
+          matches.slice(0, 300).map(function (f) {
+            return { label: f.name, value: f.name, feature: f };
+          }),
+        );
       },
-      focus: function () { return false; },
+      focus: function () {
+        return false;
+      },
       select: function (event, ui) {
         if (options.multiple) {
-          var parts = String($input.val()).split(',').map(function (p) { return p.trim(); });
+          var parts = String($input.val())
+            .split(',')
+            .map(function (p) {
+              return p.trim();
+            });
           parts.pop();
           parts.push(ui.item.value);
           $input.val(parts.filter(Boolean).join(', '));
@@ -184,7 +222,7 @@
         }
         $input.trigger('change');
         return false;
-      }
+      },
     });
     var instance = $input.autocomplete('instance');
     instance._renderItem = function (ul, item) {
@@ -192,7 +230,10 @@
       var $li = $('<li>').attr('data-feature', f.name);
       var $div = $('<div>').appendTo($li);
       $('<span class="gige-picker-name">').text(f.name).appendTo($div);
-      var info = (TYPE_NAMES[f.type] || f.type) + (f.unit ? ', ' + f.unit : '') + (f.access === 'RO' ? ', ' + t('readOnlyNow', 'read-only now') : '');
+      var info =
+        (TYPE_NAMES[f.type] || f.type) +
+        (f.unit ? ', ' + f.unit : '') +
+        (f.access === 'RO' ? ', ' + t('readOnlyNow', 'read-only now') : '');
       $('<span class="gige-picker-type">').text(info).appendTo($div);
       if (f.access === 'RO' || f.access === 'NA') $div.addClass('gige-picker-readonly');
       if (f.description) $li.attr('title', f.description);
@@ -204,7 +245,9 @@
       items.forEach(function (item) {
         if (item.feature.category !== category) {
           category = item.feature.category;
-          $('<li class="ui-autocomplete-category">').text(category || '').appendTo(ul);
+          $('<li class="ui-autocomplete-category">')
+            .text(category || '')
+            .appendTo(ul);
         }
         that._renderItemData(ul, item);
       });
@@ -222,12 +265,16 @@
       setTree: function (value) {
         tree = value;
         byName = {};
-        (tree ? tree.features : []).forEach(function (f) { byName[f.name] = f; });
+        (tree ? tree.features : []).forEach(function (f) {
+          byName[f.name] = f;
+        });
         $button.toggleClass('disabled', !tree);
         notify();
       },
-      feature: function (name) { return byName[name] || null; },
-      current: current
+      feature: function (name) {
+        return byName[name] || null;
+      },
+      current: current,
     };
   }
 
@@ -242,7 +289,9 @@
     options = options || {};
     var $root = $('<div class="gige-value">').appendTo($container);
     var feature = null;
-    var read = function () { return ''; };
+    var read = function () {
+      return '';
+    };
     var $hint = null;
 
     function changed() {
@@ -260,21 +309,35 @@
       var text = value === undefined || value === null ? '' : String(value);
       if (feature && feature.type === 'Enumeration' && feature.entries) {
         var $select = $('<select class="gige-value-input">').appendTo($root);
-        var names = feature.entries.filter(function (e) { return e.available; }).map(function (e) { return e.name; });
+        var names = feature.entries
+          .filter(function (e) {
+            return e.available;
+          })
+          .map(function (e) {
+            return e.name;
+          });
         if (text && names.indexOf(text) < 0) names.unshift(text);
         if (!text) $('<option value="">').text('').appendTo($select);
-        names.forEach(function (name) { $('<option>').val(name).text(name).appendTo($select); });
+        names.forEach(function (name) {
+          $('<option>').val(name).text(name).appendTo($select);
+        });
         $select.val(text);
         $select.on('change', changed);
-        read = function () { return String($select.val() || ''); };
+        read = function () {
+          return String($select.val() || '');
+        };
       } else if (feature && feature.type === 'Boolean') {
         var $box = $('<input type="checkbox" class="gige-value-input" style="width:auto; margin:0">').appendTo($root);
         $box.prop('checked', /^(true|1|on|yes)$/i.test(text));
         $box.on('change', changed);
-        read = function () { return $box.is(':checked') ? 'true' : 'false'; };
+        read = function () {
+          return $box.is(':checked') ? 'true' : 'false';
+        };
       } else if (feature && feature.type === 'Command') {
         $('<span class="gige-hint">').text(t('command', 'a command: executed, no value')).appendTo($root);
-        read = function () { return ''; };
+        read = function () {
+          return '';
+        };
       } else {
         var $text = $('<input type="text" class="gige-value-input">').val(text).appendTo($root);
         if (feature && (feature.type === 'Integer' || feature.type === 'Float')) {
@@ -282,7 +345,9 @@
           $hint = $('<span class="gige-hint gige-range">').appendTo($root);
         }
         $text.on('change keyup', changed);
-        read = function () { return String($text.val()); };
+        read = function () {
+          return String($text.val());
+        };
       }
       if ($hint) $hint.text(describeRange(feature));
       if (feature && feature.description) $root.attr('title', feature.description);
@@ -298,19 +363,32 @@
         build(empty && feature && feature.value !== undefined && feature.type !== 'Command' ? feature.value : value);
         changed();
       },
-      get: function () { return read(); },
-      valid: function () { return checkValue(feature, read()) === null; }
+      get: function () {
+        return read();
+      },
+      valid: function () {
+        return checkValue(feature, read()) === null;
+      },
     };
   }
 
   /** "Name=Value" lines (the old "On connect" text, `#` comments) as rows; unparsable lines keep their text as the name. */
   function settingsRows(value) {
-    if (Array.isArray(value)) return value.map(function (row) { return { name: String(row.name || ''), value: row.value === undefined ? '' : String(row.value) }; });
+    if (Array.isArray(value))
+      return value.map(function (row) {
+        return { name: String(row.name || ''), value: row.value === undefined ? '' : String(row.value) };
+      });
     if (typeof value !== 'string') return [];
-    return value.split(/\r?\n/).map(function (raw) { return raw.replace(/#.*$/, '').trim(); }).filter(Boolean).map(function (line) {
-      var eq = line.indexOf('=');
-      return eq < 0 ? { name: line, value: '' } : { name: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() };
-    });
+    return value
+      .split(/\r?\n/)
+      .map(function (raw) {
+        return raw.replace(/#.*$/, '').trim();
+      })
+      .filter(Boolean)
+      .map(function (line) {
+        var eq = line.indexOf('=');
+        return eq < 0 ? { name: line, value: '' } : { name: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() };
+      });
   }
 
   /** Version 0 → 1, as nodes/camera-config-options.ts migrates at runtime. Returns whether anything changed. */
@@ -332,6 +410,6 @@
     featurePicker: featurePicker,
     valueField: valueField,
     settingsRows: settingsRows,
-    migrateCameraConfig: migrateCameraConfig
+    migrateCameraConfig: migrateCameraConfig,
   };
 })();

@@ -50,7 +50,9 @@ function copyDir(from, to, filter) {
 }
 
 if (!tsOnly && nativeIsStale()) {
-  const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [path.dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', root] });
+  const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', {
+    paths: [path.dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', root],
+  });
   run(process.execPath, [nodeGyp, 'rebuild']);
 }
 

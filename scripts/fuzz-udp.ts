@@ -64,11 +64,18 @@ function rssOf(pid: number): number {
 }
 
 function startEmulator(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(ROOT, 'bin/gige.ts'), 'emulate', '--address', cameraAddress, '--no-io'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'tsx/cjs', path.join(ROOT, 'bin/gige.ts'), 'emulate', '--address', cameraAddress, '--no-io'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
-  child.stdout!.on('data', (d) => { output += d; });
-  child.stderr!.on('data', (d) => { output += d; });
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the emulator did not start within 60 s:\n${output}`)), 60000);
     const poll = setInterval(() => {
@@ -82,7 +89,9 @@ function startEmulator(): Promise<ChildProcess> {
         reject(new Error(`the emulator exited (${child.exitCode}):\n${output}`));
       }
     }, 50);
-    child.on('exit', (code, signal) => { if (!stopping) crashes.push(`the emulator exited (code ${code}, signal ${signal}):\n${output.slice(-2000)}`); });
+    child.on('exit', (code, signal) => {
+      if (!stopping) crashes.push(`the emulator exited (code ${code}, signal ${signal}):\n${output.slice(-2000)}`);
+    });
   });
 }
 
@@ -92,10 +101,15 @@ async function bindSocket(address: string): Promise<dgram.Socket> {
     received += 1;
     if (msg.length >= 8 && msg[0] !== 0x42 && msg.readUInt16BE(0) !== 0) errorsAnswered += 1;
   });
-  socket.on('error', () => { sendErrors += 1; });
+  socket.on('error', () => {
+    sendErrors += 1;
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, address, () => { socket.off('error', reject); resolve(); });
+    socket.bind(0, address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
   });
   return socket;
 }
@@ -106,7 +120,10 @@ async function readRegisters(socket: dgram.Socket, addresses: number[]): Promise
   const request = codec.encodeCommand({ command: Command.READREG, requestId, payload: codec.encodeReadRegCommand(addresses) });
   for (let attempt = 0; attempt < 10; attempt += 1) {
     const answer = new Promise<number[] | undefined>((resolve) => {
-      const timer = setTimeout(() => { socket.off('message', onMessage); resolve(undefined); }, 300);
+      const timer = setTimeout(() => {
+        socket.off('message', onMessage);
+        resolve(undefined);
+      }, 300);
       function onMessage(msg: Buffer): void {
         try {
           const ack = codec.decodeAck(msg);
@@ -143,11 +160,22 @@ async function main(): Promise<boolean> {
   const emulator = await startEmulator();
   const camera = await Camera.open({ address: cameraAddress, frameTimeoutMs: 10000 });
   const counts = { frames: 0, incomplete: 0, events: 0, errors: 0, warnings: 0, lost: 0, getsOk: 0, getsFailed: 0, getsWrong: 0 };
-  camera.on('frame', (frame: { status: string }) => { counts.frames += 1; if (frame.status !== 'complete') counts.incomplete += 1; });
-  camera.on('event', () => { counts.events += 1; });
-  camera.on('error', () => { counts.errors += 1; });
-  camera.on('warning', () => { counts.warnings += 1; });
-  camera.on('lost', () => { counts.lost += 1; });
+  camera.on('frame', (frame: { status: string }) => {
+    counts.frames += 1;
+    if (frame.status !== 'complete') counts.incomplete += 1;
+  });
+  camera.on('event', () => {
+    counts.events += 1;
+  });
+  camera.on('error', () => {
+    counts.errors += 1;
+  });
+  camera.on('warning', () => {
+    counts.warnings += 1;
+  });
+  camera.on('lost', () => {
+    counts.lost += 1;
+  });
   const sockets: dgram.Socket[] = [];
   try {
     await camera.set('Width', 640);
@@ -160,22 +188,31 @@ async function main(): Promise<boolean> {
     await camera.nextFrame();
     const width = await camera.get('Width');
     // Uncached: the control privilege register answers over the control channel every time.
-    const readBoth = async (): Promise<[unknown, number]> => [await camera.get('Width'), await camera.device.channel.readRegister(Bootstrap.CCP)];
+    const readBoth = async (): Promise<[unknown, number]> => [
+      await camera.get('Width'),
+      await camera.device.channel.readRegister(Bootstrap.CCP),
+    ];
     const [, privilege] = await readBoth();
 
     const own = await bindSocket(attackerAddress);
     sockets.push(own);
     const [controlPort, controlIp, messagePort, messageIp, streamPortRegister, streamIp] = await readRegisters(own, [
-      Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP, Bootstrap.MCP, Bootstrap.MCDA,
-      Bootstrap.SC0 + StreamChannelRegister.SCP, Bootstrap.SC0 + StreamChannelRegister.SCDA,
+      Bootstrap.PRIMARY_APPLICATION_PORT,
+      Bootstrap.PRIMARY_APPLICATION_IP,
+      Bootstrap.MCP,
+      Bootstrap.MCDA,
+      Bootstrap.SC0 + StreamChannelRegister.SCP,
+      Bootstrap.SC0 + StreamChannelRegister.SCDA,
     ]);
     const client = { control: controlPort & 0xffff, events: messagePort & 0xffff, stream: streamPortRegister & 0xffff };
     const asCamera = await bindSocket(cameraAddress);
     const asClient = await bindSocket(ipOf(controlIp));
     sockets.push(asCamera, asClient);
-    console.log(`camera ${cameraAddress} (emulator pid ${emulator.pid}); client control ${ipOf(controlIp)}:${client.control}, ` +
-      `events ${ipOf(messageIp)}:${client.events} (${events.join(', ') || 'none'}), stream ${ipOf(streamIp)}:${client.stream}; ` +
-      `attackers ${attackerAddress}, ${cameraAddress}, ${ipOf(controlIp)}; seed ${seed}`);
+    console.log(
+      `camera ${cameraAddress} (emulator pid ${emulator.pid}); client control ${ipOf(controlIp)}:${client.control}, ` +
+        `events ${ipOf(messageIp)}:${client.events} (${events.join(', ') || 'none'}), stream ${ipOf(streamIp)}:${client.stream}; ` +
+        `attackers ${attackerAddress}, ${cameraAddress}, ${ipOf(controlIp)}; seed ${seed}`,
+    );
 
     await new Promise((resolve) => setTimeout(resolve, 2000)); // warm-up: pools, JIT, socket buffers
     const rss = {
@@ -203,13 +240,21 @@ async function main(): Promise<boolean> {
         let port: number;
         let address: string;
         if (target < 4) {
-          packet = hostile.chance(0.1) ? hostile.randomBytes(hostile.int(600)) : hostile.chance(0.7) ? hostile.mutate(hostile.command()) : hostile.command();
+          packet = hostile.chance(0.1)
+            ? hostile.randomBytes(hostile.int(600))
+            : hostile.chance(0.7)
+              ? hostile.mutate(hostile.command())
+              : hostile.command();
           if (isPacketResend(packet) && hostile.resendBudget <= 0) packet = Buffer.from([0x42, 1, 0, 0x80, 0, 0, 0, 1]);
           port = GVCP_PORT;
           address = cameraAddress;
           sent.emulator += 1;
         } else if (target < 6) {
-          packet = hostile.chance(0.1) ? hostile.randomBytes(hostile.int(600)) : hostile.chance(0.6) ? hostile.mutate(hostile.ack()) : hostile.ack();
+          packet = hostile.chance(0.1)
+            ? hostile.randomBytes(hostile.int(600))
+            : hostile.chance(0.6)
+              ? hostile.mutate(hostile.ack())
+              : hostile.ack();
           port = client.control;
           address = ipOf(controlIp);
           sent.control += 1;
@@ -224,7 +269,9 @@ async function main(): Promise<boolean> {
           address = ipOf(streamIp);
           sent.stream += 1;
         }
-        from.send(packet, port, address, (err) => { if (err) sendErrors += 1; });
+        from.send(packet, port, address, (err) => {
+          if (err) sendErrors += 1;
+        });
       }
       await new Promise((resolve) => setImmediate(resolve));
       if (Date.now() >= nextCheck) {
@@ -236,10 +283,15 @@ async function main(): Promise<boolean> {
           rss.emulator.mid = running(emulator) ? rssOf(emulator.pid!) : 0;
         }
         // The client keeps working while under fire (a failure here is counted, judged at the end).
-        await readBoth().then(([w, ccp]) => {
-          if (w === width && ccp === privilege) counts.getsOk += 1;
-          else counts.getsWrong += 1;
-        }, () => { counts.getsFailed += 1; });
+        await readBoth().then(
+          ([w, ccp]) => {
+            if (w === width && ccp === privilege) counts.getsOk += 1;
+            else counts.getsWrong += 1;
+          },
+          () => {
+            counts.getsFailed += 1;
+          },
+        );
       }
     }
     const elapsed = (Date.now() - started) / 1000;
@@ -279,7 +331,10 @@ async function main(): Promise<boolean> {
       }
     });
     if (counts.lost > 0) problems.push(`'lost' emitted ${counts.lost} time(s)`);
-    if (counts.getsWrong > 0) problems.push(`${counts.getsWrong} gets during the attack read a Width other than ${String(width)} or a privilege other than ${privilege}`);
+    if (counts.getsWrong > 0)
+      problems.push(
+        `${counts.getsWrong} gets during the attack read a Width other than ${String(width)} or a privilege other than ${privilege}`,
+      );
     if (counts.getsFailed > 0) problems.push(`${counts.getsFailed} of ${counts.getsOk + counts.getsFailed} gets during the attack failed`);
     if (framesDuring === 0) problems.push('no frames arrived during the attack');
 
@@ -287,18 +342,24 @@ async function main(): Promise<boolean> {
     rss.client.after = process.memoryUsage().rss;
     rss.emulator.after = running(emulator) ? rssOf(emulator.pid!) : 0;
     for (const [who, r] of Object.entries(rss)) {
-      if (r.after - r.before > MAX_GROWTH_MB * MB) problems.push(`${who} RSS grew ${((r.after - r.before) / MB).toFixed(0)} MB (allowed ${MAX_GROWTH_MB})`);
+      if (r.after - r.before > MAX_GROWTH_MB * MB)
+        problems.push(`${who} RSS grew ${((r.after - r.before) / MB).toFixed(0)} MB (allowed ${MAX_GROWTH_MB})`);
       if (r.mid && r.after - r.mid > MAX_SECOND_HALF_GROWTH_MB * MB) {
-        problems.push(`${who} RSS still grew ${((r.after - r.mid) / MB).toFixed(0)} MB in the second half (allowed ${MAX_SECOND_HALF_GROWTH_MB}): a leak`);
+        problems.push(
+          `${who} RSS still grew ${((r.after - r.mid) / MB).toFixed(0)} MB in the second half (allowed ${MAX_SECOND_HALF_GROWTH_MB}): a leak`,
+        );
       }
     }
-    const mb = (r: { before: number; mid: number; peak: number; after: number }): string => [r.before, r.mid, r.peak, r.after].map((v) => (v / MB).toFixed(0)).join('/');
+    const mb = (r: { before: number; mid: number; peak: number; after: number }): string =>
+      [r.before, r.mid, r.peak, r.after].map((v) => (v / MB).toFixed(0)).join('/');
     for (const problem of problems) console.log(`FAIL ${problem}`);
-    console.log(`RESULT verdict=${problems.length ? 'FAIL' : 'PASS'} datagrams_sent=${total} seconds=${elapsed.toFixed(1)} ` +
-      `to_emulator=${sent.emulator} to_client_control=${sent.control} to_client_events=${sent.events} to_client_stream=${sent.stream} ` +
-      `send_errors=${sendErrors} answers_received=${received} errors_answered=${errorsAnswered} ` +
-      `frames=${framesDuring} incomplete=${incompleteDuring} events=${counts.events} client_errors=${counts.errors} client_warnings=${counts.warnings} ` +
-      `gets_ok=${counts.getsOk} gets_failed=${counts.getsFailed} gets_wrong=${counts.getsWrong} client_rss_mb=${mb(rss.client)} emulator_rss_mb=${mb(rss.emulator)} (before/mid/peak/after) seed=${seed}`);
+    console.log(
+      `RESULT verdict=${problems.length ? 'FAIL' : 'PASS'} datagrams_sent=${total} seconds=${elapsed.toFixed(1)} ` +
+        `to_emulator=${sent.emulator} to_client_control=${sent.control} to_client_events=${sent.events} to_client_stream=${sent.stream} ` +
+        `send_errors=${sendErrors} answers_received=${received} errors_answered=${errorsAnswered} ` +
+        `frames=${framesDuring} incomplete=${incompleteDuring} events=${counts.events} client_errors=${counts.errors} client_warnings=${counts.warnings} ` +
+        `gets_ok=${counts.getsOk} gets_failed=${counts.getsFailed} gets_wrong=${counts.getsWrong} client_rss_mb=${mb(rss.client)} emulator_rss_mb=${mb(rss.emulator)} (before/mid/peak/after) seed=${seed}`,
+    );
     return problems.length === 0;
   } finally {
     for (const socket of sockets) socket.close();
@@ -306,7 +367,10 @@ async function main(): Promise<boolean> {
     stopping = true;
     if (running(emulator)) {
       emulator.kill('SIGTERM');
-      await new Promise((resolve) => { emulator.once('exit', resolve); setTimeout(resolve, 10000); });
+      await new Promise((resolve) => {
+        emulator.once('exit', resolve);
+        setTimeout(resolve, 10000);
+      });
     }
   }
 }
@@ -323,8 +387,11 @@ process.on('unhandledRejection', (err) => {
   process.exit(1);
 });
 
-main().then((ok) => process.exit(ok ? 0 : 1), (err) => {
-  console.log(`FAIL ${(err as Error).stack}`);
-  console.log(`RESULT verdict=FAIL seed=${seed}`);
-  process.exit(1);
-});
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (err) => {
+    console.log(`FAIL ${(err as Error).stack}`);
+    console.log(`RESULT verdict=FAIL seed=${seed}`);
+    process.exit(1);
+  },
+);

@@ -65,15 +65,18 @@ if (missing.length) {
   process.exit(0);
 }
 
-const nodeGyp = process.env.npm_config_node_gyp && fs.existsSync(process.env.npm_config_node_gyp)
-  ? process.env.npm_config_node_gyp
-  : (() => {
-    try {
-      return require.resolve('node-gyp/bin/node-gyp.js', { paths: [path.dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', root] });
-    } catch {
-      return null;
-    }
-  })();
+const nodeGyp =
+  process.env.npm_config_node_gyp && fs.existsSync(process.env.npm_config_node_gyp)
+    ? process.env.npm_config_node_gyp
+    : (() => {
+        try {
+          return require.resolve('node-gyp/bin/node-gyp.js', {
+            paths: [path.dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', root],
+          });
+        } catch {
+          return null;
+        }
+      })();
 if (!nodeGyp) {
   warn(['WARNING: the native streaming core is not available: node-gyp (which comes with npm) was not found.', advice()]);
   process.exit(0);

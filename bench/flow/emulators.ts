@@ -22,7 +22,15 @@ export interface EmulatorProcess {
 
 function startOne(env: BenchEnvironment, address: string): Promise<EmulatorProcess> {
   const offLoopback = !address.startsWith('127.');
-  const [cmd, ...args] = env.inCamera([process.execPath, CLI, 'emulate', '--address', address, '--no-io', ...(offLoopback ? ['--allow-network'] : [])]);
+  const [cmd, ...args] = env.inCamera([
+    process.execPath,
+    CLI,
+    'emulate',
+    '--address',
+    address,
+    '--no-io',
+    ...(offLoopback ? ['--allow-network'] : []),
+  ]);
   const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

@@ -50,7 +50,8 @@ class FlowCounters {
     this.droppedNow = image.dropped;
     if (this.inWindow) {
       this.droppedAtStart ??= image.dropped;
-      if (this.lastId > 0 && id !== this.lastId + 1 && !(this.lastId === 0xffff && id === 1)) this.missingIds += (id - this.lastId - 1 + 0xffff) % 0xffff;
+      if (this.lastId > 0 && id !== this.lastId + 1 && !(this.lastId === 0xffff && id === 1))
+        this.missingIds += (id - this.lastId - 1 + 0xffff) % 0xffff;
       if (image.status === 'complete') {
         this.frames += 1;
         this.bytes += length;
@@ -70,12 +71,42 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
   const counters = new FlowCounters();
   const flow = onTab([
     {
-      id: 'bench-camera', type: 'gige-camera-config', name: 'bench', source: 'network', address: input.device, access: 'control',
-      packetSize: String(input.packetSize), bufferCount: '', frameMemory: '', frameTimeout: '5000',
+      id: 'bench-camera',
+      type: 'gige-camera-config',
+      name: 'bench',
+      source: 'network',
+      address: input.device,
+      access: 'control',
+      packetSize: String(input.packetSize),
+      bufferCount: '',
+      frameMemory: '',
+      frameTimeout: '5000',
       settings: `Width=${input.width}\nHeight=${input.height}\nAcquisitionFrameRate=${input.frameRate}`,
     },
-    { id: 'bench-grab', type: 'gige-grab', name: 'grab', camera: 'bench-camera', mode: 'continuous', autoStart: true, encoding: 'raw', quality: '85', maxWidth: '', wires: [['bench-read']] },
-    { id: 'bench-read', type: 'function', name: 'read one byte', func: FUNCTION_BODY, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] },
+    {
+      id: 'bench-grab',
+      type: 'gige-grab',
+      name: 'grab',
+      camera: 'bench-camera',
+      mode: 'continuous',
+      autoStart: true,
+      encoding: 'raw',
+      quality: '85',
+      maxWidth: '',
+      wires: [['bench-read']],
+    },
+    {
+      id: 'bench-read',
+      type: 'function',
+      name: 'read one byte',
+      func: FUNCTION_BODY,
+      outputs: 1,
+      noerr: 0,
+      initialize: '',
+      finalize: '',
+      libs: [],
+      wires: [[]],
+    },
   ]);
   const host = await startNodeRed(flow, { bench: counters });
   try {
@@ -108,8 +139,13 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
     gcObserver.disconnect();
     const windowS = (cpu1.at - cpu0.at) / 1000;
     // The stream's own view of the window's end: pool, hand-overs, copies.
-    const config = host.red.nodes.getNode('bench-camera') as unknown as { connection: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> } | null };
-    const stream = (await config?.connection?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<string, number> | null;
+    const config = host.red.nodes.getNode('bench-camera') as unknown as {
+      camera?: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> };
+    };
+    const stream = (await config?.camera?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<
+      string,
+      number
+    > | null;
     const grabDropped = counters.droppedNow - (counters.droppedAtStart ?? counters.droppedNow);
     const cpu = cpuBetween(cpu0, cpu1);
     return {
@@ -128,11 +164,21 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
       lagP99Ms: lag.percentile(99) / 1e6,
       lagMaxMs: lag.max / 1e6,
       detail: {
-        incomplete: counters.incomplete, missingIds: counters.missingIds, grabDropped, gc, checksum: counters.checksum,
-        ...(stream ? {
-          buffersHandedOver: stream.buffersHandedOver, buffersCountedByGc: stream.buffersCountedByGc, buffersReclaimed: stream.buffersReclaimed,
-          framesCopied: stream.framesCopied, frameMemoryBytes: stream.frameMemoryBytes, framesDropped: stream.framesDropped,
-        } : {}),
+        incomplete: counters.incomplete,
+        missingIds: counters.missingIds,
+        grabDropped,
+        gc,
+        checksum: counters.checksum,
+        ...(stream
+          ? {
+              buffersHandedOver: stream.buffersHandedOver,
+              buffersCountedByGc: stream.buffersCountedByGc,
+              buffersReclaimed: stream.buffersReclaimed,
+              framesCopied: stream.framesCopied,
+              frameMemoryBytes: stream.frameMemoryBytes,
+              framesDropped: stream.framesDropped,
+            }
+          : {}),
       },
     };
   } finally {

@@ -14,8 +14,10 @@
  *                its Node timers run a readout's end up to about a millisecond late)
  *   to exposure  inject → the frame's device timestamp (exposure start; the emulated camera's
  *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
- *   to camera    the frame's 'frame' event on the camera connection → the message at the function
+ *   to camera    the frame's 'frame' event on the config node's camera → the message at the function
  *                node: the grab node and Node-RED's delivery
+ *   frame late   exposure start → that 'frame' event, less the camera's time: the emulator's
+ *                lateness (its timers and its sending) and our receiver's, together
  *
  * Prints one JSON line with every cycle's figures.
  */
@@ -40,6 +42,7 @@ export interface TriggerCycle {
   overheadMs: number;
   toExposureMs: number;
   deliveryMs: number;
+  frameLateMs: number;
   frameId: number;
 }
 
@@ -64,32 +67,89 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
   };
   const flow = onTab([
     {
-      id: 'trigger-camera', type: 'gige-camera-config', name: 'trigger', source: 'network', address: input.address, access: 'control',
-      packetSize: String(input.packetSize), bufferCount: '', frameMemory: '', frameTimeout: '5000',
-      settings: ['OffsetAutoCenter=On', `Width=${input.width}`, `Height=${input.height}`, 'PixelFormat=Mono8', 'ExposureAuto=Off', 'GainAuto=Off',
-        `ExposureTime=${input.exposureUs}`, 'TriggerSelector=FrameStart', 'TriggerSource=Software', 'TriggerMode=On'].join('\n'),
+      id: 'trigger-camera',
+      type: 'gige-camera-config',
+      name: 'trigger',
+      source: 'network',
+      address: input.address,
+      access: 'control',
+      packetSize: String(input.packetSize),
+      bufferCount: '',
+      frameMemory: '',
+      frameTimeout: '5000',
+      settings: [
+        'OffsetAutoCenter=On',
+        `Width=${input.width}`,
+        `Height=${input.height}`,
+        'PixelFormat=Mono8',
+        'ExposureAuto=Off',
+        'GainAuto=Off',
+        `ExposureTime=${input.exposureUs}`,
+        'TriggerSelector=FrameStart',
+        'TriggerSource=Software',
+        'TriggerMode=On',
+      ].join('\n'),
     },
-    { id: 'trigger-inject', type: 'inject', name: 'trigger', props: [{ p: 'payload' }], payload: '', payloadType: 'date', repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', wires: [['trigger-grab']] },
-    { id: 'trigger-grab', type: 'gige-grab', name: 'grab', camera: 'trigger-camera', mode: 'trigger', autoStart: false, encoding: 'raw', quality: '85', maxWidth: '', wires: [['trigger-arrived']] },
-    { id: 'trigger-arrived', type: 'function', name: 'arrived', func: FUNCTION_BODY, outputs: 1, noerr: 0, initialize: '', finalize: '', libs: [], wires: [[]] },
+    {
+      id: 'trigger-inject',
+      type: 'inject',
+      name: 'trigger',
+      props: [{ p: 'payload' }],
+      payload: '',
+      payloadType: 'date',
+      repeat: '',
+      crontab: '',
+      once: false,
+      onceDelay: 0.1,
+      topic: '',
+      wires: [['trigger-grab']],
+    },
+    {
+      id: 'trigger-grab',
+      type: 'gige-grab',
+      name: 'grab',
+      camera: 'trigger-camera',
+      mode: 'trigger',
+      autoStart: false,
+      encoding: 'raw',
+      quality: '85',
+      maxWidth: '',
+      wires: [['trigger-arrived']],
+    },
+    {
+      id: 'trigger-arrived',
+      type: 'function',
+      name: 'arrived',
+      func: FUNCTION_BODY,
+      outputs: 1,
+      noerr: 0,
+      initialize: '',
+      finalize: '',
+      libs: [],
+      wires: [[]],
+    },
   ]);
   const host = await startNodeRed(flow, hooks);
   // When each frame reached the camera connection (before the grab node and Node-RED's delivery).
   const atCamera = new Map<number, number>();
   try {
     const inject = host.red.nodes.getNode('trigger-inject');
-    const config = host.red.nodes.getNode('trigger-camera') as unknown as { connection: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void } | null };
+    // The config node's camera (nodes/config-camera.ts) re-emits each connection's frames.
+    const config = host.red.nodes.getNode('trigger-camera') as unknown as {
+      camera?: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void };
+    };
     if (!inject) throw new Error('the inject node did not start');
     const deadline = Date.now() + 20000;
-    while (!config?.connection?.isConnected) {
+    while (!config?.camera?.isConnected) {
       if (Date.now() > deadline) throw new Error(`camera ${input.address} did not connect within 20 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    config.connection.on('frame', (frame) => {
+    config.camera.on('frame', (frame) => {
       atCamera.set(Number(frame.blockId), performance.now());
       if (atCamera.size > 64) atCamera.delete(atCamera.keys().next().value as number);
     });
-    const cameraNs = input.exposureUs * 1000 +
+    const cameraNs =
+      input.exposureUs * 1000 +
       readoutTimeNs({ width: input.width, height: input.height, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 }) +
       linkTimeNs(input.width * input.height, { packetSize: input.packetSize, packetDelayNs: 0, extendedIds: false });
     const cycles: TriggerCycle[] = [];
@@ -124,6 +184,7 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
         overheadMs: latencyMs - cameraNs / 1e6,
         toExposureMs: exposureStartMs - t0,
         deliveryMs: cameraAt === undefined ? NaN : arrival.at - cameraAt,
+        frameLateMs: cameraAt === undefined ? NaN : cameraAt - exposureStartMs - cameraNs / 1e6,
         frameId: arrival.frameId,
       });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.

@@ -89,7 +89,8 @@ ${Array.from({ length: groups }, (_, g) => `    <pFeature>Group${g}</pFeature>`)
   <Enumeration Name="Mode${g}">
     <ToolTip>Operating mode of block ${g}.</ToolTip>
 ${['Off', 'Continuous', 'SingleFrame', 'MultiFrame', 'Burst', 'Triggered', 'Sequencer', 'Test']
-    .map((entry, i) => `    <EnumEntry Name="EnumEntry_Mode${g}_${entry}"><DisplayName>${entry}</DisplayName><Value>${i}</Value></EnumEntry>`).join('\n')}
+  .map((entry, i) => `    <EnumEntry Name="EnumEntry_Mode${g}_${entry}"><DisplayName>${entry}</DisplayName><Value>${i}</Value></EnumEntry>`)
+  .join('\n')}
     <pValue>Mode${g}Reg</pValue>
   </Enumeration>
   <IntReg Name="Mode${g}Reg">

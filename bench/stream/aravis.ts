@@ -35,8 +35,21 @@ const LINE = /^\s*(\d+)\s+frames\/s\s+-\s+([\d.]+(?:e[+-]?\d+)?)\s+MiB\/s(?:\s+-
 const FRAME_BYTES = 4504 * 4504;
 
 export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {
-  const args = ['-n', input.device, ...(input.packetSocket ? [] : ['--no-packet-socket']), '-a', '-i', String(input.packetSize), '-f', String(input.frameRate),
-    '-w', '4504', '-h', '4504', `--duration=${input.durationS}`];
+  const args = [
+    '-n',
+    input.device,
+    ...(input.packetSocket ? [] : ['--no-packet-socket']),
+    '-a',
+    '-i',
+    String(input.packetSize),
+    '-f',
+    String(input.frameRate),
+    '-w',
+    '4504',
+    '-h',
+    '4504',
+    `--duration=${input.durationS}`,
+  ];
   return new Promise((resolve, reject) => {
     // Line-buffered: its per-second lines must arrive when printed, to time the window and sample CPU.
     const child = spawn('stdbuf', ['-oL', 'arv-camera-test-0.8', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -89,7 +102,12 @@ export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {
         cpuSeconds: cpuBetween(from, to).systemSeconds,
         attributedCpuSeconds: cpuBetween(from, to).attributedSeconds,
         cpu: cpuBetween(from, to),
-        detail: { ...finals, firstSecond: lines[0], wholeRunCpuSeconds: cpuBetween(start, to).systemSeconds, mibPerSecond: window.map((l) => l.mib) },
+        detail: {
+          ...finals,
+          firstSecond: lines[0],
+          wholeRunCpuSeconds: cpuBetween(start, to).systemSeconds,
+          mibPerSecond: window.map((l) => l.mib),
+        },
       });
     });
   });

@@ -50,23 +50,36 @@ function intReg(name: string, address: number, access: 'RO' | 'RW' | 'WO' = 'RW'
   return `<IntReg Name="${name}Reg"><Address>0x${address.toString(16)}</Address><Length>4</Length><AccessMode>${access}</AccessMode><pPort>Device</pPort><Cachable>NoCache</Cachable><Sign>Unsigned</Sign><Endianess>BigEndian</Endianess></IntReg>`;
 }
 function integer(name: string, min: number, max: number, access = 'RW', address = 0): string {
-  return `<Integer Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><Min>${min}</Min><Max>${max}</Max><Inc>1</Inc></Integer>` + intReg(name, address || (Reg as Record<string, number>)[name], access as 'RO');
+  return (
+    `<Integer Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><Min>${min}</Min><Max>${max}</Max><Inc>1</Inc></Integer>` +
+    intReg(name, address || (Reg as Record<string, number>)[name], access as 'RO')
+  );
 }
 function float(name: string, min: number, max: number, unit: string): string {
   const address = (Reg as Record<string, number>)[name];
-  return `<Float Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><Min>${min}</Min><Max>${max}</Max><Unit>${unit}</Unit></Float>` +
-    `<FloatReg Name="${name}Reg"><Address>0x${address.toString(16)}</Address><Length>8</Length><AccessMode>RW</AccessMode><pPort>Device</pPort><Cachable>NoCache</Cachable><Endianess>BigEndian</Endianess></FloatReg>`;
+  return (
+    `<Float Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><Min>${min}</Min><Max>${max}</Max><Unit>${unit}</Unit></Float>` +
+    `<FloatReg Name="${name}Reg"><Address>0x${address.toString(16)}</Address><Length>8</Length><AccessMode>RW</AccessMode><pPort>Device</pPort><Cachable>NoCache</Cachable><Endianess>BigEndian</Endianess></FloatReg>`
+  );
 }
 function enumeration(name: string, entries: [string, number][]): string {
   const body = entries.map(([n, v]) => `<EnumEntry Name="${n}" NameSpace="Standard"><Value>${v}</Value></EnumEntry>`).join('');
-  return `<Enumeration Name="${name}" NameSpace="Standard">${body}<pValue>${name}Reg</pValue></Enumeration>` + intReg(name, (Reg as Record<string, number>)[name]);
+  return (
+    `<Enumeration Name="${name}" NameSpace="Standard">${body}<pValue>${name}Reg</pValue></Enumeration>` +
+    intReg(name, (Reg as Record<string, number>)[name])
+  );
 }
 function command(name: string): string {
-  return `<Command Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><CommandValue>1</CommandValue></Command>` + intReg(name, (Reg as Record<string, number>)[name], 'WO');
+  return (
+    `<Command Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><CommandValue>1</CommandValue></Command>` +
+    intReg(name, (Reg as Record<string, number>)[name], 'WO')
+  );
 }
 function masked(name: string, address: number, lsb: number, msb: number, access: 'RO' | 'RW', min: number, max: number, inc = 1): string {
-  return `<Integer Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><Min>${min}</Min><Max>${max}</Max><Inc>${inc}</Inc></Integer>` +
-    `<MaskedIntReg Name="${name}Reg"><Address>0x${address.toString(16)}</Address><Length>4</Length><AccessMode>${access}</AccessMode><pPort>Device</pPort><Cachable>NoCache</Cachable><LSB>${lsb}</LSB><MSB>${msb}</MSB><Sign>Unsigned</Sign><Endianess>BigEndian</Endianess></MaskedIntReg>`;
+  return (
+    `<Integer Name="${name}" NameSpace="Standard"><pValue>${name}Reg</pValue><Min>${min}</Min><Max>${max}</Max><Inc>${inc}</Inc></Integer>` +
+    `<MaskedIntReg Name="${name}Reg"><Address>0x${address.toString(16)}</Address><Length>4</Length><AccessMode>${access}</AccessMode><pPort>Device</pPort><Cachable>NoCache</Cachable><LSB>${lsb}</LSB><MSB>${msb}</MSB><Sign>Unsigned</Sign><Endianess>BigEndian</Endianess></MaskedIntReg>`
+  );
 }
 function stringReg(name: string, address: number, length: number): string {
   return `<StringReg Name="${name}" NameSpace="Standard"><Address>0x${address.toString(16)}</Address><Length>${length}</Length><AccessMode>RO</AccessMode><pPort>Device</pPort></StringReg>`;
@@ -91,10 +104,17 @@ ${integer('Width', 16, SENSOR)}${integer('Height', 1, SENSOR)}${integer('WidthMa
 ${integer('OffsetX', 0, SENSOR)}${integer('OffsetY', 0, SENSOR)}${integer('BinningHorizontal', 1, 1)}${integer('BinningVertical', 1, 1)}
 ${enumeration('PixelFormat', [['Mono8', MONO8]])}
 ${category('AcquisitionControl', ['AcquisitionMode', 'AcquisitionStart', 'AcquisitionStop', 'AcquisitionFrameRate', 'ExposureTime', 'Gain', 'TriggerSelector', 'TriggerMode', 'TriggerSource', 'TriggerSoftware'])}
-${enumeration('AcquisitionMode', [['Continuous', 0], ['SingleFrame', 1], ['MultiFrame', 2]])}
+${enumeration('AcquisitionMode', [
+  ['Continuous', 0],
+  ['SingleFrame', 1],
+  ['MultiFrame', 2],
+])}
 ${command('AcquisitionStart')}${command('AcquisitionStop')}${command('TriggerSoftware')}
 ${float('AcquisitionFrameRate', 0.1, 10000, 'Hz')}${float('ExposureTime', 10, 1000000, 'us')}${float('Gain', 0, 48, 'dB')}
-${enumeration('TriggerSelector', [['FrameStart', 0]])}${enumeration('TriggerMode', [['Off', 0], ['On', 1]])}${enumeration('TriggerSource', [['Software', 0]])}
+${enumeration('TriggerSelector', [['FrameStart', 0]])}${enumeration('TriggerMode', [
+    ['Off', 0],
+    ['On', 1],
+  ])}${enumeration('TriggerSource', [['Software', 0]])}
 ${category('TransportLayerControl', ['PayloadSize', 'GevSCPSPacketSize', 'GevSCPD', 'GevSCDA', 'GevSCPHostPort', 'GevSCSP', 'GevTimestampTickFrequency', 'TLParamsLocked'])}
 ${integer('PayloadSize', 0, 0x7fffffff, 'RO')}${integer('TLParamsLocked', 0, 1)}
 ${masked('GevSCPSPacketSize', 0x0d04, 31, 16, 'RW', 576, 9000, 4)}${masked('GevSCPHostPort', 0x0d00, 31, 16, 'RW', 0, 65535)}${masked('GevSCSP', 0x0d1c, 31, 16, 'RO', 0, 65535)}
@@ -167,7 +187,13 @@ export class BenchDeviceModel implements DeviceModel {
     const sender = new GvspSender(options);
     let last: Parameters<BlockSender['configure']>[0] | null = null;
     const apply = (): void => {
-      if (last) sender.configure({ ...last, bandwidthBytesPerSecond: this.linkRate(), segmentationOffload: this.options.segmentationOffload, historyBlocks: 4 });
+      if (last)
+        sender.configure({
+          ...last,
+          bandwidthBytesPerSecond: this.linkRate(),
+          segmentationOffload: this.options.segmentationOffload,
+          historyBlocks: 4,
+        });
     };
     const handle = { reapply: apply };
     this.senders.add(handle);
@@ -206,7 +232,13 @@ export class BenchDeviceModel implements DeviceModel {
   }
 
   stats(): BenchDeviceStats {
-    return { blocksSent: this.blocksSent, overruns: this.overruns, acquiring: this.acquiring, frameRate: this.frameRate, linkBytesPerSecond: this.linkRate() };
+    return {
+      blocksSent: this.blocksSent,
+      overruns: this.overruns,
+      acquiring: this.acquiring,
+      frameRate: this.frameRate,
+      linkBytesPerSecond: this.linkRate(),
+    };
   }
 
   attach(services: DeviceServices): void {
@@ -311,8 +343,17 @@ export class BenchDeviceModel implements DeviceModel {
     }
     const data = this.buffers[slot];
     this.inFlight += 1;
-    this.services!
-      .sendBlock({ timestamp: this.services!.now(), pixelFormat: MONO8, width: this.width, height: this.height, offsetX: 0, offsetY: 0, paddingX: 0, paddingY: 0, data })
+    this.services!.sendBlock({
+      timestamp: this.services!.now(),
+      pixelFormat: MONO8,
+      width: this.width,
+      height: this.height,
+      offsetX: 0,
+      offsetY: 0,
+      paddingX: 0,
+      paddingY: 0,
+      data,
+    })
       .then(
         () => {
           this.blocksSent += 1;
@@ -329,10 +370,20 @@ export class BenchDeviceModel implements DeviceModel {
   }
 }
 
-export async function startBenchDevice(address: string, options: BenchDeviceOptions): Promise<{ server: GvcpServer; model: BenchDeviceModel }> {
+export async function startBenchDevice(
+  address: string,
+  options: BenchDeviceOptions,
+): Promise<{ server: GvcpServer; model: BenchDeviceModel }> {
   const model = new BenchDeviceModel(options);
   // Off loopback the device only ever runs inside the bench's own camera namespace (veth topology).
   const allowNetwork = !address.startsWith('127.');
-  const server = await GvcpServer.start({ address, model, broadcastAddresses: [], senderFactory: model.senderFactory, heartbeatTimeoutMs: 3000, allowNetwork });
+  const server = await GvcpServer.start({
+    address,
+    model,
+    broadcastAddresses: [],
+    senderFactory: model.senderFactory,
+    heartbeatTimeoutMs: 3000,
+    allowNetwork,
+  });
   return { server, model };
 }

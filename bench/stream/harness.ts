@@ -101,7 +101,9 @@ export class BenchEnvironment {
           const msg = JSON.parse(line);
           if (msg.type === 'trial') {
             out.trials.push(msg);
-            process.stderr.write(`  ${msg.receiver.padEnd(13)} packet ${msg.packetSize}  offered ${msg.offeredMBps.toFixed(0).padStart(5)} MB/s → ${msg.zeroLoss ? 'no loss' : `${msg.framesLost} lost`}\n`);
+            process.stderr.write(
+              `  ${msg.receiver.padEnd(13)} packet ${msg.packetSize}  offered ${msg.offeredMBps.toFixed(0).padStart(5)} MB/s → ${msg.zeroLoss ? 'no loss' : `${msg.framesLost} lost`}\n`,
+            );
           } else if (msg.type === 'note') {
             out.notes.push(`packet ${msg.packetSize}: ${msg.message}`);
           } else if (msg.type === 'summary') {

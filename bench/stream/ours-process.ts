@@ -119,7 +119,8 @@ async function trial(input: OursTrialInput): Promise<TrialResult> {
     seen += 1;
     const id = Number(frame.blockId);
     if (inWindow) {
-      if (lastBlock > 0 && id !== lastBlock + 1 && !(lastBlock === 0xffff && id === 1)) missingIds += (id - lastBlock - 1 + 0xffff) % 0xffff;
+      if (lastBlock > 0 && id !== lastBlock + 1 && !(lastBlock === 0xffff && id === 1))
+        missingIds += (id - lastBlock - 1 + 0xffff) % 0xffff;
       if (frame.status === 'complete') {
         complete += 1;
         bytes += frame.data.length;

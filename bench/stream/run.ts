@@ -102,7 +102,14 @@ function childTrial<T extends { durationS: number }>(script: string, input: T, n
 }
 
 export async function run(options: RunOptions): Promise<void> {
-  const node = [process.execPath, ...TSX, path.join(__dirname, 'device-process.ts'), options.device, options.segmentationOffload ? 'gso' : 'no-gso', '1.25'];
+  const node = [
+    process.execPath,
+    ...TSX,
+    path.join(__dirname, 'device-process.ts'),
+    options.device,
+    options.segmentationOffload ? 'gso' : 'no-gso',
+    '1.25',
+  ];
   // `ip netns exec` execs the command: the child's pid is the device's own.
   const [cmd, ...args] = options.cameraNamespace ? ['ip', 'netns', 'exec', options.cameraNamespace, ...node] : node;
   const device = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -114,29 +121,68 @@ export async function run(options: RunOptions): Promise<void> {
   try {
     const best: Record<string, Trial | null> = {};
     for (const packetSize of options.packetSizes) {
-      const state = new Map(options.receivers.map((r) => [r, { pass: null as Trial | null, failMBps: null as number | null, done: false }]));
+      const state = new Map(
+        options.receivers.map((r) => [r, { pass: null as Trial | null, failMBps: null as number | null, done: false }]),
+      );
       const runTrial = async (receiver: ReceiverName, offeredMBps: number): Promise<Trial> => {
         const frameRate = Math.round(((offeredMBps * 1e6) / FRAME_BYTES) * 1000) / 1000;
         const before = await deviceStats(device);
-        const common = { device: options.device, packetSize, frameRate, durationS: options.durationS, warmupS: options.warmupS, devicePid: device.pid ?? 0, kernelPids };
+        const common = {
+          device: options.device,
+          packetSize,
+          frameRate,
+          durationS: options.durationS,
+          warmupS: options.warmupS,
+          devicePid: device.pid ?? 0,
+          kernelPids,
+        };
         const result =
           receiver === 'ours'
-            ? await childTrial<OursTrialInput>(path.join(__dirname, 'ours-process.ts'), { ...common, receiverAddress: options.receiverAddress, verifyEvery: options.verifyEvery ?? 16, receiveOffload: options.receiveOffload, consumer: options.consumer, keep: options.keep, memoryLimit: options.memoryLimit }, 'our receiver')
+            ? await childTrial<OursTrialInput>(
+                path.join(__dirname, 'ours-process.ts'),
+                {
+                  ...common,
+                  receiverAddress: options.receiverAddress,
+                  verifyEvery: options.verifyEvery ?? 16,
+                  receiveOffload: options.receiveOffload,
+                  consumer: options.consumer,
+                  keep: options.keep,
+                  memoryLimit: options.memoryLimit,
+                },
+                'our receiver',
+              )
             : receiver === 'flow'
-            ? await childTrial<FlowTrialInput>(path.join(__dirname, '..', 'flow', 'flow-process.ts'), { ...common, width: 4504, height: 4504 }, 'flow')
-            : await aravisTrial({ device: options.device, packetSize, frameRate, durationS: options.durationS + 1, warmupS: options.warmupS, devicePid: device.pid ?? 0, kernelPids, packetSocket: receiver === 'aravis-packet' });
+              ? await childTrial<FlowTrialInput>(
+                  path.join(__dirname, '..', 'flow', 'flow-process.ts'),
+                  { ...common, width: 4504, height: 4504 },
+                  'flow',
+                )
+              : await aravisTrial({
+                  device: options.device,
+                  packetSize,
+                  frameRate,
+                  durationS: options.durationS + 1,
+                  warmupS: options.warmupS,
+                  devicePid: device.pid ?? 0,
+                  kernelPids,
+                  packetSocket: receiver === 'aravis-packet',
+                });
         const after = await deviceStats(device);
         const trial: Trial = {
           ...result,
           offeredMBps: (frameRate * FRAME_BYTES) / 1e6,
           receivedMBps: result.bytes / result.windowS / 1e6,
-          completePercent: result.framesExpected ? (100 * result.framesComplete) / Math.max(result.framesExpected, result.framesComplete) : 0,
+          completePercent: result.framesExpected
+            ? (100 * result.framesComplete) / Math.max(result.framesExpected, result.framesComplete)
+            : 0,
           cpuSecondsPerGB: result.bytes ? result.cpuSeconds / (result.bytes / 1e9) : NaN,
           attributedCpuSecondsPerGB: result.bytes ? result.attributedCpuSeconds / (result.bytes / 1e9) : NaN,
           receiverCpuSecondsPerGB: result.bytes && result.cpu ? result.cpu.receiverSeconds / (result.bytes / 1e9) : NaN,
           deviceCpuSecondsPerGB: result.bytes && result.cpu ? result.cpu.deviceSeconds / (result.bytes / 1e9) : NaN,
           kernelCpuSecondsPerGB: result.bytes && result.cpu ? result.cpu.kernelSeconds / (result.bytes / 1e9) : NaN,
-          ...(gcOf(result) ? { gcMsPerGB: result.bytes ? gcOf(result)!.ms / (result.bytes / 1e9) : NaN, gcMajor: gcOf(result)!.major } : {}),
+          ...(gcOf(result)
+            ? { gcMsPerGB: result.bytes ? gcOf(result)!.ms / (result.bytes / 1e9) : NaN, gcMajor: gcOf(result)!.major }
+            : {}),
           zeroLoss: result.framesLost === 0 && (result.verifyFailures ?? 0) === 0 && result.framesComplete > 0,
           deviceOverruns: after.overruns - before.overruns,
         };
@@ -161,7 +207,11 @@ export async function run(options: RunOptions): Promise<void> {
           if (t.deviceOverruns > Math.max(2, 0.02 * t.frameRate * options.durationS)) deviceLimited = true;
         }
         if (deviceLimited) {
-          print({ type: 'note', packetSize, message: `the bench device could not offer ${load.toFixed(0)} MB/s (overruns); stopping the search here` });
+          print({
+            type: 'note',
+            packetSize,
+            message: `the bench device could not offer ${load.toFixed(0)} MB/s (overruns); stopping the search here`,
+          });
           break;
         }
         load *= options.stepFactor;

@@ -91,7 +91,8 @@ export function createTopology(name: TopologyName, tag: string, options: { sende
       cameraInterface: 'lo',
       cameraAddresses: (count) => Array.from({ length: count }, (_, i) => `127.0.0.${2 + i}`),
       setMtu: () => undefined,
-      describe: () => `loopback in namespace ${ns} (MTU 65536)${options.senderGso ? ', camera sends UDP-GSO super-datagrams' : ', camera sends wire-sized datagrams'}`,
+      describe: () =>
+        `loopback in namespace ${ns} (MTU 65536)${options.senderGso ? ', camera sends UDP-GSO super-datagrams' : ', camera sends wire-sized datagrams'}`,
       delete: () => void spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }),
     };
   }
@@ -115,7 +116,11 @@ export function createTopology(name: TopologyName, tag: string, options: { sende
     // a GSO sender, segmentation in software before the link, so the link carries wire-sized datagrams.
     ethtool(cameraNs, ['-K', cameraIf, 'tso', 'off', ...(options.senderGso ? ['tx-udp-segmentation', 'off'] : [])]);
     ethtool(hostNs, ['-K', hostIf, 'gro', 'on']);
-    for (const [ns, dev] of [[cameraNs, cameraIf], [hostNs, hostIf]]) run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+    for (const [ns, dev] of [
+      [cameraNs, cameraIf],
+      [hostNs, hostIf],
+    ])
+      run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
   } catch (err) {
     remove();
     throw err;

@@ -34,9 +34,9 @@ export function usage(): string {
     '          [--scene ramp|inspection [--scene-seed N] [--defect-rate 0.2] [--noise 6]]',
     '                                                      run emulated DMK 38GX541-a cameras until Ctrl-C',
     '  io -a IP pulse --width US [--count N --period US --delay US --low] | set high|low | get | strobe [--clear]',
-    '                                                      drive an emulated camera\'s TRIGGER_IN, read its STROBE_OUT',
+    "                                                      drive an emulated camera's TRIGGER_IN, read its STROBE_OUT",
     '',
-    'gige <command> --help shows a command\'s options; gige --version the package version.',
+    "gige <command> --help shows a command's options; gige --version the package version.",
   ].join('\n');
 }
 
@@ -77,7 +77,12 @@ export function requireAddress(command: string, address: unknown): string {
 }
 
 /** Opens a camera for a command and always closes it (releasing control) afterwards. */
-export async function withCamera<T>(address: string, access: AccessMode, work: (camera: Camera) => Promise<T>, packetSize?: number): Promise<T> {
+export async function withCamera<T>(
+  address: string,
+  access: AccessMode,
+  work: (camera: Camera) => Promise<T>,
+  packetSize?: number,
+): Promise<T> {
   const camera = await Camera.open({ address, access, packetSize });
   try {
     return await work(camera);
@@ -94,8 +99,12 @@ export function formatValue(value: unknown): string {
 
 /** JSON.stringify that writes bigints as numbers when exact, as strings otherwise. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
-    if (typeof v !== 'bigint') return v;
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-  }, 2);
+  return JSON.stringify(
+    value,
+    (_key, v) => {
+      if (typeof v !== 'bigint') return v;
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    },
+    2,
+  );
 }

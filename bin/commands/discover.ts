@@ -28,12 +28,17 @@ export async function discoverCommand(args: string[], ctx: CommandContext): Prom
       return 0;
     }
     if (devices.length === 0) {
-      ctx.err(`no camera answered at ${[values.broadcast, values.address].filter(Boolean).join(', ')} ` +
-        '(check power and link, that the address is the broadcast address of the camera\'s interface, and firewalls)');
+      ctx.err(
+        `no camera answered at ${[values.broadcast, values.address].filter(Boolean).join(', ')} ` +
+          "(check power and link, that the address is the broadcast address of the camera's interface, and firewalls)",
+      );
       return 1;
     }
-    printTable(ctx, ['IP', 'MASK', 'MAC', 'VENDOR', 'MODEL', 'SERIAL', 'USER NAME'],
-      devices.map((d) => [d.ipAddress, d.subnetMask, d.macAddress, d.manufacturerName, d.modelName, d.serialNumber, d.userDefinedName]));
+    printTable(
+      ctx,
+      ['IP', 'MASK', 'MAC', 'VENDOR', 'MODEL', 'SERIAL', 'USER NAME'],
+      devices.map((d) => [d.ipAddress, d.subnetMask, d.macAddress, d.manufacturerName, d.modelName, d.serialNumber, d.userDefinedName]),
+    );
     return 0;
   }
   const report = await discoverWithDiagnostics({ interfaces: values.interface as string[] | undefined, timeoutMs });
@@ -43,7 +48,11 @@ export async function discoverCommand(args: string[], ctx: CommandContext): Prom
 
 function printTable(ctx: CommandContext, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   ctx.out(line(header));
   for (const row of rows) ctx.out(line(row));
 }

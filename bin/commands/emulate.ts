@@ -42,19 +42,29 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
   if (!isIpv4(first)) throw new GigeError('BAD_ARGUMENTS', `emulate: --address ${first} is not an IPv4 address; e.g. 127.0.0.2`);
   const allowNetwork = values['allow-network'] === true;
   if (!allowNetwork && !first.startsWith('127.')) {
-    throw new GigeError('BAD_ARGUMENTS', `emulate: ${first} is not a loopback address. The emulator serves 127.x addresses so that it ` +
-      'never appears on a real network; to serve the network of that address on purpose, add --allow-network (see docs/emulator.md, "Serving a network")');
+    throw new GigeError(
+      'BAD_ARGUMENTS',
+      `emulate: ${first} is not a loopback address. The emulator serves 127.x addresses so that it ` +
+        'never appears on a real network; to serve the network of that address on purpose, add --allow-network (see docs/emulator.md, "Serving a network")',
+    );
   }
   const ownInterface = values['own-interface'] as string | undefined;
   if (ownInterface !== undefined && (!allowNetwork || count > 1)) {
-    throw new GigeError('BAD_ARGUMENTS', `emulate: --own-interface ${ownInterface} ${!allowNetwork ? 'serves a network: add --allow-network' : 'is for one camera (it owns the interface\'s address): drop --count'}`);
+    throw new GigeError(
+      'BAD_ARGUMENTS',
+      `emulate: --own-interface ${ownInterface} ${!allowNetwork ? 'serves a network: add --allow-network' : "is for one camera (it owns the interface's address): drop --count"}`,
+    );
   }
   const subnetMask = values['subnet-mask'] as string | undefined;
-  if (subnetMask !== undefined && !isIpv4(subnetMask)) throw new GigeError('BAD_ARGUMENTS', `emulate: --subnet-mask ${subnetMask} is not a mask like 255.255.255.0`);
+  if (subnetMask !== undefined && !isIpv4(subnetMask))
+    throw new GigeError('BAD_ARGUMENTS', `emulate: --subnet-mask ${subnetMask} is not a mask like 255.255.255.0`);
   const ioControlPort = values['no-io'] ? undefined : intOption('emulate', 'io-port', values['io-port'], 1, 65535);
   const grandmaster = values['ptp-grandmaster'];
   if (grandmaster !== 'host' && grandmaster !== 'cameras') {
-    throw new GigeError('BAD_ARGUMENTS', `emulate: --ptp-grandmaster ${String(grandmaster)} is not allowed; give host (the host clock, every camera Slave) or cameras (they elect a Master)`);
+    throw new GigeError(
+      'BAD_ARGUMENTS',
+      `emulate: --ptp-grandmaster ${String(grandmaster)} is not allowed; give host (the host clock, every camera Slave) or cameras (they elect a Master)`,
+    );
   }
   const ptp = {
     ptpGrandmaster: grandmaster,
@@ -64,11 +74,16 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
   } as const;
   const scene = sceneChoice(values);
   const cameras: EmulatedCamera[] = [];
-  const stopAll = async (): Promise<void> => { for (const c of cameras.splice(0)) await c.stop(); };
+  const stopAll = async (): Promise<void> => {
+    for (const c of cameras.splice(0)) await c.stop();
+  };
   try {
     for (let i = 0; i < count; i += 1) {
       const options = cameraOptions(i, {
-        first, allowNetwork, subnetMask, ioControlPort,
+        first,
+        allowNetwork,
+        subnetMask,
+        ioControlPort,
         serial: values.serial as string | undefined,
         mac: values.mac as string | undefined,
         userSets: values['user-sets'] as string | undefined,
@@ -90,9 +105,11 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     await stopAll();
     throw err;
   }
-  if (allowNetwork) ctx.out('serving the network of that address on purpose (--allow-network): hosts on it can discover, control and stream');
+  if (allowNetwork)
+    ctx.out('serving the network of that address on purpose (--allow-network): hosts on it can discover, control and stream');
   if (ownInterface) ctx.out(`owning interface ${ownInterface}: FORCEIP and the persistent IP set its address, as on the camera's NIC`);
-  if (values['segmentation-offload']) ctx.out('segmentation offload on: captures on this host see datagrams larger than the packet size (benchmarks only)');
+  if (values['segmentation-offload'])
+    ctx.out('segmentation offload on: captures on this host see datagrams larger than the packet size (benchmarks only)');
   ctx.out('Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -104,10 +121,15 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
   return 0;
 }
 
-function sceneChoice(values: Record<string, unknown>): { kind: 'ramp' } | { kind: 'inspection'; seed: number; defectRate: number; noiseSigma: number } {
+function sceneChoice(
+  values: Record<string, unknown>,
+): { kind: 'ramp' } | { kind: 'inspection'; seed: number; defectRate: number; noiseSigma: number } {
   if (values.scene === 'ramp') return { kind: 'ramp' };
   if (values.scene !== 'inspection') {
-    throw new GigeError('BAD_ARGUMENTS', `emulate: --scene ${String(values.scene)} is not allowed; give ramp (the exact test ramp) or inspection (parts on a conveyor)`);
+    throw new GigeError(
+      'BAD_ARGUMENTS',
+      `emulate: --scene ${String(values.scene)} is not allowed; give ramp (the exact test ramp) or inspection (parts on a conveyor)`,
+    );
   }
   const fraction = (name: string, max: number): number => {
     const n = Number(values[name]);
@@ -141,7 +163,10 @@ interface CommonChoices {
 export function cameraOptions(index: number, c: CommonChoices): EmulatedCameraOptions & { address: string } {
   const address = numberToIp((ipToNumber(c.first) + index) >>> 0);
   if (c.first.startsWith('127.') && !address.startsWith('127.')) {
-    throw new GigeError('BAD_ARGUMENTS', `emulate: --count runs past the loopback network at ${address}; start lower (e.g. --address 127.0.0.2)`);
+    throw new GigeError(
+      'BAD_ARGUMENTS',
+      `emulate: --count runs past the loopback network at ${address}; start lower (e.g. --address 127.0.0.2)`,
+    );
   }
   const serial = c.serial === undefined ? undefined : nthSerial(c.serial, index);
   const withSuffix = (file: string | undefined): string | undefined => {
@@ -169,7 +194,11 @@ function nthSerial(serial: string, index: number): string {
   if (index === 0) return serial;
   const m = /^(.*?)(\d+)$/.exec(serial);
   const next = m ? `${m[1]}${String(Number(m[2]) + index).padStart(m[2].length, '0')}` : `${serial}-${index + 1}`;
-  if (next.length > 15) throw new GigeError('BAD_ARGUMENTS', `emulate: serial ${next} (camera ${index + 1}) is longer than 15 characters; give a shorter --serial`);
+  if (next.length > 15)
+    throw new GigeError(
+      'BAD_ARGUMENTS',
+      `emulate: serial ${next} (camera ${index + 1}) is longer than 15 characters; give a shorter --serial`,
+    );
   return next;
 }
 

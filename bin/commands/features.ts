@@ -12,7 +12,10 @@ export async function featuresCommand(args: string[], ctx: CommandContext): Prom
   const address = requireAddress('features', values.address);
   const visibility = values.visibility as 'Beginner' | 'Expert' | 'Guru' | 'Invisible' | undefined;
   if (visibility !== undefined && !['Beginner', 'Expert', 'Guru', 'Invisible'].includes(visibility)) {
-    throw new GigeError('BAD_ARGUMENTS', `features: --visibility ${String(visibility)} is not allowed; give Beginner, Expert, Guru or Invisible`);
+    throw new GigeError(
+      'BAD_ARGUMENTS',
+      `features: --visibility ${String(visibility)} is not allowed; give Beginner, Expert, Guru or Invisible`,
+    );
   }
   await withCamera(address, 'monitor', async (camera) => {
     const features = await camera.nodeMap.list({ visibility });

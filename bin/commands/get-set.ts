@@ -21,7 +21,8 @@ export async function getCommand(args: string[], ctx: CommandContext): Promise<n
 export async function setCommand(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommand('set', args, { address: { type: 'string', short: 'a' } }, true);
   const address = requireAddress('set', values.address);
-  if (positionals.length === 0) throw new GigeError('BAD_ARGUMENTS', 'set: give at least one NAME=VALUE, e.g. gige set -a IP ExposureTime=10000');
+  if (positionals.length === 0)
+    throw new GigeError('BAD_ARGUMENTS', 'set: give at least one NAME=VALUE, e.g. gige set -a IP ExposureTime=10000');
   const assignments = positionals.map((text) => {
     const eq = text.indexOf('=');
     if (eq <= 0) throw new GigeError('BAD_ARGUMENTS', `set: "${text}" is not NAME=VALUE`);
@@ -40,7 +41,8 @@ export async function setCommand(args: string[], ctx: CommandContext): Promise<n
 export async function executeCommand(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommand('execute', args, { address: { type: 'string', short: 'a' } }, true);
   const address = requireAddress('execute', values.address);
-  if (positionals.length === 0) throw new GigeError('BAD_ARGUMENTS', 'execute: name at least one command feature, e.g. gige execute -a IP TriggerSoftware');
+  if (positionals.length === 0)
+    throw new GigeError('BAD_ARGUMENTS', 'execute: name at least one command feature, e.g. gige execute -a IP TriggerSoftware');
   await withCamera(address, 'control', async (camera) => {
     for (const name of positionals) {
       await camera.execute(name);

@@ -27,50 +27,63 @@ export async function grabCommand(args: string[], ctx: CommandContext): Promise<
   const singleFile = count === 1 && /\.(png|raw)$/i.test(output);
   if (!singleFile) await fs.mkdir(output, { recursive: true });
 
-  await withCamera(address, 'control', async (camera) => {
-    const queue: Frame[] = [];
-    let wake: (() => void) | null = null;
-    camera.on('frame', (frame: Frame) => {
-      // Held past the event (a share of its pool buffer), released once written.
-      if (queue.length < count) queue.push(frame.share());
-      wake?.();
-    });
-    await camera.startAcquisition();
-    let written = 0;
-    let incomplete = 0;
-    try {
-      while (written < count) {
-        if (queue.length === 0) {
-          await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new GigeError('FRAME_TIMEOUT',
-              `grab: no frame within ${timeoutMs} ms after ${written} of ${count} (check TriggerMode: a camera waiting for a trigger sends nothing)`)), timeoutMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = null;
-          continue;
+  await withCamera(
+    address,
+    'control',
+    async (camera) => {
+      const queue: Frame[] = [];
+      let wake: (() => void) | null = null;
+      camera.on('frame', (frame: Frame) => {
+        // Held past the event (a share of its pool buffer), released once written.
+        if (queue.length < count) queue.push(frame.share());
+        wake?.();
+      });
+      await camera.startAcquisition();
+      let written = 0;
+      let incomplete = 0;
+      try {
+        while (written < count) {
+          if (queue.length === 0) {
+            await new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(
+                () =>
+                  reject(
+                    new GigeError(
+                      'FRAME_TIMEOUT',
+                      `grab: no frame within ${timeoutMs} ms after ${written} of ${count} (check TriggerMode: a camera waiting for a trigger sends nothing)`,
+                    ),
+                  ),
+                timeoutMs,
+              );
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = null;
+            continue;
+          }
+          const frame = queue.shift() as Frame;
+          if (frame.status !== 'complete') incomplete += 1;
+          const file = singleFile ? output : path.join(output, `frame-${String(frame.blockId).padStart(6, '0')}.png`);
+          try {
+            const bytes = /\.raw$/i.test(file) ? frame.data : await encodeFrame(frame, 'png');
+            await fs.writeFile(file, bytes);
+          } finally {
+            frame.release();
+          }
+          written += 1;
+          ctx.out(`${file}  ${frame.width}x${frame.height} ${frame.pixelFormatName} frame ${frame.blockId} ${frame.status}`);
         }
-        const frame = queue.shift() as Frame;
-        if (frame.status !== 'complete') incomplete += 1;
-        const file = singleFile ? output : path.join(output, `frame-${String(frame.blockId).padStart(6, '0')}.png`);
-        try {
-          const bytes = /\.raw$/i.test(file) ? frame.data : await encodeFrame(frame, 'png');
-          await fs.writeFile(file, bytes);
-        } finally {
-          frame.release();
-        }
-        written += 1;
-        ctx.out(`${file}  ${frame.width}x${frame.height} ${frame.pixelFormatName} frame ${frame.blockId} ${frame.status}`);
+      } finally {
+        for (const frame of queue.splice(0)) frame.release();
+        const stats = camera.streamStatistics();
+        await camera.stopAcquisition();
+        if (values.stats && stats) ctx.out(toJson(stats));
+        if (incomplete > 0) ctx.err(`gige: ${incomplete} of ${count} frames were incomplete (missing packets)`);
       }
-    } finally {
-      for (const frame of queue.splice(0)) frame.release();
-      const stats = camera.streamStatistics();
-      await camera.stopAcquisition();
-      if (values.stats && stats) ctx.out(toJson(stats));
-      if (incomplete > 0) ctx.err(`gige: ${incomplete} of ${count} frames were incomplete (missing packets)`);
-    }
-  }, packetSize);
+    },
+    packetSize,
+  );
   return 0;
 }

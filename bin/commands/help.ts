@@ -20,13 +20,17 @@ export interface CommandHelp {
   notes?: string[];
 }
 
-const ADDRESS: OptionHelp = { arg: 'IP', text: 'the camera\'s IP address' };
+const ADDRESS: OptionHelp = { arg: 'IP', text: "the camera's IP address" };
 const JSON_OUTPUT: OptionHelp = { text: 'print JSON instead of text' };
 
 export const COMMAND_HELP: Record<string, CommandHelp> = {
   discover: {
-    usage: ['gige discover [--interface NAME ...] [--timeout MS] [--json]', 'gige discover --broadcast ADDR | --address IP [--local-address IP] [--timeout MS] [--json]'],
-    summary: 'Finds GigE Vision cameras. Without --broadcast/--address it asks on every interface that is up (or the ones named) and says, per camera, whether it is reachable and what to change if not.',
+    usage: [
+      'gige discover [--interface NAME ...] [--timeout MS] [--json]',
+      'gige discover --broadcast ADDR | --address IP [--local-address IP] [--timeout MS] [--json]',
+    ],
+    summary:
+      'Finds GigE Vision cameras. Without --broadcast/--address it asks on every interface that is up (or the ones named) and says, per camera, whether it is reachable and what to change if not.',
     options: {
       broadcast: { arg: 'ADDR', text: 'send DISCOVERY to this broadcast address only (e.g. 192.168.1.255)' },
       address: { arg: 'IP', text: 'ask this one camera directly' },
@@ -39,7 +43,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   info: {
     usage: ['gige info -a IP [--timeout MS] [--json]'],
-    summary: 'What to check when nothing works: the camera\'s identity, the interface and MTU towards it, link speed, reachability and who controls it.',
+    summary:
+      "What to check when nothing works: the camera's identity, the interface and MTU towards it, link speed, reachability and who controls it.",
     options: { address: ADDRESS, timeout: { arg: 'MS', text: 'how long to wait for each answer' }, json: JSON_OUTPUT },
     notes: ['Exit status 1 when the camera does not answer.'],
   },
@@ -50,15 +55,22 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'gige ip --mac MAC --force ADDR[/PREFIX]|auto [--gateway GW] [--interface NAME]',
       'gige ip -a IP | --mac MAC --persistent ADDR/PREFIX [--gateway GW] | --dhcp | --lla',
     ],
-    summary: 'IP setup. Without an action: every camera on every interface that is up (foreign subnets too, by the limited broadcast) with its current and '
-      + 'persistent configuration and, when it is not reachable, the command that fixes it. --force gives a camera a temporary address at once (FORCEIP, by MAC); '
-      + '--persistent, --dhcp and --lla choose how it gets its address at its next power-up.',
+    summary:
+      'IP setup. Without an action: every camera on every interface that is up (foreign subnets too, by the limited broadcast) with its current and ' +
+      'persistent configuration and, when it is not reachable, the command that fixes it. --force gives a camera a temporary address at once (FORCEIP, by MAC); ' +
+      '--persistent, --dhcp and --lla choose how it gets its address at its next power-up.',
     options: {
       address: ADDRESS,
-      mac: { arg: 'MAC', text: 'the camera\'s MAC address (gige ip lists it), e.g. 00:07:48:12:34:56' },
-      interface: { arg: 'NAME', text: 'the host interface facing the camera (repeatable for the list); default every interface that is up' },
+      mac: { arg: 'MAC', text: "the camera's MAC address (gige ip lists it), e.g. 00:07:48:12:34:56" },
+      interface: {
+        arg: 'NAME',
+        text: 'the host interface facing the camera (repeatable for the list); default every interface that is up',
+      },
       broadcast: { arg: 'ADDR', text: 'list only the cameras answering DISCOVERY at this broadcast address (e.g. 127.255.255.255)' },
-      force: { arg: 'ADDR[/PREFIX]|auto', text: 'FORCEIP: a temporary address (192.168.1.20/24 or /255.255.255.0; no prefix: the interface\'s); auto: a free one in the interface\'s subnet, checked by ARP and DISCOVERY' },
+      force: {
+        arg: 'ADDR[/PREFIX]|auto',
+        text: "FORCEIP: a temporary address (192.168.1.20/24 or /255.255.255.0; no prefix: the interface's); auto: a free one in the interface's subnet, checked by ARP and DISCOVERY",
+      },
       persistent: { arg: 'ADDR/PREFIX', text: 'a persistent (static) address for the next power-up, e.g. 192.168.1.20/24' },
       gateway: { arg: 'GW', text: 'default gateway with --force or --persistent, e.g. 192.168.1.1' },
       dhcp: { text: 'get the address by DHCP at the next power-up (persistent IP off)' },
@@ -67,20 +79,21 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       json: JSON_OUTPUT,
     },
     notes: [
-      'FORCEIP is refused while an application controls the camera, and lasts until the camera\'s next power-up.',
+      "FORCEIP is refused while an application controls the camera, and lasts until the camera's next power-up.",
       'Exit status 1 when no camera answered (list) or the camera does not answer at its new address (--force).',
     ],
   },
   'packet-size': {
     usage: ['gige packet-size -a IP [--json]'],
-    summary: 'Finds the largest GVSP packet size that reaches this host unfragmented: the camera fires test packets with "do not fragment" '
-      + '(GevSCPSFireTestPacket), bisected between its smallest and the host interface\'s MTU. Takes control for a moment; needs no acquisition running.',
+    summary:
+      'Finds the largest GVSP packet size that reaches this host unfragmented: the camera fires test packets with "do not fragment" ' +
+      "(GevSCPSFireTestPacket), bisected between its smallest and the host interface's MTU. Takes control for a moment; needs no acquisition running.",
     options: { address: ADDRESS, json: JSON_OUTPUT },
     notes: ['The config node\'s packet size "auto" does the same on every connect.'],
   },
   features: {
     usage: ['gige features -a IP [--visibility LEVEL] [--json]'],
-    summary: 'Every feature of the camera\'s GenICam description: type, access, value, range or entries. Reads only (monitor access).',
+    summary: "Every feature of the camera's GenICam description: type, access, value, range or entries. Reads only (monitor access).",
     options: {
       address: ADDRESS,
       visibility: { arg: 'LEVEL', text: 'Beginner, Expert, Guru or Invisible: list features up to this level' },
@@ -89,12 +102,14 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   get: {
     usage: ['gige get -a IP NAME [NAME ...]'],
-    summary: 'Reads features by their GenICam names (e.g. DeviceModelName, ExposureTime). One name prints the bare value; several print NAME=value lines.',
+    summary:
+      'Reads features by their GenICam names (e.g. DeviceModelName, ExposureTime). One name prints the bare value; several print NAME=value lines.',
     options: { address: ADDRESS },
   },
   set: {
     usage: ['gige set -a IP NAME=VALUE [NAME=VALUE ...]'],
-    summary: 'Writes features in the order given and prints what the camera then holds. Values are converted by the feature\'s type; a refused value names the allowed range.',
+    summary:
+      "Writes features in the order given and prints what the camera then holds. Values are converted by the feature's type; a refused value names the allowed range.",
     options: { address: ADDRESS },
   },
   execute: {
@@ -104,7 +119,8 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
   },
   grab: {
     usage: ['gige grab -a IP -o FILE.png|FILE.raw|DIR [-n N] [--packet-size N] [--timeout MS] [--stats]'],
-    summary: 'Grabs N consecutive frames: one to FILE (.png, or .raw for the bytes as received), several to DIR/frame-<id>.png. PNG is 8-bit for Mono8, 16-bit otherwise.',
+    summary:
+      'Grabs N consecutive frames: one to FILE (.png, or .raw for the bytes as received), several to DIR/frame-<id>.png. PNG is 8-bit for Mono8, 16-bit otherwise.',
     options: {
       address: ADDRESS,
       output: { arg: 'PATH', text: 'FILE.png, FILE.raw (one frame) or a directory' },
@@ -132,10 +148,16 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
       'no-io': { text: 'no I/O control port' },
       'allow-network': { text: 'serve a non-loopback address on purpose: real hosts on that network can find and use it' },
       'subnet-mask': { arg: 'MASK', text: 'the subnet mask it reports, e.g. 255.255.255.0' },
-      'own-interface': { arg: 'IF', text: 'with --allow-network, root: own this interface as the camera owns its NIC (FORCEIP and the persistent IP set its address); for a veth made for the camera' },
+      'own-interface': {
+        arg: 'IF',
+        text: 'with --allow-network, root: own this interface as the camera owns its NIC (FORCEIP and the persistent IP set its address); for a veth made for the camera',
+      },
       'segmentation-offload': { text: 'benchmarks only: send 64 KiB UDP-GSO super-datagrams instead of wire-sized packets' },
-      'ptp-grandmaster': { arg: 'host|cameras', text: 'host: the host clock is the PTP grandmaster, every camera Slave; cameras: they elect a Master' },
-      'ptp-offset-ns': { arg: 'NS', text: 'this camera\'s PTP clock offset from the grandmaster' },
+      'ptp-grandmaster': {
+        arg: 'host|cameras',
+        text: 'host: the host clock is the PTP grandmaster, every camera Slave; cameras: they elect a Master',
+      },
+      'ptp-offset-ns': { arg: 'NS', text: "this camera's PTP clock offset from the grandmaster" },
       'ptp-jitter-ns': { arg: 'NS', text: 'random jitter of its PTP clock, peak' },
       'ptp-lock-ms': { arg: 'MS', text: 'time from PtpEnable to a locked (Slave) clock' },
       scene: { arg: 'ramp|inspection', text: 'ramp: the exact diagonal ramp; inspection: parts on a conveyor, some defective' },
@@ -154,7 +176,7 @@ export const COMMAND_HELP: Record<string, CommandHelp> = {
     summary: 'Drives the TRIGGER_IN line of a camera started with `gige emulate` and reads its STROBE_OUT.',
     options: {
       address: ADDRESS,
-      port: { arg: 'PORT', text: 'the emulator\'s I/O control port' },
+      port: { arg: 'PORT', text: "the emulator's I/O control port" },
       width: { arg: 'US', text: 'pulse width in µs' },
       count: { arg: 'N', text: 'pulses in the train' },
       period: { arg: 'US', text: 'time between pulse starts in µs' },
@@ -179,7 +201,9 @@ export function formatCommandHelp(command: string, options: Options): string {
     const extra = [
       spec.multiple ? 'repeatable' : '',
       spec.default !== undefined && spec.default !== false ? `default ${String(spec.default)}` : '',
-    ].filter(Boolean).join('; ');
+    ]
+      .filter(Boolean)
+      .join('; ');
     rows.push([flag, `${described?.text ?? UNDOCUMENTED}${extra ? ` (${extra})` : ''}`]);
   }
   rows.push(['-h, --help', 'this help']);

@@ -9,17 +9,22 @@ import { CommandContext, parseCommand, requireAddress, toJson, intOption } from 
  *   gige io -a IP strobe [--clear]    (STROBE_OUT edges recorded so far: device ns, level)
  */
 export async function ioCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommand('io', args, {
-    address: { type: 'string', short: 'a' },
-    port: { type: 'string', default: String(DEFAULT_IO_CONTROL_PORT) },
-    width: { type: 'string' },
-    count: { type: 'string' },
-    period: { type: 'string' },
-    delay: { type: 'string' },
-    low: { type: 'boolean', default: false },
-    clear: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-  }, true);
+  const { values, positionals } = parseCommand(
+    'io',
+    args,
+    {
+      address: { type: 'string', short: 'a' },
+      port: { type: 'string', default: String(DEFAULT_IO_CONTROL_PORT) },
+      width: { type: 'string' },
+      count: { type: 'string' },
+      period: { type: 'string' },
+      delay: { type: 'string' },
+      low: { type: 'boolean', default: false },
+      clear: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
   const address = requireAddress('io', values.address);
   const [operation, level] = positionals;
   const number = (name: string): number | undefined => {
@@ -34,30 +39,40 @@ export async function ioCommand(args: string[], ctx: CommandContext): Promise<nu
     switch (operation) {
       case 'pulse': {
         if (values.width === undefined) throw new GigeError('BAD_ARGUMENTS', 'io pulse: give the pulse width in µs, e.g. --width 100');
-        const result = await client.request('pulse', {
-          widthUs: number('width'), count: number('count'), periodUs: number('period'), delayUs: number('delay'), high: !values.low,
-        }) as { start: string; end: string };
+        const result = (await client.request('pulse', {
+          widthUs: number('width'),
+          count: number('count'),
+          periodUs: number('period'),
+          delayUs: number('delay'),
+          high: !values.low,
+        })) as { start: string; end: string };
         ctx.out(values.json ? toJson(result) : `TRIGGER_IN pulses from ${result.start} to ${result.end} (device ns)`);
         return 0;
       }
       case 'set': {
-        if (level !== 'high' && level !== 'low') throw new GigeError('BAD_ARGUMENTS', `io set: say "high" or "low", not ${level === undefined ? 'nothing' : `"${level}"`}`);
+        if (level !== 'high' && level !== 'low')
+          throw new GigeError('BAD_ARGUMENTS', `io set: say "high" or "low", not ${level === undefined ? 'nothing' : `"${level}"`}`);
         const at = await client.request('setTriggerInput', { high: level === 'high' });
         ctx.out(`TRIGGER_IN ${level} at ${String(at)} (device ns)`);
         return 0;
       }
       case 'get':
-        ctx.out(`TRIGGER_IN ${(await client.request('triggerInput')) ? 'high' : 'low'}, STROBE_OUT ${(await client.request('strobeOutput')) ? 'high' : 'low'}`);
+        ctx.out(
+          `TRIGGER_IN ${(await client.request('triggerInput')) ? 'high' : 'low'}, STROBE_OUT ${(await client.request('strobeOutput')) ? 'high' : 'low'}`,
+        );
         return 0;
       case 'strobe': {
-        const edges = await client.request('strobeRecord') as Array<{ time: string; level: boolean }>;
+        const edges = (await client.request('strobeRecord')) as Array<{ time: string; level: boolean }>;
         if (values.json) ctx.out(toJson(edges));
         else for (const edge of edges) ctx.out(`${edge.time} ${edge.level ? 'high' : 'low'}`);
         if (values.clear) await client.request('clearStrobeRecord');
         return 0;
       }
       default:
-        throw new GigeError('BAD_ARGUMENTS', `io: unknown operation ${operation === undefined ? '(none)' : `"${operation}"`}; allowed pulse, set, get, strobe`);
+        throw new GigeError(
+          'BAD_ARGUMENTS',
+          `io: unknown operation ${operation === undefined ? '(none)' : `"${operation}"`}; allowed pulse, set, get, strobe`,
+        );
     }
   } finally {
     client.close();

@@ -15,9 +15,14 @@ export async function packetSizeCommand(args: string[], ctx: CommandContext): Pr
     ctx.out(toJson(result));
     return 0;
   }
-  for (const p of result.probes) ctx.out(`  ${String(p.size).padStart(5)} bytes: ${p.arrived ? 'arrived' : `did not arrive${p.detail ? ` (${p.detail})` : ''}`}`);
-  const why = result.limitedBy === 'host-mtu' ? `the MTU ${result.hostMtu} of ${result.hostInterface}`
-    : result.limitedBy === 'camera' ? 'the camera\'s largest packet size' : `a link between the camera and ${result.hostInterface ?? 'this host'} (path MTU)`;
+  for (const p of result.probes)
+    ctx.out(`  ${String(p.size).padStart(5)} bytes: ${p.arrived ? 'arrived' : `did not arrive${p.detail ? ` (${p.detail})` : ''}`}`);
+  const why =
+    result.limitedBy === 'host-mtu'
+      ? `the MTU ${result.hostMtu} of ${result.hostInterface}`
+      : result.limitedBy === 'camera'
+        ? "the camera's largest packet size"
+        : `a link between the camera and ${result.hostInterface ?? 'this host'} (path MTU)`;
   ctx.out(`packet size ${result.packetSize}: the largest that reaches this host unfragmented, limited by ${why}`);
   return 0;
 }

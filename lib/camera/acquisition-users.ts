@@ -57,11 +57,18 @@ export class AcquisitionUsers {
     const owner = request.owner ?? userId;
     for (const [otherId, other] of this.users) {
       if (otherId === userId || !conflicting(mode, other.mode)) continue;
-      throw new GigeError('ACQUISITION_CONFLICT', `Camera ${this.address} is already used by ${other.owner}, which ${DESCRIBED[other.mode]}; ` +
-        `${owner} ${DESCRIBED[mode]} — one acquisition mode per camera. Use a "next frame" grab beside a continuous one, ` +
-        'trigger grabs only beside other trigger grabs, or give each mode its own camera.', {
-        address: this.address, mode, otherMode: other.mode, other: other.owner,
-      });
+      throw new GigeError(
+        'ACQUISITION_CONFLICT',
+        `Camera ${this.address} is already used by ${other.owner}, which ${DESCRIBED[other.mode]}; ` +
+          `${owner} ${DESCRIBED[mode]} — one acquisition mode per camera. Use a "next frame" grab beside a continuous one, ` +
+          'trigger grabs only beside other trigger grabs, or give each mode its own camera.',
+        {
+          address: this.address,
+          mode,
+          otherMode: other.mode,
+          other: other.owner,
+        },
+      );
     }
     this.users.set(userId, { onError, mode, owner });
   }

@@ -67,8 +67,10 @@ export function wireBytesPerFrame(payloadBytes: number, packetSize: number): num
 }
 
 export function planBandwidth(demands: StreamDemand[], link: { linkBytesPerSecond: number; headroom: number }): BandwidthPlan {
-  if (!(link.linkBytesPerSecond > 0)) throw new GigeError('INVALID_ARGUMENT', `link speed ${link.linkBytesPerSecond} B/s is not positive`, {});
-  if (!(link.headroom >= 0 && link.headroom < 1)) throw new GigeError('INVALID_ARGUMENT', `headroom ${link.headroom} is not allowed; allowed 0 … 0.9`, {});
+  if (!(link.linkBytesPerSecond > 0))
+    throw new GigeError('INVALID_ARGUMENT', `link speed ${link.linkBytesPerSecond} B/s is not positive`, {});
+  if (!(link.headroom >= 0 && link.headroom < 1))
+    throw new GigeError('INVALID_ARGUMENT', `headroom ${link.headroom} is not allowed; allowed 0 … 0.9`, {});
   const usable = link.linkBytesPerSecond * (1 - link.headroom);
   const wires = demands.map((d) => wireBytesPerFrame(d.payloadBytes, d.packetSize));
   const rates = demands.map((d, i) => wires[i] * Math.max(0, d.frameRate));
@@ -83,21 +85,36 @@ export function planBandwidth(demands: StreamDemand[], link: { linkBytesPerSecon
     let ticks = Math.max(0, Math.floor((period - ownTime) * d.delayTicksPerSecond));
     if (d.maxDelayTicks !== undefined) ticks = Math.min(ticks, d.maxDelayTicks);
     const allocation: StreamAllocation = {
-      key: d.key, wireBytesPerFrame: wires[i], demandBytesPerSecond: rates[i], shareBytesPerSecond: share, packetDelayTicks: ticks,
+      key: d.key,
+      wireBytesPerFrame: wires[i],
+      demandBytesPerSecond: rates[i],
+      shareBytesPerSecond: share,
+      packetDelayTicks: ticks,
     };
     if (rates[i] > share * (1 + 1e-9)) allocation.frameRateLimit = Math.floor((share / wires[i]) * 100) / 100;
     return allocation;
   });
-  return { linkBytesPerSecond: link.linkBytesPerSecond, headroom: link.headroom, usableBytesPerSecond: usable, demandBytesPerSecond: total, fits, allocations };
+  return {
+    linkBytesPerSecond: link.linkBytesPerSecond,
+    headroom: link.headroom,
+    usableBytesPerSecond: usable,
+    demandBytesPerSecond: total,
+    fits,
+    allocations,
+  };
 }
 
 /** "2 cameras want 212 MB/s; the link carries 112 MB/s with 10 % headroom" and what was done. */
 export function describePlan(plan: BandwidthPlan, interfaceName: string): string {
   const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB/s`;
-  const head = `${plan.allocations.length} camera(s) on ${interfaceName} want ${mb(plan.demandBytesPerSecond)}; ` +
+  const head =
+    `${plan.allocations.length} camera(s) on ${interfaceName} want ${mb(plan.demandBytesPerSecond)}; ` +
     `the link carries ${mb(plan.usableBytesPerSecond)} with ${Math.round(plan.headroom * 100)} % headroom`;
-  const each = plan.allocations.map((a) => `${a.key}: ${mb(a.shareBytesPerSecond)}, GevSCPD ${a.packetDelayTicks}` +
-    (a.frameRateLimit !== undefined ? `, frame rate lowered to ${a.frameRateLimit} fps` : ''));
+  const each = plan.allocations.map(
+    (a) =>
+      `${a.key}: ${mb(a.shareBytesPerSecond)}, GevSCPD ${a.packetDelayTicks}` +
+      (a.frameRateLimit !== undefined ? `, frame rate lowered to ${a.frameRateLimit} fps` : ''),
+  );
   return `${head}${plan.fits ? '' : ' — it does not fit'}: ${each.join('; ')}`;
 }
 
@@ -155,20 +172,30 @@ export class HostLinkBudgets {
   /** The plan for an interface now (null when nobody streams into it). */
   plan(interfaceName: string): BandwidthPlan | null {
     const state = this.links.get(interfaceName);
-    return state ? planBandwidth([...state.members.values()].map((m) => m.demand), state) : null;
+    return state
+      ? planBandwidth(
+          [...state.members.values()].map((m) => m.demand),
+          state,
+        )
+      : null;
   }
 
   /** Plans and applies to every member; never rejects (each member's failure is its own). */
   private replan(state: LinkState, initiator?: string): Promise<{ plan: BandwidthPlan; failures: Map<string, Error> }> {
     const run = state.chain.then(async () => {
       const members = [...state.members.values()];
-      const plan = planBandwidth(members.map((m) => m.demand), state);
+      const plan = planBandwidth(
+        members.map((m) => m.demand),
+        state,
+      );
       const alone = members.length === 1 && plan.fits;
       const failures = new Map<string, Error>();
       for (const member of members) {
         const allocation = plan.allocations.find((a) => a.key === member.demand.key);
         // One camera that fits has the link to itself: it keeps its own pacing.
-        await member.apply(alone ? undefined : allocation, plan).catch((err: Error) => { failures.set(member.demand.key, err); });
+        await member.apply(alone ? undefined : allocation, plan).catch((err: Error) => {
+          failures.set(member.demand.key, err);
+        });
       }
       return { plan, failures };
     });

@@ -11,7 +11,13 @@ import { FrameSetTracker, FrameSet, readMultiFrameConfig } from './frame-sets';
 import { MonitorStream, isMulticast } from './monitor-stream';
 import { BandwidthOptions, BudgetReport, joinLinkBudget } from './stream-budget';
 import {
-  checkIntegerInRange, checkPoolMemory, checkTimeoutMs, MAX_BUFFER_COUNT, MAX_PACKET_SIZE, MIN_BUFFER_COUNT, MIN_PACKET_SIZE,
+  checkIntegerInRange,
+  checkPoolMemory,
+  checkTimeoutMs,
+  MAX_BUFFER_COUNT,
+  MAX_PACKET_SIZE,
+  MIN_BUFFER_COUNT,
+  MIN_PACKET_SIZE,
 } from './limits';
 import type { CameraEvent } from './events';
 
@@ -106,13 +112,23 @@ export class Camera extends EventEmitter {
   ) {
     super();
     device.on('lost', (err: Error) => this.handleLost(err));
-    this.events = new CameraEvents(device.channel, nodeMap, (event) => this.emit('event', event), (err) => this.emitError(err));
+    this.events = new CameraEvents(
+      device.channel,
+      nodeMap,
+      (event) => this.emit('event', event),
+      (err) => this.emitError(err),
+    );
   }
 
   static async open(options: CameraOpenOptions): Promise<Camera> {
     const resolved = { access: 'control' as AccessMode, frameTimeoutMs: DEFAULT_FRAME_TIMEOUT_MS, ...options };
     checkOpenOptions(resolved);
-    const device = await GvcpDevice.connect({ address: resolved.address, access: resolved.access, channel: resolved.channel, reclaim: resolved.reclaim });
+    const device = await GvcpDevice.connect({
+      address: resolved.address,
+      access: resolved.access,
+      channel: resolved.channel,
+      reclaim: resolved.reclaim,
+    });
     try {
       const xml = await loadDeviceXml(device.port, { cacheDir: resolved.xmlCacheDir });
       const nodeMap = NodeMap.fromXml(xml, { device: device.port });
@@ -168,10 +184,20 @@ export class Camera extends EventEmitter {
    */
   async negotiatePacketSize(): Promise<PacketSizeResult> {
     this.assertOpen();
-    if (this.options.access === 'monitor') throw new GigeError('ACCESS_DENIED', `Camera ${this.address}: packet size negotiation needs control access; this connection is monitor (read-only)`);
-    if (this.stream || this.starting) throw new GigeError('ACQUISITION_RUNNING', `Camera ${this.address}: packet size negotiation borrows the stream channel; stop acquisition first`);
+    if (this.options.access === 'monitor')
+      throw new GigeError(
+        'ACCESS_DENIED',
+        `Camera ${this.address}: packet size negotiation needs control access; this connection is monitor (read-only)`,
+      );
+    if (this.stream || this.starting)
+      throw new GigeError(
+        'ACQUISITION_RUNNING',
+        `Camera ${this.address}: packet size negotiation borrows the stream channel; stop acquisition first`,
+      );
     return this.serialized(async () => {
-      const range = this.nodeMap.has('GevSCPSPacketSize') ? await this.nodeMap.describe('GevSCPSPacketSize').catch(() => undefined) : undefined;
+      const range = this.nodeMap.has('GevSCPSPacketSize')
+        ? await this.nodeMap.describe('GevSCPSPacketSize').catch(() => undefined)
+        : undefined;
       const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
       const result = await negotiatePacketSize({
         channel: this.device.channel,
@@ -274,9 +300,7 @@ export class Camera extends EventEmitter {
     if (!this.lostError) {
       await this.nodeMap.execute('AcquisitionStop').catch((err) => errors.push(err));
       await this.setIfPresent('TLParamsLocked', 0).catch((err) => errors.push(err));
-      await this.device.channel
-        .writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, 0)
-        .catch((err: unknown) => errors.push(err));
+      await this.device.channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCP, 0).catch((err: unknown) => errors.push(err));
     }
     await stream.close();
     await this.leaveLinkBudget();
@@ -339,8 +363,15 @@ export class Camera extends EventEmitter {
         skipped += 1;
         return false;
       };
-      const next = this.waiters.wait(timeoutMs, () => this.describeTimeout(timeoutMs) + (skipped === 0 ? '' :
-        ` ${skipped} frame(s) stamped before the trigger were skipped: the camera's clock may have been reset or stepped back (PTP).`), stampedAfterTrigger);
+      const next = this.waiters.wait(
+        timeoutMs,
+        () =>
+          this.describeTimeout(timeoutMs) +
+          (skipped === 0
+            ? ''
+            : ` ${skipped} frame(s) stamped before the trigger were skipped: the camera's clock may have been reset or stepped back (PTP).`),
+        stampedAfterTrigger,
+      );
       // `next` may time out while the trigger is still being acknowledged: FrameWaiters observes
       // it from the start, and the caller gets its rejection through the return below.
       try {
@@ -431,10 +462,24 @@ export class Camera extends EventEmitter {
     try {
       if (this.options.bandwidth !== false) {
         this.leaveBudget = await joinLinkBudget({
-          key: this.address, channel, nodeMap: this.nodeMap, tickFrequency: this.tickFrequency, localAddress, payloadBytes: payloadSize, packetSize,
+          key: this.address,
+          channel,
+          nodeMap: this.nodeMap,
+          tickFrequency: this.tickFrequency,
+          localAddress,
+          payloadBytes: payloadSize,
+          packetSize,
           settings: this.options.bandwidth ?? {},
           onReport: (report) => this.reportBudget(report),
-          onError: (err) => this.emitWarning(new GigeError('BANDWIDTH_BUDGET', `Camera ${this.address}: the link budget could not be applied: ${err.message}`, {}, { cause: err })),
+          onError: (err) =>
+            this.emitWarning(
+              new GigeError(
+                'BANDWIDTH_BUDGET',
+                `Camera ${this.address}: the link budget could not be applied: ${err.message}`,
+                {},
+                { cause: err },
+              ),
+            ),
         });
       }
       await channel.writeRegister(STREAM_CHANNEL_0 + StreamChannelRegister.SCDA, ipToNumber(group ?? localAddress));
@@ -527,19 +572,21 @@ export class Camera extends EventEmitter {
    */
   private handleFrame(event: Frame): void {
     const frame = event.share() as CameraFrame;
-    this.frameDelivery = this.frameDelivery.then(async () => {
-      try {
-        if (frame.chunkData) await this.readChunks(frame);
-        await this.assignSet(frame);
-        this.waiters.deliver(frame);
-        this.emit('frame', frame);
-      } catch (err) {
-        // A listener's bug must not kill the stream's delivery path.
-        this.emitError(err as Error);
-      } finally {
-        frame.release();
-      }
-    }).catch((err: Error) => this.emitError(err)); // the chain outlives this call: never left rejected
+    this.frameDelivery = this.frameDelivery
+      .then(async () => {
+        try {
+          if (frame.chunkData) await this.readChunks(frame);
+          await this.assignSet(frame);
+          this.waiters.deliver(frame);
+          this.emit('frame', frame);
+        } catch (err) {
+          // A listener's bug must not kill the stream's delivery path.
+          this.emitError(err as Error);
+        } finally {
+          frame.release();
+        }
+      })
+      .catch((err: Error) => this.emitError(err)); // the chain outlives this call: never left rejected
   }
 
   /** Chunk ports read from one frame's chunk data at a time; detached again right after. */
@@ -559,7 +606,10 @@ export class Camera extends EventEmitter {
   private async assignSet(frame: CameraFrame): Promise<void> {
     let config = null;
     try {
-      config = await readMultiFrameConfig((name) => this.nodeMap.has(name), (name) => this.nodeMap.getValue(name) as Promise<FeatureValue>);
+      config = await readMultiFrameConfig(
+        (name) => this.nodeMap.has(name),
+        (name) => this.nodeMap.getValue(name) as Promise<FeatureValue>,
+      );
     } catch (err) {
       this.emitError(err as Error);
     }
@@ -601,9 +651,11 @@ export class Camera extends EventEmitter {
         `${stats.packetsReceived} packets received, ${stats.packetsMissing} missing; packet size ${stats.socket.packetSize}` +
         `${stats.socket.packetSizeFitsMtu === false ? ` exceeds the MTU ${stats.socket.mtu}` : ''})`
       : '';
-    return `No frame from ${this.address} within ${timeoutMs} ms${seen}. ` +
+    return (
+      `No frame from ${this.address} within ${timeoutMs} ms${seen}. ` +
       'Check TriggerMode/TriggerSource (a camera waiting for a hardware trigger sends nothing), ' +
-      'AcquisitionFrameRate and ExposureTime, and that GVSP packets reach this host (firewall, packet size vs MTU).';
+      'AcquisitionFrameRate and ExposureTime, and that GVSP packets reach this host (firewall, packet size vs MTU).'
+    );
   }
 
   private assertOpen(): void {
@@ -618,8 +670,13 @@ export class Camera extends EventEmitter {
 function checkOpenOptions(options: CameraOpenOptions & { frameTimeoutMs: number }): void {
   checkTimeoutMs(options.frameTimeoutMs, 'Frame timeout');
   if (options.bufferCount !== undefined) checkIntegerInRange(options.bufferCount, MIN_BUFFER_COUNT, MAX_BUFFER_COUNT, 'Buffer count');
-  if (options.packetSize !== undefined && options.packetSize !== 'auto') checkIntegerInRange(options.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes');
+  if (options.packetSize !== undefined && options.packetSize !== 'auto')
+    checkIntegerInRange(options.packetSize, MIN_PACKET_SIZE, MAX_PACKET_SIZE, 'Packet size', 'bytes');
   if (options.multicastGroup !== undefined && (!isIpv4(options.multicastGroup) || !isMulticast(options.multicastGroup))) {
-    throw new GigeError('OUT_OF_RANGE', `Multicast group ${JSON.stringify(String(options.multicastGroup)).slice(0, 40)} is not allowed; allowed 224.0.0.0 … 239.255.255.255 (e.g. 239.192.0.1)`, {});
+    throw new GigeError(
+      'OUT_OF_RANGE',
+      `Multicast group ${JSON.stringify(String(options.multicastGroup)).slice(0, 40)} is not allowed; allowed 224.0.0.0 … 239.255.255.255 (e.g. 239.192.0.1)`,
+      {},
+    );
   }
 }

@@ -23,7 +23,10 @@ export async function chunkSelectorEntries(camera: Camera): Promise<string[]> {
 export function enableChunkMode(camera: Camera): Promise<ChunkModeChange> {
   return camera.serialized(async () => {
     const entries = await chunkSelectorEntries(camera);
-    const wanted: Array<[string, string | null]> = [['ChunkModeActive', null], ...entries.map((entry): [string, string] => ['ChunkEnable', entry])];
+    const wanted: Array<[string, string | null]> = [
+      ['ChunkModeActive', null],
+      ...entries.map((entry): [string, string] => ['ChunkEnable', entry]),
+    ];
     const missing: Array<[string, string | null]> = [];
     for (const [feature, entry] of wanted) {
       if (entry !== null) await camera.set('ChunkSelector', entry);

@@ -39,22 +39,35 @@ export async function runConnectChecks(camera: Camera, packetSize: number | 'aut
     }
   } else if (!monitor) {
     // One test packet at the smallest size says whether stream packets get through at all.
-    const range = camera.nodeMap.has('GevSCPSPacketSize') ? await camera.nodeMap.describe('GevSCPSPacketSize').catch(() => undefined) : undefined;
+    const range = camera.nodeMap.has('GevSCPSPacketSize')
+      ? await camera.nodeMap.describe('GevSCPSPacketSize').catch(() => undefined)
+      : undefined;
     const min = range?.min === undefined ? 576 : Number(range.min);
-    streamArrives = await negotiatePacketSize({ channel, min, max: min, attempts: 2 }).then(() => true, (err) => (blocked(err) ? false : undefined));
+    streamArrives = await negotiatePacketSize({ channel, min, max: min, attempts: 2 }).then(
+      () => true,
+      (err) => (blocked(err) ? false : undefined),
+    );
   }
   const interfaceName = interfaceHolding(localAddress);
   const routeLocal = await localAddressTowards(camera.address, 3956).catch(() => undefined);
-  const configured = typeof packetSize === 'number' ? packetSize
-    : (await channel.readRegister(Bootstrap.SC0 + StreamChannelRegister.SCPS).catch(() => 0)) & Scps.SIZE_MASK;
-  const payloadBytes = await camera.get('PayloadSize').then((v) => Number(v), () => undefined);
-  const problems = checkHost({
-    cameraAddress: camera.address,
-    interfaceName,
-    routeInterfaceName: routeLocal ? interfaceHolding(routeLocal) : undefined,
-    packetSize: configured || undefined,
-    payloadBytes,
-    streamArrives,
-  }, readHostFacts(interfaceName));
+  const configured =
+    typeof packetSize === 'number'
+      ? packetSize
+      : (await channel.readRegister(Bootstrap.SC0 + StreamChannelRegister.SCPS).catch(() => 0)) & Scps.SIZE_MASK;
+  const payloadBytes = await camera.get('PayloadSize').then(
+    (v) => Number(v),
+    () => undefined,
+  );
+  const problems = checkHost(
+    {
+      cameraAddress: camera.address,
+      interfaceName,
+      routeInterfaceName: routeLocal ? interfaceHolding(routeLocal) : undefined,
+      packetSize: configured || undefined,
+      payloadBytes,
+      streamArrives,
+    },
+    readHostFacts(interfaceName),
+  );
   return { packetSize: negotiated, packetSizeProblem, problems };
 }

@@ -139,8 +139,12 @@ export class CameraConnection extends EventEmitter {
     const camera = this.camera;
     if (!camera) {
       const why = this.stateValue === 'closed' ? 'closed' : this.stateValue === 'connecting' ? 'still connecting' : 'not connected';
-      throw new GigeError('NOT_CONNECTED', `Camera ${this.options.address} is ${why}` +
-        (this.detail ? ` (${this.detail})` : '') + (this.stateValue === 'closed' ? '' : '; it reconnects automatically.'));
+      throw new GigeError(
+        'NOT_CONNECTED',
+        `Camera ${this.options.address} is ${why}` +
+          (this.detail ? ` (${this.detail})` : '') +
+          (this.stateValue === 'closed' ? '' : '; it reconnects automatically.'),
+      );
     }
     return operation(camera);
   }
@@ -263,7 +267,12 @@ export class CameraConnection extends EventEmitter {
       camera = await Camera.open({ ...this.options, channel, reclaim: reused });
       for (const [name, value] of this.options.settings ?? []) {
         await camera.set(name, value).catch((err: Error) => {
-          throw new GigeError('SETTING_FAILED', `Setting ${clipInput(name)}=${clipInput(String(value))} failed: ${err.message}`, { name, value }, { cause: err });
+          throw new GigeError(
+            'SETTING_FAILED',
+            `Setting ${clipInput(name)}=${clipInput(String(value))} failed: ${err.message}`,
+            { name, value },
+            { cause: err },
+          );
         });
       }
       if (this.options.connectChecks !== false) {
@@ -284,12 +293,15 @@ export class CameraConnection extends EventEmitter {
       if (this.acquisitionUsers.size > 0) {
         const users = this.acquisitionUsers.errorHandlers();
         const opened = camera;
-        await this.startFor(opened).then(() => {
-          acquisitionStarted = true;
-        }, (err: Error) => {
-          if (opened.lost) throw err;
-          for (const onError of users) failures.push(() => onError(err));
-        });
+        await this.startFor(opened).then(
+          () => {
+            acquisitionStarted = true;
+          },
+          (err: Error) => {
+            if (opened.lost) throw err;
+            for (const onError of users) failures.push(() => onError(err));
+          },
+        );
       }
       if (camera.lost) throw camera.lost;
     } catch (err) {
@@ -328,7 +340,7 @@ export class CameraConnection extends EventEmitter {
    * bring the camera in line with what is wanted now.
    */
   private reconcileAfterAttempt(camera: Camera, restoredEvents: Map<string, EventUser>, acquisitionStarted: boolean): void {
-    if ((this.acquisitionUsers.size > 0) !== acquisitionStarted) {
+    if (this.acquisitionUsers.size > 0 !== acquisitionStarted) {
       const users = this.acquisitionUsers.errorHandlers();
       this.syncAcquisition().catch((err: Error) => {
         if (users.length === 0) this.emitError(err);
@@ -339,14 +351,22 @@ export class CameraConnection extends EventEmitter {
       if (restoredEvents.get(userId) === user) continue;
       camera.enableEvents(user.names).catch((err: Error) => user.onError(err));
     }
-    this.disableUnwanted(camera, [...restoredEvents.values()].flatMap((user) => user.names)).catch((err: Error) => this.emitError(err));
+    this.disableUnwanted(
+      camera,
+      [...restoredEvents.values()].flatMap((user) => user.names),
+    ).catch((err: Error) => this.emitError(err));
   }
 
   private handleLost(camera: Camera, err: Error): void {
     if (this.camera !== camera) return;
     this.camera = null;
     this.retiring = camera.close().catch(() => undefined);
-    const lost = new GigeError('CAMERA_LOST', `Camera ${this.options.address} was lost: ${err.message}`, { address: this.options.address }, { cause: err });
+    const lost = new GigeError(
+      'CAMERA_LOST',
+      `Camera ${this.options.address} was lost: ${err.message}`,
+      { address: this.options.address },
+      { cause: err },
+    );
     this.waitForCamera(`lost: ${err.message}`, lost);
   }
 
@@ -364,14 +384,17 @@ export class CameraConnection extends EventEmitter {
       this.retryTimer = null;
       if (this.closing) return;
       const started = Date.now();
-      this.controller.answers(Math.min(500, interval)).then((answered) => {
-        if (this.closing) return;
-        if (answered) {
-          this.connect().catch(() => undefined);
-          return;
-        }
-        this.retryTimer = setTimeout(probe, Math.max(0, interval - (Date.now() - started)));
-      }, () => undefined);
+      this.controller.answers(Math.min(500, interval)).then(
+        (answered) => {
+          if (this.closing) return;
+          if (answered) {
+            this.connect().catch(() => undefined);
+            return;
+          }
+          this.retryTimer = setTimeout(probe, Math.max(0, interval - (Date.now() - started)));
+        },
+        () => undefined,
+      );
     };
     this.retryTimer = setTimeout(probe, 0);
   }
@@ -434,16 +457,29 @@ export class CameraConnection extends EventEmitter {
     if (checks.packetSize) {
       this.packetSizeValue = checks.packetSize;
       const p = checks.packetSize;
-      const why = p.limitedBy === 'host-mtu' ? `the MTU of ${p.hostInterface}` : p.limitedBy === 'camera' ? 'the camera\'s largest' : 'a link on the path';
+      const why =
+        p.limitedBy === 'host-mtu'
+          ? `the MTU of ${p.hostInterface}`
+          : p.limitedBy === 'camera'
+            ? "the camera's largest"
+            : 'a link on the path';
       if (once(`packet-size:${p.packetSize}`) && this.listenerCount('info') > 0) {
         this.emit('info', `packet size ${p.packetSize} bytes: the largest that reaches this host unfragmented (limited by ${why})`);
       }
     }
     if (checks.packetSizeProblem && once(`packet-size-problem:${checks.packetSizeProblem.message}`)) {
-      this.emitWarning(new GigeError('PACKET_SIZE_AUTO', `packet size "auto" kept the camera's packet size: ${checks.packetSizeProblem.message}`, {}, { cause: checks.packetSizeProblem }));
+      this.emitWarning(
+        new GigeError(
+          'PACKET_SIZE_AUTO',
+          `packet size "auto" kept the camera's packet size: ${checks.packetSizeProblem.message}`,
+          {},
+          { cause: checks.packetSizeProblem },
+        ),
+      );
     }
     for (const p of checks.problems) {
-      if (once(`host:${p.id}:${p.fix}`)) this.emitWarning(new GigeError('HOST_CHECK', `${p.problem}. Fix: ${p.fix}`, { check: p.id, fix: p.fix }));
+      if (once(`host:${p.id}:${p.fix}`))
+        this.emitWarning(new GigeError('HOST_CHECK', `${p.problem}. Fix: ${p.fix}`, { check: p.id, fix: p.fix }));
     }
   }
 }

@@ -84,26 +84,31 @@ export class CameraEvents {
     const offered = await this.available();
     const unknown = names.filter((n) => !offered.includes(n));
     if (unknown.length > 0) {
-      throw new GigeError('UNKNOWN_EVENT', `Unknown event ${clipInput(unknown.join(', '))}; this camera offers: ${offered.join(', ') || 'no events'}`,
-        { unknown: unknown.slice(0, 10).map((name) => clipInput(name)), offered });
+      throw new GigeError(
+        'UNKNOWN_EVENT',
+        `Unknown event ${clipInput(unknown.join(', '))}; this camera offers: ${offered.join(', ') || 'no events'}`,
+        { unknown: unknown.slice(0, 10).map((name) => clipInput(name)), offered },
+      );
     }
   }
 
   private open(): Promise<MessageChannel> {
     if (this.channel) return Promise.resolve(this.channel);
     if (!this.opening) {
-      this.opening = MessageChannel.open(this.control).then((channel) => {
-        if (this.closed) {
-          channel.close().catch(() => undefined);
-          throw new GigeError('CAMERA_CLOSED', 'The camera closed while its message channel was opening');
-        }
-        channel.on('event', (event: GvcpEvent) => this.queue(event));
-        channel.on('warning', (err: Error) => this.warn(err));
-        this.channel = channel;
-        return channel;
-      }).finally(() => {
-        this.opening = null;
-      });
+      this.opening = MessageChannel.open(this.control)
+        .then((channel) => {
+          if (this.closed) {
+            channel.close().catch(() => undefined);
+            throw new GigeError('CAMERA_CLOSED', 'The camera closed while its message channel was opening');
+          }
+          channel.on('event', (event: GvcpEvent) => this.queue(event));
+          channel.on('warning', (err: Error) => this.warn(err));
+          this.channel = channel;
+          return channel;
+        })
+        .finally(() => {
+          this.opening = null;
+        });
     }
     return this.opening;
   }
@@ -112,7 +117,13 @@ export class CameraEvents {
     // Events are delivered one at a time, in order; a device flooding events must not grow the
     // line without end: beyond the limit they are dropped, with one warning per burst.
     if (this.waiting >= MAX_WAITING_EVENTS) {
-      if (this.dropped++ === 0) this.warn(new GigeError('EVENTS_DROPPED', `More than ${MAX_WAITING_EVENTS} events are waiting to be delivered; dropping events until the flow catches up`));
+      if (this.dropped++ === 0)
+        this.warn(
+          new GigeError(
+            'EVENTS_DROPPED',
+            `More than ${MAX_WAITING_EVENTS} events are waiting to be delivered; dropping events until the flow catches up`,
+          ),
+        );
       return;
     }
     this.waiting += 1;

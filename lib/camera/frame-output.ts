@@ -12,7 +12,9 @@ export const FRAME_ENCODINGS: readonly FrameEncoding[] = ['raw', 'jpeg', 'png'];
 /** `value` as a FrameEncoding, or a GigeError listing the allowed ones (never a silent fallback to another format). */
 export function checkEncoding(value: unknown): FrameEncoding {
   if (FRAME_ENCODINGS.includes(value as FrameEncoding)) return value as FrameEncoding;
-  throw new GigeError('BAD_ENCODING', `Encoding ${quoteInput(value)} is not supported; allowed: ${FRAME_ENCODINGS.join(', ')}`, { encoding: value });
+  throw new GigeError('BAD_ENCODING', `Encoding ${quoteInput(value)} is not supported; allowed: ${FRAME_ENCODINGS.join(', ')}`, {
+    encoding: value,
+  });
 }
 
 /** JSON-safe metadata of a frame (no bigint: Node-RED's debug sidebar and JSON.stringify reject it). */
@@ -92,9 +94,10 @@ export async function encodeFrame(frame: FrameContent, encoding: 'jpeg' | 'png',
     image = sharp(frame.data, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
   } else if (SIGNIFICANT_BITS[frame.pixelFormat] !== undefined) {
     const bits = SIGNIFICANT_BITS[frame.pixelFormat];
-    const unpacked = frame.pixelFormat === PixelFormat.Mono16 && frame.paddingX === 0
-      ? frame.data
-      : unpackToMono16(frame.data, frame.pixelFormat, width, height, { paddingX: frame.paddingX });
+    const unpacked =
+      frame.pixelFormat === PixelFormat.Mono16 && frame.paddingX === 0
+        ? frame.data
+        : unpackToMono16(frame.data, frame.pixelFormat, width, height, { paddingX: frame.paddingX });
     // sharp takes the sample depth of raw input from the typed array: a Buffer would be read as
     // 8-bit samples. The view shares the frame's memory; only an odd offset (never seen from the
     // pool or the unpacker) would need an aligned copy.
@@ -105,13 +108,13 @@ export async function encodeFrame(frame: FrameContent, encoding: 'jpeg' | 'png',
     // Full-scale 16-bit greyscale; JPEG takes its upper 8 bits.
     image = wide.toColourspace(encoding === 'jpeg' ? 'b-w' : 'grey16');
   } else {
-    throw new GigeError('UNSUPPORTED_PIXEL_FORMAT',
-      `Cannot encode ${frame.pixelFormatName} as ${encoding}; supported: Mono8, Mono10, Mono12, Mono12Packed, Mono12p, Mono16`);
+    throw new GigeError(
+      'UNSUPPORTED_PIXEL_FORMAT',
+      `Cannot encode ${frame.pixelFormatName} as ${encoding}; supported: Mono8, Mono10, Mono12, Mono12Packed, Mono12p, Mono16`,
+    );
   }
   if (options.maxWidth && width > options.maxWidth) image = image.resize({ width: options.maxWidth });
-  return encoding === 'jpeg'
-    ? image.jpeg({ quality: options.quality ?? 85 }).toBuffer()
-    : image.png({ compressionLevel: 1 }).toBuffer();
+  return encoding === 'jpeg' ? image.jpeg({ quality: options.quality ?? 85 }).toBuffer() : image.png({ compressionLevel: 1 }).toBuffer();
 }
 
 /** A copy in its own memory (Buffer.alloc never uses the shared pool, so it starts aligned). */

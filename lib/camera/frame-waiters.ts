@@ -10,7 +10,12 @@ import { checkTimeoutMs } from './limits';
 export class FrameWaiters<T> {
   constructor(private readonly take: (frame: T) => T = (frame) => frame) {}
 
-  private waiters = new Set<{ resolve: (frame: T) => void; reject: (err: Error) => void; timer: NodeJS.Timeout; accepts: (frame: T) => boolean }>();
+  private waiters = new Set<{
+    resolve: (frame: T) => void;
+    reject: (err: Error) => void;
+    timer: NodeJS.Timeout;
+    accepts: (frame: T) => boolean;
+  }>();
 
   get size(): number {
     return this.waiters.size;
@@ -62,5 +67,8 @@ export class FrameWaiters<T> {
 
 /** For a wait whose result nobody will take (its caller failed): a frame it got goes back at once. */
 export function releaseIfDelivered(wait: Promise<{ release(): void }>): void {
-  wait.then((frame) => frame.release(), () => undefined);
+  wait.then(
+    (frame) => frame.release(),
+    () => undefined,
+  );
 }

@@ -106,22 +106,27 @@ function mebibytes(bytes: number): number {
 
 export function firewallFix(firewall: HostFacts['firewall'], cameraAddress: string): string {
   switch (firewall) {
-    case 'ufw': return `sudo ufw allow from ${cameraAddress} proto udp`;
-    case 'firewalld': return `sudo firewall-cmd --zone=trusted --add-source=${cameraAddress}`;
-    case 'nftables': return `sudo nft insert rule inet filter input ip saddr ${cameraAddress} udp accept`;
-    default: return `sudo iptables -I INPUT -p udp -s ${cameraAddress} -j ACCEPT`;
+    case 'ufw':
+      return `sudo ufw allow from ${cameraAddress} proto udp`;
+    case 'firewalld':
+      return `sudo firewall-cmd --zone=trusted --add-source=${cameraAddress}`;
+    case 'nftables':
+      return `sudo nft insert rule inet filter input ip saddr ${cameraAddress} udp accept`;
+    default:
+      return `sudo iptables -I INPUT -p udp -s ${cameraAddress} -j ACCEPT`;
   }
 }
 
 export function checkHost(input: HostCheckInput, facts: HostFacts): HostProblem[] {
   const problems: HostProblem[] = [];
-  const iface = input.interfaceName ?? 'the camera\'s interface';
+  const iface = input.interfaceName ?? "the camera's interface";
   // Two frames' worth: one arriving while the thread still hands the previous one over.
   if (!facts.privileged && facts.rmemMax !== undefined && input.payloadBytes !== undefined && facts.rmemMax < input.payloadBytes) {
     const wanted = mebibytes(2 * input.payloadBytes);
     problems.push({
       id: 'rmem',
-      problem: `the socket receive buffer may be at most ${facts.rmemMax} bytes (net.core.rmem_max) but one frame is ${input.payloadBytes} bytes: ` +
+      problem:
+        `the socket receive buffer may be at most ${facts.rmemMax} bytes (net.core.rmem_max) but one frame is ${input.payloadBytes} bytes: ` +
         'packets are lost whenever the receive thread is late (not running as root, so the limit cannot be overridden)',
       fix: `sudo sysctl -w net.core.rmem_max=${wanted}`,
     });
@@ -129,7 +134,8 @@ export function checkHost(input: HostCheckInput, facts: HostFacts): HostProblem[
   if (facts.mtu !== undefined && input.packetSize !== undefined && input.packetSize > facts.mtu && input.interfaceName) {
     problems.push({
       id: 'mtu',
-      problem: `the packet size ${input.packetSize} is larger than the MTU ${facts.mtu} of ${iface}: stream packets are dropped or fragmented ` +
+      problem:
+        `the packet size ${input.packetSize} is larger than the MTU ${facts.mtu} of ${iface}: stream packets are dropped or fragmented ` +
         '(or use packet size "auto", which picks the largest that arrives)',
       fix: `sudo ip link set dev ${input.interfaceName} mtu ${input.packetSize <= 9000 ? 9000 : input.packetSize}`,
     });
@@ -160,10 +166,15 @@ export function interfaceHolding(address: string): string | undefined {
 export function strictReversePathInterfaces(): Array<{ interface: string; fix: string }> {
   const all = readNumber('/proc/sys/net/ipv4/conf/all/rp_filter') ?? 0;
   const out: Array<{ interface: string; fix: string }> = [];
-  for (const name of new Set(listIPv4Interfaces().filter((i) => !i.internal).map((i) => i.name))) {
+  for (const name of new Set(
+    listIPv4Interfaces()
+      .filter((i) => !i.internal)
+      .map((i) => i.name),
+  )) {
     if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) continue;
     const own = readNumber(`/proc/sys/net/ipv4/conf/${name}/rp_filter`) ?? 0;
-    if (Math.max(all, own) === 1) out.push({ interface: name, fix: `sudo sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${name}.rp_filter=2` });
+    if (Math.max(all, own) === 1)
+      out.push({ interface: name, fix: `sudo sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.${name}.rp_filter=2` });
   }
   return out;
 }

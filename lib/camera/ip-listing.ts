@@ -6,8 +6,21 @@
  * reverse-path filter keeps a camera on a foreign subnet from being seen at all.
  */
 import {
-  ControlChannel, DiscoveredDevice, ForceIpFix, InterfaceDiscoveredDevice, IpConfigurationReport, chooseInterface, discover, findCameras,
-  forceIpIntoSubnet, macFromString, macToString, methodsFromBits, parseAddressWithMask, parseGateway, readIpConfiguration,
+  ControlChannel,
+  DiscoveredDevice,
+  ForceIpFix,
+  InterfaceDiscoveredDevice,
+  IpConfigurationReport,
+  chooseInterface,
+  discover,
+  findCameras,
+  forceIpIntoSubnet,
+  macFromString,
+  macToString,
+  methodsFromBits,
+  parseAddressWithMask,
+  parseGateway,
+  readIpConfiguration,
 } from '../gvcp';
 import { strictReversePathInterfaces } from './host-checks';
 
@@ -42,7 +55,8 @@ export interface CameraIpListingOptions {
 export async function listCameraIps(options: CameraIpListingOptions): Promise<CameraIpListing> {
   const timeoutMs = options.timeoutMs ?? 1000;
   let found: Array<DiscoveredDevice & Partial<InterfaceDiscoveredDevice>>;
-  if (options.broadcast || options.address) found = await discover({ broadcast: options.broadcast, address: options.address, timeoutMs, allowBroadcastAck: true });
+  if (options.broadcast || options.address)
+    found = await discover({ broadcast: options.broadcast, address: options.address, timeoutMs, allowBroadcastAck: true });
   else found = await findCameras({ interfaces: options.interfaces, timeoutMs });
   const cameras: ListedCamera[] = [];
   for (const d of found) {
@@ -73,8 +87,10 @@ export async function listCameraIps(options: CameraIpListingOptions): Promise<Ca
     }
     cameras.push(row);
   }
-  const strict = options.broadcast || options.address ? []
-    : strictReversePathInterfaces().filter((s) => !options.interfaces || options.interfaces.includes(s.interface));
+  const strict =
+    options.broadcast || options.address
+      ? []
+      : strictReversePathInterfaces().filter((s) => !options.interfaces || options.interfaces.includes(s.interface));
   return { cameras, strictReversePathFilter: strict };
 }
 
@@ -102,6 +118,7 @@ export async function forceIpOnInterface(request: ForceIpRequest): Promise<Force
   const address = text === 'auto' ? undefined : parseAddressWithMask(text, request.what ?? 'address', iface.netmask);
   if (address && request.gateway !== undefined) parseGateway(request.gateway, address);
   const exclude = (await findCameras({ interfaces: [iface.name], timeoutMs: request.timeoutMs ?? 1000 }))
-    .filter((d) => d.macAddress !== macAddress).map((d) => d.ipAddress);
+    .filter((d) => d.macAddress !== macAddress)
+    .map((d) => d.ipAddress);
   return forceIpIntoSubnet({ macAddress, iface, address, gateway: request.gateway, exclude });
 }

@@ -32,9 +32,12 @@ export function checkIntegerInRange(value: unknown, min: number, max: number, wh
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     const suffix = unit ? ` ${unit}` : '';
     // A number typed in a text field is shown as the number it reads as; anything else quoted, clipped.
-    const shown = typeof value === 'string' && /^\s*[-+]?[\d.]+(e[-+]?\d+)?\s*$/i.test(value) && value.length <= 40 ? value.trim() : quoteInput(value);
+    const shown =
+      typeof value === 'string' && /^\s*[-+]?[\d.]+(e[-+]?\d+)?\s*$/i.test(value) && value.length <= 40 ? value.trim() : quoteInput(value);
     throw new GigeError('OUT_OF_RANGE', `${what} ${shown} is not allowed; allowed ${min} … ${max}${suffix} (whole numbers)`, {
-      what, min, max,
+      what,
+      min,
+      max,
     });
   }
   return n;
@@ -49,9 +52,13 @@ export function checkPoolMemory(bufferCount: number, payloadSize: number, addres
   const bytes = bufferCount * payloadSize;
   if (bytes <= MAX_POOL_BYTES) return;
   const fits = Math.floor(MAX_POOL_BYTES / Math.max(1, payloadSize));
-  throw new GigeError('OUT_OF_RANGE', `Camera ${address}: ${bufferCount} frame buffers × PayloadSize ${megabytes(payloadSize)} = ` +
-    `${megabytes(bytes)} is more than the ${megabytes(MAX_POOL_BYTES)} a stream may take; at this image size use at most ${fits} buffers, ` +
-    'or a smaller image (Width, Height, PixelFormat)', { bufferCount, payloadSize, limit: MAX_POOL_BYTES });
+  throw new GigeError(
+    'OUT_OF_RANGE',
+    `Camera ${address}: ${bufferCount} frame buffers × PayloadSize ${megabytes(payloadSize)} = ` +
+      `${megabytes(bytes)} is more than the ${megabytes(MAX_POOL_BYTES)} a stream may take; at this image size use at most ${fits} buffers, ` +
+      'or a smaller image (Width, Height, PixelFormat)',
+    { bufferCount, payloadSize, limit: MAX_POOL_BYTES },
+  );
 }
 
 function megabytes(bytes: number): string {

@@ -60,20 +60,29 @@ export class MonitorStream {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.syncNow().catch(() => undefined).finally(() => this.schedule());
+      this.syncNow()
+        .catch(() => undefined)
+        .finally(() => this.schedule());
     }, this.o.pollMs ?? 1000);
   }
 
   private syncNow(): Promise<void> {
-    this.syncing = this.syncing.then(() => this.sync()).catch((err: Error) => this.warnOnce(new GigeError('MONITOR_STREAM',
-      `monitor of ${this.o.cameraAddress}: ${err.message}`, {}, { cause: err })));
+    this.syncing = this.syncing
+      .then(() => this.sync())
+      .catch((err: Error) =>
+        this.warnOnce(new GigeError('MONITOR_STREAM', `monitor of ${this.o.cameraAddress}: ${err.message}`, {}, { cause: err })),
+      );
     return this.syncing;
   }
 
   private async sync(): Promise<void> {
     if (this.stopped) return;
     const ch = this.o.channel;
-    const [scp, scda, scps] = await ch.readRegisters([SC0 + StreamChannelRegister.SCP, SC0 + StreamChannelRegister.SCDA, SC0 + StreamChannelRegister.SCPS]);
+    const [scp, scda, scps] = await ch.readRegisters([
+      SC0 + StreamChannelRegister.SCP,
+      SC0 + StreamChannelRegister.SCDA,
+      SC0 + StreamChannelRegister.SCPS,
+    ]);
     const port = scp & 0xffff;
     const group = numberToIp(scda);
     const packetSize = scps & Scps.SIZE_MASK;
@@ -82,14 +91,22 @@ export class MonitorStream {
     if (port !== 0 && !isMulticast(group)) {
       this.current = key;
       await this.replace(null);
-      this.warnOnce(new GigeError('MONITOR_UNICAST', `camera ${this.o.cameraAddress} streams to ${group} alone (unicast): a monitor receives only a multicast stream; ` +
-        'give the controlling application a multicast group (e.g. 239.192.0.1)', { destination: group }));
+      this.warnOnce(
+        new GigeError(
+          'MONITOR_UNICAST',
+          `camera ${this.o.cameraAddress} streams to ${group} alone (unicast): a monitor receives only a multicast stream; ` +
+            'give the controlling application a multicast group (e.g. 239.192.0.1)',
+          { destination: group },
+        ),
+      );
       return;
     }
     let stream: Stream | null = null;
     if (port !== 0) {
-      const sourcePort = (await ch.readRegister(Bootstrap.GVSP_CAPABILITY)) & GVSP_CAPABILITY_SCSP
-        ? (await ch.readRegister(SC0 + StreamChannelRegister.SCSP)) & 0xffff : 0;
+      const sourcePort =
+        (await ch.readRegister(Bootstrap.GVSP_CAPABILITY)) & GVSP_CAPABILITY_SCSP
+          ? (await ch.readRegister(SC0 + StreamChannelRegister.SCSP)) & 0xffff
+          : 0;
       stream = openStream({
         bindAddress: this.o.localAddress,
         bindPort: port,

@@ -49,9 +49,12 @@ export function acquireCamera(options: PoolOptions): PooledCamera {
   const key = options.address;
   let entry = entries.get(key);
   if (entry && !isDeepStrictEqual(entry.options, options)) {
-    throw new GigeError('CAMERA_IN_USE', `Camera ${key} is already open with other settings ` +
-      `(${describeDifference(entry.options, options)}); use one camera config node per camera, or give each its own address`,
-    { address: key });
+    throw new GigeError(
+      'CAMERA_IN_USE',
+      `Camera ${key} is already open with other settings ` +
+        `(${describeDifference(entry.options, options)}); use one camera config node per camera, or give each its own address`,
+      { address: key },
+    );
   }
   if (!entry) {
     const created: Entry = { refs: 0, options, connection: null as unknown as CameraConnection, emulator: null };
@@ -60,11 +63,11 @@ export function acquireCamera(options: PoolOptions): PooledCamera {
     const launcher = options.emulated;
     const prepare = launcher
       ? async () => {
-        if (created.emulator) return;
-        created.emulator = await launcher.start(key).catch((err: Error) => {
-          throw new GigeError('EMULATOR_FAILED', `emulated camera did not start: ${err.message}`, {}, { cause: err });
-        });
-      }
+          if (created.emulator) return;
+          created.emulator = await launcher.start(key).catch((err: Error) => {
+            throw new GigeError('EMULATOR_FAILED', `emulated camera did not start: ${err.message}`, {}, { cause: err });
+          });
+        }
       : undefined;
     created.connection = new CameraConnection({ ...options, prepare });
     created.connection.connect().catch(() => undefined);

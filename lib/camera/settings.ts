@@ -13,7 +13,11 @@ export function parseSettings(text: string | undefined): Array<[string, string]>
     if (!line) return;
     const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$/.exec(line);
     if (!match) {
-      throw new GigeError('BAD_SETTING', `Settings line ${index + 1} ${quoteInput(raw.trim())} is not Name=Value (e.g. ExposureTime=10000)`, { line: index + 1 });
+      throw new GigeError(
+        'BAD_SETTING',
+        `Settings line ${index + 1} ${quoteInput(raw.trim())} is not Name=Value (e.g. ExposureTime=10000)`,
+        { line: index + 1 },
+      );
     }
     settings.push([match[1], match[2].trim()]);
   });

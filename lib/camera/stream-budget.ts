@@ -59,7 +59,8 @@ export async function joinLinkBudget(c: MemberContext): Promise<(() => Promise<v
   const iface = listIPv4Interfaces().find((i) => i.address === c.localAddress);
   if (!iface || iface.internal) return null;
   const headroom = c.settings.headroom ?? 0.1;
-  if (!(headroom >= 0 && headroom <= 0.9)) throw new GigeError('OUT_OF_RANGE', `bandwidth headroom ${headroom} is not allowed; allowed 0 … 0.9`, { headroom });
+  if (!(headroom >= 0 && headroom <= 0.9))
+    throw new GigeError('OUT_OF_RANGE', `bandwidth headroom ${headroom} is not allowed; allowed 0 … 0.9`, { headroom });
   let cameraMbps = 1000;
   try {
     if ((await c.channel.readRegister(Bootstrap.GVCP_CAPABILITY)) & GvcpCapability.LINK_SPEED) {
@@ -92,33 +93,38 @@ export async function joinLinkBudget(c: MemberContext): Promise<(() => Promise<v
     if (c.nodeMap.has('GevSCPD')) await c.nodeMap.setValue('GevSCPD', Math.round(ticks));
     else await c.channel.writeRegister(SCPD, Math.round(ticks) >>> 0);
   };
-  await hostLinkBudgets.join(iface.name, { linkBytesPerSecond: linkMbps * 125_000, headroom }, {
-    demand,
-    apply: async (allocation, plan) => {
-      if (allocation) {
-        // Lower the frame rate before the delay (a longer GevSCPD lowers the camera's maximum frame
-        // rate, and a rate above the new maximum would be refused), raise it after.
-        const limit = allocation.frameRateLimit;
-        if (limit !== undefined && wantedRate !== undefined) {
-          await setFrameRate(c.nodeMap, Math.min(wantedRate, limit));
-          loweredRate = true;
-        }
-        await writeDelay(allocation.packetDelayTicks);
-        if (limit === undefined && loweredRate && wantedRate !== undefined) {
-          await setFrameRate(c.nodeMap, wantedRate);
+  await hostLinkBudgets.join(
+    iface.name,
+    { linkBytesPerSecond: linkMbps * 125_000, headroom },
+    {
+      demand,
+      apply: async (allocation, plan) => {
+        if (allocation) {
+          // Lower the frame rate before the delay (a longer GevSCPD lowers the camera's maximum frame
+          // rate, and a rate above the new maximum would be refused), raise it after.
+          const limit = allocation.frameRateLimit;
+          if (limit !== undefined && wantedRate !== undefined) {
+            await setFrameRate(c.nodeMap, Math.min(wantedRate, limit));
+            loweredRate = true;
+          }
+          await writeDelay(allocation.packetDelayTicks);
+          if (limit === undefined && loweredRate && wantedRate !== undefined) {
+            await setFrameRate(c.nodeMap, wantedRate);
+            loweredRate = false;
+          }
+        } else {
+          if (ownDelay !== undefined) await writeDelay(ownDelay);
+          if (loweredRate && wantedRate !== undefined) await setFrameRate(c.nodeMap, wantedRate);
           loweredRate = false;
         }
-      } else {
-        if (ownDelay !== undefined) await writeDelay(ownDelay);
-        if (loweredRate && wantedRate !== undefined) await setFrameRate(c.nodeMap, wantedRate);
-        loweredRate = false;
-      }
-      const description = allocation ? describePlan(plan, iface.name)
-        : `${c.key} alone on ${iface.name}: wants ${(plan.demandBytesPerSecond / 1e6).toFixed(1)} MB/s of the link's ${(plan.usableBytesPerSecond / 1e6).toFixed(1)} MB/s; its own pacing kept`;
-      c.onReport({ interfaceName: iface.name, plan, allocation, description });
+        const description = allocation
+          ? describePlan(plan, iface.name)
+          : `${c.key} alone on ${iface.name}: wants ${(plan.demandBytesPerSecond / 1e6).toFixed(1)} MB/s of the link's ${(plan.usableBytesPerSecond / 1e6).toFixed(1)} MB/s; its own pacing kept`;
+        c.onReport({ interfaceName: iface.name, plan, allocation, description });
+      },
+      onError: c.onError,
     },
-    onError: c.onError,
-  });
+  );
   return async () => {
     await hostLinkBudgets.leave(iface.name, c.key);
     // Back to the camera's own settings for the next acquisition (and for other applications).

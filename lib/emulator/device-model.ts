@@ -11,20 +11,23 @@
 
 /** A GVCP status to answer with; thrown by a model to refuse an access. */
 export class DeviceAccessError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'DeviceAccessError';
   }
 }
 
 export interface DeviceIdentity {
-  vendorName: string;        // bootstrap 0x0048, 32 bytes
-  modelName: string;         // 0x0068, 32 bytes
-  deviceVersion: string;     // 0x0088, 32 bytes
-  manufacturerInfo: string;  // 0x00A8, 48 bytes
-  serialNumber: string;      // 0x00D8, 16 bytes
-  userDefinedName: string;   // 0x00E8, 16 bytes (writable through the server)
-  macAddress: Buffer;        // 6 bytes
+  vendorName: string; // bootstrap 0x0048, 32 bytes
+  modelName: string; // 0x0068, 32 bytes
+  deviceVersion: string; // 0x0088, 32 bytes
+  manufacturerInfo: string; // 0x00A8, 48 bytes
+  serialNumber: string; // 0x00D8, 16 bytes
+  userDefinedName: string; // 0x00E8, 16 bytes (writable through the server)
+  macAddress: Buffer; // 6 bytes
 }
 
 /** The XML location published in the first URL register (0x0200). */
@@ -35,18 +38,18 @@ export interface XmlLocation {
 }
 
 export interface StreamChannelConfig {
-  destinationAddress: string;  // SCDA
-  destinationPort: number;     // SCP (non-zero: open)
-  packetSize: number;          // SCPS low 16 bits (IP datagram size)
-  packetDelayTicks: number;    // SCPD
+  destinationAddress: string; // SCDA
+  destinationPort: number; // SCP (non-zero: open)
+  packetSize: number; // SCPS low 16 bits (IP datagram size)
+  packetDelayTicks: number; // SCPD
   doNotFragment: boolean;
-  extendedIds: boolean;        // GVSP configuration 0x0960 bit 0x40000000
+  extendedIds: boolean; // GVSP configuration 0x0960 bit 0x40000000
 }
 
 /** One block (frame) for the stream channel; the server sends it through the native sender. */
 export interface OutgoingBlock {
-  timestamp: bigint;           // device ticks (ns: tick frequency 1 GHz)
-  pixelFormat: number;         // PFNC code
+  timestamp: bigint; // device ticks (ns: tick frequency 1 GHz)
+  pixelFormat: number; // PFNC code
   width: number;
   height: number;
   offsetX: number;
@@ -65,11 +68,11 @@ export interface OutgoingBlock {
 }
 
 export interface OutgoingEvent {
-  eventId: number;             // e.g. 0x9001 as the XML's EventID says
-  streamChannel?: number;      // 0xFFFF when not tied to a stream
+  eventId: number; // e.g. 0x9001 as the XML's EventID says
+  streamChannel?: number; // 0xFFFF when not tied to a stream
   blockId?: bigint;
   timestamp: bigint;
-  data?: Buffer;               // EVENTDATA payload (≤ 524 bytes); absent → EVENT_CMD
+  data?: Buffer; // EVENTDATA payload (≤ 524 bytes); absent → EVENT_CMD
 }
 
 /**

@@ -20,8 +20,10 @@ import { interfaceMac } from './device/owned-interface';
 export const DEFAULT_EMULATOR_ADDRESS = '127.0.0.2';
 
 /** Device-core options passed through unchanged (see `device/server-options.ts`). */
-export type EmulatedDeviceOptions = Pick<GvcpServerOptions, 'paceToLinkSpeed' | 'segmentationOffload' | 'allowNetwork' | 'subnetMask' | 'gateway' | 'stateFile'
-  | 'ownInterface'>;
+export type EmulatedDeviceOptions = Pick<
+  GvcpServerOptions,
+  'paceToLinkSpeed' | 'segmentationOffload' | 'allowNetwork' | 'subnetMask' | 'gateway' | 'stateFile' | 'ownInterface'
+>;
 
 export type { EmulatedCameraIo } from './dmk38gx541/camera-io';
 
@@ -51,11 +53,16 @@ export class EmulatedCamera extends EventEmitter {
   private stopped: Promise<void> | null = null;
   private ioControl: IoControlServer | null = null;
 
-  private constructor(readonly model: Dmk38gx541, readonly server: GvcpServer) {
+  private constructor(
+    readonly model: Dmk38gx541,
+    readonly server: GvcpServer,
+  ) {
     super();
     const m = model;
     server.on('warning', (err: Error) => this.warning(err));
-    server.on('address-changed', (change: { address: string }) => { void this.followAddress(change.address); });
+    server.on('address-changed', (change: { address: string }) => {
+      void this.followAddress(change.address);
+    });
     // The model keeps I/O times on its time base; the connector speaks device time (timestamps).
     this.io = {
       triggerInput: () => m.triggerInput.high,
@@ -70,7 +77,8 @@ export class EmulatedCamera extends EventEmitter {
         return { start: m.toDeviceTime(pulses.start), end: m.toDeviceTime(pulses.end) };
       },
       strobeOutput: () => m.strobe.levelAt(m.baseNow()),
-      strobeRecord: (since) => m.strobe.edges(since === undefined ? undefined : m.fromDeviceTime(since)).map((e) => ({ ...e, time: m.toDeviceTime(e.time) })),
+      strobeRecord: (since) =>
+        m.strobe.edges(since === undefined ? undefined : m.fromDeviceTime(since)).map((e) => ({ ...e, time: m.toDeviceTime(e.time) })),
       clearStrobeRecord: () => m.strobe.clear(m.baseNow()),
       now: () => m.now(),
     };
@@ -81,7 +89,10 @@ export class EmulatedCamera extends EventEmitter {
     const address = options.address ?? DEFAULT_EMULATOR_ADDRESS;
     let camera: EmulatedCamera | null = null;
     let early: Error[] | null = [];
-    const warn = (err: Error): void => { if (camera) camera.warning(err); else early?.push(err); };
+    const warn = (err: Error): void => {
+      if (camera) camera.warning(err);
+      else early?.push(err);
+    };
     // A camera that owns its interface reports that interface's MAC, as a real camera's NIC does.
     const macAddress = options.macAddress ?? (options.ownInterface ? interfaceMac(options.ownInterface) : undefined);
     const model = new Dmk38gx541({ ...options, macAddress, address, onWarning: warn });
@@ -109,7 +120,9 @@ export class EmulatedCamera extends EventEmitter {
     // right after start() resolves.
     const pending = early;
     early = null;
-    setImmediate(() => { for (const err of pending) camera?.warning(err); });
+    setImmediate(() => {
+      for (const err of pending) camera?.warning(err);
+    });
     if (options.ioControlPort !== undefined) {
       try {
         await camera.startIoControl(options.ioControlPort);
@@ -139,7 +152,14 @@ export class EmulatedCamera extends EventEmitter {
       try {
         this.ioControl = await IoControlServer.start(this.io, address, io.port);
       } catch (err) {
-        this.warning(new GigeError('EMULATOR_BIND', `I/O control could not follow the camera to ${address}: ${(err as Error).message}`, {}, { cause: err }));
+        this.warning(
+          new GigeError(
+            'EMULATOR_BIND',
+            `I/O control could not follow the camera to ${address}: ${(err as Error).message}`,
+            {},
+            { cause: err },
+          ),
+        );
       }
     }
     try {

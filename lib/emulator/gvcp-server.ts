@@ -65,19 +65,35 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
   readonly counters = {
-    commands: 0, duplicates: 0, malformed: 0, accessDenied: 0, pendingAcks: 0, discoveries: 0, actionsMatched: 0,
+    commands: 0,
+    duplicates: 0,
+    malformed: 0,
+    accessDenied: 0,
+    pendingAcks: 0,
+    discoveries: 0,
+    actionsMatched: 0,
     /** Datagrams from a non-loopback source while serving the host only: never answered. */
     foreignRequests: 0,
   };
 
-  private constructor(private readonly options: GvcpServerOptions, readonly scope: ServingScope, readonly startup: StartupAddress,
-    readonly ipSettings: IpSettings, private readonly ipFile: IpSettingsFile, private readonly owned: OwnedInterface | null) {
+  private constructor(
+    private readonly options: GvcpServerOptions,
+    readonly scope: ServingScope,
+    readonly startup: StartupAddress,
+    readonly ipSettings: IpSettings,
+    private readonly ipFile: IpSettingsFile,
+    private readonly owned: OwnedInterface | null,
+  ) {
     super();
     const { model } = options;
     const address = startup.address;
     this.model = model;
     this.port = options.port ?? GVCP_PORT;
-    this.sockets = new GvcpSockets(this.port, (msg, rinfo, viaBroadcast) => this.onPacket(msg, rinfo, viaBroadcast), (err) => this.emit('warning', err));
+    this.sockets = new GvcpSockets(
+      this.port,
+      (msg, rinfo, viaBroadcast) => this.onPacket(msg, rinfo, viaBroadcast),
+      (err) => this.emit('warning', err),
+    );
     this.network = {
       ipAddress: address,
       subnetMask: startup.subnetMask,
@@ -86,7 +102,9 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
     };
     const ptp = model.ieee1588;
     if (ptp?.errorAt) this.clock.setServo((time) => ptp.errorAt?.(time) ?? 0n);
-    const warn = (err: Error): void => { this.emit('warning', err); };
+    const warn = (err: Error): void => {
+      this.emit('warning', err);
+    };
     this.privilege = new Privilege({
       heartbeatTimeoutMs: options.heartbeatTimeoutMs,
       openAccessWrites: options.openAccessWrites,
@@ -125,8 +143,11 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
       pendingTimeoutMs: options.pendingTimeoutMs ?? 100,
       linkSpeedMbps: options.linkSpeedMbps ?? 1000,
       extendedIdsSupported: options.extendedIdsSupported ?? true,
-      configurableBits: GvcpConfiguration.HEARTBEAT_DISABLE | GvcpConfiguration.PENDING_ACK_ENABLE
-        | GvcpConfiguration.EXTENDED_STATUS_CODES_2_0 | (this.actions.signals > 0 ? GvcpConfiguration.UNCONDITIONAL_ACTION : 0),
+      configurableBits:
+        GvcpConfiguration.HEARTBEAT_DISABLE |
+        GvcpConfiguration.PENDING_ACK_ENABLE |
+        GvcpConfiguration.EXTENDED_STATUS_CODES_2_0 |
+        (this.actions.signals > 0 ? GvcpConfiguration.UNCONDITIONAL_ACTION : 0),
       ipSettings,
       onIpSettingsChanged: (settings) => this.ipFile.save(settings),
     });
@@ -148,8 +169,14 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
     };
     const owned = options.ownInterface === undefined ? null : OwnedInterface.open(options.ownInterface, scope.allowNetwork);
     const ipFile = new IpSettingsFile(options.stateFile);
-    const ipSettings = ipFile.load(defaultIpSettings(given.address, given.subnetMask, given.gateway, options.model.identity.userDefinedName));
-    let startup = startupAddress(ipSettings, given, (ip) => scope.refusesAddress(ip) ?? (owned ? OwnedInterface.refusesAddress(ip, ipSettings.persistentSubnetMask) : null));
+    const ipSettings = ipFile.load(
+      defaultIpSettings(given.address, given.subnetMask, given.gateway, options.model.identity.userDefinedName),
+    );
+    let startup = startupAddress(
+      ipSettings,
+      given,
+      (ip) => scope.refusesAddress(ip) ?? (owned ? OwnedInterface.refusesAddress(ip, ipSettings.persistentSubnetMask) : null),
+    );
     if (owned) {
       // The camera's NIC: it powers up with exactly the address chosen, whatever the host had there.
       owned.assign(startup.address, startup.subnetMask);
@@ -157,7 +184,11 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
       const missing = startup.source === 'persistent' ? await notHostAddress(startup.address) : null;
       if (missing) {
         // A persistent address this host does not have: start where DHCP/LLA would (the given one).
-        startup = { ...given, source: 'given', fallback: `persistent IP ${startup.address} is not used: ${missing}; starting at ${given.address}` };
+        startup = {
+          ...given,
+          source: 'given',
+          fallback: `persistent IP ${startup.address} is not used: ${missing}; starting at ${given.address}`,
+        };
       }
     }
     const server = new GvcpServer(options, scope, startup, ipSettings, ipFile, owned);
@@ -173,8 +204,18 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
           // On the host, 255.255.255.255 is a convenience for tools that discover by limited
           // broadcast; another program holding it alone (Aravis' fake camera does) must not stop us.
           if (b !== LIMITED_BROADCAST || scope.allowNetwork || options.broadcastAddresses) throw err;
-          setImmediate(() => server.emit('warning', new GigeError('EMULATOR_BIND', `${(err as Error).message}; tools that discover by ` +
-            `limited broadcast will not find this emulator (${LOOPBACK_BROADCAST} and unicast still work)`, {}, { cause: err })));
+          setImmediate(() =>
+            server.emit(
+              'warning',
+              new GigeError(
+                'EMULATOR_BIND',
+                `${(err as Error).message}; tools that discover by ` +
+                  `limited broadcast will not find this emulator (${LOOPBACK_BROADCAST} and unicast still work)`,
+                {},
+                { cause: err },
+              ),
+            ),
+          );
         }
       }
       await server.bindSubnetBroadcast();
@@ -204,11 +245,22 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
   /** GVCP capability register (0x0934): exactly what this server implements. */
   private capabilities(): number {
     const m = this.options.model;
-    let caps = GvcpCapability.USER_DEFINED_NAME | GvcpCapability.SERIAL_NUMBER | GvcpCapability.HEARTBEAT_DISABLE
-      | GvcpCapability.LINK_SPEED | GvcpCapability.CCP_APPLICATION_PORT_IP | GvcpCapability.DISCOVERY_ACK_DELAY
-      | GvcpCapability.DISCOVERY_ACK_DELAY_WRITABLE | GvcpCapability.PRIMARY_APPLICATION_SWITCHOVER
-      | GvcpCapability.EXTENDED_STATUS_CODES_2_0 | GvcpCapability.PENDING_ACK | GvcpCapability.EVENTDATA
-      | GvcpCapability.EVENT | GvcpCapability.PACKETRESEND | GvcpCapability.WRITEMEM | GvcpCapability.CONCATENATION;
+    let caps =
+      GvcpCapability.USER_DEFINED_NAME |
+      GvcpCapability.SERIAL_NUMBER |
+      GvcpCapability.HEARTBEAT_DISABLE |
+      GvcpCapability.LINK_SPEED |
+      GvcpCapability.CCP_APPLICATION_PORT_IP |
+      GvcpCapability.DISCOVERY_ACK_DELAY |
+      GvcpCapability.DISCOVERY_ACK_DELAY_WRITABLE |
+      GvcpCapability.PRIMARY_APPLICATION_SWITCHOVER |
+      GvcpCapability.EXTENDED_STATUS_CODES_2_0 |
+      GvcpCapability.PENDING_ACK |
+      GvcpCapability.EVENTDATA |
+      GvcpCapability.EVENT |
+      GvcpCapability.PACKETRESEND |
+      GvcpCapability.WRITEMEM |
+      GvcpCapability.CONCATENATION;
     if (m.actionSignals > 0) caps |= GvcpCapability.ACTION | GvcpCapability.UNCONDITIONAL_ACTION;
     if (m.actionSignals > 0 && m.actionQueueSize > 0) caps |= GvcpCapability.SCHEDULED_ACTION;
     return caps >>> 0;
@@ -247,22 +299,35 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
       return;
     }
     try {
-      if (!isCommandPacket(msg)) { this.counters.malformed += 1; return; }
+      if (!isCommandPacket(msg)) {
+        this.counters.malformed += 1;
+        return;
+      }
       let cmd: GvcpCommand;
       try {
         cmd = decodeCommand(msg);
       } catch (err) {
         this.counters.malformed += 1;
         this.emit('warning', err);
-        if (msg.length >= 8 && (msg[1] & Flag.ACK_REQUIRED)) {
-          this.sendTo(encodeAck({ status: GvcpStatus.INVALID_HEADER, answer: ackCodeFor(msg.readUInt16BE(2)), ackId: msg.readUInt16BE(6) }), rinfo.address, rinfo.port);
+        if (msg.length >= 8 && msg[1] & Flag.ACK_REQUIRED) {
+          this.sendTo(
+            encodeAck({ status: GvcpStatus.INVALID_HEADER, answer: ackCodeFor(msg.readUInt16BE(2)), ackId: msg.readUInt16BE(6) }),
+            rinfo.address,
+            rinfo.port,
+          );
         }
         return;
       }
       const from: Endpoint = { address: rinfo.address, port: rinfo.port };
       if (viaBroadcast && cmd.command !== Command.DISCOVERY && cmd.command !== Command.FORCEIP && cmd.command !== Command.ACTION) return;
-      if (cmd.command === Command.DISCOVERY) { this.handlers.discovery(cmd, from); return; }
-      if (cmd.command === Command.PACKETRESEND) { this.handlers.packetResend(cmd, from); return; }
+      if (cmd.command === Command.DISCOVERY) {
+        this.handlers.discovery(cmd, from);
+        return;
+      }
+      if (cmd.command === Command.PACKETRESEND) {
+        this.handlers.packetResend(cmd, from);
+        return;
+      }
       const key = `${from.address}:${from.port}`;
       const cached = this.ackCache.get(key);
       if (cached && cached.requestId === cmd.requestId && cached.command === cmd.command) {
@@ -270,7 +335,11 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
         this.sendTo(cached.packet, from.address, from.port);
         return;
       }
-      this.queue = this.queue.then(() => this.execute(cmd, from)).catch((err) => { this.emit('warning', err); });
+      this.queue = this.queue
+        .then(() => this.execute(cmd, from))
+        .catch((err) => {
+          this.emit('warning', err);
+        });
     } catch (err) {
       this.emit('warning', err);
     }
@@ -290,7 +359,11 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
         if (this.closed || pendingCount >= MAX_PENDING_ACKS_PER_COMMAND) return;
         pendingCount += 1;
         this.counters.pendingAcks += 1;
-        this.sendTo(encodeAck({ answer: Ack.PENDING, ackId: cmd.requestId, payload: encodePendingAck(2 * pendingMs) }), from.address, from.port);
+        this.sendTo(
+          encodeAck({ answer: Ack.PENDING, ackId: cmd.requestId, payload: encodePendingAck(2 * pendingMs) }),
+          from.address,
+          from.port,
+        );
         pendingTimer = setTimeout(sendPending, pendingMs);
       };
       pendingTimer = setTimeout(sendPending, pendingMs);
@@ -348,7 +421,10 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
 
   /** A timer the server cancels on close. */
   later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => { this.timers.delete(t); if (!this.closed) fn(); }, ms);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
     this.timers.add(t);
   }
 
@@ -363,8 +439,10 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
   /** A real camera hears every broadcast on its link: its subnet's too (when serving a network). */
   private async bindSubnetBroadcast(): Promise<void> {
     const broadcast = directedBroadcast(this.network.ipAddress, this.network.subnetMask);
-    const wanted = (this.options.listenSubnetBroadcast ?? this.scope.allowNetwork)
-      && !(this.options.broadcastAddresses ?? this.scope.defaultBroadcasts()).includes(broadcast) && broadcast !== this.network.ipAddress;
+    const wanted =
+      (this.options.listenSubnetBroadcast ?? this.scope.allowNetwork) &&
+      !(this.options.broadcastAddresses ?? this.scope.defaultBroadcasts()).includes(broadcast) &&
+      broadcast !== this.network.ipAddress;
     await this.sockets.listenSubnet(wanted ? broadcast : null);
   }
 
@@ -418,7 +496,13 @@ export class GvcpServer extends EventEmitter implements CommandDevice {
 function notHostAddress(address: string): Promise<string | null> {
   return new Promise((resolve) => {
     const probe = dgram.createSocket('udp4');
-    probe.once('error', (err) => { probe.close(); resolve(`${address} is not an address of this host (${err.message})`); });
-    probe.bind({ address, port: 0 }, () => { probe.close(); resolve(null); });
+    probe.once('error', (err) => {
+      probe.close();
+      resolve(`${address} is not an address of this host (${err.message})`);
+    });
+    probe.bind({ address, port: 0 }, () => {
+      probe.close();
+      resolve(null);
+    });
   });
 }

@@ -28,8 +28,7 @@ export interface InspectionRenderParams {
 }
 
 export type InspectionDefect =
-  | { kind: 'hole'; x: number; y: number; radius: number }
-  | { kind: 'chip'; corner: 0 | 1 | 2 | 3; leg: number };
+  { kind: 'hole'; x: number; y: number; radius: number } | { kind: 'chip'; corner: 0 | 1 | 2 | 3; leg: number };
 
 export interface EmulatorNative {
   /** CLOCK_REALTIME − CLOCK_MONOTONIC in ns. */

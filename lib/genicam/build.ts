@@ -11,25 +11,27 @@ type Factory = (element: XmlElement, ctx: NodeContext) => GenNode;
 
 // A Map, not an object literal: element names come from the file, and a tag such as
 // `constructor` or `__proto__` must not find Object.prototype members.
-const FACTORIES = new Map<string, Factory>(Object.entries({
-  Category: (el, ctx) => new CategoryNode(el, ctx),
-  Integer: (el, ctx) => new IntegerNode(el, ctx),
-  IntReg: (el, ctx) => new IntRegNode(el, ctx),
-  MaskedIntReg: (el, ctx) => new MaskedIntRegNode(el, ctx),
-  Float: (el, ctx) => new FloatNode(el, ctx),
-  FloatReg: (el, ctx) => new FloatRegNode(el, ctx),
-  Enumeration: (el, ctx) => new EnumerationNode(el, ctx),
-  Boolean: (el, ctx) => new BooleanNode(el, ctx),
-  Command: (el, ctx) => new CommandNode(el, ctx),
-  String: (el, ctx) => new StringNode(el, ctx),
-  StringReg: (el, ctx) => new StringRegNode(el, ctx),
-  Register: (el, ctx) => new RawRegisterNode(el, ctx),
-  SwissKnife: (el, ctx) => new SwissKnifeNode(el, ctx, 'float'),
-  IntSwissKnife: (el, ctx) => new SwissKnifeNode(el, ctx, 'integer'),
-  Converter: (el, ctx) => new ConverterNode(el, ctx, 'float'),
-  IntConverter: (el, ctx) => new ConverterNode(el, ctx, 'integer'),
-  Port: (el, ctx) => new PortNode(el, ctx),
-} satisfies Record<string, Factory>));
+const FACTORIES = new Map<string, Factory>(
+  Object.entries({
+    Category: (el, ctx) => new CategoryNode(el, ctx),
+    Integer: (el, ctx) => new IntegerNode(el, ctx),
+    IntReg: (el, ctx) => new IntRegNode(el, ctx),
+    MaskedIntReg: (el, ctx) => new MaskedIntRegNode(el, ctx),
+    Float: (el, ctx) => new FloatNode(el, ctx),
+    FloatReg: (el, ctx) => new FloatRegNode(el, ctx),
+    Enumeration: (el, ctx) => new EnumerationNode(el, ctx),
+    Boolean: (el, ctx) => new BooleanNode(el, ctx),
+    Command: (el, ctx) => new CommandNode(el, ctx),
+    String: (el, ctx) => new StringNode(el, ctx),
+    StringReg: (el, ctx) => new StringRegNode(el, ctx),
+    Register: (el, ctx) => new RawRegisterNode(el, ctx),
+    SwissKnife: (el, ctx) => new SwissKnifeNode(el, ctx, 'float'),
+    IntSwissKnife: (el, ctx) => new SwissKnifeNode(el, ctx, 'integer'),
+    Converter: (el, ctx) => new ConverterNode(el, ctx, 'float'),
+    IntConverter: (el, ctx) => new ConverterNode(el, ctx, 'integer'),
+    Port: (el, ctx) => new PortNode(el, ctx),
+  } satisfies Record<string, Factory>),
+);
 
 /** Schema node types kept as opaque nodes (IIDC/1394 legacy, grouping helpers). */
 const OPAQUE = new Set(['Node', 'ConfRom', 'TextDesc', 'IntKey', 'AdvFeatureLock', 'SmartFeature']);

@@ -30,7 +30,11 @@ export class DeviceAccess {
   deviceReads = 0;
   deviceWrites = 0;
 
-  constructor(readonly name: string, readonly port: Port, readonly alignment = 4) {}
+  constructor(
+    readonly name: string,
+    readonly port: Port,
+    readonly alignment = 4,
+  ) {}
 
   cached(address: number, length: number): Buffer | undefined {
     return this.entries.get(address)?.get(length)?.data;
@@ -90,7 +94,10 @@ export class DeviceAccess {
     const data = await this.guard('read', start, end - start, () => this.port.read(start, end - start));
     if (data.length < end - start) {
       throw new GigeError('PORT_SHORT_READ', `${this.name}: read of ${end - start} bytes at ${hex(start)} returned ${data.length}`, {
-        port: this.name, address: start, length: end - start, received: data.length,
+        port: this.name,
+        address: start,
+        length: end - start,
+        received: data.length,
       });
     }
     return start === address && end - start === length ? data : Buffer.from(data.subarray(address - start, address - start + length));
@@ -116,9 +123,16 @@ export class DeviceAccess {
       return await io();
     } catch (err) {
       if (isGigeError(err)) throw err;
-      throw new GigeError('PORT_ERROR', `${this.name}: ${what} of ${length} bytes at ${hex(address)} failed: ${(err as Error)?.message ?? String(err)}`, {
-        port: this.name, address, length,
-      }, { cause: err });
+      throw new GigeError(
+        'PORT_ERROR',
+        `${this.name}: ${what} of ${length} bytes at ${hex(address)} failed: ${(err as Error)?.message ?? String(err)}`,
+        {
+          port: this.name,
+          address,
+          length,
+        },
+        { cause: err },
+      );
     }
   }
 
@@ -141,7 +155,11 @@ export class DeviceAccess {
       this.entries.set(address, byLength);
     }
     byLength.set(length, entry);
-    for (let bucket = Math.floor(address / BUCKET_SIZE); bucket <= Math.floor((address + Math.max(length, 1) - 1) / BUCKET_SIZE); bucket += 1) {
+    for (
+      let bucket = Math.floor(address / BUCKET_SIZE);
+      bucket <= Math.floor((address + Math.max(length, 1) - 1) / BUCKET_SIZE);
+      bucket += 1
+    ) {
       let set = this.buckets.get(bucket);
       if (!set) {
         set = new Set();
@@ -155,7 +173,11 @@ export class DeviceAccess {
     const byLength = this.entries.get(entry.address);
     byLength?.delete(entry.length);
     if (byLength && byLength.size === 0) this.entries.delete(entry.address);
-    for (let bucket = Math.floor(entry.address / BUCKET_SIZE); bucket <= Math.floor((entry.address + Math.max(entry.length, 1) - 1) / BUCKET_SIZE); bucket += 1) {
+    for (
+      let bucket = Math.floor(entry.address / BUCKET_SIZE);
+      bucket <= Math.floor((entry.address + Math.max(entry.length, 1) - 1) / BUCKET_SIZE);
+      bucket += 1
+    ) {
       const set = this.buckets.get(bucket);
       set?.delete(entry);
       if (set && set.size === 0) this.buckets.delete(bucket);

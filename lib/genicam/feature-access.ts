@@ -65,7 +65,10 @@ async function activeCauses(condition: GenNode): Promise<string[]> {
     try {
       const raw = await input.readNumber();
       if (raw === 0n || raw === 0) continue;
-      const shown = input instanceof EnumerationNode ? (await input.readEntry()).symbolic : String(typeof raw === 'bigint' ? toPublicInteger(raw) : raw);
+      const shown =
+        input instanceof EnumerationNode
+          ? (await input.readEntry()).symbolic
+          : String(typeof raw === 'bigint' ? toPublicInteger(raw) : raw);
       causes.push(`${input.name} = ${shown}`);
     } catch {
       // An unreadable input just is not named.
@@ -80,13 +83,21 @@ async function explain(node: GenNode, access: AccessMode, wanted: 'read' | 'writ
     return { code: 'FEATURE_NOT_IMPLEMENTED', text: `not implemented by this device${condition}` };
   }
   if (node.isAvailableRef && !(await node.isAvailableRef.node.readCondition())) {
-    return { code: 'FEATURE_NOT_AVAILABLE', text: `not available while ${await conditionText(node.isAvailableRef.node)}`, details: { condition: node.isAvailableRef.name } };
+    return {
+      code: 'FEATURE_NOT_AVAILABLE',
+      text: `not available while ${await conditionText(node.isAvailableRef.node)}`,
+      details: { condition: node.isAvailableRef.name },
+    };
   }
   if (wanted === 'write' && node.isLockedRef && (await node.isLockedRef.node.readCondition())) {
     const lock = node.isLockedRef.node;
     const causes = await activeCauses(lock);
     const because = causes.length > 0 ? ` (${causes.join(', ')})` : '';
-    return { code: 'FEATURE_LOCKED', text: `locked by ${lock.name}${because}; allowed again when ${lock.name} is 0`, details: { lockedBy: lock.name, causes } };
+    return {
+      code: 'FEATURE_LOCKED',
+      text: `locked by ${lock.name}${because}; allowed again when ${lock.name} is 0`,
+      details: { lockedBy: lock.name, causes },
+    };
   }
   if (access === 'NA') {
     const inner = await innerReason(node, wanted);
@@ -107,7 +118,13 @@ async function innerReason(node: GenNode, wanted: 'read' | 'write'): Promise<Rea
     return why ? { code: 'FEATURE_NOT_AVAILABLE', text: `not available: ${why}` } : undefined;
   }
   let target: GenNode | undefined;
-  if (node instanceof IntegerNode || node instanceof FloatNode || node instanceof EnumerationNode || node instanceof BooleanNode || node instanceof CommandNode) {
+  if (
+    node instanceof IntegerNode ||
+    node instanceof FloatNode ||
+    node instanceof EnumerationNode ||
+    node instanceof BooleanNode ||
+    node instanceof CommandNode
+  ) {
     target = await node.source.target();
   } else if (node instanceof ConverterNode) {
     target = node.valueRef.node;
@@ -139,30 +156,55 @@ async function validateInteger(node: GenNode, value: bigint): Promise<void> {
   const allowed = (): string => rangeText(min, max, inc, unit);
   const shown = toPublicInteger(value);
   if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
-    throw new GigeError('OUT_OF_RANGE', `${node.name}: ${shown} is out of range; allowed ${allowed()}`, rangeDetails(node, value, min, max, inc));
+    throw new GigeError(
+      'OUT_OF_RANGE',
+      `${node.name}: ${shown} is out of range; allowed ${allowed()}`,
+      rangeDetails(node, value, min, max, inc),
+    );
   }
   if (min !== undefined && inc !== undefined && typeof inc === 'bigint' && inc > 1n && (value - BigInt(min)) % inc !== 0n) {
-    throw new GigeError('OUT_OF_RANGE', `${node.name}: ${shown} is not a valid step; allowed ${allowed()}`, rangeDetails(node, value, min, max, inc));
+    throw new GigeError(
+      'OUT_OF_RANGE',
+      `${node.name}: ${shown} is not a valid step; allowed ${allowed()}`,
+      rangeDetails(node, value, min, max, inc),
+    );
   }
 }
 
 async function validateFloat(node: GenNode, value: number): Promise<void> {
   const [min, max, inc] = await Promise.all([node.minimum(), node.maximum(), node.increment()]);
   const unit = unitOf(node);
-  if (!Number.isFinite(value)) throw new GigeError('INVALID_VALUE', `${node.name}: ${value} is not a finite number; allowed ${rangeText(min, max, inc, unit)}`, { feature: node.name });
+  if (!Number.isFinite(value))
+    throw new GigeError('INVALID_VALUE', `${node.name}: ${value} is not a finite number; allowed ${rangeText(min, max, inc, unit)}`, {
+      feature: node.name,
+    });
   const tolerance = Math.abs(value) * 1e-12;
   if ((min !== undefined && value < Number(min) - tolerance) || (max !== undefined && value > Number(max) + tolerance)) {
-    throw new GigeError('OUT_OF_RANGE', `${node.name}: ${value} is out of range; allowed ${rangeText(min, max, inc, unit)}`, rangeDetails(node, value, min, max, inc));
+    throw new GigeError(
+      'OUT_OF_RANGE',
+      `${node.name}: ${value} is out of range; allowed ${rangeText(min, max, inc, unit)}`,
+      rangeDetails(node, value, min, max, inc),
+    );
   }
   if (min !== undefined && inc !== undefined && Number(inc) > 0) {
     const steps = (value - Number(min)) / Number(inc);
     if (Math.abs(steps - Math.round(steps)) > 1e-9 * Math.max(1, Math.abs(steps))) {
-      throw new GigeError('OUT_OF_RANGE', `${node.name}: ${value} is not a valid step; allowed ${rangeText(min, max, inc, unit)}`, rangeDetails(node, value, min, max, inc));
+      throw new GigeError(
+        'OUT_OF_RANGE',
+        `${node.name}: ${value} is not a valid step; allowed ${rangeText(min, max, inc, unit)}`,
+        rangeDetails(node, value, min, max, inc),
+      );
     }
   }
 }
 
-function rangeDetails(node: GenNode, value: Num, min: Num | undefined, max: Num | undefined, inc: Num | undefined): Record<string, unknown> {
+function rangeDetails(
+  node: GenNode,
+  value: Num,
+  min: Num | undefined,
+  max: Num | undefined,
+  inc: Num | undefined,
+): Record<string, unknown> {
   const plain = (v: Num | undefined): unknown => (typeof v === 'bigint' ? toPublicInteger(v) : v);
   return { feature: node.name, value: plain(value), min: plain(min), max: plain(max), inc: plain(inc), unit: unitOf(node) };
 }
@@ -187,13 +229,21 @@ async function writeEnumeration(node: EnumerationNode, value: unknown): Promise<
   if (typeof value === 'string') entry = node.entryByName(value) ?? node.entryByName(value.trim());
   else if (typeof value === 'number' || typeof value === 'bigint') entry = node.entryByValue(coerceUserInteger(node.name, value));
   if (!entry || !entries.includes(entry)) {
-    throw new GigeError('INVALID_VALUE', `${node.name}: ${describeUserValue(value)} is not one of its entries; allowed ${names(available)}`, {
-      feature: node.name, value: describeUserValue(value), allowed: available.map((e) => e.symbolic),
-    });
+    throw new GigeError(
+      'INVALID_VALUE',
+      `${node.name}: ${describeUserValue(value)} is not one of its entries; allowed ${names(available)}`,
+      {
+        feature: node.name,
+        value: describeUserValue(value),
+        allowed: available.map((e) => e.symbolic),
+      },
+    );
   }
   if (!available.includes(entry)) {
     throw new GigeError('FEATURE_NOT_AVAILABLE', `${node.name}: ${entry.symbolic} is not available now; allowed ${names(available)}`, {
-      feature: node.name, value: entry.symbolic, allowed: available.map((e) => e.symbolic),
+      feature: node.name,
+      value: entry.symbolic,
+      allowed: available.map((e) => e.symbolic),
     });
   }
   await node.writeEntry(entry);
@@ -207,7 +257,10 @@ function coerceBoolean(name: string, value: unknown): boolean {
     if (['true', '1', 'on', 'yes'].includes(text)) return true;
     if (['false', '0', 'off', 'no'].includes(text)) return false;
   }
-  throw new GigeError('INVALID_VALUE', `${name}: ${describeUserValue(value)} is not a boolean; allowed true or false`, { feature: name, value: describeUserValue(value) });
+  throw new GigeError('INVALID_VALUE', `${name}: ${describeUserValue(value)} is not a boolean; allowed true or false`, {
+    feature: name,
+    value: describeUserValue(value),
+  });
 }
 
 function coerceBytes(name: string, value: unknown): Buffer {
@@ -217,7 +270,9 @@ function coerceBytes(name: string, value: unknown): Buffer {
     const digits = value.trim().replace(/^0x/i, '').replace(/[\s:]/g, '');
     if (/^([0-9a-fA-F]{2})*$/.test(digits)) return Buffer.from(digits, 'hex');
   }
-  throw new GigeError('INVALID_VALUE', `${name}: ${describeUserValue(value)} is not bytes; allowed a Buffer or a hex string`, { feature: name });
+  throw new GigeError('INVALID_VALUE', `${name}: ${describeUserValue(value)} is not bytes; allowed a Buffer or a hex string`, {
+    feature: name,
+  });
 }
 
 /** Converts, validates and writes a user value (access is checked by the caller). */
@@ -225,7 +280,10 @@ export async function writeFeatureValue(node: GenNode, value: unknown): Promise<
   if (node instanceof EnumerationNode) return writeEnumeration(node, value);
   if (node instanceof BooleanNode) return node.writeBoolean(coerceBoolean(node.name, value));
   if (node instanceof StringNode || node instanceof StringRegNode) {
-    if (typeof value !== 'string') throw new GigeError('INVALID_VALUE', `${node.name}: ${describeUserValue(value)} is not a string; allowed a string`, { feature: node.name });
+    if (typeof value !== 'string')
+      throw new GigeError('INVALID_VALUE', `${node.name}: ${describeUserValue(value)} is not a string; allowed a string`, {
+        feature: node.name,
+      });
     return node.writeString(value);
   }
   if (node instanceof RawRegisterNode) return node.writeRaw(coerceBytes(node.name, value));

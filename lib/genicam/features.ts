@@ -176,7 +176,9 @@ export function buildCategoryTree(category: CategoryNode, seen = new Set<GenNode
 /** Features in category order (each once, under the first category that lists it). */
 export function featuresInOrder(root: CategoryNode | undefined, all: GenNode[]): { node: GenNode; category?: string }[] {
   if (!root) {
-    return all.filter((node) => node.type !== 'Category' && node.type !== 'EnumEntry' && node.type !== 'Port' && !node.name.includes('/')).map((node) => ({ node }));
+    return all
+      .filter((node) => node.type !== 'Category' && node.type !== 'EnumEntry' && node.type !== 'Port' && !node.name.includes('/'))
+      .map((node) => ({ node }));
   }
   const result: { node: GenNode; category?: string }[] = [];
   const seen = new Set<GenNode>();

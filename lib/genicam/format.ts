@@ -55,7 +55,11 @@ export function formatFeatureTable(features: FeatureDescription[]): string {
   ]);
   const header = ['NAME', 'TYPE', 'ACCESS', 'VALUE', 'RANGE / ENTRIES'];
   const widths = header.map((title, column) => Math.min(48, Math.max(title.length, ...rows.map((row) => row[column].length))));
-  const line = (row: string[]): string => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column])))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 

@@ -48,7 +48,10 @@ export class NodeMapCore implements NodeContext {
   readonly legacyEndianness: boolean;
   readonly commandTimeoutMs: number;
 
-  constructor(root: XmlElement, private readonly options: CoreOptions) {
+  constructor(
+    root: XmlElement,
+    private readonly options: CoreOptions,
+  ) {
     this.legacyEndianness = options.legacyEndianness;
     this.commandTimeoutMs = options.commandTimeoutMs;
     buildNodes(root, this, (node) => this.add(node));
@@ -102,7 +105,9 @@ export class NodeMapCore implements NodeContext {
 
   private add(node: GenNode): void {
     if (this.nodes.has(node.name)) {
-      throw invalidXml(`two nodes are named ${node.name} (a ${this.nodes.get(node.name)?.nodeType} and a ${node.nodeType})`, { node: node.name });
+      throw invalidXml(`two nodes are named ${node.name} (a ${this.nodes.get(node.name)?.nodeType} and a ${node.nodeType})`, {
+        node: node.name,
+      });
     }
     this.nodes.set(node.name, node);
     this.all.push(node);
@@ -112,7 +117,11 @@ export class NodeMapCore implements NodeContext {
     for (const ref of this.refs) {
       const target = this.nodes.get(ref.name) ?? this.entryNodes.get(ref.name);
       if (!target) {
-        throw invalidXml(`${ref.owner.name}: ${ref.role} refers to a node named '${ref.name}', which does not exist`, { node: ref.owner.name, role: ref.role, target: ref.name });
+        throw invalidXml(`${ref.owner.name}: ${ref.role} refers to a node named '${ref.name}', which does not exist`, {
+          node: ref.owner.name,
+          role: ref.role,
+          target: ref.name,
+        });
       }
       ref.node = target;
       if (DEPENDENCY_EDGES.has(ref.kind)) push(this.dependents, target, ref.owner);
@@ -147,7 +156,8 @@ export class NodeMapCore implements NodeContext {
           const from = stack.findIndex((f) => f.node === edge.target);
           const path = stack.slice(from).map((f) => `${f.node.name} (${f.edges[f.next - 1].role})`);
           throw invalidXml(`${edge.target.name}: its value depends on itself: ${path.join(' → ')} → ${edge.target.name}`, {
-            node: edge.target.name, cycle: stack.slice(from).map((f) => f.node.name),
+            node: edge.target.name,
+            cycle: stack.slice(from).map((f) => f.node.name),
           });
         }
         if (seen === undefined) enter(edge.target);
@@ -244,13 +254,16 @@ export class NodeMapCore implements NodeContext {
   }
 
   clearCaches(): void {
-    for (const device of new Set([...this.options.ports.values(), ...(this.options.defaultDevice ? [this.options.defaultDevice] : [])])) device.clear();
+    for (const device of new Set([...this.options.ports.values(), ...(this.options.defaultDevice ? [this.options.defaultDevice] : [])]))
+      device.clear();
   }
 
   lookup(name: string): GenNode {
     const node = this.nodes.get(name);
     if (node) return node;
-    throw new GigeError('FEATURE_NOT_FOUND', `Unknown feature '${clipInput(name)}'${suggest(name, [...this.nodes.keys()])}`, { feature: clipInput(name) });
+    throw new GigeError('FEATURE_NOT_FOUND', `Unknown feature '${clipInput(name)}'${suggest(name, [...this.nodes.keys()])}`, {
+      feature: clipInput(name),
+    });
   }
 }
 

@@ -11,7 +11,10 @@ export class MemoryPort implements Port {
   writes = 0;
   readonly log: { op: 'read' | 'write'; address: number; length: number }[] = [];
 
-  constructor(readonly memory: Buffer, private readonly options: { delayMs?: number; log?: boolean; base?: number } = {}) {}
+  constructor(
+    readonly memory: Buffer,
+    private readonly options: { delayMs?: number; log?: boolean; base?: number } = {},
+  ) {}
 
   async read(address: number, length: number): Promise<Buffer> {
     await this.delay();
@@ -32,7 +35,11 @@ export class MemoryPort implements Port {
   private check(address: number, length: number, op: string): number {
     const offset = address - (this.options.base ?? 0);
     if (offset < 0 || length < 0 || offset + length > this.memory.length) {
-      throw new GigeError('PORT_OUT_OF_RANGE', `MemoryPort: ${op} of ${length} bytes at 0x${address.toString(16)} is outside 0x${(this.options.base ?? 0).toString(16)}…0x${((this.options.base ?? 0) + this.memory.length).toString(16)}`, { address, length });
+      throw new GigeError(
+        'PORT_OUT_OF_RANGE',
+        `MemoryPort: ${op} of ${length} bytes at 0x${address.toString(16)} is outside 0x${(this.options.base ?? 0).toString(16)}…0x${((this.options.base ?? 0) + this.memory.length).toString(16)}`,
+        { address, length },
+      );
     }
     return offset;
   }

@@ -9,7 +9,14 @@ import { PortNode } from './nodes/port-node';
 import { EnumEntryNode } from './nodes/enumeration';
 import { FeatureValue, readFeatureValue, refusal, writeFeatureValue } from './feature-access';
 import {
-  CategoryTree, DescribeOptions, FeatureDescription, buildCategoryTree, describeNode, featuresInOrder, rootCategory, visibleAt,
+  CategoryTree,
+  DescribeOptions,
+  FeatureDescription,
+  buildCategoryTree,
+  describeNode,
+  featuresInOrder,
+  rootCategory,
+  visibleAt,
 } from './features';
 import { parseChunkData, ChunkParseOptions } from './chunk-data';
 import { EventInfo, eventPortImage } from './event-data';
@@ -64,11 +71,19 @@ export interface ExecuteOptions {
  */
 export class NodeMap {
   private readonly pollElapsed = new Map<GenNode, number>();
-  private constructor(private readonly core: NodeMapCore, readonly info: DescriptionInfo, private readonly devices: DeviceAccess[]) {}
+  private constructor(
+    private readonly core: NodeMapCore,
+    readonly info: DescriptionInfo,
+    private readonly devices: DeviceAccess[],
+  ) {}
 
   static fromXml(xml: string | Buffer, options: NodeMapOptions = {}): NodeMap {
     if (typeof xml !== 'string' && !Buffer.isBuffer(xml)) {
-      throw new GigeError('INVALID_VALUE', `NodeMap.fromXml: expected the XML as a string or Buffer, got ${xml === null ? 'null' : typeof xml}`, {});
+      throw new GigeError(
+        'INVALID_VALUE',
+        `NodeMap.fromXml: expected the XML as a string or Buffer, got ${xml === null ? 'null' : typeof xml}`,
+        {},
+      );
     }
     const root = parseXmlElements(typeof xml === 'string' ? xml : xml.toString('utf8'));
     const info = readInfo(root);
@@ -77,9 +92,10 @@ export class NodeMap {
     for (const [name, port] of Object.entries(options.ports ?? {})) ports.set(name, new DeviceAccess(name, port, alignment));
     const defaultDevice = options.device ? new DeviceAccess('Device', options.device, alignment) : undefined;
     const [major, minor] = info.schemaVersion.split('.').map(Number);
-    const legacy = options.legacyEndianness === undefined || options.legacyEndianness === 'auto'
-      ? major < 1 || (major === 1 && minor < 1)
-      : options.legacyEndianness;
+    const legacy =
+      options.legacyEndianness === undefined || options.legacyEndianness === 'auto'
+        ? major < 1 || (major === 1 && minor < 1)
+        : options.legacyEndianness;
     const core = new NodeMapCore(root, {
       legacyEndianness: legacy,
       commandTimeoutMs: options.commandTimeoutMs ?? 3000,
@@ -251,7 +267,12 @@ export class NodeMap {
    * still used).
    */
   attachChunkData(data: Buffer, options: ChunkParseOptions = {}): { chunkIds: number[]; problem?: string } {
-    if (!Buffer.isBuffer(data)) throw new GigeError('INVALID_VALUE', `attachChunkData: expected a Buffer with the chunk data, got ${data === null ? 'null' : typeof data}`, {});
+    if (!Buffer.isBuffer(data))
+      throw new GigeError(
+        'INVALID_VALUE',
+        `attachChunkData: expected a Buffer with the chunk data, got ${data === null ? 'null' : typeof data}`,
+        {},
+      );
     const parsed = parseChunkData(data, options);
     this.core.setChunks(parsed.chunks);
     return { chunkIds: [...parsed.chunks.keys()], ...(parsed.problem ? { problem: parsed.problem } : {}) };
@@ -270,7 +291,11 @@ export class NodeMap {
       throw new GigeError('INVALID_VALUE', `deliverEvent: event id ${eventId} is out of range; allowed 0…65535`, { eventId });
     }
     if (data !== undefined && !Buffer.isBuffer(data)) {
-      throw new GigeError('INVALID_VALUE', `deliverEvent: expected the event data as a Buffer, got ${data === null ? 'null' : typeof data}`, { eventId });
+      throw new GigeError(
+        'INVALID_VALUE',
+        `deliverEvent: expected the event data as a Buffer, got ${data === null ? 'null' : typeof data}`,
+        { eventId },
+      );
     }
     const ports = this.core.setEvent(eventId, eventPortImage(eventId, data, info));
     return this.featuresOnPorts(ports);
@@ -284,7 +309,10 @@ export class NodeMap {
 
   /** Features whose value comes from the event port(s) of `eventId` (all event ports when omitted). */
   eventFeatureNames(eventId?: number): string[] {
-    const ports = this.core.all.filter((node): node is PortNode => node instanceof PortNode && node.binding === 'event' && (eventId === undefined || node.eventId === eventId));
+    const ports = this.core.all.filter(
+      (node): node is PortNode =>
+        node instanceof PortNode && node.binding === 'event' && (eventId === undefined || node.eventId === eventId),
+    );
     return this.featuresOnPorts(ports);
   }
 
@@ -299,7 +327,10 @@ export class NodeMap {
 
   /** Device traffic so far (reads include alignment and read-modify-write reads). */
   statistics(): { deviceReads: number; deviceWrites: number } {
-    return this.devices.reduce((sum, device) => ({ deviceReads: sum.deviceReads + device.deviceReads, deviceWrites: sum.deviceWrites + device.deviceWrites }), { deviceReads: 0, deviceWrites: 0 });
+    return this.devices.reduce(
+      (sum, device) => ({ deviceReads: sum.deviceReads + device.deviceReads, deviceWrites: sum.deviceWrites + device.deviceWrites }),
+      { deviceReads: 0, deviceWrites: 0 },
+    );
   }
 
   private async readAvailable(names: string[]): Promise<Record<string, FeatureValue>> {
@@ -343,7 +374,9 @@ export class NodeMap {
       return err;
     }
     if (err instanceof RangeError && /call stack/i.test(err.message)) {
-      return new GigeError('XML_INVALID', `${name}: evaluation nests too deeply (a chain of references thousands of nodes long)`, { feature: name });
+      return new GigeError('XML_INVALID', `${name}: evaluation nests too deeply (a chain of references thousands of nodes long)`, {
+        feature: name,
+      });
     }
     return err;
   }

@@ -55,14 +55,22 @@ export function coerceUserInteger(feature: string, value: unknown): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') {
     if (Number.isInteger(value)) return BigInt(value);
-    throw new GigeError('INVALID_VALUE', `${feature}: ${value} is not an integer; allowed an integer (number, bigint or decimal/0x string)`, { feature, value });
+    throw new GigeError(
+      'INVALID_VALUE',
+      `${feature}: ${value} is not an integer; allowed an integer (number, bigint or decimal/0x string)`,
+      { feature, value },
+    );
   }
   if (typeof value === 'boolean') return value ? 1n : 0n;
   if (typeof value === 'string') {
     const parsed = parseXmlInteger(value);
     if (parsed !== undefined) return parsed;
   }
-  throw new GigeError('INVALID_VALUE', `${feature}: ${describeUserValue(value)} is not an integer; allowed an integer (number, bigint or decimal/0x string)`, { feature, value: describeUserValue(value) });
+  throw new GigeError(
+    'INVALID_VALUE',
+    `${feature}: ${describeUserValue(value)} is not an integer; allowed an integer (number, bigint or decimal/0x string)`,
+    { feature, value: describeUserValue(value) },
+  );
 }
 
 export function coerceUserFloat(feature: string, value: unknown): number {
@@ -72,7 +80,10 @@ export function coerceUserFloat(feature: string, value: unknown): number {
     const parsed = parseXmlFloat(value);
     if (parsed !== undefined) return parsed;
   }
-  throw new GigeError('INVALID_VALUE', `${feature}: ${describeUserValue(value)} is not a number; allowed a number (or a numeric string)`, { feature, value: describeUserValue(value) });
+  throw new GigeError('INVALID_VALUE', `${feature}: ${describeUserValue(value)} is not a number; allowed a number (or a numeric string)`, {
+    feature,
+    value: describeUserValue(value),
+  });
 }
 
 export function describeUserValue(value: unknown): string {
@@ -84,7 +95,6 @@ export function describeUserValue(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
   return `a ${typeof value}`; // a function or a symbol: its source text is no description
-
 }
 
 export function hex(value: number | bigint, width = 8): string {

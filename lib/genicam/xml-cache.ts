@@ -54,7 +54,13 @@ export class XmlCache {
     const paths = this.paths(key);
     try {
       const meta = JSON.parse(await fs.readFile(paths.meta, 'utf8')) as CacheMeta;
-      if (meta.vendorName !== key.vendorName || meta.modelName !== key.modelName || meta.deviceVersion !== key.deviceVersion || meta.url !== key.url) return undefined;
+      if (
+        meta.vendorName !== key.vendorName ||
+        meta.modelName !== key.modelName ||
+        meta.deviceVersion !== key.deviceVersion ||
+        meta.url !== key.url
+      )
+        return undefined;
       const xml = await fs.readFile(paths.xml, 'utf8');
       if (sha256(xml) !== meta.sha256) return undefined;
       return { xml, path: paths.xml };

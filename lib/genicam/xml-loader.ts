@@ -76,7 +76,11 @@ async function readUrlRegister(port: Port, address: number): Promise<string> {
 async function retrieve(port: Port, url: XmlUrl, which: 'first' | 'second', options: XmlLoadOptions): Promise<DeviceXml> {
   const base = { url: url.raw, urlRegister: which, schemaVersion: url.schemaVersion };
   if (url.kind === 'web') {
-    throw new GigeError('XML_URL_UNSUPPORTED', `${url.url}: downloading the XML over HTTP is not supported; allowed Local: (device memory) and File: URLs`, { url: url.raw });
+    throw new GigeError(
+      'XML_URL_UNSUPPORTED',
+      `${url.url}: downloading the XML over HTTP is not supported; allowed Local: (device memory) and File: URLs`,
+      { url: url.raw },
+    );
   }
   if (url.kind === 'file') {
     const bytes = await readHostFile(url.path, url.raw);
@@ -129,8 +133,10 @@ async function readHostFile(filePath: string, raw: string): Promise<Buffer> {
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw unavailable('it is not a regular file (a device, FIFO, socket or directory); allowed a regular .xml or .zip file');
-    if (stat.size > MAX_XML_BYTES) throw unavailable(`it is ${stat.size} bytes; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`, { size: stat.size });
+    if (!stat.isFile())
+      throw unavailable('it is not a regular file (a device, FIFO, socket or directory); allowed a regular .xml or .zip file');
+    if (stat.size > MAX_XML_BYTES)
+      throw unavailable(`it is ${stat.size} bytes; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`, { size: stat.size });
     const bytes = Buffer.alloc(stat.size);
     let filled = 0;
     while (filled < bytes.length) {
@@ -150,7 +156,11 @@ async function readHostFile(filePath: string, raw: string): Promise<Buffer> {
 /** Reads `length` bytes in chunks; each request's length is a multiple of 4 (the last one rounded up, then cut). */
 export async function readMemory(port: Port, address: number, length: number, chunkSize: number): Promise<Buffer> {
   if (!Number.isSafeInteger(length) || length < 0 || length > MAX_XML_BYTES) {
-    throw new GigeError('XML_UNAVAILABLE', `reading the XML file: length ${length} is out of range; allowed 0…${MAX_XML_BYTES} bytes (64 MiB)`, { address, length });
+    throw new GigeError(
+      'XML_UNAVAILABLE',
+      `reading the XML file: length ${length} is out of range; allowed 0…${MAX_XML_BYTES} bytes (64 MiB)`,
+      { address, length },
+    );
   }
   const chunk = Math.max(4, Math.floor(chunkSize / 4) * 4);
   const out = Buffer.alloc(length);
@@ -162,10 +172,19 @@ export async function readMemory(port: Port, address: number, length: number, ch
       data = await port.read(address + offset, request);
     } catch (err) {
       const why = (err as Error)?.message ?? String(err);
-      throw new GigeError(isGigeError(err) ? err.code : 'XML_UNAVAILABLE', `reading the XML file (${length} bytes at ${hex(address)}) failed at offset ${offset}: ${why}`, { address: address + offset, length: request }, { cause: err });
+      throw new GigeError(
+        isGigeError(err) ? err.code : 'XML_UNAVAILABLE',
+        `reading the XML file (${length} bytes at ${hex(address)}) failed at offset ${offset}: ${why}`,
+        { address: address + offset, length: request },
+        { cause: err },
+      );
     }
     if (data.length < want) {
-      throw new GigeError('XML_UNAVAILABLE', `reading the XML file: ${request} bytes at ${hex(address + offset)} returned only ${data.length}`, { address: address + offset });
+      throw new GigeError(
+        'XML_UNAVAILABLE',
+        `reading the XML file: ${request} bytes at ${hex(address + offset)} returned only ${data.length}`,
+        { address: address + offset },
+      );
     }
     data.copy(out, offset, 0, want);
   }
@@ -185,7 +204,8 @@ export function decodeXmlFile(bytes: Buffer, fileName: string, zippedByName: boo
  * declared size, so a stream that lies about its size cannot grow past the cap either.
  */
 function unzipXmlEntry(bytes: Buffer, fileName: string): Uint8Array {
-  const zipError = (why: string, extra: Record<string, unknown> = {}): GigeError => new GigeError('XML_ZIP_INVALID', `${fileName}: ${why}`, { fileName, ...extra });
+  const zipError = (why: string, extra: Record<string, unknown> = {}): GigeError =>
+    new GigeError('XML_ZIP_INVALID', `${fileName}: ${why}`, { fileName, ...extra });
   const unzip = (filter: (file: UnzipFileInfo) => boolean): Record<string, Uint8Array> => {
     try {
       return unzipSync(bytes, { filter });
@@ -198,14 +218,18 @@ function unzipXmlEntry(bytes: Buffer, fileName: string): Uint8Array {
   const entries: UnzipFileInfo[] = [];
   let listed = 0;
   unzip((file) => {
-    if (++listed > MAX_ZIP_ENTRIES) throw zipError(`the archive lists more than ${MAX_ZIP_ENTRIES} members; allowed at most ${MAX_ZIP_ENTRIES}`);
+    if (++listed > MAX_ZIP_ENTRIES)
+      throw zipError(`the archive lists more than ${MAX_ZIP_ENTRIES} members; allowed at most ${MAX_ZIP_ENTRIES}`);
     if (!file.name.endsWith('/')) entries.push(file);
     return false;
   });
   const chosen = entries.find((file) => /\.xml$/i.test(file.name)) ?? entries[0];
   if (!chosen) throw zipError('the ZIP archive is empty');
   if (chosen.originalSize > MAX_XML_BYTES) {
-    throw zipError(`${chosen.name} expands to ${chosen.originalSize} bytes; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`, { entry: chosen.name, originalSize: chosen.originalSize });
+    throw zipError(`${chosen.name} expands to ${chosen.originalSize} bytes; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`, {
+      entry: chosen.name,
+      originalSize: chosen.originalSize,
+    });
   }
   let taken = false;
   const files = unzip((file) => {
@@ -216,7 +240,10 @@ function unzipXmlEntry(bytes: Buffer, fileName: string): Uint8Array {
   const data = files[chosen.name];
   // Stored members are sliced by their compressed size, which need not match the declared one.
   if (!data || data.length !== chosen.originalSize) {
-    throw zipError(`${chosen.name} inflated to ${data?.length ?? 0} bytes but declares ${chosen.originalSize}; the archive is damaged or forged`, { entry: chosen.name });
+    throw zipError(
+      `${chosen.name} inflated to ${data?.length ?? 0} bytes but declares ${chosen.originalSize}; the archive is damaged or forged`,
+      { entry: chosen.name },
+    );
   }
   return data;
 }
@@ -224,7 +251,10 @@ function unzipXmlEntry(bytes: Buffer, fileName: string): Uint8Array {
 function decodeText(bytes: Buffer): string {
   let text: string;
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) text = bytes.toString('utf16le', 2);
-  else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) text = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1))).swap16().toString('utf16le');
+  else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
+    text = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)))
+      .swap16()
+      .toString('utf16le');
   else if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) text = bytes.toString('utf8', 3);
   else text = bytes.toString('utf8');
   return text.replace(/\0+$/, '');

@@ -59,9 +59,13 @@ export function parseXmlUrl(text: string, fileBaseDir = process.cwd()): XmlUrl {
       const address = parseHex(raw, 'address', parts[1]);
       const length = parseHex(raw, 'length', parts[2]);
       if (length === 0) throw invalid(raw, 'the length is 0');
-      if (length > MAX_XML_BYTES) throw invalid(raw, `the length ${length} bytes is too large; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`);
+      if (length > MAX_XML_BYTES)
+        throw invalid(raw, `the length ${length} bytes is too large; allowed at most ${MAX_XML_BYTES} bytes (64 MiB)`);
       if (address + length > ADDRESS_SPACE) {
-        throw invalid(raw, `the file (${length} bytes at 0x${address.toString(16)}) runs past the end of the 32-bit address space; allowed address + length ≤ 0x100000000`);
+        throw invalid(
+          raw,
+          `the file (${length} bytes at 0x${address.toString(16)}) runs past the end of the 32-bit address space; allowed address + length ≤ 0x100000000`,
+        );
       }
       return withVersion({ kind: 'local' as const, raw, fileName, address, length, zipped: /\.zip$/i.test(fileName) });
     }
@@ -78,13 +82,24 @@ export function parseXmlUrl(text: string, fileBaseDir = process.cwd()): XmlUrl {
       if (/^\/[A-Za-z]:[\\/]/.test(filePath)) filePath = filePath.slice(1); // File:///C:/...
       if (filePath === '') throw invalid(raw, 'the path is empty');
       const resolved = path.isAbsolute(filePath) || /^[A-Za-z]:[\\/]/.test(filePath) ? filePath : path.resolve(fileBaseDir, filePath);
-      return withVersion({ kind: 'file' as const, raw, path: resolved, fileName: path.basename(resolved), zipped: /\.zip$/i.test(resolved) });
+      return withVersion({
+        kind: 'file' as const,
+        raw,
+        path: resolved,
+        fileName: path.basename(resolved),
+        zipped: /\.zip$/i.test(resolved),
+      });
     }
     case 'http':
     case 'https':
     case 'ftp':
       return withVersion({ kind: 'web' as const, raw, url: body });
     default:
-      throw invalid(raw, scheme ? `unknown scheme "${scheme}:"; allowed Local:, File: (and http:, not supported)` : 'no scheme; allowed Local:, File: (and http:, not supported)');
+      throw invalid(
+        raw,
+        scheme
+          ? `unknown scheme "${scheme}:"; allowed Local:, File: (and http:, not supported)`
+          : 'no scheme; allowed Local:, File: (and http:, not supported)',
+      );
   }
 }

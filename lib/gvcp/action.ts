@@ -39,17 +39,27 @@ export interface ActionAnswer {
 }
 
 export async function sendActionCommand(options: ActionCommandOptions): Promise<ActionAnswer[]> {
-  if (!isIpv4(options.address)) throw badArgument(`action address ${quoteInput(options.address)} is not an IPv4 address`, { address: quoteInput(options.address) });
+  if (!isIpv4(options.address))
+    throw badArgument(`action address ${quoteInput(options.address)} is not an IPv4 address`, { address: quoteInput(options.address) });
   const wantAck = options.ack ?? true;
-  const { flags, payload } = encodeActionCommand({
-    deviceKey: options.deviceKey, groupKey: options.groupKey, groupMask: options.groupMask, actionTime: options.scheduledTime,
-  }, wantAck);
+  const { flags, payload } = encodeActionCommand(
+    {
+      deviceKey: options.deviceKey,
+      groupKey: options.groupKey,
+      groupMask: options.groupMask,
+      actionTime: options.scheduledTime,
+    },
+    wantAck,
+  );
   const requestId = 1 + Math.floor(Math.random() * 0xfffe);
   const packet = encodeCommand({ command: Command.ACTION, flags, requestId, payload });
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ address: options.localAddress, port: 0 }, () => { socket.off('error', reject); resolve(); });
+    socket.bind({ address: options.localAddress, port: 0 }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
   });
   socket.setBroadcast(true);
   const answers = new Map<string, ActionAnswer>();
@@ -65,7 +75,12 @@ export async function sendActionCommand(options: ActionCommandOptions): Promise<
         address: rinfo.address,
         status: ack.status,
         statusName: statusName(ack.status),
-        error: ack.status ? new GvcpError('GVCP_STATUS', `${rinfo.address}: ACTION refused: ${describeStatus(ack.status)}`, { status: ack.status, device: rinfo.address }) : undefined,
+        error: ack.status
+          ? new GvcpError('GVCP_STATUS', `${rinfo.address}: ACTION refused: ${describeStatus(ack.status)}`, {
+              status: ack.status,
+              device: rinfo.address,
+            })
+          : undefined,
       });
     } catch {
       // A malformed answer is not an acknowledge; ignore it.
@@ -73,7 +88,11 @@ export async function sendActionCommand(options: ActionCommandOptions): Promise<
   });
   try {
     await new Promise<void>((resolve, reject) => {
-      socket.send(packet, options.port ?? GVCP_PORT, options.address, (err) => (err ? reject(new GvcpError('GVCP_SOCKET', `sending ACTION to ${options.address} failed: ${err.message}`, {}, { cause: err })) : resolve()));
+      socket.send(packet, options.port ?? GVCP_PORT, options.address, (err) =>
+        err
+          ? reject(new GvcpError('GVCP_SOCKET', `sending ACTION to ${options.address} failed: ${err.message}`, {}, { cause: err }))
+          : resolve(),
+      );
     });
     if (wantAck) await new Promise((r) => setTimeout(r, options.timeoutMs ?? 200));
   } finally {

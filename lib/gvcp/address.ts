@@ -37,10 +37,10 @@ export function prefixLength(mask: number): number {
   const m = mask >>> 0;
   let n = 0;
   while (n < 32 && (m & (0x80000000 >>> n)) !== 0) n += 1;
-  return ((n === 32 ? 0xffffffff : ~(0xffffffff >>> n)) >>> 0) === m ? n : -1;
+  return (n === 32 ? 0xffffffff : ~(0xffffffff >>> n)) >>> 0 === m ? n : -1;
 }
 
 export function sameSubnet(a: string, b: string, mask: string | number): boolean {
   const m = typeof mask === 'number' ? mask >>> 0 : ipToNumber(mask);
-  return ((ipToNumber(a) & m) >>> 0) === ((ipToNumber(b) & m) >>> 0);
+  return (ipToNumber(a) & m) >>> 0 === (ipToNumber(b) & m) >>> 0;
 }

@@ -35,9 +35,12 @@ export function decodePacketResendCommand(flags: number, payload: Buffer): Packe
   const extendedIds = (flags & Flag.EXTENDED_IDS) !== 0;
   const need = extendedIds ? 20 : 12;
   if (payload.length < need) {
-    throw malformed(`PACKETRESEND payload of ${payload.length} bytes is shorter than ${need} (${extendedIds ? 'extended' : 'standard'} ids)`, {
-      length: payload.length,
-    });
+    throw malformed(
+      `PACKETRESEND payload of ${payload.length} bytes is shorter than ${need} (${extendedIds ? 'extended' : 'standard'} ids)`,
+      {
+        length: payload.length,
+      },
+    );
   }
   if (extendedIds) {
     return {
@@ -68,7 +71,11 @@ export interface ActionCommand {
 }
 
 export function encodeActionCommand(action: ActionCommand, ackRequired: boolean): { flags: number; payload: Buffer } {
-  for (const [name, v] of [['deviceKey', action.deviceKey], ['groupKey', action.groupKey], ['groupMask', action.groupMask]] as const) {
+  for (const [name, v] of [
+    ['deviceKey', action.deviceKey],
+    ['groupKey', action.groupKey],
+    ['groupMask', action.groupMask],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
       throw badArgument(`ACTION ${name} ${v} is not a 32-bit unsigned integer`, { [name]: v });
     }
@@ -90,9 +97,12 @@ export function decodeActionCommand(flags: number, payload: Buffer): ActionComma
   const scheduled = (flags & Flag.SCHEDULED_ACTION) !== 0;
   const need = scheduled ? 20 : 12;
   if (payload.length < need) {
-    throw malformed(`ACTION payload of ${payload.length} bytes is shorter than ${need}${scheduled ? ' (scheduled: keys + 8-byte time)' : ''}`, {
-      length: payload.length,
-    });
+    throw malformed(
+      `ACTION payload of ${payload.length} bytes is shorter than ${need}${scheduled ? ' (scheduled: keys + 8-byte time)' : ''}`,
+      {
+        length: payload.length,
+      },
+    );
   }
   return {
     deviceKey: payload.readUInt32BE(0),

@@ -60,9 +60,12 @@ export function encodeDiscoveryAck(info: DeviceIdentityInfo): Buffer {
 
 export function decodeDiscoveryAck(payload: Buffer): DeviceIdentityInfo {
   if (payload.length < GVCP_DISCOVERY_ACK_LENGTH) {
-    throw malformed(`DISCOVERY_ACK payload of ${payload.length} bytes is shorter than the ${GVCP_DISCOVERY_ACK_LENGTH} bytes of bootstrap 0x0000…0x00F7`, {
-      length: payload.length,
-    });
+    throw malformed(
+      `DISCOVERY_ACK payload of ${payload.length} bytes is shorter than the ${GVCP_DISCOVERY_ACK_LENGTH} bytes of bootstrap 0x0000…0x00F7`,
+      {
+        length: payload.length,
+      },
+    );
   }
   return {
     specVersionMajor: payload.readUInt16BE(0x00),

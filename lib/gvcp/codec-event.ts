@@ -108,7 +108,8 @@ export function decodeEventDataCommand(payload: Buffer, extendedIds: boolean): E
     const itemSize = payload.readUInt16BE(o);
     if (itemSize < size || o + itemSize > payload.length) {
       throw malformed(`EVENTDATA item at byte ${o} declares size ${itemSize}; allowed ${size}…${payload.length - o}`, {
-        offset: o, itemSize,
+        offset: o,
+        itemSize,
       });
     }
     items.push({ ...readItemHeader(payload, o, true), data: payload.subarray(o + size, o + itemSize) });

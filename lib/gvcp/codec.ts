@@ -7,8 +7,15 @@
  * codecs), big-endian as GigE Vision requires.
  */
 import {
-  Command, Flag, GVCP_HEADER_SIZE, GVCP_KEY, GVCP_MAX_MEMORY_CHUNK, GVCP_MAX_PAYLOAD,
-  GVCP_MAX_READREG_ADDRESSES, GVCP_MAX_WRITEREG_PAIRS, commandName,
+  Command,
+  Flag,
+  GVCP_HEADER_SIZE,
+  GVCP_KEY,
+  GVCP_MAX_MEMORY_CHUNK,
+  GVCP_MAX_PAYLOAD,
+  GVCP_MAX_READREG_ADDRESSES,
+  GVCP_MAX_WRITEREG_PAIRS,
+  commandName,
 } from './protocol';
 import { badArgument, malformed } from './errors';
 
@@ -151,7 +158,10 @@ export function encodeReadRegCommand(addresses: readonly number[]): Buffer {
     });
   }
   const payload = Buffer.alloc(addresses.length * 4);
-  addresses.forEach((a, i) => { checkAddress(a); payload.writeUInt32BE(a, i * 4); });
+  addresses.forEach((a, i) => {
+    checkAddress(a);
+    payload.writeUInt32BE(a, i * 4);
+  });
   return payload;
 }
 
@@ -175,7 +185,8 @@ export function encodeReadRegAck(values: readonly number[]): Buffer {
 export function decodeReadRegAck(payload: Buffer, expected: number): number[] {
   if (payload.length < expected * 4) {
     throw malformed(`READREG_ACK carries ${payload.length} bytes; ${expected} register values need ${expected * 4}`, {
-      length: payload.length, expected,
+      length: payload.length,
+      expected,
     });
   }
   const out: number[] = [];
@@ -274,12 +285,14 @@ export function decodeReadMemAck(payload: Buffer, expected?: MemoryRead): { addr
   if (expected) {
     if (address !== expected.address) {
       throw malformed(`READMEM_ACK echoes address 0x${address.toString(16)} but 0x${expected.address.toString(16)} was read`, {
-        address, expected: expected.address,
+        address,
+        expected: expected.address,
       });
     }
     if (data.length < expected.count) {
       throw malformed(`READMEM_ACK carries ${data.length} bytes but ${expected.count} were asked for`, {
-        received: data.length, expected: expected.count,
+        received: data.length,
+        expected: expected.count,
       });
     }
     return { address, data: data.subarray(0, expected.count) };
@@ -326,6 +339,12 @@ export function decodePendingAck(payload: Buffer): number {
 
 /** Commands a host may send to a device (for dispatch tables and tests). */
 export const HOST_COMMANDS: readonly number[] = [
-  Command.DISCOVERY, Command.FORCEIP, Command.PACKETRESEND, Command.READREG, Command.WRITEREG,
-  Command.READMEM, Command.WRITEMEM, Command.ACTION,
+  Command.DISCOVERY,
+  Command.FORCEIP,
+  Command.PACKETRESEND,
+  Command.READREG,
+  Command.WRITEREG,
+  Command.READMEM,
+  Command.WRITEMEM,
+  Command.ACTION,
 ];

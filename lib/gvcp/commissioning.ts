@@ -28,11 +28,18 @@ export function chooseInterface(name: string | undefined, interfaces: NetworkInt
   const usable = interfaces.filter((i) => !i.internal);
   if (name !== undefined) {
     const found = interfaces.find((i) => i.name === name);
-    if (!found) throw badArgument(`interface ${quoteInput(name)} has no IPv4 address; interfaces with one: ${usable.map((i) => i.name).join(', ') || 'none'}`, { interface: quoteInput(name) });
+    if (!found)
+      throw badArgument(
+        `interface ${quoteInput(name)} has no IPv4 address; interfaces with one: ${usable.map((i) => i.name).join(', ') || 'none'}`,
+        { interface: quoteInput(name) },
+      );
     return found;
   }
   if (usable.length === 1) return usable[0];
-  throw badArgument(`say which interface faces the camera (--interface NAME); this host has ${usable.map((i) => `${i.name} ${i.address}/${i.prefix}`).join(', ') || 'no interface with an IPv4 address'}`, {});
+  throw badArgument(
+    `say which interface faces the camera (--interface NAME); this host has ${usable.map((i) => `${i.name} ${i.address}/${i.prefix}`).join(', ') || 'no interface with an IPv4 address'}`,
+    {},
+  );
 }
 
 export interface ForceIpFix {
@@ -74,7 +81,11 @@ export async function forceIpIntoSubnet(options: ForceIpFixOptions): Promise<For
     const check = await checkAddressFree(iface, options.address.address, { probeMs: options.probeMs, port: options.port });
     // The camera itself may already answer there (a repeated fix): that is not a conflict.
     if (!check.free && !(await answersAs(iface, options.address.address, macAddress, options.port))) {
-      throw new GvcpError('GVCP_ADDRESS_IN_USE', `${options.address.address} is taken on ${iface.name}: ${check.detail}; choose another address (or leave it out to pick a free one)`, { address: options.address.address });
+      throw new GvcpError(
+        'GVCP_ADDRESS_IN_USE',
+        `${options.address.address} is taken on ${iface.name}: ${check.detail}; choose another address (or leave it out to pick a free one)`,
+        { address: options.address.address },
+      );
     }
     target = options.address;
     checks = [check];
@@ -86,14 +97,31 @@ export async function forceIpIntoSubnet(options: ForceIpFixOptions): Promise<For
   const gateway = parseGateway(options.gateway, { ...target, prefix: iface.prefix });
   if (!sameSubnet(target.address, iface.address, iface.netmask)) {
     // Allowed (the user may mean a routed subnet), but the camera will not be reachable from here.
-    checks.push({ address: target.address, free: true, detail: `not in ${iface.name}'s subnet ${iface.address}/${iface.prefix}: reachable from here only through a route` });
+    checks.push({
+      address: target.address,
+      free: true,
+      detail: `not in ${iface.name}'s subnet ${iface.address}/${iface.prefix}: reachable from here only through a route`,
+    });
   }
   await forceIp({
-    macAddress, ipAddress: target.address, subnetMask: target.subnetMask, gateway,
-    broadcast: LIMITED_BROADCAST, localAddress: iface.address, timeoutMs: 1000, attempts: 3, port: options.port,
+    macAddress,
+    ipAddress: target.address,
+    subnetMask: target.subnetMask,
+    gateway,
+    broadcast: LIMITED_BROADCAST,
+    localAddress: iface.address,
+    timeoutMs: 1000,
+    attempts: 3,
+    port: options.port,
   });
-  const seen = await discover({ address: target.address, localAddress: iface.address, timeoutMs: 1000, attempts: 3, expected: 1, port: options.port })
-    .catch(() => []);
+  const seen = await discover({
+    address: target.address,
+    localAddress: iface.address,
+    timeoutMs: 1000,
+    attempts: 3,
+    expected: 1,
+    port: options.port,
+  }).catch(() => []);
   const match = seen.find((d) => d.macAddress === macAddress);
   return {
     macAddress,

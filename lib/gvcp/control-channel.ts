@@ -10,11 +10,29 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import {
-  Ack, Command, Flag, GVCP_MAX_MEMORY_CHUNK, GVCP_MAX_READREG_ADDRESSES, GVCP_MAX_WRITEREG_PAIRS, GVCP_PORT, commandName,
+  Ack,
+  Command,
+  Flag,
+  GVCP_MAX_MEMORY_CHUNK,
+  GVCP_MAX_READREG_ADDRESSES,
+  GVCP_MAX_WRITEREG_PAIRS,
+  GVCP_PORT,
+  commandName,
 } from './protocol';
 import {
-  GvcpAck, RegisterWrite, decodeAck, decodeIndexAck, decodePendingAck, decodeReadMemAck, decodeReadRegAck, encodeCommand,
-  encodeReadMemCommand, encodeReadRegCommand, encodeWriteMemCommand, encodeWriteRegCommand, isCommandPacket,
+  GvcpAck,
+  RegisterWrite,
+  decodeAck,
+  decodeIndexAck,
+  decodePendingAck,
+  decodeReadMemAck,
+  decodeReadRegAck,
+  encodeCommand,
+  encodeReadMemCommand,
+  encodeReadRegCommand,
+  encodeWriteMemCommand,
+  encodeWriteRegCommand,
+  isCommandPacket,
 } from './codec';
 import { GvcpError, badArgument, checkPort } from './errors';
 import { localAddressTowards } from './route';
@@ -121,7 +139,14 @@ export class ControlChannel extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly counters: ControlChannelStats = {
-    commands: 0, resends: 0, timeouts: 0, pendingAcks: 0, ignoredAcks: 0, malformedPackets: 0, sendErrors: 0, lastAckAt: 0,
+    commands: 0,
+    resends: 0,
+    timeouts: 0,
+    pendingAcks: 0,
+    ignoredAcks: 0,
+    malformedPackets: 0,
+    sendErrors: 0,
+    lastAckAt: 0,
   };
   /** Told of every command sent (the native keep-alive steps in only when JavaScript sends nothing). */
   private readonly sendObservers = new Set<() => void>();
@@ -139,7 +164,9 @@ export class ControlChannel extends EventEmitter {
     this.nextId = options.firstRequestId ?? 1 + Math.floor(Math.random() * 0xfffe);
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     // 'warning', not 'error': an unheard 'error' event would throw out of the socket callback.
-    socket.on('error', (err) => this.emit('warning', new GvcpError('GVCP_SOCKET', `GVCP socket to ${this.address}: ${err.message}`, {}, { cause: err })));
+    socket.on('error', (err) =>
+      this.emit('warning', new GvcpError('GVCP_SOCKET', `GVCP socket to ${this.address}: ${err.message}`, {}, { cause: err })),
+    );
   }
 
   static async open(options: ControlChannelOptions): Promise<ControlChannel> {
@@ -149,14 +176,21 @@ export class ControlChannel extends EventEmitter {
       throw badArgument(`firstRequestId ${first} is not allowed; use 1…65535 (0 is reserved)`, { firstRequestId: first });
     }
     checkPort(options.port, 'port');
-    const localAddress = options.localAddress ?? await localAddressTowards(options.address, options.port ?? GVCP_PORT);
+    const localAddress = options.localAddress ?? (await localAddressTowards(options.address, options.port ?? GVCP_PORT));
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();
-        reject(new GvcpError('GVCP_SOCKET', `cannot bind a GVCP socket on ${localAddress}: ${err.message}`, {
-          localAddress,
-        }, { cause: err }));
+        reject(
+          new GvcpError(
+            'GVCP_SOCKET',
+            `cannot bind a GVCP socket on ${localAddress}: ${err.message}`,
+            {
+              localAddress,
+            },
+            { cause: err },
+          ),
+        );
       };
       socket.once('error', onError);
       socket.bind({ address: localAddress, port: 0 }, () => {
@@ -233,10 +267,18 @@ export class ControlChannel extends EventEmitter {
   /** Send a command and resolve with its successful ack; an error status rejects with `GvcpError`. */
   transact(command: number, payload: Buffer, options: TransactOptions = {}): Promise<GvcpAck> {
     if (this.closed) {
-      return Promise.reject(new GvcpError('GVCP_CLOSED', `GVCP channel to ${this.address} is closed; ${commandName(command)} not sent`, {}));
+      return Promise.reject(
+        new GvcpError('GVCP_CLOSED', `GVCP channel to ${this.address} is closed; ${commandName(command)} not sent`, {}),
+      );
     }
     if (this.queue.length >= this.maxQueued && !options.urgent) {
-      return Promise.reject(new GvcpError('GVCP_BUSY', `GVCP channel to ${this.address}: ${this.queue.length} commands are already waiting; ${commandName(command)} not queued (limit ${this.maxQueued})`, {}));
+      return Promise.reject(
+        new GvcpError(
+          'GVCP_BUSY',
+          `GVCP channel to ${this.address}: ${this.queue.length} commands are already waiting; ${commandName(command)} not queued (limit ${this.maxQueued})`,
+          {},
+        ),
+      );
     }
     return new Promise<GvcpAck>((resolve, reject) => {
       const item: Queued = { command, payload, options, resolve, reject };
@@ -288,7 +330,9 @@ export class ControlChannel extends EventEmitter {
       this.counters.sendErrors += 1;
     };
     try {
-      this.socket.send(cur.packet, this.port, this.address, (err) => { if (err) failed(err); });
+      this.socket.send(cur.packet, this.port, this.address, (err) => {
+        if (err) failed(err);
+      });
     } catch (err) {
       failed(err as Error);
     }
@@ -324,21 +368,41 @@ export class ControlChannel extends EventEmitter {
     this.counters.timeouts += 1;
     const target = cur.what ? `${commandName(cur.command)} ${cur.what}` : commandName(cur.command);
     if (cur.sendError) {
-      this.finish(new GvcpError('GVCP_SOCKET', `${this.address}: sending ${target} failed (${cur.tries} tries): ${cur.sendError.message}`, {
-        command: commandName(cur.command), requestId: cur.requestId, device: this.address,
-      }, { cause: cur.sendError }));
+      this.finish(
+        new GvcpError(
+          'GVCP_SOCKET',
+          `${this.address}: sending ${target} failed (${cur.tries} tries): ${cur.sendError.message}`,
+          {
+            command: commandName(cur.command),
+            requestId: cur.requestId,
+            device: this.address,
+          },
+          { cause: cur.sendError },
+        ),
+      );
       return;
     }
-    this.finish(new GvcpError('GVCP_TIMEOUT', `${this.address}: no answer to ${target} (request id ${cur.requestId}) after ${cur.tries} tries of ${cur.timeoutMs} ms; is the camera on and reachable?`, {
-      command: commandName(cur.command), requestId: cur.requestId, device: this.address,
-    }));
+    this.finish(
+      new GvcpError(
+        'GVCP_TIMEOUT',
+        `${this.address}: no answer to ${target} (request id ${cur.requestId}) after ${cur.tries} tries of ${cur.timeoutMs} ms; is the camera on and reachable?`,
+        {
+          command: commandName(cur.command),
+          requestId: cur.requestId,
+          device: this.address,
+        },
+      ),
+    );
   }
 
   private finish(result: GvcpAck | Error): void {
     const cur = this.current;
     if (!cur) return;
     this.current = null;
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (result instanceof Error) cur.reject(result);
     else cur.resolve(result);
     this.pump();
@@ -346,8 +410,14 @@ export class ControlChannel extends EventEmitter {
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     try {
-      if (rinfo.address !== this.address || rinfo.port !== this.port) { this.counters.ignoredAcks += 1; return; }
-      if (isCommandPacket(msg)) { this.counters.ignoredAcks += 1; return; }
+      if (rinfo.address !== this.address || rinfo.port !== this.port) {
+        this.counters.ignoredAcks += 1;
+        return;
+      }
+      if (isCommandPacket(msg)) {
+        this.counters.ignoredAcks += 1;
+        return;
+      }
       let ack: GvcpAck;
       try {
         ack = decodeAck(msg);
@@ -357,19 +427,36 @@ export class ControlChannel extends EventEmitter {
         return;
       }
       const cur = this.current;
-      if (!cur || ack.ackId !== cur.requestId) { this.counters.ignoredAcks += 1; return; }
+      if (!cur || ack.ackId !== cur.requestId) {
+        this.counters.ignoredAcks += 1;
+        return;
+      }
       this.counters.lastAckAt = Date.now();
       if (ack.answer === Ack.PENDING) {
         let ms: number;
-        try { ms = decodePendingAck(ack.payload); } catch (err) { this.counters.malformedPackets += 1; this.emit('warning', err); return; }
+        try {
+          ms = decodePendingAck(ack.payload);
+        } catch (err) {
+          this.counters.malformedPackets += 1;
+          this.emit('warning', err);
+          return;
+        }
         this.counters.pendingAcks += 1;
         const now = Date.now();
         cur.pendingSince ??= now;
         if (now - cur.pendingSince + ms > this.maxPendingMs) {
           this.counters.timeouts += 1;
-          this.finish(new GvcpError('GVCP_TIMEOUT', `${this.address}: ${commandName(cur.command)}${cur.what ? ` ${cur.what}` : ''} still pending after ${now - cur.pendingSince} ms of PENDING_ACKs (asked for ${ms} ms more); at most ${this.maxPendingMs} ms are granted`, {
-            command: commandName(cur.command), requestId: cur.requestId, device: this.address,
-          }));
+          this.finish(
+            new GvcpError(
+              'GVCP_TIMEOUT',
+              `${this.address}: ${commandName(cur.command)}${cur.what ? ` ${cur.what}` : ''} still pending after ${now - cur.pendingSince} ms of PENDING_ACKs (asked for ${ms} ms more); at most ${this.maxPendingMs} ms are granted`,
+              {
+                command: commandName(cur.command),
+                requestId: cur.requestId,
+                device: this.address,
+              },
+            ),
+          );
           return;
         }
         // The device asked for more time: wait that long (plus our own margin) before a resend.
@@ -380,7 +467,10 @@ export class ControlChannel extends EventEmitter {
       if (expected !== undefined && ack.answer !== expected) {
         // Some devices answer an unknown command with a generic error ack: accept an error status
         // for any answer code, but a success only with the right one.
-        if (ack.status === 0) { this.counters.ignoredAcks += 1; return; }
+        if (ack.status === 0) {
+          this.counters.ignoredAcks += 1;
+          return;
+        }
       }
       if (ack.status !== 0) {
         this.finish(GvcpError.fromStatus(ack.status, cur.command, this.address, cur.what));
@@ -415,12 +505,14 @@ export class ControlChannel extends EventEmitter {
     for (let i = 0; i < writes.length; i += per) {
       const part = writes.slice(i, i + per);
       const ack = await this.transact(Command.WRITEREG, encodeWriteRegCommand(part), {
-        what: describeAddresses(part.map((w) => w.address)), ...options,
+        what: describeAddresses(part.map((w) => w.address)),
+        ...options,
       });
       const index = decodeIndexAck(ack.payload);
       if (index !== undefined && part.length > 1 && index < part.length) {
         throw new GvcpError('GVCP_STATUS', `${this.address}: WRITEREG executed only ${index} of ${part.length} writes`, {
-          index, count: part.length,
+          index,
+          count: part.length,
         });
       }
     }
@@ -439,7 +531,10 @@ export class ControlChannel extends EventEmitter {
     const out = Buffer.alloc(end - start);
     for (let a = start; a < end; a += GVCP_MAX_MEMORY_CHUNK) {
       const count = Math.min(GVCP_MAX_MEMORY_CHUNK, end - a);
-      const ack = await this.transact(Command.READMEM, encodeReadMemCommand(a, count), { what: `0x${a.toString(16)} (${count} bytes)`, ...options });
+      const ack = await this.transact(Command.READMEM, encodeReadMemCommand(a, count), {
+        what: `0x${a.toString(16)} (${count} bytes)`,
+        ...options,
+      });
       decodeReadMemAck(ack.payload, { address: a, count }).data.copy(out, a - start);
     }
     return out.subarray(address - start, address - start + length);
@@ -461,7 +556,10 @@ export class ControlChannel extends EventEmitter {
     }
     for (let a = start; a < end; a += GVCP_MAX_MEMORY_CHUNK) {
       const chunk = words.subarray(a - start, Math.min(end, a + GVCP_MAX_MEMORY_CHUNK) - start);
-      await this.transact(Command.WRITEMEM, encodeWriteMemCommand(a, chunk), { what: `0x${a.toString(16)} (${chunk.length} bytes)`, ...options });
+      await this.transact(Command.WRITEMEM, encodeWriteMemCommand(a, chunk), {
+        what: `0x${a.toString(16)} (${chunk.length} bytes)`,
+        ...options,
+      });
     }
   }
 
@@ -469,8 +567,12 @@ export class ControlChannel extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    const err = (c: number): GvcpError => new GvcpError('GVCP_CLOSED', `GVCP channel to ${this.address} closed before ${commandName(c)} was answered`, {});
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const err = (c: number): GvcpError =>
+      new GvcpError('GVCP_CLOSED', `GVCP channel to ${this.address} closed before ${commandName(c)} was answered`, {});
     const cur = this.current;
     this.current = null;
     if (cur) cur.reject(err(cur.command));
@@ -492,11 +594,17 @@ function roundUp4(n: number): number {
 
 function checkRange(address: number, length: number): void {
   if (!Number.isInteger(address) || address < 0 || !Number.isInteger(length) || length < 0 || address + length > 0x100000000) {
-    throw badArgument(`memory range 0x${Number(address).toString(16)} + ${length} bytes is outside the 32-bit address space`, { address, length });
+    throw badArgument(`memory range 0x${Number(address).toString(16)} + ${length} bytes is outside the 32-bit address space`, {
+      address,
+      length,
+    });
   }
 }
 
 function describeAddresses(addresses: readonly number[]): string {
-  const hex = addresses.slice(0, 4).map((a) => `0x${a.toString(16).padStart(4, '0')}`).join(', ');
+  const hex = addresses
+    .slice(0, 4)
+    .map((a) => `0x${a.toString(16).padStart(4, '0')}`)
+    .join(', ');
   return addresses.length > 4 ? `${hex}, … (${addresses.length} registers)` : hex;
 }

@@ -19,7 +19,13 @@ import type { Port } from '../genicam/port';
 import { ControlChannel, ControlChannelOptions, TransactOptions } from './control-channel';
 import { DeviceIdentityInfo, decodeDiscoveryAck, readFixedString } from './codec';
 import {
-  Bootstrap, BootstrapStringLength, Ccp, GVCP_DISCOVERY_ACK_LENGTH, GvcpCapability, GvcpConfiguration, GvcpStatus,
+  Bootstrap,
+  BootstrapStringLength,
+  Ccp,
+  GVCP_DISCOVERY_ACK_LENGTH,
+  GvcpCapability,
+  GvcpConfiguration,
+  GvcpStatus,
   HEARTBEAT_TIMEOUT_MIN_MS,
 } from './protocol';
 import { GvcpError, badArgument } from './errors';
@@ -118,13 +124,19 @@ export class GvcpDevice extends EventEmitter {
     if (!['exclusive', 'control', 'monitor'].includes(access)) {
       throw badArgument(`access ${quoteInput(access)} is not allowed; use exclusive, control or monitor`, { access: quoteInput(access) });
     }
-    if (options.switchoverKey !== undefined && (!Number.isInteger(options.switchoverKey) || options.switchoverKey < 0 || options.switchoverKey > 0xffff)) {
+    if (
+      options.switchoverKey !== undefined &&
+      (!Number.isInteger(options.switchoverKey) || options.switchoverKey < 0 || options.switchoverKey > 0xffff)
+    ) {
       throw badArgument(`switchoverKey ${options.switchoverKey} is not a 16-bit key (0…65535)`, { switchoverKey: options.switchoverKey });
     }
     if (options.channel && (options.channel.isClosed || options.channel.address !== options.address)) {
-      throw badArgument(`the channel given is ${options.channel.isClosed ? 'closed' : `to ${options.channel.address}, not ${options.address}`}`, {});
+      throw badArgument(
+        `the channel given is ${options.channel.isClosed ? 'closed' : `to ${options.channel.address}, not ${options.address}`}`,
+        {},
+      );
     }
-    const channel = options.channel ?? await ControlChannel.open(options);
+    const channel = options.channel ?? (await ControlChannel.open(options));
     const device = new GvcpDevice(channel, access, !options.channel);
     try {
       if (access !== 'monitor' && options.reclaim) await device.releaseStaleControl();
@@ -161,16 +173,22 @@ export class GvcpDevice extends EventEmitter {
   }
 
   private async takeControl(access: 'exclusive' | 'control', switchoverKey?: number): Promise<void> {
-    const value = ((switchoverKey ?? 0) << 16 | (access === 'exclusive' ? Ccp.EXCLUSIVE : Ccp.CONTROL)) >>> 0;
+    const value = (((switchoverKey ?? 0) << 16) | (access === 'exclusive' ? Ccp.EXCLUSIVE : Ccp.CONTROL)) >>> 0;
     try {
       await this.channel.writeRegister(Bootstrap.CCP, value, { what: '0x0a00 (CCP: take control)' });
     } catch (err) {
       if (err instanceof GvcpError && err.status === GvcpStatus.ACCESS_DENIED) {
         const holder = await this.controlHolder().catch(() => undefined);
         const who = holder?.ip ? ` (${holder.access} access held by ${holder.ip}:${holder.port})` : '';
-        throw new GvcpError('GVCP_ACCESS_DENIED', `${this.channel.address}: another application controls this camera${who}; connect with access 'monitor' to read only${switchoverKey === undefined ? ', or with the switchover key if the controller enabled switchover' : ''}`, {
-          status: err.status, holder,
-        }, { cause: err });
+        throw new GvcpError(
+          'GVCP_ACCESS_DENIED',
+          `${this.channel.address}: another application controls this camera${who}; connect with access 'monitor' to read only${switchoverKey === undefined ? ', or with the switchover key if the controller enabled switchover' : ''}`,
+          {
+            status: err.status,
+            holder,
+          },
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -181,13 +199,19 @@ export class GvcpDevice extends EventEmitter {
     const identity = decodeDiscoveryAck(await c.readMemory(0, GVCP_DISCOVERY_ACK_LENGTH));
     const gvcpCapability = await c.readRegister(Bootstrap.GVCP_CAPABILITY);
     if (!(gvcpCapability & GvcpCapability.CONCATENATION)) c.registersPerCommand = 1;
-    const [messageChannels, streamChannels, heartbeatTimeoutMs, tickHigh, tickLow] = await this.readEach([
-      Bootstrap.NUMBER_OF_MESSAGE_CHANNELS, Bootstrap.NUMBER_OF_STREAM_CHANNELS, Bootstrap.HEARTBEAT_TIMEOUT,
-      Bootstrap.TIMESTAMP_TICK_FREQUENCY_HIGH, Bootstrap.TIMESTAMP_TICK_FREQUENCY_LOW,
-    ], gvcpCapability);
+    const [messageChannels, streamChannels, heartbeatTimeoutMs, tickHigh, tickLow] = await this.readEach(
+      [
+        Bootstrap.NUMBER_OF_MESSAGE_CHANNELS,
+        Bootstrap.NUMBER_OF_STREAM_CHANNELS,
+        Bootstrap.HEARTBEAT_TIMEOUT,
+        Bootstrap.TIMESTAMP_TICK_FREQUENCY_HIGH,
+        Bootstrap.TIMESTAMP_TICK_FREQUENCY_LOW,
+      ],
+      gvcpCapability,
+    );
     // Optional registers: older devices answer INVALID_ADDRESS.
-    const actionSignals = gvcpCapability & GvcpCapability.ACTION
-      ? await c.readRegister(Bootstrap.NUMBER_OF_ACTION_SIGNALS).catch(() => 0) : 0;
+    const actionSignals =
+      gvcpCapability & GvcpCapability.ACTION ? await c.readRegister(Bootstrap.NUMBER_OF_ACTION_SIGNALS).catch(() => 0) : 0;
     const gvcpConfiguration = await c.readRegister(Bootstrap.GVCP_CONFIGURATION).catch(() => 0);
     const urls = await c.readMemory(Bootstrap.FIRST_URL, 2 * BootstrapStringLength.URL);
     this.info = {
@@ -217,7 +241,9 @@ export class GvcpDevice extends EventEmitter {
 
   private async setHeartbeatTimeout(ms: number): Promise<void> {
     if (!Number.isInteger(ms) || ms < HEARTBEAT_TIMEOUT_MIN_MS || ms > 0xffffffff) {
-      throw badArgument(`heartbeatTimeoutMs ${ms} is not allowed; the device accepts ${HEARTBEAT_TIMEOUT_MIN_MS} ms or more`, { heartbeatTimeoutMs: ms });
+      throw badArgument(`heartbeatTimeoutMs ${ms} is not allowed; the device accepts ${HEARTBEAT_TIMEOUT_MIN_MS} ms or more`, {
+        heartbeatTimeoutMs: ms,
+      });
     }
     await this.channel.writeRegister(Bootstrap.HEARTBEAT_TIMEOUT, ms);
     this.info.heartbeatTimeoutMs = await this.channel.readRegister(Bootstrap.HEARTBEAT_TIMEOUT);
@@ -235,12 +261,16 @@ export class GvcpDevice extends EventEmitter {
 
   /** Who holds control right now (reads CCP and, when published, the primary's IP:port). */
   async controlHolder(): Promise<ControlHolder> {
-    const caps = this.info?.gvcpCapability ?? await this.channel.readRegister(Bootstrap.GVCP_CAPABILITY);
+    const caps = this.info?.gvcpCapability ?? (await this.channel.readRegister(Bootstrap.GVCP_CAPABILITY));
     let ccp: number;
     let ip: string | undefined;
     let port: number | undefined;
-    if ((caps & GvcpCapability.CCP_APPLICATION_PORT_IP) && (caps & GvcpCapability.CONCATENATION)) {
-      const [c, p, i] = await this.channel.readRegisters([Bootstrap.CCP, Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP]);
+    if (caps & GvcpCapability.CCP_APPLICATION_PORT_IP && caps & GvcpCapability.CONCATENATION) {
+      const [c, p, i] = await this.channel.readRegisters([
+        Bootstrap.CCP,
+        Bootstrap.PRIMARY_APPLICATION_PORT,
+        Bootstrap.PRIMARY_APPLICATION_IP,
+      ]);
       ccp = c;
       port = p & 0xffff;
       ip = numberToIp(i);
@@ -249,8 +279,11 @@ export class GvcpDevice extends EventEmitter {
     }
     const access = ccp & Ccp.EXCLUSIVE ? 'exclusive' : ccp & Ccp.CONTROL ? 'control' : 'open';
     const local = this.channel.localEndpoint();
-    const isUs = access !== 'open' && this.access !== 'monitor' && !this.lostError
-      && (port === undefined || (port === local.port && (this.seenAsIp === undefined || ip === this.seenAsIp)));
+    const isUs =
+      access !== 'open' &&
+      this.access !== 'monitor' &&
+      !this.lostError &&
+      (port === undefined || (port === local.port && (this.seenAsIp === undefined || ip === this.seenAsIp)));
     return { ccp, access, ip: access === 'open' ? undefined : ip, port: access === 'open' ? undefined : port, isUs };
   }
 
@@ -258,7 +291,11 @@ export class GvcpDevice extends EventEmitter {
   async enableSwitchover(key: number): Promise<void> {
     if (this.access === 'monitor') throw badArgument('switchover needs control access; this connection is monitor (read-only)', {});
     if (!(this.info.gvcpCapability & GvcpCapability.PRIMARY_APPLICATION_SWITCHOVER)) {
-      throw new GvcpError('GVCP_UNSUPPORTED', `${this.channel.address}: the device does not offer control switchover (GVCP capability 0x00200000 not set)`, {});
+      throw new GvcpError(
+        'GVCP_UNSUPPORTED',
+        `${this.channel.address}: the device does not offer control switchover (GVCP capability 0x00200000 not set)`,
+        {},
+      );
     }
     if (!Number.isInteger(key) || key < 0 || key > 0xffff) throw badArgument(`switchover key ${key} is not 16-bit (0…65535)`, { key });
     await this.channel.writeRegister(Bootstrap.CONTROL_SWITCHOVER_KEY, key);
@@ -272,7 +309,11 @@ export class GvcpDevice extends EventEmitter {
 
   private startHeartbeat(): void {
     const tick = (): void => {
-      this.heartbeatTimer = setTimeout(() => { void this.heartbeat().finally(() => { if (!this.closing && !this.lostError) tick(); }); }, this.heartbeatIntervalMs);
+      this.heartbeatTimer = setTimeout(() => {
+        void this.heartbeat().finally(() => {
+          if (!this.closing && !this.lostError) tick();
+        });
+      }, this.heartbeatIntervalMs);
     };
     tick();
   }
@@ -315,7 +356,10 @@ export class GvcpDevice extends EventEmitter {
           }
           const silence = Date.now() - this.lastSignOfLife();
           if (silence >= lossAfterMs || err.code === 'GVCP_CLOSED') {
-            const why = err.code === 'GVCP_SOCKET' ? `heartbeats cannot be sent (${(err.cause as Error | undefined)?.message ?? err.message})` : 'no answer to the heartbeat';
+            const why =
+              err.code === 'GVCP_SOCKET'
+                ? `heartbeats cannot be sent (${(err.cause as Error | undefined)?.message ?? err.message})`
+                : 'no answer to the heartbeat';
             this.markLost(`${why} for ${silence} ms (heartbeat timeout ${timeoutMs} ms)`, err);
             return;
           }
@@ -336,11 +380,17 @@ export class GvcpDevice extends EventEmitter {
   /** Reads CCP (and who holds it, when published); marks the connection lost if control is gone. */
   private async checkControl(options: TransactOptions): Promise<void> {
     const caps = this.info.gvcpCapability;
-    if (this.access !== 'monitor' && (caps & GvcpCapability.CCP_APPLICATION_PORT_IP) && (caps & GvcpCapability.CONCATENATION)) {
-      const [ccp, port, ip] = await this.channel.readRegisters([Bootstrap.CCP, Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP], options);
+    if (this.access !== 'monitor' && caps & GvcpCapability.CCP_APPLICATION_PORT_IP && caps & GvcpCapability.CONCATENATION) {
+      const [ccp, port, ip] = await this.channel.readRegisters(
+        [Bootstrap.CCP, Bootstrap.PRIMARY_APPLICATION_PORT, Bootstrap.PRIMARY_APPLICATION_IP],
+        options,
+      );
       if ((ccp & (Ccp.EXCLUSIVE | Ccp.CONTROL)) === 0) {
         this.markLost('control expired or was released on the device (CCP is 0)');
-      } else if ((port & 0xffff) !== this.channel.localEndpoint().port || (this.seenAsIp !== undefined && numberToIp(ip) !== this.seenAsIp)) {
+      } else if (
+        (port & 0xffff) !== this.channel.localEndpoint().port ||
+        (this.seenAsIp !== undefined && numberToIp(ip) !== this.seenAsIp)
+      ) {
         this.markLost(`another application (${numberToIp(ip)}:${port & 0xffff}) took control`);
       }
       return;
@@ -353,8 +403,16 @@ export class GvcpDevice extends EventEmitter {
 
   private markLost(reason: string, cause?: unknown): void {
     if (this.lostError || this.closing) return;
-    this.lostError = new GvcpError('GVCP_LOST', `${this.channel.address}: connection lost: ${reason}`, { device: this.channel.address, reason }, { cause });
-    if (this.heartbeatTimer) { clearTimeout(this.heartbeatTimer); this.heartbeatTimer = null; }
+    this.lostError = new GvcpError(
+      'GVCP_LOST',
+      `${this.channel.address}: connection lost: ${reason}`,
+      { device: this.channel.address, reason },
+      { cause },
+    );
+    if (this.heartbeatTimer) {
+      clearTimeout(this.heartbeatTimer);
+      this.heartbeatTimer = null;
+    }
     // Control is gone (or was never answered): nothing left to keep alive.
     this.keepAlive?.stop();
     this.keepAlive = null;
@@ -363,7 +421,11 @@ export class GvcpDevice extends EventEmitter {
 
   private async writePort(address: number, data: Buffer): Promise<void> {
     if (this.access === 'monitor') {
-      throw new GvcpError('GVCP_ACCESS_DENIED', `${this.channel.address}: this connection has monitor (read-only) access; reconnect with control access to write 0x${address.toString(16)}`, { address });
+      throw new GvcpError(
+        'GVCP_ACCESS_DENIED',
+        `${this.channel.address}: this connection has monitor (read-only) access; reconnect with control access to write 0x${address.toString(16)}`,
+        { address },
+      );
     }
     if (data.length === 4 && address % 4 === 0) {
       await this.channel.writeRegister(address, data.readUInt32BE(0));
@@ -382,7 +444,10 @@ export class GvcpDevice extends EventEmitter {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    if (this.heartbeatTimer) { clearTimeout(this.heartbeatTimer); this.heartbeatTimer = null; }
+    if (this.heartbeatTimer) {
+      clearTimeout(this.heartbeatTimer);
+      this.heartbeatTimer = null;
+    }
     this.keepAlive?.stop();
     this.keepAlive = null;
     if (this.access !== 'monitor' && !this.lostError && !this.channel.isClosed) {

@@ -36,7 +36,9 @@ export interface DeviceReport {
 
 /** Names of the GVCP capability bits set in `value`. */
 export function capabilityNames(value: number): string[] {
-  return Object.entries(GvcpCapability).filter(([, bit]) => (value & bit) >>> 0 !== 0).map(([name]) => name);
+  return Object.entries(GvcpCapability)
+    .filter(([, bit]) => (value & bit) >>> 0 !== 0)
+    .map(([name]) => name);
 }
 
 export interface InspectOptions {
@@ -58,10 +60,15 @@ export async function inspectDevice(options: InspectOptions): Promise<DeviceRepo
     return report;
   }
   const started = Date.now();
-  const found = await discover({ address, timeoutMs, port: options.port, attempts: 2, expected: 1 }).catch((err: Error) => { report.problems.push(err.message); return []; });
+  const found = await discover({ address, timeoutMs, port: options.port, attempts: 2, expected: 1 }).catch((err: Error) => {
+    report.problems.push(err.message);
+    return [];
+  });
   if (found.length === 0) {
     report.problems.push(`no answer to DISCOVERY from ${address} within ${timeoutMs} ms`);
-    report.advice.push('is the camera powered and linked? find it with `gige discover` (it may have another address), then use FORCEIP if it is on a foreign subnet');
+    report.advice.push(
+      'is the camera powered and linked? find it with `gige discover` (it may have another address), then use FORCEIP if it is on a foreign subnet',
+    );
     if (report.interface?.carrier === false) report.problems.push(`interface ${report.interface.name} has no carrier (cable unplugged?)`);
     return report;
   }
@@ -71,7 +78,10 @@ export async function inspectDevice(options: InspectOptions): Promise<DeviceRepo
   if (report.interface) {
     const r = reachability(found[0], report.interface);
     report.sameSubnet = r.reachable;
-    if (!r.reachable) { report.problems.push(r.problem!); report.advice.push(r.advice!); }
+    if (!r.reachable) {
+      report.problems.push(r.problem!);
+      report.advice.push(r.advice!);
+    }
   }
   await readRegisters(report, options);
   checkPacketSize(report);
@@ -86,7 +96,7 @@ async function readRegisters(report: DeviceReport, options: InspectOptions): Pro
     const ccp = await ch.readRegister(Bootstrap.CCP);
     const access = ccp & Ccp.EXCLUSIVE ? 'exclusive' : ccp & Ccp.CONTROL ? 'control' : 'open';
     report.control = { access, switchoverEnabled: (ccp & Ccp.SWITCHOVER_ENABLE) !== 0 };
-    if (access !== 'open' && (caps & GvcpCapability.CCP_APPLICATION_PORT_IP)) {
+    if (access !== 'open' && caps & GvcpCapability.CCP_APPLICATION_PORT_IP) {
       report.control.port = (await ch.readRegister(Bootstrap.PRIMARY_APPLICATION_PORT)) & 0xffff;
       report.control.ip = numberToIp(await ch.readRegister(Bootstrap.PRIMARY_APPLICATION_IP));
     }
@@ -106,19 +116,31 @@ async function readRegisters(report: DeviceReport, options: InspectOptions): Pro
     await ch.close();
   }
   if (report.control?.access === 'control') {
-    report.problems.push(`another application controls this camera (${report.control.ip ?? '?'}:${report.control.port ?? '?'}); you can only monitor it`);
-    report.advice.push(report.control.switchoverEnabled ? 'the controller enabled switchover: connect with its switchover key to take over' : 'close that application, or connect with access "monitor"');
+    report.problems.push(
+      `another application controls this camera (${report.control.ip ?? '?'}:${report.control.port ?? '?'}); you can only monitor it`,
+    );
+    report.advice.push(
+      report.control.switchoverEnabled
+        ? 'the controller enabled switchover: connect with its switchover key to take over'
+        : 'close that application, or connect with access "monitor"',
+    );
   }
 }
 
 function checkPacketSize(report: DeviceReport): void {
   const mtu = report.interface?.mtu;
   if (mtu && report.streamPacketSize && report.streamPacketSize > mtu) {
-    report.problems.push(`stream packet size ${report.streamPacketSize} exceeds the MTU ${mtu} of ${report.interface!.name}: packets will be fragmented or dropped`);
-    report.advice.push(`set GevSCPSPacketSize ≤ ${mtu}, or enable jumbo frames (ip link set ${report.interface!.name} mtu 9000) on the host and any switch`);
+    report.problems.push(
+      `stream packet size ${report.streamPacketSize} exceeds the MTU ${mtu} of ${report.interface!.name}: packets will be fragmented or dropped`,
+    );
+    report.advice.push(
+      `set GevSCPSPacketSize ≤ ${mtu}, or enable jumbo frames (ip link set ${report.interface!.name} mtu 9000) on the host and any switch`,
+    );
   }
   if (report.interface?.speedMbps !== undefined && report.interface.speedMbps > 0 && report.interface.speedMbps < 1000) {
-    report.problems.push(`interface ${report.interface.name} links at ${report.interface.speedMbps} Mbit/s; GigE Vision cameras need 1000 Mbit/s for full frame rates`);
+    report.problems.push(
+      `interface ${report.interface.name} links at ${report.interface.speedMbps} Mbit/s; GigE Vision cameras need 1000 Mbit/s for full frame rates`,
+    );
   }
 }
 
@@ -127,7 +149,9 @@ function describeInterface(i: NetworkInterfaceInfo): string {
     i.operState ? `link ${i.operState}` : undefined,
     i.speedMbps !== undefined ? `${i.speedMbps} Mbit/s` : undefined,
     i.carrier === false ? 'no carrier' : undefined,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${i.name} ${i.address}/${i.prefix} MTU ${i.mtu ?? '?'}${link ? ` (${link})` : ''}`;
 }
 
@@ -137,13 +161,18 @@ export function formatDeviceReport(r: DeviceReport): string {
   const id = r.identity;
   lines.push(`Camera ${r.address}: ${r.reachable ? `answers (${r.roundTripMs} ms)` : 'does not answer'}`);
   if (id) {
-    lines.push(`  ${id.manufacturerName} ${id.modelName}, serial ${id.serialNumber || '-'}, user name ${id.userDefinedName || '-'}, version ${id.deviceVersion}`);
-    lines.push(`  MAC ${id.macAddress}, IP ${id.ipAddress}/${id.subnetMask}, gateway ${id.gateway}, GigE Vision ${id.specVersionMajor}.${id.specVersionMinor}`);
+    lines.push(
+      `  ${id.manufacturerName} ${id.modelName}, serial ${id.serialNumber || '-'}, user name ${id.userDefinedName || '-'}, version ${id.deviceVersion}`,
+    );
+    lines.push(
+      `  MAC ${id.macAddress}, IP ${id.ipAddress}/${id.subnetMask}, gateway ${id.gateway}, GigE Vision ${id.specVersionMajor}.${id.specVersionMinor}`,
+    );
   }
   if (r.interface) lines.push(`  via interface ${describeInterface(r.interface)}, local address ${r.localAddress}`);
   if (r.sameSubnet !== undefined) lines.push(`  reachable for control: ${r.sameSubnet ? 'yes' : 'no (foreign subnet)'}`);
   if (r.control) {
-    const who = r.control.access === 'open' ? 'nobody (open)' : `${r.control.access} access by ${r.control.ip ?? '?'}:${r.control.port ?? '?'}`;
+    const who =
+      r.control.access === 'open' ? 'nobody (open)' : `${r.control.access} access by ${r.control.ip ?? '?'}:${r.control.port ?? '?'}`;
     lines.push(`  control held by: ${who}${r.control.switchoverEnabled ? ', switchover enabled' : ''}`);
   }
   if (r.heartbeatTimeoutMs !== undefined) lines.push(`  heartbeat timeout ${r.heartbeatTimeoutMs} ms`);
@@ -171,13 +200,16 @@ export async function discoverWithDiagnostics(options: InterfaceDiscoverOptions 
 
 export function formatDiscoveryReport(r: DiscoveryReport): string {
   const lines: string[] = [];
-  if (r.interfaces.length === 0) lines.push('No network interface with an IPv4 address is up: connect the camera\'s interface and give it an address.');
+  if (r.interfaces.length === 0)
+    lines.push("No network interface with an IPv4 address is up: connect the camera's interface and give it an address.");
   for (const i of r.interfaces) {
     lines.push(`Interface ${describeInterface(i)}, broadcast ${i.broadcast}`);
     const here = r.devices.filter((d) => d.interface.name === i.name);
     if (here.length === 0) lines.push('  no camera answered');
     for (const d of here) {
-      lines.push(`  ${d.manufacturerName} ${d.modelName}  serial ${d.serialNumber || '-'}  name ${d.userDefinedName || '-'}  IP ${d.ipAddress}/${d.subnetMask}  MAC ${d.macAddress}  ${d.reachable ? 'reachable' : 'NOT reachable'}`);
+      lines.push(
+        `  ${d.manufacturerName} ${d.modelName}  serial ${d.serialNumber || '-'}  name ${d.userDefinedName || '-'}  IP ${d.ipAddress}/${d.subnetMask}  MAC ${d.macAddress}  ${d.reachable ? 'reachable' : 'NOT reachable'}`,
+      );
       if (!d.reachable) {
         lines.push(`    problem: ${d.problem}`);
         lines.push(`    advice: ${d.advice}`);

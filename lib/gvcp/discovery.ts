@@ -63,16 +63,24 @@ async function bindUdp(address: string | undefined, port: number): Promise<dgram
       reject(new GvcpError('GVCP_SOCKET', `discovery: cannot bind ${address ?? '0.0.0.0'}:${port}: ${err.message}`, {}, { cause: err }));
     };
     socket.once('error', onError);
-    socket.bind({ address, port }, () => { socket.off('error', onError); resolve(); });
+    socket.bind({ address, port }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
   });
   return socket;
 }
 
 /** Send DISCOVERY from each listener to its destinations and collect acks for `timeoutMs`. */
-async function run(listeners: Listener[], options: { timeoutMs: number; attempts: number; port: number; allowBroadcastAck: boolean; done?: () => boolean }): Promise<Error[]> {
+async function run(
+  listeners: Listener[],
+  options: { timeoutMs: number; attempts: number; port: number; allowBroadcastAck: boolean; done?: () => boolean },
+): Promise<Error[]> {
   const warnings: Error[] = [];
   let finish: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => { finish = resolve; });
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
   const requestId = 1 + Math.floor(Math.random() * 0xfffe);
   const packet = encodeCommand({
     command: Command.DISCOVERY,
@@ -103,7 +111,9 @@ async function run(listeners: Listener[], options: { timeoutMs: number; attempts
         // send() can also throw at once (a bad destination): that is a warning, and the sockets
         // below still close.
         try {
-          l.sendFrom.send(packet, options.port, d, (err) => { if (err) warnings.push(err); });
+          l.sendFrom.send(packet, options.port, d, (err) => {
+            if (err) warnings.push(err);
+          });
         } catch (err) {
           warnings.push(err as Error);
         }
@@ -112,7 +122,8 @@ async function run(listeners: Listener[], options: { timeoutMs: number; attempts
   };
   const timers: NodeJS.Timeout[] = [];
   sendAll();
-  for (let i = 1; i < options.attempts; i += 1) timers.push(setTimeout(sendAll, Math.floor((options.timeoutMs / 2) * (i / options.attempts))));
+  for (let i = 1; i < options.attempts; i += 1)
+    timers.push(setTimeout(sendAll, Math.floor((options.timeoutMs / 2) * (i / options.attempts))));
   timers.push(setTimeout(finish, options.timeoutMs));
   await finished;
   for (const t of timers) clearTimeout(t);
@@ -131,18 +142,33 @@ export async function discover(options: DiscoverOptions): Promise<DiscoveredDevi
   checkPort(options.port, 'port');
   const socket = await bindUdp(options.localAddress, options.localPort ?? 0);
   const found = new Map<string, DiscoveredDevice>();
-  const warnings = await run([{
-    sockets: [socket], sendFrom: socket, destinations,
-    onDevice: (d) => { const key = `${d.macAddress}/${d.ipAddress}/${d.sourceAddress}`; if (!found.has(key)) found.set(key, d); },
-  }], {
-    timeoutMs: options.timeoutMs ?? 1000,
-    attempts: Math.max(1, Math.min(5, options.attempts ?? 2)),
-    port: options.port ?? GVCP_PORT,
-    allowBroadcastAck: options.allowBroadcastAck ?? false,
-    done: options.expected ? () => found.size >= options.expected! : undefined,
-  });
+  const warnings = await run(
+    [
+      {
+        sockets: [socket],
+        sendFrom: socket,
+        destinations,
+        onDevice: (d) => {
+          const key = `${d.macAddress}/${d.ipAddress}/${d.sourceAddress}`;
+          if (!found.has(key)) found.set(key, d);
+        },
+      },
+    ],
+    {
+      timeoutMs: options.timeoutMs ?? 1000,
+      attempts: Math.max(1, Math.min(5, options.attempts ?? 2)),
+      port: options.port ?? GVCP_PORT,
+      allowBroadcastAck: options.allowBroadcastAck ?? false,
+      done: options.expected ? () => found.size >= options.expected! : undefined,
+    },
+  );
   if (found.size === 0 && warnings.length > 0 && warnings.every((w) => !(w instanceof GvcpError))) {
-    throw new GvcpError('GVCP_SOCKET', `discovery to ${destinations.join(', ')} failed: ${warnings[0].message}`, {}, { cause: warnings[0] });
+    throw new GvcpError(
+      'GVCP_SOCKET',
+      `discovery to ${destinations.join(', ')} failed: ${warnings[0].message}`,
+      {},
+      { cause: warnings[0] },
+    );
   }
   return [...found.values()];
 }
@@ -171,19 +197,24 @@ export interface InterfaceDiscoveredDevice extends DiscoveredDevice {
 }
 
 /** Can the host on `iface` control a camera at `ip`/`mask`? Both must see each other as on-link. */
-export function reachability(device: Pick<DeviceIdentityInfo, 'ipAddress' | 'subnetMask' | 'macAddress'>, iface: NetworkInterfaceInfo): { reachable: boolean; problem?: string; advice?: string } {
+export function reachability(
+  device: Pick<DeviceIdentityInfo, 'ipAddress' | 'subnetMask' | 'macAddress'>,
+  iface: NetworkInterfaceInfo,
+): { reachable: boolean; problem?: string; advice?: string } {
   const inIfaceSubnet = sameSubnet(device.ipAddress, iface.address, iface.netmask);
   const hostInDeviceSubnet = device.subnetMask !== '0.0.0.0' && sameSubnet(device.ipAddress, iface.address, device.subnetMask);
   if (device.ipAddress !== '0.0.0.0' && inIfaceSubnet && hostInDeviceSubnet) return { reachable: true };
   const suggestion = suggestAddress(iface);
-  const problem = device.ipAddress === '0.0.0.0'
-    ? `camera ${device.macAddress} has no IP address yet`
-    : !inIfaceSubnet
-      ? `camera ${device.ipAddress}/${device.subnetMask} is not in the subnet of ${iface.name} (${iface.address}/${iface.prefix})`
-      : `camera ${device.ipAddress} uses subnet mask ${device.subnetMask}, which does not include this host (${iface.address})`;
-  const advice = `give it a temporary address on ${iface.name}'s subnet with FORCEIP`
-    + ` (forceIp({ macAddress: '${device.macAddress}', ipAddress: '${suggestion ?? '<a free address>'}', subnetMask: '${iface.netmask}', broadcast: '${iface.broadcast}' }) — check the address is free),`
-    + ' or set a persistent IP in the camera, or add an address of the camera\'s subnet to this interface';
+  const problem =
+    device.ipAddress === '0.0.0.0'
+      ? `camera ${device.macAddress} has no IP address yet`
+      : !inIfaceSubnet
+        ? `camera ${device.ipAddress}/${device.subnetMask} is not in the subnet of ${iface.name} (${iface.address}/${iface.prefix})`
+        : `camera ${device.ipAddress} uses subnet mask ${device.subnetMask}, which does not include this host (${iface.address})`;
+  const advice =
+    `give it a temporary address on ${iface.name}'s subnet with FORCEIP` +
+    ` (forceIp({ macAddress: '${device.macAddress}', ipAddress: '${suggestion ?? '<a free address>'}', subnetMask: '${iface.netmask}', broadcast: '${iface.broadcast}' }) — check the address is free),` +
+    " or set a persistent IP in the camera, or add an address of the camera's subnet to this interface";
   return { reachable: false, problem, advice };
 }
 
@@ -192,10 +223,14 @@ export async function discoverOnInterfaces(options: InterfaceDiscoverOptions = {
   const all = options.interfaceList ?? listIPv4Interfaces();
   const chosen = options.interfaces
     ? options.interfaces.map((name) => {
-      const i = all.find((x) => x.name === name);
-      if (!i) throw badArgument(`interface ${quoteInput(name)} has no IPv4 address; interfaces with one: ${all.map((x) => x.name).join(', ') || 'none'}`, { interface: name });
-      return i;
-    })
+        const i = all.find((x) => x.name === name);
+        if (!i)
+          throw badArgument(
+            `interface ${quoteInput(name)} has no IPv4 address; interfaces with one: ${all.map((x) => x.name).join(', ') || 'none'}`,
+            { interface: name },
+          );
+        return i;
+      })
     : all.filter((i) => !i.internal && i.operState !== 'down');
   const results = new Map<string, InterfaceDiscoveredDevice>();
   const listeners: Listener[] = [];
@@ -214,7 +249,9 @@ export async function discoverOnInterfaces(options: InterfaceDiscoverOptions = {
       const wildcard = await bindUdp('0.0.0.0', port);
       const destinations = [iface.broadcast, ...(options.limitedBroadcast ? ['255.255.255.255'] : [])];
       listeners.push({
-        sockets: [sendFrom, wildcard], sendFrom, destinations,
+        sockets: [sendFrom, wildcard],
+        sendFrom,
+        destinations,
         onDevice: (d) => {
           const key = `${iface.name}/${d.macAddress}/${d.ipAddress}`;
           if (!results.has(key)) results.set(key, { ...d, localAddress: iface.address, interface: iface, ...reachability(d, iface) });

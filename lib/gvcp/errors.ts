@@ -27,7 +27,9 @@ export class GvcpError extends GigeError {
   static fromStatus(status: number, command: number, device: string, what?: string): GvcpError {
     const target = what ? `${commandName(command)} ${what}` : commandName(command);
     return new GvcpError('GVCP_STATUS', `${device}: ${target} failed: ${describeStatus(status)}`, {
-      status, command: commandName(command), device,
+      status,
+      command: commandName(command),
+      device,
     });
   }
 }

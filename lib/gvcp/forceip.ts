@@ -27,7 +27,11 @@ export interface ForceIpOptions {
 /** Resolves with the address the ack came from (the camera's new address). */
 export async function forceIp(options: ForceIpOptions): Promise<{ address: string }> {
   macFromString(options.macAddress);
-  for (const [name, v] of [['ipAddress', options.ipAddress], ['subnetMask', options.subnetMask], ['broadcast', options.broadcast]] as const) {
+  for (const [name, v] of [
+    ['ipAddress', options.ipAddress],
+    ['subnetMask', options.subnetMask],
+    ['broadcast', options.broadcast],
+  ] as const) {
     if (!isIpv4(v)) throw badArgument(`FORCEIP ${name} ${quoteInput(v)} is not an IPv4 address`, { [name]: quoteInput(v) });
   }
   const requestId = 1 + Math.floor(Math.random() * 0xfffe);
@@ -35,12 +39,20 @@ export async function forceIp(options: ForceIpOptions): Promise<{ address: strin
     command: Command.FORCEIP,
     flags: Flag.ACK_REQUIRED | Flag.ALLOW_BROADCAST_ACK,
     requestId,
-    payload: encodeForceIpCommand({ macAddress: options.macAddress, ipAddress: options.ipAddress, subnetMask: options.subnetMask, gateway: options.gateway ?? '0.0.0.0' }),
+    payload: encodeForceIpCommand({
+      macAddress: options.macAddress,
+      ipAddress: options.ipAddress,
+      subnetMask: options.subnetMask,
+      gateway: options.gateway ?? '0.0.0.0',
+    }),
   });
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind({ address: options.localAddress, port: 0 }, () => { socket.off('error', reject); resolve(); });
+    socket.bind({ address: options.localAddress, port: 0 }, () => {
+      socket.off('error', reject);
+      resolve();
+    });
   });
   socket.setBroadcast(true);
   socket.on('error', () => undefined);
@@ -54,7 +66,14 @@ export async function forceIp(options: ForceIpOptions): Promise<{ address: strin
         socket.send(packet, options.port ?? GVCP_PORT, options.broadcast);
         timer = setTimeout(() => {
           if (attempt < attempts) send();
-          else reject(new GvcpError('GVCP_TIMEOUT', `no FORCEIP answer from ${options.macAddress} via ${options.broadcast} after ${attempts} tries; is the camera on this link?`, { macAddress: options.macAddress }));
+          else
+            reject(
+              new GvcpError(
+                'GVCP_TIMEOUT',
+                `no FORCEIP answer from ${options.macAddress} via ${options.broadcast} after ${attempts} tries; is the camera on this link?`,
+                { macAddress: options.macAddress },
+              ),
+            );
         }, options.timeoutMs ?? 1000);
       };
       socket.on('message', (msg, rinfo) => {
@@ -64,7 +83,10 @@ export async function forceIp(options: ForceIpOptions): Promise<{ address: strin
           if (ack.ackId !== requestId) return;
           if (ack.answer !== Ack.FORCEIP && ack.status === 0) return;
           if (timer) clearTimeout(timer);
-          if (ack.status) reject(new GvcpError('GVCP_STATUS', `${options.macAddress}: FORCEIP refused: ${describeStatus(ack.status)}`, { status: ack.status }));
+          if (ack.status)
+            reject(
+              new GvcpError('GVCP_STATUS', `${options.macAddress}: FORCEIP refused: ${describeStatus(ack.status)}`, { status: ack.status }),
+            );
           else resolve({ address: rinfo.address });
         } catch {
           // not an acknowledge

@@ -54,7 +54,7 @@ export function resolvedNeighbours(device?: string): Map<string, string> {
     const f = line.trim().split(/\s+/);
     if (f.length < 6) continue;
     const flags = Number.parseInt(f[2], 16);
-    if ((flags & 0x2) && (!device || f[5] === device) && f[3] !== '00:00:00:00:00:00') out.set(f[0], f[3]);
+    if (flags & 0x2 && (!device || f[5] === device) && f[3] !== '00:00:00:00:00:00') out.set(f[0], f[3]);
   }
   return out;
 }
@@ -64,7 +64,11 @@ function arpAvailable(): boolean {
 }
 
 /** Candidate host numbers from `start`, skipping network, broadcast and the excluded. */
-function* candidates(iface: Pick<NetworkInterfaceInfo, 'address' | 'netmask'>, start: string | undefined, exclude: Set<string>): Generator<string> {
+function* candidates(
+  iface: Pick<NetworkInterfaceInfo, 'address' | 'netmask'>,
+  start: string | undefined,
+  exclude: Set<string>,
+): Generator<string> {
   const mask = ipToNumber(iface.netmask);
   const network = (ipToNumber(iface.address) & mask) >>> 0;
   const size = (~mask >>> 0) + 1;
@@ -98,7 +102,10 @@ async function probe(iface: NetworkInterfaceInfo, address: string, probeMs: numb
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind({ address: iface.address, port: 0 }, () => { socket.off('error', reject); resolve(); });
+      socket.bind({ address: iface.address, port: 0 }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
     });
     socket.send(encodeCommand({ command: Command.DISCOVERY, flags: Flag.ACK_REQUIRED, requestId }), port, address, () => undefined);
     const end = Date.now() + probeMs;
@@ -108,7 +115,13 @@ async function probe(iface: NetworkInterfaceInfo, address: string, probeMs: numb
       const mac = resolvedNeighbours(iface.name).get(address);
       if (mac) return { address, free: false, detail: `a host with MAC ${mac} answered ARP for it` };
     }
-    return { address, free: true, detail: arpAvailable() ? `no answer to ARP or DISCOVERY within ${probeMs} ms` : `no answer to DISCOVERY within ${probeMs} ms (no ARP table to check on this system)` };
+    return {
+      address,
+      free: true,
+      detail: arpAvailable()
+        ? `no answer to ARP or DISCOVERY within ${probeMs} ms`
+        : `no answer to DISCOVERY within ${probeMs} ms (no ARP table to check on this system)`,
+    };
   } finally {
     await new Promise<void>((r) => socket.close(() => r()));
   }
@@ -128,12 +141,20 @@ export async function findFreeAddress(iface: NetworkInterfaceInfo, options: Free
     checks.push(check);
     if (check.free) return { address: candidate, subnetMask: iface.netmask, checks };
   }
-  throw new GvcpError('GVCP_NO_FREE_ADDRESS', `no free address found in ${iface.name}'s subnet ${iface.address}/${iface.prefix} after ${checks.length} tries: ` +
-    `${checks.map((c) => `${c.address} (${c.detail})`).join('; ') || 'the subnet has no host addresses to offer'}; give one with --force ADDR/PREFIX`, { interface: iface.name });
+  throw new GvcpError(
+    'GVCP_NO_FREE_ADDRESS',
+    `no free address found in ${iface.name}'s subnet ${iface.address}/${iface.prefix} after ${checks.length} tries: ` +
+      `${checks.map((c) => `${c.address} (${c.detail})`).join('; ') || 'the subnet has no host addresses to offer'}; give one with --force ADDR/PREFIX`,
+    { interface: iface.name },
+  );
 }
 
 /** Checks one address the user chose: is it free on `iface`? */
-export async function checkAddressFree(iface: NetworkInterfaceInfo, address: string, options: { probeMs?: number; port?: number } = {}): Promise<AddressCheck> {
+export async function checkAddressFree(
+  iface: NetworkInterfaceInfo,
+  address: string,
+  options: { probeMs?: number; port?: number } = {},
+): Promise<AddressCheck> {
   if (address === iface.address) return { address, free: false, detail: `it is this host's own address on ${iface.name}` };
   return probe(iface, address, Math.max(100, Math.min(5000, options.probeMs ?? 1000)), options.port ?? GVCP_PORT);
 }

@@ -67,12 +67,15 @@ export function listIPv4Interfaces(): NetworkInterfaceInfo[] {
 }
 
 /** The interface whose subnet contains `ip` (longest prefix wins), if any. */
-export function interfaceForAddress(ip: string, interfaces: NetworkInterfaceInfo[] = listIPv4Interfaces()): NetworkInterfaceInfo | undefined {
+export function interfaceForAddress(
+  ip: string,
+  interfaces: NetworkInterfaceInfo[] = listIPv4Interfaces(),
+): NetworkInterfaceInfo | undefined {
   const target = ipToNumber(ip);
   let best: NetworkInterfaceInfo | undefined;
   for (const i of interfaces) {
     const mask = ipToNumber(i.netmask);
-    if (((ipToNumber(i.address) & mask) >>> 0) === ((target & mask) >>> 0) && (!best || i.prefix > best.prefix)) best = i;
+    if ((ipToNumber(i.address) & mask) >>> 0 === (target & mask) >>> 0 && (!best || i.prefix > best.prefix)) best = i;
   }
   return best;
 }

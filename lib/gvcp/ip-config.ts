@@ -55,7 +55,8 @@ export function parseAddressWithMask(text: string, what = 'address', defaultMask
   const trimmed = String(text).trim();
   const [address, maskPart, extra] = trimmed.split('/');
   const example = `e.g. 192.168.1.20/24 or 192.168.1.20/255.255.255.0`;
-  if (extra !== undefined || !isIpv4(address ?? '')) throw badArgument(`${what} ${quoteInput(text)} is not an IPv4 address with a subnet; ${example}`, { [what]: quoteInput(text) });
+  if (extra !== undefined || !isIpv4(address ?? ''))
+    throw badArgument(`${what} ${quoteInput(text)} is not an IPv4 address with a subnet; ${example}`, { [what]: quoteInput(text) });
   let subnetMask: string;
   if (maskPart === undefined) {
     if (!defaultMask) throw badArgument(`${what} ${quoteInput(text)} has no subnet; ${example}`, { [what]: quoteInput(text) });
@@ -65,10 +66,16 @@ export function parseAddressWithMask(text: string, what = 'address', defaultMask
   } else if (isIpv4(maskPart)) {
     subnetMask = maskPart;
   } else {
-    throw badArgument(`${what} ${quoteInput(text)}: subnet ${quoteInput(maskPart)} is neither a prefix length 1…30 nor a mask like 255.255.255.0`, { [what]: quoteInput(text) });
+    throw badArgument(
+      `${what} ${quoteInput(text)}: subnet ${quoteInput(maskPart)} is neither a prefix length 1…30 nor a mask like 255.255.255.0`,
+      { [what]: quoteInput(text) },
+    );
   }
   const prefix = prefixLength(ipToNumber(subnetMask));
-  if (prefix < 1 || prefix > 30) throw badArgument(`${what} ${quoteInput(text)}: subnet mask ${subnetMask} is not a contiguous mask of 1…30 bits`, { [what]: quoteInput(text) });
+  if (prefix < 1 || prefix > 30)
+    throw badArgument(`${what} ${quoteInput(text)}: subnet mask ${subnetMask} is not a contiguous mask of 1…30 bits`, {
+      [what]: quoteInput(text),
+    });
   const problem = unusableHostAddress(address, subnetMask);
   if (problem) throw badArgument(`${what} ${quoteInput(text)}: ${problem}`, { [what]: quoteInput(text) });
   return { address, subnetMask, prefix };
@@ -82,8 +89,8 @@ export function unusableHostAddress(address: string, subnetMask: string): string
   if (ip === 0 || first === 0) return `${address} is not a host address`;
   if (first === 127) return `${address} is a loopback address`;
   if (first >= 224) return `${address} is a multicast or reserved address`;
-  if (((ip & ~mask) >>> 0) === 0) return `${address} is the network address of its subnet`;
-  if (((ip | mask) >>> 0) === 0xffffffff) return `${address} is the broadcast address of its subnet`;
+  if ((ip & ~mask) >>> 0 === 0) return `${address} is the network address of its subnet`;
+  if ((ip | mask) >>> 0 === 0xffffffff) return `${address} is the broadcast address of its subnet`;
   return null;
 }
 
@@ -91,8 +98,13 @@ export function unusableHostAddress(address: string, subnetMask: string): string
 export function parseGateway(text: string | undefined, subnet: AddressWithMask): string {
   if (text === undefined || text.trim() === '' || text.trim() === '0.0.0.0') return '0.0.0.0';
   const gateway = text.trim();
-  if (!isIpv4(gateway)) throw badArgument(`gateway ${quoteInput(text)} is not an IPv4 address like 192.168.1.1`, { gateway: quoteInput(text) });
-  if (!sameSubnet(gateway, subnet.address, subnet.subnetMask) || gateway === subnet.address || unusableHostAddress(gateway, subnet.subnetMask)) {
+  if (!isIpv4(gateway))
+    throw badArgument(`gateway ${quoteInput(text)} is not an IPv4 address like 192.168.1.1`, { gateway: quoteInput(text) });
+  if (
+    !sameSubnet(gateway, subnet.address, subnet.subnetMask) ||
+    gateway === subnet.address ||
+    unusableHostAddress(gateway, subnet.subnetMask)
+  ) {
     throw badArgument(`gateway ${gateway} is not another host address in ${subnet.address}/${subnet.prefix}`, { gateway });
   }
   return gateway;
@@ -100,8 +112,14 @@ export function parseGateway(text: string | undefined, subnet: AddressWithMask):
 
 export async function readIpConfiguration(channel: ControlChannel): Promise<IpConfigurationReport> {
   const [supported, current, ip, mask, gateway, pIp, pMask, pGateway] = await channel.readRegisters([
-    Bootstrap.SUPPORTED_IP_CONFIGURATION, Bootstrap.CURRENT_IP_CONFIGURATION, Bootstrap.CURRENT_IP, Bootstrap.CURRENT_SUBNET_MASK,
-    Bootstrap.CURRENT_GATEWAY, Bootstrap.PERSISTENT_IP, Bootstrap.PERSISTENT_SUBNET_MASK, Bootstrap.PERSISTENT_GATEWAY,
+    Bootstrap.SUPPORTED_IP_CONFIGURATION,
+    Bootstrap.CURRENT_IP_CONFIGURATION,
+    Bootstrap.CURRENT_IP,
+    Bootstrap.CURRENT_SUBNET_MASK,
+    Bootstrap.CURRENT_GATEWAY,
+    Bootstrap.PERSISTENT_IP,
+    Bootstrap.PERSISTENT_SUBNET_MASK,
+    Bootstrap.PERSISTENT_GATEWAY,
   ]);
   return {
     methods: methodsFromBits(current),
@@ -122,7 +140,10 @@ export async function setIpMethod(channel: ControlChannel, method: IpMethodChoic
   const supported = methodsFromBits(await channel.readRegister(Bootstrap.SUPPORTED_IP_CONFIGURATION));
   if (!supported[method]) {
     const offered = (Object.keys(supported) as IpMethodChoice[]).filter((m) => supported[m]);
-    throw badArgument(`the camera does not support ${method === 'persistent' ? 'a persistent IP' : method.toUpperCase()}; it supports ${offered.join(', ') || 'nothing'}`, { method });
+    throw badArgument(
+      `the camera does not support ${method === 'persistent' ? 'a persistent IP' : method.toUpperCase()}; it supports ${offered.join(', ') || 'nothing'}`,
+      { method },
+    );
   }
   const current = await channel.readRegister(Bootstrap.CURRENT_IP_CONFIGURATION);
   // Only the method bits change; LLA stays as the camera has it (always on for GigE Vision devices).
@@ -134,7 +155,11 @@ export async function setIpMethod(channel: ControlChannel, method: IpMethodChoic
 }
 
 /** Stores a persistent address (taking effect at the next power-up) and enables the persistent method. */
-export async function setPersistentIp(channel: ControlChannel, subnet: AddressWithMask, gateway = '0.0.0.0'): Promise<IpConfigurationReport> {
+export async function setPersistentIp(
+  channel: ControlChannel,
+  subnet: AddressWithMask,
+  gateway = '0.0.0.0',
+): Promise<IpConfigurationReport> {
   await channel.writeRegisters([
     { address: Bootstrap.PERSISTENT_IP, value: ipToNumber(subnet.address) },
     { address: Bootstrap.PERSISTENT_SUBNET_MASK, value: ipToNumber(subnet.subnetMask) },
@@ -148,6 +173,8 @@ export async function setPersistentIp(channel: ControlChannel, subnet: AddressWi
 export function describeIpConfiguration(r: IpConfigurationReport): string {
   const persistentPrefix = prefixLength(ipToNumber(r.persistent.subnetMask));
   const gateway = r.persistent.gateway !== '0.0.0.0' ? ` gw ${r.persistent.gateway}` : '';
-  return `persistent IP ${r.methods.persistent ? 'on' : 'off'} (${r.persistent.address}/${persistentPrefix}${gateway}), ` +
-    `DHCP ${r.methods.dhcp ? 'on' : 'off'}, LLA ${r.methods.lla ? 'on' : 'off'}`;
+  return (
+    `persistent IP ${r.methods.persistent ? 'on' : 'off'} (${r.persistent.address}/${persistentPrefix}${gateway}), ` +
+    `DHCP ${r.methods.dhcp ? 'on' : 'off'}, LLA ${r.methods.lla ? 'on' : 'off'}`
+  );
 }

@@ -25,7 +25,13 @@ interface NativeKeepAlive {
 }
 
 type NativeKeepAliveConstructor = new (options: {
-  fd: number; address: string; port: number; graceMs: number; intervalMs: number; packet: Buffer; requestIds: number[];
+  fd: number;
+  address: string;
+  port: number;
+  graceMs: number;
+  intervalMs: number;
+  packet: Buffer;
+  requestIds: number[];
 }) => NativeKeepAlive;
 
 /**
@@ -73,14 +79,22 @@ export class ControlKeepAlive {
   private stopped = false;
   private forgetHooks: Array<() => void> = [];
 
-  private constructor(private readonly native: NativeKeepAlive, private readonly channel: ControlChannel) {}
+  private constructor(
+    private readonly native: NativeKeepAlive,
+    private readonly channel: ControlChannel,
+  ) {}
 
   /** Starts the thread on `channel`'s socket, or returns null where that is not possible. */
   static start(channel: ControlChannel, options: KeepAliveOptions): ControlKeepAlive | null {
     const Native = nativeConstructor();
     const fd = channel.fileDescriptor();
     if (!Native || fd === null || channel.isClosed) return null;
-    const packet = encodeCommand({ command: Command.READREG, flags: Flag.ACK_REQUIRED, requestId: 1, payload: encodeReadRegCommand([options.registerAddress]) });
+    const packet = encodeCommand({
+      command: Command.READREG,
+      flags: Flag.ACK_REQUIRED,
+      requestId: 1,
+      payload: encodeReadRegCommand([options.registerAddress]),
+    });
     const native = new Native({
       fd,
       address: channel.address,

@@ -65,7 +65,11 @@ export class MessageChannel extends EventEmitter {
   /** The device's event source port: MCSP, or learned from its first event; null until known. */
   private sourcePort: number | null = null;
 
-  private constructor(private readonly socket: dgram.Socket, private readonly control: ControlChannel | null, private readonly window: number) {
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private readonly control: ControlChannel | null,
+    private readonly window: number,
+  ) {
     super();
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     socket.on('error', (err) => this.emit('warning', err));
@@ -73,7 +77,7 @@ export class MessageChannel extends EventEmitter {
 
   /** Bind a socket and, through `control` (which must hold control), point MCDA/MCP at it. */
   static async open(control: ControlChannel, options: MessageChannelOptions = {}): Promise<MessageChannel> {
-    const local = options.localAddress ?? await localAddressTowards(control.address, control.port);
+    const local = options.localAddress ?? (await localAddressTowards(control.address, control.port));
     const socket = await bindSocket(local, options.localPort ?? 0);
     const channel = new MessageChannel(socket, control, options.dedupeWindow ?? 256);
     try {
@@ -125,21 +129,34 @@ export class MessageChannel extends EventEmitter {
       const cmd = decodeCommand(msg);
       if (cmd.command !== Command.EVENT && cmd.command !== Command.EVENTDATA) return;
       if (cmd.payload.length > GVCP_MAX_PAYLOAD) {
-        throw new GvcpError('GVCP_MALFORMED', `${commandName(cmd.command)} from ${rinfo.address} carries ${cmd.payload.length} bytes; GVCP allows at most ${GVCP_MAX_PAYLOAD}`, {});
+        throw new GvcpError(
+          'GVCP_MALFORMED',
+          `${commandName(cmd.command)} from ${rinfo.address} carries ${cmd.payload.length} bytes; GVCP allows at most ${GVCP_MAX_PAYLOAD}`,
+          {},
+        );
       }
       if (cmd.flags & Flag.ACK_REQUIRED) {
         const answer = cmd.command === Command.EVENT ? Ack.EVENT : Ack.EVENTDATA;
         this.socket.send(encodeAck({ answer, ackId: cmd.requestId }), rinfo.port, rinfo.address);
       }
-      if (this.isDuplicate(rinfo.address, cmd.requestId)) { this.counters.duplicates += 1; return; }
+      if (this.isDuplicate(rinfo.address, cmd.requestId)) {
+        this.counters.duplicates += 1;
+        return;
+      }
       const extended = (cmd.flags & Flag.EXTENDED_IDS) !== 0;
-      const items = cmd.command === Command.EVENT ? decodeEventCommand(cmd.payload, extended) : decodeEventDataCommand(cmd.payload, extended);
+      const items =
+        cmd.command === Command.EVENT ? decodeEventCommand(cmd.payload, extended) : decodeEventDataCommand(cmd.payload, extended);
       // A device without MCSP: its port is the one its first well-formed event came from.
       if (learning) this.sourcePort = rinfo.port;
       for (const item of items) {
         this.counters.events += 1;
         // A copy: the event may be kept, the datagram need not be.
-        const event: GvcpEvent = { ...item, ...(item.data ? { data: Buffer.from(item.data) } : {}), source: rinfo.address, requestId: cmd.requestId };
+        const event: GvcpEvent = {
+          ...item,
+          ...(item.data ? { data: Buffer.from(item.data) } : {}),
+          source: rinfo.address,
+          requestId: cmd.requestId,
+        };
         this.emit('event', event);
       }
     } catch (err) {
@@ -197,7 +214,10 @@ async function bindSocket(address: string, port: number): Promise<dgram.Socket> 
       reject(new GvcpError('GVCP_SOCKET', `message channel: cannot bind ${address}:${port}: ${err.message}`, {}, { cause: err }));
     };
     socket.once('error', onError);
-    socket.bind({ address, port }, () => { socket.off('error', onError); resolve(); });
+    socket.bind({ address, port }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
   });
   return socket;
 }

@@ -74,7 +74,11 @@ export async function negotiatePacketSize(options: PacketSizeOptions): Promise<P
   const timeoutMs = Math.max(20, options.timeoutMs ?? 300);
   const attempts = Math.max(1, Math.min(5, options.attempts ?? 2));
 
-  const saved = await channel.readRegisters([SC0 + StreamChannelRegister.SCP, SC0 + StreamChannelRegister.SCDA, SC0 + StreamChannelRegister.SCPS]);
+  const saved = await channel.readRegisters([
+    SC0 + StreamChannelRegister.SCP,
+    SC0 + StreamChannelRegister.SCDA,
+    SC0 + StreamChannelRegister.SCPS,
+  ]);
   const receiver = await TestPacketReceiver.open(localAddress, channel.address);
   const probes: PacketSizeProbe[] = [];
   try {
@@ -91,8 +95,12 @@ export async function negotiatePacketSize(options: PacketSizeOptions): Promise<P
       const actual = (await channel.readRegister(SC0 + StreamChannelRegister.SCPS)) & Scps.SIZE_MASK;
       for (let i = 0; i < attempts; i += 1) {
         const arriving = receiver.expect(actual - IP_UDP_HEADERS, timeoutMs);
-        await channel.writeRegister(SC0 + StreamChannelRegister.SCPS, (keptBits | Scps.DO_NOT_FRAGMENT | Scps.FIRE_TEST_PACKET | actual) >>> 0)
-          .catch((err: Error) => { receiver.cancel(); throw err; });
+        await channel
+          .writeRegister(SC0 + StreamChannelRegister.SCPS, (keptBits | Scps.DO_NOT_FRAGMENT | Scps.FIRE_TEST_PACKET | actual) >>> 0)
+          .catch((err: Error) => {
+            receiver.cancel();
+            throw err;
+          });
         if (await arriving) return { size: actual, arrived: true };
       }
       return { size: actual, arrived: false, detail: `no test packet of ${actual} bytes arrived in ${attempts} tries` };
@@ -105,12 +113,22 @@ export async function negotiatePacketSize(options: PacketSizeOptions): Promise<P
 
     const top = await tried(upper);
     if (top.arrived) {
-      return { packetSize: top.size, limitedBy: hostLimit !== undefined && hostLimit <= cameraMax ? 'host-mtu' : 'camera', hostInterface: host?.name, hostMtu: host?.mtu, probes };
+      return {
+        packetSize: top.size,
+        limitedBy: hostLimit !== undefined && hostLimit <= cameraMax ? 'host-mtu' : 'camera',
+        hostInterface: host?.name,
+        hostMtu: host?.mtu,
+        probes,
+      };
     }
     const bottom = await tried(cameraMin);
     if (!bottom.arrived) {
-      throw new GvcpError('STREAM_BLOCKED', `no test packet from ${channel.address} reached ${localAddress}, not even at the smallest size ${cameraMin}: ` +
-        'a firewall on this host drops the stream (GVSP, UDP from the camera), or the camera does not fire test packets', { address: channel.address, localAddress });
+      throw new GvcpError(
+        'STREAM_BLOCKED',
+        `no test packet from ${channel.address} reached ${localAddress}, not even at the smallest size ${cameraMin}: ` +
+          'a firewall on this host drops the stream (GVSP, UDP from the camera), or the camera does not fire test packets',
+        { address: channel.address, localAddress },
+      );
     }
     let good = bottom.size;
     let bad = top.size;
@@ -125,11 +143,13 @@ export async function negotiatePacketSize(options: PacketSizeOptions): Promise<P
   } finally {
     receiver.close();
     // Whatever happened, the stream channel is as it was (closed, normally).
-    await channel.writeRegisters([
-      { address: SC0 + StreamChannelRegister.SCP, value: saved[0] },
-      { address: SC0 + StreamChannelRegister.SCDA, value: saved[1] },
-      { address: SC0 + StreamChannelRegister.SCPS, value: (saved[2] & ~Scps.FIRE_TEST_PACKET) >>> 0 },
-    ]).catch(() => undefined);
+    await channel
+      .writeRegisters([
+        { address: SC0 + StreamChannelRegister.SCP, value: saved[0] },
+        { address: SC0 + StreamChannelRegister.SCDA, value: saved[1] },
+        { address: SC0 + StreamChannelRegister.SCPS, value: (saved[2] & ~Scps.FIRE_TEST_PACKET) >>> 0 },
+      ])
+      .catch(() => undefined);
   }
 }
 
@@ -142,7 +162,10 @@ function align(size: number, min: number, increment: number): number {
 class TestPacketReceiver {
   private waiting: { length: number; resolve: (ok: boolean) => void; timer: NodeJS.Timeout } | null = null;
 
-  private constructor(private readonly socket: dgram.Socket, camera: string) {
+  private constructor(
+    private readonly socket: dgram.Socket,
+    camera: string,
+  ) {
     socket.on('error', () => undefined);
     socket.on('message', (msg, rinfo) => {
       const w = this.waiting;
@@ -154,7 +177,9 @@ class TestPacketReceiver {
   static async open(localAddress: string, camera: string): Promise<TestPacketReceiver> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', (err) => reject(new GvcpError('GVCP_SOCKET', `packet size test: cannot bind ${localAddress}: ${err.message}`, {}, { cause: err })));
+      socket.once('error', (err) =>
+        reject(new GvcpError('GVCP_SOCKET', `packet size test: cannot bind ${localAddress}: ${err.message}`, {}, { cause: err })),
+      );
       socket.bind({ address: localAddress, port: 0 }, () => resolve());
     });
     return new TestPacketReceiver(socket, camera);

@@ -10,11 +10,19 @@ export async function localAddressTowards(address: string, port: number): Promis
   try {
     await new Promise<void>((resolve, reject) => {
       probe.once('error', reject);
-      probe.connect(port, address, () => { probe.off('error', reject); resolve(); });
+      probe.connect(port, address, () => {
+        probe.off('error', reject);
+        resolve();
+      });
     });
     return probe.address().address;
   } catch (err) {
-    throw new GvcpError('GVCP_UNREACHABLE', `no route from this host to ${address}: ${(err as Error).message}`, { address }, { cause: err });
+    throw new GvcpError(
+      'GVCP_UNREACHABLE',
+      `no route from this host to ${address}: ${(err as Error).message}`,
+      { address },
+      { cause: err },
+    );
   } finally {
     probe.close();
   }

@@ -65,7 +65,11 @@ class Lease {
   private holders = 1;
   private kept = false;
 
-  constructor(private readonly owner: LeaseOwner, private readonly slot: number, private readonly id: number) {}
+  constructor(
+    private readonly owner: LeaseOwner,
+    private readonly slot: number,
+    private readonly id: number,
+  ) {}
 
   get handedOver(): boolean {
     return this.kept;
@@ -147,7 +151,10 @@ function holdOf(frame: object, operation: string): Hold {
   const hold = holds.get(frame);
   if (!hold) throw new GigeError('INVALID_ARGUMENT', `${operation}(): not a frame delivered by a stream`);
   if (hold.released) {
-    throw new GigeError('FRAME_RELEASED', `${operation}(): the frame was already released, its buffer reused; share() or detach() it while still holding it`);
+    throw new GigeError(
+      'FRAME_RELEASED',
+      `${operation}(): the frame was already released, its buffer reused; share() or detach() it while still holding it`,
+    );
   }
   return hold;
 }

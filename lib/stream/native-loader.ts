@@ -28,9 +28,7 @@ export interface NativeAttempt {
   problem: string;
 }
 
-export type NativeLoadResult<T> =
-  | { ok: true; addon: T; file: string; kind: NativeAttempt['kind'] }
-  | { ok: false; error: GigeError };
+export type NativeLoadResult<T> = { ok: true; addon: T; file: string; kind: NativeAttempt['kind'] } | { ok: false; error: GigeError };
 
 /** Glibc Node reports its glibc version in the process report header; musl Node reports none. */
 export function currentTarget(): NativeTarget {
@@ -83,12 +81,15 @@ export function shippedPrebuilds(root: string): string[] {
  * Node-RED installs palette packages into its user directory, so that is where to rebuild.
  */
 export function buildFromSourceAdvice(target: NativeTarget = currentTarget()): string {
-  const tools = target.libc === 'musl'
-    ? 'Alpine: `apk add build-base python3`'
-    : 'Debian, Ubuntu, Raspberry Pi OS: `sudo apt install build-essential python3`; Fedora/RHEL: `sudo dnf install gcc-c++ make python3`';
-  return `To compile it for this machine, install a C++ compiler, make and Python 3 (${tools}), ` +
+  const tools =
+    target.libc === 'musl'
+      ? 'Alpine: `apk add build-base python3`'
+      : 'Debian, Ubuntu, Raspberry Pi OS: `sudo apt install build-essential python3`; Fedora/RHEL: `sudo dnf install gcc-c++ make python3`';
+  return (
+    `To compile it for this machine, install a C++ compiler, make and Python 3 (${tools}), ` +
     `then run \`npm rebuild ${PACKAGE_NAME}\` in the Node-RED user directory (usually ~/.node-red; ` +
-    `in a container, the /data volume) and restart Node-RED`;
+    `in a container, the /data volume) and restart Node-RED`
+  );
 }
 
 function tryLoad<T>(file: string, kind: NativeAttempt['kind'], attempts: NativeAttempt[]): T | null {
@@ -140,7 +141,8 @@ function notFound(attempts: NativeAttempt[], root: string | null, target: Native
     : prebuiltProblem.problem === 'not present'
       ? `this package has no prebuilt binary for ${targetName(target)} (it has: ${shipped.join(', ') || 'none'}) and none was compiled when it was installed`
       : `the prebuilt binary for ${targetName(target)} does not load on this machine (${prebuiltProblem.problem}) and none was compiled when it was installed`;
-  const message = `${PACKAGE_NAME}: the native streaming core is missing: ${why}. ` +
+  const message =
+    `${PACKAGE_NAME}: the native streaming core is missing: ${why}. ` +
     'Without it no frames can be received or streamed (camera features, events and action commands still work). ' +
     `${buildFromSourceAdvice(target)}. Tried: ${tried}`;
   return new GigeError('NATIVE_NOT_FOUND', message, { target: targetName(target), attempts, shipped });

@@ -55,7 +55,10 @@ export function rampPixel(params: RampParams, x: number, y: number): number {
     case PixelFormat.Mono12p:
       return v;
     default:
-      throw new GigeError('INVALID_ARGUMENT', `the scene has no ${pixelFormatName(params.pixelFormat)} rendering; allowed Mono8, Mono10, Mono12, Mono16, Mono12Packed, Mono12p`);
+      throw new GigeError(
+        'INVALID_ARGUMENT',
+        `the scene has no ${pixelFormatName(params.pixelFormat)} rendering; allowed Mono8, Mono10, Mono12, Mono16, Mono12Packed, Mono12p`,
+      );
   }
 }
 

@@ -25,7 +25,10 @@ function literals(node: ts.Expression): string[] {
   return [];
 }
 
-interface Use { code: string; where: string }
+interface Use {
+  code: string;
+  where: string;
+}
 
 /** Codes in `new GigeError(code, …)`, `new GvcpError(code, …)` and `isGigeError(err, code)`. */
 function codesRaisedIn(file: string): Use[] {
@@ -34,7 +37,8 @@ function codesRaisedIn(file: string): Use[] {
   const uses: Use[] = [];
   const visit = (node: ts.Node): void => {
     let arg: ts.Expression | undefined;
-    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && /^(Gige|Gvcp)Error$/.test(node.expression.text)) arg = node.arguments?.[0];
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && /^(Gige|Gvcp)Error$/.test(node.expression.text))
+      arg = node.arguments?.[0];
     if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'isGigeError') arg = node.arguments[1];
     if (arg) {
       const line = source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
@@ -52,7 +56,8 @@ function nativeCodes(): Use[] {
   const dir = path.join(ROOT, 'native', 'src');
   for (const name of fs.readdirSync(dir)) {
     const text = fs.readFileSync(path.join(dir, name), 'utf8');
-    for (const m of text.matchAll(/constexpr const char\*\s+kErr\w*\s*=\s*"([A-Z0-9_]+)"/g)) uses.push({ code: m[1], where: `native/src/${name}` });
+    for (const m of text.matchAll(/constexpr const char\*\s+kErr\w*\s*=\s*"([A-Z0-9_]+)"/g))
+      uses.push({ code: m[1], where: `native/src/${name}` });
   }
   return uses;
 }
@@ -74,8 +79,12 @@ describe('architecture: one list of error codes', () => {
 
   it('every listed code is used somewhere in lib/, nodes/, bin/ or native/src', () => {
     const errorsFile = path.join(ROOT, 'lib', 'errors.ts');
-    const texts = [...files.filter((f) => f !== errorsFile), ...fs.readdirSync(path.join(ROOT, 'native', 'src')).map((n) => path.join(ROOT, 'native', 'src', n))]
-      .map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    const texts = [
+      ...files.filter((f) => f !== errorsFile),
+      ...fs.readdirSync(path.join(ROOT, 'native', 'src')).map((n) => path.join(ROOT, 'native', 'src', n)),
+    ]
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
     const unused = [...listed].filter((code) => !new RegExp(`['"\`]${code}['"\`]`).test(texts));
     assert.deepEqual(unused, [], `listed but never raised (remove them from lib/errors.ts and docs/errors.md): ${unused.join(', ')}`);
   });

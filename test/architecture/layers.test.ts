@@ -73,8 +73,10 @@ describe('architecture: layer rules (docs/architecture.md)', () => {
     assert.deepEqual(bad, [], `\n  ${show(bad)}`);
   });
 
-  it('nodes/ use lib/camera and the other layers\' front doors (lib/<layer>/index.ts), never their insides', () => {
-    const bad = edges.filter((e) => e.from.startsWith('nodes/') && /^lib\/(gvcp|genicam|stream|emulator)\//.test(e.to) && !e.to.endsWith('/index.ts'));
+  it("nodes/ use lib/camera and the other layers' front doors (lib/<layer>/index.ts), never their insides", () => {
+    const bad = edges.filter(
+      (e) => e.from.startsWith('nodes/') && /^lib\/(gvcp|genicam|stream|emulator)\//.test(e.to) && !e.to.endsWith('/index.ts'),
+    );
     assert.deepEqual(bad, [], `\n  ${show(bad)}`);
   });
 

@@ -45,9 +45,16 @@ describe('architecture: native counters defined once (native/src/counters.h)', (
     assert.equal(new Set(receiverCounters).size, receiverCounters.length, 'a receiver counter is listed twice');
   });
 
-  it('StreamReceiver.stats() reports every listed counter, and its keys are StreamStats\'s', async () => {
+  it("StreamReceiver.stats() reports every listed counter, and its keys are StreamStats's", async () => {
     const address = uniqueLoopbackAddress();
-    const receiver = new StreamReceiver({ bindAddress: address, deviceAddress: address, packetSize: 1500, maxPayloadSize: 4096, bufferCount: 2, onFrame: () => undefined });
+    const receiver = new StreamReceiver({
+      bindAddress: address,
+      deviceAddress: address,
+      packetSize: 1500,
+      maxPayloadSize: 4096,
+      bufferCount: 2,
+      onFrame: () => undefined,
+    });
     try {
       const stats = receiver.stats() as unknown as Record<string, unknown>;
       for (const name of receiverCounters) assert.equal(typeof stats[name], 'number', `stats().${name}`);
@@ -60,7 +67,7 @@ describe('architecture: native counters defined once (native/src/counters.h)', (
     }
   });
 
-  it('GvspSender.stats() reports every listed counter, and its keys are GvspSenderStats\'s', async () => {
+  it("GvspSender.stats() reports every listed counter, and its keys are GvspSenderStats's", async () => {
     const sender = new GvspSender({ bindAddress: uniqueLoopbackAddress() });
     try {
       const stats = sender.stats() as unknown as Record<string, unknown>;

@@ -85,8 +85,11 @@ describe('camera: Camera against an emulated DMK 38GX541-a', function () {
       await camera.set('TriggerMode', 'On');
       await camera.set('TriggerSource', 'Software');
       await camera.startAcquisition();
-      await assert.rejects(camera.nextFrame(400), (err: unknown) => isGigeError(err, 'FRAME_TIMEOUT'),
-        'a camera waiting for a trigger must not send frames');
+      await assert.rejects(
+        camera.nextFrame(400),
+        (err: unknown) => isGigeError(err, 'FRAME_TIMEOUT'),
+        'a camera waiting for a trigger must not send frames',
+      );
       const frame = await camera.triggerSoftware();
       assert.equal(frame.status, 'complete');
     } finally {
@@ -108,8 +111,10 @@ describe('camera: Camera against an emulated DMK 38GX541-a', function () {
 
   it('refuses a second controller with a clear error, and frees control on close', async () => {
     const first = await Camera.open({ address });
-    await assert.rejects(Camera.open({ address }), (err: unknown) =>
-      isGigeError(err) && /another application controls this camera/.test((err as Error).message));
+    await assert.rejects(
+      Camera.open({ address }),
+      (err: unknown) => isGigeError(err) && /another application controls this camera/.test((err as Error).message),
+    );
     await first.close();
     const second = await Camera.open({ address });
     await second.close();
@@ -118,8 +123,14 @@ describe('camera: Camera against an emulated DMK 38GX541-a', function () {
   it('names the feature and the allowed range when a value is out of range', async () => {
     const camera = await Camera.open({ address });
     try {
-      await assert.rejects(camera.set('Width', 20), (err: unknown) =>
-        isGigeError(err) && /Width/.test((err as Error).message) && /608/.test((err as Error).message) && /4504/.test((err as Error).message));
+      await assert.rejects(
+        camera.set('Width', 20),
+        (err: unknown) =>
+          isGigeError(err) &&
+          /Width/.test((err as Error).message) &&
+          /608/.test((err as Error).message) &&
+          /4504/.test((err as Error).message),
+      );
       await assert.rejects(camera.get('NoSuchFeature'), (err: unknown) => isGigeError(err) && /NoSuchFeature/.test((err as Error).message));
     } finally {
       await camera.close();
@@ -129,7 +140,13 @@ describe('camera: Camera against an emulated DMK 38GX541-a', function () {
   it('delivers device events with their name and the values of their event features', async () => {
     const camera = await openWithIdentityTransfer();
     try {
-      assert.deepEqual(await camera.availableEvents(), ['ExposureEnd', 'FrameTriggerMissed', 'Line1FallingEdge', 'Line1RisingEdge', 'Test']);
+      assert.deepEqual(await camera.availableEvents(), [
+        'ExposureEnd',
+        'FrameTriggerMissed',
+        'Line1FallingEdge',
+        'Line1RisingEdge',
+        'Test',
+      ]);
       const events: CameraEvent[] = [];
       camera.on('event', (event: CameraEvent) => events.push(event));
       await camera.enableEvents(['Test', 'ExposureEnd']);
@@ -143,7 +160,10 @@ describe('camera: Camera against an emulated DMK 38GX541-a', function () {
       const exposureEnd = events.find((e) => e.name === 'ExposureEnd');
       assert.ok(exposureEnd);
       assert.equal(BigInt(exposureEnd.values.EventExposureEndFrameID as number), frame.blockId, 'ExposureEnd names the frame');
-      await assert.rejects(camera.enableEvents(['Bogus']), (err: unknown) => isGigeError(err, 'UNKNOWN_EVENT') && /offers: ExposureEnd/.test((err as Error).message));
+      await assert.rejects(
+        camera.enableEvents(['Bogus']),
+        (err: unknown) => isGigeError(err, 'UNKNOWN_EVENT') && /offers: ExposureEnd/.test((err as Error).message),
+      );
     } finally {
       await camera.close();
     }
@@ -161,8 +181,15 @@ describe('camera: Camera against an emulated DMK 38GX541-a', function () {
       const frame = await camera.grab();
       assert.equal(frame.chunks?.ChunkExposureTime, 12500);
       assert.equal(frame.chunks?.ChunkGain, 0);
-      const expected = renderRampReference({ width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat,
-        originX: frame.offsetX, originY: frame.offsetY, phase: frame.blockId, lut: signalTable(12500, 0, 0) });
+      const expected = renderRampReference({
+        width: frame.width,
+        height: frame.height,
+        pixelFormat: frame.pixelFormat,
+        originX: frame.offsetX,
+        originY: frame.offsetY,
+        phase: frame.blockId,
+        lut: signalTable(12500, 0, 0),
+      });
       assert.equal(firstDifference(frame.data, expected), -1);
     } finally {
       await camera.close();

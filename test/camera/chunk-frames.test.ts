@@ -34,7 +34,7 @@ describe('camera: chunk data of received frames', function () {
     await emulator?.stop();
   });
 
-  it('parses every frame\'s chunks back to offset 0: values, and no CHUNK_DATA problem', async () => {
+  it("parses every frame's chunks back to offset 0: values, and no CHUNK_DATA problem", async () => {
     const problems: Error[] = [];
     camera.on('error', (err: Error) => problems.push(err));
     const frames = [];
@@ -45,10 +45,17 @@ describe('camera: chunk data of received frames', function () {
         assert.equal(frame.chunks?.ChunkGain, 0);
         const parsed = parseChunkData(frame.chunkData as Buffer);
         assert.equal(parsed.problem, undefined, 'the walk ends cleanly at the start of the payload');
-        assert.deepEqual([...parsed.chunks.keys()].sort((a, b) => a - b), [0x1, 0xa01, 0xa02], 'image, ExposureTime, Gain');
+        assert.deepEqual(
+          [...parsed.chunks.keys()].sort((a, b) => a - b),
+          [0x1, 0xa01, 0xa02],
+          'image, ExposureTime, Gain',
+        );
         assert.equal(parsed.chunks.get(0x1)?.length, frame.data.length, 'the image chunk is the image');
       }
-      assert.deepEqual(problems.map((e) => e.message), []);
+      assert.deepEqual(
+        problems.map((e) => e.message),
+        [],
+      );
     } finally {
       for (const frame of frames) frame.release();
     }
@@ -61,7 +68,11 @@ describe('camera: chunk data of received frames', function () {
     value.writeUInt32BE(0xa01, 8);
     value.writeUInt32BE(8, 12);
     const payload = Buffer.concat([image, value]);
-    assert.match(parseChunkData(payload).problem ?? '', /not a tagged chunk|claims/, 'without the image length the image reads as garbage tags');
+    assert.match(
+      parseChunkData(payload).problem ?? '',
+      /not a tagged chunk|claims/,
+      'without the image length the image reads as garbage tags',
+    );
     const parsed = parseChunkData(payload, { imageLength: image.length });
     assert.equal(parsed.problem, undefined);
     assert.equal(parsed.chunks.get(0xa01)?.readDoubleBE(0), 250);

@@ -30,6 +30,7 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     await connection.requestEvents('events-user', ['ExposureEnd']);
     await connection.requestAcquisition('frames-user');
     let losses = 0;
+    let restartFailure: unknown;
     // Kill the camera right as it is published, twice: the loss arrives while the connection is
     // still busy with what follows the connect.
     connection.on('state', (state: ConnectionState) => {
@@ -37,14 +38,20 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
       losses += 1;
       const victim = emulator;
       emulator = null;
-      victim?.stop().then(async () => {
-        await new Promise((r) => setTimeout(r, 300));
-        emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 600, settings: { Width: 1024, Height: 64 } });
-      });
+      victim
+        ?.stop()
+        .then(async () => {
+          await new Promise((r) => setTimeout(r, 300));
+          emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 600, settings: { Width: 1024, Height: 64 } });
+        })
+        .catch((err: unknown) => {
+          restartFailure = err;
+        });
     });
     await connection.connect();
     const deadline = Date.now() + 15000;
     while (!(losses === 2 && connection.isConnected)) {
+      if (restartFailure !== undefined) throw restartFailure;
       assert.ok(Date.now() < deadline, `stuck: ${connection.state} (${connection.stateDetail}) after ${losses} losses`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -54,7 +61,7 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     await Promise.all([event, frame]);
   });
 
-  it('enables each user\'s events on its own: one unknown name does not cost the others theirs', async () => {
+  it("enables each user's events on its own: one unknown name does not cost the others theirs", async () => {
     connection = new CameraConnection({ address });
     const refused: Error[] = [];
     // Both asked before the camera is connected, as nodes do at deploy.
@@ -81,17 +88,21 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     connection = new CameraConnection({ address });
     await connection.requestAcquisition('leaves-during-connect');
     // Hooked where the attempt restores acquisition and events: the users change right then.
-    const startAcquisition = Camera.prototype.startAcquisition;
+    // Taken as a descriptor, not as Camera.prototype.startAcquisition: a method read off its
+    // object loses its `this`; .call() below gives it back.
+    const original = Object.getOwnPropertyDescriptor(Camera.prototype, 'startAcquisition')!;
+    const startAcquisition = original.value as Camera['startAcquisition'];
     const conn = connection;
+    const hookFailures: unknown[] = [];
     Camera.prototype.startAcquisition = function (this: Camera) {
-      conn.releaseAcquisition('leaves-during-connect');
-      conn.requestEvents('arrives-during-connect', ['Test']).catch(() => undefined);
+      conn.releaseAcquisition('leaves-during-connect').catch((err: unknown) => hookFailures.push(err));
+      conn.requestEvents('arrives-during-connect', ['Test']).catch((err: unknown) => hookFailures.push(err));
       return startAcquisition.call(this);
     };
     try {
       await connection.connect();
     } finally {
-      Camera.prototype.startAcquisition = startAcquisition;
+      Object.defineProperty(Camera.prototype, 'startAcquisition', original);
     }
     const deadline = Date.now() + 3000;
     let state = { acquiring: true, events: [] as string[] };
@@ -101,6 +112,7 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.deepEqual(state, { acquiring: false, events: ['Test'] }, 'no acquisition without users; the late user has its events');
+    assert.deepEqual(hookFailures, []);
   });
 
   it('releases an event user whose list held an unknown name without an error, and disables the rest', async () => {
@@ -132,11 +144,13 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
     assert.deepEqual(names, ['ExposureEnd', 'Test']);
   });
 
-  it('rejects an acquisition that cannot start with the camera\'s reason', async () => {
+  it("rejects an acquisition that cannot start with the camera's reason", async () => {
     connection = new CameraConnection({ address, packetSize: 12000 });
     await connection.connect();
-    await assert.rejects(connection.requestAcquisition('user'), (err: unknown) =>
-      isGigeError(err) && /GevSCPSPacketSize/.test((err as Error).message) && /9000/.test((err as Error).message));
+    await assert.rejects(
+      connection.requestAcquisition('user'),
+      (err: unknown) => isGigeError(err) && /GevSCPSPacketSize/.test((err as Error).message) && /9000/.test((err as Error).message),
+    );
   });
 
   it('retries an emulated camera that could not start (its address was taken) and connects once it is free', async () => {
@@ -155,8 +169,10 @@ describe('camera: CameraConnection keeps a camera connected for its users', func
   it('refuses a second user of the same address with other settings, naming what differs', async () => {
     const first = acquireCamera({ address, settings: [['Width', '1024']] });
     try {
-      assert.throws(() => acquireCamera({ address, settings: [['Width', '2048']] }), (err: unknown) =>
-        isGigeError(err, 'CAMERA_IN_USE') && /settings differ/.test((err as Error).message));
+      assert.throws(
+        () => acquireCamera({ address, settings: [['Width', '2048']] }),
+        (err: unknown) => isGigeError(err, 'CAMERA_IN_USE') && /settings differ/.test((err as Error).message),
+      );
       const same = acquireCamera({ address, settings: [['Width', '1024']] });
       assert.equal(same.connection, first.connection, 'identical options share the connection');
       await same.release();

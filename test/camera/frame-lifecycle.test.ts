@@ -59,7 +59,7 @@ describe('camera: frame buffers go back to the pool on every path, without a col
     assert.equal(lent(), 0);
   });
 
-  it('a grab\'s frame is the caller\'s: chunk values read from it, its buffer back on release()', async () => {
+  it("a grab's frame is the caller's: chunk values read from it, its buffer back on release()", async () => {
     await camera.set('ChunkModeActive', true);
     await camera.set('ChunkSelector', 'ExposureTime');
     await camera.set('ChunkEnable', true);

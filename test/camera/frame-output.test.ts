@@ -14,8 +14,18 @@ function frameOf(format: keyof typeof PixelFormat): FrameContent {
   const pixelFormat = PixelFormat[format];
   return {
     data: renderRampReference({ width: WIDTH, height: HEIGHT, pixelFormat, phase: PHASE }),
-    blockId: 7n, timestamp: 1_700_000_000_123_456_789n, payloadType: 1, pixelFormat, pixelFormatName: format,
-    width: WIDTH, height: HEIGHT, offsetX: 0, offsetY: 0, paddingX: 0, paddingY: 0, status: 'complete',
+    blockId: 7n,
+    timestamp: 1_700_000_000_123_456_789n,
+    payloadType: 1,
+    pixelFormat,
+    pixelFormatName: format,
+    width: WIDTH,
+    height: HEIGHT,
+    offsetX: 0,
+    offsetY: 0,
+    paddingX: 0,
+    paddingY: 0,
+    status: 'complete',
     packets: { expected: 3, received: 3, resent: 0, missing: 0 },
   };
 }
@@ -62,7 +72,10 @@ describe('camera: frames encoded as PNG and JPEG', () => {
     const small = await encodeFrame(frameOf('Mono8'), 'jpeg', { maxWidth: 33 });
     assert.equal((await sharp(small).metadata()).width, 33);
     const bayer = { ...frameOf('Mono8'), pixelFormat: 0x01080009, pixelFormatName: 'BayerRG8' };
-    await assert.rejects(encodeFrame(bayer, 'png'), (err: unknown) => isGigeError(err, 'UNSUPPORTED_PIXEL_FORMAT') && /supported: Mono8/.test((err as Error).message));
+    await assert.rejects(
+      encodeFrame(bayer, 'png'),
+      (err: unknown) => isGigeError(err, 'UNSUPPORTED_PIXEL_FORMAT') && /supported: Mono8/.test((err as Error).message),
+    );
   });
 
   it('metadata is JSON-safe: the 64-bit timestamp as an exact string', () => {

@@ -27,7 +27,11 @@ describe('camera: CameraConnection reconnects as the same controller, as soon as
   let connection: CameraConnection | null;
 
   const startCamera = async () => {
-    emulator = await EmulatedCamera.start({ address, heartbeatTimeoutMs: 3000, settings: { Width: 1024, Height: 64, AcquisitionFrameRate: 20 } });
+    emulator = await EmulatedCamera.start({
+      address,
+      heartbeatTimeoutMs: 3000,
+      settings: { Width: 1024, Height: 64, AcquisitionFrameRate: 20 },
+    });
     return emulator;
   };
 
@@ -99,6 +103,9 @@ describe('camera: CameraConnection reconnects as the same controller, as soon as
     assert.equal(primaryPort(restarted), ourPort);
     await new Promise((resolve) => connection!.once('frame', resolve));
     // The camera's bootstrap says the same.
-    assert.equal(await connection.use(async (camera) => (await camera.device.channel.readRegister(Bootstrap.PRIMARY_APPLICATION_PORT)) & 0xffff), ourPort);
+    assert.equal(
+      await connection.use(async (camera) => (await camera.device.channel.readRegister(Bootstrap.PRIMARY_APPLICATION_PORT)) & 0xffff),
+      ourPort,
+    );
   });
 });

@@ -46,7 +46,14 @@ describe('cli: gige against `gige emulate` in another process', function () {
   });
 
   it('set writes in order and prints what the camera now holds', () => {
-    const { status, stdout, stderr } = gige('set', '-a', address, ...IDENTITY_SETTINGS.map(([n, v]) => `${n}=${v}`), 'Width=1024', 'Height=128');
+    const { status, stdout, stderr } = gige(
+      'set',
+      '-a',
+      address,
+      ...IDENTITY_SETTINGS.map(([n, v]) => `${n}=${v}`),
+      'Width=1024',
+      'Height=128',
+    );
     assert.equal(status, 0, stderr);
     assert.match(stdout, /^ExposureAuto=Off$/m);
     assert.match(stdout, /^Width=1024$/m);
@@ -84,7 +91,14 @@ describe('cli: gige against `gige emulate` in another process', function () {
     const offsets = gige('get', '-a', address, 'OffsetX', 'OffsetY').stdout;
     const offsetX = Number(/OffsetX=(\d+)/.exec(offsets)?.[1]);
     const offsetY = Number(/OffsetY=(\d+)/.exec(offsets)?.[1]);
-    const expected = expectedFrameBytes({ width: 1024, height: 128, pixelFormat: PixelFormat.Mono8, offsetX, offsetY, blockId: BigInt(match[1]) });
+    const expected = expectedFrameBytes({
+      width: 1024,
+      height: 128,
+      pixelFormat: PixelFormat.Mono8,
+      offsetX,
+      offsetY,
+      blockId: BigInt(match[1]),
+    });
     assert.equal(firstDifference(data, expected), -1);
   });
 
@@ -114,7 +128,10 @@ describe('cli: gige against `gige emulate` in another process', function () {
     assert.equal(width.min, 608);
     assert.equal(width.max, 4504);
     const pixelFormat = features.find((f) => f.name === 'PixelFormat') as { entries: Array<{ name: string }> };
-    assert.deepEqual(pixelFormat.entries.map((e) => e.name), ['Mono8', 'Mono12Packed', 'Mono16']);
+    assert.deepEqual(
+      pixelFormat.entries.map((e) => e.name),
+      ['Mono8', 'Mono12Packed', 'Mono16'],
+    );
     assert.ok(features.length > 100, `${features.length} features`);
   });
 
@@ -173,7 +190,10 @@ describe('cli: gige against `gige emulate` in another process', function () {
     assert.equal(gige('set', '-a', address, 'StrobeEnable=On').status, 0);
     gige('io', '-a', address, 'strobe', '--clear');
     assert.equal(gige('grab', '-a', address, '-o', path.join(workDir, 'strobed.raw')).status, 0);
-    const edges = gige('io', '-a', address, 'strobe').stdout.trim().split('\n').map((line) => line.split(' '));
+    const edges = gige('io', '-a', address, 'strobe')
+      .stdout.trim()
+      .split('\n')
+      .map((line) => line.split(' '));
     assert.ok(edges.filter(([, level]) => level === 'high').length >= 1, `a strobe pulse per exposure: ${JSON.stringify(edges)}`);
     assert.equal(gige('set', '-a', address, 'StrobeEnable=Off').status, 0);
     const bad = gige('io', '-a', address, 'pulse');

@@ -28,7 +28,10 @@ describe('cli: gige <command> --help', function () {
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stderr, '');
       assert.match(result.stdout, new RegExp(`^usage: gige ${command}`));
-      assert.ok(!result.stdout.includes(UNDOCUMENTED), `an option of ${command} has no description in bin/commands/help.ts:\n${result.stdout}`);
+      assert.ok(
+        !result.stdout.includes(UNDOCUMENTED),
+        `an option of ${command} has no description in bin/commands/help.ts:\n${result.stdout}`,
+      );
       for (const option of Object.keys(COMMAND_HELP[command].options)) {
         assert.match(result.stdout, new RegExp(`--${option}\\b`), `${command}: --${option}`);
       }

@@ -46,12 +46,18 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     for (const type of ['gige-grab', 'gige-event-listener', 'gige-feature', 'gige-action']) {
       assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count(), 1, `${type} in the palette`);
     }
-    assert.equal(await page.locator('.red-ui-palette-node[data-palette-type="gige-feature"]').getAttribute('data-palette-label'), 'camera feature');
-    assert.equal(await page.locator('.red-ui-palette-node[data-palette-type="gige-action"]').getAttribute('data-palette-label'), 'action trigger');
+    assert.equal(
+      await page.locator('.red-ui-palette-node[data-palette-type="gige-feature"]').getAttribute('data-palette-label'),
+      'camera feature',
+    );
+    assert.equal(
+      await page.locator('.red-ui-palette-node[data-palette-type="gige-action"]').getAttribute('data-palette-label'),
+      'action trigger',
+    );
     assert.deepEqual(editor.scriptErrors, []);
   });
 
-  it('opens the grab node\'s dialog with its fields and help', async () => {
+  it("opens the grab node's dialog with its fields and help", async () => {
     await openNode(page, 'd3m0grab00000001');
     await page.waitForSelector('#node-input-mode', { state: 'visible' });
     assert.equal(await page.locator('#node-input-mode').inputValue(), 'continuous');
@@ -89,12 +95,16 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     assert.equal(await page.locator('.gige-setting-value >> nth=-1').locator('input[type=checkbox]').count(), 1);
     await closeDialog(page, 'ok', true);
     const saved = await page.evaluate((id) => (window as unknown as { RED: any }).RED.nodes.node(id).settings, CAMERA);
-    assert.deepEqual(saved, [{ name: 'ExposureAuto', value: 'Off' }, { name: 'ExposureTime', value: '20000' }, { name: 'ReverseX', value: 'false' }]);
+    assert.deepEqual(saved, [
+      { name: 'ExposureAuto', value: 'Off' },
+      { name: 'ExposureTime', value: '20000' },
+      { name: 'ReverseX', value: 'false' },
+    ]);
     await closeDialog(page, 'cancel');
     assert.deepEqual(editor.scriptErrors, []);
   });
 
-  it('config node: the search finds the emulated camera on loopback, in the catalog\'s words, and fills the form', async () => {
+  it("config node: the search finds the emulated camera on loopback, in the catalog's words, and fills the form", async () => {
     await openNode(page, 'd3m0grab00000001');
     await page.locator('#node-input-btn-camera-edit').click();
     await page.waitForSelector('#node-config-input-source', { state: 'visible' });
@@ -113,7 +123,11 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     const cells = await found.locator('td').allInnerTexts();
     assert.deepEqual(cells, ['DMK 38GX541-a', 'EMU00001', editor.cameraAddress, 'lo', 'yes']);
     assert.deepEqual(await page.locator('.gige-found-table th').allInnerTexts(), ['Model', 'Serial', 'Address', 'Interface', 'Reachable']);
-    if (SCREENSHOTS) await page.locator('.red-ui-tray').last().screenshot({ path: path.join(SCREENSHOTS, 'camera-search.png') });
+    if (SCREENSHOTS)
+      await page
+        .locator('.red-ui-tray')
+        .last()
+        .screenshot({ path: path.join(SCREENSHOTS, 'camera-search.png') });
     await found.click();
     assert.equal(await page.locator('#node-config-input-serial').inputValue(), 'EMU00001');
     assert.equal(await page.locator('#node-config-input-address').inputValue(), editor.cameraAddress);
@@ -125,7 +139,9 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
   });
 
   it('feature node: picks ExposureTime, sees its range, and sets a fixed value in a field that fits', async () => {
-    await addAndEdit(page, [{ id: 'edfeature000001', type: 'gige-feature', camera: CAMERA, action: 'set', feature: '', valueType: 'payload', value: '' }]);
+    await addAndEdit(page, [
+      { id: 'edfeature000001', type: 'gige-feature', camera: CAMERA, action: 'set', feature: '', valueType: 'payload', value: '' },
+    ]);
     await page.waitForSelector('#node-input-feature', { state: 'visible' });
     await page.locator('#gige-feature-note', { hasText: /\d+ features of DMK 38GX541-a/ }).waitFor({ timeout: 20000 });
     await pick(page, '#node-input-feature', 'ExposureTime');
@@ -134,13 +150,19 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     assert.match(await page.locator('#gige-feature-info').innerText(), /Exposure Time/);
     await page.locator('#gige-feature-value input').fill('15000');
     await page.locator('#gige-feature-value input').press('Tab');
-    if (SCREENSHOTS) await page.locator('.red-ui-tray').first().screenshot({ path: path.join(SCREENSHOTS, 'feature-dialog.png') });
+    if (SCREENSHOTS)
+      await page
+        .locator('.red-ui-tray')
+        .first()
+        .screenshot({ path: path.join(SCREENSHOTS, 'feature-dialog.png') });
     // Execute offers commands only.
     await page.locator('#node-input-action').selectOption('execute');
     await page.locator('#node-input-feature').fill('');
     await page.locator('#node-input-feature').type('Trigger');
     await page.locator('.gige-picker-menu:visible li').first().waitFor();
-    const offered = await page.locator('.gige-picker-menu:visible li[data-feature]').evaluateAll((items) => items.map((li) => li.getAttribute('data-feature')));
+    const offered = await page
+      .locator('.gige-picker-menu:visible li[data-feature]')
+      .evaluateAll((items) => items.map((li) => li.getAttribute('data-feature')));
     assert.ok(offered.includes('TriggerSoftware') && !offered.includes('TriggerMode'), offered.join(', '));
     await page.keyboard.press('Escape');
     await page.locator('#node-input-action').selectOption('set');
@@ -155,9 +177,24 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
   });
 
   it('action node: reads the group key and mask from the camera and lists the rows the cameras need', async () => {
-    await addAndEdit(page, [{ id: 'edaction000001', type: 'gige-action', address: '127.255.255.255', deviceKey: '0x00000007', groupKey: '0x00000009', groupMask: '0x00000009', scheduled: false, delayMs: '100', timeCamera: CAMERA }]);
+    await addAndEdit(page, [
+      {
+        id: 'edaction000001',
+        type: 'gige-action',
+        address: '127.255.255.255',
+        deviceKey: '0x00000007',
+        groupKey: '0x00000009',
+        groupMask: '0x00000009',
+        scheduled: false,
+        delayMs: '100',
+        timeCamera: CAMERA,
+      },
+    ]);
     await page.waitForSelector('#node-input-groupKey', { state: 'visible' });
-    assert.match(await page.locator('#gige-action-needs').innerText(), /ActionDeviceKey=0x00000007\nActionSelector=0\nActionGroupKey=0x00000009/);
+    assert.match(
+      await page.locator('#gige-action-needs').innerText(),
+      /ActionDeviceKey=0x00000007\nActionSelector=0\nActionGroupKey=0x00000009/,
+    );
     await page.locator('#gige-action-read').click();
     await page.locator('#gige-action-note', { hasText: /group key and mask of DMK 38GX541-a/ }).waitFor({ timeout: 20000 });
     // The emulated camera's factory keys.
@@ -171,8 +208,27 @@ describe('e2e: the Node-RED editor with this package, in Chromium', function () 
     // A network camera on a loopback address nobody answers on.
     const away = uniqueLoopbackAddress();
     await addAndEdit(page, [
-      { id: 'edfeature000002', type: 'gige-feature', camera: 'edcamera00000002', action: 'set', feature: '', valueType: 'fixed', value: '' },
-      { id: 'edcamera00000002', type: 'gige-camera-config', name: 'away', source: 'network', identify: 'address', address: away, serial: '', interface: '', version: 1, settings: [] },
+      {
+        id: 'edfeature000002',
+        type: 'gige-feature',
+        camera: 'edcamera00000002',
+        action: 'set',
+        feature: '',
+        valueType: 'fixed',
+        value: '',
+      },
+      {
+        id: 'edcamera00000002',
+        type: 'gige-camera-config',
+        name: 'away',
+        source: 'network',
+        identify: 'address',
+        address: away,
+        serial: '',
+        interface: '',
+        version: 1,
+        settings: [],
+      },
     ]);
     await page.waitForSelector('#node-input-feature', { state: 'visible' });
     await page.locator('#gige-feature-note', { hasText: /camera not reachable \(.+\)/ }).waitFor({ timeout: 30000 });

@@ -37,14 +37,24 @@ export async function openEditor(flows?: Array<Record<string, unknown>>): Promis
   try {
     if (flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
     demo = start(process.execPath, [path.join(ROOT, 'scripts', 'start.js')], {
-      PORT: String(port), GIGE_DEMO_USERDIR: userDir, GIGE_DEMO_CAMERA_ADDRESS: cameraAddress,
+      PORT: String(port),
+      GIGE_DEMO_USERDIR: userDir,
+      GIGE_DEMO_CAMERA_ADDRESS: cameraAddress,
     });
     // Generous: the first start builds, and other suites load the machine.
     await demo.waitFor(/Server now running at http:\/\/127\.0\.0\.1:/, 180000);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const scriptErrors: string[] = [];
@@ -63,7 +73,10 @@ export async function addAndEdit(page: Page, nodes: Array<Record<string, unknown
   await page.evaluate((list) => {
     const red = (window as unknown as { RED: any }).RED;
     const z = red.workspaces.active();
-    red.view.importNodes(list.map((n: Record<string, unknown>, i: number) => ({ x: 300, y: 420 + 60 * i, wires: [[]], z, ...n })), { touchImport: true });
+    red.view.importNodes(
+      list.map((n: Record<string, unknown>, i: number) => ({ x: 300, y: 420 + 60 * i, wires: [[]], z, ...n })),
+      { touchImport: true },
+    );
     red.editor.edit(red.nodes.node(list[0].id));
   }, nodes);
 }

@@ -59,7 +59,12 @@ describe('emulator: 5.3 auto exposure and gain, 5.9 auto-function ROI', function
     await configure(client, { ExposureAutoLowerLimit: 4000, ExposureAutoReference: 20, GainAuto: 'Off' });
     await settle();
     assert.equal(await client.get('ExposureTime'), 4000);
-    await configure(client, { ExposureAutoReference: 250, ExposureAutoLowerLimit: 2, ExposureAutoUpperLimitAuto: 'Off', ExposureAutoUpperLimit: 500 });
+    await configure(client, {
+      ExposureAutoReference: 250,
+      ExposureAutoLowerLimit: 2,
+      ExposureAutoUpperLimitAuto: 'Off',
+      ExposureAutoUpperLimit: 500,
+    });
     await configure(client, { ExposureAuto: 'Off', ExposureTime: 500, GainAuto: 'Continuous', GainAutoUpperLimit: 12 });
     await settle();
     assert.equal(await client.get('Gain'), 12);
@@ -91,7 +96,13 @@ describe('emulator: 5.3 auto exposure and gain, 5.9 auto-function ROI', function
     const exposureBottom = Number(await client.get('ExposureTime'));
     assert.ok(Math.abs(regionMean(bottom, 0, 240, 640, 240) - 128) < 2, 'the bottom half is at the reference');
     assert.ok(exposureTop > exposureBottom * 1.02, `top ${exposureTop} µs vs bottom ${exposureBottom} µs (the ramp is darker at the top)`);
-    await configure(client, { AutoFunctionsROI_Preset: 'CustomRectangle', AutoFunctionsROI_Left: 0, AutoFunctionsROI_Top: 0, AutoFunctionsROIWidth: 64, AutoFunctionsROIHeight: 48 });
+    await configure(client, {
+      AutoFunctionsROI_Preset: 'CustomRectangle',
+      AutoFunctionsROI_Left: 0,
+      AutoFunctionsROI_Top: 0,
+      AutoFunctionsROIWidth: 64,
+      AutoFunctionsROIHeight: 48,
+    });
     const corner = await settle();
     assert.ok(Math.abs(regionMean(corner, 0, 0, 64, 48) - 128) < 3, 'a custom rectangle is measured too');
   });

@@ -58,15 +58,35 @@ describe('emulator: GenICam caching', function () {
   // removing each declared dependency in turn: the walk then fails).
   const baselines = {
     'near factory settings: binned 2×2, centred auto-function ROI, TriggerOverlap Readout': {
-      BinningHorizontal: 2, BinningVertical: 2, AutoFunctionsROI_Preset: 'Center50Percent', TriggerOverlap: 'Readout',
+      BinningHorizontal: 2,
+      BinningVertical: 2,
+      AutoFunctionsROI_Preset: 'Center50Percent',
+      TriggerOverlap: 'Readout',
     },
     'everything unlocked, skipping 2×2, link-limited frame rate, chunks on, channels open': {
       // ExposureAutoUpperLimit differs from the frame period it follows when its auto mode is on.
-      ...IDENTITY_RESPONSE, ExposureAutoUpperLimitAuto: 'Off', ExposureAutoUpperLimit: 50000, OffsetAutoCenter: 'Off', DecimationHorizontal: 2, DecimationVertical: 2,
-      PixelFormat: 'Mono16', Width: 2200, Height: 1000, AutoFunctionsROIEnable: true, AutoFunctionsROI_Preset: 'CustomRectangle',
-      UserSetSelector: 'UserSet1', ChunkModeActive: true, LUTEnable: true, MultiFrameSetOutputModeEnable: true,
-      GevSCDA: ipToNumber('127.0.0.1'), GevSCPHostPort: 'stream', GevSCPSPacketSize: 8000, GevMCDA: ipToNumber('127.0.0.1'),
-      GevMCPHostPort: 'events', EventSelector: 'Test', EventNotification: 'On',
+      ...IDENTITY_RESPONSE,
+      ExposureAutoUpperLimitAuto: 'Off',
+      ExposureAutoUpperLimit: 50000,
+      OffsetAutoCenter: 'Off',
+      DecimationHorizontal: 2,
+      DecimationVertical: 2,
+      PixelFormat: 'Mono16',
+      Width: 2200,
+      Height: 1000,
+      AutoFunctionsROIEnable: true,
+      AutoFunctionsROI_Preset: 'CustomRectangle',
+      UserSetSelector: 'UserSet1',
+      ChunkModeActive: true,
+      LUTEnable: true,
+      MultiFrameSetOutputModeEnable: true,
+      GevSCDA: ipToNumber('127.0.0.1'),
+      GevSCPHostPort: 'stream',
+      GevSCPSPacketSize: 8000,
+      GevMCDA: ipToNumber('127.0.0.1'),
+      GevMCPHostPort: 'events',
+      EventSelector: 'Test',
+      EventNotification: 'On',
     },
   };
   for (const [baseline, settings] of Object.entries(baselines)) {
@@ -78,11 +98,17 @@ describe('emulator: GenICam caching', function () {
       try {
         // Triggered, so that AcquisitionStart makes no frames that change values mid-comparison.
         await configure(client, { TriggerMode: 'On' });
-        await configure(client, Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, typeof v === 'string' && v in ports ? ports[v] : v])));
+        await configure(
+          client,
+          Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, typeof v === 'string' && v in ports ? ports[v] : v])),
+        );
         if (Object.hasOwn(settings, 'PixelFormat')) {
           // Readout of 1000 rows: 2.56 ms + 28 µs each (docs/emulator.md); the link must be slower.
           const readoutLimit = 1e9 / (2.56e6 + 28e3 * 1000);
-          assert.ok(Number(await client.get('AcquisitionFrameRateMax')) < readoutLimit * 0.95, 'the link limits the frame rate, so packet size and chunks change it');
+          assert.ok(
+            Number(await client.get('AcquisitionFrameRateMax')) < readoutLimit * 0.95,
+            'the link limits the frame rate, so packet size and chunks change it',
+          );
         }
         const walk = new CacheWalk(client, await freshMap(client), {
           exclude: {
@@ -102,7 +128,17 @@ describe('emulator: GenICam caching', function () {
         assert.deepEqual(walk.problems, [], `${walk.problems.length} stale reads in ${walk.checks} comparisons`);
         assert.ok(walk.walked.size >= 95, `only ${walk.walked.size} features walked`);
         if (Object.hasOwn(settings, 'PixelFormat')) {
-          for (const name of ['ExposureTime', 'Gain', 'ExposureAutoUpperLimit', 'OffsetX', 'OffsetY', 'AutoFunctionsROI_Left', 'AutoFunctionsROIHeight', 'UserSetSave', 'LUTValueAll']) {
+          for (const name of [
+            'ExposureTime',
+            'Gain',
+            'ExposureAutoUpperLimit',
+            'OffsetX',
+            'OffsetY',
+            'AutoFunctionsROI_Left',
+            'AutoFunctionsROIHeight',
+            'UserSetSave',
+            'LUTValueAll',
+          ]) {
             assert.ok(walk.walked.has(name), `${name} was not walked: ${walk.notWritable.get(name)}`);
           }
         }
@@ -118,10 +154,27 @@ describe('emulator: GenICam caching', function () {
     const client = await openClient({ ptpSettlingMs: 0 });
     try {
       const walk = new CacheWalk(client, await freshMap(client));
-      await configure(client, { ...IDENTITY_RESPONSE, Width: 1280, Height: 720, PixelFormat: 'Mono16', ChunkModeActive: true, LUTIndex: 7, LUTValue: 1000 });
+      await configure(client, {
+        ...IDENTITY_RESPONSE,
+        Width: 1280,
+        Height: 720,
+        PixelFormat: 'Mono16',
+        ChunkModeActive: true,
+        LUTIndex: 7,
+        LUTValue: 1000,
+      });
       await configure(client, { UserSetSelector: 'UserSet1' });
       await client.execute('UserSetSave');
-      await configure(client, { Width: 640, Height: 480, PixelFormat: 'Mono8', ChunkModeActive: false, ExposureAuto: 'Continuous', BinningHorizontal: 2, LUTValue: 5, PtpEnable: false });
+      await configure(client, {
+        Width: 640,
+        Height: 480,
+        PixelFormat: 'Mono8',
+        ChunkModeActive: false,
+        ExposureAuto: 'Continuous',
+        BinningHorizontal: 2,
+        LUTValue: 5,
+        PtpEnable: false,
+      });
       await walk.check('changing the settings');
       // Read everything through the cache once more, so every stale candidate is cached.
       await walk.check('reading again');
@@ -151,7 +204,14 @@ describe('emulator: GenICam caching', function () {
       await client.device.close();
       assert.equal(await map.getValue('GevCCP'), 'OpenAccess');
       // Same address, another mask and gateway (in one subnet with 127.0.0.1, so nothing moves).
-      await forceIp({ macAddress: macToString(client.camera.model.identity.macAddress), ipAddress: client.address, subnetMask: '254.0.0.0', gateway: '127.0.0.254', broadcast: client.address, localAddress: '127.0.0.1' });
+      await forceIp({
+        macAddress: macToString(client.camera.model.identity.macAddress),
+        ipAddress: client.address,
+        subnetMask: '254.0.0.0',
+        gateway: '127.0.0.254',
+        broadcast: client.address,
+        localAddress: '127.0.0.1',
+      });
       assert.equal(await map.getValue('GevCurrentSubnetMask'), ipToNumber('254.0.0.0'));
       assert.equal(await map.getValue('GevCurrentDefaultGateway'), ipToNumber('127.0.0.254'));
     } finally {
@@ -170,8 +230,14 @@ describe('emulator: GenICam caching', function () {
       const stream = await client.openStream();
       // Exposure is capped at 100 µs, so auto gain has to make up the rest: both move.
       await configure(client, {
-        Width: 640, Height: 480, AcquisitionMode: 'SingleFrame', ExposureAuto: 'Continuous', GainAuto: 'Continuous', ExposureAutoReference: 200,
-        ExposureAutoUpperLimitAuto: 'Off', ExposureAutoUpperLimit: 100,
+        Width: 640,
+        Height: 480,
+        AcquisitionMode: 'SingleFrame',
+        ExposureAuto: 'Continuous',
+        GainAuto: 'Continuous',
+        ExposureAutoReference: 200,
+        ExposureAutoUpperLimitAuto: 'Off',
+        ExposureAutoUpperLimit: 100,
       });
       const exposureBefore = await client.get('ExposureTime');
       const gainBefore = await client.get('Gain');

@@ -48,23 +48,41 @@ describe('emulator: 5.15 chunk data and 5.11 multi-frame output', function () {
   it('5.11 frames cycle through the frame set: exposure (and custom gain) per frame', async () => {
     await configure(client, {
       MultiFrameSetOutputModeFrameCount: 4,
-      MultiFrameSetOutputModeExposureTime0: 1000, MultiFrameSetOutputModeExposureTime1: 2000,
-      MultiFrameSetOutputModeExposureTime2: 4000, MultiFrameSetOutputModeExposureTime3: 8000,
-      MultiFrameSetOutputModeCustomGain: true, MultiFrameSetOutputModeGain1: 6, MultiFrameSetOutputModeEnable: true,
+      MultiFrameSetOutputModeExposureTime0: 1000,
+      MultiFrameSetOutputModeExposureTime1: 2000,
+      MultiFrameSetOutputModeExposureTime2: 4000,
+      MultiFrameSetOutputModeExposureTime3: 8000,
+      MultiFrameSetOutputModeCustomGain: true,
+      MultiFrameSetOutputModeGain1: 6,
+      MultiFrameSetOutputModeEnable: true,
     });
     await assert.rejects(client.set('MultiFrameSetOutputModeFrameCount', 3), /2|4/);
     const frames = await stream.grab(6);
     const values: Array<Record<string, unknown>> = [];
     for (const f of frames) values.push(await chunkValues(f)); // one attached buffer at a time
-    assert.deepEqual(values.map((v) => v.ChunkExposureTime), [1000, 2000, 4000, 8000, 1000, 2000]);
-    assert.deepEqual(values.map((v) => v.ChunkGain), [0, 6, 0, 0, 0, 6]);
+    assert.deepEqual(
+      values.map((v) => v.ChunkExposureTime),
+      [1000, 2000, 4000, 8000, 1000, 2000],
+    );
+    assert.deepEqual(
+      values.map((v) => v.ChunkGain),
+      [0, 6, 0, 0, 0, 6],
+    );
     const means = frames.map((f) => mean(f.data));
-    assert.ok(means[3] > means[2] * 1.9 && means[2] > means[0] * 3.5, `brightness follows exposure: ${means.map((m) => m.toFixed(1)).join(', ')}`);
+    assert.ok(
+      means[3] > means[2] * 1.9 && means[2] > means[0] * 3.5,
+      `brightness follows exposure: ${means.map((m) => m.toFixed(1)).join(', ')}`,
+    );
     await configure(client, { MultiFrameSetOutputModeEnable: false, ChunkModeActive: false });
   });
 
   it('5.11.2 the frame count may be 2: the set has two members', async () => {
-    await configure(client, { ChunkModeActive: true, MultiFrameSetOutputModeFrameCount: 2, MultiFrameSetOutputModeCustomGain: false, MultiFrameSetOutputModeEnable: true });
+    await configure(client, {
+      ChunkModeActive: true,
+      MultiFrameSetOutputModeFrameCount: 2,
+      MultiFrameSetOutputModeCustomGain: false,
+      MultiFrameSetOutputModeEnable: true,
+    });
     const frames = await stream.grab(4);
     const exposures: unknown[] = [];
     for (const f of frames) exposures.push((await chunkValues(f)).ChunkExposureTime);

@@ -23,7 +23,10 @@ describe('emulator: DMK 38GX541-a through the client (walking skeleton)', functi
   it('lists every feature of its XML without a read error', async () => {
     const all = await client.map.list();
     const failed = all.filter((f) => f.error && !/event|chunk/i.test(f.error) && f.access !== 'WO');
-    assert.deepEqual(failed.map((f) => `${f.name}: ${f.error}`), []);
+    assert.deepEqual(
+      failed.map((f) => `${f.name}: ${f.error}`),
+      [],
+    );
     assert.ok(all.length > 150, `${all.length} features`);
   });
 
@@ -42,7 +45,14 @@ describe('emulator: DMK 38GX541-a through the client (walking skeleton)', functi
       assert.equal(frame.status, 'complete');
       assert.equal(frame.width, 640);
       assert.equal(frame.offsetX, 100);
-      const expected = renderRampReference({ width: 640, height: 480, pixelFormat: PixelFormat.Mono8, originX: 100, originY: 40, phase: frame.blockId });
+      const expected = renderRampReference({
+        width: 640,
+        height: 480,
+        pixelFormat: PixelFormat.Mono8,
+        originX: 100,
+        originY: 40,
+        phase: frame.blockId,
+      });
       assert.ok(frame.data.equals(expected), `frame ${frame.blockId} differs from the scene`);
     }
   });

@@ -4,7 +4,12 @@ import { PixelFormatCode } from '../../lib/emulator/dmk38gx541/features-image';
 
 const link1500 = { packetSize: 1500, packetDelayNs: 0, extendedIds: false };
 
-function maxFps(width: number, height: number, format: number, options: { binning?: number; skipping?: number; link?: typeof link1500 } = {}): number {
+function maxFps(
+  width: number,
+  height: number,
+  format: number,
+  options: { binning?: number; skipping?: number; link?: typeof link1500 } = {},
+): number {
   const geometry = { width, height, pixelFormat: format, binningVertical: options.binning ?? 1, decimationVertical: options.skipping ?? 1 };
   return frameRateLimits(geometry, imageBytes(width, height, format), options.link ?? link1500).max;
 }
@@ -29,20 +34,38 @@ describe('emulator: frame-rate model (manual 5.1.4)', () => {
   }
 
   it('is limited by the link for large frames and by readout for small ones', () => {
-    const big = frameRateLimits({ width: 4504, height: 4504, pixelFormat: PixelFormatCode.Mono8, binningVertical: 1, decimationVertical: 1 }, 4504 * 4504, link1500);
-    const small = frameRateLimits({ width: 640, height: 480, pixelFormat: PixelFormatCode.Mono8, binningVertical: 1, decimationVertical: 1 }, 640 * 480, link1500);
+    const big = frameRateLimits(
+      { width: 4504, height: 4504, pixelFormat: PixelFormatCode.Mono8, binningVertical: 1, decimationVertical: 1 },
+      4504 * 4504,
+      link1500,
+    );
+    const small = frameRateLimits(
+      { width: 640, height: 480, pixelFormat: PixelFormatCode.Mono8, binningVertical: 1, decimationVertical: 1 },
+      640 * 480,
+      link1500,
+    );
     assert.equal(big.limitedBy, 'link');
     assert.equal(small.limitedBy, 'readout');
   });
 
   it('rises with jumbo packets and falls with a packet delay', () => {
     const base = maxFps(4504, 4504, PixelFormatCode.Mono8);
-    assert.ok(maxFps(4504, 4504, PixelFormatCode.Mono8, { link: { packetSize: 9000, packetDelayNs: 0, extendedIds: false } }) > base * 1.03);
-    assert.ok(maxFps(4504, 4504, PixelFormatCode.Mono8, { link: { packetSize: 1500, packetDelayNs: 2000, extendedIds: false } }) < base * 0.9);
+    assert.ok(
+      maxFps(4504, 4504, PixelFormatCode.Mono8, { link: { packetSize: 9000, packetDelayNs: 0, extendedIds: false } }) > base * 1.03,
+    );
+    assert.ok(
+      maxFps(4504, 4504, PixelFormatCode.Mono8, { link: { packetSize: 1500, packetDelayNs: 2000, extendedIds: false } }) < base * 0.9,
+    );
   });
 
   it('skipping reads half the rows; binning reads them all', () => {
-    const g = (height: number, binning: number, skipping: number) => ({ width: 2252, height, pixelFormat: PixelFormatCode.Mono8, binningVertical: binning, decimationVertical: skipping });
+    const g = (height: number, binning: number, skipping: number) => ({
+      width: 2252,
+      height,
+      pixelFormat: PixelFormatCode.Mono8,
+      binningVertical: binning,
+      decimationVertical: skipping,
+    });
     assert.equal(readoutTimeNs(g(1000, 2, 1)), readoutTimeNs(g(2000, 1, 1)));
     assert.equal(readoutTimeNs(g(1000, 1, 2)), readoutTimeNs(g(1000, 1, 1)));
     assert.ok(maxFps(2252, 1000, PixelFormatCode.Mono8, { skipping: 2 }) > maxFps(2252, 1000, PixelFormatCode.Mono8, { binning: 2 }) * 1.5);

@@ -9,7 +9,11 @@ import { XmlMemory, XML_FILE_NAME } from '../../lib/emulator/dmk38gx541/xml-file
 type XmlNode = Record<string, unknown>;
 
 function parse(xml: string): XmlNode {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name, _path, _leaf, isAttribute) => !isAttribute && name !== 'RegisterDescription' });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && name !== 'RegisterDescription',
+  });
   return parser.parse(xml) as XmlNode;
 }
 
@@ -67,7 +71,19 @@ describe('emulator: GenICam XML of the DMK 38GX541-a', () => {
   });
 
   it('refers only to nodes that exist', () => {
-    const pointers = ['pValue', 'pMin', 'pMax', 'pInc', 'pIsLocked', 'pIsAvailable', 'pFeature', 'pSelected', 'pPort', 'pVariable', 'pInvalidator'];
+    const pointers = [
+      'pValue',
+      'pMin',
+      'pMax',
+      'pInc',
+      'pIsLocked',
+      'pIsAvailable',
+      'pFeature',
+      'pSelected',
+      'pPort',
+      'pVariable',
+      'pInvalidator',
+    ];
     let checked = 0;
     const visit = (value: unknown): void => {
       if (Array.isArray(value)) return value.forEach(visit);
@@ -127,10 +143,28 @@ describe('emulator: GenICam XML of the DMK 38GX541-a', () => {
       byMode.set(mode, [...(byMode.get(mode) ?? []), f.name]);
     }
     assert.deepEqual(byMode.get('NoCache')?.sort(), [
-      'AcquisitionStatus', 'ExposureTime', 'GPIIn', 'Gain', 'GevCCP', 'GevCurrentDefaultGateway', 'GevCurrentIPAddress', 'GevCurrentSubnetMask',
-      'GevIEEE1588Status', 'GevMCSP', 'GevSCSP', 'GevTimestampValue', 'PtpStatus', 'TimestampLatchValue',
+      'AcquisitionStatus',
+      'ExposureTime',
+      'GPIIn',
+      'Gain',
+      'GevCCP',
+      'GevCurrentDefaultGateway',
+      'GevCurrentIPAddress',
+      'GevCurrentSubnetMask',
+      'GevIEEE1588Status',
+      'GevMCSP',
+      'GevSCSP',
+      'GevTimestampValue',
+      'PtpStatus',
+      'TimestampLatchValue',
     ]);
-    assert.deepEqual(byMode.get('WriteAround')?.sort(), ['GevSCPSDoNotFragment', 'GevSCPSFireTestPacket', 'GevSCPSPacketSize', 'OffsetX', 'OffsetY']);
+    assert.deepEqual(byMode.get('WriteAround')?.sort(), [
+      'GevSCPSDoNotFragment',
+      'GevSCPSFireTestPacket',
+      'GevSCPSPacketSize',
+      'OffsetX',
+      'OffsetY',
+    ]);
     assert.ok((byMode.get('WriteThrough') ?? []).length > 100);
   });
 
@@ -141,7 +175,13 @@ describe('emulator: GenICam XML of the DMK 38GX541-a', () => {
     }
     const invalidators = (name: string): string[] => texts(nodes.get(`${name}Reg`)!.node, 'pInvalidator');
     // The bits of the GVCP configuration register, PtpEnable (the same bit) and a user set load.
-    assert.deepEqual(invalidators('GevGVCPPendingAck'), ['ActionUnconditionalMode', 'GevGVCPHeartbeatDisable', 'GevIEEE1588', 'PtpEnable', 'UserSetLoad']);
+    assert.deepEqual(invalidators('GevGVCPPendingAck'), [
+      'ActionUnconditionalMode',
+      'GevGVCPHeartbeatDisable',
+      'GevIEEE1588',
+      'PtpEnable',
+      'UserSetLoad',
+    ]);
     assert.ok(invalidators('PayloadSize').includes('BinningHorizontal'), 'a cause of a cause (Binning → Width → PayloadSize)');
     assert.ok(invalidators('EventNotification').includes('EventSelector'), 'the selector of a multiplexed register');
   });
@@ -158,6 +198,12 @@ describe('emulator: GenICam XML of the DMK 38GX541-a', () => {
     const files = unzipSync(new Uint8Array(zipBytes));
     assert.equal(Buffer.from(files[XML_FILE_NAME]).toString('utf8'), xml);
     const [, addr, len] = memory.secondUrl.split(';');
-    assert.equal(memory.read(parseInt(addr, 16), Math.ceil(parseInt(len, 16) / 4) * 4).subarray(0, parseInt(len, 16)).toString('utf8'), xml);
+    assert.equal(
+      memory
+        .read(parseInt(addr, 16), Math.ceil(parseInt(len, 16) / 4) * 4)
+        .subarray(0, parseInt(len, 16))
+        .toString('utf8'),
+      xml,
+    );
   });
 });

@@ -7,7 +7,15 @@ import { strict as assert } from 'node:assert';
 import dgram from 'node:dgram';
 import { EmulatedCamera } from '../../lib/emulator';
 import { entryValue, feature } from '../../lib/emulator/dmk38gx541/features';
-import { Ack, Bootstrap, Command, GVCP_MAX_READREG_ADDRESSES, GVCP_MAX_WRITEREG_PAIRS, GvcpStatus, StreamChannelRegister } from '../../lib/gvcp/protocol';
+import {
+  Ack,
+  Bootstrap,
+  Command,
+  GVCP_MAX_READREG_ADDRESSES,
+  GVCP_MAX_WRITEREG_PAIRS,
+  GvcpStatus,
+  StreamChannelRegister,
+} from '../../lib/gvcp/protocol';
 import { ipToNumber } from '../../lib/gvcp/address';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { RawGvcpHost } from './support/raw-gvcp';
@@ -43,7 +51,8 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
 
   before(async () => {
     camera = await EmulatedCamera.start({
-      address: uniqueLoopbackAddress(), broadcastAddresses: [],
+      address: uniqueLoopbackAddress(),
+      broadcastAddresses: [],
       settings: { Width: 640, Height: 480, AcquisitionFrameRate: 30 },
     });
     host = await RawGvcpHost.open(camera.address);
@@ -109,19 +118,26 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
         assert.equal(await host.read(Bootstrap.HEARTBEAT_TIMEOUT), 0xffffffff);
       } finally {
         // Taking control again first, so that the restore works even if control was lost.
-        await host.writeRegisters([[Bootstrap.CCP, CONTROL], [Bootstrap.HEARTBEAT_TIMEOUT, 3000]]);
+        await host.writeRegisters([
+          [Bootstrap.CCP, CONTROL],
+          [Bootstrap.HEARTBEAT_TIMEOUT, 3000],
+        ]);
       }
     });
   });
 
   it('waits for the event ack with MCTT 0xFFFFFFFF ms instead of retransmitting every 1 ms', async () => {
     let events = 0;
-    const receiver = await openSocket((msg) => { if (msg[0] === 0x42 && msg.readUInt16BE(2) === Command.EVENT) events += 1; });
+    const receiver = await openSocket((msg) => {
+      if (msg[0] === 0x42 && msg.readUInt16BE(2) === Command.EVENT) events += 1;
+    });
     try {
       await withControl(async () => {
         await host.write(
-          [Bootstrap.MCDA, ipToNumber('127.0.0.1')], [Bootstrap.MCP, receiver.address().port],
-          [Bootstrap.MCTT, 0xffffffff], [Bootstrap.MCRC, 3],
+          [Bootstrap.MCDA, ipToNumber('127.0.0.1')],
+          [Bootstrap.MCP, receiver.address().port],
+          [Bootstrap.MCTT, 0xffffffff],
+          [Bootstrap.MCRC, 3],
           [address('EventSelector'), entryValue('EventSelector', 'Test')],
           [address('EventNotification'), entryValue('EventNotification', 'On')],
           [address('TestEventGenerate'), 1],
@@ -135,9 +151,11 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
     }
   });
 
-  it('answers PACKETRESEND only from the stream\'s destination: a request from elsewhere draws nothing', async () => {
+  it("answers PACKETRESEND only from the stream's destination: a request from elsewhere draws nothing", async () => {
     let packets = 0;
-    const receiver = await openSocket(() => { packets += 1; });
+    const receiver = await openSocket(() => {
+      packets += 1;
+    });
     const stranger = await openSocket(() => undefined, uniqueLoopbackAddress());
     const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
     try {
@@ -224,7 +242,10 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
           // 640×480 Mono8 at packet size 1500: 210 data packets + leader + trailer per block. The
           // block went out once and may be resent at most twice over, whatever 2000 requests ask.
           const perBlock = Math.ceil((640 * 480) / (1500 - 36)) + 2;
-          assert.ok((packetsOf.get(flooded) ?? 0) <= 3 * perBlock, `block ${flooded}: ${packetsOf.get(flooded)} packets for ${perBlock} in the block`);
+          assert.ok(
+            (packetsOf.get(flooded) ?? 0) <= 3 * perBlock,
+            `block ${flooded}: ${packetsOf.get(flooded)} packets for ${perBlock} in the block`,
+          );
           const after = await waitForTrailers(3, flooded, 3000);
           assert.ok(after.length >= 3, `frames keep arriving after the flood (${after.length} new blocks in 3 s)`);
         } finally {

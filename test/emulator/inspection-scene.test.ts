@@ -20,8 +20,14 @@ describe('emulator: the inspection scene', function () {
     client = await openClient({ scene: SCENE });
     // The station's pitch cell over the belt: only the part under inspection is bright in it.
     await configure(client, {
-      ...IDENTITY_RESPONSE, PixelFormat: 'Mono8', OffsetAutoCenter: 'Off', Width: S.pitch, Height: S.beltBottom - S.beltTop,
-      OffsetX: S.stationX - S.pitch / 2, OffsetY: S.beltTop, AcquisitionFrameRate: 10,
+      ...IDENTITY_RESPONSE,
+      PixelFormat: 'Mono8',
+      OffsetAutoCenter: 'Off',
+      Width: S.pitch,
+      Height: S.beltBottom - S.beltTop,
+      OffsetX: S.stationX - S.pitch / 2,
+      OffsetY: S.beltTop,
+      AcquisitionFrameRate: 10,
     });
     stream = await client.openStream();
   });
@@ -29,7 +35,7 @@ describe('emulator: the inspection scene', function () {
     await client?.close();
   });
 
-  it('frame with block id b shows part b at the station: 900 × 1300 bright pixels, less exactly its defect\'s area', async () => {
+  it("frame with block id b shows part b at the station: 900 × 1300 bright pixels, less exactly its defect's area", async () => {
     const frames = await stream.grab(8, 10000);
     const kinds = new Set<string>();
     for (const frame of frames) {
@@ -39,7 +45,10 @@ describe('emulator: the inspection scene', function () {
       kinds.add(defect?.kind ?? 'good');
       assert.equal(bright, partBrightArea(defect), `block ${frame.blockId}: ${defect ? JSON.stringify(defect) : 'a good part'}`);
     }
-    assert.ok(kinds.has('good') && kinds.size >= 2, `8 frames at a defect rate of ${SCENE.defectRate} show good and defective parts: ${[...kinds].join(', ')}`);
+    assert.ok(
+      kinds.has('good') && kinds.size >= 2,
+      `8 frames at a defect rate of ${SCENE.defectRate} show good and defective parts: ${[...kinds].join(', ')}`,
+    );
   });
 
   it('sensor noise grows with Gain (the transfer table amplifies it)', async () => {

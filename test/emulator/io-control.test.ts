@@ -25,10 +25,17 @@ describe('emulator: I/O control interface', function () {
     assert.equal(await io.request('triggerInput'), true);
     assert.equal(await client.get('GPIIn'), false);
     await io.request('setTriggerInput', { high: false });
-    await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, TriggerMode: 'On', TriggerSource: 'Line1', IMXLowLatencyTriggerMode: true });
+    await configure(client, {
+      ...IDENTITY_RESPONSE,
+      Width: 640,
+      Height: 480,
+      TriggerMode: 'On',
+      TriggerSource: 'Line1',
+      IMXLowLatencyTriggerMode: true,
+    });
     const stream = await client.openStream();
     await client.execute('AcquisitionStart');
-    const pulse = await io.request('pulse', { widthUs: 50, delayUs: 1000 }) as { start: string; end: string };
+    const pulse = (await io.request('pulse', { widthUs: 50, delayUs: 1000 })) as { start: string; end: string };
     const [frame] = await stream.next(1, 2000);
     await client.execute('AcquisitionStop');
     assert.equal(frame.timestamp, BigInt(pulse.start));
@@ -37,8 +44,11 @@ describe('emulator: I/O control interface', function () {
   it('reads back the STROBE_OUT record', async () => {
     await io.request('clearStrobeRecord');
     await client.set('GPOut', true);
-    const record = await io.request('strobeRecord') as Array<{ time: string; level: boolean }>;
-    assert.deepEqual(record.map((e) => e.level), [false, true]);
+    const record = (await io.request('strobeRecord')) as Array<{ time: string; level: boolean }>;
+    assert.deepEqual(
+      record.map((e) => e.level),
+      [false, true],
+    );
     assert.equal(await io.request('strobeOutput'), true);
     await client.set('GPOut', false);
   });
@@ -49,7 +59,10 @@ describe('emulator: I/O control interface', function () {
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = net.connect({ host: client.address, port: client.camera.ioControlPort as number }, () => socket.write('not json\n'));
       socket.setEncoding('utf8');
-      socket.once('data', (d: string) => { resolve(d); socket.destroy(); });
+      socket.once('data', (d: string) => {
+        resolve(d);
+        socket.destroy();
+      });
       socket.once('error', reject);
     });
     assert.match(raw, /"ok":false.*not a JSON request/);
@@ -57,6 +70,6 @@ describe('emulator: I/O control interface', function () {
     // SyntaxError: "Cannot convert [object Object] to a BigInt").
     await assert.rejects(io.request('strobeRecord', { since: {} }), /since must be a device time/);
     await assert.rejects(io.request('strobeRecord', { since: '12abc' }), /since must be a device time/);
-    assert.ok(BigInt(await io.request('now') as string) > 0n);
+    assert.ok(BigInt((await io.request('now')) as string) > 0n);
   });
 });

@@ -17,7 +17,15 @@ describe('emulator: 5.6–5.7 digital I/O and strobe, 5.14 events', function () 
 
   before(async () => {
     client = await openClient();
-    await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 50, TriggerMode: 'On', TriggerSource: 'Software', IMXLowLatencyTriggerMode: true });
+    await configure(client, {
+      ...IDENTITY_RESPONSE,
+      Width: 640,
+      Height: 480,
+      AcquisitionFrameRate: 50,
+      TriggerMode: 'On',
+      TriggerSource: 'Software',
+      IMXLowLatencyTriggerMode: true,
+    });
     stream = await client.openStream();
     events = await client.openEvents();
     await client.execute('AcquisitionStart');
@@ -93,7 +101,12 @@ describe('emulator: 5.6–5.7 digital I/O and strobe, 5.14 events', function () 
 
   it('5.7 strobe pulses follow the exposure: StrobeDelay, StrobeOperation, StrobeDuration, StrobePolarity', async () => {
     const cases = [
-      { settings: { StrobeOperation: 'Exposure', StrobeDelay: 100, StrobePolarity: 'ActiveHigh' }, delay: 100n, width: 10_000n, active: true },
+      {
+        settings: { StrobeOperation: 'Exposure', StrobeDelay: 100, StrobePolarity: 'ActiveHigh' },
+        delay: 100n,
+        width: 10_000n,
+        active: true,
+      },
       { settings: { StrobeOperation: 'FixedDuration', StrobeDuration: 500, StrobeDelay: 0 }, delay: 0n, width: 500n, active: true },
       { settings: { StrobePolarity: 'ActiveLow' }, delay: 0n, width: 500n, active: false },
     ];
@@ -105,10 +118,14 @@ describe('emulator: 5.6–5.7 digital I/O and strobe, 5.14 events', function () 
       await client.execute('TriggerSoftware');
       const [frame] = await stream.next(1, 2000, since);
       const edges = client.camera.io.strobeRecord(frame.timestamp);
-      assert.deepEqual(edges.slice(0, 2), [
-        { time: frame.timestamp + c.delay * US, level: c.active },
-        { time: frame.timestamp + (c.delay + c.width) * US, level: !c.active },
-      ], JSON.stringify(c.settings));
+      assert.deepEqual(
+        edges.slice(0, 2),
+        [
+          { time: frame.timestamp + c.delay * US, level: c.active },
+          { time: frame.timestamp + (c.delay + c.width) * US, level: !c.active },
+        ],
+        JSON.stringify(c.settings),
+      );
     }
     await configure(client, { StrobeEnable: 'Off', StrobePolarity: 'ActiveHigh' });
   });

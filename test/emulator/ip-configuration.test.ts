@@ -45,7 +45,9 @@ describe('emulator: IP configuration, FORCEIP and persistence', function () {
   this.timeout(60000);
   let dir: string;
 
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-ipcfg-')); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-ipcfg-'));
+  });
   after(() => {
     killAll();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -68,12 +70,22 @@ describe('emulator: IP configuration, FORCEIP and persistence', function () {
         assert.equal(await map.getValue('GevCurrentIPAddress'), ipToNumber(given), 'persistent settings apply at the next start');
       });
       const mac = (await discover({ address: given, timeoutMs: 500, expected: 1 }))[0].macAddress;
-      const moved = await forceIp({ macAddress: mac, ipAddress: forced, subnetMask: '255.0.0.0', broadcast: LOOPBACK_BROADCAST, timeoutMs: 500 });
+      const moved = await forceIp({
+        macAddress: mac,
+        ipAddress: forced,
+        subnetMask: '255.0.0.0',
+        broadcast: LOOPBACK_BROADCAST,
+        timeoutMs: 500,
+      });
       assert.deepEqual(moved, { address: forced }, 'the ack comes from the new address');
       assert.equal(camera.address, forced);
       await withFeatures(forced, async (map) => {
         assert.equal(numberToIp(Number(await map.getValue('GevCurrentIPAddress'))), forced);
-        assert.equal(numberToIp(Number(await map.getValue('GevPersistentIPAddress'))), persistent, 'FORCEIP does not touch the persistent address');
+        assert.equal(
+          numberToIp(Number(await map.getValue('GevPersistentIPAddress'))),
+          persistent,
+          'FORCEIP does not touch the persistent address',
+        );
       });
       assert.deepEqual(await discover({ address: given, timeoutMs: 200 }), [], 'nothing answers at the old address');
     } finally {
@@ -110,17 +122,32 @@ describe('emulator: IP configuration, FORCEIP and persistence', function () {
     try {
       const mac = (await discover({ address, timeoutMs: 500, expected: 1 }))[0].macAddress;
       // 192.0.2.0/24 is documentation-only: the camera refuses it and nothing is ever sent there.
-      await assert.rejects(forceIp({ macAddress: mac, ipAddress: '192.0.2.9', subnetMask: '255.255.255.0', broadcast: LOOPBACK_BROADCAST, timeoutMs: 500 }),
-        /FORCEIP refused: INVALID_PARAMETER/);
+      await assert.rejects(
+        forceIp({ macAddress: mac, ipAddress: '192.0.2.9', subnetMask: '255.255.255.0', broadcast: LOOPBACK_BROADCAST, timeoutMs: 500 }),
+        /FORCEIP refused: INVALID_PARAMETER/,
+      );
       assert.equal(camera.address, address);
-      assert.ok(warnings.some((w) => /FORCEIP to 192\.0\.2\.9 refused: 192\.0\.2\.9 is not a loopback address/.test(w)), warnings.join('\n'));
+      assert.ok(
+        warnings.some((w) => /FORCEIP to 192\.0\.2\.9 refused: 192\.0\.2\.9 is not a loopback address/.test(w)),
+        warnings.join('\n'),
+      );
     } finally {
       await camera.stop();
     }
     // A persistent IP the host does not have (192.0.2.0/24 is documentation-only): the camera
     // comes up at its given address instead, and says why.
     const unusable = path.join(dir, 'unusable.json');
-    fs.writeFileSync(unusable, JSON.stringify({ version: 1, configuration: 5, persistentAddress: '192.0.2.55', persistentSubnetMask: '255.255.255.0', persistentGateway: '0.0.0.0', userDefinedName: '' }));
+    fs.writeFileSync(
+      unusable,
+      JSON.stringify({
+        version: 1,
+        configuration: 5,
+        persistentAddress: '192.0.2.55',
+        persistentSubnetMask: '255.255.255.0',
+        persistentGateway: '0.0.0.0',
+        userDefinedName: '',
+      }),
+    );
     const given = uniqueLoopbackAddress();
     const fallback = await EmulatedCamera.start({ address: given, stateFile: unusable, allowNetwork: true, broadcastAddresses: [] });
     const said: string[] = [];
@@ -128,13 +155,19 @@ describe('emulator: IP configuration, FORCEIP and persistence', function () {
     try {
       assert.equal(fallback.address, given);
       await new Promise((r) => setImmediate(r));
-      assert.ok(said.some((m) => /persistent IP 192\.0\.2\.55 is not used: .*not an address of this host/.test(m)), said.join('\n'));
+      assert.ok(
+        said.some((m) => /persistent IP 192\.0\.2\.55 is not used: .*not an address of this host/.test(m)),
+        said.join('\n'),
+      );
     } finally {
       await fallback.stop();
     }
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, '{"persistentAddress": 3}');
-    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), stateFile: bad, broadcastAddresses: [] }), /state file .*bad\.json.*delete it/);
+    await assert.rejects(
+      EmulatedCamera.start({ address: uniqueLoopbackAddress(), stateFile: bad, broadcastAddresses: [] }),
+      /state file .*bad\.json.*delete it/,
+    );
   });
 
   it('CLI: `gige set` the persistent IP, restart `gige emulate --state-dir`, it comes up there', async () => {
@@ -151,7 +184,10 @@ describe('emulator: IP configuration, FORCEIP and persistence', function () {
 
     emulator = start(process.execPath, [builtCli(), ...args]);
     const out = await emulator.waitFor(/serial IPCLI01 at /);
-    assert.match(out, new RegExp(`serial IPCLI01 at ${persistent.replace(/\./g, '\\.')} \\(its persistent IP; given ${given.replace(/\./g, '\\.')}\\)`));
+    assert.match(
+      out,
+      new RegExp(`serial IPCLI01 at ${persistent.replace(/\./g, '\\.')} \\(its persistent IP; given ${given.replace(/\./g, '\\.')}\\)`),
+    );
     const get = gige('get', '-a', persistent, 'GevCurrentIPAddress', 'GevCurrentIPConfigurationPersistentIP');
     assert.equal(get.status, 0, get.stderr);
     assert.equal(get.stdout, `GevCurrentIPAddress=${ipToNumber(persistent)}\nGevCurrentIPConfigurationPersistentIP=true\n`);
@@ -164,7 +200,10 @@ describe('emulator: IP configuration, FORCEIP and persistence', function () {
     await emulator.waitFor(/Ctrl-C to stop/);
     const found = await discover({ broadcast: LOOPBACK_BROADCAST, timeoutMs: 500 });
     const ours = found.filter((d) => addresses.includes(d.ipAddress)).sort((a, b) => ipToNumber(a.ipAddress) - ipToNumber(b.ipAddress));
-    assert.deepEqual(ours.map((d) => d.ipAddress), addresses);
+    assert.deepEqual(
+      ours.map((d) => d.ipAddress),
+      addresses,
+    );
     assert.equal(new Set(ours.map((d) => d.serialNumber)).size, 3, ours.map((d) => d.serialNumber).join(' '));
     assert.equal(new Set(ours.map((d) => d.macAddress)).size, 3, ours.map((d) => d.macAddress).join(' '));
     assert.equal(await emulator.stop('SIGINT'), 0);

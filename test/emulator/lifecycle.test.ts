@@ -54,7 +54,13 @@ describe('emulator: lifecycle', function () {
     const start = sinon.spy(GvcpServer, 'start');
     let client: Client | null = null;
     try {
-      client = await openClient({ allowNetwork: true, subnetMask: '255.255.0.0', paceToLinkSpeed: false, segmentationOffload: false, macAddress: '02:00:00:77:00:0b' });
+      client = await openClient({
+        allowNetwork: true,
+        subnetMask: '255.255.0.0',
+        paceToLinkSpeed: false,
+        segmentationOffload: false,
+        macAddress: '02:00:00:77:00:0b',
+      });
       assert.equal(await client.get('GevMACAddress'), 0x02000077000b);
       assert.equal(await client.get('GevCurrentSubnetMask'), ipToNumber('255.255.0.0'));
       // allowNetwork: the stream channel accepts a destination beyond 127/8. Nothing is sent:
@@ -76,13 +82,22 @@ describe('emulator: lifecycle', function () {
     } finally {
       await plain.close();
     }
-    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], macAddress: '02:00:00' }), /MAC address "02:00:00" is not allowed/);
+    await assert.rejects(
+      EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], macAddress: '02:00:00' }),
+      /MAC address "02:00:00" is not allowed/,
+    );
   });
 
   it('refuses a non-loopback address and a taken one, naming the problem', async () => {
-    await assert.rejects(EmulatedCamera.start({ address: '192.168.1.10', broadcastAddresses: [] }), /not a loopback address.*--allow-network/);
+    await assert.rejects(
+      EmulatedCamera.start({ address: '192.168.1.10', broadcastAddresses: [] }),
+      /not a loopback address.*--allow-network/,
+    );
     // Serving a network on purpose takes an address this host has (192.0.2.0/24 is documentation-only).
-    await assert.rejects(EmulatedCamera.start({ address: '192.0.2.77', allowNetwork: true, broadcastAddresses: [] }), /192\.0\.2\.77 is not an address of this host/);
+    await assert.rejects(
+      EmulatedCamera.start({ address: '192.0.2.77', allowNetwork: true, broadcastAddresses: [] }),
+      /192\.0\.2\.77 is not an address of this host/,
+    );
     const address = uniqueLoopbackAddress();
     const first = await EmulatedCamera.start({ address, broadcastAddresses: [] });
     try {
@@ -93,9 +108,19 @@ describe('emulator: lifecycle', function () {
   });
 
   it('refuses unknown or invalid start-up settings with the allowed values', async () => {
-    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { Brightness: 3 } }), /no such feature/);
-    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { PixelFormat: 'Mono10' } }), /allowed Mono8, Mono12Packed, Mono16/);
-    const camera = await EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { ExposureAuto: 'Off', ExposureTime: 1234 } });
+    await assert.rejects(
+      EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { Brightness: 3 } }),
+      /no such feature/,
+    );
+    await assert.rejects(
+      EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], settings: { PixelFormat: 'Mono10' } }),
+      /allowed Mono8, Mono12Packed, Mono16/,
+    );
+    const camera = await EmulatedCamera.start({
+      address: uniqueLoopbackAddress(),
+      broadcastAddresses: [],
+      settings: { ExposureAuto: 'Off', ExposureTime: 1234 },
+    });
     assert.equal(camera.model.store.get('ExposureTime'), 1234);
     await camera.stop();
   });

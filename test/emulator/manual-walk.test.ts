@@ -75,8 +75,17 @@ const manual: ManualParameter[] = [
   { section: '5.8.2', name: 'LUTValueAll', type: 'Register' },
   { section: '5.9.1', name: 'AutoFunctionsROIEnable', type: 'Boolean' },
   {
-    section: '5.9.2', name: 'AutoFunctionsROI_Preset', type: 'Enumeration',
-    entries: [['FullSensor', 'Full Sensor'], ['Center50Percent', 'Center 50%'], ['Center25Percent', 'Center 25%'], ['BottomHalf', 'Bottom Half'], ['TopHalf', 'Top Half'], ['CustomRectangle', 'Custom Rectangle']],
+    section: '5.9.2',
+    name: 'AutoFunctionsROI_Preset',
+    type: 'Enumeration',
+    entries: [
+      ['FullSensor', 'Full Sensor'],
+      ['Center50Percent', 'Center 50%'],
+      ['Center25Percent', 'Center 25%'],
+      ['BottomHalf', 'Bottom Half'],
+      ['TopHalf', 'Top Half'],
+      ['CustomRectangle', 'Custom Rectangle'],
+    ],
   },
   { section: '5.9.3', name: 'AutoFunctionsROI_Left', type: 'Integer', min: 0, max: 4488 },
   { section: '5.9.3', name: 'AutoFunctionsROI_Top', type: 'Integer', min: 0, max: 4488 },
@@ -88,9 +97,21 @@ const manual: ManualParameter[] = [
   { section: '5.10.4', name: 'UserSetDefault', type: 'Enumeration', entries: ['UserSet1', 'UserSet2', 'Default'], default: 'Default' },
   { section: '5.11.1', name: 'MultiFrameSetOutputModeEnable', type: 'Boolean' },
   { section: '5.11.2', name: 'MultiFrameSetOutputModeFrameCount', type: 'Integer', min: 2, max: 4 },
-  ...[0, 1, 2, 3].map((i): ManualParameter => ({ section: '5.11.3', name: `MultiFrameSetOutputModeExposureTime${i}`, type: 'Float', min: 20, max: 30000000 })),
+  ...[0, 1, 2, 3].map((i): ManualParameter => ({
+    section: '5.11.3',
+    name: `MultiFrameSetOutputModeExposureTime${i}`,
+    type: 'Float',
+    min: 20,
+    max: 30000000,
+  })),
   { section: '5.11.4', name: 'MultiFrameSetOutputModeCustomGain', type: 'Boolean' },
-  ...[0, 1, 2, 3].map((i): ManualParameter => ({ section: '5.11.5', name: `MultiFrameSetOutputModeGain${i}`, type: 'Float', min: 0, max: 48 })),
+  ...[0, 1, 2, 3].map((i): ManualParameter => ({
+    section: '5.11.5',
+    name: `MultiFrameSetOutputModeGain${i}`,
+    type: 'Float',
+    min: 0,
+    max: 48,
+  })),
   { section: '5.12.1', name: 'PtpEnable', type: 'Boolean', default: true },
   { section: '5.12.2', name: 'PtpStatus', type: 'Enumeration', entries: ['Master', 'Slave', 'Uncalibrated', 'Disabled'] },
   { section: '5.13.1', name: 'ActionSelector', type: 'Integer', min: 0, max: 0, default: 0 },
@@ -99,7 +120,12 @@ const manual: ManualParameter[] = [
   { section: '5.13.4', name: 'ActionSchedulerCommit', type: 'Command' },
   { section: '5.13.4', name: 'ActionQueueSize', type: 'Integer' },
   { section: '5.13.5', name: 'ActionSchedulerCancel', type: 'Command' },
-  { section: '5.14.1', name: 'EventSelector', type: 'Enumeration', entries: ['ExposureEnd', 'FrameTriggerMissed', 'Line1FallingEdge', 'Line1RisingEdge', 'Test'] },
+  {
+    section: '5.14.1',
+    name: 'EventSelector',
+    type: 'Enumeration',
+    entries: ['ExposureEnd', 'FrameTriggerMissed', 'Line1FallingEdge', 'Line1RisingEdge', 'Test'],
+  },
   { section: '5.14.2', name: 'EventNotification', type: 'Enumeration', entries: ['On', 'Off'] },
   { section: '5.14.3', name: 'EventExposureEnd', type: 'Integer' },
   { section: '5.14.3', name: 'EventExposureEndTimestamp', type: 'Integer' },
@@ -148,11 +174,17 @@ describe('emulator: walking manual section 5 through the client', function () {
     });
   }
 
-  it('5.1.4 AcquisitionFrameRate: the maximum follows the manual\'s tables (at 1500-byte packets)', async () => {
+  it("5.1.4 AcquisitionFrameRate: the maximum follows the manual's tables (at 1500-byte packets)", async () => {
     const rows: Array<[string, number, number, number]> = [
-      ['Mono8', 4504, 4504, 5], ['Mono8', 1920, 1080, 30], ['Mono8', 640, 480, 62],
-      ['Mono12Packed', 4504, 4504, 3], ['Mono12Packed', 1920, 1080, 30], ['Mono12Packed', 640, 480, 62],
-      ['Mono16', 4504, 4504, 2], ['Mono16', 1920, 1080, 28], ['Mono16', 640, 480, 62],
+      ['Mono8', 4504, 4504, 5],
+      ['Mono8', 1920, 1080, 30],
+      ['Mono8', 640, 480, 62],
+      ['Mono12Packed', 4504, 4504, 3],
+      ['Mono12Packed', 1920, 1080, 30],
+      ['Mono12Packed', 640, 480, 62],
+      ['Mono16', 4504, 4504, 2],
+      ['Mono16', 1920, 1080, 28],
+      ['Mono16', 640, 480, 62],
     ];
     assert.equal(await client.get('GevSCPSPacketSize'), 1500);
     for (const [format, width, height, fps] of rows) {

@@ -59,10 +59,23 @@ describe('emulator: DMK 38GX541-a register file', () => {
   });
 
   it('answers INVALID_ADDRESS and BAD_ALIGNMENT for addresses it does not have', () => {
-    assert.equal(status(() => cam.model.readRegister(0xa0fc)), INVALID_ADDRESS);
-    assert.equal(status(() => cam.model.readRegister(0xa002)), BAD_ALIGNMENT);
-    assert.equal(status(() => cam.model.readMemory(0x20000000, 4)), INVALID_ADDRESS);
-    assert.equal(status(() => cam.model.writeMemory(0x10000000, Buffer.alloc(4))), WRITE_PROTECT, 'the XML is read-only');
+    assert.equal(
+      status(() => cam.model.readRegister(0xa0fc)),
+      INVALID_ADDRESS,
+    );
+    assert.equal(
+      status(() => cam.model.readRegister(0xa002)),
+      BAD_ALIGNMENT,
+    );
+    assert.equal(
+      status(() => cam.model.readMemory(0x20000000, 4)),
+      INVALID_ADDRESS,
+    );
+    assert.equal(
+      status(() => cam.model.writeMemory(0x10000000, Buffer.alloc(4))),
+      WRITE_PROTECT,
+      'the XML is read-only',
+    );
   });
 
   it('stores doubles as 8 big-endian bytes, written whole or as two WRITEREGs (low word commits)', () => {
@@ -85,8 +98,15 @@ describe('emulator: DMK 38GX541-a register file', () => {
     cam.set('LUTIndex', 5);
     assert.equal(cam.get('LUTValue'), 222);
     data.writeUInt32BE(0x10000, 0);
-    assert.equal(status(() => cam.model.writeMemory(LUT_VALUE_ALL_ADDRESS, data)), INVALID_PARAMETER);
-    assert.equal(status(() => cam.model.readMemory(LUT_VALUE_ALL_ADDRESS + 1024, 8)), INVALID_ADDRESS, 'runs past the table');
+    assert.equal(
+      status(() => cam.model.writeMemory(LUT_VALUE_ALL_ADDRESS, data)),
+      INVALID_PARAMETER,
+    );
+    assert.equal(
+      status(() => cam.model.readMemory(LUT_VALUE_ALL_ADDRESS + 1024, 8)),
+      INVALID_ADDRESS,
+      'runs past the table',
+    );
   });
 
   it('keeps one EventNotification and one ChunkEnable per selector entry', () => {

@@ -13,7 +13,7 @@ const MS = 1_000_000n;
 
 async function waitForStatus(client: Client, status: string, timeoutMs = 3000): Promise<number> {
   const start = Date.now();
-  while (await client.get('PtpStatus') !== status) {
+  while ((await client.get('PtpStatus')) !== status) {
     if (Date.now() - start > timeoutMs) throw new Error(`PtpStatus stayed ${await client.get('PtpStatus')}, expected ${status}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -23,7 +23,7 @@ async function waitForStatus(client: Client, status: string, timeoutMs = 3000): 
 describe('emulator: 5.12 PTP', function () {
   this.timeout(20000);
 
-  it('is Uncalibrated for the lock delay after enabling, then Slave of the host\'s grandmaster; Disabled when off', async () => {
+  it("is Uncalibrated for the lock delay after enabling, then Slave of the host's grandmaster; Disabled when off", async () => {
     const client = await openClient({ ptpSettlingMs: 300 });
     try {
       assert.equal(await client.get('PtpEnable'), true);
@@ -43,12 +43,13 @@ describe('emulator: 5.12 PTP', function () {
     const client = await openClient({ ptpSettlingMs: 150 });
     const channel = client.device.channel;
     const portState = async (): Promise<number> => (await channel.readRegister(Bootstrap.IEEE1588_STATUS)) & 0xf;
-    const ptpBit = async (): Promise<boolean> => ((await channel.readRegister(Bootstrap.GVCP_CONFIGURATION)) & GvcpConfiguration.IEEE1588_ENABLE) !== 0;
+    const ptpBit = async (): Promise<boolean> =>
+      ((await channel.readRegister(Bootstrap.GVCP_CONFIGURATION)) & GvcpConfiguration.IEEE1588_ENABLE) !== 0;
     const state: Record<string, number> = { Disabled: 3, Master: 6, Uncalibrated: 8, Slave: 9 };
     try {
       assert.ok((await channel.readRegister(Bootstrap.GVCP_CAPABILITY)) & GvcpCapability.IEEE1588, 'the device says it has IEEE 1588');
       assert.equal(await ptpBit(), true, 'PtpEnable is on at power-up');
-      assert.equal(await portState(), state[await client.get('PtpStatus') as string]);
+      assert.equal(await portState(), state[(await client.get('PtpStatus')) as string]);
       await waitForStatus(client, 'Slave');
       assert.equal(await portState(), state.Slave);
       assert.equal(await client.get('GevIEEE1588Status'), 'Slave');
@@ -65,7 +66,11 @@ describe('emulator: 5.12 PTP', function () {
       assert.equal(await client.get('PtpEnable'), true);
       assert.equal(await client.get('PtpStatus'), 'Uncalibrated');
       assert.equal(await portState(), state.Uncalibrated);
-      assert.equal((await channel.readRegister(Bootstrap.GVCP_CONFIGURATION)) & ~GvcpConfiguration.IEEE1588_ENABLE, config & ~GvcpConfiguration.IEEE1588_ENABLE, 'the other configuration bits are kept');
+      assert.equal(
+        (await channel.readRegister(Bootstrap.GVCP_CONFIGURATION)) & ~GvcpConfiguration.IEEE1588_ENABLE,
+        config & ~GvcpConfiguration.IEEE1588_ENABLE,
+        'the other configuration bits are kept',
+      );
 
       // And through the standard feature, in one node map.
       await client.set('GevIEEE1588', false);
@@ -76,12 +81,12 @@ describe('emulator: 5.12 PTP', function () {
     }
   });
 
-  it('without a grandmaster (ptpGrandmaster \'cameras\') elects the clock with the smallest identity as Master; the others become Slave', async () => {
+  it("without a grandmaster (ptpGrandmaster 'cameras') elects the clock with the smallest identity as Master; the others become Slave", async () => {
     const a = await openClient({ ptpSettlingMs: 100, serial: 'PTP-A', ptpGrandmaster: 'cameras' });
     const b = await openClient({ ptpSettlingMs: 100, serial: 'PTP-B', ptpGrandmaster: 'cameras' });
     try {
-      const macA = BigInt(await a.get('GevMACAddress') as number);
-      const macB = BigInt(await b.get('GevMACAddress') as number);
+      const macA = BigInt((await a.get('GevMACAddress')) as number);
+      const macB = BigInt((await b.get('GevMACAddress')) as number);
       const [master, slave] = macA < macB ? [a, b] : [b, a];
       await waitForStatus(master, 'Master');
       await waitForStatus(slave, 'Slave');
@@ -95,10 +100,10 @@ describe('emulator: 5.12 PTP', function () {
   });
 });
 
-describe('emulator: PTP time is the host clock plus each camera\'s servo error', function () {
+describe("emulator: PTP time is the host clock plus each camera's servo error", function () {
   this.timeout(20000);
 
-  it('a camera\'s clock reads host time + offset + wandering jitter while PTP is on, and converts back exactly', async () => {
+  it("a camera's clock reads host time + offset + wandering jitter while PTP is on, and converts back exactly", async () => {
     const steady = await openClient({ ptpSettlingMs: 0, ptpOffsetNs: 300 });
     const wandering = await openClient({ ptpSettlingMs: 0, ptpOffsetNs: -300, ptpJitterNs: 50 });
     try {
@@ -109,8 +114,13 @@ describe('emulator: PTP time is the host clock plus each camera\'s servo error',
       const errors = [0n, 250_000_000n, 500_000_000n, 1_700_000_000n].map((dt) => b.toDevice(host + dt) - (host + dt));
       for (const e of errors) assert.ok(e >= -350n && e <= -250n, `servo error ${e} ns outside −300 ± 50`);
       assert.ok(new Set(errors).size > 1, `the error wanders: ${errors.join(', ')}`);
-      assert.deepEqual([0n, 1_700_000_000n].map((dt) => b.toDevice(host + dt) - (host + dt)), [errors[0], errors[3]], 'repeatable');
-      for (const t of [host, host + 123_456_789n]) assert.ok(b.fromDevice(b.toDevice(t)) - t <= 1n && t - b.fromDevice(b.toDevice(t)) <= 1n);
+      assert.deepEqual(
+        [0n, 1_700_000_000n].map((dt) => b.toDevice(host + dt) - (host + dt)),
+        [errors[0], errors[3]],
+        'repeatable',
+      );
+      for (const t of [host, host + 123_456_789n])
+        assert.ok(b.fromDevice(b.toDevice(t)) - t <= 1n && t - b.fromDevice(b.toDevice(t)) <= 1n);
       // Off: the camera's clock is the host clock itself.
       await wandering.set('PtpEnable', false);
       assert.equal(b.toDevice(host) - host, 0n);
@@ -197,7 +207,9 @@ describe('emulator: 5.13 action scheduler and action commands', function () {
     const far = (await client.deviceTime()) + 3600n * 1000n * MS;
     await configure(client, { ActionSchedulerTime: far, ActionSchedulerInterval: 0 });
     for (let i = 0; i < size; i += 1) await client.execute('ActionSchedulerCommit');
-    await assert.rejects(client.execute('ActionSchedulerCommit'), (err: Error & { status?: number; details?: Record<string, unknown> }) => /OVERFLOW|0x8015/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`));
+    await assert.rejects(client.execute('ActionSchedulerCommit'), (err: Error & { status?: number; details?: Record<string, unknown> }) =>
+      /OVERFLOW|0x8015/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`),
+    );
     await client.execute('ActionSchedulerCancel');
     await client.execute('ActionSchedulerCommit');
     await client.execute('ActionSchedulerCancel');
@@ -206,7 +218,9 @@ describe('emulator: 5.13 action scheduler and action commands', function () {
   it('refuses scheduling without a PTP time reference (NO_REF_TIME)', async () => {
     await client.set('PtpEnable', false);
     try {
-      await assert.rejects(client.execute('ActionSchedulerCommit'), (err: Error & { details?: Record<string, unknown> }) => /NO_REF_TIME|0x8013/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`));
+      await assert.rejects(client.execute('ActionSchedulerCommit'), (err: Error & { details?: Record<string, unknown> }) =>
+        /NO_REF_TIME|0x8013/.test(`${err.message} ${JSON.stringify(err.details ?? {})}`),
+      );
     } finally {
       await client.set('PtpEnable', true);
       await waitForStatus(client, 'Slave');
@@ -216,14 +230,36 @@ describe('emulator: 5.13 action scheduler and action commands', function () {
   it('ACTION_CMD with matching keys triggers Action0 at once, or at its scheduled time', async () => {
     await configure(client, { ActionDeviceKey: 0x1234, ActionGroupKey: 7, ActionGroupMask: 0xff });
     const since = await client.deviceTime();
-    const wrong = await sendActionCommand({ address: client.address, deviceKey: 0x9999, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 50 });
+    const wrong = await sendActionCommand({
+      address: client.address,
+      deviceKey: 0x9999,
+      groupKey: 7,
+      groupMask: 1,
+      localAddress: '127.0.0.1',
+      timeoutMs: 50,
+    });
     assert.equal(wrong.length, 0, 'a wrong device key is ignored');
-    const answers = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 500 });
+    const answers = await sendActionCommand({
+      address: client.address,
+      deviceKey: 0x1234,
+      groupKey: 7,
+      groupMask: 1,
+      localAddress: '127.0.0.1',
+      timeoutMs: 500,
+    });
     assert.equal(answers[0]?.status, 0);
     assert.equal((await framesBetween(since, now() + 40n * MS)).length, 1);
     const at = (await client.deviceTime()) + 300n * MS;
-    const scheduled = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, scheduledTime: at, localAddress: '127.0.0.1', timeoutMs: 500 });
+    const scheduled = await sendActionCommand({
+      address: client.address,
+      deviceKey: 0x1234,
+      groupKey: 7,
+      groupMask: 1,
+      scheduledTime: at,
+      localAddress: '127.0.0.1',
+      timeoutMs: 500,
+    });
     assert.equal(scheduled[0]?.status, 0);
-    assert.deepEqual((await framesBetween(at, at + 40n * MS)), [at]);
+    assert.deepEqual(await framesBetween(at, at + 40n * MS), [at]);
   });
 });

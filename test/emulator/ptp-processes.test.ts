@@ -40,13 +40,29 @@ describe('emulator: PTP time agrees across processes (host clock as grandmaster)
   before(async () => {
     for (const offsetNs of [250, -250]) {
       const address = uniqueLoopbackAddress();
-      const process = start(global.process.execPath, [builtCli(), 'emulate', '--address', address, '--no-io',
-        '--ptp-lock-ms', '200', `--ptp-offset-ns=${offsetNs}`, '--ptp-jitter-ns', String(JITTER_NS)]);
+      const process = start(global.process.execPath, [
+        builtCli(),
+        'emulate',
+        '--address',
+        address,
+        '--no-io',
+        '--ptp-lock-ms',
+        '200',
+        `--ptp-offset-ns=${offsetNs}`,
+        '--ptp-jitter-ns',
+        String(JITTER_NS),
+      ]);
       await process.waitFor(/Ctrl-C to stop/);
       const device = await GvcpDevice.connect({ address });
       const map = NodeMap.fromXml(await loadDeviceXml(device.port, { cacheDir: false }), { device: device.port });
       const frames: Frame[] = [];
-      const stream = openStream({ bindAddress: '127.0.0.1', deviceAddress: address, packetSize: 1500, maxPayloadSize: 640 * 480, bufferCount: 4 });
+      const stream = openStream({
+        bindAddress: '127.0.0.1',
+        deviceAddress: address,
+        packetSize: 1500,
+        maxPayloadSize: 640 * 480,
+        bufferCount: 4,
+      });
       stream.on('frame', (f: Frame) => frames.push({ ...f, data: Buffer.alloc(0) }));
       stations.push({ process, device, map, stream, frames, offsetNs });
     }
@@ -63,7 +79,7 @@ describe('emulator: PTP time agrees across processes (host clock as grandmaster)
   it('both are Slave of the host grandmaster once locked', async () => {
     for (const { map } of stations) {
       const deadline = Date.now() + 5000;
-      while (await map.getValue('PtpStatus') !== 'Slave') {
+      while ((await map.getValue('PtpStatus')) !== 'Slave') {
         assert.ok(Date.now() < deadline, `PtpStatus stayed ${String(await map.getValue('PtpStatus'))}`);
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -86,24 +102,50 @@ describe('emulator: PTP time agrees across processes (host clock as grandmaster)
       }
       const bound = best.width / 2n + BigInt(JITTER_NS) + 5_000n; // + the µs resolution of Node's wall-clock origin
       process.stdout.write(`      offset ${offsetNs} ns: camera clock − offset − host clock = ${best.error} ns (± ${bound} ns)\n`);
-      assert.ok(best.error >= -bound && best.error <= bound, `the camera's clock is ${best.error} ns from host time + ${offsetNs} ns; allowed ± ${bound}`);
+      assert.ok(
+        best.error >= -bound && best.error <= bound,
+        `the camera's clock is ${best.error} ns from host time + ${offsetNs} ns; allowed ± ${bound}`,
+      );
     }
   });
 
   it('one ACTION_CMD scheduled 200 ms ahead: both frames carry timestamps within 1 µs of each other', async () => {
     for (const s of stations) {
-      for (const [name, value] of [['Width', 640], ['Height', 480], ['PixelFormat', 'Mono8'], ['ExposureAuto', 'Off'], ['ExposureTime', 1000],
-        ['TriggerMode', 'On'], ['TriggerSource', 'Action0'], ['IMXLowLatencyTriggerMode', true],
-        ['ActionDeviceKey', DEVICE_KEY], ['ActionSelector', 0], ['ActionGroupKey', GROUP_KEY], ['ActionGroupMask', 1],
-        ['GevSCDA', ipToNumber('127.0.0.1')], ['GevSCPSPacketSize', 1500], ['GevSCPHostPort', s.stream.port]] as const) {
+      for (const [name, value] of [
+        ['Width', 640],
+        ['Height', 480],
+        ['PixelFormat', 'Mono8'],
+        ['ExposureAuto', 'Off'],
+        ['ExposureTime', 1000],
+        ['TriggerMode', 'On'],
+        ['TriggerSource', 'Action0'],
+        ['IMXLowLatencyTriggerMode', true],
+        ['ActionDeviceKey', DEVICE_KEY],
+        ['ActionSelector', 0],
+        ['ActionGroupKey', GROUP_KEY],
+        ['ActionGroupMask', 1],
+        ['GevSCDA', ipToNumber('127.0.0.1')],
+        ['GevSCPSPacketSize', 1500],
+        ['GevSCPHostPort', s.stream.port],
+      ] as const) {
         await s.map.setValue(name, value);
       }
       await s.map.execute('AcquisitionStart');
     }
     const scheduled = hostNow() + 200_000_000n; // PTP time is the grandmaster's: the host clock
-    const answers = await sendActionCommand({ address: LOOPBACK_BROADCAST, deviceKey: DEVICE_KEY, groupKey: GROUP_KEY, groupMask: 1, scheduledTime: scheduled });
+    const answers = await sendActionCommand({
+      address: LOOPBACK_BROADCAST,
+      deviceKey: DEVICE_KEY,
+      groupKey: GROUP_KEY,
+      groupMask: 1,
+      scheduledTime: scheduled,
+    });
     const ours = answers.filter((a) => stations.some((s) => s.device.info.ipAddress === a.address));
-    assert.deepEqual(ours.map((a) => a.statusName), ['SUCCESS', 'SUCCESS'], JSON.stringify(answers));
+    assert.deepEqual(
+      ours.map((a) => a.statusName),
+      ['SUCCESS', 'SUCCESS'],
+      JSON.stringify(answers),
+    );
     const deadline = Date.now() + 10000;
     while (stations.some((s) => s.frames.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const [a, b] = stations.map((s) => s.frames[0]?.timestamp);

@@ -10,7 +10,15 @@ describe('emulator: 5.2 sensor control and 5.8 image processing, observed in the
 
   before(async () => {
     client = await openClient();
-    await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 30, OffsetAutoCenter: 'Off', OffsetX: 0, OffsetY: 0 });
+    await configure(client, {
+      ...IDENTITY_RESPONSE,
+      Width: 640,
+      Height: 480,
+      AcquisitionFrameRate: 30,
+      OffsetAutoCenter: 'Off',
+      OffsetX: 0,
+      OffsetY: 0,
+    });
     stream = await client.openStream();
   });
   after(async () => {
@@ -20,7 +28,10 @@ describe('emulator: 5.2 sensor control and 5.8 image processing, observed in the
   async function check(settings: Record<string, unknown>, response: Response): Promise<number> {
     await configure(client, settings);
     const [frame] = await stream.grab(1);
-    assert.ok(frame.data.equals(expectedImage(frame, {}, response)), `frame differs from the documented response ${JSON.stringify(response)}`);
+    assert.ok(
+      frame.data.equals(expectedImage(frame, {}, response)),
+      `frame differs from the documented response ${JSON.stringify(response)}`,
+    );
     return mean(frame.data);
   }
 
@@ -40,7 +51,10 @@ describe('emulator: 5.2 sensor control and 5.8 image processing, observed in the
     const base = await check({ ExposureTime: 5000, Gain: 0 }, { exposureUs: 5000, gainDb: 0, blackLevel: 0 });
     const doubled = await check({ Gain: 6.0206 }, { exposureUs: 5000, gainDb: 6.0206, blackLevel: 0 });
     assert.ok(Math.abs(doubled - 2 * base) < 1, `mean ${base} → ${doubled}`);
-    const [frame] = await (async () => { await configure(client, { Gain: 48 }); return stream.grab(1); })();
+    const [frame] = await (async () => {
+      await configure(client, { Gain: 48 });
+      return stream.grab(1);
+    })();
     const saturated = frame.data.filter((v) => v === 255).length / frame.data.length;
     assert.ok(saturated > 0.99, `at 48 dB ${saturated} of the pixels saturate`);
     await configure(client, { Gain: 0, ExposureTime: 10000 });
@@ -62,7 +76,7 @@ describe('emulator: 5.2 sensor control and 5.8 image processing, observed in the
     assert.equal(await client.get('LUTValue'), inverted[3]);
     await client.set('LUTValue', 1234);
     inverted[3] = 1234;
-    assert.equal((await client.get('LUTValueAll') as Buffer).readUInt32BE(12), 1234);
+    assert.equal(((await client.get('LUTValueAll')) as Buffer).readUInt32BE(12), 1234);
     await check({ LUTEnable: true, Gamma: 2.2 }, { exposureUs: 10000, gainDb: 0, blackLevel: 0, lut: inverted });
     await configure(client, { LUTEnable: false, Gamma: 1 });
   });

@@ -19,7 +19,9 @@ const SCDA = Bootstrap.SC0 + StreamChannelRegister.SCDA;
 async function receiver(): Promise<{ socket: dgram.Socket; blocks: number[] }> {
   const blocks: number[] = [];
   const socket = dgram.createSocket('udp4');
-  socket.on('message', (msg) => { if (msg.length >= 8) blocks.push(msg.readUInt16BE(2)); });
+  socket.on('message', (msg) => {
+    if (msg.length >= 8) blocks.push(msg.readUInt16BE(2));
+  });
   await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, resolve));
   return { socket, blocks };
 }
@@ -40,7 +42,15 @@ describe('emulator: one stream session per host', function () {
 
   function block(blockId: bigint) {
     return {
-      blockId, timestamp: 0n, pixelFormat: 0x01080001, width: 64, height: 4, offsetX: 0, offsetY: 0, paddingX: 0, paddingY: 0,
+      blockId,
+      timestamp: 0n,
+      pixelFormat: 0x01080001,
+      width: 64,
+      height: 4,
+      offsetX: 0,
+      offsetY: 0,
+      paddingX: 0,
+      paddingY: 0,
       data: Buffer.alloc(256, 7),
     };
   }

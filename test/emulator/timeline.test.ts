@@ -12,7 +12,9 @@ const clock = (): bigint => process.hrtime.bigint();
 
 function busyFor(ms: number): void {
   const end = clock() + BigInt(Math.round(ms * 1e6));
-  while (clock() < end) { /* the event loop is busy */ }
+  while (clock() < end) {
+    /* the event loop is busy */
+  }
 }
 
 interface Shot {
@@ -50,14 +52,18 @@ function early(shots: Shot[]): string[] {
 
 describe('emulator: timeline (device-time callbacks)', () => {
   it('never runs a callback before the device clock reaches its time, on a quiet event loop', async () => {
-    const timeline = new Timeline(clock, (err) => { throw err; });
+    const timeline = new Timeline(clock, (err) => {
+      throw err;
+    });
     const shots = await schedule(timeline, 150, 12, () => 0);
     assert.deepEqual(early(shots), []);
     assert.equal(timeline.pending, 0);
   });
 
   it('never runs a callback early while the event loop is busy (synchronous work before scheduling)', async () => {
-    const timeline = new Timeline(clock, (err) => { throw err; });
+    const timeline = new Timeline(clock, (err) => {
+      throw err;
+    });
     // 0–4 ms of synchronous work in the turn that schedules: Node then measures the delay from a
     // loop time that is that much in the past.
     const shots = await schedule(timeline, 150, 6, () => Math.random() * 4);
@@ -65,7 +71,9 @@ describe('emulator: timeline (device-time callbacks)', () => {
   });
 
   it('still runs callbacks promptly (within a few ms late on this machine)', async () => {
-    const timeline = new Timeline(clock, (err) => { throw err; });
+    const timeline = new Timeline(clock, (err) => {
+      throw err;
+    });
     const shots = await schedule(timeline, 40, 10, () => 0);
     const late = shots.map((s) => Number(s.ran - s.target) / 1e6).sort((a, b) => a - b);
     // A median, not a bound on every callback: the machine is shared.
@@ -74,10 +82,17 @@ describe('emulator: timeline (device-time callbacks)', () => {
 
   it('cancel() works across re-arming, and close() leaves nothing pending', async () => {
     let now = 0n;
-    const timeline = new Timeline(() => now, (err) => { throw err; });
+    const timeline = new Timeline(
+      () => now,
+      (err) => {
+        throw err;
+      },
+    );
     let ran = 0;
     // The fake clock stays behind the target, so Node's timer fires "early" and the timeline re-arms.
-    const timer = timeline.at(5_000_000n, () => { ran += 1; });
+    const timer = timeline.at(5_000_000n, () => {
+      ran += 1;
+    });
     await new Promise((r) => setTimeout(r, 15));
     assert.equal(ran, 0, 'not run while the device clock is before its time');
     assert.equal(timeline.pending, 1);
@@ -86,17 +101,30 @@ describe('emulator: timeline (device-time callbacks)', () => {
     now = 10_000_000n;
     await new Promise((r) => setTimeout(r, 15));
     assert.equal(ran, 0, 'a cancelled callback never runs');
-    timeline.at(20_000_000n, () => { ran += 1; });
+    timeline.at(20_000_000n, () => {
+      ran += 1;
+    });
     timeline.close();
     assert.equal(timeline.pending, 0);
-    assert.equal(timeline.at(0n, () => { ran += 1; }), null, 'a closed timeline takes nothing');
+    assert.equal(
+      timeline.at(0n, () => {
+        ran += 1;
+      }),
+      null,
+      'a closed timeline takes nothing',
+    );
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(ran, 0);
   });
 
   it('runs a callback whose time has passed at once (asynchronously), and one whose clock was reset', async () => {
     let now = 1_000_000_000n;
-    const timeline = new Timeline(() => now, (err) => { throw err; });
+    const timeline = new Timeline(
+      () => now,
+      (err) => {
+        throw err;
+      },
+    );
     const order: string[] = [];
     timeline.at(now - 1n, () => order.push('past'));
     order.push('sync');
@@ -111,8 +139,13 @@ describe('emulator: timeline (device-time callbacks)', () => {
   it('reports a throwing callback instead of throwing out of the timer', async () => {
     const errors: Error[] = [];
     const timeline = new Timeline(clock, (err) => errors.push(err));
-    timeline.at(clock(), () => { throw new Error('boom'); });
+    timeline.at(clock(), () => {
+      throw new Error('boom');
+    });
     await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(errors.map((e) => e.message), ['boom']);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      ['boom'],
+    );
   });
 });

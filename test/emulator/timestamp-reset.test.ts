@@ -22,7 +22,7 @@ const TIMESTAMP_LATCH = 0x2;
 
 async function waitForStatus(client: Client, status: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (await client.get('PtpStatus') !== status) {
+  while ((await client.get('PtpStatus')) !== status) {
     if (Date.now() > deadline) throw new Error(`PtpStatus stayed ${await client.get('PtpStatus')}, expected ${status}`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -34,7 +34,13 @@ async function framesWhere(stream: StreamHandle, which: (f: Frame) => boolean, c
   for (;;) {
     const got = stream.frames.filter(which);
     if (got.length >= count) return got;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${got.length} of ${count} frames (latest timestamps ${stream.frames.slice(-3).map((f) => f.timestamp).join(', ')})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms: ${got.length} of ${count} frames (latest timestamps ${stream.frames
+          .slice(-3)
+          .map((f) => f.timestamp)
+          .join(', ')})`,
+      );
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -95,16 +101,26 @@ describe('emulator: timestamp reset while acquiring', function () {
     await client.execute('TriggerSoftware');
     const triggeredBy = await client.deviceTime();
     const [software] = await framesWhere(stream, restarted, 1);
-    assert.ok(software.timestamp >= reset && software.timestamp <= triggeredBy, `exposure started while TriggerSoftware ran (${reset} … ${triggeredBy}), not at ${software.timestamp}`);
+    assert.ok(
+      software.timestamp >= reset && software.timestamp <= triggeredBy,
+      `exposure started while TriggerSoftware ran (${reset} … ${triggeredBy}), not at ${software.timestamp}`,
+    );
 
     await new Promise((r) => setTimeout(r, 60));
     await configure(client, { TriggerSource: 'Line1', IMXLowLatencyTriggerMode: false });
     const pulse = client.camera.io.pulseTriggerInput({ widthUs: 100, delayUs: 2000 });
     assert.ok(pulse.start < RESTARTED, 'TRIGGER_IN edges are reported in the new time base');
     const [, line] = await framesWhere(stream, restarted, 2);
-    assert.ok(line.timestamp - pulse.start >= 0n && line.timestamp - pulse.start < 28_000n, `exposure starts on the line clock after the edge (${line.timestamp - pulse.start} ns)`);
+    assert.ok(
+      line.timestamp - pulse.start >= 0n && line.timestamp - pulse.start < 28_000n,
+      `exposure starts on the line clock after the edge (${line.timestamp - pulse.start} ns)`,
+    );
     const strobe = client.camera.io.strobeRecord(pulse.start).map((e) => e.time);
-    assert.deepEqual(strobe.filter((t) => t >= line.timestamp), [line.timestamp, line.timestamp + 10n * MS], 'strobe pulse = the exposure, in device time');
+    assert.deepEqual(
+      strobe.filter((t) => t >= line.timestamp),
+      [line.timestamp, line.timestamp + 10n * MS],
+      'strobe pulse = the exposure, in device time',
+    );
   });
 });
 
@@ -116,7 +132,14 @@ describe('emulator: timestamp reset and PTP', function () {
   beforeEach(async () => {
     client = await openClient({ ptpSettlingMs: 50 });
     await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 50, ExposureTime: 1000 });
-    await configure(client, { TriggerMode: 'On', TriggerSource: 'Action0', IMXLowLatencyTriggerMode: true, ActionDeviceKey: 0x1234, ActionGroupKey: 7, ActionGroupMask: 0xff });
+    await configure(client, {
+      TriggerMode: 'On',
+      TriggerSource: 'Action0',
+      IMXLowLatencyTriggerMode: true,
+      ActionDeviceKey: 0x1234,
+      ActionGroupKey: 7,
+      ActionGroupMask: 0xff,
+    });
     await waitForStatus(client, 'Slave');
     stream = await client.openStream();
     await client.execute('AcquisitionStart');
@@ -135,11 +158,27 @@ describe('emulator: timestamp reset and PTP', function () {
     const commitAt = (await client.deviceTime()) + 200n * MS;
     await configure(client, { ActionSchedulerTime: commitAt, ActionSchedulerInterval: 0 });
     await client.execute('ActionSchedulerCommit');
-    assert.deepEqual((await framesWhere(stream, (f) => f.timestamp >= commitAt, 1)).map((f) => f.timestamp), [commitAt], 'ActionSchedulerCommit');
+    assert.deepEqual(
+      (await framesWhere(stream, (f) => f.timestamp >= commitAt, 1)).map((f) => f.timestamp),
+      [commitAt],
+      'ActionSchedulerCommit',
+    );
     const commandAt = (await client.deviceTime()) + 200n * MS;
-    const answers = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, scheduledTime: commandAt, localAddress: '127.0.0.1', timeoutMs: 200 });
+    const answers = await sendActionCommand({
+      address: client.address,
+      deviceKey: 0x1234,
+      groupKey: 7,
+      groupMask: 1,
+      scheduledTime: commandAt,
+      localAddress: '127.0.0.1',
+      timeoutMs: 200,
+    });
     assert.equal(answers[0]?.status, 0, 'scheduled ACTION_CMD accepted');
-    assert.deepEqual((await framesWhere(stream, (f) => f.timestamp >= commandAt, 1)).map((f) => f.timestamp), [commandAt], 'scheduled ACTION_CMD');
+    assert.deepEqual(
+      (await framesWhere(stream, (f) => f.timestamp >= commandAt, 1)).map((f) => f.timestamp),
+      [commandAt],
+      'scheduled ACTION_CMD',
+    );
   }
 
   it('with PtpEnable on the reset is ignored: the clock keeps PTP time, GenICam shows the command locked, actions stay on time', async () => {
@@ -147,9 +186,12 @@ describe('emulator: timestamp reset and PTP', function () {
     const before = await client.deviceTime();
     // A client that ignores the lock writes the register: reset and latch in one write.
     await client.device.channel.writeRegister(Bootstrap.TIMESTAMP_CONTROL, TIMESTAMP_RESET | TIMESTAMP_LATCH);
-    const latched = BigInt(await client.get('TimestampLatchValue') as number | bigint);
+    const latched = BigInt((await client.get('TimestampLatchValue')) as number | bigint);
     assert.ok(latched > before, `the clock did not restart (latched ${latched} ns, ${before} ns before)`);
-    await assert.rejects(client.execute('GevTimestampControlReset'), (err: Error & { code?: string }) => err.code === 'FEATURE_LOCKED' && /PtpEnable/.test(err.message));
+    await assert.rejects(
+      client.execute('GevTimestampControlReset'),
+      (err: Error & { code?: string }) => err.code === 'FEATURE_LOCKED' && /PtpEnable/.test(err.message),
+    );
     assert.equal(client.camera.stats().device.timestampResetsIgnored, 1);
     await scheduledActionsFireOnTime();
   });
@@ -160,16 +202,26 @@ describe('emulator: timestamp reset and PTP', function () {
     const before = await client.deviceTime();
     await client.set('PtpEnable', false);
     await client.execute('GevTimestampControlReset');
-    assert.ok(await client.deviceTime() < SECOND, 'the clock restarted near 0');
+    assert.ok((await client.deviceTime()) < SECOND, 'the clock restarted near 0');
     // Immediate actions need no time reference; the frame carries the new time base.
-    const answers = await sendActionCommand({ address: client.address, deviceKey: 0x1234, groupKey: 7, groupMask: 1, localAddress: '127.0.0.1', timeoutMs: 200 });
+    const answers = await sendActionCommand({
+      address: client.address,
+      deviceKey: 0x1234,
+      groupKey: 7,
+      groupMask: 1,
+      localAddress: '127.0.0.1',
+      timeoutMs: 200,
+    });
     assert.equal(answers[0]?.status, 0);
     await framesWhere(stream, restarted, 1);
 
     await client.set('PtpEnable', true);
     const resumed = await client.deviceTime();
     const elapsed = process.hrtime.bigint() - wallBefore;
-    assert.ok(resumed > before && resumed - before <= elapsed, `PTP time again: ${resumed - before} ns after the last PTP reading, ${elapsed} ns elapsed`);
+    assert.ok(
+      resumed > before && resumed - before <= elapsed,
+      `PTP time again: ${resumed - before} ns after the last PTP reading, ${elapsed} ns elapsed`,
+    );
     await waitForStatus(client, 'Slave');
     await scheduledActionsFireOnTime();
   });
@@ -181,9 +233,9 @@ describe('emulator: timestamp reset and PTP', function () {
     const before = await client.deviceTime();
     await client.set('PtpEnable', false);
     await client.execute('GevTimestampControlReset');
-    assert.ok(await client.deviceTime() < SECOND, 'the clock restarted near 0');
+    assert.ok((await client.deviceTime()) < SECOND, 'the clock restarted near 0');
     await client.execute('UserSetLoad');
     assert.equal(await client.get('PtpEnable'), true);
-    assert.ok(await client.deviceTime() > before, 'PTP time again');
+    assert.ok((await client.deviceTime()) > before, 'PTP time again');
   });
 });

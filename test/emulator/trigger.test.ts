@@ -14,11 +14,17 @@ function busyEventLoop(): { stop(): void } {
   let timer: NodeJS.Timeout | null = null;
   const tick = (): void => {
     const end = process.hrtime.bigint() + BigInt(Math.floor(Math.random() * 3e6));
-    while (process.hrtime.bigint() < end) { /* busy */ }
+    while (process.hrtime.bigint() < end) {
+      /* busy */
+    }
     timer = setTimeout(tick, 1);
   };
   timer = setTimeout(tick, 1);
-  return { stop: () => { if (timer) clearTimeout(timer); } };
+  return {
+    stop: () => {
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
 
 describe('emulator: 5.4–5.5 trigger', function () {
@@ -30,7 +36,14 @@ describe('emulator: 5.4–5.5 trigger', function () {
   before(async () => {
     client = await openClient();
     // 640×480: readout 2.56 ms + 480 × 28 µs = 16 ms. Exposure 10 ms.
-    await configure(client, { ...IDENTITY_RESPONSE, Width: 640, Height: 480, AcquisitionFrameRate: 50, IMXLowLatencyTriggerMode: true, TriggerMode: 'On' });
+    await configure(client, {
+      ...IDENTITY_RESPONSE,
+      Width: 640,
+      Height: 480,
+      AcquisitionFrameRate: 50,
+      IMXLowLatencyTriggerMode: true,
+      TriggerMode: 'On',
+    });
     await configure(client, { EventSelector: 'FrameTriggerMissed', EventNotification: 'On' });
     stream = await client.openStream();
     events = await client.openEvents();
@@ -70,7 +83,10 @@ describe('emulator: 5.4–5.5 trigger', function () {
     const since = await client.deviceTime();
     await client.execute('TriggerSoftware');
     const { frames } = await observe(since, 250);
-    assert.deepEqual(frames.map((t) => t - frames[0]), [0n, 50_000n * US, 100_000n * US]);
+    assert.deepEqual(
+      frames.map((t) => t - frames[0]),
+      [0n, 50_000n * US, 100_000n * US],
+    );
     await configure(client, { AcquisitionBurstFrameCount: 1, AcquisitionFrameRate: 50 });
   });
 
@@ -92,7 +108,7 @@ describe('emulator: 5.4–5.5 trigger', function () {
     await new Promise((r) => setTimeout(r, 50));
     client.camera.io.pulseTriggerInput({ widthUs: 100, delayUs: 1000 });
     await new Promise((r) => setTimeout(r, 50));
-    while (await client.get('PtpStatus') !== 'Slave') await new Promise((r) => setTimeout(r, 20)); // the scheduler needs PTP
+    while ((await client.get('PtpStatus')) !== 'Slave') await new Promise((r) => setTimeout(r, 20)); // the scheduler needs PTP
     await configure(client, { ActionSchedulerTime: (await client.deviceTime()) + 5_000_000n, ActionSchedulerInterval: 0 });
     await client.execute('ActionSchedulerCommit');
     const { frames } = await observe(since, 120);
@@ -141,7 +157,10 @@ describe('emulator: 5.4–5.5 trigger', function () {
 
   it('5.4.6 TriggerOverlap Readout accepts a trigger once the remaining readout is shorter than the exposure', async () => {
     // Frame 1: exposure 0–10 ms, readout until 26 ms. A trigger at 17 ms leaves 9 ms of readout < 10 ms.
-    for (const [overlap, expected] of [['Off', 1], ['Readout', 2]] as const) {
+    for (const [overlap, expected] of [
+      ['Off', 1],
+      ['Readout', 2],
+    ] as const) {
       await configure(client, { IMXLowLatencyTriggerMode: false });
       await configure(client, { TriggerOverlap: overlap });
       await configure(client, { IMXLowLatencyTriggerMode: overlap === 'Off' });
@@ -178,7 +197,8 @@ describe('emulator: 5.4–5.5 trigger', function () {
     const since = await client.deviceTime();
     const noise = busyEventLoop();
     const ROUNDS = 120;
-    const missedSince = (t: bigint): number => events.events.filter((e) => e.eventId === EventId.FrameTriggerMissed && e.timestamp >= t).length;
+    const missedSince = (t: bigint): number =>
+      events.events.filter((e) => e.eventId === EventId.FrameTriggerMissed && e.timestamp >= t).length;
     let received = 0;
     try {
       for (let i = 0; i < ROUNDS; i += 1) {
@@ -188,13 +208,20 @@ describe('emulator: 5.4–5.5 trigger', function () {
         // A missed trigger makes no frame but a FrameTriggerMissed event: whichever shows first
         // decides, however busy the machine is. The bound only catches a frame lost outright.
         let frame = false;
-        arrived.then(() => { frame = true; }, () => undefined);
+        arrived.then(
+          () => {
+            frame = true;
+          },
+          () => undefined,
+        );
         const missedBefore = missedSince(since);
         const deadline = Date.now() + 15000;
         while (!frame && missedSince(since) === missedBefore && Date.now() < deadline) await new Promise((r) => setImmediate(r));
         if (!frame) {
           const stats = JSON.stringify(client.camera.stats(), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
-          assert.fail(`round ${i}: ${missedSince(since) > missedBefore ? 'the trigger was missed' : 'no frame within 15 s'}; camera ${stats}`);
+          assert.fail(
+            `round ${i}: ${missedSince(since) > missedBefore ? 'the trigger was missed' : 'no frame within 15 s'}; camera ${stats}`,
+          );
         }
         received += 1;
       }
@@ -206,7 +233,11 @@ describe('emulator: 5.4–5.5 trigger', function () {
     }
     await client.settle(await client.deviceTime()); // the last events arrive
     const missed = events.events.filter((e) => e.eventId === EventId.FrameTriggerMissed && e.timestamp >= since);
-    assert.equal(missed.length, 0, `after ${received} frames a trigger sent as a frame arrived was missed: that frame left before its readout ended`);
+    assert.equal(
+      missed.length,
+      0,
+      `after ${received} frames a trigger sent as a frame arrived was missed: that frame left before its readout ended`,
+    );
     assert.equal(received, ROUNDS);
   });
 

@@ -25,7 +25,15 @@ describe('emulator: 5.10 user sets', function () {
 
   it('saves the configuration into UserSet1 and loads it back; Default restores the factory values', async () => {
     client = await openClient({ userSetFile: file });
-    await configure(client, { Width: 800, ExposureAuto: 'Off', ExposureTime: 12345, EventSelector: 'Test', EventNotification: 'On', LUTIndex: 5, LUTValue: 777 });
+    await configure(client, {
+      Width: 800,
+      ExposureAuto: 'Off',
+      ExposureTime: 12345,
+      EventSelector: 'Test',
+      EventNotification: 'On',
+      LUTIndex: 5,
+      LUTValue: 777,
+    });
     await configure(client, { UserSetSelector: 'UserSet1' });
     await client.execute('UserSetSave');
     await configure(client, { Width: 1024, ExposureTime: 500, EventNotification: 'Off', LUTValue: 1 });
@@ -77,6 +85,9 @@ describe('emulator: 5.10 user sets', function () {
 
   it('refuses to start on a corrupt user set file, saying what to do', async () => {
     fs.writeFileSync(file, '{ not json');
-    await assert.rejects(EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], userSetFile: file }), /not readable JSON.*delete it/);
+    await assert.rejects(
+      EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [], userSetFile: file }),
+      /not readable JSON.*delete it/,
+    );
   });
 });

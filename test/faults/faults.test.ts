@@ -95,11 +95,15 @@ describe('faults: a camera that dies, links that go down, a blocked event loop',
       const frame = await l.nextFrame(upAt, RESUME_BOUND_MS + 5000);
       assert.ok(frame.t - upAt <= RESUME_BOUND_MS, `blip ${blip}: first frame ${frame.t - upAt} ms after it`);
       // Shorter than half the camera's heartbeat timeout: the camera kept us, and so did we.
-      assert.deepEqual(l.states(downAt).map((e) => `${e.state}: ${e.detail}`), [], `blip ${blip} was taken for a loss`);
+      assert.deepEqual(
+        l.states(downAt).map((e) => `${e.state}: ${e.detail}`),
+        [],
+        `blip ${blip} was taken for a loss`,
+      );
     }
   });
 
-  it('2.5 s synchronous stalls (four) of the host\'s event loop do not lose the camera', async () => {
+  it("2.5 s synchronous stalls (four) of the host's event loop do not lose the camera", async () => {
     const l = lab as FaultLab;
     const releasedBefore = (l.cameraOutput().match(/RELEASED heartbeat/g) ?? []).length;
     const from = Date.now();
@@ -113,7 +117,11 @@ describe('faults: a camera that dies, links that go down, a blocked event loop',
       await l.waitForFrames(3, end.t, 10000);
     }
     await sleep(1000);
-    assert.deepEqual(l.states(from).map((e) => `${e.state}: ${e.detail}`), [], 'no state change: the camera was never lost');
+    assert.deepEqual(
+      l.states(from).map((e) => `${e.state}: ${e.detail}`),
+      [],
+      'no state change: the camera was never lost',
+    );
     assert.equal((l.cameraOutput().match(/RELEASED heartbeat/g) ?? []).length, releasedBefore, 'the camera never dropped its controller');
   });
 });

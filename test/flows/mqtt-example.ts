@@ -12,15 +12,23 @@ export async function checkMqttExample(brokerPort: number): Promise<void> {
   const address = uniqueLoopbackAddress();
   const client = mqtt.connect(`mqtt://127.0.0.1:${brokerPort}`, { reconnectPeriod: 0 });
   try {
-    await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
     const received = new Map<string, Buffer>();
-    client.on('message', (topic, payload) => { if (!received.has(topic)) received.set(topic, payload); });
+    client.on('message', (topic, payload) => {
+      if (!received.has(topic)) received.set(topic, payload);
+    });
     await client.subscribeAsync('factory/#');
-    await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], placeExample('Frames and events to MQTT', (n) => {
-      if (n.type === 'gige-camera-config') return { ...n, address };
-      if (n.type === 'mqtt-broker') return { ...n, broker: '127.0.0.1', port: String(brokerPort) };
-      return n;
-    }));
+    await helper.load(
+      [...ALL_PACKAGE_NODES, ...CORE_NODES],
+      placeExample('Frames and events to MQTT', (n) => {
+        if (n.type === 'gige-camera-config') return { ...n, address };
+        if (n.type === 'mqtt-broker') return { ...n, broker: '127.0.0.1', port: String(brokerPort) };
+        return n;
+      }),
+    );
     const base = 'factory/station1/camera/EMU00003';
     const topics = [`${base}/event/ExposureEnd`, `${base}/frame`, `${base}/thumbnail`];
     await until(`the broker received ${topics.join(', ')}`, () => topics.every((t) => received.has(t)), 20000);

@@ -17,7 +17,8 @@ describe('flows: two cameras, one scheduled action, frames joined by gige-frame-
     // A device key of this test's own: other emulated cameras on the host hear the loopback broadcast too.
     const key = `0x${(0x10000 + (process.pid % 0xffff)).toString(16)}`;
     const flow = placeExample('Two cameras, one scheduled action', (n) => {
-      if (n.type === 'gige-camera-config') return { ...n, address: n.name === 'left' ? left : right, settings: n.settings.replace('0x00005EED', key) };
+      if (n.type === 'gige-camera-config')
+        return { ...n, address: n.name === 'left' ? left : right, settings: n.settings.replace('0x00005EED', key) };
       if (n.type === 'gige-action') return { ...n, deviceKey: key };
       return n;
     });
@@ -38,7 +39,11 @@ describe('flows: two cameras, one scheduled action, frames joined by gige-frame-
     // The inject repeats every second once the cameras' PTP has locked (about 3 s): three sets.
     await until('three complete frame sets', () => sets.length >= 3, 60000);
     // The action node reports once every camera answered, which may be after the frames arrived.
-    await until('the actions of those sets acknowledged by both cameras', () => sets.slice(0, 3).every((s) => scheduled.has(s.frameSet.timestamp)), 10000).catch(() => undefined);
+    await until(
+      'the actions of those sets acknowledged by both cameras',
+      () => sets.slice(0, 3).every((s) => scheduled.has(s.frameSet.timestamp)),
+      10000,
+    ).catch(() => undefined);
     for (const set of sets.slice(0, 3)) {
       assert.deepEqual(Object.keys(set.payload), ['left', 'right']);
       assert.ok(Buffer.isBuffer(set.payload.left) && Buffer.isBuffer(set.payload.right));
@@ -48,7 +53,10 @@ describe('flows: two cameras, one scheduled action, frames joined by gige-frame-
       // Low-latency trigger mode: both exposures start exactly at the scheduled time.
       assert.equal(set.frameSet.spreadNs, 0, `timestamps ${set.images.left.timestamp} / ${set.images.right.timestamp}`);
       assert.equal(set.images.left.timestamp, set.images.right.timestamp);
-      assert.ok(scheduled.has(set.frameSet.timestamp), `set at ${set.frameSet.timestamp}, actions scheduled for ${[...scheduled].join(', ')}`);
+      assert.ok(
+        scheduled.has(set.frameSet.timestamp),
+        `set at ${set.frameSet.timestamp}, actions scheduled for ${[...scheduled].join(', ')}`,
+      );
     }
     assert.equal(partial.length, 0, 'no incomplete set');
   });
@@ -56,14 +64,29 @@ describe('flows: two cameras, one scheduled action, frames joined by gige-frame-
   it('gige-frame-set: frames within the tolerance join, a camera missing at the timeout leaves on output 2, unknown cameras are refused', async () => {
     const flow: FlowNode[] = [
       { id: 't', type: 'tab', label: 't' },
-      { id: 'set', type: 'gige-frame-set', z: 't', cameras: 'a, b', cameraProperty: 'topic', toleranceUs: '50', timeoutMs: '300', x: 100, y: 100, wires: [['complete'], ['incomplete']] },
+      {
+        id: 'set',
+        type: 'gige-frame-set',
+        z: 't',
+        cameras: 'a, b',
+        cameraProperty: 'topic',
+        toleranceUs: '50',
+        timeoutMs: '300',
+        x: 100,
+        y: 100,
+        wires: [['complete'], ['incomplete']],
+      },
       { id: 'complete', type: 'helper', z: 't', x: 300, y: 80 },
       { id: 'incomplete', type: 'helper', z: 't', x: 300, y: 120 },
       { id: 'catch', type: 'catch', z: 't', scope: null, x: 100, y: 200, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 't', x: 300, y: 200 },
     ];
     await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], flow);
-    const frame = (topic: string, timestamp: bigint) => ({ topic, payload: Buffer.from(topic), image: { timestamp: timestamp.toString(), frameId: 1 } });
+    const frame = (topic: string, timestamp: bigint) => ({
+      topic,
+      payload: Buffer.from(topic),
+      image: { timestamp: timestamp.toString(), frameId: 1 },
+    });
     const node = helper.getNode('set');
     const complete = new Promise<Record<string, any>>((resolve) => helper.getNode('complete').once('input', resolve));
     // b 40 µs after a: one set (the tolerance is 50 µs); a second frame of a 30 µs later opens another.

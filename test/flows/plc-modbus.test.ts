@@ -4,7 +4,6 @@ import { startModbusPlc, plcCycle, PlcPeer, expectedArea, loadModbusExample } fr
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { freePort } from '../support/processes';
 
-
 describe('flows: "PLC inspection over Modbus TCP" against a Modbus TCP server playing the PLC', function () {
   this.timeout(120000);
   let plc: PlcPeer | null = null;
@@ -17,7 +16,7 @@ describe('flows: "PLC inspection over Modbus TCP" against a Modbus TCP server pl
     await helper.stopServer();
   });
 
-  it('each PLC trigger gets the part\'s bright area, pass/fail and the handshake bits, in the register map\'s order', async () => {
+  it("each PLC trigger gets the part's bright area, pass/fail and the handshake bits, in the register map's order", async () => {
     const port = await freePort();
     plc = await startModbusPlc(port);
     await loadModbusExample(uniqueLoopbackAddress(), port);
@@ -35,7 +34,10 @@ describe('flows: "PLC inspection over Modbus TCP" against a Modbus TCP server pl
       assert.equal(r.cycle, i + 1, 'the cycle counter');
       if (i > 0) assert.equal(r.part, parts[i - 1] + 1, 'one frame, one part per trigger');
     }
-    assert.ok(results.some((r) => !r.pass) && results.some((r) => r.pass), `good and defective parts: ${results.map((r) => `${r.part}:${r.area}`).join(' ')}`);
+    assert.ok(
+      results.some((r) => !r.pass) && results.some((r) => r.pass),
+      `good and defective parts: ${results.map((r) => `${r.part}:${r.area}`).join(' ')}`,
+    );
     // After the last cycle the PLC cleared Trigger: Ready again, Done cleared.
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual([plc.state().ready, plc.state().done], [true, false]);

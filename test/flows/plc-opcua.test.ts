@@ -24,7 +24,7 @@ describe('flows: "PLC inspection over OPC UA" against a node-opcua server playin
     if (pki) fs.rmSync(pki, { recursive: true, force: true });
   });
 
-  it('each PLC trigger gets the part\'s bright area, pass/fail and the handshake variables', async () => {
+  it("each PLC trigger gets the part's bright area, pass/fail and the handshake variables", async () => {
     pki = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-opcua-'));
     const port = await freePort();
     plc = await startOpcUaPlc(port, pki);

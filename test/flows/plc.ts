@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { inspectionDefect, partBrightArea } from '../../lib/emulator';
 import { helper, placeExample, CORE_NODES, ALL_PACKAGE_NODES } from './support';
+import { nodeFile } from '../support/node-red-nodes';
 
 /** A server that keeps the PLC's bits and words and tells when the flow writes them. */
 export interface PlcPeer {
@@ -101,7 +102,9 @@ export const MODBUS_MAP = {
 
 export async function startModbusPlc(port: number): Promise<PlcPeer> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ServerTCP } = require('modbus-serial') as { ServerTCP: new (vector: object, options: object) => EventEmitter & { close(cb: () => void): void } };
+  const { ServerTCP } = require('modbus-serial') as {
+    ServerTCP: new (vector: object, options: object) => EventEmitter & { close(cb: () => void): void };
+  };
   const coils = new Array<boolean>(16).fill(false);
   const registers = new Array<number>(16).fill(0);
   const writes = new EventEmitter();
@@ -116,7 +119,9 @@ export async function startModbusPlc(port: number): Promise<PlcPeer> {
     },
     // A multiple-coil write lands at once, as in a PLC's process image.
     setCoilArray: (address: number, values: boolean[]) => {
-      values.forEach((v, i) => { coils[address + i] = v; });
+      values.forEach((v, i) => {
+        coils[address + i] = v;
+      });
       writes.emit('write', { kind: 'coils', address, values });
     },
     setRegister: (address: number, value: number) => {
@@ -133,12 +138,22 @@ export async function startModbusPlc(port: number): Promise<PlcPeer> {
   const r = MODBUS_MAP.registers;
   return {
     writes,
-    setTrigger(value) { coils[c.trigger] = value; },
+    setTrigger(value) {
+      coils[c.trigger] = value;
+    },
     state: () => ({
-      ready: coils[c.ready], exposureComplete: coils[c.exposureComplete], triggerMissed: coils[c.triggerMissed], busy: coils[c.busy],
-      done: coils[c.done], pass: coils[c.pass], error: coils[c.error],
-      area: registers[r.areaHigh] * 65536 + registers[r.areaLow], result: registers[r.result], part: registers[r.part],
-      errorCode: registers[r.errorCode], cycle: registers[r.cycle],
+      ready: coils[c.ready],
+      exposureComplete: coils[c.exposureComplete],
+      triggerMissed: coils[c.triggerMissed],
+      busy: coils[c.busy],
+      done: coils[c.done],
+      pass: coils[c.pass],
+      error: coils[c.error],
+      area: registers[r.areaHigh] * 65536 + registers[r.areaLow],
+      result: registers[r.result],
+      part: registers[r.part],
+      errorCode: registers[r.errorCode],
+      cycle: registers[r.cycle],
     }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -148,8 +163,19 @@ export async function startModbusPlc(port: number): Promise<PlcPeer> {
 
 /** The OPC UA example's variables (ns=1;s=VisionStation.<name>) and their types. */
 export const OPCUA_VARIABLES = {
-  Trigger: 'Boolean', Ready: 'Boolean', ExposureComplete: 'Boolean', TriggerMissed: 'Boolean', Busy: 'Boolean', Done: 'Boolean',
-  Pass: 'Boolean', Error: 'Boolean', Area: 'UInt32', Result: 'UInt16', Part: 'UInt32', ErrorCode: 'UInt16', Cycle: 'UInt32',
+  Trigger: 'Boolean',
+  Ready: 'Boolean',
+  ExposureComplete: 'Boolean',
+  TriggerMissed: 'Boolean',
+  Busy: 'Boolean',
+  Done: 'Boolean',
+  Pass: 'Boolean',
+  Error: 'Boolean',
+  Area: 'UInt32',
+  Result: 'UInt16',
+  Part: 'UInt32',
+  ErrorCode: 'UInt16',
+  Cycle: 'UInt32',
 } as const;
 
 /**
@@ -159,7 +185,9 @@ export const OPCUA_VARIABLES = {
 export async function startOpcUaPlc(port: number, pkiDir: string): Promise<PlcPeer> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const opcua = require('node-opcua');
-  const values = new Map<string, boolean | number>(Object.entries(OPCUA_VARIABLES).map(([name, type]) => [name, type === 'Boolean' ? false : 0]));
+  const values = new Map<string, boolean | number>(
+    Object.entries(OPCUA_VARIABLES).map(([name, type]) => [name, type === 'Boolean' ? false : 0]),
+  );
   const writes = new EventEmitter();
   const server = new opcua.OPCUAServer({
     port,
@@ -170,7 +198,10 @@ export async function startOpcUaPlc(port: number, pkiDir: string): Promise<PlcPe
     securityModes: [opcua.MessageSecurityMode.None],
     securityPolicies: [opcua.SecurityPolicy.None],
     disableDiscovery: true,
-    serverCertificateManager: new opcua.OPCUACertificateManager({ rootFolder: `${pkiDir}/server`, automaticallyAcceptUnknownCertificate: true }),
+    serverCertificateManager: new opcua.OPCUACertificateManager({
+      rootFolder: `${pkiDir}/server`,
+      automaticallyAcceptUnknownCertificate: true,
+    }),
     buildInfo: { productName: 'test PLC', buildNumber: '1', buildDate: new Date(0) },
   });
   await server.initialize();
@@ -198,35 +229,55 @@ export async function startOpcUaPlc(port: number, pkiDir: string): Promise<PlcPe
   const get = (name: keyof typeof OPCUA_VARIABLES) => values.get(name) as never;
   return {
     writes,
-    setTrigger(value) { values.set('Trigger', value); },
+    setTrigger(value) {
+      values.set('Trigger', value);
+    },
     state: () => ({
-      ready: get('Ready'), exposureComplete: get('ExposureComplete'), triggerMissed: get('TriggerMissed'), busy: get('Busy'), done: get('Done'),
-      pass: get('Pass'), error: get('Error'), area: get('Area'), result: get('Result'), part: get('Part'), errorCode: get('ErrorCode'), cycle: get('Cycle'),
+      ready: get('Ready'),
+      exposureComplete: get('ExposureComplete'),
+      triggerMissed: get('TriggerMissed'),
+      busy: get('Busy'),
+      done: get('Done'),
+      pass: get('Pass'),
+      error: get('Error'),
+      area: get('Area'),
+      result: get('Result'),
+      part: get('Part'),
+      errorCode: get('ErrorCode'),
+      cycle: get('Cycle'),
     }),
-    close: async () => { await server.shutdown(0); },
+    close: async () => {
+      await server.shutdown(0);
+    },
   };
 }
 
 // ---- the examples, loaded into the runtime on a test's camera address and PLC port ----
 
 /** node-red-contrib-modbus 5.23.3 and node-red-contrib-opcua: the nodes the examples name (test-time devDependencies). */
-const MODBUS_NODES = ['modbus-client', 'modbus-read', 'modbus-flex-write'].map((n) => require(`node-red-contrib-modbus/modbus/${n}.js`));
-const OPCUA_NODES = ['105-opcuaendpoint', '102-opcuaclient'].map((n) => require(`node-red-contrib-opcua/opcua/${n}.js`));
+const MODBUS_NODES = ['modbus-client', 'modbus-read', 'modbus-flex-write'].map((n) => nodeFile(`node-red-contrib-modbus/modbus/${n}.js`));
+const OPCUA_NODES = ['105-opcuaendpoint', '102-opcuaclient'].map((n) => nodeFile(`node-red-contrib-opcua/opcua/${n}.js`));
 
 export async function loadModbusExample(address: string, plcPort: number): Promise<void> {
-  await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES, ...MODBUS_NODES], placeExample('PLC inspection over Modbus TCP', (n) => {
-    if (n.type === 'gige-camera-config') return { ...n, address };
-    if (n.type === 'modbus-client') return { ...n, tcpPort: String(plcPort) };
-    return n;
-  }));
+  await helper.load(
+    [...ALL_PACKAGE_NODES, ...CORE_NODES, ...MODBUS_NODES],
+    placeExample('PLC inspection over Modbus TCP', (n) => {
+      if (n.type === 'gige-camera-config') return { ...n, address };
+      if (n.type === 'modbus-client') return { ...n, tcpPort: String(plcPort) };
+      return n;
+    }),
+  );
 }
 
 export async function loadOpcUaExample(address: string, plcPort: number): Promise<void> {
-  await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES, ...OPCUA_NODES], placeExample('PLC inspection over OPC UA', (n) => {
-    if (n.type === 'gige-camera-config') return { ...n, address };
-    if (n.type === 'OpcUa-Endpoint') return { ...n, endpoint: `opc.tcp://127.0.0.1:${plcPort}` };
-    return n;
-  }));
+  await helper.load(
+    [...ALL_PACKAGE_NODES, ...CORE_NODES, ...OPCUA_NODES],
+    placeExample('PLC inspection over OPC UA', (n) => {
+      if (n.type === 'gige-camera-config') return { ...n, address };
+      if (n.type === 'OpcUa-Endpoint') return { ...n, endpoint: `opc.tcp://127.0.0.1:${plcPort}` };
+      return n;
+    }),
+  );
 }
 
 /**
@@ -235,7 +286,9 @@ export async function loadOpcUaExample(address: string, plcPort: number): Promis
  * once the server is gone.
  */
 export async function disconnectOpcUaClients(unload: () => Promise<unknown>): Promise<void> {
-  const clients = ['ua0trigger000001', 'ua0write00000001'].map((id) => (helper.getNode(id) as unknown as { client?: { disconnect(): Promise<void> } } | null)?.client);
+  const clients = ['ua0trigger000001', 'ua0write00000001'].map(
+    (id) => (helper.getNode(id) as unknown as { client?: { disconnect(): Promise<void> } } | null)?.client,
+  );
   await unload();
   for (const client of clients) await client?.disconnect();
 }

@@ -30,22 +30,39 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     const address = uniqueLoopbackAddress();
     // Small fast frames so that 1,000 come in seconds; Mono12Packed, as shipped (16-bit TIFF).
     const flow = placeExample('Store every frame', (n) => {
-      if (n.type === 'gige-camera-config') return { ...n, address, settings: n.settings.replace('Width=1920', 'Width=640').replace('Height=1080', 'Height=480').replace('AcquisitionFrameRate=5', 'AcquisitionFrameRate=60') };
+      if (n.type === 'gige-camera-config')
+        return {
+          ...n,
+          address,
+          settings: n.settings
+            .replace('Width=1920', 'Width=640')
+            .replace('Height=1080', 'Height=480')
+            .replace('AcquisitionFrameRate=5', 'AcquisitionFrameRate=60'),
+        };
       if (n.type === 'gige-record') return { ...n, folder: dir };
       return n;
     });
-    let written = 0;
-    let arrived = 0;
-    let recordStatus = '';
+    // Counted per record node: a redeploy replaces the node, and the old one's "lost" count goes
+    // with it (its last status may never be shown). Only the node running at the end is drained.
+    type Tally = { arrived: number; written: number; status: string };
+    const tallies: Tally[] = [];
     const files = new Set<string>();
+    const written = () => tallies.reduce((sum, t) => sum + t.written, 0);
     const watch = () => {
+      const tally: Tally = { arrived: 0, written: 0, status: '' };
+      tallies.push(tally);
       const record = helper.getNode('st0record0000001');
       onCall(record, 'send', (args) => {
-        written += 1;
+        tally.written += 1;
         files.add((args[0] as { filename: string }).filename);
       });
-      onCall(record, 'status', (args) => { recordStatus = String((args[0] as { text?: string }).text ?? ''); });
-      record.on('input', (msg: Record<string, any>) => { if (Buffer.isBuffer(msg.payload)) arrived += 1; });
+      onCall(record, 'status', (args) => {
+        tally.status = String((args[0] as { text?: string }).text ?? '');
+      });
+      record.on('input', (msg: Record<string, any>) => {
+        if (Buffer.isBuffer(msg.payload)) tally.arrived += 1;
+      });
+      return tally;
     };
     const start = async () => {
       // Recording starts once the serial is known (read on start), as an operator would click it.
@@ -55,33 +72,48 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], flow);
     watch();
     await start();
-    await until('500 frames written before the redeploy', () => written >= 500, 60000);
-    const beforeRedeploy = written;
+    await until('500 frames written before the redeploy', () => written() >= 500, 60000);
+    const beforeRedeploy = written();
 
-    // A full redeploy: the camera config closes, the emulated camera restarts, frame ids start at 1 again.
+    // A full redeploy while frames stream: the camera config closes, the emulated camera restarts,
+    // frame ids start at 1 again.
     const old = helper.getNode('st0record0000001');
     await redeploy(flow);
-    await until('the redeployed record node', () => { const n = helper.getNode('st0record0000001'); return n && n !== old ? n : undefined; });
-    watch();
+    await until('the redeployed record node', () => {
+      const n = helper.getNode('st0record0000001');
+      return n && n !== old ? n : undefined;
+    });
+    const last = watch();
     await start();
-    await until('1,000 frames written in all', () => written >= beforeRedeploy + 500, 60000);
+    await until('1,000 frames written in all', () => written() >= beforeRedeploy + 500, 60000);
     helper.getNode('st0stop000000001').receive({ payload: 'stop' });
-    // Every frame that reached the record node is written (or counted lost: none on this run's queue).
-    const lost = () => /(\d+) lost/.exec(recordStatus)?.[1];
-    await until('the queue drained', () => written + Number(lost() ?? 0) >= arrived && written === filesIn(dir, '.tif').length, 30000);
+    // Every frame that reached the running record node is written or counted lost in its status (a
+    // loaded machine's disk and encoder may not keep up with 60 fps: the queue then counts losses).
+    const lost = () => Number(/(\d+) lost/.exec(last.status)?.[1] ?? 0);
+    await until('the queue drained', () => last.written + lost() >= last.arrived && written() === filesIn(dir, '.tif').length, 30000).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}: ${last.arrived} frames arrived, ${last.written} written, status "${last.status}"; ${written()} written in all, ${filesIn(dir, '.tif').length} files`,
+        );
+      },
+    );
+    assert.equal(last.written + lost(), last.arrived, 'no frame unaccounted for');
 
     const images = filesIn(dir, '.tif');
     const sidecars = filesIn(dir, '.json');
-    assert.ok(written >= 1000, `${written} frames written`);
-    assert.equal(images.length, written, 'one file per frame written: none replaced another');
-    assert.equal(files.size, written, 'every write reported its own file name');
+    assert.ok(written() >= 1000, `${written()} frames written`);
+    assert.equal(images.length, written(), 'one file per frame written: none replaced another');
+    assert.equal(files.size, written(), 'every write reported its own file name');
     assert.equal(sidecars.length, images.length, 'a sidecar per frame');
     for (const f of images) assert.match(f, /^EMU00007-\d{20}\.tif$/, 'serial + 20-digit device timestamp, no collision suffix needed');
     const described = sidecars.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
     const timestamps = new Set(described.map((d) => d.image.timestamp));
     assert.equal(timestamps.size, described.length, 'device timestamps are unique');
     const frameIds = described.map((d) => d.image.frameId as number);
-    assert.ok(frameIds.length - new Set(frameIds).size >= 400, 'frame ids repeat after the redeploy: names from them would have overwritten files');
+    assert.ok(
+      frameIds.length - new Set(frameIds).size >= 50,
+      'frame ids repeat after the redeploy: names from them would have overwritten files',
+    );
     const sample = described[0];
     assert.equal(sample.image.pixelFormat, 'Mono12Packed');
     assert.equal(sample.valueScale, 16);
@@ -92,7 +124,8 @@ describe('flows: storage — every frame, and the frames around a fault', functi
   it('"Record frames around a fault": 10 frames before and 5 after into a new folder, memory bounded and shown', async () => {
     const address = uniqueLoopbackAddress();
     const flow = placeExample('Record frames around a fault', (n) => {
-      if (n.type === 'gige-camera-config') return { ...n, address, settings: n.settings.replace('AcquisitionFrameRate=10', 'AcquisitionFrameRate=30') };
+      if (n.type === 'gige-camera-config')
+        return { ...n, address, settings: n.settings.replace('AcquisitionFrameRate=10', 'AcquisitionFrameRate=30') };
       if (n.type === 'gige-record') return { ...n, folder: dir };
       return n;
     });
@@ -111,7 +144,10 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     assert.equal(path.dirname(summary.folder), dir);
     const ids = summary.files.map((f: { frameId: number }) => f.frameId);
     for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1] + 1, `consecutive frames, before then after: ${ids}`);
-    assert.deepEqual(summary.files.map((f: { when: string }) => f.when), [...Array(10).fill('before'), ...Array(5).fill('after')]);
+    assert.deepEqual(
+      summary.files.map((f: { when: string }) => f.when),
+      [...Array(10).fill('before'), ...Array(5).fill('after')],
+    );
     const onDisk = fs.readdirSync(summary.folder);
     assert.equal(onDisk.filter((f) => /^EMU00008-\d{20}\.tif$/.test(f)).length, 15);
     assert.equal(onDisk.filter((f) => f.endsWith('.json') && f !== 'capture.json').length, 15);
@@ -132,9 +168,40 @@ describe('flows: storage — every frame, and the frames around a fault', functi
     const address = uniqueLoopbackAddress();
     const flow: FlowNode[] = [
       { id: 't', type: 'tab', label: 't' },
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'RINGMEM', settings: 'Width=1024\nHeight=1024\nAcquisitionFrameRate=30' },
-      { id: 'grab', type: 'gige-grab', z: 't', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', x: 100, y: 100, wires: [['rec']] },
-      { id: 'rec', type: 'gige-record', z: 't', mode: 'ring', folder: dir, format: 'raw', preFrames: '50', postFrames: '0', maxMemory: '4', x: 300, y: 100, wires: [['out']] },
+      {
+        id: 'cam',
+        type: 'gige-camera-config',
+        source: 'emulated',
+        address,
+        serial: 'RINGMEM',
+        settings: 'Width=1024\nHeight=1024\nAcquisitionFrameRate=30',
+      },
+      {
+        id: 'grab',
+        type: 'gige-grab',
+        z: 't',
+        camera: 'cam',
+        mode: 'continuous',
+        autoStart: true,
+        encoding: 'raw',
+        x: 100,
+        y: 100,
+        wires: [['rec']],
+      },
+      {
+        id: 'rec',
+        type: 'gige-record',
+        z: 't',
+        mode: 'ring',
+        folder: dir,
+        format: 'raw',
+        preFrames: '50',
+        postFrames: '0',
+        maxMemory: '4',
+        x: 300,
+        y: 100,
+        wires: [['out']],
+      },
       { id: 'out', type: 'helper', z: 't', x: 500, y: 100 },
     ];
     await helper.load([...ALL_PACKAGE_NODES, ...CORE_NODES], flow);

@@ -8,23 +8,38 @@ import * as path from 'node:path';
 import { helper, packageNodes, onCall } from '../nodes/support';
 import recordNode from '../../nodes/gige-record';
 import frameSetNode from '../../nodes/gige-frame-set';
+import hdrMergeNode from '../../nodes/gige-hdr-merge';
 import { ROOT } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 
 export { helper, onCall };
 
 export type FlowNode = { id: string; type: string } & Record<string, any>;
 
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
-
 /** Node-RED's core nodes the examples use. */
 export const CORE_NODES = [
-  'common/20-inject.js', 'common/21-debug.js', 'common/24-complete.js', 'common/25-catch.js', 'common/25-status.js',
-  'common/90-comment.js', 'common/60-link.js', 'function/10-function.js', 'function/10-switch.js', 'function/15-change.js',
-  'function/16-range.js', 'function/rbe.js', 'function/80-template.js', 'function/89-delay.js', 'function/89-trigger.js',
-  'network/21-httpin.js', 'storage/10-file.js', 'network/10-mqtt.js', 'sequence/17-split.js',
-].map(core);
+  'common/20-inject.js',
+  'common/21-debug.js',
+  'common/24-complete.js',
+  'common/25-catch.js',
+  'common/25-status.js',
+  'common/90-comment.js',
+  'common/60-link.js',
+  'function/10-function.js',
+  'function/10-switch.js',
+  'function/15-change.js',
+  'function/16-range.js',
+  'function/rbe.js',
+  'function/80-template.js',
+  'function/89-delay.js',
+  'function/89-trigger.js',
+  'network/21-httpin.js',
+  'storage/10-file.js',
+  'network/10-mqtt.js',
+  'sequence/17-split.js',
+].map(coreNode);
 
-export const ALL_PACKAGE_NODES = [...packageNodes, recordNode, frameSetNode];
+export const ALL_PACKAGE_NODES = [...packageNodes, recordNode, frameSetNode, hdrMergeNode];
 
 /** The example's flow JSON as shipped. */
 export function readExample(name: string): FlowNode[] {
@@ -42,7 +57,11 @@ export function placeExample(name: string, edit: (node: FlowNode) => FlowNode = 
 }
 
 /** Resolves with the first message a node sends that `accept`s, or rejects after `timeoutMs`. */
-export function nextSend(nodeId: string, accept: (msg: Record<string, any>, output: number) => boolean = () => true, timeoutMs = 15000): Promise<Record<string, any>> {
+export function nextSend(
+  nodeId: string,
+  accept: (msg: Record<string, any>, output: number) => boolean = () => true,
+  timeoutMs = 15000,
+): Promise<Record<string, any>> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
@@ -66,7 +85,11 @@ export function nextSend(nodeId: string, accept: (msg: Record<string, any>, outp
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined/false (bounded). */
-export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -79,7 +102,11 @@ export async function until<T>(what: string, check: () => T | undefined | false 
 /** Redeploys (full): every node stops and starts again, config nodes and emulated cameras included. */
 export async function redeploy(flow: FlowNode[]): Promise<void> {
   // The helper's own setFlows gives the start 300 ms, which a loaded machine does not keep.
-  await (helper as unknown as { _redNodes: { setFlows(f: unknown, c: unknown, t: string): Promise<unknown> } })._redNodes.setFlows(flow, {}, 'full');
+  await (helper as unknown as { _redNodes: { setFlows(f: unknown, c: unknown, t: string): Promise<unknown> } })._redNodes.setFlows(
+    flow,
+    {},
+    'full',
+  );
 }
 
 /** Percentile (0…100) of a list of numbers, nearest rank. */

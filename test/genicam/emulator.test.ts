@@ -58,13 +58,22 @@ describe('genicam over GVCP: the emulated DMK 38GX541-a', function () {
   it('lists every feature with a value, and nothing fails to read', async () => {
     const list = await map.list();
     assert.ok(list.length > 100, `only ${list.length} features`);
-    assert.deepEqual(list.filter((f) => f.error).map((f) => `${f.name}: ${f.error}`), []);
+    assert.deepEqual(
+      list.filter((f) => f.error).map((f) => `${f.name}: ${f.error}`),
+      [],
+    );
     const readable = list.filter((f) => (f.access === 'RO' || f.access === 'RW') && !['Command', 'Category'].includes(f.type));
-    assert.deepEqual(readable.filter((f) => f.value === undefined).map((f) => f.name), []);
+    assert.deepEqual(
+      readable.filter((f) => f.value === undefined).map((f) => f.name),
+      [],
+    );
     const byName = new Map(list.map((f) => [f.name, f]));
     assert.equal(byName.get('DeviceModelName')?.value, 'DMK 38GX541-a');
     assert.equal(byName.get('DeviceVendorName')?.value, 'The Imaging Source Europe GmbH');
-    assert.deepEqual(byName.get('PixelFormat')?.entries?.map((e) => e.name), ['Mono8', 'Mono12Packed', 'Mono16']);
+    assert.deepEqual(
+      byName.get('PixelFormat')?.entries?.map((e) => e.name),
+      ['Mono8', 'Mono12Packed', 'Mono16'],
+    );
     // Chunk and event features have no data yet: listed as not available, not as failures.
     assert.equal(byName.get('ChunkExposureTime')?.access, 'NA');
     // JSON, as `gige features --json` prints it, and the text table both work on the whole list.
@@ -74,7 +83,11 @@ describe('genicam over GVCP: the emulated DMK 38GX541-a', function () {
 
   it('keeps PayloadSize consistent with Width, Height and PixelFormat as they change', async () => {
     const bytesPerPixel: Record<string, number> = { Mono8: 1, Mono16: 2 };
-    for (const [width, format] of [[1024, 'Mono8'], [2048, 'Mono16'], [4504, 'Mono8']] as const) {
+    for (const [width, format] of [
+      [1024, 'Mono8'],
+      [2048, 'Mono16'],
+      [4504, 'Mono8'],
+    ] as const) {
       await map.setValue('Width', width);
       await map.setValue('PixelFormat', format);
       const height = Number(await map.getValue('Height'));

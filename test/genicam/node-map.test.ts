@@ -165,14 +165,30 @@ describe('genicam NodeMap on the TestCam fixture', () => {
     assert.deepEqual(
       { ...width },
       {
-        name: 'Width', type: 'Integer', nodeType: 'Integer', access: 'RW', visibility: 'Beginner', displayName: 'Width',
-        description: 'Width of the image in pixels.', unit: 'px', min: 608, max: 4504, inc: 8, value: 4504, streamable: true,
+        name: 'Width',
+        type: 'Integer',
+        nodeType: 'Integer',
+        access: 'RW',
+        visibility: 'Beginner',
+        displayName: 'Width',
+        description: 'Width of the image in pixels.',
+        unit: 'px',
+        min: 608,
+        max: 4504,
+        inc: 8,
+        value: 4504,
+        streamable: true,
       },
     );
     const pixelFormat = await map.describe('PixelFormat');
-    assert.deepEqual(pixelFormat.entries?.map((e) => [e.name, e.value, e.available]), [
-      ['Mono8', 0x01080001, true], ['Mono12Packed', 0x010c0006, true], ['Mono16', 0x01100007, true],
-    ]);
+    assert.deepEqual(
+      pixelFormat.entries?.map((e) => [e.name, e.value, e.available]),
+      [
+        ['Mono8', 0x01080001, true],
+        ['Mono12Packed', 0x010c0006, true],
+        ['Mono16', 0x01100007, true],
+      ],
+    );
     assert.equal(pixelFormat.entries?.[1].displayName, 'Mono 12 Packed');
     const trigger = await map.describe('TriggerSelector');
     assert.deepEqual(trigger.selected, ['TriggerMode', 'TriggerSource']);
@@ -195,6 +211,9 @@ describe('genicam NodeMap on the TestCam fixture', () => {
     assert.ok(!beginner.some((f) => f.name === 'TLParamsLocked' || f.name === 'DeviceTemperature'));
     const tree = map.categoryTree();
     assert.equal(tree?.name, 'Root');
-    assert.deepEqual(tree?.categories.map((c) => c.name), ['DeviceControl', 'ImageFormatControl', 'AcquisitionControl', 'ChunkDataControl', 'EventControl', 'TransportLayerControl']);
+    assert.deepEqual(
+      tree?.categories.map((c) => c.name),
+      ['DeviceControl', 'ImageFormatControl', 'AcquisitionControl', 'ChunkDataControl', 'EventControl', 'TransportLayerControl'],
+    );
   });
 });

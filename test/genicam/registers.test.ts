@@ -18,21 +18,61 @@ describe('genicam register nodes', () => {
     ['IntReg 1 byte signed', reg('IntReg', '<Length>1</Length><Sign>Signed</Sign>'), [0xfe], -2],
     ['IntReg 2 bytes, LittleEndian by default', reg('IntReg', '<Length>2</Length>'), [0x34, 0x12], 0x1234],
     ['IntReg 2 bytes BigEndian', reg('IntReg', '<Length>2</Length><Endianess>BigEndian</Endianess>'), [0x12, 0x34], 0x1234],
-    ['IntReg 4 bytes BigEndian unsigned', reg('IntReg', '<Length>4</Length><Endianess>BigEndian</Endianess>'), [0xff, 0xff, 0xff, 0xfe], 0xfffffffe],
-    ['IntReg 4 bytes BigEndian signed', reg('IntReg', '<Length>4</Length><Sign>Signed</Sign><Endianess>BigEndian</Endianess>'), [0xff, 0xff, 0xff, 0xfe], -2],
+    [
+      'IntReg 4 bytes BigEndian unsigned',
+      reg('IntReg', '<Length>4</Length><Endianess>BigEndian</Endianess>'),
+      [0xff, 0xff, 0xff, 0xfe],
+      0xfffffffe,
+    ],
+    [
+      'IntReg 4 bytes BigEndian signed',
+      reg('IntReg', '<Length>4</Length><Sign>Signed</Sign><Endianess>BigEndian</Endianess>'),
+      [0xff, 0xff, 0xff, 0xfe],
+      -2,
+    ],
     ['IntReg 3 bytes LittleEndian', reg('IntReg', '<Length>3</Length>'), [1, 2, 3], 0x030201],
-    ['IntReg 8 bytes beyond 2^53 → bigint', reg('IntReg', '<Length>8</Length><Endianess>BigEndian</Endianess>'), [0x00, 0x40, 0, 0, 0, 0, 0, 1], 0x0040000000000001n],
+    [
+      'IntReg 8 bytes beyond 2^53 → bigint',
+      reg('IntReg', '<Length>8</Length><Endianess>BigEndian</Endianess>'),
+      [0x00, 0x40, 0, 0, 0, 0, 0, 1],
+      0x0040000000000001n,
+    ],
     ['IntReg 8 bytes unsigned max', reg('IntReg', '<Length>8</Length>'), [255, 255, 255, 255, 255, 255, 255, 255], 18446744073709551615n],
     ['IntReg 8 bytes signed -1', reg('IntReg', '<Length>8</Length><Sign>Signed</Sign>'), [255, 255, 255, 255, 255, 255, 255, 255], -1],
     ['MaskedIntReg LittleEndian <Bit>0</Bit> is the LSB', reg('MaskedIntReg', '<Length>4</Length><Bit>0</Bit>'), [1, 0, 0, 0], 1],
-    ['MaskedIntReg BigEndian <Bit>0</Bit> is the MSB', reg('MaskedIntReg', '<Length>4</Length><Bit>0</Bit><Endianess>BigEndian</Endianess>'), [0x80, 0, 0, 0], 1],
-    ['MaskedIntReg BigEndian <Bit>29</Bit> is mask 0x4', reg('MaskedIntReg', '<Length>4</Length><Bit>29</Bit><Endianess>BigEndian</Endianess>'), [0, 0, 0, 4], 1],
-    ['MaskedIntReg BigEndian LSB 31 MSB 16 is the low half', reg('MaskedIntReg', '<Length>4</Length><LSB>31</LSB><MSB>16</MSB><Endianess>BigEndian</Endianess>'), [0xab, 0xcd, 0x05, 0xdc], 1500],
+    [
+      'MaskedIntReg BigEndian <Bit>0</Bit> is the MSB',
+      reg('MaskedIntReg', '<Length>4</Length><Bit>0</Bit><Endianess>BigEndian</Endianess>'),
+      [0x80, 0, 0, 0],
+      1,
+    ],
+    [
+      'MaskedIntReg BigEndian <Bit>29</Bit> is mask 0x4',
+      reg('MaskedIntReg', '<Length>4</Length><Bit>29</Bit><Endianess>BigEndian</Endianess>'),
+      [0, 0, 0, 4],
+      1,
+    ],
+    [
+      'MaskedIntReg BigEndian LSB 31 MSB 16 is the low half',
+      reg('MaskedIntReg', '<Length>4</Length><LSB>31</LSB><MSB>16</MSB><Endianess>BigEndian</Endianess>'),
+      [0xab, 0xcd, 0x05, 0xdc],
+      1500,
+    ],
     ['MaskedIntReg LittleEndian LSB 4 MSB 7', reg('MaskedIntReg', '<Length>4</Length><LSB>4</LSB><MSB>7</MSB>'), [0xa5, 0, 0, 0], 0xa],
     ['MaskedIntReg signed field', reg('MaskedIntReg', '<Length>2</Length><LSB>0</LSB><MSB>3</MSB><Sign>Signed</Sign>'), [0x0e, 0], -2],
-    ['MaskedIntReg 8-byte BigEndian bit 0', reg('MaskedIntReg', '<Length>8</Length><Bit>0</Bit><Endianess>BigEndian</Endianess>'), [0x80, 0, 0, 0, 0, 0, 0, 0], 1],
+    [
+      'MaskedIntReg 8-byte BigEndian bit 0',
+      reg('MaskedIntReg', '<Length>8</Length><Bit>0</Bit><Endianess>BigEndian</Endianess>'),
+      [0x80, 0, 0, 0, 0, 0, 0, 0],
+      1,
+    ],
     ['FloatReg 4 bytes LittleEndian', reg('FloatReg', '<Length>4</Length>'), [...new Uint8Array(new Float32Array([2.5]).buffer)], 2.5],
-    ['FloatReg 8 bytes BigEndian', reg('FloatReg', '<Length>8</Length><Endianess>BigEndian</Endianess>'), [0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18], Math.PI],
+    [
+      'FloatReg 8 bytes BigEndian',
+      reg('FloatReg', '<Length>8</Length><Endianess>BigEndian</Endianess>'),
+      [0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18],
+      Math.PI,
+    ],
     ['StringReg stops at NUL', reg('StringReg', '<Length>8</Length>'), [0x61, 0x62, 0x63, 0, 0x78, 0x78, 0, 0], 'abc'],
     ['StringReg fills the whole register', reg('StringReg', '<Length>4</Length>'), [0x61, 0x62, 0x63, 0x64], 'abcd'],
     ['Register is raw bytes', reg('Register', '<Length>4</Length>'), [1, 2, 3, 4], Buffer.from([1, 2, 3, 4])],
@@ -44,10 +84,22 @@ describe('genicam register nodes', () => {
   }
 
   const legacy: [string, string, number[], unknown, number][] = [
-    ['schema 1.0: a 4-byte register is big-endian whatever the file says', reg('IntReg', '<Length>4</Length>'), [0, 0, 0x12, 0x34], 0x1234, 0],
+    [
+      'schema 1.0: a 4-byte register is big-endian whatever the file says',
+      reg('IntReg', '<Length>4</Length>'),
+      [0, 0, 0x12, 0x34],
+      0x1234,
+      0,
+    ],
     ['schema 1.0: a 2-byte register keeps its declared order', reg('IntReg', '<Length>2</Length>'), [0x34, 0x12], 0x1234, 0],
     ['schema 1.1: the declared LittleEndian holds', reg('IntReg', '<Length>4</Length>'), [0x34, 0x12, 0, 0], 0x1234, 1],
-    ['schema 1.0: bit numbers follow the declared order on the big-endian value', reg('MaskedIntReg', '<Length>4</Length><Bit>2</Bit>'), [0, 0, 0, 4], 1, 0],
+    [
+      'schema 1.0: bit numbers follow the declared order on the big-endian value',
+      reg('MaskedIntReg', '<Length>4</Length><Bit>2</Bit>'),
+      [0, 0, 0, 4],
+      1,
+      0,
+    ],
   ];
   for (const [label, element, bytes, expected, minor] of legacy) {
     it(`legacy endianness — ${label}`, async () => {
@@ -64,11 +116,34 @@ describe('genicam register nodes', () => {
   const writes: [string, string, unknown, number[], number[]?][] = [
     ['IntReg 2 bytes BigEndian', reg('IntReg', '<Length>2</Length><Endianess>BigEndian</Endianess>'), 0x1234, [0x12, 0x34]],
     ['IntReg signed -2', reg('IntReg', '<Length>4</Length><Sign>Signed</Sign>'), -2, [0xfe, 0xff, 0xff, 0xff]],
-    ['IntReg 8 bytes from a bigint', reg('IntReg', '<Length>8</Length><Endianess>BigEndian</Endianess>'), 0x0102030405060708n, [1, 2, 3, 4, 5, 6, 7, 8]],
-    ['MaskedIntReg keeps the other bits', reg('MaskedIntReg', '<Length>4</Length><LSB>31</LSB><MSB>16</MSB><Endianess>BigEndian</Endianess>'), 9000, [0xab, 0xcd, 0x23, 0x28], [0xab, 0xcd, 0x05, 0xdc]],
-    ['MaskedIntReg single bit set', reg('MaskedIntReg', '<Length>4</Length><Bit>0</Bit><Endianess>BigEndian</Endianess>'), 1, [0x80, 0, 0, 0x01], [0, 0, 0, 0x01]],
+    [
+      'IntReg 8 bytes from a bigint',
+      reg('IntReg', '<Length>8</Length><Endianess>BigEndian</Endianess>'),
+      0x0102030405060708n,
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    ],
+    [
+      'MaskedIntReg keeps the other bits',
+      reg('MaskedIntReg', '<Length>4</Length><LSB>31</LSB><MSB>16</MSB><Endianess>BigEndian</Endianess>'),
+      9000,
+      [0xab, 0xcd, 0x23, 0x28],
+      [0xab, 0xcd, 0x05, 0xdc],
+    ],
+    [
+      'MaskedIntReg single bit set',
+      reg('MaskedIntReg', '<Length>4</Length><Bit>0</Bit><Endianess>BigEndian</Endianess>'),
+      1,
+      [0x80, 0, 0, 0x01],
+      [0, 0, 0, 0x01],
+    ],
     ['FloatReg 4 bytes BigEndian', reg('FloatReg', '<Length>4</Length><Endianess>BigEndian</Endianess>'), 1.5, [0x3f, 0xc0, 0, 0]],
-    ['StringReg pads with NUL', reg('StringReg', '<Length>6</Length>'), 'hi', [0x68, 0x69, 0, 0, 0, 0], [0x78, 0x78, 0x78, 0x78, 0x78, 0x78]],
+    [
+      'StringReg pads with NUL',
+      reg('StringReg', '<Length>6</Length>'),
+      'hi',
+      [0x68, 0x69, 0, 0, 0, 0],
+      [0x78, 0x78, 0x78, 0x78, 0x78, 0x78],
+    ],
     ['Register from a hex string', reg('Register', '<Length>4</Length>'), '0xdeadbeef', [0xde, 0xad, 0xbe, 0xef]],
     ['Register from a Buffer', reg('Register', '<Length>2</Length>'), Buffer.from([9, 8]), [9, 8]],
   ];
@@ -85,9 +160,24 @@ describe('genicam register nodes', () => {
     ['an IntReg value that does not fit', reg('IntReg', '<Length>1</Length>'), 256, /^R: 256 is out of range; allowed 0…255$/],
     ['a signed IntReg below its range', reg('IntReg', '<Length>1</Length><Sign>Signed</Sign>'), -129, /allowed -128…127/],
     ['a MaskedIntReg field overflow', reg('MaskedIntReg', '<Length>4</Length><LSB>0</LSB><MSB>3</MSB>'), 16, /allowed 0…15/],
-    ['a StringReg string that is too long', reg('StringReg', '<Length>4</Length>'), 'hello', /^R: "hello" is 5 bytes long; allowed at most 4 bytes$/],
-    ['a Register of the wrong length', reg('Register', '<Length>4</Length>'), Buffer.from([1]), /^R: got 1 bytes; allowed exactly 4 bytes$/],
-    ['a Register from text that is not hex', reg('Register', '<Length>4</Length>'), 'xyz', /is not bytes; allowed a Buffer or a hex string/],
+    [
+      'a StringReg string that is too long',
+      reg('StringReg', '<Length>4</Length>'),
+      'hello',
+      /^R: "hello" is 5 bytes long; allowed at most 4 bytes$/,
+    ],
+    [
+      'a Register of the wrong length',
+      reg('Register', '<Length>4</Length>'),
+      Buffer.from([1]),
+      /^R: got 1 bytes; allowed exactly 4 bytes$/,
+    ],
+    [
+      'a Register from text that is not hex',
+      reg('Register', '<Length>4</Length>'),
+      'xyz',
+      /is not bytes; allowed a Buffer or a hex string/,
+    ],
   ];
   for (const [label, element, value, message] of refusals) {
     it(`refuses ${label}`, async () => {
@@ -98,7 +188,9 @@ describe('genicam register nodes', () => {
   }
 
   it('writes a 1-byte register read-modify-write on its aligned word', async () => {
-    const { map, mem, port } = memoryMap('<IntReg Name="R"><Address>0x101</Address><Length>1</Length><AccessMode>RW</AccessMode><pPort>Device</pPort></IntReg>');
+    const { map, mem, port } = memoryMap(
+      '<IntReg Name="R"><Address>0x101</Address><Length>1</Length><AccessMode>RW</AccessMode><pPort>Device</pPort></IntReg>',
+    );
     Buffer.from([0xaa, 0x00, 0xcc, 0xdd]).copy(mem, 0x100);
     await map.setValue('R', 0xbb);
     assert.deepEqual([...mem.subarray(0x100, 0x104)], [0xaa, 0xbb, 0xcc, 0xdd]);
@@ -198,9 +290,15 @@ describe('genicam register nodes', () => {
     const other = Buffer.alloc(0x200);
     main.writeUInt32LE(1, 0x100);
     other.writeUInt32LE(2, 0x100);
-    const map = NodeMap.fromXml(doc(`<Port Name="Aux"/>${intReg('M', 0x100).replace('BigEndian', 'LittleEndian')}${intReg('X', 0x100).replace('Device', 'Aux').replace('BigEndian', 'LittleEndian')}`), {
-      device: new MemoryPort(main), ports: { Aux: new MemoryPort(other) },
-    });
+    const map = NodeMap.fromXml(
+      doc(
+        `<Port Name="Aux"/>${intReg('M', 0x100).replace('BigEndian', 'LittleEndian')}${intReg('X', 0x100).replace('Device', 'Aux').replace('BigEndian', 'LittleEndian')}`,
+      ),
+      {
+        device: new MemoryPort(main),
+        ports: { Aux: new MemoryPort(other) },
+      },
+    );
     assert.deepEqual([await map.getValue('M'), await map.getValue('X')], [1, 2]);
   });
 });

@@ -16,11 +16,16 @@ function rng(seed: number): () => number {
 function mutate(text: string, random: () => number): string {
   const at = Math.floor(random() * text.length);
   switch (Math.floor(random() * 5)) {
-    case 0: return text.slice(0, at);
-    case 1: return text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 20));
-    case 2: return text.slice(0, at) + text.slice(at, at + 30) + text.slice(at);
-    case 3: return text.replace(/Name="([A-Za-z]+)"/g, (m, name: string) => (random() < 0.02 ? `Name="${name}X"` : m));
-    default: return text.replace(/>([0-9x]+)</g, (m) => (random() < 0.05 ? `>${Math.floor(random() * 1e6) - 5e5}<` : m));
+    case 0:
+      return text.slice(0, at);
+    case 1:
+      return text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 20));
+    case 2:
+      return text.slice(0, at) + text.slice(at, at + 30) + text.slice(at);
+    case 3:
+      return text.replace(/Name="([A-Za-z]+)"/g, (m, name: string) => (random() < 0.02 ? `Name="${name}X"` : m));
+    default:
+      return text.replace(/>([0-9x]+)</g, (m) => (random() < 0.05 ? `>${Math.floor(random() * 1e6) - 5e5}<` : m));
   }
 }
 
@@ -42,7 +47,9 @@ describe('genicam robustness against damaged files', () => {
       const list = await map.list();
       for (const feature of list) {
         if (feature.access === 'RW' && feature.type === 'Integer') {
-          await map.setValue(feature.name, 0).catch((err: unknown) => assert.ok(isGigeError(err), `case ${i} ${feature.name}: ${(err as Error).stack}`));
+          await map
+            .setValue(feature.name, 0)
+            .catch((err: unknown) => assert.ok(isGigeError(err), `case ${i} ${feature.name}: ${(err as Error).stack}`));
         }
       }
     }

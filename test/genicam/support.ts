@@ -14,7 +14,10 @@ ${body}
 }
 
 /** A node map over `size` bytes of memory (all zero), with the port returned for inspection. */
-export function memoryMap(body: string, options: { size?: number; schemaMinor?: number; map?: NodeMapOptions; delayMs?: number } = {}): { map: NodeMap; port: MemoryPort; mem: Buffer } {
+export function memoryMap(
+  body: string,
+  options: { size?: number; schemaMinor?: number; map?: NodeMapOptions; delayMs?: number } = {},
+): { map: NodeMap; port: MemoryPort; mem: Buffer } {
   const mem = Buffer.alloc(options.size ?? 0x1000);
   const port = new MemoryPort(mem, { delayMs: options.delayMs, log: true });
   const map = NodeMap.fromXml(doc(body, { schemaMinor: options.schemaMinor }), { device: port, ...options.map });

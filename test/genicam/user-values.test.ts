@@ -4,7 +4,9 @@ import { quoteInput } from '../../lib/errors';
 import { describeUserValue } from '../../lib/genicam/numbers';
 
 describe('genicam: user values in error messages', () => {
-  const secret = function exposureFromTheFlow(): number { return 42; /* a long body the message must not carry */ };
+  const secret = function exposureFromTheFlow(): number {
+    return 42; /* a long body the message must not carry */
+  };
 
   it('a function value is named by its kind, not quoted as source text', () => {
     assert.equal(describeUserValue(secret), 'a function');

@@ -55,7 +55,9 @@ describe('genicam value nodes', () => {
     });
 
     it('writes every <pValueCopy> too', async () => {
-      const { map, mem } = memoryMap(`<Integer Name="I"><pValue>A</pValue><pValueCopy>B</pValueCopy></Integer>${intReg('A', 0x100)}${intReg('B', 0x104)}`);
+      const { map, mem } = memoryMap(
+        `<Integer Name="I"><pValue>A</pValue><pValueCopy>B</pValueCopy></Integer>${intReg('A', 0x100)}${intReg('B', 0x104)}`,
+      );
       await map.setValue('I', 9);
       assert.deepEqual([mem.readUInt32BE(0x100), mem.readUInt32BE(0x104)], [9, 9]);
     });
@@ -93,7 +95,9 @@ describe('genicam value nodes', () => {
 
   describe('Float', () => {
     it('converts an integer pValue and checks Inc', async () => {
-      const { map, mem } = memoryMap(`<Float Name="F"><pValue>R</pValue><Min>0</Min><Max>100</Max><Inc>0.5</Inc><DisplayNotation>Fixed</DisplayNotation><DisplayPrecision>2</DisplayPrecision></Float>${intReg('R', 0x100)}`);
+      const { map, mem } = memoryMap(
+        `<Float Name="F"><pValue>R</pValue><Min>0</Min><Max>100</Max><Inc>0.5</Inc><DisplayNotation>Fixed</DisplayNotation><DisplayPrecision>2</DisplayPrecision></Float>${intReg('R', 0x100)}`,
+      );
       mem.writeUInt32BE(12, 0x100);
       assert.equal(await map.getValue('F'), 12);
       await map.setValue('F', 20);
@@ -144,7 +148,10 @@ describe('genicam value nodes', () => {
       const { map } = memoryMap(body);
       const entries = (await map.describe('Mode')).entries?.map((e) => `${e.name}:${e.available}`);
       assert.deepEqual(entries, ['Slow:true', 'Quick:true', 'Turbo:false', 'Once:true']);
-      assert.equal((await rejection(map.setValue('Mode', 'Color'))).message, 'Mode: "Color" is not one of its entries; allowed Slow, Quick, Once');
+      assert.equal(
+        (await rejection(map.setValue('Mode', 'Color'))).message,
+        'Mode: "Color" is not one of its entries; allowed Slow, Quick, Once',
+      );
       const err = await rejection(map.setValue('Mode', 'Turbo'));
       assert.equal(err.code, 'FEATURE_NOT_AVAILABLE');
       assert.equal(err.message, 'Mode: Turbo is not available now; allowed Slow, Quick, Once');
@@ -164,7 +171,10 @@ describe('genicam value nodes', () => {
     it('reports a device value that matches no entry', async () => {
       const { map, mem } = memoryMap(body);
       mem.writeUInt32BE(77, 0x100);
-      assert.equal((await rejection(map.getValue('Mode'))).message, 'Mode: the device reports 77, which is none of the entries (Slow=0, Quick=1, Color=2, Turbo=3, Once=4)');
+      assert.equal(
+        (await rejection(map.getValue('Mode'))).message,
+        'Mode: the device reports 77, which is none of the entries (Slow=0, Quick=1, Color=2, Turbo=3, Once=4)',
+      );
     });
 
     it('allows the same EnumEntry name in two enumerations', async () => {
@@ -177,7 +187,9 @@ describe('genicam value nodes', () => {
 
   describe('Boolean', () => {
     it('maps OnValue/OffValue', async () => {
-      const { map, mem } = memoryMap(`<Boolean Name="B"><pValue>R</pValue><OnValue>321</OnValue><OffValue>123</OffValue></Boolean>${intReg('R', 0x100)}`);
+      const { map, mem } = memoryMap(
+        `<Boolean Name="B"><pValue>R</pValue><OnValue>321</OnValue><OffValue>123</OffValue></Boolean>${intReg('R', 0x100)}`,
+      );
       await map.setValue('B', true);
       assert.equal(mem.readUInt32BE(0x100), 321);
       await map.setValue('B', 'off');
@@ -191,7 +203,10 @@ describe('genicam value nodes', () => {
     /** Clears the command register after `after` reads of it, like a device finishing the work. */
     class SelfClearingPort extends MemoryPort {
       readsOfCommand = 0;
-      constructor(memory: Buffer, private readonly after: number) {
+      constructor(
+        memory: Buffer,
+        private readonly after: number,
+      ) {
         super(memory);
       }
       override async read(address: number, length: number): Promise<Buffer> {

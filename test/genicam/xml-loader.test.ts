@@ -29,10 +29,16 @@ function tempDir(): string {
 describe('genicam XML URL parsing', () => {
   const cases: [string, Record<string, unknown>][] = [
     ['Local:TestCam.xml;10000;5f3a', { kind: 'local', fileName: 'TestCam.xml', address: 0x10000, length: 0x5f3a, zipped: false }],
-    ['local:C4_GigE_1.0.0.zip;0x8C400904;0x4D30', { kind: 'local', fileName: 'C4_GigE_1.0.0.zip', address: 0x8c400904, length: 0x4d30, zipped: true }],
+    [
+      'local:C4_GigE_1.0.0.zip;0x8C400904;0x4D30',
+      { kind: 'local', fileName: 'C4_GigE_1.0.0.zip', address: 0x8c400904, length: 0x4d30, zipped: true },
+    ],
     ['Local: guide_test.zip; 00010000; 06c5', { kind: 'local', fileName: 'guide_test.zip', address: 0x10000, length: 0x6c5, zipped: true }],
     ['Local:///arv-fake-camera.xml;10000;3e67', { kind: 'local', fileName: 'arv-fake-camera.xml', address: 0x10000, length: 0x3e67 }],
-    ['Local:Cam_v3_3.zip;c0000000;10cca?SchemaVersion=1.1.0', { kind: 'local', address: 0xc0000000, length: 0x10cca, schemaVersion: '1.1.0' }],
+    [
+      'Local:Cam_v3_3.zip;c0000000;10cca?SchemaVersion=1.1.0',
+      { kind: 'local', address: 0xc0000000, length: 0x10cca, schemaVersion: '1.1.0' },
+    ],
     ['File:///opt/cam/Cam.xml', { kind: 'file', path: '/opt/cam/Cam.xml', fileName: 'Cam.xml', zipped: false }],
     ['file:///opt/cam/Cam%20X.zip?SchemaVersion=1.0.0', { kind: 'file', path: '/opt/cam/Cam X.zip', zipped: true, schemaVersion: '1.0.0' }],
     ['http://www.example.com/Cam.xml', { kind: 'web', url: 'http://www.example.com/Cam.xml' }],
@@ -72,7 +78,11 @@ const MiB = 1024 * 1024;
 /** Rewrites a member's central-directory entry (what the unzipper trusts) to forge a zip. */
 function forgeCentralEntry(zip: Uint8Array, name: string, fields: { compression?: number; originalSize?: number }): Buffer {
   const out = Buffer.from(zip);
-  for (let at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at !== -1; at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
+  for (
+    let at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    at !== -1;
+    at = out.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)
+  ) {
     const nameLength = out.readUInt16LE(at + 28);
     if (out.toString('latin1', at + 46, at + 46 + nameLength) !== name) continue;
     if (fields.compression !== undefined) out.writeUInt16LE(fields.compression, at + 10);
@@ -130,7 +140,10 @@ describe('genicam XML loading from a device', () => {
   });
 
   it('reports a corrupt zip clearly', async () => {
-    const port = device(Buffer.from('PK\u0003\u0004 this is not a zip at all, just text'), `Local:Broken.zip;${XML_ADDRESS.toString(16)};30`);
+    const port = device(
+      Buffer.from('PK\u0003\u0004 this is not a zip at all, just text'),
+      `Local:Broken.zip;${XML_ADDRESS.toString(16)};30`,
+    );
     const err = await rejection(loadDeviceXml(port, { cacheDir: false }));
     assert.equal(err.code, 'XML_UNAVAILABLE');
     assert.match(err.message, /Broken\.zip: not a valid ZIP archive/);
@@ -147,7 +160,10 @@ describe('genicam XML loading from a device', () => {
     const port = device(xmlBytes, 'http://example.com/TestCam.xml');
     const err = await rejection(loadDeviceXml(port, { cacheDir: false }));
     assert.equal(err.code, 'XML_UNAVAILABLE');
-    assert.match(err.message, /first URL "http:\/\/example\.com\/TestCam\.xml": http:\/\/example\.com\/TestCam\.xml: downloading the XML over HTTP is not supported/);
+    assert.match(
+      err.message,
+      /first URL "http:\/\/example\.com\/TestCam\.xml": http:\/\/example\.com\/TestCam\.xml: downloading the XML over HTTP is not supported/,
+    );
     assert.match(err.message, /second URL: .*empty/);
   });
 
@@ -198,18 +214,26 @@ describe('genicam XML loading from a device', () => {
   // Linux only, like the native core: /dev/zero and mkfifo are always there, so nothing is skipped.
   const hostFiles: [string, (dir: string) => string, RegExp][] = [
     ['/dev/zero (endless character device)', () => '/dev/zero', /is not a regular file/],
-    ['a FIFO (open would block forever)', (dir) => {
-      const fifo = path.join(dir, 'cam.xml');
-      execFileSync('mkfifo', [fifo]);
-      return fifo;
-    }, /is not a regular file/],
+    [
+      'a FIFO (open would block forever)',
+      (dir) => {
+        const fifo = path.join(dir, 'cam.xml');
+        execFileSync('mkfifo', [fifo]);
+        return fifo;
+      },
+      /is not a regular file/,
+    ],
     ['a directory', (dir) => dir, /is not a regular file/],
-    ['a 65 MiB file', (dir) => {
-      const big = path.join(dir, 'big.xml');
-      fs.writeFileSync(big, '');
-      fs.truncateSync(big, 65 * MiB); // sparse: no real disk use
-      return big;
-    }, /is 68157440 bytes; allowed at most 67108864 bytes/],
+    [
+      'a 65 MiB file',
+      (dir) => {
+        const big = path.join(dir, 'big.xml');
+        fs.writeFileSync(big, '');
+        fs.truncateSync(big, 65 * MiB); // sparse: no real disk use
+        return big;
+      },
+      /is 68157440 bytes; allowed at most 67108864 bytes/,
+    ],
   ];
   for (const [label, make, message] of hostFiles) {
     it(`refuses a File: URL naming ${label} and falls back to the second URL`, async () => {
@@ -220,7 +244,9 @@ describe('genicam XML loading from a device', () => {
         const err = await rejection(loadDeviceXml(device(xmlBytes, fileUrl), { cacheDir: false }));
         assert.equal(err.code, 'XML_UNAVAILABLE');
         assert.match(err.message, message);
-        const loaded = await fetchDeviceXml(device(xmlBytes, fileUrl, `Local:TestCam.xml;${XML_ADDRESS.toString(16)};${lengthHex}`), { cacheDir: false });
+        const loaded = await fetchDeviceXml(device(xmlBytes, fileUrl, `Local:TestCam.xml;${XML_ADDRESS.toString(16)};${lengthHex}`), {
+          cacheDir: false,
+        });
         assert.equal(loaded.urlRegister, 'second');
         assert.equal(loaded.xml, TESTCAM_XML);
       } finally {
@@ -239,7 +265,9 @@ describe('genicam XML loading from a device', () => {
       const err = await rejection(loadDeviceXml(device(xmlBytes, url), { cacheDir: false }));
       assert.equal(err.code, 'XML_UNAVAILABLE');
       assert.match(err.message, message);
-      const loaded = await fetchDeviceXml(device(xmlBytes, url, `Local:TestCam.xml;${XML_ADDRESS.toString(16)};${lengthHex}`), { cacheDir: false });
+      const loaded = await fetchDeviceXml(device(xmlBytes, url, `Local:TestCam.xml;${XML_ADDRESS.toString(16)};${lengthHex}`), {
+        cacheDir: false,
+      });
       assert.equal(loaded.urlRegister, 'second');
     });
   }
@@ -254,14 +282,24 @@ describe('genicam XML loading from a device', () => {
 
   const zipped = zipSync({ 'notes.bin': strToU8('not the xml'), 'TestCam.xml': strToU8(TESTCAM_XML) });
   const zipCases: [string, Buffer, RegExp | undefined][] = [
-    ['a member declaring 2 GiB (zip bomb)', forgeCentralEntry(zipped, 'TestCam.xml', { originalSize: 0x7fffffff }),
-      /TestCam\.xml expands to 2147483647 bytes; allowed at most 67108864 bytes \(64 MiB\)/],
-    ['a member declaring more than its stream holds', forgeCentralEntry(zipped, 'TestCam.xml', { originalSize: xmlBytes.length + 100 }),
-      new RegExp(`TestCam\\.xml inflated to ${xmlBytes.length} bytes but declares ${xmlBytes.length + 100}`)],
+    [
+      'a member declaring 2 GiB (zip bomb)',
+      forgeCentralEntry(zipped, 'TestCam.xml', { originalSize: 0x7fffffff }),
+      /TestCam\.xml expands to 2147483647 bytes; allowed at most 67108864 bytes \(64 MiB\)/,
+    ],
+    [
+      'a member declaring more than its stream holds',
+      forgeCentralEntry(zipped, 'TestCam.xml', { originalSize: xmlBytes.length + 100 }),
+      new RegExp(`TestCam\\.xml inflated to ${xmlBytes.length} bytes but declares ${xmlBytes.length + 100}`),
+    ],
     // Only the chosen member is inflated: another one may be anything, even unreadable.
     ['another member with an unknown compression method', forgeCentralEntry(zipped, 'notes.bin', { compression: 99 }), undefined],
     ['another member declaring 4 GiB', forgeCentralEntry(zipped, 'notes.bin', { originalSize: 0xffffffff }), undefined],
-    ['a ZIP64 directory claiming 4 billion members', forgeZip64Count(zipped, 0xffffffff), /lists more than 1000 members; allowed at most 1000/],
+    [
+      'a ZIP64 directory claiming 4 billion members',
+      forgeZip64Count(zipped, 0xffffffff),
+      /lists more than 1000 members; allowed at most 1000/,
+    ],
   ];
   for (const [label, zip, message] of zipCases) {
     it(`zip with ${label}: ${message ? 'refused' : 'loads the .xml member'}`, async () => {

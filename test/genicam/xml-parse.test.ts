@@ -17,7 +17,14 @@ function syntaxError(text: string): XmlSyntaxError {
 
 /** The same tree built by an independent, general-purpose parser (the judge). */
 function reference(text: string): XmlElement {
-  const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '', parseTagValue: false, trimValues: true, removeNSPrefix: true });
+  const parser = new XMLParser({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    parseTagValue: false,
+    trimValues: true,
+    removeNSPrefix: true,
+  });
   const convert = (node: Record<string, unknown>): XmlElement | null => {
     const tag = Object.keys(node).find((key) => key !== ':@' && key !== '#text');
     if (!tag || tag.startsWith('?')) return null;
@@ -42,8 +49,16 @@ describe('genicam XML reader', () => {
     ['the five entities and character references', '<R>&lt;&gt;&amp;&quot;&apos;&#65;&#x42;</R>', { text: '<>&"\'AB' }],
     ['entities in attributes', '<R f="A &lt;&lt; 2 &amp;&amp; B"/>', { attrs: { f: 'A << 2 && B' } }],
     ['CDATA kept verbatim', '<R><![CDATA[a < b && c]]></R>', { text: 'a < b && c' }],
-    ['comments, PIs and a DOCTYPE skipped', '<?xml version="1.0"?><!DOCTYPE R [<!ELEMENT R ANY>]><!-- hi --><R><!-- in --><?pi x?>v</R>', { text: 'v' }],
-    ['namespace prefixes dropped', '<g:R xmlns:g="x" g:Name="n"><g:Child/></g:R>', { tag: 'R', attrs: { Name: 'n' }, child: { tag: 'Child' } }],
+    [
+      'comments, PIs and a DOCTYPE skipped',
+      '<?xml version="1.0"?><!DOCTYPE R [<!ELEMENT R ANY>]><!-- hi --><R><!-- in --><?pi x?>v</R>',
+      { text: 'v' },
+    ],
+    [
+      'namespace prefixes dropped',
+      '<g:R xmlns:g="x" g:Name="n"><g:Child/></g:R>',
+      { tag: 'R', attrs: { Name: 'n' }, child: { tag: 'Child' } },
+    ],
     ['text trimmed and joined around children', '<R>\n  a <C/> b\n</R>', { text: 'a  b', child: { tag: 'C' } }],
     ['spaces around = and before >', '<R  a = "1"  ></R >', { attrs: { a: '1' } }],
   ];
@@ -68,7 +83,13 @@ describe('genicam XML reader', () => {
     ['a mismatched closing tag', '<R>\n<A></B></R>', /<\/B> does not close <A> \(opened at line 2\)/, 2, 4],
     ['a file ending inside a tag', '<R><A b="1"', /the document ends inside the tag <A>/, 1, 4],
     ['a file ending inside an attribute value', '<R a="1', /the value of attribute a of <R> is never closed/, 1, 6],
-    ['a file ending with open elements', '<R>\n<A>\n<B>x', /the document ends while <R> > <A> > <B> are still open \(<R> opened at line 1; truncated\?\)/, 1, undefined],
+    [
+      'a file ending with open elements',
+      '<R>\n<A>\n<B>x',
+      /the document ends while <R> > <A> > <B> are still open \(<R> opened at line 1; truncated\?\)/,
+      1,
+      undefined,
+    ],
     ['no root at all', '<!-- only a comment -->', /no root element/, 1, 24],
     ['attributes run together', '<R a="1"b="2"/>', /expected a space before an attribute of <R>/, 1, 9],
   ];

@@ -13,7 +13,11 @@ import { ipToNumber } from '../../lib/gvcp/address';
 import { NodeMap, loadDeviceXml } from '../../lib/genicam';
 import { LOOPBACK_BROADCAST, uniqueLoopbackAddress } from '../support/loopback';
 
-interface Leader { blockId: number; timestamp: bigint; arrivedAt: number }
+interface Leader {
+  blockId: number;
+  timestamp: bigint;
+  arrivedAt: number;
+}
 
 class LeaderCollector {
   readonly leaders: Leader[] = [];
@@ -29,20 +33,30 @@ class LeaderCollector {
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
     return new LeaderCollector(s);
   }
-  get port(): number { return this.socket.address().port; }
-  close(): Promise<void> { return new Promise((r) => this.socket.close(() => r())); }
+  get port(): number {
+    return this.socket.address().port;
+  }
+  close(): Promise<void> {
+    return new Promise((r) => this.socket.close(() => r()));
+  }
 }
 
 describe('gvcp: one scheduled ACTION_CMD triggers two emulated DMK 38GX541-a at the same time', function () {
   this.timeout(30000);
   const cleanup: Array<() => Promise<void>> = [];
-  after(async () => { for (const c of cleanup.reverse()) await c().catch(() => undefined); });
+  after(async () => {
+    for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  });
 
   it('both cameras deliver one frame each, with identical timestamps equal to the action time', async () => {
     const key = 0x5a000000 + (process.pid & 0xffff);
     const rigs: Array<{ camera: EmulatedCamera; device: GvcpDevice; nodes: NodeMap; rx: LeaderCollector }> = [];
     for (let i = 0; i < 2; i += 1) {
-      const camera = await EmulatedCamera.start({ address: uniqueLoopbackAddress(), broadcastAddresses: [LOOPBACK_BROADCAST], ptpSettlingMs: 50 });
+      const camera = await EmulatedCamera.start({
+        address: uniqueLoopbackAddress(),
+        broadcastAddresses: [LOOPBACK_BROADCAST],
+        ptpSettlingMs: 50,
+      });
       cleanup.push(() => camera.stop());
       const device = await GvcpDevice.connect({ address: camera.address });
       cleanup.push(() => device.close());
@@ -50,9 +64,17 @@ describe('gvcp: one scheduled ACTION_CMD triggers two emulated DMK 38GX541-a at 
       const rx = await LeaderCollector.open();
       cleanup.push(() => rx.close());
       for (const [name, value] of [
-        ['Width', 608], ['Height', 8], ['PixelFormat', 'Mono8'], ['PtpEnable', true],
-        ['TriggerMode', 'On'], ['TriggerSource', 'Action0'], ['AcquisitionMode', 'Continuous'],
-        ['ActionDeviceKey', key], ['ActionSelector', 0], ['ActionGroupKey', 7], ['ActionGroupMask', 0x3],
+        ['Width', 608],
+        ['Height', 8],
+        ['PixelFormat', 'Mono8'],
+        ['PtpEnable', true],
+        ['TriggerMode', 'On'],
+        ['TriggerSource', 'Action0'],
+        ['AcquisitionMode', 'Continuous'],
+        ['ActionDeviceKey', key],
+        ['ActionSelector', 0],
+        ['ActionGroupKey', 7],
+        ['ActionGroupMask', 0x3],
       ] as const) {
         await nodes.setValue(name, value);
       }
@@ -66,13 +88,24 @@ describe('gvcp: one scheduled ACTION_CMD triggers two emulated DMK 38GX541-a at 
     // PTP settles (Master/Slave) before a scheduled action has a time reference.
     const settled = Date.now() + 3000;
     for (const r of rigs) {
-      while (!['Master', 'Slave'].includes(String(await r.nodes.getValue('PtpStatus'))) && Date.now() < settled) await new Promise((res) => setTimeout(res, 20));
+      while (!['Master', 'Slave'].includes(String(await r.nodes.getValue('PtpStatus'))) && Date.now() < settled)
+        await new Promise((res) => setTimeout(res, 20));
     }
     await new Promise((res) => setTimeout(res, 100));
-    assert.deepEqual(rigs.map((r) => r.rx.leaders.length), [0, 0], 'no frame before the action');
+    assert.deepEqual(
+      rigs.map((r) => r.rx.leaders.length),
+      [0, 0],
+      'no frame before the action',
+    );
 
     const actionTime = rigs[0].camera.io.now() + 150_000_000n; // 150 ms ahead
-    const answers = await sendActionCommand({ address: LOOPBACK_BROADCAST, deviceKey: key, groupKey: 7, groupMask: 0x1, scheduledTime: actionTime });
+    const answers = await sendActionCommand({
+      address: LOOPBACK_BROADCAST,
+      deviceKey: key,
+      groupKey: 7,
+      groupMask: 0x1,
+      scheduledTime: actionTime,
+    });
     const ours = answers.filter((a) => rigs.some((r) => r.camera.address === a.address));
     assert.deepEqual(ours.map((a) => a.statusName).sort(), ['SUCCESS', 'SUCCESS'], JSON.stringify(answers));
 

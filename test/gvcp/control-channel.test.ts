@@ -13,13 +13,19 @@ import { REG_RW } from './support/test-model';
 /** A scripted peer on loopback: sees every command and answers as the test says. */
 class ScriptedDevice {
   readonly received: GvcpCommand[] = [];
-  private constructor(readonly socket: dgram.Socket, public onCommand: (cmd: GvcpCommand, reply: (b: Buffer, delayMs?: number) => void) => void) {
+  private constructor(
+    readonly socket: dgram.Socket,
+    public onCommand: (cmd: GvcpCommand, reply: (b: Buffer, delayMs?: number) => void) => void,
+  ) {
     socket.on('message', (msg, rinfo) => {
       const cmd = decodeCommand(msg);
       this.received.push(cmd);
       this.onCommand(cmd, (b, delayMs) => {
-        const send = (): void => { socket.send(b, rinfo.port, rinfo.address); };
-        if (delayMs) setTimeout(send, delayMs); else send();
+        const send = (): void => {
+          socket.send(b, rinfo.port, rinfo.address);
+        };
+        if (delayMs) setTimeout(send, delayMs);
+        else send();
       });
     });
   }
@@ -30,9 +36,15 @@ class ScriptedDevice {
     return new ScriptedDevice(socket, onCommand);
   }
 
-  get address(): string { return this.socket.address().address; }
-  get port(): number { return this.socket.address().port; }
-  close(): Promise<void> { return new Promise((r) => this.socket.close(() => r())); }
+  get address(): string {
+    return this.socket.address().address;
+  }
+  get port(): number {
+    return this.socket.address().port;
+  }
+  close(): Promise<void> {
+    return new Promise((r) => this.socket.close(() => r()));
+  }
 }
 
 const readregAck = (cmd: GvcpCommand, value: number, status = 0): Buffer =>
@@ -40,9 +52,14 @@ const readregAck = (cmd: GvcpCommand, value: number, status = 0): Buffer =>
 
 describe('gvcp: ControlChannel request/ack machinery', function () {
   const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
 
-  async function scripted(onCommand: ScriptedDevice['onCommand'], options: { timeoutMs?: number; retries?: number; firstRequestId?: number } = {}): Promise<[ScriptedDevice, ControlChannel]> {
+  async function scripted(
+    onCommand: ScriptedDevice['onCommand'],
+    options: { timeoutMs?: number; retries?: number; firstRequestId?: number } = {},
+  ): Promise<[ScriptedDevice, ControlChannel]> {
     const dev = await ScriptedDevice.start(onCommand);
     cleanup.push(() => dev.close());
     const ch = await ControlChannel.open({ address: dev.address, port: dev.port, timeoutMs: 60, retries: 3, ...options });
@@ -53,13 +70,18 @@ describe('gvcp: ControlChannel request/ack machinery', function () {
   it('request ids are never 0 and wrap 0xFFFF → 1', async () => {
     const [dev, ch] = await scripted((cmd, reply) => reply(readregAck(cmd, 1)), { firstRequestId: 0xfffe });
     for (let i = 0; i < 3; i += 1) await ch.readRegister(0x0a00);
-    assert.deepEqual(dev.received.map((c) => c.requestId), [0xfffe, 0xffff, 1]);
+    assert.deepEqual(
+      dev.received.map((c) => c.requestId),
+      [0xfffe, 0xffff, 1],
+    );
     await assert.rejects(ControlChannel.open({ address: dev.address, firstRequestId: 0 }), /0 is reserved/);
   });
 
   it('resends a lost command with the same request id, then succeeds', async () => {
     let n = 0;
-    const [dev, ch] = await scripted((cmd, reply) => { if (++n >= 3) reply(readregAck(cmd, 0xabcd)); });
+    const [dev, ch] = await scripted((cmd, reply) => {
+      if (++n >= 3) reply(readregAck(cmd, 0xabcd));
+    });
     assert.equal(await ch.readRegister(0x0a00), 0xabcd);
     assert.equal(dev.received.length, 3);
     assert.equal(new Set(dev.received.map((c) => c.requestId)).size, 1, 'all tries carry one request id');
@@ -87,12 +109,19 @@ describe('gvcp: ControlChannel request/ack machinery', function () {
 
   it('a device that only ever answers PENDING_ACK gets a bounded time, then the command fails and the next one goes', async () => {
     const pendingTimers: NodeJS.Timeout[] = [];
-    cleanup.push(async () => { for (const t of pendingTimers) clearTimeout(t); });
+    cleanup.push(async () => {
+      for (const t of pendingTimers) clearTimeout(t);
+    });
     const [dev] = await scripted((cmd, reply) => {
-      if (cmd.payload.readUInt32BE(0) === 0x0a04) { reply(readregAck(cmd, 5)); return; }
+      if (cmd.payload.readUInt32BE(0) === 0x0a04) {
+        reply(readregAck(cmd, 5));
+        return;
+      }
       // "Still busy, 40 ms more", every 30 ms (bounded: 100 times at most).
       for (let i = 0; i < 100; i += 1) {
-        pendingTimers.push(setTimeout(() => reply(encodeAck({ answer: Ack.PENDING, ackId: cmd.requestId, payload: encodePendingAck(40) })), 30 * i));
+        pendingTimers.push(
+          setTimeout(() => reply(encodeAck({ answer: Ack.PENDING, ackId: cmd.requestId, payload: encodePendingAck(40) })), 30 * i),
+        );
       }
     });
     const ch = await ControlChannel.open({ address: dev.address, port: dev.port, timeoutMs: 30, retries: 0, maxPendingMs: 300 });
@@ -112,7 +141,10 @@ describe('gvcp: ControlChannel request/ack machinery', function () {
     const ch = await ControlChannel.open({ address: dev.address, port: dev.port, timeoutMs: 200, maxQueued: 3 });
     cleanup.push(() => ch.close());
     const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => ch.readRegister(0x0a00 + 4 * i)));
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected'],
+    );
     assert.match(String((results[4] as PromiseRejectedResult).reason), /3 commands are already waiting.*limit 3/);
   });
 
@@ -123,13 +155,19 @@ describe('gvcp: ControlChannel request/ack machinery', function () {
 
   it('ignores late acks of an earlier command, duplicates and strays', async () => {
     let first: GvcpCommand | null = null;
-    const [, ch] = await scripted((cmd, reply) => {
-      if (!first) { first = cmd; return; } // first command never answered in time…
-      reply(readregAck(first, 0xdead)); // …its late ack arrives during the second command
-      reply(encodeAck({ answer: Ack.WRITEREG, ackId: cmd.requestId, payload: Buffer.alloc(4) })); // wrong answer code
-      reply(readregAck(cmd, 0x5555));
-      reply(readregAck(cmd, 0x6666)); // duplicate ack
-    }, { retries: 0, timeoutMs: 40 });
+    const [, ch] = await scripted(
+      (cmd, reply) => {
+        if (!first) {
+          first = cmd;
+          return;
+        } // first command never answered in time…
+        reply(readregAck(first, 0xdead)); // …its late ack arrives during the second command
+        reply(encodeAck({ answer: Ack.WRITEREG, ackId: cmd.requestId, payload: Buffer.alloc(4) })); // wrong answer code
+        reply(readregAck(cmd, 0x5555));
+        reply(readregAck(cmd, 0x6666)); // duplicate ack
+      },
+      { retries: 0, timeoutMs: 40 },
+    );
     await assert.rejects(ch.readRegister(0x0a00), /no answer/);
     assert.equal(await ch.readRegister(0x0a04), 0x5555);
     // The duplicate (0x6666) of the second command's ack must not answer the third command.
@@ -179,7 +217,10 @@ describe('gvcp: ControlChannel request/ack machinery', function () {
 describe('gvcp: retries through a lossy proxy in front of the emulated device', function () {
   let dev: TestDevice;
   let proxy: UdpProxy;
-  afterEach(async () => { await proxy?.close(); await dev?.stop(); });
+  afterEach(async () => {
+    await proxy?.close();
+    await dev?.stop();
+  });
 
   it('completes every command when every other datagram is dropped in either direction', async () => {
     dev = await startTestDevice({ openAccessWrites: true });
@@ -206,7 +247,9 @@ describe('gvcp: retries through a lossy proxy in front of the emulated device', 
 
   it('duplicated acks from the network are tolerated', async () => {
     dev = await startTestDevice();
-    proxy = await UdpProxy.start(uniqueLoopbackAddress(), { address: dev.address, port: 3956 }, (_p, d) => (d === 'toClient' ? 'duplicate' : undefined));
+    proxy = await UdpProxy.start(uniqueLoopbackAddress(), { address: dev.address, port: 3956 }, (_p, d) =>
+      d === 'toClient' ? 'duplicate' : undefined,
+    );
     const ch = await ControlChannel.open({ address: proxy.address, port: proxy.port, timeoutMs: 100 });
     try {
       const values = [];
@@ -219,4 +262,3 @@ describe('gvcp: retries through a lossy proxy in front of the emulated device', 
     }
   });
 });
-

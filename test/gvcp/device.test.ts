@@ -9,7 +9,12 @@ import { startTestDevice, TestDevice } from './support/harness';
 import { REG_COUNTER, REG_RO, REG_RW, SCRATCH_ADDRESS, XML_ADDRESS } from './support/test-model';
 
 async function expectStatus(p: Promise<unknown>, status: number, messagePart?: RegExp): Promise<GvcpError> {
-  const err = await p.then(() => { throw new Error('expected a GVCP error'); }, (e: unknown) => e);
+  const err = await p.then(
+    () => {
+      throw new Error('expected a GVCP error');
+    },
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof GvcpError, `expected GvcpError, got ${String(err)}`);
   assert.equal(err.status, status, err.message);
   if (messagePart) assert.match(err.message, messagePart);
@@ -20,7 +25,9 @@ describe('gvcp: GvcpDevice against the emulated device core (real UDP)', functio
   let dev: TestDevice;
   const open: Array<{ close(): Promise<void> }> = [];
 
-  beforeEach(async () => { dev = await startTestDevice(); });
+  beforeEach(async () => {
+    dev = await startTestDevice();
+  });
   afterEach(async () => {
     for (const o of open.splice(0)) await o.close().catch(() => undefined);
     await dev.stop();
@@ -58,14 +65,24 @@ describe('gvcp: GvcpDevice against the emulated device core (real UDP)', functio
     const values = await d.channel.readRegisters([REG_RW, REG_RO, Bootstrap.CCP]);
     assert.deepEqual(values, [0x12345678, 0xcafef00d, Ccp.CONTROL]);
     assert.equal(dev.server.stats().commands - before, 1, 'three addresses in one READREG');
-    await d.channel.writeRegisters([{ address: REG_RW, value: 0xdeadbeef }, { address: Bootstrap.HEARTBEAT_TIMEOUT, value: 4000 }]);
+    await d.channel.writeRegisters([
+      { address: REG_RW, value: 0xdeadbeef },
+      { address: Bootstrap.HEARTBEAT_TIMEOUT, value: 4000 },
+    ]);
     assert.equal(dev.model.registers.get(REG_RW), 0xdeadbeef);
     assert.equal(await d.channel.readRegister(Bootstrap.HEARTBEAT_TIMEOUT), 4000);
     await expectStatus(d.channel.writeRegister(REG_RO, 1), GvcpStatus.WRITE_PROTECT, /WRITE_PROTECT.*read-only/);
     await expectStatus(d.channel.readRegister(0xa100), GvcpStatus.INVALID_ADDRESS, /INVALID_ADDRESS/);
     await expectStatus(d.channel.writeRegister(Bootstrap.GVCP_CAPABILITY, 0), GvcpStatus.WRITE_PROTECT);
     // A failing write in the middle: the first is executed, the rest not.
-    await expectStatus(d.channel.writeRegisters([{ address: REG_RW, value: 7 }, { address: REG_RO, value: 1 }, { address: REG_RW, value: 9 }]), GvcpStatus.WRITE_PROTECT);
+    await expectStatus(
+      d.channel.writeRegisters([
+        { address: REG_RW, value: 7 },
+        { address: REG_RO, value: 1 },
+        { address: REG_RW, value: 9 },
+      ]),
+      GvcpStatus.WRITE_PROTECT,
+    );
     assert.equal(dev.model.registers.get(REG_RW), 7);
   });
 
@@ -74,7 +91,7 @@ describe('gvcp: GvcpDevice against the emulated device core (real UDP)', functio
     const before = dev.server.stats().commands;
     const xml = await d.port.read(XML_ADDRESS, dev.model.xmlBytes.length);
     assert.equal(xml.toString('utf8'), dev.model.xmlBytes.toString('utf8'));
-    assert.equal(dev.server.stats().commands - before, Math.ceil(Math.ceil(dev.model.xmlBytes.length / 4) * 4 / 536));
+    assert.equal(dev.server.stats().commands - before, Math.ceil((Math.ceil(dev.model.xmlBytes.length / 4) * 4) / 536));
     // Unaligned reads are widened and trimmed.
     assert.deepEqual(await d.port.read(XML_ADDRESS + 3, 5), dev.model.xmlBytes.subarray(3, 8));
   });
@@ -108,7 +125,12 @@ describe('gvcp: GvcpDevice against the emulated device core (real UDP)', functio
   it('gives ACCESS_DENIED to a second controller and to writes from a monitor; monitor reads work', async () => {
     const first = await connect({ access: 'control' });
     const second = GvcpDevice.connect({ address: dev.address, access: 'control' });
-    const err = await second.then(() => { throw new Error('second controller got control'); }, (e: GvcpError) => e);
+    const err = await second.then(
+      () => {
+        throw new Error('second controller got control');
+      },
+      (e: GvcpError) => e,
+    );
     assert.equal(err.code, 'GVCP_ACCESS_DENIED');
     assert.match(err.message, /another application controls this camera \(control access held by 127\.0\.0\.1:\d+\)/);
     const monitor = await connect({ access: 'monitor' });
@@ -175,10 +197,16 @@ describe('gvcp: GvcpDevice against the emulated device core (real UDP)', functio
     const acks: Buffer[] = [];
     raw.on('message', (m) => acks.push(m));
     let seed = 7;
-    const rnd = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed; };
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
     for (let i = 0; i < 300; i += 1) {
       const junk = Buffer.from(Array.from({ length: rnd() % 80 }, () => rnd() & 0xff));
-      if (i % 2 === 0 && junk.length >= 8) { junk[0] = 0x42; junk[1] = 0; } // commands, but no ack asked
+      if (i % 2 === 0 && junk.length >= 8) {
+        junk[0] = 0x42;
+        junk[1] = 0;
+      } // commands, but no ack asked
       raw.send(junk, 3956, dev.address);
     }
     const bad = [
@@ -198,7 +226,10 @@ describe('gvcp: GvcpDevice against the emulated device core (real UDP)', functio
     raw.close();
     probe.close();
     for (const [name, , status] of bad) {
-      assert.ok(acks.some((a) => a.readUInt16BE(0) === status), `${name}: no ack with status 0x${status.toString(16)}`);
+      assert.ok(
+        acks.some((a) => a.readUInt16BE(0) === status),
+        `${name}: no ack with status 0x${status.toString(16)}`,
+      );
     }
     assert.ok(dev.server.stats().malformed > 0);
     const d = await connect();

@@ -7,13 +7,22 @@ import { LOOPBACK_BROADCAST } from '../support/loopback';
 import { startTestDevice, TestDevice } from './support/harness';
 
 const eth: NetworkInterfaceInfo = {
-  name: 'eth1', address: '192.168.10.1', netmask: '255.255.255.0', prefix: 24, broadcast: '192.168.10.255', mac: '', internal: false, mtu: 1500,
+  name: 'eth1',
+  address: '192.168.10.1',
+  netmask: '255.255.255.0',
+  prefix: 24,
+  broadcast: '192.168.10.255',
+  mac: '',
+  internal: false,
+  mtu: 1500,
 };
 
 describe('gvcp: diagnostics', function () {
   let dev: TestDevice;
   const open: Array<{ close(): Promise<void> }> = [];
-  beforeEach(async () => { dev = await startTestDevice({ broadcastAddresses: [LOOPBACK_BROADCAST], modelOptions: { serial: `DIAG${process.pid}` } }); });
+  beforeEach(async () => {
+    dev = await startTestDevice({ broadcastAddresses: [LOOPBACK_BROADCAST], modelOptions: { serial: `DIAG${process.pid}` } });
+  });
   afterEach(async () => {
     for (const o of open.splice(0)) await o.close().catch(() => undefined);
     await dev.stop();
@@ -28,7 +37,12 @@ describe('gvcp: diagnostics', function () {
     assert.equal(r.localAddress, '127.0.0.1');
     assert.equal(r.sameSubnet, true);
     assert.equal(r.identity?.serialNumber, `DIAG${process.pid}`);
-    assert.deepEqual(r.control, { access: 'control', switchoverEnabled: false, ip: '127.0.0.1', port: holder.channel.localEndpoint().port });
+    assert.deepEqual(r.control, {
+      access: 'control',
+      switchoverEnabled: false,
+      ip: '127.0.0.1',
+      port: holder.channel.localEndpoint().port,
+    });
     assert.equal(r.heartbeatTimeoutMs, 3000);
     assert.equal(r.linkSpeedMbps, 1000);
     assert.equal(r.streamPacketSize, 1500);
@@ -67,7 +81,10 @@ describe('gvcp: diagnostics', function () {
     const foreign = reachability({ ipAddress: '10.0.0.5', subnetMask: '255.255.255.0', macAddress: '00:07:48:00:00:01' }, eth);
     assert.equal(foreign.reachable, false);
     assert.match(foreign.problem!, /camera 10\.0\.0\.5\/255\.255\.255\.0 is not in the subnet of eth1 \(192\.168\.10\.1\/24\)/);
-    assert.match(foreign.advice!, /FORCEIP .*ipAddress: '192\.168\.10\.\d+', subnetMask: '255\.255\.255\.0', broadcast: '192\.168\.10\.255'/);
+    assert.match(
+      foreign.advice!,
+      /FORCEIP .*ipAddress: '192\.168\.10\.\d+', subnetMask: '255\.255\.255\.0', broadcast: '192\.168\.10\.255'/,
+    );
     const narrow = reachability({ ipAddress: '192.168.10.50', subnetMask: '255.255.255.252', macAddress: 'x' }, eth);
     assert.match(narrow.problem!, /subnet mask 255\.255\.255\.252, which does not include this host/);
     assert.equal(reachability({ ipAddress: '192.168.10.50', subnetMask: '255.255.255.0', macAddress: 'x' }, eth).reachable, true);

@@ -6,7 +6,9 @@ import { startTestDevice, TestDevice } from './support/harness';
 
 describe('gvcp: discovery on loopback', function () {
   const devices: TestDevice[] = [];
-  afterEach(async () => { for (const d of devices.splice(0)) await d.stop(); });
+  afterEach(async () => {
+    for (const d of devices.splice(0)) await d.stop();
+  });
 
   async function start(serial: string, mac: string): Promise<TestDevice> {
     const d = await startTestDevice({ broadcastAddresses: [LOOPBACK_BROADCAST], modelOptions: { serial, mac } });

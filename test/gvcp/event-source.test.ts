@@ -32,7 +32,7 @@ const eventPacket = (requestId: number): Buffer => encodeCommand({ command: Comm
  * Issue 15, item 5: events were accepted from the camera's IP on any port (59,387 spoofed in 30 s).
  * Only the camera's message channel — its IP and its MCSP source port — may be heard.
  */
-describe('gvcp: events are accepted only from the camera\'s message-channel source (IP and MCSP port)', function () {
+describe("gvcp: events are accepted only from the camera's message-channel source (IP and MCSP port)", function () {
   let dev: TestDevice;
   const open: Array<{ close(): Promise<void> }> = [];
   const sockets: dgram.Socket[] = [];
@@ -43,7 +43,7 @@ describe('gvcp: events are accepted only from the camera\'s message-channel sour
     await dev?.stop();
   });
 
-  it('a spoofed EVENT from the camera\'s own IP but another port is neither acknowledged nor delivered; the camera\'s events are', async () => {
+  it("a spoofed EVENT from the camera's own IP but another port is neither acknowledged nor delivered; the camera's events are", async () => {
     dev = await startTestDevice();
     const device = await GvcpDevice.connect({ address: dev.address });
     open.push(device);
@@ -67,7 +67,7 @@ describe('gvcp: events are accepted only from the camera\'s message-channel sour
     assert.equal(events[0].eventId, 0x9001);
   });
 
-  it('without MCSP (an older device), the port of the first event from the camera\'s IP is the only one heard after', async () => {
+  it("without MCSP (an older device), the port of the first event from the camera's IP is the only one heard after", async () => {
     // A minimal device: answers READREG (0x0930 with INVALID_ADDRESS, as GigE Vision 1.0 may) and WRITEREG.
     const deviceSocket = await bind(uniqueLoopbackAddress());
     sockets.push(deviceSocket);
@@ -76,9 +76,10 @@ describe('gvcp: events are accepted only from the camera\'s message-channel sour
       const cmd = decodeCommand(msg);
       if (cmd.command === Command.READREG) {
         const [register] = decodeReadRegCommand(cmd.payload);
-        const ack = register === Bootstrap.MESSAGE_CHANNEL_CAPABILITY
-          ? encodeAck({ status: GvcpStatus.INVALID_ADDRESS, answer: Ack.READREG, ackId: cmd.requestId })
-          : encodeAck({ answer: Ack.READREG, ackId: cmd.requestId, payload: encodeReadRegAck([0]) });
+        const ack =
+          register === Bootstrap.MESSAGE_CHANNEL_CAPABILITY
+            ? encodeAck({ status: GvcpStatus.INVALID_ADDRESS, answer: Ack.READREG, ackId: cmd.requestId })
+            : encodeAck({ answer: Ack.READREG, ackId: cmd.requestId, payload: encodeReadRegAck([0]) });
         deviceSocket.send(ack, rinfo.port, rinfo.address);
       } else if (cmd.command === Command.WRITEREG) {
         deviceSocket.send(encodeAck({ answer: Ack.WRITEREG, ackId: cmd.requestId, payload: Buffer.alloc(4) }), rinfo.port, rinfo.address);
@@ -100,6 +101,9 @@ describe('gvcp: events are accepted only from the camera\'s message-channel sour
     other.send(eventPacket(2), mc.localPort, mc.localAddress);
     eventSource.send(eventPacket(3), mc.localPort, mc.localAddress);
     await until(() => events.length === 2 && mc.stats().foreign === 1);
-    assert.deepEqual(events.map((e) => e.requestId), [1, 3]);
+    assert.deepEqual(
+      events.map((e) => e.requestId),
+      [1, 3],
+    );
   });
 });

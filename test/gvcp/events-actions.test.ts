@@ -42,7 +42,13 @@ describe('gvcp: message channel (events)', function () {
     s.sendEvent({ eventId: 0x9001, streamChannel: 0, blockId: 17n, timestamp: t });
     s.sendEvent({ eventId: 0x9002, timestamp: t + 5n, data: Buffer.from('0102030405060708', 'hex') });
     await until(() => events.length === 2 && dev.server.stats().events.eventsAcknowledged === 2);
-    assert.deepEqual(events.map((e) => [e.eventId, e.streamChannel, e.blockId, e.timestamp]), [[0x9001, 0, 17n, t], [0x9002, 0xffff, 0n, t + 5n]]);
+    assert.deepEqual(
+      events.map((e) => [e.eventId, e.streamChannel, e.blockId, e.timestamp]),
+      [
+        [0x9001, 0, 17n, t],
+        [0x9002, 0xffff, 0n, t + 5n],
+      ],
+    );
     assert.equal(events[0].data, undefined);
     assert.deepEqual(events[1].data, Buffer.from('0102030405060708', 'hex'));
     assert.equal(events[0].source, dev.address);
@@ -51,7 +57,10 @@ describe('gvcp: message channel (events)', function () {
   });
 
   it('the device retransmits an unacknowledged event with the same request id; the host delivers it once', async () => {
-    await d.channel.writeRegisters([{ address: Bootstrap.MCTT, value: 50 }, { address: Bootstrap.MCRC, value: 3 }]);
+    await d.channel.writeRegisters([
+      { address: Bootstrap.MCTT, value: 50 },
+      { address: Bootstrap.MCRC, value: 3 },
+    ]);
     const host = dgram.createSocket('udp4');
     await new Promise<void>((r) => host.bind(0, '127.0.0.1', () => r()));
     const copies: number[] = [];
@@ -60,7 +69,10 @@ describe('gvcp: message channel (events)', function () {
       copies.push(cmd.requestId);
       if (copies.length === 3) host.send(encodeAck({ answer: Ack.EVENT, ackId: cmd.requestId }), rinfo.port, rinfo.address);
     });
-    await d.channel.writeRegisters([{ address: Bootstrap.MCDA, value: 0x7f000001 }, { address: Bootstrap.MCP, value: host.address().port }]);
+    await d.channel.writeRegisters([
+      { address: Bootstrap.MCDA, value: 0x7f000001 },
+      { address: Bootstrap.MCP, value: host.address().port },
+    ]);
     dev.model.services!.sendEvent({ eventId: 0x9003, timestamp: 1n });
     await until(() => dev.server.stats().events.eventsAcknowledged === 1);
     await sleep(120);
@@ -83,7 +95,11 @@ describe('gvcp: message channel (events)', function () {
     await new Promise<void>((r) => raw.bind(0, '127.0.0.1', () => r()));
     const acks: Buffer[] = [];
     raw.on('message', (m) => acks.push(m));
-    const packet = encodeCommand({ command: Command.EVENT, requestId: 777, payload: encodeEventCommand([{ eventId: 0x9004, streamChannel: 0, blockId: 1n, timestamp: 9n }], false) });
+    const packet = encodeCommand({
+      command: Command.EVENT,
+      requestId: 777,
+      payload: encodeEventCommand([{ eventId: 0x9004, streamChannel: 0, blockId: 1n, timestamp: 9n }], false),
+    });
     raw.send(packet, mc.localPort, '127.0.0.1');
     raw.send(packet, mc.localPort, '127.0.0.1');
     raw.send(Buffer.from('42010000ffff0001', 'hex'), mc.localPort, '127.0.0.1'); // malformed: length beyond datagram
@@ -144,7 +160,10 @@ describe('gvcp: action commands', function () {
   });
 
   async function camera(deviceKey: number, groupKey: number, groupMask: number, actionStatus = 0): Promise<[TestDevice, GvcpDevice]> {
-    const t = await startTestDevice({ broadcastAddresses: [LOOPBACK_BROADCAST], modelOptions: { actionStatus, mac: `02:00:00:00:${(devices.length + 1).toString(16).padStart(2, '0')}:aa` } });
+    const t = await startTestDevice({
+      broadcastAddresses: [LOOPBACK_BROADCAST],
+      modelOptions: { actionStatus, mac: `02:00:00:00:${(devices.length + 1).toString(16).padStart(2, '0')}:aa` },
+    });
     devices.push(t);
     const g = await GvcpDevice.connect({ address: t.address });
     open.push(g);
@@ -161,16 +180,38 @@ describe('gvcp: action commands', function () {
     const [a] = await camera(key, 0x77, 0x0f);
     const [b] = await camera(key, 0x77, 0x30);
     const when = a.model.services!.now() + 50_000_000n;
-    const answers = await sendActionCommand({ address: LOOPBACK_BROADCAST, deviceKey: key, groupKey: 0x77, groupMask: 0x11, scheduledTime: when });
+    const answers = await sendActionCommand({
+      address: LOOPBACK_BROADCAST,
+      deviceKey: key,
+      groupKey: 0x77,
+      groupMask: 0x11,
+      scheduledTime: when,
+    });
     const ours = answers.filter((x) => x.address === a.address || x.address === b.address);
-    assert.deepEqual(ours.map((x) => [x.address, x.status]).sort(), [[a.address, 0], [b.address, 0]].sort());
-    assert.deepEqual(a.model.actions.map((x) => [x.signals, x.scheduledTime]), [[[1], when]]);
-    assert.deepEqual(b.model.actions.map((x) => [x.signals, x.scheduledTime]), [[[1], when]]);
+    assert.deepEqual(
+      ours.map((x) => [x.address, x.status]).sort(),
+      [
+        [a.address, 0],
+        [b.address, 0],
+      ].sort(),
+    );
+    assert.deepEqual(
+      a.model.actions.map((x) => [x.signals, x.scheduledTime]),
+      [[[1], when]],
+    );
+    assert.deepEqual(
+      b.model.actions.map((x) => [x.signals, x.scheduledTime]),
+      [[[1], when]],
+    );
   });
 
   it('keys and masks decide: wrong device key, wrong group key or a disjoint mask → no action and no answer', async () => {
     const [a] = await camera(0xabc, 5, 0x1);
-    for (const [dk, gk, gm] of [[0xabd, 5, 1], [0xabc, 6, 1], [0xabc, 5, 2]]) {
+    for (const [dk, gk, gm] of [
+      [0xabd, 5, 1],
+      [0xabc, 6, 1],
+      [0xabc, 5, 2],
+    ]) {
       const answers = await sendActionCommand({ address: a.address, deviceKey: dk, groupKey: gk, groupMask: gm, timeoutMs: 80 });
       assert.deepEqual(answers, []);
     }
@@ -208,16 +249,34 @@ describe('gvcp: action commands', function () {
 
 describe('gvcp: FORCEIP', function () {
   it('moves a device to a new loopback address; it answers from there and is discovered there', async () => {
-    const t = await startTestDevice({ broadcastAddresses: [LOOPBACK_BROADCAST], modelOptions: { mac: '02:00:00:00:fe:01', serial: `FIP${process.pid}` } });
+    const t = await startTestDevice({
+      broadcastAddresses: [LOOPBACK_BROADCAST],
+      modelOptions: { mac: '02:00:00:00:fe:01', serial: `FIP${process.pid}` },
+    });
     try {
       const target = uniqueLoopbackAddress();
-      const { address } = await forceIp({ macAddress: '02:00:00:00:fe:01', ipAddress: target, subnetMask: '255.0.0.0', broadcast: LOOPBACK_BROADCAST, timeoutMs: 300 });
+      const { address } = await forceIp({
+        macAddress: '02:00:00:00:fe:01',
+        ipAddress: target,
+        subnetMask: '255.0.0.0',
+        broadcast: LOOPBACK_BROADCAST,
+        timeoutMs: 300,
+      });
       assert.equal(address, target);
       const found = await discover({ address: target, timeoutMs: 200 });
       assert.equal(found.length, 1);
       assert.equal(found[0].ipAddress, target);
       assert.deepEqual(await discover({ address: t.address, timeoutMs: 100 }), [], 'the old address is gone');
-      await assert.rejects(forceIp({ macAddress: '02:00:00:00:fe:01', ipAddress: '192.0.2.77', subnetMask: '255.255.255.0', broadcast: LOOPBACK_BROADCAST, timeoutMs: 200 }), /INVALID_PARAMETER/);
+      await assert.rejects(
+        forceIp({
+          macAddress: '02:00:00:00:fe:01',
+          ipAddress: '192.0.2.77',
+          subnetMask: '255.255.255.0',
+          broadcast: LOOPBACK_BROADCAST,
+          timeoutMs: 200,
+        }),
+        /INVALID_PARAMETER/,
+      );
     } finally {
       await t.stop();
     }

@@ -40,7 +40,9 @@ describe('gvcp: privilege, heartbeat and connection loss', function () {
     const d = await GvcpDevice.connect({ address: dev.address });
     open.push(d);
     let lost: GvcpError | null = null;
-    d.on('lost', (e: GvcpError) => { lost = e; });
+    d.on('lost', (e: GvcpError) => {
+      lost = e;
+    });
     await sleep(1300);
     assert.equal(lost, null);
     assert.equal(dev.server.stats().heartbeatExpiries, 0);
@@ -52,7 +54,9 @@ describe('gvcp: privilege, heartbeat and connection loss', function () {
     const d = await GvcpDevice.connect({ address: dev.address, heartbeatTimeoutMs: 600 });
     open.push(d);
     assert.equal(d.info.heartbeatTimeoutMs, 600);
-    const lost = new Promise<{ err: GvcpError; at: number }>((resolve) => d.once('lost', (err: GvcpError) => resolve({ err, at: Date.now() })));
+    const lost = new Promise<{ err: GvcpError; at: number }>((resolve) =>
+      d.once('lost', (err: GvcpError) => resolve({ err, at: Date.now() })),
+    );
     await sleep(50);
     const killedAt = Date.now();
     await dev.server.close();

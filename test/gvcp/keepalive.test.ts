@@ -11,10 +11,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Blocks this process's event loop: the native thread must work without it. */
 function blockEventLoop(ms: number): void {
   const end = Date.now() + ms;
-  while (Date.now() < end) { /* busy */ }
+  while (Date.now() < end) {
+    /* busy */
+  }
 }
 
-interface Received { requestId: number; addresses: number[]; from: number; at: number }
+interface Received {
+  requestId: number;
+  addresses: number[];
+  from: number;
+  at: number;
+}
 
 /**
  * A device that answers every READREG with 0x2 (control) and records what came; reads of more
@@ -30,10 +37,18 @@ async function fakeDevice(slowReadDelayMs = 0): Promise<{ socket: dgram.Socket; 
     if (cmd.command !== Command.READREG) return;
     const addresses = decodeReadRegCommand(cmd.payload);
     received.push({ requestId: cmd.requestId, addresses, from: rinfo.port, at: Date.now() });
-    const answer = () => socket.send(encodeAck({ answer: Ack.READREG, ackId: cmd.requestId, payload: encodeReadRegAck(addresses.map(() => 2)) }), rinfo.port, rinfo.address);
+    const answer = () =>
+      socket.send(
+        encodeAck({ answer: Ack.READREG, ackId: cmd.requestId, payload: encodeReadRegAck(addresses.map(() => 2)) }),
+        rinfo.port,
+        rinfo.address,
+      );
     if (slowReadDelayMs === 0 || addresses.length === 1) answer();
     else {
-      const t = setTimeout(() => { timers.delete(t); answer(); }, slowReadDelayMs);
+      const t = setTimeout(() => {
+        timers.delete(t);
+        answer();
+      }, slowReadDelayMs);
       timers.add(t);
     }
   });
@@ -66,7 +81,7 @@ describe('gvcp: the native keep-alive sends heartbeats on the control socket whi
     return { device, channel, keepAlive };
   }
 
-  it('steps in after 1.5 intervals of silence, from the channel\'s own port, one READREG of CCP per interval with reserved ids', async () => {
+  it("steps in after 1.5 intervals of silence, from the channel's own port, one READREG of CCP per interval with reserved ids", async () => {
     const { device, channel, keepAlive } = await setUp();
     const ownPort = channel.localEndpoint().port;
     blockEventLoop(800);
@@ -85,7 +100,8 @@ describe('gvcp: the native keep-alive sends heartbeats on the control socket whi
     assert.equal(new Set(keepAliveIds).size, keepAliveIds.length, `ids ${keepAliveIds.join(', ')}`);
     const before = device.received.length;
     for (let i = 0; i < 3; i += 1) await channel.readRegister(Bootstrap.CCP);
-    for (const own of device.received.slice(before)) assert.ok(!keepAliveIds.includes(own.requestId), `the channel reused id ${own.requestId}`);
+    for (const own of device.received.slice(before))
+      assert.ok(!keepAliveIds.includes(own.requestId), `the channel reused id ${own.requestId}`);
     assert.equal(keepAlive.stats().sent, sent.length);
     // Their acks are not the channel's: counted as ignored, resolving nothing.
     assert.ok(channel.stats().ignoredAcks >= sent.length - 1, `ignored acks ${channel.stats().ignoredAcks}`);
@@ -108,8 +124,11 @@ describe('gvcp: the native keep-alive sends heartbeats on the control socket whi
     const pending = channel.readRegisters([Bootstrap.CCP, Bootstrap.HEARTBEAT_TIMEOUT], { timeoutMs: 2000, retries: 0 });
     blockEventLoop(600);
     const values = await pending;
-    assert.deepEqual(values, [2, 2], 'the answer to its own request (two registers), not a keep-alive\'s (one)');
-    assert.ok(device.received.some((r) => r.addresses.length === 1), 'keep-alives went out meanwhile');
+    assert.deepEqual(values, [2, 2], "the answer to its own request (two registers), not a keep-alive's (one)");
+    assert.ok(
+      device.received.some((r) => r.addresses.length === 1),
+      'keep-alives went out meanwhile',
+    );
   });
 
   it('stops before the channel closes its socket: nothing is sent on a closed descriptor', async () => {

@@ -17,7 +17,9 @@ function lostEvent(device: GvcpDevice): Promise<{ err: GvcpError; at: number }> 
 /** Blocks this process's event loop (what a heavy synchronous function node does). */
 function blockEventLoop(ms: number): void {
   const end = Date.now() + ms;
-  while (Date.now() < end) { /* busy */ }
+  while (Date.now() < end) {
+    /* busy */
+  }
 }
 
 describe('gvcp: loss is declared within one heartbeat timeout whatever the cause, and only then', function () {
@@ -31,7 +33,7 @@ describe('gvcp: loss is declared within one heartbeat timeout whatever the cause
     dev = null;
   });
 
-  it('heartbeats that cannot be sent (ENETUNREACH: the host\'s interface is down) are a loss, not a warning', async () => {
+  it("heartbeats that cannot be sent (ENETUNREACH: the host's interface is down) are a loss, not a warning", async () => {
     dev = await startTestDevice();
     const device = await GvcpDevice.connect({ address: dev.address, heartbeatTimeoutMs: 1000 });
     open.push(device);
@@ -56,7 +58,9 @@ describe('gvcp: loss is declared within one heartbeat timeout whatever the cause
     const device = await GvcpDevice.connect({ address: dev.address, heartbeatTimeoutMs: 2000, heartbeatIntervalMs: 250 });
     open.push(device);
     let lost: GvcpError | null = null;
-    device.on('lost', (err: GvcpError) => { lost = err; });
+    device.on('lost', (err: GvcpError) => {
+      lost = err;
+    });
     await sleep(300);
     const hear = deafen(dev.server);
     await sleep(1000);
@@ -97,13 +101,23 @@ describe('gvcp: a blocked event loop does not cost the camera (native keep-alive
   it('keeps control through a 2.5 s synchronous stall with a 2 s device heartbeat timeout; loss detection stays honest', async () => {
     // The camera in another process: its heartbeat timer must run while this process is blocked.
     const address = uniqueLoopbackAddress();
-    camera = start(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', 'support', 'emulator-process.ts'), '--address', address, '--max-seconds', '60']);
+    camera = start(process.execPath, [
+      '-r',
+      'tsx/cjs',
+      path.join(__dirname, '..', 'support', 'emulator-process.ts'),
+      '--address',
+      address,
+      '--max-seconds',
+      '60',
+    ]);
     await camera.waitFor(/READY/, 20000);
     const device = await GvcpDevice.connect({ address, heartbeatTimeoutMs: 2000 });
     open.push(device);
     assert.equal(device.keepAliveStats().active, true, 'the native keep-alive runs');
     let lost: GvcpError | null = null;
-    device.on('lost', (err: GvcpError) => { lost = err; });
+    device.on('lost', (err: GvcpError) => {
+      lost = err;
+    });
     await sleep(600);
     blockEventLoop(2500);
     await sleep(1500);

@@ -12,7 +12,17 @@ const SC = Bootstrap.SC0;
 const MONO8 = 0x01080001;
 
 function block(data: Buffer, width = 100): OutgoingBlock {
-  return { timestamp: 123456789n, pixelFormat: MONO8, width, height: data.length / width, offsetX: 0, offsetY: 0, paddingX: 0, paddingY: 0, data };
+  return {
+    timestamp: 123456789n,
+    pixelFormat: MONO8,
+    width,
+    height: data.length / width,
+    offsetX: 0,
+    offsetY: 0,
+    paddingX: 0,
+    paddingY: 0,
+    data,
+  };
 }
 
 class Receiver {
@@ -25,12 +35,16 @@ class Receiver {
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
     return new Receiver(s);
   }
-  get port(): number { return this.socket.address().port; }
+  get port(): number {
+    return this.socket.address().port;
+  }
   async waitFor(n: number, ms = 2000): Promise<void> {
     const end = Date.now() + ms;
     while (this.packets.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
   }
-  close(): Promise<void> { return new Promise((r) => this.socket.close(() => r())); }
+  close(): Promise<void> {
+    return new Promise((r) => this.socket.close(() => r()));
+  }
 }
 
 describe('gvcp: emulated stream channel 0 through the native GVSP sender', function () {
@@ -61,7 +75,12 @@ describe('gvcp: emulated stream channel 0 through the native GVSP sender', funct
     await openChannel(576);
     const config = dev.model.streamConfigs.at(-1);
     assert.deepEqual(config, {
-      destinationAddress: '127.0.0.1', destinationPort: rx.port, packetSize: 576, packetDelayTicks: 0, doNotFragment: false, extendedIds: false,
+      destinationAddress: '127.0.0.1',
+      destinationPort: rx.port,
+      packetSize: 576,
+      packetDelayTicks: 0,
+      doNotFragment: false,
+      extendedIds: false,
     });
     const data = Buffer.from(Array.from({ length: 2000 }, (_, i) => i & 0xff));
     const services = dev.model.services!;
@@ -71,7 +90,10 @@ describe('gvcp: emulated stream channel 0 through the native GVSP sender', funct
     await rx.waitFor(2 * perBlock);
     assert.equal(rx.packets.length, 2 * perBlock);
     const scsp = await d.channel.readRegister(SC + StreamChannelRegister.SCSP);
-    assert.ok(rx.packets.every((p) => p.port === scsp), 'packets come from SCSP');
+    assert.ok(
+      rx.packets.every((p) => p.port === scsp),
+      'packets come from SCSP',
+    );
     const leader = rx.packets[0].msg;
     assert.equal(leader.readUInt16BE(2), 1, 'block id 1');
     assert.equal(leader[4] & 0x0f, 1, 'leader format');
@@ -87,7 +109,13 @@ describe('gvcp: emulated stream channel 0 through the native GVSP sender', funct
     await dev.model.services!.sendBlock(block(data));
     await rx.waitFor(2 + 6);
     const before = rx.packets.length;
-    const { flags, payload } = encodePacketResendCommand({ streamChannel: 0, blockId: 1n, firstPacketId: 2, lastPacketId: 3, extendedIds: false });
+    const { flags, payload } = encodePacketResendCommand({
+      streamChannel: 0,
+      blockId: 1n,
+      firstPacketId: 2,
+      lastPacketId: 3,
+      extendedIds: false,
+    });
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     sock.send(encodeCommand({ command: Command.PACKETRESEND, flags, requestId: 9, payload }), 3956, dev.address);
@@ -105,7 +133,11 @@ describe('gvcp: emulated stream channel 0 through the native GVSP sender', funct
     assert.equal(rx.packets.length, 1);
     assert.equal(rx.packets[0].msg.length, 1400 - 28);
     assert.equal(rx.packets[0].msg.readUInt16BE(2), 0, 'test packet block id 0');
-    assert.equal(await d.channel.readRegister(SC + StreamChannelRegister.SCPS), (Scps.DO_NOT_FRAGMENT | 1400) >>> 0, 'fire bit self-clears');
+    assert.equal(
+      await d.channel.readRegister(SC + StreamChannelRegister.SCPS),
+      (Scps.DO_NOT_FRAGMENT | 1400) >>> 0,
+      'fire bit self-clears',
+    );
   });
 
   it('refuses packet sizes outside 576…9000 and non-loopback destinations', async () => {
@@ -144,13 +176,29 @@ describe('gvcp: stream channel block ids', () => {
   it('wrap 0xFFFF → 1 with standard ids (0 is reserved for the test packet)', async () => {
     const ids: bigint[] = [];
     const fake: BlockSender = {
-      port: 1, configure() {}, resend() { return true; }, close: async () => {},
+      port: 1,
+      configure() {},
+      resend() {
+        return true;
+      },
+      close: async () => {},
       sendTestPacket: async () => ({ packets: 1, bytes: 0 }),
-      sendBlock: async (b) => { ids.push(b.blockId); return { packets: 3, bytes: 0 }; },
+      sendBlock: async (b) => {
+        ids.push(b.blockId);
+        return { packets: 3, bytes: 0 };
+      },
     };
     const sc = new StreamChannel({
-      bindAddress: '127.0.0.1', bandwidthBytesPerSecond: 0, senderFactory: () => fake, packetSize: { min: 576, max: 9000, inc: 4, default: 1500 },
-      destinationAllowed: () => true, extendedIds: () => false, onChange: () => {}, onWarning: (e) => { throw e; },
+      bindAddress: '127.0.0.1',
+      bandwidthBytesPerSecond: 0,
+      senderFactory: () => fake,
+      packetSize: { min: 576, max: 9000, inc: 4, default: 1500 },
+      destinationAllowed: () => true,
+      extendedIds: () => false,
+      onChange: () => {},
+      onWarning: (e) => {
+        throw e;
+      },
     });
     assert.equal(sc.write(StreamChannelRegister.SCP, 5000, { address: '127.0.0.1', port: 1 }), 0);
     for (let i = 0; i < 0x10001; i += 1) await sc.sendBlock(block(Buffer.alloc(100)));
@@ -165,13 +213,29 @@ describe('gvcp: reserved block ids', () => {
   it('a model may take the next id before sending (for events); unreserved sends continue after it', async () => {
     const ids: bigint[] = [];
     const fake: BlockSender = {
-      port: 1, configure() {}, resend() { return true; }, close: async () => {},
+      port: 1,
+      configure() {},
+      resend() {
+        return true;
+      },
+      close: async () => {},
       sendTestPacket: async () => ({ packets: 1, bytes: 0 }),
-      sendBlock: async (b) => { ids.push(b.blockId); return { packets: 3, bytes: 0 }; },
+      sendBlock: async (b) => {
+        ids.push(b.blockId);
+        return { packets: 3, bytes: 0 };
+      },
     };
     const sc = new StreamChannel({
-      bindAddress: '127.0.0.1', bandwidthBytesPerSecond: 0, senderFactory: () => fake, packetSize: { min: 576, max: 9000, inc: 4, default: 1500 },
-      destinationAllowed: () => true, extendedIds: () => false, onChange: () => {}, onWarning: (e) => { throw e; },
+      bindAddress: '127.0.0.1',
+      bandwidthBytesPerSecond: 0,
+      senderFactory: () => fake,
+      packetSize: { min: 576, max: 9000, inc: 4, default: 1500 },
+      destinationAllowed: () => true,
+      extendedIds: () => false,
+      onChange: () => {},
+      onWarning: (e) => {
+        throw e;
+      },
     });
     assert.equal(sc.reserveBlockId(), null, 'closed channel: nothing to reserve');
     sc.write(StreamChannelRegister.SCP, 5000, { address: '127.0.0.1', port: 1 });

@@ -38,7 +38,16 @@ describe('interop: gige emulate --allow-network over a veth pair (jumbo frames)'
     const link = vethPair(cams, [`${CAMERA_IP}/24`], host, ['192.168.77.1/24']);
     cams.ip(['link', 'set', link.aName, 'mtu', '9000']);
     host.ip(['link', 'set', link.bName, 'mtu', '9000']);
-    networked = cams.spawn(process.execPath, [CLI, 'emulate', '--address', CAMERA_IP, '--allow-network', '--serial', 'NET00001', '--no-io']);
+    networked = cams.spawn(process.execPath, [
+      CLI,
+      'emulate',
+      '--address',
+      CAMERA_IP,
+      '--allow-network',
+      '--serial',
+      'NET00001',
+      '--no-io',
+    ]);
     hostOnly = cams.spawn(process.execPath, [CLI, 'emulate', '--address', '127.0.0.2', '--serial', 'LOOP0001', '--no-io']);
     await networked.waitFor(/serving the network of that address on purpose/, 20000);
     await hostOnly.waitFor(/Ctrl-C to stop/, 20000);
@@ -58,7 +67,10 @@ describe('interop: gige emulate --allow-network over a veth pair (jumbo frames)'
     const r = await gige(host, 'discover', '--broadcast', '192.168.77.255', '--json');
     assert.equal(r.code, 0, r.stderr);
     const found = JSON.parse(r.stdout) as Array<{ ipAddress: string; serialNumber: string; subnetMask: string }>;
-    assert.deepEqual(found.map((d) => [d.ipAddress, d.serialNumber, d.subnetMask]), [[CAMERA_IP, 'NET00001', '255.255.255.0']]);
+    assert.deepEqual(
+      found.map((d) => [d.ipAddress, d.serialNumber, d.subnetMask]),
+      [[CAMERA_IP, 'NET00001', '255.255.255.0']],
+    );
   });
 
   it('answers the limited broadcast from the link; the host-only emulator beside it stays silent', async () => {
@@ -71,7 +83,10 @@ describe('interop: gige emulate --allow-network over a veth pair (jumbo frames)'
     assert.equal(hostOnly.stderr, '', 'the host-only emulator attempted no answer');
     // The host-only emulator is alive and answers on its own host.
     const local = await gige(cams, 'discover', '--broadcast', '255.255.255.255', '--local-address', '127.0.0.1', '--json');
-    assert.ok((JSON.parse(local.stdout) as Array<{ serialNumber: string }>).some((d) => d.serialNumber === 'LOOP0001'), local.stdout + local.stderr);
+    assert.ok(
+      (JSON.parse(local.stdout) as Array<{ serialNumber: string }>).some((d) => d.serialNumber === 'LOOP0001'),
+      local.stdout + local.stderr,
+    );
   });
 
   it('streams 5 frames to the other namespace at packet size 9000 (gige grab)', async () => {

@@ -49,7 +49,11 @@ describe('interop: the emulated camera on the wire (tshark during 4504×4504 gra
       const capture = await LoopbackCapture.start(`udp and host ${ADDRESS}`, file, ADDRESS, { namespace: ns, bufferMiB: 256 });
       let grab;
       try {
-        grab = await ns.run(process.execPath, [CLI, 'grab', '-a', ADDRESS, '-n', '2', '-o', path.join(tmp, `frames-${packetSize}`), '--packet-size', String(packetSize)], 120000);
+        grab = await ns.run(
+          process.execPath,
+          [CLI, 'grab', '-a', ADDRESS, '-n', '2', '-o', path.join(tmp, `frames-${packetSize}`), '--packet-size', String(packetSize)],
+          120000,
+        );
       } finally {
         await capture.stop();
       }
@@ -57,11 +61,16 @@ describe('interop: the emulated camera on the wire (tshark during 4504×4504 gra
       assert.equal((grab.stdout.match(/4504x4504 Mono8 frame \d+ complete/g) ?? []).length, 2, grab.stdout + grab.stderr);
 
       // Every datagram the camera sent, whatever its port: IP length within the packet size.
-      const sent = tshark(['-r', file, '-Y', `ip.src == ${ADDRESS} && udp`, '-T', 'fields', '-e', 'udp.srcport', '-e', 'ip.len']).trim().split('\n')
+      const sent = tshark(['-r', file, '-Y', `ip.src == ${ADDRESS} && udp`, '-T', 'fields', '-e', 'udp.srcport', '-e', 'ip.len'])
+        .trim()
+        .split('\n')
         .map((l) => l.split('\t').map(Number));
       const oversized = sent.filter(([, len]) => len > packetSize);
       assert.deepEqual(oversized.slice(0, 5), [], `${oversized.length} of ${sent.length} datagrams are larger than ${packetSize} bytes`);
-      assert.ok(sent.every(([, len]) => len > 0), 'every datagram has an IP length');
+      assert.ok(
+        sent.every(([, len]) => len > 0),
+        'every datagram has an IP length',
+      );
 
       // The stream channel's source port (SCSP) is the camera's busiest one.
       const perPort = new Map<number, number>();
@@ -69,27 +78,74 @@ describe('interop: the emulated camera on the wire (tshark during 4504×4504 gra
       const streamPort = [...perPort.entries()].filter(([p]) => p !== 3956).sort((a, b) => b[1] - a[1])[0][0];
       const streamPackets = perPort.get(streamPort) ?? 0;
 
-      const rows = tshark(['-r', file, '-d', `udp.port==${streamPort},gvsp`, '-Y', `udp.srcport == ${streamPort}`, '-T', 'fields',
-        '-e', '_ws.col.Protocol', '-e', 'gvsp.format', '-e', 'gvsp.blockid16', '-e', 'gvsp.packetid24', '-e', 'gvsp.sizex', '-e', 'gvsp.sizey', '-e', 'ip.len'])
-        .trim().split('\n').map((l) => l.split('\t'));
+      const rows = tshark([
+        '-r',
+        file,
+        '-d',
+        `udp.port==${streamPort},gvsp`,
+        '-Y',
+        `udp.srcport == ${streamPort}`,
+        '-T',
+        'fields',
+        '-e',
+        '_ws.col.Protocol',
+        '-e',
+        'gvsp.format',
+        '-e',
+        'gvsp.blockid16',
+        '-e',
+        'gvsp.packetid24',
+        '-e',
+        'gvsp.sizex',
+        '-e',
+        'gvsp.sizey',
+        '-e',
+        'ip.len',
+      ])
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'));
       assert.equal(rows.length, streamPackets);
       const notGvsp = rows.filter((r) => r[0] !== 'GVSP' || r[1] === '');
       assert.deepEqual(notGvsp.slice(0, 5), [], `${notGvsp.length} of ${rows.length} stream packets did not dissect as GVSP`);
-      const bad = tshark(['-r', file, '-d', `udp.port==${streamPort},gvsp`, '-Y', '_ws.malformed || _ws.expert.severity >= "error"', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.col.Info']);
+      const bad = tshark([
+        '-r',
+        file,
+        '-d',
+        `udp.port==${streamPort},gvsp`,
+        '-Y',
+        '_ws.malformed || _ws.expert.severity >= "error"',
+        '-T',
+        'fields',
+        '-e',
+        'frame.number',
+        '-e',
+        '_ws.col.Info',
+      ]);
       assert.equal(bad.trim(), '', `malformed or error packets:\n${bad.slice(0, 2000)}`);
 
-      interface Block { leader: number; trailer: number; data: Set<number>; size?: [number, number] }
+      interface Block {
+        leader: number;
+        trailer: number;
+        data: Set<number>;
+        size?: [number, number];
+      }
       const blocks = new Map<number, Block>();
       const order: number[] = [];
       for (const [, format, block, packet, sizeX, sizeY] of rows) {
         const id = Number(block);
         if (id === 0) continue; // a test packet
-        if (!blocks.has(id)) { blocks.set(id, { leader: 0, trailer: 0, data: new Set() }); order.push(id); }
+        if (!blocks.has(id)) {
+          blocks.set(id, { leader: 0, trailer: 0, data: new Set() });
+          order.push(id);
+        }
         const b = blocks.get(id)!;
         // gvsp.format (tshark prints it in hex): 1 leader, 2 trailer, 3 payload.
         const kind = Number(format);
-        if (kind === 1) { b.leader += 1; b.size = [Number(sizeX), Number(sizeY)]; }
-        else if (kind === 2) b.trailer += 1;
+        if (kind === 1) {
+          b.leader += 1;
+          b.size = [Number(sizeX), Number(sizeY)];
+        } else if (kind === 2) b.trailer += 1;
         else if (kind === 3) b.data.add(Number(packet));
       }
       const perFrame = Math.ceil((SIDE * SIDE) / (packetSize - 36));
@@ -103,10 +159,14 @@ describe('interop: the emulated camera on the wire (tshark during 4504×4504 gra
         assert.deepEqual([Math.min(...b.data), Math.max(...b.data)], [1, perFrame], `block ${id}: ids 1…${perFrame}, then the trailer`);
       }
       // Only the frame being sent when the host closed the channel may lack its end.
-      assert.ok(order.length - whole.length <= 1 && (whole.length === order.length || order[order.length - 1] !== whole[whole.length - 1]),
-        `blocks without a trailer: ${order.filter((id) => !whole.includes(id)).join(', ')}`);
-      process.stdout.write(`      packet size ${packetSize}: ${sent.length} datagrams from the camera, largest ${Math.max(...sent.map(([, l]) => l))} B; ` +
-        `${whole.length} whole frames of 1 + ${perFrame} + 1 GVSP packets\n`);
+      assert.ok(
+        order.length - whole.length <= 1 && (whole.length === order.length || order[order.length - 1] !== whole[whole.length - 1]),
+        `blocks without a trailer: ${order.filter((id) => !whole.includes(id)).join(', ')}`,
+      );
+      process.stdout.write(
+        `      packet size ${packetSize}: ${sent.length} datagrams from the camera, largest ${Math.max(...sent.map(([, l]) => l))} B; ` +
+          `${whole.length} whole frames of 1 + ${perFrame} + 1 GVSP packets\n`,
+      );
     });
   }
 });

@@ -119,29 +119,41 @@ describe('interop: our GenICam stack ↔ arv-fake-gv-camera-0.8', function () {
     );
   });
 
-  it('the gige CLI lists the fake camera\'s features (--json) with the values arv-tool reports', async () => {
+  it("the gige CLI lists the fake camera's features (--json) with the values arv-tool reports", async () => {
     const cli = path.resolve('dist/bin/gige.js');
     assert.ok(fs.existsSync(cli), `${cli} is missing: build first (npm run build)`);
     const run = await ns.run(process.execPath, [cli, 'features', '-a', '127.0.0.1', '--json'], 30000);
     assert.equal(run.code, 0, run.stderr);
     const listed = new Map((JSON.parse(run.stdout) as Array<{ name: string; value?: unknown }>).map((f) => [f.name, f.value]));
     const theirs = await arvControl('Width', 'Height', 'PixelFormat', 'PayloadSize');
-    assert.deepEqual({
-      Width: String(listed.get('Width')), Height: String(listed.get('Height')),
-      PixelFormat: listed.get('PixelFormat'), PayloadSize: String(listed.get('PayloadSize')),
-    }, theirs);
+    assert.deepEqual(
+      {
+        Width: String(listed.get('Width')),
+        Height: String(listed.get('Height')),
+        PixelFormat: listed.get('PixelFormat'),
+        PayloadSize: String(listed.get('PayloadSize')),
+      },
+      theirs,
+    );
   });
 
   it('Aravis reads what we write, and we read what Aravis writes (PayloadSize follows)', async () => {
     await ours('set', 'Width=1024', 'Height=256', 'PixelFormat=Mono16');
     assert.deepEqual(await arvControl('Width', 'Height', 'PixelFormat', 'PayloadSize'), {
-      Width: '1024', Height: '256', PixelFormat: 'Mono16', PayloadSize: String(1024 * 256 * 2),
+      Width: '1024',
+      Height: '256',
+      PixelFormat: 'Mono16',
+      PayloadSize: String(1024 * 256 * 2),
     });
     await arvTool('control', 'Width=640', 'PixelFormat=Mono8');
-    assert.deepEqual(await ours('get', 'Width', 'PixelFormat', 'PayloadSize'), { Width: 640, PixelFormat: 'Mono8', PayloadSize: 640 * 256 });
+    assert.deepEqual(await ours('get', 'Width', 'PixelFormat', 'PayloadSize'), {
+      Width: 640,
+      PixelFormat: 'Mono8',
+      PayloadSize: 640 * 256,
+    });
   });
 
-  it('refuses out-of-range values with the range the fake camera\'s XML gives', async () => {
+  it("refuses out-of-range values with the range the fake camera's XML gives", async () => {
     const result = json(await ns.runNode(CLIENT, ['set', '--address', '127.0.0.1', 'Width=5000'], 30000));
     assert.equal(result.code, 'OUT_OF_RANGE');
     assert.equal(result.error, 'Width: 5000 is out of range; allowed 1…2048');

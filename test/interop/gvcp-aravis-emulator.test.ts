@@ -102,9 +102,15 @@ describe('interop: Aravis tools ↔ our emulated DMK 38GX541-a', function () {
       it(`arv-camera-test at 4504×4504 (${label}): ≥ 10 completed buffers in 4 s, none failed`, async () => {
         const r = await ns.run('arv-camera-test-0.8', ['-n', ADDRESS, '--duration=4', ...receiver, ...extra], 40000);
         const c = counters(r.stdout);
-        const rates = r.stdout.split('\n').filter((l) => /frames?\/s/.test(l)).map((l) => l.trim()).join(' | ');
-        process.stdout.write(`      arv-camera-test ${label}: completed ${c.n_completed_buffers}, failures ${c.n_failures}, ` +
-          `resend requests ${c.n_resend_requests}, missing ${c.n_missing_packets}; ${rates}\n`);
+        const rates = r.stdout
+          .split('\n')
+          .filter((l) => /frames?\/s/.test(l))
+          .map((l) => l.trim())
+          .join(' | ');
+        process.stdout.write(
+          `      arv-camera-test ${label}: completed ${c.n_completed_buffers}, failures ${c.n_failures}, ` +
+            `resend requests ${c.n_resend_requests}, missing ${c.n_missing_packets}; ${rates}\n`,
+        );
         assert.match(r.stdout, /image width\s*= 4504/, r.stdout + r.stderr);
         assert.ok(c.n_completed_buffers >= 10, `${label}: completed ${c.n_completed_buffers}\n${r.stdout.slice(-1500)}`);
         assert.equal(c.n_failures, 0, r.stdout.slice(-1500));
@@ -119,9 +125,22 @@ describe('interop: Aravis tools ↔ our emulated DMK 38GX541-a', function () {
     const r = await ns.run('arv-test-0.8', ['-n', `${VENDOR}-${MODEL}-${serial}`, '-c', cfg], 100000);
     const lines = r.stdout.split('\n').filter((l) => /\b(SUCCESS|FAILURE|IGNORED)\b/.test(l));
     assert.ok(lines.length >= 12, r.stdout + r.stderr);
-    assert.deepEqual(lines.filter((l) => /FAILURE/.test(l)), [], r.stdout);
-    for (const check of ['Genicam:Load', 'Properties:SensorSizeCheck', 'SingleAcquisition:BufferCheck', 'SoftwareTrigger:BufferCheck', 'GigEVision:StreamChannel']) {
-      assert.ok(lines.some((l) => l.includes(check) && l.includes('SUCCESS')), `${check} did not succeed:\n${r.stdout}`);
+    assert.deepEqual(
+      lines.filter((l) => /FAILURE/.test(l)),
+      [],
+      r.stdout,
+    );
+    for (const check of [
+      'Genicam:Load',
+      'Properties:SensorSizeCheck',
+      'SingleAcquisition:BufferCheck',
+      'SoftwareTrigger:BufferCheck',
+      'GigEVision:StreamChannel',
+    ]) {
+      assert.ok(
+        lines.some((l) => l.includes(check) && l.includes('SUCCESS')),
+        `${check} did not succeed:\n${r.stdout}`,
+      );
     }
   });
 
@@ -130,7 +149,9 @@ describe('interop: Aravis tools ↔ our emulated DMK 38GX541-a', function () {
     const xml = path.join(tmp, 'camera.xml');
     fs.writeFileSync(xml, await arvTool('genicam'));
     const xsd = path.join(tmp, 'GenApiSchema_Version_1_1.xsd');
-    const ex = spawnSync('gresource', ['extract', '/usr/bin/arv-test-0.8', '/org/aravis/GenApiSchema_Version_1_1.xsd'], { encoding: 'utf8' });
+    const ex = spawnSync('gresource', ['extract', '/usr/bin/arv-test-0.8', '/org/aravis/GenApiSchema_Version_1_1.xsd'], {
+      encoding: 'utf8',
+    });
     if (ex.status !== 0 || !ex.stdout.includes('xs:schema')) this.skip();
     fs.writeFileSync(xsd, ex.stdout);
     const v = spawnSync('xmllint', ['--noout', '--schema', xsd, xml], { encoding: 'utf8' });

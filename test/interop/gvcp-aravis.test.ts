@@ -45,12 +45,26 @@ describe('interop: our GVCP client ↔ arv-fake-gv-camera-0.8', function () {
       await new Promise((res) => setTimeout(res, 200));
     }
   });
-  after(async () => { await deleteAllNamespaces(); });
+  after(async () => {
+    await deleteAllNamespaces();
+  });
 
   it('reads identity, the XML file and registers exactly as arv-tool does', async () => {
     const probe = parse(await ns.runNode(CLIENT, ['probe', '--address', '127.0.0.1', '--xml', '--registers', '100,104,118,11c,128,938']));
     assert.equal(probe.error, undefined, probe.error);
-    const tool = await arvTool('control', 'DeviceVendorName', 'DeviceModelName', 'DeviceID', 'DeviceVersion', 'R[0x100]', 'R[0x104]', 'R[0x118]', 'R[0x11c]', 'R[0x128]', 'R[0x938]');
+    const tool = await arvTool(
+      'control',
+      'DeviceVendorName',
+      'DeviceModelName',
+      'DeviceID',
+      'DeviceVersion',
+      'R[0x100]',
+      'R[0x104]',
+      'R[0x118]',
+      'R[0x11c]',
+      'R[0x128]',
+      'R[0x938]',
+    );
     const value = (name: string): string => {
       const m = new RegExp(`^${name.replace(/[[\]]/g, '\\$&')} = (.*?)(?: min:.*)?$`, 'm').exec(tool);
       assert.ok(m, `arv-tool printed no ${name}: ${tool}`);
@@ -71,7 +85,7 @@ describe('interop: our GVCP client ↔ arv-fake-gv-camera-0.8', function () {
     assert.equal(createHash('sha256').update(file).digest('hex'), probe.xmlSha256, 'XML bytes identical');
   });
 
-  it('keeps control past the camera\'s 3 s heartbeat timeout (our heartbeat is one it honours)', async () => {
+  it("keeps control past the camera's 3 s heartbeat timeout (our heartbeat is one it honours)", async () => {
     const probe = parse(await ns.runNode(CLIENT, ['probe', '--address', '127.0.0.1', '--hold-ms', '4000'], 30000));
     assert.equal(probe.error, undefined, probe.error);
     assert.equal(probe.info.heartbeatTimeoutMs, 3000);
@@ -79,7 +93,7 @@ describe('interop: our GVCP client ↔ arv-fake-gv-camera-0.8', function () {
     assert.equal(probe.holder.access, 'control');
   });
 
-  it('drives the camera\'s stream; frames match its documented Mono8 pattern', async () => {
+  it("drives the camera's stream; frames match its documented Mono8 pattern", async () => {
     const r = parse(await ns.runNode(CLIENT, ['grab-fake', '--address', '127.0.0.1', '--frames', '3'], 30000));
     assert.equal(r.error, undefined, r.error);
     assert.equal(r.frames.length, 3, JSON.stringify(r));

@@ -34,17 +34,50 @@ describe('interop: discovery over a veth pair between network namespaces', funct
     const link = vethPair(host, ['10.77.1.1/24'], cams, ['10.77.1.20/24', '10.77.9.5/24', '10.77.1.30/24']);
     hostIf = link.aName;
   });
-  after(async () => { await deleteAllNamespaces(); });
+  after(async () => {
+    await deleteAllNamespaces();
+  });
 
   it('finds a same-subnet camera as reachable and a foreign-subnet one with FORCEIP advice; FORCEIP fixes it', async () => {
-    const a = cams.spawnNode(EMULATOR, ['--address', '10.77.1.20', '--subnet', '255.255.255.0', '--broadcast', '10.77.1.255,255.255.255.255', '--serial', 'CAMA', '--mac', '02:00:00:77:00:0a', '--allow-network', '--max-seconds', '50']);
-    const b = cams.spawnNode(EMULATOR, ['--address', '10.77.9.5', '--subnet', '255.255.255.0', '--broadcast', '255.255.255.255', '--serial', 'CAMB', '--mac', '02:00:00:77:00:0b', '--allow-network', '--max-seconds', '50']);
+    const a = cams.spawnNode(EMULATOR, [
+      '--address',
+      '10.77.1.20',
+      '--subnet',
+      '255.255.255.0',
+      '--broadcast',
+      '10.77.1.255,255.255.255.255',
+      '--serial',
+      'CAMA',
+      '--mac',
+      '02:00:00:77:00:0a',
+      '--allow-network',
+      '--max-seconds',
+      '50',
+    ]);
+    const b = cams.spawnNode(EMULATOR, [
+      '--address',
+      '10.77.9.5',
+      '--subnet',
+      '255.255.255.0',
+      '--broadcast',
+      '255.255.255.255',
+      '--serial',
+      'CAMB',
+      '--mac',
+      '02:00:00:77:00:0b',
+      '--allow-network',
+      '--max-seconds',
+      '50',
+    ]);
     await a.waitFor('READY');
     await b.waitFor('READY');
 
     // Directed broadcast only: A answers; B (not on 10.77.1.0/24) never sees it.
     const directed = parse(await host.runNode(CLIENT, ['discover', '--iface', hostIf]));
-    assert.deepEqual(directed.map((d: any) => d.serial), ['CAMA']);
+    assert.deepEqual(
+      directed.map((d: any) => d.serial),
+      ['CAMA'],
+    );
     assert.equal(directed[0].reachable, true);
 
     // With the limited broadcast B answers too — by broadcast ack, since it cannot route to us.
@@ -57,7 +90,21 @@ describe('interop: discovery over a veth pair between network namespaces', funct
     assert.match(bySerial.CAMB.problem, /camera 10\.77\.9\.5\/255\.255\.255\.0 is not in the subnet of gva\w+ \(10\.77\.1\.1\/24\)/);
     assert.match(bySerial.CAMB.advice, /FORCEIP.*macAddress: '02:00:00:77:00:0b'.*broadcast: '10\.77\.1\.255'/);
 
-    const moved = parse(await host.runNode(CLIENT, ['forceip', '--mac', '02:00:00:77:00:0b', '--ip', '10.77.1.30', '--mask', '255.255.255.0', '--broadcast', '255.255.255.255', '--local', '10.77.1.1']));
+    const moved = parse(
+      await host.runNode(CLIENT, [
+        'forceip',
+        '--mac',
+        '02:00:00:77:00:0b',
+        '--ip',
+        '10.77.1.30',
+        '--mask',
+        '255.255.255.0',
+        '--broadcast',
+        '255.255.255.255',
+        '--local',
+        '10.77.1.1',
+      ]),
+    );
     assert.deepEqual(moved, { address: '10.77.1.30' });
 
     const after = parse(await host.runNode(CLIENT, ['discover', '--iface', hostIf]));

@@ -36,7 +36,9 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
     if (!root || !hasCommand('tshark')) this.skip();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-tshark-'));
   });
-  after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+  after(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('discovery, control, events, actions, resend, test packet and stream all dissect cleanly', async () => {
     const address = uniqueLoopbackAddress();
@@ -48,11 +50,19 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
     // no segmentation offload, so the capture sees each datagram as sent).
     const model = new Dmk38gx541({ address });
     const server = await GvcpServer.start({ address, model, broadcastAddresses: [LOOPBACK_BROADCAST] });
-    const camera = { io: { now: () => model.now() }, stop: async () => { await model.close(); await server.close(); } };
+    const camera = {
+      io: { now: () => model.now() },
+      stop: async () => {
+        await model.close();
+        await server.close();
+      },
+    };
     const rx = dgram.createSocket('udp4');
     await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));
     let gvspPackets = 0;
-    rx.on('message', () => { gvspPackets += 1; });
+    rx.on('message', () => {
+      gvspPackets += 1;
+    });
     let device: GvcpDevice | null = null;
     let events: MessageChannel | null = null;
     let mcPort = 0;
@@ -64,13 +74,21 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
 
       device = await GvcpDevice.connect({ address });
       const nodes = NodeMap.fromXml(await loadDeviceXml(device.port, { cacheDir: false }), { device: device.port });
-      for (const [name, value] of [['Width', 608], ['Height', 16], ['PixelFormat', 'Mono8'], ['EventSelector', 'ExposureEnd'], ['EventNotification', 'On']] as const) {
+      for (const [name, value] of [
+        ['Width', 608],
+        ['Height', 16],
+        ['PixelFormat', 'Mono8'],
+        ['EventSelector', 'ExposureEnd'],
+        ['EventNotification', 'On'],
+      ] as const) {
         await nodes.setValue(name, value);
       }
       events = await MessageChannel.open(device.channel);
       mcPort = events.localPort;
       let eventCount = 0;
-      events.on('event', () => { eventCount += 1; });
+      events.on('event', () => {
+        eventCount += 1;
+      });
       await device.channel.writeRegisters([
         { address: Bootstrap.SC0 + StreamChannelRegister.SCDA, value: ipToNumber('127.0.0.1') },
         { address: Bootstrap.SC0 + StreamChannelRegister.SCPS, value: 1500 },
@@ -84,20 +102,39 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
 
       // Packet resend (from its own socket: a command from the stream port would be decoded as
       // GVSP by the decode-as rule below) and a test packet.
-      const { flags, payload } = encodePacketResendCommand({ streamChannel: 0, blockId: 1n, firstPacketId: 1, lastPacketId: 2, extendedIds: false });
+      const { flags, payload } = encodePacketResendCommand({
+        streamChannel: 0,
+        blockId: 1n,
+        firstPacketId: 1,
+        lastPacketId: 2,
+        extendedIds: false,
+      });
       const resender = dgram.createSocket('udp4');
       await new Promise<void>((r) => resender.bind(0, '127.0.0.1', () => r()));
       resender.send(encodeCommand({ command: Command.PACKETRESEND, flags, requestId: 1, payload }), 3956, address, () => resender.close());
       await device.channel.writeRegister(Bootstrap.SC0 + StreamChannelRegister.SCPS, (Scps.FIRE_TEST_PACKET | 1500) >>> 0);
 
       // Actions: immediate (triggers a frame) and scheduled (PTP is off: NO_REF_TIME answer).
-      for (const [name, value] of [['TriggerMode', 'On'], ['TriggerSource', 'Action0'], ['ActionDeviceKey', 0x1234], ['ActionSelector', 0], ['ActionGroupKey', 1], ['ActionGroupMask', 1]] as const) {
+      for (const [name, value] of [
+        ['TriggerMode', 'On'],
+        ['TriggerSource', 'Action0'],
+        ['ActionDeviceKey', 0x1234],
+        ['ActionSelector', 0],
+        ['ActionGroupKey', 1],
+        ['ActionGroupMask', 1],
+      ] as const) {
         await nodes.setValue(name, value);
       }
       await nodes.execute('AcquisitionStart');
       const immediate = await sendActionCommand({ address: LOOPBACK_BROADCAST, deviceKey: 0x1234, groupKey: 1, groupMask: 1 });
       assert.ok(immediate.some((a) => a.address === address && a.status === 0));
-      const scheduled = await sendActionCommand({ address, deviceKey: 0x1234, groupKey: 1, groupMask: 1, scheduledTime: camera.io.now() + 10_000_000n });
+      const scheduled = await sendActionCommand({
+        address,
+        deviceKey: 0x1234,
+        groupKey: 1,
+        groupMask: 1,
+        scheduledTime: camera.io.now() + 10_000_000n,
+      });
       assert.equal(scheduled[0]?.statusName, 'NO_REF_TIME');
       await sleep(300);
       await nodes.execute('AcquisitionStop');
@@ -111,19 +148,50 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
     }
 
     const decode = ['-d', `udp.port==${rxPort},gvsp`, '-d', `udp.port==${mcPort},gvcp`];
-    const fields = spawnSync('tshark', ['-r', file, ...decode, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const fields = spawnSync('tshark', ['-r', file, ...decode, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     assert.equal(fields.status, 0, fields.stderr);
     const rows = fields.stdout.trim().split('\n');
     const count = (re: RegExp): number => rows.filter((r) => re.test(r)).length;
     const summary = `${rows.length} packets; e.g.\n${rows.filter((_, i) => i % Math.ceil(rows.length / 25) === 0).join('\n')}`;
     assert.ok(count(/^GVCP/) > 50, summary);
     assert.ok(count(/^GVSP/) > 30, summary);
-    for (const kind of [/DISCOVERY_ACK/, /READREG_CMD/, /WRITEREG_ACK/, /READMEM_ACK/, /EVENTDATA_CMD|EVENT_CMD/, /EVENTDATA_ACK|EVENT_ACK/, /ACTION_CMD/, /ACTION_ACK/, /PACKETRESEND_CMD/]) {
+    for (const kind of [
+      /DISCOVERY_ACK/,
+      /READREG_CMD/,
+      /WRITEREG_ACK/,
+      /READMEM_ACK/,
+      /EVENTDATA_CMD|EVENT_CMD/,
+      /EVENTDATA_ACK|EVENT_ACK/,
+      /ACTION_CMD/,
+      /ACTION_ACK/,
+      /PACKETRESEND_CMD/,
+    ]) {
       assert.ok(count(kind) > 0, `no ${kind} in the capture:\n${summary}`);
     }
     assert.ok(count(/^GVSP.*(LEADER|Leader)/i) >= 3 && count(/^GVSP.*(TRAILER|Trailer)/i) >= 3, summary);
 
-    const bad = spawnSync('tshark', ['-r', file, ...decode, '-Y', '_ws.malformed || _ws.expert.severity >= "error"', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.col.Info', '-e', '_ws.expert.message'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const bad = spawnSync(
+      'tshark',
+      [
+        '-r',
+        file,
+        ...decode,
+        '-Y',
+        '_ws.malformed || _ws.expert.severity >= "error"',
+        '-T',
+        'fields',
+        '-e',
+        'frame.number',
+        '-e',
+        '_ws.col.Info',
+        '-e',
+        '_ws.expert.message',
+      ],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     assert.equal(bad.status, 0, bad.stderr);
     assert.equal(bad.stdout.trim(), '', `malformed or error packets:\n${bad.stdout}`);
   });
@@ -139,9 +207,20 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
     }
     s.close();
     await capture.stop();
-    const bad = spawnSync('tshark', ['-r', file, '-Y', '_ws.malformed || _ws.expert.severity >= "error"', '-T', 'fields', '-e', '_ws.col.Info'], { encoding: 'utf8' });
+    const bad = spawnSync(
+      'tshark',
+      ['-r', file, '-Y', '_ws.malformed || _ws.expert.severity >= "error"', '-T', 'fields', '-e', '_ws.col.Info'],
+      { encoding: 'utf8' },
+    );
     assert.equal(bad.status, 0, bad.stderr);
     const all = spawnSync('tshark', ['-r', file, '-n'], { encoding: 'utf8' }).stdout;
-    assert.equal(bad.stdout.trim().split('\n').filter((l) => /Malformed/.test(l)).length, 2, `flagged:\n${bad.stdout}\ncaptured:\n${all}`);
+    assert.equal(
+      bad.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => /Malformed/.test(l)).length,
+      2,
+      `flagged:\n${bad.stdout}\ncaptured:\n${all}`,
+    );
   });
 });

@@ -20,8 +20,16 @@ interface Result {
   plan: string | null;
   warnings: Array<{ code?: string; message: string }>;
   cameras: Array<{
-    address: string; framesComplete: number; framesIncomplete: number; framesNeverSeen: number; packetsResent: number; packetsMissing: number;
-    packetDelay: number | null; frameRateWhileStreaming: number; frameRateAfter: number; packetDelayAfter: number;
+    address: string;
+    framesComplete: number;
+    framesIncomplete: number;
+    framesNeverSeen: number;
+    packetsResent: number;
+    packetsMissing: number;
+    packetDelay: number | null;
+    frameRateWhileStreaming: number;
+    frameRateAfter: number;
+    packetDelayAfter: number;
   }>;
 }
 
@@ -39,8 +47,24 @@ describe('network: bandwidth budget for two cameras on one 1 Gbit/s link', funct
   };
   const run = async (budget: 'on' | 'off', fps: number): Promise<Result & { portDrops: number }> => {
     const before = await portDrops();
-    const r = await host.runNode(CLIENT, ['--cameras', cams.join(','), '--budget', budget, '--link-mbps', '1000', '--triggers', '40', '--period-ms', '50',
-      '--settings', JSON.stringify({ Width: 1920, Height: 1080, PixelFormat: 'Mono8', AcquisitionFrameRate: fps })], 90000);
+    const r = await host.runNode(
+      CLIENT,
+      [
+        '--cameras',
+        cams.join(','),
+        '--budget',
+        budget,
+        '--link-mbps',
+        '1000',
+        '--triggers',
+        '40',
+        '--period-ms',
+        '50',
+        '--settings',
+        JSON.stringify({ Width: 1920, Height: 1080, PixelFormat: 'Mono8', AcquisitionFrameRate: fps }),
+      ],
+      90000,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     return { ...lines<Result>(r.stdout, 'RESULT')[0], portDrops: (await portDrops()) - before };
   };
@@ -73,7 +97,9 @@ describe('network: bandwidth budget for two cameras on one 1 Gbit/s link', funct
       assert.equal(c.packetDelay, null);
     }
     assert.ok(r.portDrops > 0, 'the port dropped packets');
-    process.stdout.write(`      (unbudgeted: port dropped ${r.portDrops} packets; ${r.cameras.map((c) => `${c.address} ${c.framesComplete} complete, ${c.framesIncomplete} incomplete, ${c.packetsMissing} packets missing, ${c.packetsResent} resent`).join('; ')})\n`);
+    process.stdout.write(
+      `      (unbudgeted: port dropped ${r.portDrops} packets; ${r.cameras.map((c) => `${c.address} ${c.framesComplete} complete, ${c.framesIncomplete} incomplete, ${c.packetsMissing} packets missing, ${c.packetsResent} resent`).join('; ')})\n`,
+    );
   });
 
   it('budgeted, GevSCPD spreads both streams to fit the link: every frame complete, nothing missing', async () => {
@@ -90,14 +116,22 @@ describe('network: bandwidth budget for two cameras on one 1 Gbit/s link', funct
       assert.equal(c.frameRateWhileStreaming, 20, 'it fits: frame rates untouched');
       assert.equal(c.packetDelayAfter, 0, 'its own GevSCPD back after stopping');
     }
-    assert.deepEqual(r.warnings.filter((w) => w.code === 'BANDWIDTH_EXCEEDED'), []);
-    process.stdout.write(`      (budgeted: port dropped ${r.portDrops} packets; ${r.plan}; ${r.cameras.map((c) => `${c.address} ${c.framesComplete} complete, ${c.packetsResent} resent`).join('; ')})\n`);
+    assert.deepEqual(
+      r.warnings.filter((w) => w.code === 'BANDWIDTH_EXCEEDED'),
+      [],
+    );
+    process.stdout.write(
+      `      (budgeted: port dropped ${r.portDrops} packets; ${r.plan}; ${r.cameras.map((c) => `${c.address} ${c.framesComplete} complete, ${c.packetsResent} resent`).join('; ')})\n`,
+    );
   });
 
   it('a demand that cannot fit lowers each frame rate to its share and warns; stopping restores them', async () => {
     const r = await run('on', 30);
     assert.match(r.plan ?? '', /want 130\.\d MB\/s; the link carries 112\.5 MB\/s .* — it does not fit/, JSON.stringify(r));
-    assert.ok(r.warnings.some((w) => w.code === 'BANDWIDTH_EXCEEDED' && /does not fit/.test(w.message)), JSON.stringify(r.warnings));
+    assert.ok(
+      r.warnings.some((w) => w.code === 'BANDWIDTH_EXCEEDED' && /does not fit/.test(w.message)),
+      JSON.stringify(r.warnings),
+    );
     for (const c of r.cameras) {
       assert.ok(c.frameRateWhileStreaming < 30 && c.frameRateWhileStreaming > 24, `lowered to its share: ${c.frameRateWhileStreaming}`);
       assert.equal(c.frameRateAfter, 30, 'its own frame rate back after stopping');

@@ -13,7 +13,14 @@ import { canBuildNetworks, emulate, lines, plug, switchNamespace, sysctl } from 
 
 const HOST = path.resolve('test/network/support/editor-host.ts');
 
-interface Camera { macAddress: string; reachable?: boolean; problem?: string; interface?: string; current: { address: string }; fix?: { method: string; path: string; body: Record<string, string> } }
+interface Camera {
+  macAddress: string;
+  reachable?: boolean;
+  problem?: string;
+  interface?: string;
+  current: { address: string };
+  fix?: { method: string; path: string; body: Record<string, string> };
+}
 
 describe('network: a camera on a foreign subnet, found and fixed from the editor endpoint', function () {
   this.timeout(180000);
@@ -36,7 +43,17 @@ describe('network: a camera on a foreign subnet, found and fixed from the editor
     // CLI test shows the strict filter and its fix).
     sysctl(host, 'net.ipv4.conf.all.rp_filter=0');
     sysctl(host, `net.ipv4.conf.${hostIf}.rp_filter=0`);
-    const camera = emulate(cam, ['--address', '10.99.0.2', '--subnet-mask', '255.255.255.0', '--allow-network', '--own-interface', camIf, '--serial', 'EDITOR01']);
+    const camera = emulate(cam, [
+      '--address',
+      '10.99.0.2',
+      '--subnet-mask',
+      '255.255.255.0',
+      '--allow-network',
+      '--own-interface',
+      camIf,
+      '--serial',
+      'EDITOR01',
+    ]);
     await camera.waitFor('Ctrl-C to stop', 20000);
   });
   after(async () => {
@@ -52,11 +69,24 @@ describe('network: a camera on a foreign subnet, found and fixed from the editor
     assert.equal(listed.current.address, '10.99.0.2');
     assert.equal(listed.interface, hostIf);
     assert.match(listed.problem ?? '', /not in the subnet of/);
-    assert.deepEqual(listed.fix, { method: 'POST', path: 'gige-vision/commissioning/force-ip', body: { mac: listed.macAddress, interface: hostIf, address: 'auto' } });
+    assert.deepEqual(listed.fix, {
+      method: 'POST',
+      path: 'gige-vision/commissioning/force-ip',
+      body: { mac: listed.macAddress, interface: hostIf, address: 'auto' },
+    });
 
-    const fix = lines<{ status: number; body: { address: string; checks: Array<{ address: string; free: boolean }>; verified: { serialNumber: string } | null } }>(r.stdout, 'FIX')[0];
+    const fix = lines<{
+      status: number;
+      body: { address: string; checks: Array<{ address: string; free: boolean }>; verified: { serialNumber: string } | null };
+    }>(r.stdout, 'FIX')[0];
     assert.equal(fix.status, 200, JSON.stringify(fix));
-    assert.deepEqual(fix.body.checks.map((c) => [c.address, c.free]), [[`${subnet}.130`, false], [`${subnet}.131`, true]]);
+    assert.deepEqual(
+      fix.body.checks.map((c) => [c.address, c.free]),
+      [
+        [`${subnet}.130`, false],
+        [`${subnet}.131`, true],
+      ],
+    );
     assert.equal(fix.body.address, `${subnet}.131`);
     assert.equal(fix.body.verified?.serialNumber, 'EDITOR01');
 
@@ -66,7 +96,10 @@ describe('network: a camera on a foreign subnet, found and fixed from the editor
     assert.match(taken.body.error, new RegExp(`${subnet.replace(/\./g, '\\.')}\\.130 is taken on ${hostIf}: .*answered ARP`));
 
     const after = lines<{ cameras: Camera[] }>(r.stdout, 'AFTER')[0];
-    assert.deepEqual(after.cameras.map((c) => [c.current.address, c.reachable, c.fix]), [[`${subnet}.131`, true, undefined]]);
+    assert.deepEqual(
+      after.cameras.map((c) => [c.current.address, c.reachable, c.fix]),
+      [[`${subnet}.131`, true, undefined]],
+    );
 
     const frames = lines<Array<{ width: number; height: number; status: string; bytes: number }>>(r.stdout, 'FRAMES')[0];
     assert.deepEqual(frames, Array(3).fill({ width: 800, height: 600, status: 'complete', bytes: 800 * 600 }));

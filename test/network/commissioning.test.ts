@@ -21,7 +21,15 @@ import { emulate, gige, link, plug, switchNamespace, sysctl } from './support/to
 import { canBuildNetworks } from './support/topology';
 
 interface Listed {
-  cameras: Array<{ macAddress: string; interface: string; reachable: boolean; problem?: string; fix?: string; current: { address: string; subnetMask: string }; persistent?: { address: string } }>;
+  cameras: Array<{
+    macAddress: string;
+    interface: string;
+    reachable: boolean;
+    problem?: string;
+    fix?: string;
+    current: { address: string; subnetMask: string };
+    persistent?: { address: string };
+  }>;
   strictReversePathFilter: Array<{ interface: string; fix: string }>;
 }
 
@@ -38,8 +46,19 @@ describe('network: a camera on a foreign subnet, found and fixed from the CLI', 
   const subnet = `192.168.${100 + (process.pid % 100)}`;
 
   const startCamera = async (): Promise<NamespaceProcess> => {
-    const p = emulate(cam, ['--address', '10.99.0.2', '--subnet-mask', '255.255.255.0', '--allow-network', '--own-interface', camIf,
-      '--serial', 'FOREIGN01', '--state-dir', stateDir]);
+    const p = emulate(cam, [
+      '--address',
+      '10.99.0.2',
+      '--subnet-mask',
+      '255.255.255.0',
+      '--allow-network',
+      '--own-interface',
+      camIf,
+      '--serial',
+      'FOREIGN01',
+      '--state-dir',
+      stateDir,
+    ]);
     await p.waitFor('Ctrl-C to stop', 20000);
     return p;
   };
@@ -88,8 +107,11 @@ describe('network: a camera on a foreign subnet, found and fixed from the CLI', 
     assert.match(c.problem ?? '', /not in the subnet of/);
     assert.equal(c.fix, `gige ip --mac ${c.macAddress} --force auto --interface ${hostIf}`);
     const nic = await cam.run('cat', [`/sys/class/net/${camIf}/address`]);
-    assert.equal(c.macAddress, nic.stdout.trim(), 'the camera reports the MAC of the interface it owns, as a camera reports its NIC\'s');
-    assert.deepEqual(found.strictReversePathFilter.filter((s) => s.interface === hostIf), []);
+    assert.equal(c.macAddress, nic.stdout.trim(), "the camera reports the MAC of the interface it owns, as a camera reports its NIC's");
+    assert.deepEqual(
+      found.strictReversePathFilter.filter((s) => s.interface === hostIf),
+      [],
+    );
     mac = c.macAddress;
   });
 
@@ -97,8 +119,20 @@ describe('network: a camera on a foreign subnet, found and fixed from the CLI', 
     assert.ok(mac, 'found by the first test');
     const r = await gige(host, ['ip', '--mac', mac, '--force', 'auto', '--interface', hostIf, '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const fix = JSON.parse(r.stdout) as { address: string; subnetMask: string; checks: Array<{ address: string; free: boolean; detail: string }>; verified: { serialNumber: string } | null };
-    assert.deepEqual(fix.checks.map((c) => [c.address, c.free]), [[`${subnet}.130`, false], [`${subnet}.131`, true]], JSON.stringify(fix.checks));
+    const fix = JSON.parse(r.stdout) as {
+      address: string;
+      subnetMask: string;
+      checks: Array<{ address: string; free: boolean; detail: string }>;
+      verified: { serialNumber: string } | null;
+    };
+    assert.deepEqual(
+      fix.checks.map((c) => [c.address, c.free]),
+      [
+        [`${subnet}.130`, false],
+        [`${subnet}.131`, true],
+      ],
+      JSON.stringify(fix.checks),
+    );
     assert.match(fix.checks[0].detail, /answered ARP/);
     assert.equal(fix.address, `${subnet}.131`);
     assert.equal(fix.subnetMask, '255.255.255.0');
@@ -124,7 +158,10 @@ describe('network: a camera on a foreign subnet, found and fixed from the CLI', 
     assert.ok(fixedAt, 'fixed by the previous test');
     const set = await gige(host, ['ip', '-a', fixedAt, '--persistent', `${subnet}.60/255.255.255.0`, '--gateway', `${subnet}.1`]);
     assert.equal(set.code, 0, set.stdout + set.stderr);
-    assert.match(set.stdout, new RegExp(`persistent IP on \\(${subnet.replace(/\./g, '\\.')}\\.60/24 gw ${subnet.replace(/\./g, '\\.')}\\.1\\)`));
+    assert.match(
+      set.stdout,
+      new RegExp(`persistent IP on \\(${subnet.replace(/\./g, '\\.')}\\.60/24 gw ${subnet.replace(/\./g, '\\.')}\\.1\\)`),
+    );
     await camera.stop();
     camera = await startCamera();
     assert.match(camera.stdout, new RegExp(`at ${subnet.replace(/\./g, '\\.')}\\.60 \\(its persistent IP; given 10\\.99\\.0\\.2\\)`));

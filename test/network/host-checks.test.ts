@@ -12,7 +12,14 @@ import fs from 'node:fs';
 import { Namespace, deleteAllNamespaces } from '../interop/support/netns';
 import { CLIENT, canBuildNetworks, emulate, lines, link } from './support/topology';
 
-interface Event { type: string; code?: string; check?: string; fix?: string; message?: string; status?: string }
+interface Event {
+  type: string;
+  code?: string;
+  check?: string;
+  fix?: string;
+  message?: string;
+  status?: string;
+}
 
 function hasTool(name: string): boolean {
   return ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => fs.existsSync(`${d}/${name}`));
@@ -26,11 +33,16 @@ describe('network: host checks on connect, each with the command that fixes it',
 
   const connect = async (args: string[], asUser?: string): Promise<{ events: Event[]; summary: { complete: number } }> => {
     const cmd = asUser ? ['setpriv', `--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', process.execPath] : [process.execPath];
-    const r = await host.run(cmd[0], [...cmd.slice(1), '-r', require.resolve('tsx/cjs'), CLIENT, '--address', camera, '--frames', '3', '--seconds', '12', ...args], 60000);
+    const r = await host.run(
+      cmd[0],
+      [...cmd.slice(1), '-r', require.resolve('tsx/cjs'), CLIENT, '--address', camera, '--frames', '3', '--seconds', '12', ...args],
+      60000,
+    );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     return { events: lines<Event>(r.stdout, 'EV'), summary: lines<{ complete: number }>(r.stdout, 'SUMMARY')[0] };
   };
-  const problems = (events: Event[], check: string) => events.filter((e) => e.type === 'warning' && e.code === 'HOST_CHECK' && e.check === check);
+  const problems = (events: Event[], check: string) =>
+    events.filter((e) => e.type === 'warning' && e.code === 'HOST_CHECK' && e.check === check);
 
   before(async function () {
     if (!canBuildNetworks() || !hasTool('iptables')) this.skip();
@@ -49,7 +61,10 @@ describe('network: host checks on connect, each with the command that fixes it',
 
   it('a firewall that drops the stream: found by a test packet, fixed by the iptables command it names', async () => {
     // GVCP answers (source port 3956) pass; anything else from the camera — its stream — is dropped.
-    for (const rule of [['-A', 'INPUT', '-p', 'udp', '-s', camera, '--sport', '3956', '-j', 'ACCEPT'], ['-A', 'INPUT', '-p', 'udp', '-s', camera, '-j', 'DROP']]) {
+    for (const rule of [
+      ['-A', 'INPUT', '-p', 'udp', '-s', camera, '--sport', '3956', '-j', 'ACCEPT'],
+      ['-A', 'INPUT', '-p', 'udp', '-s', camera, '-j', 'DROP'],
+    ]) {
       const r = await host.run('iptables', rule);
       assert.equal(r.code, 0, r.stderr);
     }
@@ -66,7 +81,7 @@ describe('network: host checks on connect, each with the command that fixes it',
     assert.equal(open.summary.complete, 3);
   });
 
-  it('a packet size above the host interface\'s MTU: named with the ip link command, which fixes it', async () => {
+  it("a packet size above the host interface's MTU: named with the ip link command, which fixes it", async () => {
     const small = await connect(['--packet-size', '9000']);
     const found = problems(small.events, 'mtu');
     assert.equal(found.length, 1, JSON.stringify(small.events.filter((e) => e.type === 'warning')));

@@ -12,7 +12,10 @@ import { CLIENT, canBuildNetworks, emulate, gige, lines, link, sysctl } from './
 
 const base = 70 + (process.pid % 100);
 
-async function packetSize(host: Namespace, camera: string): Promise<{ packetSize: number; limitedBy: string; probes: Array<{ size: number; arrived: boolean }> }> {
+async function packetSize(
+  host: Namespace,
+  camera: string,
+): Promise<{ packetSize: number; limitedBy: string; probes: Array<{ size: number; arrived: boolean }> }> {
   const r = await gige(host, ['packet-size', '-a', camera, '--json']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   return JSON.parse(r.stdout);
@@ -38,16 +41,28 @@ describe('network: packet size "auto" over links of MTU 1500 and 9000, and a pat
       const result = await packetSize(host, `${subnet}.2`);
       assert.equal(result.packetSize, mtu, JSON.stringify(result));
       assert.equal(result.limitedBy, 'host-mtu');
-      const client = host.spawnNode(CLIENT, ['--address', `${subnet}.2`, '--packet-size', 'auto', '--settings', '{"Width":1024,"Height":512}', '--frames', '5']);
+      const client = host.spawnNode(CLIENT, [
+        '--address',
+        `${subnet}.2`,
+        '--packet-size',
+        'auto',
+        '--settings',
+        '{"Width":1024,"Height":512}',
+        '--frames',
+        '5',
+      ]);
       await client.waitFor(/^SUMMARY /m, 40000);
-      const summary = lines<{ complete: number; stats: { socket: { packetSize: number } }; packetSize: { packetSize: number } }>(client.stdout, 'SUMMARY')[0];
+      const summary = lines<{ complete: number; stats: { socket: { packetSize: number } }; packetSize: { packetSize: number } }>(
+        client.stdout,
+        'SUMMARY',
+      )[0];
       assert.equal(summary.packetSize.packetSize, mtu, client.stdout);
       assert.equal(summary.stats.socket.packetSize, mtu, 'the stream used it');
       assert.equal(summary.complete, 5, client.stdout);
     });
   }
 
-  it('finds the path MTU of a middle hop (4470, between two routers on jumbo links): 4468 on the camera\'s grid of 576 + 4k', async () => {
+  it("finds the path MTU of a middle hop (4470, between two routers on jumbo links): 4468 on the camera's grid of 576 + 4k", async () => {
     const host = Namespace.create('psh');
     const r1 = Namespace.create('psr1');
     const r2 = Namespace.create('psr2');
@@ -68,11 +83,28 @@ describe('network: packet size "auto" over links of MTU 1500 and 9000, and a pat
     const tookMs = Date.now() - started;
     assert.equal(result.packetSize, 4468, JSON.stringify(result));
     assert.equal(result.limitedBy, 'path');
-    assert.ok(result.probes.some((p) => p.size === 9000 && !p.arrived), 'the host MTU alone would have said 9000');
-    process.stdout.write(`      (middle hop 4470: ${result.probes.length} sizes tried in ${tookMs} ms: ${result.probes.map((p) => `${p.size}${p.arrived ? '+' : '-'}`).join(' ')})\n`);
-    const client = host.spawnNode(CLIENT, ['--address', `${c}.2`, '--packet-size', 'auto', '--settings', '{"Width":1024,"Height":512}', '--frames', '5']);
+    assert.ok(
+      result.probes.some((p) => p.size === 9000 && !p.arrived),
+      'the host MTU alone would have said 9000',
+    );
+    process.stdout.write(
+      `      (middle hop 4470: ${result.probes.length} sizes tried in ${tookMs} ms: ${result.probes.map((p) => `${p.size}${p.arrived ? '+' : '-'}`).join(' ')})\n`,
+    );
+    const client = host.spawnNode(CLIENT, [
+      '--address',
+      `${c}.2`,
+      '--packet-size',
+      'auto',
+      '--settings',
+      '{"Width":1024,"Height":512}',
+      '--frames',
+      '5',
+    ]);
     await client.waitFor(/^SUMMARY /m, 60000);
-    const summary = lines<{ complete: number; stats: { socket: { packetSize: number }; framesIncomplete: number } }>(client.stdout, 'SUMMARY')[0];
+    const summary = lines<{ complete: number; stats: { socket: { packetSize: number }; framesIncomplete: number } }>(
+      client.stdout,
+      'SUMMARY',
+    )[0];
     assert.equal(summary.stats.socket.packetSize, 4468, client.stdout);
     assert.equal(summary.complete, 5, client.stdout);
   });

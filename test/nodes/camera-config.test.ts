@@ -49,7 +49,14 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
   function lateFlow(withHolder: boolean): FlowNode[] {
     return onTab([
       { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'LATE0001', settings: SMALL },
-      { id: 'cam2', type: 'gige-camera-config', source: 'emulated', address, serial: 'LATE0001', settings: `${SMALL}\nAcquisitionFrameRate=20` },
+      {
+        id: 'cam2',
+        type: 'gige-camera-config',
+        source: 'emulated',
+        address,
+        serial: 'LATE0001',
+        settings: `${SMALL}\nAcquisitionFrameRate=20`,
+      },
       // Registered first, so `cam` takes the camera and `cam2` is refused at deploy.
       ...(withHolder ? [{ id: 'holder', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [[]] }] : []),
       { id: 'events', type: 'gige-event-listener', camera: 'cam2', events: 'Test', wires: [['eventsOut']] },
@@ -90,12 +97,22 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
   });
 
   it('a setting the camera refuses stops the camera with the reason, not retried for ever', async () => {
-    await helper.load([...packageNodes, catchNode], onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'REFUSE01', settings: `${SMALL}\nGainAuto=Off\nGain=99` },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-      ...CATCH,
-    ]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        {
+          id: 'cam',
+          type: 'gige-camera-config',
+          source: 'emulated',
+          address,
+          serial: 'REFUSE01',
+          settings: `${SMALL}\nGainAuto=Off\nGain=99`,
+        },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        ...CATCH,
+      ]),
+    );
     const errors: string[] = [];
     onCall(helper.getNode('cam'), 'error', (args) => errors.push(String(args[0])));
     const caught = record('caught');
@@ -104,7 +121,10 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
     // Nothing keeps trying: the pooled connection is closed, the reason logged once.
     const deadline = Date.now() + 8000;
     while (errors.length === 0 || pooledCameraKeys().includes(address)) {
-      assert.ok(Date.now() < deadline, `the refused camera is let go (${errors.length} errors logged, pool: ${pooledCameraKeys().join(', ')})`);
+      assert.ok(
+        Date.now() < deadline,
+        `the refused camera is let go (${errors.length} errors logged, pool: ${pooledCameraKeys().join(', ')})`,
+      );
       await sleep(50);
     }
     await sleep(2500);
@@ -116,7 +136,7 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
     assert.match(errors[0], /configuration error.*Gain=99.*out of range/);
     const reported = caught.find((m) => m.error.code === 'SETTING_FAILED');
     assert.ok(reported, JSON.stringify(caught.map((m) => m.error)));
-    assert.equal(reported.error.source.id, 'get', 'Catch hears it on the user\'s tab');
+    assert.equal(reported.error.source.id, 'get', "Catch hears it on the user's tab");
 
     helper.getNode('get').receive({ payload: 'go' });
     const end = Date.now() + 5000;
@@ -129,10 +149,13 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
   });
 
   it('an emulated camera on a non-loopback address stops with the reason, nothing is bound', async () => {
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address: '192.0.2.77', serial: 'NOTLOOP1' },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address: '192.0.2.77', serial: 'NOTLOOP1' },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
+      ]),
+    );
     const errors: string[] = [];
     onCall(helper.getNode('cam'), 'error', (args) => errors.push(String(args[0])));
     // Before, the start was retried with a backoff (1 s, 2 s, …) for ever.
@@ -144,10 +167,13 @@ describe('nodes: gige-camera-config is the stable object its users subscribe to'
   });
 
   it('settings that are not Name=Value stop the camera before it opens', async () => {
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'BADTEXT1', settings: 'ExposureTime 5000' },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'BADTEXT1', settings: 'ExposureTime 5000' },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
+      ]),
+    );
     await statusMatching('get', /status\.configError$/);
     assert.ok(!pooledCameraKeys().includes(address));
     assert.match(String(camera('cam').lastError?.message), /Settings line 1 "ExposureTime 5000" is not Name=Value/);
@@ -181,24 +207,45 @@ describe('nodes: gige-camera-config finds a camera by serial number, settings as
   }
 
   function bySerial(serial: string, extra: Record<string, unknown> = {}): FlowNode {
-    return { id: 'cam', type: 'gige-camera-config', version: 1, source: 'network', identify: 'serial', serial, address: '', interface: 'lo', settings: [{ name: 'Width', value: '1024' }, { name: 'Height', value: '64' }], frameTimeout: '3000', ...extra };
+    return {
+      id: 'cam',
+      type: 'gige-camera-config',
+      version: 1,
+      source: 'network',
+      identify: 'serial',
+      serial,
+      address: '',
+      interface: 'lo',
+      settings: [
+        { name: 'Width', value: '1024' },
+        { name: 'Height', value: '64' },
+      ],
+      frameTimeout: '3000',
+      ...extra,
+    };
   }
 
   it('opens the camera with that serial, and follows it to a new address', async () => {
     const serial = `MOVE${process.pid % 10000}`;
     const first = await emulate(uniqueLoopbackAddress(), serial);
-    await helper.load(packageNodes, onTab([
-      bySerial(serial),
-      { id: 'stream', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
-      { id: 'frames', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        bySerial(serial),
+        { id: 'stream', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
+        { id: 'frames', type: 'helper' },
+      ]),
+    );
     const frames = record('frames');
     await statusMatching('stream', /common\.status\.connected$/, 10000);
     assert.equal(configCamera('cam').address, first.address);
     const waitFrames = async (count: number, what: string) => {
       const deadline = Date.now() + 20000;
       while (frames.length < count) {
-        assert.ok(Date.now() < deadline, `${what}: ${frames.length} of ${count} frames (${configCamera('cam').state}: ${configCamera('cam').stateDetail})`);
+        assert.ok(
+          Date.now() < deadline,
+          `${what}: ${frames.length} of ${count} frames (${configCamera('cam').state}: ${configCamera('cam').stateDetail})`,
+        );
         await sleep(50);
       }
     };
@@ -216,11 +263,14 @@ describe('nodes: gige-camera-config finds a camera by serial number, settings as
 
   it('says "not found" while no camera has the serial, and opens it when it appears', async () => {
     const serial = `LATE${process.pid % 10000}`;
-    await helper.load(packageNodes, onTab([
-      bySerial(serial),
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceSerialNumber', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        bySerial(serial),
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceSerialNumber', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]),
+    );
     const status = await statusMatching('get', /status\.notFound$/, 10000);
     assert.equal(status.fill, 'red');
     assert.match(configCamera('cam').stateDetail, new RegExp(`No camera with serial "${serial}" answered discovery on interface lo`));
@@ -232,10 +282,13 @@ describe('nodes: gige-camera-config finds a camera by serial number, settings as
   });
 
   it('an interface this host does not have is said so, with the ones it has', async () => {
-    await helper.load(packageNodes, onTab([
-      bySerial('ANY00001', { interface: 'nosuchif9' }),
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        bySerial('ANY00001', { interface: 'nosuchif9' }),
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
+      ]),
+    );
     await statusMatching('get', /status\.unreachable$/, 10000);
     assert.match(configCamera('cam').stateDetail, /Interface "nosuchif9" has no IPv4 address on this host; interfaces with one: .*lo/);
   });
@@ -243,14 +296,35 @@ describe('nodes: gige-camera-config finds a camera by serial number, settings as
   it('runs a flow saved with the old "On connect" text, and the same settings as rows', async () => {
     const address = uniqueLoopbackAddress();
     const other = uniqueLoopbackAddress();
-    await helper.load(packageNodes, onTab([
-      // Saved by the editor before the table: no version, text with a comment.
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'OLDTEXT1', settings: '# small\nWidth=1024\nHeight = 64\n' },
-      { id: 'cam2', type: 'gige-camera-config', version: 1, source: 'emulated', address: other, serial: 'NEWROWS1', settings: [{ name: 'Width', value: '1024' }, { name: 'Height', value: 64 }] },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: ['Width', 'Height'], wires: [['out']] },
-      { id: 'get2', type: 'gige-feature', camera: 'cam2', action: 'get', feature: 'Width, Height', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        // Saved by the editor before the table: no version, text with a comment.
+        {
+          id: 'cam',
+          type: 'gige-camera-config',
+          source: 'emulated',
+          address,
+          serial: 'OLDTEXT1',
+          settings: '# small\nWidth=1024\nHeight = 64\n',
+        },
+        {
+          id: 'cam2',
+          type: 'gige-camera-config',
+          version: 1,
+          source: 'emulated',
+          address: other,
+          serial: 'NEWROWS1',
+          settings: [
+            { name: 'Width', value: '1024' },
+            { name: 'Height', value: 64 },
+          ],
+        },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: ['Width', 'Height'], wires: [['out']] },
+        { id: 'get2', type: 'gige-feature', camera: 'cam2', action: 'get', feature: 'Width, Height', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]),
+    );
     const out = collect('out', 2);
     helper.getNode('get').receive({});
     helper.getNode('get2').receive({});
@@ -259,16 +333,32 @@ describe('nodes: gige-camera-config finds a camera by serial number, settings as
 
   for (const [rows, pattern] of [
     [[{ name: 'Exposure Time', value: '5000' }], /row 1: "Exposure Time" is not a feature name/],
-    [[{ name: 'Width', value: '1024' }, { name: 'Height', value: '' }], /row 2 \(Height\): no value/],
+    [
+      [
+        { name: 'Width', value: '1024' },
+        { name: 'Height', value: '' },
+      ],
+      /row 2 \(Height\): no value/,
+    ],
     ['not rows but {}', /Settings line 1 "not rows but \{\}" is not Name=Value/],
     [{ Width: 1024 }, /are not a list of \{name, value\} rows/],
   ] as const) {
     it(`refuses "On connect" ${JSON.stringify(rows)} before opening the camera, saying why`, async () => {
       const address = uniqueLoopbackAddress();
-      await helper.load(packageNodes, onTab([
-        { id: 'cam', type: 'gige-camera-config', version: Array.isArray(rows) ? 1 : undefined, source: 'emulated', address, settings: rows },
-        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
-      ]));
+      await helper.load(
+        packageNodes,
+        onTab([
+          {
+            id: 'cam',
+            type: 'gige-camera-config',
+            version: Array.isArray(rows) ? 1 : undefined,
+            source: 'emulated',
+            address,
+            settings: rows,
+          },
+          { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
+        ]),
+      );
       await statusMatching('get', /status\.configError$/);
       assert.match(String(configCamera('cam').lastError?.message), pattern);
       assert.ok(!pooledCameraKeys().includes(address));

@@ -12,12 +12,21 @@ import { interpolate } from '../../nodes/i18n';
 const TYPES = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))['node-red'].nodes as Record<string, string>);
 /** Code beside a node's own file that shows its texts (keys under `prefix`): the config node's status on its users, its picker. */
 const ALSO: Record<string, Array<{ file: string; prefix: string }>> = {
-  'gige-camera-config': [{ file: 'nodes/camera-user.ts', prefix: '' }, { file: 'resources/gige-editor.js', prefix: 'picker.' }],
+  'gige-camera-config': [
+    { file: 'nodes/camera-user.ts', prefix: '' },
+    { file: 'resources/gige-editor.js', prefix: 'picker.' },
+  ],
 };
 const LANGUAGES = ['en-US', 'de', 'ja'];
 /** The longest value each status placeholder is shown with. */
 const WIDEST: Record<string, string> = {
-  count: '99999', duration: '32767', status: 'Uncalibrated', interval: '4294967295 µs', seconds: '999', percent: '100.00', alarm: 'resend +2',
+  count: '99999',
+  duration: '32767',
+  status: 'Uncalibrated',
+  interval: '4294967295 µs',
+  seconds: '999',
+  percent: '100.00',
+  alarm: 'resend +2',
 };
 
 function catalog(lang: string, type: string): Record<string, unknown> {
@@ -30,13 +39,17 @@ function keys(value: unknown, prefix = ''): string[] {
 }
 
 function lookup(value: unknown, key: string): unknown {
-  return key.split('.').reduce<unknown>((v, part) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined), value);
+  return key
+    .split('.')
+    .reduce<unknown>((v, part) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined), value);
 }
 
-describe('nodes: every node\'s catalog and help in en-US, de and ja', () => {
+describe("nodes: every node's catalog and help in en-US, de and ja", () => {
   it('covers the node types of package.json, which lists exactly the types the editor files register', () => {
     assert.ok(TYPES.includes('gige-camera-config') && TYPES.includes('gige-feature') && TYPES.includes('gige-action'), TYPES.join(', '));
-    const registered = fs.readdirSync(path.join(ROOT, 'nodes')).filter((f) => f.endsWith('.html'))
+    const registered = fs
+      .readdirSync(path.join(ROOT, 'nodes'))
+      .filter((f) => f.endsWith('.html'))
       .flatMap((f) => [...fs.readFileSync(path.join(ROOT, 'nodes', f), 'utf8').matchAll(/registerType\('([a-z-]+)'/g)].map((m) => m[1]));
     assert.deepEqual([...TYPES].sort(), registered.sort());
     assert.ok(!TYPES.includes('gige-event'), 'gige-event is gone (gige-event-listener replaces it)');

@@ -13,9 +13,17 @@ function camera(address: string, settings = SMALL): FlowNode {
 function reader(props: Record<string, unknown> = {}): FlowNode {
   return { id: 'reader', type: 'gige-chunk-reader', camera: 'cam', property: 'payload', enable: true, wires: [['out']], ...props };
 }
-const everyFrame: FlowNode = { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['reader']] };
+const everyFrame: FlowNode = {
+  id: 'grab',
+  type: 'gige-grab',
+  camera: 'cam',
+  mode: 'continuous',
+  autoStart: true,
+  encoding: 'raw',
+  wires: [['reader']],
+};
 
-describe('nodes: gige-chunk-reader puts a frame\'s chunk values on its message', function () {
+describe("nodes: gige-chunk-reader puts a frame's chunk values on its message", function () {
   this.timeout(30000);
   let address: string;
 
@@ -29,10 +37,13 @@ describe('nodes: gige-chunk-reader puts a frame\'s chunk values on its message',
     await helper.stopServer();
   });
 
-  it('switches chunk data on (restarting acquisition, and says so), then gives each frame\'s exposure, gain, id and timestamp', async () => {
+  it("switches chunk data on (restarting acquisition, and says so), then gives each frame's exposure, gain, id and timestamp", async () => {
     await helper.load(packageNodes, onTab([camera(address), everyFrame, reader(), { id: 'out', type: 'helper' }]));
     const warned = new Promise<string>((resolve) => onCall(helper.getNode('reader'), 'warn', (args) => resolve(String(args[0]))));
-    assert.match(await warned, /ChunkModeActive false → true.*stopped and started again|stopped and started again.*ChunkModeActive false → true/);
+    assert.match(
+      await warned,
+      /ChunkModeActive false → true.*stopped and started again|stopped and started again.*ChunkModeActive false → true/,
+    );
     const [msg] = await collect('out', 1);
     assert.deepEqual(
       { exposureTime: msg.payload.exposureTime, gain: msg.payload.gain, setIndex: msg.payload.setIndex, set: msg.payload.set },
@@ -47,7 +58,10 @@ describe('nodes: gige-chunk-reader puts a frame\'s chunk values on its message',
 
   it('writes to another property and leaves the image in msg.payload; gives the set index of multi-frame (HDR) frames', async () => {
     const hdr = `${SMALL}\nChunkModeActive=true\nMultiFrameSetOutputModeFrameCount=2\nMultiFrameSetOutputModeExposureTime0=500\nMultiFrameSetOutputModeExposureTime1=2000\nMultiFrameSetOutputModeEnable=true`;
-    await helper.load(packageNodes, onTab([camera(address, hdr), everyFrame, reader({ property: 'msg.chunk.values', enable: false }), { id: 'out', type: 'helper' }]));
+    await helper.load(
+      packageNodes,
+      onTab([camera(address, hdr), everyFrame, reader({ property: 'msg.chunk.values', enable: false }), { id: 'out', type: 'helper' }]),
+    );
     const messages = await collect('out', 4);
     for (const msg of messages) {
       assert.ok(Buffer.isBuffer(msg.payload), 'the image stays where it was');
@@ -58,8 +72,17 @@ describe('nodes: gige-chunk-reader puts a frame\'s chunk values on its message',
   });
 
   it('a frame without chunk data, or a message that is no frame, goes to Catch with what to do', async () => {
-    await helper.load([...packageNodes, catchNode], onTab([camera(address), everyFrame, reader({ enable: false }), { id: 'out', type: 'helper' },
-      { id: 'catch', type: 'catch', scope: ['reader'], uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' }]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        camera(address),
+        everyFrame,
+        reader({ enable: false }),
+        { id: 'out', type: 'helper' },
+        { id: 'catch', type: 'catch', scope: ['reader'], uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]),
+    );
     const [caught] = await collect('caught', 1);
     assert.equal(caught.error.code, 'NO_CHUNK_DATA');
     assert.match(caught.error.message, /carries no chunk data.*ChunkModeActive/);
@@ -69,22 +92,32 @@ describe('nodes: gige-chunk-reader puts a frame\'s chunk values on its message',
 
   it('refuses messages that are not frames, and a bad output property', async () => {
     await helper.load(packageNodes, onTab([reader({ camera: '' }), { id: 'out', type: 'helper' }]));
-    for (const [image, pattern] of [[undefined, /msg\.image is not a frame’s metadata \(got undefined\)/], ['a picture', /"a picture"/], [[{ chunks: {} }], /msg\.image\[0\]|no chunk data/]] as const) {
+    for (const [image, pattern] of [
+      [undefined, /msg\.image is not a frame’s metadata \(got undefined\)/],
+      ['a picture', /"a picture"/],
+      [[{ chunks: {} }], /msg\.image\[0\]|no chunk data/],
+    ] as const) {
       const failed = nextError('reader');
       helper.getNode('reader').receive({ payload: 1, image });
       assert.match((await failed).message, pattern);
     }
     const sent = collect('out', 1);
-    helper.getNode('reader').receive({ image: { frameId: 3, timestamp: '42', timestampMs: 0, chunks: { ChunkExposureTime: 20, ChunkGain: 1.5, ChunkFrameID: 77 } } });
+    helper.getNode('reader').receive({
+      image: { frameId: 3, timestamp: '42', timestampMs: 0, chunks: { ChunkExposureTime: 20, ChunkGain: 1.5, ChunkFrameID: 77 } },
+    });
     const [msg] = await sent;
-    assert.deepEqual([msg.payload.exposureTime, msg.payload.gain, msg.payload.frameId, msg.payload.timestamp], [20, 1.5, 77, '42'], 'works without a camera');
+    assert.deepEqual(
+      [msg.payload.exposureTime, msg.payload.gain, msg.payload.frameId, msg.payload.timestamp],
+      [20, 1.5, 77, '42'],
+      'works without a camera',
+    );
 
     await helper.setFlows(onTab([reader({ camera: '', property: 'not a path!' }), { id: 'out', type: 'helper' }]), 'nodes');
     const status = await nextStatus('reader', /invalid settings/);
     assert.equal(status.fill, 'red');
   });
 
-  it('with an absent camera it shows the camera\'s state, never green', async () => {
+  it("with an absent camera it shows the camera's state, never green", async () => {
     await helper.load(packageNodes, onTab([{ ...camera(address), source: 'network' }, reader(), { id: 'out', type: 'helper' }]));
     const fills: string[] = [];
     onCall(helper.getNode('reader'), 'status', (args) => fills.push(String((args[0] as { fill?: string }).fill)));

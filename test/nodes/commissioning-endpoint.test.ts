@@ -29,7 +29,11 @@ describe('nodes: the commissioning endpoints refuse what they cannot do, with wh
 
   it('force-ip needs a MAC address, strings for address and gateway, and an interface of this host', async () => {
     await helper.load(packageNodes, onTab([]));
-    const post = (body: unknown) => helper.request().post('/gige-vision/commissioning/force-ip').send(body as object);
+    const post = (body: unknown) =>
+      helper
+        .request()
+        .post('/gige-vision/commissioning/force-ip')
+        .send(body as object);
     const badMac = await post({ mac: 'camera-1', interface: 'eth0' }).expect(400);
     assert.equal(badMac.body.code, 'BAD_MAC');
     assert.match(badMac.body.error, /mac "camera-1" is not a MAC address; give the camera's, e\.g\. 00:07:48:12:34:56/);
@@ -41,7 +45,7 @@ describe('nodes: the commissioning endpoints refuse what they cannot do, with wh
     assert.equal(loopback.body.code, 'BAD_INTERFACE');
   });
 
-  it('listing needs the editor\'s read permission, FORCEIP its write permission', () => {
+  it("listing needs the editor's read permission, FORCEIP its write permission", () => {
     const routes: Array<[string, string, string]> = [];
     const fake = {
       auth: { needsPermission: (permission: string) => permission },

@@ -4,7 +4,7 @@ import { uniqueLoopbackAddress, LOOPBACK_BROADCAST } from '../support/loopback';
 import { EmulatedCamera } from '../../lib/emulator';
 import { listIPv4Interfaces } from '../../lib/gvcp';
 
-describe('nodes: the editor\'s camera search (admin endpoint)', function () {
+describe("nodes: the editor's camera search (admin endpoint)", function () {
   let emulator: EmulatedCamera;
 
   beforeEach(async () => {
@@ -46,7 +46,7 @@ describe('nodes: the editor\'s camera search (admin endpoint)', function () {
     assert.match(res.body.error, /Interface "nosuchif9" has no IPv4 address on this host; interfaces with one: .*lo/);
   });
 
-  it('lists the host\'s interfaces for the interface choice', async () => {
+  it("lists the host's interfaces for the interface choice", async () => {
     const res = await helper.request().get('/gige-vision/interfaces').expect(200);
     const lo = (res.body as Array<Record<string, unknown>>).find((i) => i.name === 'lo');
     assert.deepEqual([lo?.address, lo?.broadcast, lo?.internal], ['127.0.0.1', LOOPBACK_BROADCAST, true]);
@@ -59,7 +59,10 @@ describe('nodes: the editor\'s camera search (admin endpoint)', function () {
 
   it('asks one camera by its unicast address', async () => {
     const res = await helper.request().get(`/gige-vision/discover?address=${emulator.address}&timeout=600`).expect(200);
-    assert.deepEqual((res.body as Array<Record<string, string>>).map((c) => c.serial), ['FINDME01']);
+    assert.deepEqual(
+      (res.body as Array<Record<string, string>>).map((c) => c.serial),
+      ['FINDME01'],
+    );
   });
 
   // Issue 15: an editor request must not make Node-RED send anywhere but its own links. Nothing is
@@ -75,7 +78,10 @@ describe('nodes: the editor\'s camera search (admin endpoint)', function () {
     it(`refuses ?${query}, saying what is allowed`, async () => {
       // Were the address this host's own broadcast, the request would be allowed and send: never here.
       const target = query.split('=')[1];
-      assert.ok(query.startsWith('address') || !listIPv4Interfaces().some((i) => i.broadcast === target), `${target} is a broadcast of this host`);
+      assert.ok(
+        query.startsWith('address') || !listIPv4Interfaces().some((i) => i.broadcast === target),
+        `${target} is a broadcast of this host`,
+      );
       const res = await helper.request().get(`/gige-vision/discover?${query}`).expect(400);
       assert.match(res.body.error, pattern);
     });

@@ -4,7 +4,6 @@ import { uniqueLoopbackAddress } from '../support/loopback';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
-
 describe('nodes: gige-event-listener delivers camera events to the flow', function () {
   let address: string;
 
@@ -19,13 +18,16 @@ describe('nodes: gige-event-listener delivers camera events to the flow', functi
   });
 
   it('sends ExposureEnd for a grabbed frame and Test for TestEventGenerate, JSON-safe', async () => {
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', name: 'station3', source: 'emulated', address, settings: 'Width=1024\nHeight=64' },
-      { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'ExposureEnd, Test', wires: [['eventsOut']] },
-      { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['frames']] },
-      { id: 'eventsOut', type: 'helper' },
-      { id: 'frames', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', name: 'station3', source: 'emulated', address, settings: 'Width=1024\nHeight=64' },
+        { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'ExposureEnd, Test', wires: [['eventsOut']] },
+        { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['frames']] },
+        { id: 'eventsOut', type: 'helper' },
+        { id: 'frames', type: 'helper' },
+      ]),
+    );
     await statusMatching('grab', /common\.status\.connected$/);
     const frames = collect('frames', 1);
     const events = collect('eventsOut', 2);
@@ -43,10 +45,13 @@ describe('nodes: gige-event-listener delivers camera events to the flow', functi
   });
 
   it('reports an event the camera does not offer, with the list it does', async () => {
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
-      { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'ExposureEnd, FrameStart', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+        { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'ExposureEnd, FrameStart', wires: [[]] },
+      ]),
+    );
     const statuses: string[] = [];
     onCall(helper.getNode('events'), 'status', (args) => statuses.push(String((args[0] as { text?: string })?.text ?? '')));
     const error = await new Promise<string>((resolve) => onCall(helper.getNode('events'), 'error', (args) => resolve(String(args[0]))));
@@ -57,16 +62,23 @@ describe('nodes: gige-event-listener delivers camera events to the flow', functi
 
   it('is green only once subscribed, and subscribes again after the camera was lost (events flow again)', async function () {
     this.timeout(30000);
-    await helper.load([...packageNodes, catchNode], onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
-      { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'Test', wires: [['eventsOut']] },
-      { id: 'eventsOut', type: 'helper' },
-      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' },
-    ]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+        { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'Test', wires: [['eventsOut']] },
+        { id: 'eventsOut', type: 'helper' },
+        { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]),
+    );
     const shown: Array<Record<string, any>> = [];
     onCall(helper.getNode('events'), 'status', (args) => shown.push(args[0] as Record<string, any>));
     await statusMatching('events', /^subscribed$/);
-    assert.ok(shown.filter((st) => st.fill === 'green').every((st) => st.text === 'subscribed'), JSON.stringify(shown));
+    assert.ok(
+      shown.filter((st) => st.fill === 'green').every((st) => st.text === 'subscribed'),
+      JSON.stringify(shown),
+    );
     const first = collect('eventsOut', 1);
     await configCamera('cam').use((camera) => camera.execute('TestEventGenerate'));
     await first;
@@ -88,24 +100,33 @@ describe('nodes: gige-event-listener delivers camera events to the flow', functi
   });
 
   it('without a usable event list it is red and says so; a redeploy with one subscribes', async () => {
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
-      { id: 'events', type: 'gige-event-listener', camera: 'cam', events: ' , ', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+        { id: 'events', type: 'gige-event-listener', camera: 'cam', events: ' , ', wires: [[]] },
+      ]),
+    );
     const status = await statusMatching('events', /no events chosen/);
     assert.equal(status.fill, 'red');
-    await helper.setFlows(onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
-      { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'ExposureEnd', wires: [[]] },
-    ]), 'nodes');
+    await helper.setFlows(
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+        { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'ExposureEnd', wires: [[]] },
+      ]),
+      'nodes',
+    );
     await statusMatching('events', /^subscribed$/);
   });
 
   it('shows an absent camera, never green', async () => {
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'network', address },
-      { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'Test', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'network', address },
+        { id: 'events', type: 'gige-event-listener', camera: 'cam', events: 'Test', wires: [[]] },
+      ]),
+    );
     const fills: string[] = [];
     onCall(helper.getNode('events'), 'status', (args) => fills.push(String((args[0] as { fill?: string }).fill)));
     await new Promise((r) => setTimeout(r, 3000));

@@ -18,7 +18,7 @@ const feature = (body: { features: Feature[] }, name: string): Feature => {
  * config node's open camera, or (an undeployed one) from the camera opened briefly in monitor
  * access, which never takes control.
  */
-describe('nodes: the editor\'s feature tree (admin endpoint)', function () {
+describe("nodes: the editor's feature tree (admin endpoint)", function () {
   this.timeout(30000);
   let emulators: EmulatedCamera[] = [];
 
@@ -33,26 +33,46 @@ describe('nodes: the editor\'s feature tree (admin endpoint)', function () {
     for (const emulator of emulators) await emulator.stop();
   });
 
-  it('answers from a deployed config node\'s open camera: types, ranges, units, entries, values', async () => {
+  it("answers from a deployed config node's open camera: types, ranges, units, entries, values", async () => {
     const address = uniqueLoopbackAddress();
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'TREE0001', settings: [{ name: 'ExposureAuto', value: 'Off' }, { name: 'ExposureTime', value: '12345' }], version: 1 },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        {
+          id: 'cam',
+          type: 'gige-camera-config',
+          source: 'emulated',
+          address,
+          serial: 'TREE0001',
+          settings: [
+            { name: 'ExposureAuto', value: 'Off' },
+            { name: 'ExposureTime', value: '12345' },
+          ],
+          version: 1,
+        },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Gain', wires: [[]] },
+      ]),
+    );
     await cameraConnected('cam');
     const res = await helper.request().get('/gige-vision/features?node=cam').expect(200);
     assert.equal(res.body.via, 'config');
     assert.equal(res.body.camera.model, 'DMK 38GX541-a');
     assert.equal(res.body.camera.serial, 'TREE0001');
     const exposure = feature(res.body, 'ExposureTime');
-    assert.deepEqual([exposure.type, exposure.access, exposure.unit, exposure.min, exposure.max, exposure.value], ['Float', 'RW', 'us', 2, 30000000, 12345]);
+    assert.deepEqual(
+      [exposure.type, exposure.access, exposure.unit, exposure.min, exposure.max, exposure.value],
+      ['Float', 'RW', 'us', 2, 30000000, 12345],
+    );
     assert.match(exposure.description, /Exposure time/);
     const width = feature(res.body, 'Width');
     assert.equal(width.type, 'Integer');
     assert.equal(width.inc, 4, 'the step the camera states');
     assert.equal(width.max, 4504);
     const events = feature(res.body, 'EventSelector');
-    assert.deepEqual(events.entries.map((e: Feature) => e.name), ['ExposureEnd', 'FrameTriggerMissed', 'Line1FallingEdge', 'Line1RisingEdge', 'Test']);
+    assert.deepEqual(
+      events.entries.map((e: Feature) => e.name),
+      ['ExposureEnd', 'FrameTriggerMissed', 'Line1FallingEdge', 'Line1RisingEdge', 'Test'],
+    );
     assert.equal(feature(res.body, 'ReverseX').type, 'Boolean');
     assert.equal(feature(res.body, 'TriggerSoftware').type, 'Command');
     assert.equal(res.body.categories.name, 'Root');
@@ -67,7 +87,10 @@ describe('nodes: the editor\'s feature tree (admin endpoint)', function () {
     // Another application controls the camera: the probe reads without taking it.
     const controller = await Camera.open({ address: emulator.address, access: 'control' });
     try {
-      const res = await helper.request().get(`/gige-vision/features?node=notdeployed&source=network&address=${emulator.address}`).expect(200);
+      const res = await helper
+        .request()
+        .get(`/gige-vision/features?node=notdeployed&source=network&address=${emulator.address}`)
+        .expect(200);
       assert.equal(res.body.via, 'probe');
       assert.equal(res.body.camera.access, 'monitor');
       assert.equal(feature(res.body, 'Gain').max, 48);
@@ -81,7 +104,10 @@ describe('nodes: the editor\'s feature tree (admin endpoint)', function () {
     const emulator = await EmulatedCamera.start({ address: uniqueLoopbackAddress(), serial: `SER${process.pid % 100000}` });
     emulators.push(emulator);
     await helper.load(packageNodes, []);
-    const res = await helper.request().get(`/gige-vision/features?source=network&identify=serial&serial=SER${process.pid % 100000}&interface=lo`).expect(200);
+    const res = await helper
+      .request()
+      .get(`/gige-vision/features?source=network&identify=serial&serial=SER${process.pid % 100000}&interface=lo`)
+      .expect(200);
     assert.equal(res.body.camera.address, emulator.address);
   });
 

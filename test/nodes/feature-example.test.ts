@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { helper, packageNodes, onCall, FlowNode } from './support';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
-const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'common/25-catch.js'].map(core);
+const CORE_NODES = ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js', 'common/25-catch.js'].map(coreNode);
 
 /** Messages a node sends, as they come. */
 function sent(nodeId: string): Array<Record<string, any>> {
@@ -36,8 +36,9 @@ describe('nodes: the "Camera features" example runs as shipped on the emulated c
 
   it('reads, sets a fixed value, sets several from msg.payload, and sends a refused value to Catch', async () => {
     const address = uniqueLoopbackAddress();
-    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Camera features.json'), 'utf8')) as FlowNode[])
-      .map((n) => (n.type === 'gige-camera-config' ? { ...n, address } : n));
+    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Camera features.json'), 'utf8')) as FlowNode[]).map((n) =>
+      n.type === 'gige-camera-config' ? { ...n, address } : n,
+    );
     await helper.load([...packageNodes, ...CORE_NODES], flow);
     const read = sent('exfeatget0000001');
     const fixed = sent('exfeatfixed00001');

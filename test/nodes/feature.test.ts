@@ -5,7 +5,6 @@ import { uniqueLoopbackAddress } from '../support/loopback';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
-
 describe('nodes: gige-feature reads, writes and executes features', function () {
   let address: string;
 
@@ -20,16 +19,19 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
   });
 
   function load(extra: FlowNode[] = []) {
-    return helper.load([...packageNodes, catchNode], onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceModelName', wires: [['out']] },
-      { id: 'set', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'ExposureAuto', wires: [['out']] },
-      { id: 'exec', type: 'gige-feature', camera: 'cam', action: 'execute', feature: '', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      ...extra,
-    ]));
+    return helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceModelName', wires: [['out']] },
+        { id: 'set', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'ExposureAuto', wires: [['out']] },
+        { id: 'exec', type: 'gige-feature', camera: 'cam', action: 'execute', feature: '', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+        ...extra,
+      ]),
+    );
   }
 
   it('gets one feature, or several as an object (msg.feature overrides)', async () => {
@@ -62,16 +64,52 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
     helper.getNode('set').receive({ payload: { Width: 1001 } });
     helper.getNode('get').receive({ feature: 'NoSuchFeature' });
     const messages = (await caught).map((m) => m.error.message as string);
-    assert.ok(messages.some((m) => /Gain: 99 is out of range; allowed 0…48/.test(m)), messages.join('\n'));
-    assert.ok(messages.some((m) => /Width: 1001 .*steps of/.test(m)), messages.join('\n'));
-    assert.ok(messages.some((m) => /NoSuchFeature/.test(m)), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => /Gain: 99 is out of range; allowed 0…48/.test(m)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => /Width: 1001 .*steps of/.test(m)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => /NoSuchFeature/.test(m)),
+      messages.join('\n'),
+    );
   });
 
-  it('sets a fixed value from its properties (the editor\'s typed field) for any message, and reads it back', async () => {
+  it("sets a fixed value from its properties (the editor's typed field) for any message, and reads it back", async () => {
     await load([
-      { id: 'fixed', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'ExposureTime', valueType: 'fixed', value: '15000', wires: [['out']] },
-      { id: 'fixedEnum', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'ExposureAuto', valueType: 'fixed', value: 'Off', wires: [['out']] },
-      { id: 'fixedBool', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'ReverseX', valueType: 'fixed', value: 'true', wires: [['out']] },
+      {
+        id: 'fixed',
+        type: 'gige-feature',
+        camera: 'cam',
+        action: 'set',
+        feature: 'ExposureTime',
+        valueType: 'fixed',
+        value: '15000',
+        wires: [['out']],
+      },
+      {
+        id: 'fixedEnum',
+        type: 'gige-feature',
+        camera: 'cam',
+        action: 'set',
+        feature: 'ExposureAuto',
+        valueType: 'fixed',
+        value: 'Off',
+        wires: [['out']],
+      },
+      {
+        id: 'fixedBool',
+        type: 'gige-feature',
+        camera: 'cam',
+        action: 'set',
+        feature: 'ReverseX',
+        valueType: 'fixed',
+        value: 'true',
+        wires: [['out']],
+      },
     ]);
     const first = collect('out', 1);
     helper.getNode('fixedEnum').receive({ payload: 'ignored' });
@@ -89,7 +127,11 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
   const badProperties: Array<[string, Record<string, unknown>, RegExp]> = [
     ['an unknown action', { action: 'write', feature: 'Gain' }, /Action "write" is not known; allowed: get, set, execute/],
     ['a name that is not a feature name', { action: 'get', feature: 'Exposure Time!' }, /"Time!" is not a feature name/],
-    ['a fixed value for two features', { action: 'set', feature: 'Gain, ExposureTime', valueType: 'fixed', value: '3' }, /A fixed value needs exactly one feature \(2 named\)/],
+    [
+      'a fixed value for two features',
+      { action: 'set', feature: 'Gain, ExposureTime', valueType: 'fixed', value: '3' },
+      /A fixed value needs exactly one feature \(2 named\)/,
+    ],
     ['a fixed value left empty', { action: 'set', feature: 'Gain', valueType: 'fixed', value: ' ' }, /No value to set Gain to/],
   ];
   for (const [what, props, expected] of badProperties) {
@@ -101,7 +143,10 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
       helper.getNode('bad').receive({ payload: 1 });
       const [error] = await caught;
       assert.match(error.error.message, expected);
-      assert.ok(statuses.every((st) => st.fill !== 'green'), JSON.stringify(statuses));
+      assert.ok(
+        statuses.every((st) => st.fill !== 'green'),
+        JSON.stringify(statuses),
+      );
     });
   }
 
@@ -122,14 +167,17 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
   });
 
   it('shows a camera that is absent and fails each message at once with the reason, never green', async () => {
-    await helper.load([...packageNodes, catchNode], onTab([
-      // Nobody answers there: a network camera on an unused loopback address.
-      { id: 'cam', type: 'gige-camera-config', source: 'network', address },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Width', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-    ]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        // Nobody answers there: a network camera on an unused loopback address.
+        { id: 'cam', type: 'gige-camera-config', source: 'network', address },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Width', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]),
+    );
     const statuses: Array<Record<string, any>> = [];
     onCall(helper.getNode('get'), 'status', (args) => statuses.push(args[0] as Record<string, any>));
     await new Promise((r) => setTimeout(r, 1500));
@@ -144,7 +192,11 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
     this.timeout(30000);
     await load();
     await cameraConnected('cam');
-    const lost = new Promise<void>((resolve) => configCamera('cam').on('state', (state) => { if (state === 'disconnected') resolve(); }));
+    const lost = new Promise<void>((resolve) =>
+      configCamera('cam').on('state', (state) => {
+        if (state === 'disconnected') resolve();
+      }),
+    );
     // Release control on the device: the heartbeat finds the camera lost, the config node reconnects.
     await configCamera('cam').use(async (c) => c.device.channel.writeRegister(0x0a00, 0));
     await lost;
@@ -159,11 +211,14 @@ describe('nodes: gige-feature reads, writes and executes features', function () 
     const first = collect('out', 1);
     helper.getNode('get').receive({});
     assert.equal((await first)[0].payload, 'DMK 38GX541-a');
-    await helper.setFlows(onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceVendorName', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-    ]), 'nodes');
+    await helper.setFlows(
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'emulated', address },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'DeviceVendorName', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]),
+      'nodes',
+    );
     const second = collect('out', 1);
     helper.getNode('get').receive({});
     assert.equal((await second)[0].payload, 'The Imaging Source Europe GmbH');

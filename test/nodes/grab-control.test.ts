@@ -12,14 +12,25 @@ import { FrameSetCollector } from '../../nodes/frame-set-collector';
 import type { CameraFrame } from '../../lib/camera/camera';
 
 const SMALL = `${IDENTITY_SETTINGS_TEXT}\nWidth=1024\nHeight=128\nAcquisitionFrameRate=20`;
-const HDR = `${SMALL}\nMultiFrameSetOutputModeFrameCount=4\nMultiFrameSetOutputModeExposureTime0=250\nMultiFrameSetOutputModeExposureTime1=1000\n` +
+const HDR =
+  `${SMALL}\nMultiFrameSetOutputModeFrameCount=4\nMultiFrameSetOutputModeExposureTime0=250\nMultiFrameSetOutputModeExposureTime1=1000\n` +
   'MultiFrameSetOutputModeExposureTime2=4000\nMultiFrameSetOutputModeExposureTime3=16000\nMultiFrameSetOutputModeEnable=true';
 
 function camera(address: string, settings = SMALL): FlowNode {
   return { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'GRABCTL1', frameTimeout: '3000', settings };
 }
 function grab(props: Record<string, unknown>): FlowNode {
-  return { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', output: 'frames', preview: false, wires: [['out']], ...props };
+  return {
+    id: 'grab',
+    type: 'gige-grab',
+    camera: 'cam',
+    mode: 'trigger',
+    encoding: 'raw',
+    output: 'frames',
+    preview: false,
+    wires: [['out']],
+    ...props,
+  };
 }
 const out: FlowNode = { id: 'out', type: 'helper' };
 
@@ -105,7 +116,10 @@ describe('nodes: gige-grab controlled by messages, HDR sets, editor preview', fu
     const count = frames.length;
     await sleep(1500);
     assert.equal(frames.length, count, 'no frames after stop');
-    assert.ok(shown.slice(stoppedAt).every((st) => st.fill !== 'green'), JSON.stringify(shown.slice(stoppedAt)));
+    assert.ok(
+      shown.slice(stoppedAt).every((st) => st.fill !== 'green'),
+      JSON.stringify(shown.slice(stoppedAt)),
+    );
     assert.equal(await configCamera('cam').use(async (c) => c.acquiring), false, 'the camera stopped streaming');
 
     helper.getNode('grab').receive({ action: 'start', encoding: 'png', maxWidth: 128 });
@@ -129,14 +143,28 @@ describe('nodes: gige-grab controlled by messages, HDR sets, editor preview', fu
   });
 
   it('HDR: every frame of a set carries msg.image.set; in "sets" output one message holds the set, in exposure order', async () => {
-    await helper.load(packageNodes, onTab([camera(address, `${HDR}\nChunkModeActive=true`),
-      grab({ mode: 'continuous', autoStart: true, output: 'sets' }), out,
-      { id: 'single', type: 'gige-grab', camera: 'cam', mode: 'next', encoding: 'raw', wires: [['singles']] }, { id: 'singles', type: 'helper' }]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        camera(address, `${HDR}\nChunkModeActive=true`),
+        grab({ mode: 'continuous', autoStart: true, output: 'sets' }),
+        out,
+        { id: 'single', type: 'gige-grab', camera: 'cam', mode: 'next', encoding: 'raw', wires: [['singles']] },
+        { id: 'singles', type: 'helper' },
+      ]),
+    );
     const [set] = await collect('out', 1);
     assert.ok(Array.isArray(set.payload) && set.payload.length === 4);
     assert.ok(set.payload.every((p: unknown) => Buffer.isBuffer(p) && (p as Buffer).length === 1024 * 128));
-    assert.deepEqual(set.image.map((i: Record<string, any>) => i.set.index), [0, 1, 2, 3]);
-    assert.deepEqual(set.image.map((i: Record<string, any>) => i.chunks.ChunkExposureTime), [250, 1000, 4000, 16000], 'in the order the camera exposed them');
+    assert.deepEqual(
+      set.image.map((i: Record<string, any>) => i.set.index),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(
+      set.image.map((i: Record<string, any>) => i.chunks.ChunkExposureTime),
+      [250, 1000, 4000, 16000],
+      'in the order the camera exposed them',
+    );
     assert.equal(set.set.count, 4);
     assert.ok(set.image.every((i: Record<string, any>) => i.set.id === set.set.id && i.frameId === set.set.id + i.set.index));
     const singles = collect('singles', 1);
@@ -155,7 +183,10 @@ describe('nodes: gige-grab controlled by messages, HDR sets, editor preview', fu
     assert.equal(set.payload.length, 4);
     for (const jpeg of set.payload) assert.equal((await sharp(jpeg).metadata()).format, 'jpeg');
     const brightness = await Promise.all(set.payload.map(async (jpeg: Buffer) => (await sharp(jpeg).stats()).channels[0].mean));
-    assert.ok(brightness[0] < brightness[1] && brightness[1] < brightness[2], `brighter with longer exposure: ${brightness.map((b) => b.toFixed(1))}`);
+    assert.ok(
+      brightness[0] < brightness[1] && brightness[1] < brightness[2],
+      `brighter with longer exposure: ${brightness.map((b) => b.toFixed(1))}`,
+    );
 
     await configCamera('cam').use(async (c) => c.set('MultiFrameSetOutputModeEnable', false));
     const single = collect('out', 1);
@@ -194,7 +225,10 @@ describe('nodes: gige-grab controlled by messages, HDR sets, editor preview', fu
       const info = await sharp(jpeg).metadata();
       assert.deepEqual([info.format, info.width, info.height], ['jpeg', 240, 30]);
       assert.deepEqual([previews[0].data.width, previews[0].data.height], [240, 30]);
-      assert.ok(Buffer.isBuffer(frames[frames.length - 1].payload) && frames[frames.length - 1].payload.length === 1024 * 128, 'the flow still gets raw frames');
+      assert.ok(
+        Buffer.isBuffer(frames[frames.length - 1].payload) && frames[frames.length - 1].payload.length === 1024 * 128,
+        'the flow still gets raw frames',
+      );
 
       // The preview looks at frames and lets them go: the stream's pool is not held.
       const stats = await configCamera('cam').streamStatistics();
@@ -224,7 +258,16 @@ describe('nodes: gige-grab controlled by messages, HDR sets, editor preview', fu
 describe('nodes: FrameSetCollector gathers whole sets and gives up incomplete ones', () => {
   const frame = (id: number, index: number, count = 3) => {
     let released = false;
-    return { blockId: BigInt(id + index), set: { id, index, count }, release: () => { released = true; }, get released() { return released; } } as unknown as CameraFrame & { released: boolean };
+    return {
+      blockId: BigInt(id + index),
+      set: { id, index, count },
+      release: () => {
+        released = true;
+      },
+      get released() {
+        return released;
+      },
+    } as unknown as CameraFrame & { released: boolean };
   };
 
   it('completes a set in exposure order, gives up one with a lost member (releasing what it held), skips a set joined late', () => {
@@ -240,7 +283,10 @@ describe('nodes: FrameSetCollector gathers whole sets and gives up incomplete on
     assert.ok(a.released, 'what the collector held of a given-up set is released');
     assert.equal(collector.dropped, 4);
     assert.deepEqual(complete.slice(0, 2), [null, null]);
-    assert.deepEqual(complete[2]?.frames.map((f) => f.set?.index), [0, 1, 2]);
+    assert.deepEqual(
+      complete[2]?.frames.map((f) => f.set?.index),
+      [0, 1, 2],
+    );
     assert.equal(complete[2]?.id, 11);
   });
 

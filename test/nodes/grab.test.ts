@@ -38,7 +38,7 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     await helper.stopServer();
   });
 
-  it('grabs one frame per message by software trigger, with the scene\'s exact pixels', async () => {
+  it("grabs one frame per message by software trigger, with the scene's exact pixels", async () => {
     await helper.load(packageNodes, flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
     await statusMatching('grab', CONNECTED);
     const received = collect('out', 2);
@@ -54,7 +54,14 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
       assert.equal(msg.image.pixelFormat, 'Mono8');
       assert.equal(msg.image.status, 'complete');
       assert.equal(typeof msg.image.timestamp, 'string', 'no bigint in messages: JSON and the debug sidebar reject it');
-      const frame = { width: 1024, height: 256, pixelFormat: PixelFormat.Mono8, offsetX: msg.image.offsetX, offsetY: msg.image.offsetY, blockId: BigInt(msg.image.frameId) };
+      const frame = {
+        width: 1024,
+        height: 256,
+        pixelFormat: PixelFormat.Mono8,
+        offsetX: msg.image.offsetX,
+        offsetY: msg.image.offsetY,
+        blockId: BigInt(msg.image.frameId),
+      };
       assert.equal(firstDifference(msg.payload, expectedFrameBytes(frame)), -1);
     }
     assert.ok(second.image.frameId > first.image.frameId);
@@ -72,9 +79,12 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     assert.equal(msg.payload.length, 1024 * 256);
   });
 
-  it('puts the frame\'s chunk values in msg.image.chunks', async () => {
+  it("puts the frame's chunk values in msg.image.chunks", async () => {
     const chunkSettings = `${SMALL_FRAME}\nExposureTime=8000\nChunkModeActive=true\nChunkSelector=ExposureTime\nChunkEnable=true\nChunkSelector=Gain\nChunkEnable=true`;
-    await helper.load(packageNodes, flow(cameraConfig(address, chunkSettings), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await helper.load(
+      packageNodes,
+      flow(cameraConfig(address, chunkSettings), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }),
+    );
     await statusMatching('grab', CONNECTED);
     const received = collect('out', 1);
     helper.getNode('grab').receive({});
@@ -84,13 +94,16 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
   });
 
   it('encodes JPEG and PNG with sharp, downscaled on request', async () => {
-    await helper.load(packageNodes, flow(
-      cameraConfig(address),
-      grab({ mode: 'trigger', encoding: 'jpeg', quality: '70', maxWidth: '512' }),
-      { id: 'png', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'png', wires: [['pngOut']] },
-      { id: 'out', type: 'helper' },
-      { id: 'pngOut', type: 'helper' },
-    ));
+    await helper.load(
+      packageNodes,
+      flow(
+        cameraConfig(address),
+        grab({ mode: 'trigger', encoding: 'jpeg', quality: '70', maxWidth: '512' }),
+        { id: 'png', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'png', wires: [['pngOut']] },
+        { id: 'out', type: 'helper' },
+        { id: 'pngOut', type: 'helper' },
+      ),
+    );
     await statusMatching('grab', CONNECTED);
     const jpeg = collect('out', 1);
     helper.getNode('grab').receive({});
@@ -109,15 +122,33 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     assert.equal(pngInfo.depth, 'uchar', '8-bit for Mono8');
     const { data, info } = await sharp(pngMsg.payload).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     assert.equal(info.width, 1024);
-    const frame = { width: 1024, height: 256, pixelFormat: PixelFormat.Mono8, offsetX: pngMsg.image.offsetX, offsetY: pngMsg.image.offsetY, blockId: BigInt(pngMsg.image.frameId) };
+    const frame = {
+      width: 1024,
+      height: 256,
+      pixelFormat: PixelFormat.Mono8,
+      offsetX: pngMsg.image.offsetX,
+      offsetY: pngMsg.image.offsetY,
+      blockId: BigInt(pngMsg.image.frameId),
+    };
     assert.equal(firstDifference(data, expectedFrameBytes(frame)), -1, 'PNG is lossless');
   });
 
   it('streams every frame in continuous mode, and stops on msg.action = "stop"', async () => {
-    await helper.load(packageNodes, flow(cameraConfig(address, `${SMALL_FRAME}\nAcquisitionFrameRate=20`), grab({ mode: 'continuous', autoStart: true, encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await helper.load(
+      packageNodes,
+      flow(
+        cameraConfig(address, `${SMALL_FRAME}\nAcquisitionFrameRate=20`),
+        grab({ mode: 'continuous', autoStart: true, encoding: 'raw' }),
+        { id: 'out', type: 'helper' },
+      ),
+    );
     const frames = await collect('out', 4);
     const ids = frames.map((m) => m.image.frameId);
-    assert.deepEqual([...ids].sort((a, b) => a - b), ids, 'frames in order');
+    assert.deepEqual(
+      [...ids].sort((a, b) => a - b),
+      ids,
+      'frames in order',
+    );
     const stopped = new Promise<void>((resolve, reject) => {
       helper.getNode('grab').receive({ action: 'stop' });
       setTimeout(resolve, 300);
@@ -125,19 +156,24 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     });
     await stopped;
     let after = 0;
-    helper.getNode('out').on('input', () => { after += 1; });
+    helper.getNode('out').on('input', () => {
+      after += 1;
+    });
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(after, 0, 'no frames after stop');
   });
 
   it('reports a refused setting and a grab without camera through Catch, without crashing', async () => {
-    await helper.load([...packageNodes, catchNode], flow(
-      cameraConfig(address, 'Width=5'),
-      grab({ mode: 'trigger', encoding: 'raw' }),
-      { id: 'out', type: 'helper' },
-      { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-    ));
+    await helper.load(
+      [...packageNodes, catchNode],
+      flow(
+        cameraConfig(address, 'Width=5'),
+        grab({ mode: 'trigger', encoding: 'raw' }),
+        { id: 'out', type: 'helper' },
+        { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ),
+    );
     const caught: Array<Record<string, any>> = [];
     helper.getNode('caught').on('input', (msg: Record<string, any>) => caught.push(msg));
     // A setting the camera refuses is a configuration error: the camera stops (issue 9), the reason is in the log and in Catch.
@@ -164,11 +200,17 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     this.timeout(15000);
     const otherAddress = uniqueLoopbackAddress();
     const otherCamera = { ...cameraConfig(otherAddress), id: 'cam2', serial: 'NODETEST2' };
-    await helper.load(packageNodes, flow(cameraConfig(address), otherCamera, grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await helper.load(
+      packageNodes,
+      flow(cameraConfig(address), otherCamera, grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }),
+    );
     await statusMatching('grab', CONNECTED);
     assert.deepEqual(pooledCameraKeys(), [address]);
 
-    await helper.setFlows(flow(cameraConfig(address), otherCamera, grab({ mode: 'trigger', encoding: 'raw', camera: 'cam2' }), { id: 'out', type: 'helper' }), 'nodes');
+    await helper.setFlows(
+      flow(cameraConfig(address), otherCamera, grab({ mode: 'trigger', encoding: 'raw', camera: 'cam2' }), { id: 'out', type: 'helper' }),
+      'nodes',
+    );
     await statusMatching('grab', CONNECTED);
     const deadline = Date.now() + 8000;
     while (pooledCameraKeys().includes(address) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -178,16 +220,26 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
   it('takes over the camera once another config node with other settings lets go of it', async function () {
     this.timeout(15000);
     const wider = { ...cameraConfig(address, `${SMALL_FRAME}\nWidth=2048`), id: 'cam2' };
-    await helper.load(packageNodes, flow(cameraConfig(address), wider, grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
+    await helper.load(
+      packageNodes,
+      flow(cameraConfig(address), wider, grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }),
+    );
     await statusMatching('grab', CONNECTED);
     // The grab moves to cam2 (same address, other settings) while cam still holds the camera.
-    await helper.setFlows(flow(cameraConfig(address), wider, grab({ mode: 'trigger', encoding: 'raw', camera: 'cam2' }), { id: 'out', type: 'helper' }), 'nodes');
-    assert.notEqual((helper.getNode('cam2') as unknown as CameraConfigNode).camera.state, 'connected', 'refused at first: cam still holds the camera');
+    await helper.setFlows(
+      flow(cameraConfig(address), wider, grab({ mode: 'trigger', encoding: 'raw', camera: 'cam2' }), { id: 'out', type: 'helper' }),
+      'nodes',
+    );
+    assert.notEqual(
+      (helper.getNode('cam2') as unknown as CameraConfigNode).camera.state,
+      'connected',
+      'refused at first: cam still holds the camera',
+    );
     await statusMatching('grab', CONNECTED, 10000);
     const received = collect('out', 1);
     helper.getNode('grab').receive({});
     const [msg] = await received;
-    assert.equal(msg.image.width, 2048, 'cam2\'s settings apply');
+    assert.equal(msg.image.width, 2048, "cam2's settings apply");
   });
 
   it('keeps the camera across a modified-nodes deploy and releases everything when removed', async function () {
@@ -208,7 +260,10 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     assert.deepEqual(pooledCameraKeys(), [address]);
     assert.ok(threadCount() > threadsBefore, 'streaming runs native threads');
 
-    await helper.setFlows(flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw', name: 'renamed' }), { id: 'out', type: 'helper' }), 'nodes');
+    await helper.setFlows(
+      flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw', name: 'renamed' }), { id: 'out', type: 'helper' }),
+      'nodes',
+    );
     const again = collect('out', 1);
     helper.getNode('grab').receive({});
     await again;

@@ -12,12 +12,34 @@ function camera(address: string): FlowNode {
 }
 function scheduler(props: Record<string, unknown> = {}): FlowNode {
   return {
-    id: 'ptp', type: 'gige-ptp-scheduler', camera: 'cam', ptp: 'on', timeMode: 'delay', delay: '300', time: '', interval: '0',
-    commitOnDeploy: false, switchMode: true, wires: [['states'], ['results']], ...props,
+    id: 'ptp',
+    type: 'gige-ptp-scheduler',
+    camera: 'cam',
+    ptp: 'on',
+    timeMode: 'delay',
+    delay: '300',
+    time: '',
+    interval: '0',
+    commitOnDeploy: false,
+    switchMode: true,
+    wires: [['states'], ['results']],
+    ...props,
   };
 }
-const everyFrame: FlowNode = { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] };
-const helpers: FlowNode[] = [{ id: 'states', type: 'helper' }, { id: 'results', type: 'helper' }, { id: 'frames', type: 'helper' }];
+const everyFrame: FlowNode = {
+  id: 'grab',
+  type: 'gige-grab',
+  camera: 'cam',
+  mode: 'continuous',
+  autoStart: true,
+  encoding: 'raw',
+  wires: [['frames']],
+};
+const helpers: FlowNode[] = [
+  { id: 'states', type: 'helper' },
+  { id: 'results', type: 'helper' },
+  { id: 'frames', type: 'helper' },
+];
 
 async function held(names: string[]): Promise<Record<string, unknown>> {
   return configCamera('cam').use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
@@ -38,7 +60,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10000):
   }
 }
 
-describe('nodes: gige-ptp-scheduler — PTP state and the camera\'s action scheduler', function () {
+describe("nodes: gige-ptp-scheduler — PTP state and the camera's action scheduler", function () {
   this.timeout(40000);
   let address: string;
 
@@ -58,7 +80,13 @@ describe('nodes: gige-ptp-scheduler — PTP state and the camera\'s action sched
     onCall(helper.getNode('ptp'), 'status', (args) => shown.push(args[0] as Record<string, any>));
     const states = recorder('states');
     await until(() => states.some((m) => m.payload.locked), 'a locked state');
-    assert.deepEqual(states.map((m) => [m.payload.status, m.payload.previous, m.payload.locked]), [['Uncalibrated', null, false], ['Slave', 'Uncalibrated', true]]);
+    assert.deepEqual(
+      states.map((m) => [m.payload.status, m.payload.previous, m.payload.locked]),
+      [
+        ['Uncalibrated', null, false],
+        ['Slave', 'Uncalibrated', true],
+      ],
+    );
     assert.equal(states[0].payload.source, 'GevIEEE1588Status');
     assert.equal(states[1].topic, 'ptp');
     assert.equal(states[1].payload.camera, address);
@@ -90,10 +118,17 @@ describe('nodes: gige-ptp-scheduler — PTP state and the camera\'s action sched
     assert.equal(committed.payload.action, 'commit');
     assert.equal(committed.payload.interval, 200000);
     assert.equal(committed.payload.acquiring, true);
-    assert.deepEqual(await held(['TriggerMode', 'TriggerSource']), { TriggerMode: 'On', TriggerSource: 'Any' }, 'Any accepts actions: only the mode is switched');
+    assert.deepEqual(
+      await held(['TriggerMode', 'TriggerSource']),
+      { TriggerMode: 'On', TriggerSource: 'Any' },
+      'Any accepts actions: only the mode is switched',
+    );
     const first = BigInt(committed.payload.time);
     await until(() => frames.filter((f) => BigInt(f.image.timestamp) >= first).length >= 3, 'three scheduled frames');
-    const scheduled = frames.filter((f) => BigInt(f.image.timestamp) >= first).slice(0, 3).map((f) => BigInt(f.image.timestamp) - first);
+    const scheduled = frames
+      .filter((f) => BigInt(f.image.timestamp) >= first)
+      .slice(0, 3)
+      .map((f) => BigInt(f.image.timestamp) - first);
     assert.deepEqual(scheduled, [0n, 200n * MS, 400n * MS], 'each frame exposed at its scheduled PTP time');
 
     const cancelled = collect('results', 1);
@@ -152,7 +187,10 @@ describe('nodes: gige-ptp-scheduler — PTP state and the camera\'s action sched
   });
 
   it('commits on deploy once locked, and keeps a repeating schedule (same phase) across a reconnect', async () => {
-    await helper.load(packageNodes, onTab([camera(address), scheduler({ commitOnDeploy: true, delay: '200', interval: '100000' }), everyFrame, ...helpers]));
+    await helper.load(
+      packageNodes,
+      onTab([camera(address), scheduler({ commitOnDeploy: true, delay: '200', interval: '100000' }), everyFrame, ...helpers]),
+    );
     const results = recorder('results');
     const frames = recorder('frames');
     await until(() => results.length === 1, 'the deploy commit', 15000);

@@ -9,7 +9,16 @@ const SMALL = 'Width=1024\nHeight=64\nAcquisitionFrameRate=20';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function camera(address: string, extra: Record<string, unknown> = {}): FlowNode {
-  return { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'SHARE001', frameTimeout: '3000', settings: SMALL, ...extra };
+  return {
+    id: 'cam',
+    type: 'gige-camera-config',
+    source: 'emulated',
+    address,
+    serial: 'SHARE001',
+    frameTimeout: '3000',
+    settings: SMALL,
+    ...extra,
+  };
 }
 
 const CATCH: FlowNode[] = [
@@ -53,14 +62,26 @@ describe('nodes: two flows on one camera, and problems no message caused reach C
   });
 
   it('a trigger grab beside a running continuous grab is refused by name; the stream keeps its frames', async () => {
-    await helper.load([...packageNodes, catchNode], onTab([
-      camera(address),
-      { id: 'stream', type: 'gige-grab', name: 'line camera', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
-      { id: 'shot', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['shots']] },
-      { id: 'frames', type: 'helper' },
-      { id: 'shots', type: 'helper' },
-      ...CATCH,
-    ]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        camera(address),
+        {
+          id: 'stream',
+          type: 'gige-grab',
+          name: 'line camera',
+          camera: 'cam',
+          mode: 'continuous',
+          autoStart: true,
+          encoding: 'raw',
+          wires: [['frames']],
+        },
+        { id: 'shot', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['shots']] },
+        { id: 'frames', type: 'helper' },
+        { id: 'shots', type: 'helper' },
+        ...CATCH,
+      ]),
+    );
     await collect('frames', 3);
     const caught = record('caught');
     const refusedStatus = statusMatching('shot', /^camera in use$/);
@@ -77,12 +98,15 @@ describe('nodes: two flows on one camera, and problems no message caused reach C
   });
 
   it('a continuous grab deployed beside a trigger grab in use turns red, names it, and reaches Catch', async () => {
-    await helper.load([...packageNodes, catchNode], onTab([
-      camera(address),
-      { id: 'shot', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['shots']] },
-      { id: 'shots', type: 'helper' },
-      ...CATCH,
-    ]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        camera(address),
+        { id: 'shot', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['shots']] },
+        { id: 'shots', type: 'helper' },
+        ...CATCH,
+      ]),
+    );
     await cameraConnected('cam');
     const shot = collect('shots', 1);
     helper.getNode('shot').receive({ payload: 'go' });
@@ -98,12 +122,23 @@ describe('nodes: two flows on one camera, and problems no message caused reach C
       ...CATCH,
     ]);
     // Every node's status() goes through the helper's spy on Node.prototype: search its calls.
-    const statusSpy = (Object.getPrototypeOf(helper.getNode('shot')) as { status: { getCalls(): Array<{ thisValue: { id: string }; args: unknown[] }> } }).status;
-    const statusesOf = (id: string) => statusSpy.getCalls().filter((call) => call.thisValue?.id === id).map((call) => call.args[0] as Record<string, any>);
+    const statusSpy = (
+      Object.getPrototypeOf(helper.getNode('shot')) as { status: { getCalls(): Array<{ thisValue: { id: string }; args: unknown[] }> } }
+    ).status;
+    const statusesOf = (id: string) =>
+      statusSpy
+        .getCalls()
+        .filter((call) => call.thisValue?.id === id)
+        .map((call) => call.args[0] as Record<string, any>);
     await helper.setFlows(withStream, 'nodes');
-    await eventually(() => statusesOf('stream').some((st) => /^camera in use$/.test(String(st?.text))), 8000,
-      'the continuous grab did not show the refusal');
-    const status = statusesOf('stream').reverse().find((st) => /camera in use/.test(String(st?.text))) as Record<string, any>;
+    await eventually(
+      () => statusesOf('stream').some((st) => /^camera in use$/.test(String(st?.text))),
+      8000,
+      'the continuous grab did not show the refusal',
+    );
+    const status = statusesOf('stream')
+      .reverse()
+      .find((st) => /camera in use/.test(String(st?.text))) as Record<string, any>;
     assert.equal(status.fill, 'red');
     await sleep(500);
     const latest = statusesOf('stream').at(-1) as Record<string, any>;
@@ -119,12 +154,15 @@ describe('nodes: two flows on one camera, and problems no message caused reach C
   });
 
   it('a continuous grab that gets no frames while connected says so (yellow), never a silent green 0 fps', async () => {
-    await helper.load([...packageNodes], onTab([
-      camera(address, { frameTimeout: '1500' }),
-      { id: 'stream', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
-      { id: 'frames', type: 'helper' },
-      { id: 'setter', type: 'gige-feature', camera: 'cam', action: 'set', feature: '', wires: [[]] },
-    ]));
+    await helper.load(
+      [...packageNodes],
+      onTab([
+        camera(address, { frameTimeout: '1500' }),
+        { id: 'stream', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
+        { id: 'frames', type: 'helper' },
+        { id: 'setter', type: 'gige-feature', camera: 'cam', action: 'set', feature: '', wires: [[]] },
+      ]),
+    );
     await collect('frames', 2);
     const quiet = statusMatching('stream', /no frames \(\d+ s\)/, 10000);
     // Another flow puts the camera in trigger mode: the stream stops at the camera.
@@ -137,15 +175,18 @@ describe('nodes: two flows on one camera, and problems no message caused reach C
     await statusMatching('stream', /^\d+ frames/, 5000);
   });
 
-  it('a lost camera reaches Catch from each node using it, with the camera\'s address and CAMERA_LOST', async () => {
+  it("a lost camera reaches Catch from each node using it, with the camera's address and CAMERA_LOST", async () => {
     const emulator = await EmulatedCamera.start({ address, serial: 'LOST0001' });
     try {
-      await helper.load([...packageNodes, catchNode], onTab([
-        { ...camera(address), source: 'network' },
-        { id: 'shot', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['shots']] },
-        { id: 'shots', type: 'helper' },
-        ...CATCH,
-      ]));
+      await helper.load(
+        [...packageNodes, catchNode],
+        onTab([
+          { ...camera(address), source: 'network' },
+          { id: 'shot', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['shots']] },
+          { id: 'shots', type: 'helper' },
+          ...CATCH,
+        ]),
+      );
       await cameraConnected('cam');
       const caught = record('caught');
       await emulator.stop();

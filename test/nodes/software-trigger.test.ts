@@ -8,9 +8,27 @@ function camera(address: string, settings = SMALL): FlowNode {
   return { id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'TRIGGER1', frameTimeout: '3000', settings };
 }
 function trigger(props: Record<string, unknown> = {}): FlowNode {
-  return { id: 'trigger', type: 'gige-software-trigger', camera: 'cam', count: '1', interval: '0', burst: '', switchMode: true, wires: [['triggers']], ...props };
+  return {
+    id: 'trigger',
+    type: 'gige-software-trigger',
+    camera: 'cam',
+    count: '1',
+    interval: '0',
+    burst: '',
+    switchMode: true,
+    wires: [['triggers']],
+    ...props,
+  };
 }
-const everyFrame: FlowNode = { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] };
+const everyFrame: FlowNode = {
+  id: 'grab',
+  type: 'gige-grab',
+  camera: 'cam',
+  mode: 'continuous',
+  autoStart: true,
+  encoding: 'raw',
+  wires: [['frames']],
+};
 
 async function held(names: string[]): Promise<Record<string, unknown>> {
   return configCamera('cam').use(async (c) => Object.fromEntries(await Promise.all(names.map(async (n) => [n, await c.get(n)]))));
@@ -30,13 +48,25 @@ describe('nodes: gige-software-trigger fires TriggerSoftware and says when', fun
     await helper.stopServer();
   });
 
-  it('switches the camera to software trigger (announced), and each trigger\'s timestamp matches the frames an every-frame grab receives', async () => {
-    await helper.load(packageNodes, onTab([camera(address), trigger({ count: '3', interval: '300', burst: '2' }), everyFrame,
-      { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]));
+  it("switches the camera to software trigger (announced), and each trigger's timestamp matches the frames an every-frame grab receives", async () => {
+    await helper.load(
+      packageNodes,
+      onTab([
+        camera(address),
+        trigger({ count: '3', interval: '300', burst: '2' }),
+        everyFrame,
+        { id: 'triggers', type: 'helper' },
+        { id: 'frames', type: 'helper' },
+      ]),
+    );
     const warned = new Promise<string>((resolve) => onCall(helper.getNode('trigger'), 'warn', (args) => resolve(String(args[0]))));
     await nextStatus('trigger', /ready/);
     assert.match(await warned, /TriggerMode Off → On/, 'the switch is said in the log');
-    assert.deepEqual(await held(['TriggerMode', 'TriggerSource', 'AcquisitionBurstFrameCount']), { TriggerMode: 'On', TriggerSource: 'Any', AcquisitionBurstFrameCount: 2 });
+    assert.deepEqual(await held(['TriggerMode', 'TriggerSource', 'AcquisitionBurstFrameCount']), {
+      TriggerMode: 'On',
+      TriggerSource: 'Any',
+      AcquisitionBurstFrameCount: 2,
+    });
     // Frames of the free-running start are behind us once the stream has been quiet for a while.
     const frames: Array<Record<string, any>> = [];
     await new Promise((r) => setTimeout(r, 500));
@@ -45,7 +75,10 @@ describe('nodes: gige-software-trigger fires TriggerSoftware and says when', fun
     const triggers = collect('triggers', 3);
     helper.getNode('trigger').receive({ topic: 'part-7' });
     const sent = await triggers;
-    assert.deepEqual(sent.map((m) => m.payload.trigger), [1, 2, 3]);
+    assert.deepEqual(
+      sent.map((m) => m.payload.trigger),
+      [1, 2, 3],
+    );
     assert.ok(sent.every((m) => m.topic === 'part-7' && m.payload.count === 3 && m.payload.frames === 2 && m.payload.camera === address));
     assert.ok(new Set(sent.map((m) => m._msgid)).size >= 1);
     const stamps = sent.map((m) => BigInt(m.payload.timestamp));
@@ -64,7 +97,10 @@ describe('nodes: gige-software-trigger fires TriggerSoftware and says when', fun
   });
 
   it('refuses bad counts, intervals and bursts, naming the allowed range', async () => {
-    await helper.load(packageNodes, onTab([camera(address), trigger(), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]));
+    await helper.load(
+      packageNodes,
+      onTab([camera(address), trigger(), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]),
+    );
     await nextStatus('trigger', /ready/);
     const cases: Array<[Record<string, unknown>, RegExp, string]> = [
       [{ count: 0 }, /msg\.count 0 is out of range; allowed 1 … 1000/, 'OUT_OF_RANGE'],
@@ -84,7 +120,16 @@ describe('nodes: gige-software-trigger fires TriggerSoftware and says when', fun
   });
 
   it('without "switch", a free-running camera is refused with what it is set to (red, to Catch), and nothing is changed', async () => {
-    await helper.load(packageNodes, onTab([camera(address), trigger({ switchMode: false }), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        camera(address),
+        trigger({ switchMode: false }),
+        everyFrame,
+        { id: 'triggers', type: 'helper' },
+        { id: 'frames', type: 'helper' },
+      ]),
+    );
     const status = await nextStatus('trigger', /not in trigger mode/);
     assert.equal(status.fill, 'red');
     const failed = nextError('trigger');
@@ -119,17 +164,32 @@ describe('nodes: gige-software-trigger fires TriggerSoftware and says when', fun
   });
 
   it('a count out of range in the configuration is shown at deploy; a redeploy with a good one works', async () => {
-    await helper.load(packageNodes, onTab([camera(address), trigger({ count: '5000' }), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        camera(address),
+        trigger({ count: '5000' }),
+        everyFrame,
+        { id: 'triggers', type: 'helper' },
+        { id: 'frames', type: 'helper' },
+      ]),
+    );
     await nextStatus('trigger', /invalid settings/);
-    await helper.setFlows(onTab([camera(address), trigger({ count: '2' }), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]), 'nodes');
+    await helper.setFlows(
+      onTab([camera(address), trigger({ count: '2' }), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]),
+      'nodes',
+    );
     await nextStatus('trigger', /ready/);
     const triggers = collect('triggers', 2);
     helper.getNode('trigger').receive({ payload: 1 });
     assert.equal((await triggers).length, 2);
   });
 
-  it('the editor\'s button fires the node (admin endpoint, write permission)', async () => {
-    await helper.load(packageNodes, onTab([camera(address), trigger(), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]));
+  it("the editor's button fires the node (admin endpoint, write permission)", async () => {
+    await helper.load(
+      packageNodes,
+      onTab([camera(address), trigger(), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]),
+    );
     await nextStatus('trigger', /ready/);
     const triggers = collect('triggers', 1);
     await helper.request().post('/gige-vision/trigger/trigger').expect(200);

@@ -11,21 +11,40 @@ import { helper, packageNodes, onTab, statusMatching, onCall, FlowNode } from '.
 import streamStatsNode from '../../nodes/gige-stream-stats';
 import { uniqueLoopbackAddress } from '../support/loopback';
 import { ROOT } from '../support/processes';
+import { coreNode } from '../support/node-red-nodes';
 import { IDENTITY_SETTINGS_TEXT } from '../support/emulated-scene';
 import { EmulatedCamera } from '../../lib/emulator';
 import { StreamHealth } from '../../nodes/stream-health';
 
 const nodes = [...packageNodes, streamStatsNode];
 
-interface Report { lossPercent: number; resendPercent: number; packets: number; packetsResent: number; frames: number; alarms: string[]; megabytesPerSecond: number }
-interface Alarm { alarm: string; active: boolean; value: number | null; threshold: number; unit: string }
+interface Report {
+  lossPercent: number;
+  resendPercent: number;
+  packets: number;
+  packetsResent: number;
+  frames: number;
+  alarms: string[];
+  megabytesPerSecond: number;
+}
+interface Alarm {
+  alarm: string;
+  active: boolean;
+  value: number | null;
+  threshold: number;
+  unit: string;
+}
 
 /** Messages of each output of `nodeId`, in order, with the number of stats reports that came before each alarm. */
 function record(nodeId: string): { reports: Report[]; alarms: Array<Alarm & { afterReports: number; at: number }>; statuses: string[] } {
   const out = { reports: [] as Report[], alarms: [] as Array<Alarm & { afterReports: number; at: number }>, statuses: [] as string[] };
   onCall(helper.getNode(nodeId), 'status', (args) => out.statuses.push(String((args[0] as { text?: string })?.text)));
   helper.getNode('reports').on('input', (msg: Record<string, any>) => out.reports.push(msg.payload as Report));
-  helper.getNode('alarms').on('input', (msg: Record<string, any>) => out.alarms.push({ ...(msg.payload as Alarm), afterReports: out.reports.length, at: Date.now() }));
+  helper
+    .getNode('alarms')
+    .on('input', (msg: Record<string, any>) =>
+      out.alarms.push({ ...(msg.payload as Alarm), afterReports: out.reports.length, at: Date.now() }),
+    );
   return out;
 }
 
@@ -55,22 +74,46 @@ describe('nodes: gige-stream-stats raises and clears a loss alarm on an emulated
     emulator = null;
   });
 
-  const flow = (stats: Record<string, unknown> = {}): FlowNode[] => onTab([
-    { id: 'cam', type: 'gige-camera-config', source: 'network', address, frameTimeout: '3000', settings: `${IDENTITY_SETTINGS_TEXT}\nWidth=1024\nHeight=1024` },
-    { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
-    { id: 'frames', type: 'helper' },
-    { id: 'stats', type: 'gige-stream-stats', camera: 'cam', interval: '1', lossPercent: '0.5', resendPercent: '', jitterMs: '', wires: [['reports'], ['alarms']], ...stats },
-    { id: 'reports', type: 'helper' },
-    { id: 'alarms', type: 'helper' },
-  ]);
+  const flow = (stats: Record<string, unknown> = {}): FlowNode[] =>
+    onTab([
+      {
+        id: 'cam',
+        type: 'gige-camera-config',
+        source: 'network',
+        address,
+        frameTimeout: '3000',
+        settings: `${IDENTITY_SETTINGS_TEXT}\nWidth=1024\nHeight=1024`,
+      },
+      { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'continuous', autoStart: true, encoding: 'raw', wires: [['frames']] },
+      { id: 'frames', type: 'helper' },
+      {
+        id: 'stats',
+        type: 'gige-stream-stats',
+        camera: 'cam',
+        interval: '1',
+        lossPercent: '0.5',
+        resendPercent: '',
+        jitterMs: '',
+        wires: [['reports'], ['alarms']],
+        ...stats,
+      },
+      { id: 'reports', type: 'helper' },
+      { id: 'alarms', type: 'helper' },
+    ]);
 
   it('1 % loss: alarm within two interval reports (≤ 2 s), cleared after the loss stops; the reports count it', async () => {
     await helper.load(nodes, flow());
     const seen = record('stats');
     // A clean link first: reports with traffic and no alarm active. (On a loaded machine even
     // loopback may make a packet late now and then; the node reports that too, so wait it out.)
-    const clean = () => seen.reports.length > 0 && seen.reports[seen.reports.length - 1].frames > 0 && seen.reports[seen.reports.length - 1].alarms.length === 0;
-    await until(() => seen.reports.filter((r) => r.frames > 0).length >= 2 && clean(), 'two reports of a running stream, the last without alarm');
+    const clean = () =>
+      seen.reports.length > 0 &&
+      seen.reports[seen.reports.length - 1].frames > 0 &&
+      seen.reports[seen.reports.length - 1].alarms.length === 0;
+    await until(
+      () => seen.reports.filter((r) => r.frames > 0).length >= 2 && clean(),
+      'two reports of a running stream, the last without alarm',
+    );
     assert.match(seen.statuses[seen.statuses.length - 1], /^loss \d+\.\d\d %$/);
 
     const before = seen.reports.length;
@@ -106,52 +149,89 @@ describe('nodes: gige-stream-stats raises and clears a loss alarm on an emulated
   });
 
   it('sends nothing while no node streams, and refuses a bad interval with what is allowed', async () => {
-    await helper.load(nodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'network', address, frameTimeout: '3000' },
-      { id: 'stats', type: 'gige-stream-stats', camera: 'cam', interval: '0.2', lossPercent: '0.5', wires: [['reports'], ['alarms']] },
-      { id: 'bad', type: 'gige-stream-stats', camera: 'cam', interval: '0', lossPercent: '0.5', wires: [[], []] },
-      { id: 'reports', type: 'helper' },
-      { id: 'alarms', type: 'helper' },
-      // Keeps the camera open; in trigger mode it streams only for a message.
-      { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', wires: [[]] },
-    ]));
+    await helper.load(
+      nodes,
+      onTab([
+        { id: 'cam', type: 'gige-camera-config', source: 'network', address, frameTimeout: '3000' },
+        { id: 'stats', type: 'gige-stream-stats', camera: 'cam', interval: '0.2', lossPercent: '0.5', wires: [['reports'], ['alarms']] },
+        { id: 'bad', type: 'gige-stream-stats', camera: 'cam', interval: '0', lossPercent: '0.5', wires: [[], []] },
+        { id: 'reports', type: 'helper' },
+        { id: 'alarms', type: 'helper' },
+        // Keeps the camera open; in trigger mode it streams only for a message.
+        { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', wires: [[]] },
+      ]),
+    );
     const reports: unknown[] = [];
     helper.getNode('reports').on('input', (msg: unknown) => reports.push(msg));
     await statusMatching('stats', /^no stream$/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.deepEqual(reports, [], 'no stream, no report');
-    const logged = (helper.log().args as Array<[{ id?: string; msg?: unknown }]>).filter(([entry]) => entry.id === 'bad').map(([entry]) => String(entry.msg));
-    assert.ok(logged.some((m) => /Interval \(s\) 0 is out of range; allowed 0\.2 … 3600 s/.test(m)), JSON.stringify(logged));
+    const logged = (helper.log().args as Array<[{ id?: string; msg?: unknown }]>)
+      .filter(([entry]) => entry.id === 'bad')
+      .map(([entry]) => String(entry.msg));
+    assert.ok(
+      logged.some((m) => /Interval \(s\) 0 is out of range; allowed 0\.2 … 3600 s/.test(m)),
+      JSON.stringify(logged),
+    );
   });
 });
 
 describe('nodes: StreamHealth turns counters into interval figures', () => {
   const counters = (over: Partial<Record<string, number>> = {}) => ({
-    framesComplete: 0, framesIncomplete: 0, framesDropped: 0, packetsReceived: 0, packetsResent: 0,
-    resendPacketsRequested: 0, packetsMissing: 0, packetsDroppedBySocket: 0, payloadBytes: 0, ...over,
+    framesComplete: 0,
+    framesIncomplete: 0,
+    framesDropped: 0,
+    packetsReceived: 0,
+    packetsResent: 0,
+    resendPacketsRequested: 0,
+    packetsMissing: 0,
+    packetsDroppedBySocket: 0,
+    payloadBytes: 0,
+    ...over,
   });
 
   it('loss counts packets asked for again (or missing) against those sent; a counter going down starts a new base', () => {
     const health = new StreamHealth({ lossPercent: 0.5, resendPercent: null, jitterMs: null });
     assert.equal(health.sample(counters(), 0, null).report, null, 'the first sample is the base');
-    const lossy = health.sample(counters({ framesComplete: 10, packetsReceived: 1000, packetsResent: 10, resendPacketsRequested: 10, payloadBytes: 2e6 }), 1000, null);
+    const lossy = health.sample(
+      counters({ framesComplete: 10, packetsReceived: 1000, packetsResent: 10, resendPacketsRequested: 10, payloadBytes: 2e6 }),
+      1000,
+      null,
+    );
     assert.equal(lossy.report?.lossPercent, 1);
     assert.equal(lossy.report?.resendPercent, 1);
     assert.equal(lossy.report?.megabytesPerSecond, 2);
-    assert.deepEqual(lossy.changes.map((c) => [c.alarm, c.active]), [['loss', true]]);
+    assert.deepEqual(
+      lossy.changes.map((c) => [c.alarm, c.active]),
+      [['loss', true]],
+    );
     // Resends off: the missing packets are the loss.
-    const missing = health.sample(counters({ framesComplete: 20, framesIncomplete: 1, packetsReceived: 1990, packetsResent: 10, resendPacketsRequested: 10, packetsMissing: 10, payloadBytes: 4e6 }), 2000, null);
+    const missing = health.sample(
+      counters({
+        framesComplete: 20,
+        framesIncomplete: 1,
+        packetsReceived: 1990,
+        packetsResent: 10,
+        resendPacketsRequested: 10,
+        packetsMissing: 10,
+        payloadBytes: 4e6,
+      }),
+      2000,
+      null,
+    );
     assert.equal(missing.report?.lossPercent, 1);
     assert.equal(missing.report?.packetsLost, 10);
     assert.deepEqual(missing.changes, [], 'still raised: no change');
     assert.equal(health.sample(counters({ packetsReceived: 5 }), 3000, null).report, null, 'a new stream');
-    assert.deepEqual(health.end().map((c) => [c.alarm, c.active, c.value]), [['loss', false, null]]);
+    assert.deepEqual(
+      health.end().map((c) => [c.alarm, c.active, c.value]),
+      [['loss', false, null]],
+    );
   });
 });
 
 describe('nodes: the "Stream health alarms" example runs as shipped', function () {
   this.timeout(30000);
-  const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 
   beforeEach(() => helper.startServer());
   afterEach(async () => {
@@ -159,12 +239,15 @@ describe('nodes: the "Stream health alarms" example runs as shipped', function (
     await helper.stopServer();
   });
 
-  it('reports the emulated camera\'s stream every second; an alarm reaches the PLC side as {alarm, on}', async () => {
+  it("reports the emulated camera's stream every second; an alarm reaches the PLC side as {alarm, on}", async () => {
     const address = uniqueLoopbackAddress();
-    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Stream health alarms.json'), 'utf8')) as FlowNode[])
-      .map((n) => (n.type === 'gige-camera-config' ? { ...n, address } : { ...n, z: 'ex' }));
-    await helper.load([...nodes, core('common/21-debug.js'), core('common/90-comment.js'), core('function/15-change.js')],
-      [{ id: 'ex', type: 'tab', label: 'example' } as FlowNode, ...flow]);
+    const flow = (JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'Stream health alarms.json'), 'utf8')) as FlowNode[]).map((n) =>
+      n.type === 'gige-camera-config' ? { ...n, address } : { ...n, z: 'ex' },
+    );
+    await helper.load(
+      [...nodes, coreNode('common/21-debug.js'), coreNode('common/90-comment.js'), coreNode('function/15-change.js')],
+      [{ id: 'ex', type: 'tab', label: 'example' } as FlowNode, ...flow],
+    );
     const reports: Report[] = [];
     const alarms: Alarm[] = [];
     const toPlc: unknown[] = [];
@@ -173,10 +256,16 @@ describe('nodes: the "Stream health alarms" example runs as shipped', function (
     helper.getNode('exSSdebug0000002').on('input', (msg: Record<string, any>) => toPlc.push(msg.payload));
     await until(() => reports.filter((r) => r.frames > 0).length >= 2, 'two reports of the running stream');
     assert.ok(reports[reports.length - 1].megabytesPerSecond > 0, JSON.stringify(reports));
-    assert.ok(reports.every((r) => typeof r.lossPercent === 'number' && Array.isArray(r.alarms)), JSON.stringify(reports));
+    assert.ok(
+      reports.every((r) => typeof r.lossPercent === 'number' && Array.isArray(r.alarms)),
+      JSON.stringify(reports),
+    );
     // The emulated link is clean, but a loaded machine may still make a packet late: whatever
     // alarm came, it reached the PLC side in the example's form.
     await until(() => toPlc.length === alarms.length, 'the alarms through the change node', 5000);
-    assert.deepEqual(toPlc, alarms.map((a) => ({ alarm: a.alarm, on: a.active })));
+    assert.deepEqual(
+      toPlc,
+      alarms.map((a) => ({ alarm: a.alarm, on: a.active })),
+    );
   });
 });

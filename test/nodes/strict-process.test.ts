@@ -16,8 +16,23 @@ describe('nodes: a trigger grab flow survives frame timeouts under --unhandled-r
   afterEach(() => killAll());
 
   async function runFlow(frameTimeout: string): Promise<{ grabs: number; errors: number; codes: string[] }> {
-    const child = start(process.execPath, ['--unhandled-rejections=strict', '-r', 'tsx/cjs', SCRIPT,
-      '--address', uniqueLoopbackAddress(), '--frame-timeout', frameTimeout, '--seconds', '4'], {}, 50000);
+    const child = start(
+      process.execPath,
+      [
+        '--unhandled-rejections=strict',
+        '-r',
+        'tsx/cjs',
+        SCRIPT,
+        '--address',
+        uniqueLoopbackAddress(),
+        '--frame-timeout',
+        frameTimeout,
+        '--seconds',
+        '4',
+      ],
+      {},
+      50000,
+    );
     const code = await new Promise<number | null>((resolve) => child.child.once('exit', (c) => resolve(c)));
     assert.equal(code, 0, `the Node-RED process died (exit ${code}):\n${child.output().slice(-3000)}`);
     const line = /^RESULT (.*)$/m.exec(child.output());

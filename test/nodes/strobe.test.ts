@@ -9,7 +9,17 @@ function camera(address: string): FlowNode {
 }
 
 function strobe(props: Record<string, unknown> = {}): FlowNode {
-  return { id: 'strobe', type: 'gige-strobe', camera: 'cam', enable: 'On', operation: 'FixedDuration', duration: '1500', delay: '20', wires: [['out']], ...props };
+  return {
+    id: 'strobe',
+    type: 'gige-strobe',
+    camera: 'cam',
+    enable: 'On',
+    operation: 'FixedDuration',
+    duration: '1500',
+    delay: '20',
+    wires: [['out']],
+    ...props,
+  };
 }
 
 /** What the camera holds, read through the config node's camera (not through the node under test). */
@@ -48,20 +58,35 @@ describe('nodes: gige-strobe sets the strobe output of manual 5.7', function () 
     await helper.load(packageNodes, onTab([camera(address), strobe(), { id: 'out', type: 'helper' }]));
     const shown = await statusText('strobe', /1500 µs/);
     assert.equal(shown.fill, 'green');
-    assert.deepEqual(await held(['StrobeEnable', 'StrobeOperation', 'StrobeDuration', 'StrobeDelay']),
-      { StrobeEnable: 'On', StrobeOperation: 'FixedDuration', StrobeDuration: 1500, StrobeDelay: 20 });
+    assert.deepEqual(await held(['StrobeEnable', 'StrobeOperation', 'StrobeDuration', 'StrobeDelay']), {
+      StrobeEnable: 'On',
+      StrobeOperation: 'FixedDuration',
+      StrobeDuration: 1500,
+      StrobeDelay: 20,
+    });
 
     const replies = collect('out', 2);
     helper.getNode('strobe').receive({ topic: 't', payload: { polarity: 'ActiveLow', duration: 32767, output: true } });
     helper.getNode('strobe').receive({ payload: Date.now() });
     const [changed, readBack] = await replies;
     assert.equal(changed.topic, 't', 'the message travels on');
-    assert.deepEqual(changed.payload, { enable: true, polarity: 'ActiveLow', operation: 'FixedDuration', duration: 32767, delay: 20, output: true });
+    assert.deepEqual(changed.payload, {
+      enable: true,
+      polarity: 'ActiveLow',
+      operation: 'FixedDuration',
+      duration: 32767,
+      delay: 20,
+      output: true,
+    });
     assert.deepEqual(readBack.payload, changed.payload, 'a timestamp only reads back');
-    assert.deepEqual(await held(['StrobePolarity', 'StrobeDuration', 'GPOut']), { StrobePolarity: 'ActiveLow', StrobeDuration: 32767, GPOut: true });
+    assert.deepEqual(await held(['StrobePolarity', 'StrobeDuration', 'GPOut']), {
+      StrobePolarity: 'ActiveLow',
+      StrobeDuration: 32767,
+      GPOut: true,
+    });
   });
 
-  it('refuses wrong types, unknown names and values out of the manual\'s range, naming what is allowed', async () => {
+  it("refuses wrong types, unknown names and values out of the manual's range, naming what is allowed", async () => {
     await helper.load(packageNodes, onTab([camera(address), strobe(), { id: 'out', type: 'helper' }]));
     await statusText('strobe', /1500 µs/);
     const errors: string[] = [];
@@ -93,14 +118,36 @@ describe('nodes: gige-strobe sets the strobe output of manual 5.7', function () 
     assert.match(errors[5], /"maybe" is not true or false/);
     assert.match(errors[6], /unknown property "shutter"; allowed: enable, polarity, operation, duration, delay, output/);
     assert.match(errors[7], /must be an object/);
-    assert.deepEqual(codes, ['OUT_OF_RANGE', 'OUT_OF_RANGE', 'OUT_OF_RANGE', 'WRONG_TYPE', 'UNKNOWN_NAME', 'WRONG_TYPE', 'UNKNOWN_NAME', 'WRONG_TYPE', 'WRONG_TYPE']);
-    assert.deepEqual(await held(['StrobeDuration', 'StrobePolarity']), { StrobeDuration: 1500, StrobePolarity: 'ActiveHigh' }, 'nothing changed');
+    assert.deepEqual(codes, [
+      'OUT_OF_RANGE',
+      'OUT_OF_RANGE',
+      'OUT_OF_RANGE',
+      'WRONG_TYPE',
+      'UNKNOWN_NAME',
+      'WRONG_TYPE',
+      'UNKNOWN_NAME',
+      'WRONG_TYPE',
+      'WRONG_TYPE',
+    ]);
+    assert.deepEqual(
+      await held(['StrobeDuration', 'StrobePolarity']),
+      { StrobeDuration: 1500, StrobePolarity: 'ActiveHigh' },
+      'nothing changed',
+    );
   });
 
   it('re-applies what it stands for after a reconnect (the camera changed meanwhile), and reports the loss to Catch', async function () {
     this.timeout(30000);
-    await helper.load([...packageNodes, catchNode], onTab([camera(address), strobe(),
-      { id: 'out', type: 'helper' }, { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' }]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        camera(address),
+        strobe(),
+        { id: 'out', type: 'helper' },
+        { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ]),
+    );
     await statusText('strobe', /1500 µs/);
     const replied = collect('out', 1);
     helper.getNode('strobe').receive({ payload: { duration: 700 } });
@@ -114,14 +161,11 @@ describe('nodes: gige-strobe sets the strobe output of manual 5.7', function () 
     assert.equal(lost.payload.code, 'CAMERA_LOST');
     assert.equal(lost.camera.address, address);
     await statusText('strobe', /700 µs/, 20000);
-    assert.equal((await held(['StrobeDuration'])).StrobeDuration, 700, 'the message\'s change survived the reconnect');
+    assert.equal((await held(['StrobeDuration'])).StrobeDuration, 700, "the message's change survived the reconnect");
   });
 
   it('shows a camera that is absent, and fails messages with the reason, never green', async () => {
-    await helper.load(packageNodes, onTab([
-      { ...camera(address), source: 'network' },
-      strobe(), { id: 'out', type: 'helper' },
-    ]));
+    await helper.load(packageNodes, onTab([{ ...camera(address), source: 'network' }, strobe(), { id: 'out', type: 'helper' }]));
     const statuses: Array<Record<string, any>> = [];
     onCall(helper.getNode('strobe'), 'status', (args) => statuses.push(args[0] as Record<string, any>));
     const failed = new Promise<string>((resolve) => onCall(helper.getNode('strobe'), 'error', (args) => resolve(String(args[0]))));
@@ -129,7 +173,10 @@ describe('nodes: gige-strobe sets the strobe output of manual 5.7', function () 
     helper.getNode('strobe').receive({ payload: { duration: 10 } });
     assert.match(await failed, /not connected|connecting|no answer/i);
     assert.ok(statuses.length > 0);
-    assert.ok(statuses.every((s) => s.fill !== 'green'), JSON.stringify(statuses));
+    assert.ok(
+      statuses.every((s) => s.fill !== 'green'),
+      JSON.stringify(statuses),
+    );
   });
 
   it('a configuration out of range is refused at deploy, on the node and for every message', async () => {

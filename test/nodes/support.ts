@@ -19,7 +19,17 @@ import type { ConfigCamera } from '../../nodes/config-camera';
 helper.init(require.resolve('node-red'));
 
 export { helper };
-export const packageNodes = [cameraConfigNode, grabNode, eventNode, featureNode, actionNode, strobeNode, softwareTriggerNode, ptpSchedulerNode, chunkReaderNode];
+export const packageNodes = [
+  cameraConfigNode,
+  grabNode,
+  eventNode,
+  featureNode,
+  actionNode,
+  strobeNode,
+  softwareTriggerNode,
+  ptpSchedulerNode,
+  chunkReaderNode,
+];
 
 export type FlowNode = { id: string; type: string } & Record<string, unknown>;
 
@@ -115,7 +125,8 @@ export async function cameraConnected(configId: string, timeoutMs = 10000): Prom
   for (;;) {
     const camera = configCamera(configId);
     if (camera.isConnected) return;
-    if (Date.now() > deadline) throw new Error(`${configId}: not connected within ${timeoutMs} ms (${camera.state}: ${camera.stateDetail})`);
+    if (Date.now() > deadline)
+      throw new Error(`${configId}: not connected within ${timeoutMs} ms (${camera.state}: ${camera.stateDetail})`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -32,17 +32,29 @@ describe('nodes: values out of range are refused with what is allowed', function
     await helper.stopServer();
   });
 
-  const camera = (extra: Record<string, unknown>): FlowNode => ({ id: 'cam', type: 'gige-camera-config', source: 'emulated', address, serial: 'VALID001', ...extra });
+  const camera = (extra: Record<string, unknown>): FlowNode => ({
+    id: 'cam',
+    type: 'gige-camera-config',
+    source: 'emulated',
+    address,
+    serial: 'VALID001',
+    ...extra,
+  });
 
   it('encoding "gif" is refused with the allowed list, not turned into PNG', async () => {
-    await helper.load([...packageNodes, catchNode], onTab([
-      camera({}),
-      { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'gif', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-      ...CATCH,
-    ]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        camera({}),
+        { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'gif', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        ...CATCH,
+      ]),
+    );
     let sent = 0;
-    helper.getNode('out').on('input', () => { sent += 1; });
+    helper.getNode('out').on('input', () => {
+      sent += 1;
+    });
     const caught = firstCaught();
     helper.getNode('grab').receive({ payload: 'go' });
     const msg = await caught;
@@ -57,12 +69,15 @@ describe('nodes: values out of range are refused with what is allowed', function
     ['packetSize', '70000', /Packet size 70000 is not allowed; allowed 576 … 16384 bytes/],
   ] as const) {
     it(`camera config ${property} = ${value}: users show it in red, and their messages fail with it`, async () => {
-      await helper.load([...packageNodes, catchNode], onTab([
-        camera({ [property]: value }),
-        { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['out']] },
-        { id: 'out', type: 'helper' },
-        ...CATCH,
-      ]));
+      await helper.load(
+        [...packageNodes, catchNode],
+        onTab([
+          camera({ [property]: value }),
+          { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['out']] },
+          { id: 'out', type: 'helper' },
+          ...CATCH,
+        ]),
+      );
       // Status texts stay short (the editor cuts them): the reason is in the log and in the error.
       const status = await statusMatching('grab', /status\.configError$/);
       assert.equal(status.fill, 'red');
@@ -75,12 +90,15 @@ describe('nodes: values out of range are refused with what is allowed', function
   }
 
   it('a 10 MB feature name is echoed in at most ~100 characters', async () => {
-    await helper.load([...packageNodes, catchNode], onTab([
-      camera({}),
-      { id: 'feature', type: 'gige-feature', camera: 'cam', action: 'get', feature: '', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-      ...CATCH,
-    ]));
+    await helper.load(
+      [...packageNodes, catchNode],
+      onTab([
+        camera({}),
+        { id: 'feature', type: 'gige-feature', camera: 'cam', action: 'get', feature: '', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+        ...CATCH,
+      ]),
+    );
     const caught = firstCaught();
     helper.getNode('feature').receive({ feature: 'X'.repeat(10 * 1024 * 1024) });
     const msg = await caught;

@@ -62,8 +62,12 @@ describe('package: the packed tarball installed where there is no compiler', fun
       const blocked = path.join(work, 'scripts-ignored');
       const output = npmInstall(blocked, tarballs.withPrebuild, binDir, 'ignored');
       assert.doesNotMatch(output, /nothing to compile/, 'the install script did not run');
-      const run = spawnSync('node', ['-p', `JSON.stringify(require(${JSON.stringify(PACKAGE_NAME)}).nativeCoreProblem())`],
-        { cwd: blocked, env: { PATH: binDir }, encoding: 'utf8', timeout: 30000 });
+      const run = spawnSync('node', ['-p', `JSON.stringify(require(${JSON.stringify(PACKAGE_NAME)}).nativeCoreProblem())`], {
+        cwd: blocked,
+        env: { PATH: binDir },
+        encoding: 'utf8',
+        timeout: 30000,
+      });
       assert.equal(run.status, 0, run.stderr);
       assert.equal(run.stdout.trim(), 'null');
     });
@@ -87,15 +91,32 @@ describe('package: the packed tarball installed where there is no compiler', fun
             await emulator.stop();
           }
         })().catch((err) => { console.error(err.stack); process.exitCode = 1; });`;
-      const run = spawnSync('node', ['-e', script], { cwd: dir, env: { PATH: binDir, HOME: os.homedir() }, encoding: 'utf8', timeout: 60000 });
+      const run = spawnSync('node', ['-e', script], {
+        cwd: dir,
+        env: { PATH: binDir, HOME: os.homedir() },
+        encoding: 'utf8',
+        timeout: 60000,
+      });
       assert.equal(run.status, 0, run.stderr);
       const result = JSON.parse(run.stdout.trim().split('\n').pop() as string);
       assert.equal(result.model, 'DMK 38GX541-a');
       assert.equal(result.problem, null);
       assert.deepEqual([result.width, result.height, result.status, result.format], [640, 480, 'complete', 'Mono8']);
       assert.equal(result.bytes, 640 * 480);
-      for (const name of ['Camera', 'CameraConnection', 'acquireCamera', 'discover', 'forceIp', 'sendActionCommand', 'NodeMap',
-        'loadDeviceXml', 'openStream', 'PixelFormat', 'EmulatedCamera', 'GigeError']) {
+      for (const name of [
+        'Camera',
+        'CameraConnection',
+        'acquireCamera',
+        'discover',
+        'forceIp',
+        'sendActionCommand',
+        'NodeMap',
+        'loadDeviceXml',
+        'openStream',
+        'PixelFormat',
+        'EmulatedCamera',
+        'GigeError',
+      ]) {
         assert.ok(result.exports.includes(name), `exports ${name}`);
       }
     });
@@ -104,7 +125,8 @@ describe('package: the packed tarball installed where there is no compiler', fun
       const installed = path.join(dir, 'node_modules', PACKAGE_NAME);
       const pkg = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'));
       const types = fs.readFileSync(path.join(installed, pkg.types), 'utf8');
-      for (const name of ['Camera', 'EmulatedCamera', 'NodeMap', 'openStream', 'GigeError', 'Frame']) assert.match(types, new RegExp(`\\b${name}\\b`));
+      for (const name of ['Camera', 'EmulatedCamera', 'NodeMap', 'openStream', 'GigeError', 'Frame'])
+        assert.match(types, new RegExp(`\\b${name}\\b`));
     });
 
     it('the installed gige CLI grabs a PNG from `gige emulate`', async () => {
@@ -165,7 +187,12 @@ describe('package: the packed tarball installed where there is no compiler', fun
             await emulator.stop();
           }
         })().catch((err) => { console.error(err.stack); process.exitCode = 1; });`;
-      const run = spawnSync('node', ['-e', script], { cwd: dir, env: { PATH: binDir, HOME: os.homedir() }, encoding: 'utf8', timeout: 60000 });
+      const run = spawnSync('node', ['-e', script], {
+        cwd: dir,
+        env: { PATH: binDir, HOME: os.homedir() },
+        encoding: 'utf8',
+        timeout: 60000,
+      });
       assert.equal(run.status, 0, run.stderr);
       const result = JSON.parse(run.stdout.trim().split('\n').pop() as string);
       assert.equal(result.model, 'DMK 38GX541-a');
@@ -186,10 +213,12 @@ describe('package: the packed tarball installed where there is no compiler', fun
       const featureStatus = await nodeRed.statusOf('feature', /connected/);
       assert.equal(featureStatus.fill, 'green');
       const log = nodeRed.output();
-      assert.match(log, /\[warn\] node-red-contrib-gige-vision: the native streaming core is missing: this package has no prebuilt binary for linux-x64 \(glibc\)/);
+      assert.match(
+        log,
+        /\[warn\] node-red-contrib-gige-vision: the native streaming core is missing: this package has no prebuilt binary for linux-x64 \(glibc\)/,
+      );
       assert.match(log, /run `npm rebuild node-red-contrib-gige-vision` in the Node-RED user directory/);
       assert.match(log, /\[error\] \[gige-grab:grab\] node-red-contrib-gige-vision: the native streaming core is missing/);
     });
   });
 });
-

@@ -17,29 +17,48 @@ export interface NodeRedRun {
 }
 
 export async function startNodeRed(userDir: string, binDir: string, port: number, cameraAddress: string): Promise<NodeRedRun> {
-  fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = {
+  fs.writeFileSync(
+    path.join(userDir, 'settings.js'),
+    `module.exports = {
   uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', credentialSecret: false,
   diagnostics: { enabled: false }, telemetry: { enabled: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { projects: { enabled: false }, tours: false },
   gigeVisionDiscoveryBroadcast: '127.255.255.255',
 };
-`);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([
-    { id: 'tab', type: 'tab', label: 'package test' },
-    { id: 'cam', type: 'gige-camera-config', source: 'emulated', address: cameraAddress, serial: 'PKGRED01', frameTimeout: '3000', settings: '' },
-    { id: 'grab', type: 'gige-grab', z: 'tab', camera: 'cam', mode: 'trigger', encoding: 'raw', x: 100, y: 40, wires: [[]] },
-    { id: 'feature', type: 'gige-feature', z: 'tab', camera: 'cam', x: 100, y: 80, wires: [[]] },
-  ]));
+`,
+  );
+  fs.writeFileSync(
+    path.join(userDir, 'flows.json'),
+    JSON.stringify([
+      { id: 'tab', type: 'tab', label: 'package test' },
+      {
+        id: 'cam',
+        type: 'gige-camera-config',
+        source: 'emulated',
+        address: cameraAddress,
+        serial: 'PKGRED01',
+        frameTimeout: '3000',
+        settings: '',
+      },
+      { id: 'grab', type: 'gige-grab', z: 'tab', camera: 'cam', mode: 'trigger', encoding: 'raw', x: 100, y: 40, wires: [[]] },
+      { id: 'feature', type: 'gige-feature', z: 'tab', camera: 'cam', x: 100, y: 80, wires: [[]] },
+    ]),
+  );
   const red = path.join(path.dirname(require.resolve('node-red/package.json', { paths: [ROOT] })), 'red.js');
-  const child: Running = start('node', [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], { PATH: binDir }, 180000);
+  const child: Running = start(
+    'node',
+    [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
+    { PATH: binDir },
+    180000,
+  );
   await child.waitFor(/Started flows/, 60000);
   const base = `http://127.0.0.1:${port}`;
   return {
     output: () => child.output(),
     async registeredTypes(module) {
       const response = await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } });
-      const sets = await response.json() as Array<{ module: string; types: string[]; enabled: boolean; err?: unknown }>;
+      const sets = (await response.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: unknown }>;
       return sets.filter((s) => s.module === module && s.enabled && !s.err).flatMap((s) => s.types);
     },
     statusOf(nodeId, text, timeoutMs = 20000) {

@@ -47,7 +47,10 @@ export function systemNpm(): string {
 
 /** `npm pack` of `dir` into `dest`, without lifecycle scripts; the tarball's path. */
 function pack(dir: string, dest: string): string {
-  const out = run(process.execPath, [systemNpm(), 'pack', '--ignore-scripts', '--json', '--pack-destination', dest], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = run(process.execPath, [systemNpm(), 'pack', '--ignore-scripts', '--json', '--pack-destination', dest], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const json = out.slice(out.indexOf('['), out.lastIndexOf(']') + 1);
   return path.join(dest, (JSON.parse(json) as Array<{ filename: string }>)[0].filename);
 }
@@ -77,7 +80,10 @@ export function prepareTarballs(work: string): Tarballs {
     withPrebuild = pack(stage, path.join(work, 'with'));
   }
   const stage = unpack(withPrebuild, path.join(work, 'stage-without'));
-  assert.ok(fs.existsSync(prebuiltFile(stage, target)), `the tarball has a prebuilt binary for ${target.platform}-${target.arch} ${target.libc}`);
+  assert.ok(
+    fs.existsSync(prebuiltFile(stage, target)),
+    `the tarball has a prebuilt binary for ${target.platform}-${target.arch} ${target.libc}`,
+  );
   fs.rmSync(prebuiltFile(stage, target));
   fs.mkdirSync(path.join(work, 'without'));
   return { withPrebuild, withoutPrebuild: pack(stage, path.join(work, 'without')) };
@@ -105,12 +111,21 @@ export function compilerFreePath(dir: string): string {
  */
 export function npmInstall(dir: string, tarball: string, binDir: string, scripts: 'allowed' | 'ignored' = 'allowed'): string {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
-    name: 'fresh-user-dir', version: '1.0.0', private: true,
-    allowScripts: { [PACKAGE_NAME]: true },
-  }));
-  return run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...(scripts === 'ignored' ? ['--ignore-scripts'] : []), tarball], {
-    cwd: dir,
-    env: { PATH: binDir, HOME: os.homedir() },
-  });
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'fresh-user-dir',
+      version: '1.0.0',
+      private: true,
+      allowScripts: { [PACKAGE_NAME]: true },
+    }),
+  );
+  return run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...(scripts === 'ignored' ? ['--ignore-scripts'] : []), tarball],
+    {
+      cwd: dir,
+      env: { PATH: binDir, HOME: os.homedir() },
+    },
+  );
 }

@@ -34,9 +34,18 @@ function arg(name: string): string | undefined {
     await camera.stop();
     process.exit(0);
   };
-  process.on('SIGTERM', () => { void stop(); });
-  process.on('SIGINT', () => { void stop(); });
-  setTimeout(() => { void stop(); }, Number(arg('max-seconds') ?? '120') * 1000).unref();
+  process.on('SIGTERM', () => {
+    void stop();
+  });
+  process.on('SIGINT', () => {
+    void stop();
+  });
+  setTimeout(
+    () => {
+      void stop();
+    },
+    Number(arg('max-seconds') ?? '120') * 1000,
+  ).unref();
 })().catch((err: Error) => {
   process.stderr.write(`emulator-process: ${err.message}\n`);
   process.exit(1);

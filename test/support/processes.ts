@@ -26,14 +26,20 @@ export function start(command: string, args: string[], env: Record<string, strin
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.add(child);
   let text = '';
-  child.stdout?.on('data', (d) => { text += d; });
-  child.stderr?.on('data', (d) => { text += d; });
+  child.stdout?.on('data', (d) => {
+    text += d;
+  });
+  child.stderr?.on('data', (d) => {
+    text += d;
+  });
   const killer = setTimeout(() => killGroup(child), lifetimeMs);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    clearTimeout(killer);
-    running.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return {
     child,
     output: () => text,

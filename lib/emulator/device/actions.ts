@@ -50,7 +50,7 @@ export class ActionTable {
     if (cmd.deviceKey !== this.deviceKey) return [];
     const out: number[] = [];
     for (let i = 0; i < this.signals; i += 1) {
-      if (cmd.groupKey === this.groupKeys[i] && ((cmd.groupMask & this.groupMasks[i]) >>> 0) !== 0) out.push(i);
+      if (cmd.groupKey === this.groupKeys[i] && (cmd.groupMask & this.groupMasks[i]) >>> 0 !== 0) out.push(i);
     }
     return out;
   }

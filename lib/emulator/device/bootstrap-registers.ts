@@ -6,9 +6,19 @@
  * the privilege logic to judge).
  */
 import {
-  Bootstrap, BootstrapStringLength, DeviceMode, GVCP_DISCOVERY_ACK_LENGTH, GVSP_CAPABILITY_LEGACY_16BIT_BLOCK_ID,
-  GVSP_CAPABILITY_SCSP, GVSP_CONFIGURATION_EXTENDED_IDS, GvcpCapability, GvcpConfiguration, GvcpStatus, IpConfiguration,
-  MESSAGE_CHANNEL_CAPABILITY_MCSP, STREAM_CHANNEL_STRIDE,
+  Bootstrap,
+  BootstrapStringLength,
+  DeviceMode,
+  GVCP_DISCOVERY_ACK_LENGTH,
+  GVSP_CAPABILITY_LEGACY_16BIT_BLOCK_ID,
+  GVSP_CAPABILITY_SCSP,
+  GVSP_CONFIGURATION_EXTENDED_IDS,
+  GvcpCapability,
+  GvcpConfiguration,
+  GvcpStatus,
+  IpConfiguration,
+  MESSAGE_CHANNEL_CAPABILITY_MCSP,
+  STREAM_CHANNEL_STRIDE,
 } from '../../gvcp/protocol';
 import { DeviceIdentityInfo, encodeDiscoveryAck, readFixedString, writeFixedString } from '../../gvcp/codec';
 import { ipToNumber, macToString, numberToIp } from '../../gvcp/address';
@@ -56,7 +66,11 @@ type Result = { status: number; value: number };
 
 /** Regions READMEM may cover (reserved words inside read as 0); [start, end). */
 const READABLE_REGIONS: ReadonlyArray<[number, number]> = [
-  [0x0000, 0x0800], [0x0900, 0x0980], [0x0a00, 0x0a18], [0x0b00, 0x0b24], [Bootstrap.SC0, Bootstrap.SC0 + STREAM_CHANNEL_STRIDE],
+  [0x0000, 0x0800],
+  [0x0900, 0x0980],
+  [0x0a00, 0x0a18],
+  [0x0b00, 0x0b24],
+  [Bootstrap.SC0, Bootstrap.SC0 + STREAM_CHANNEL_STRIDE],
 ];
 
 export class BootstrapRegisters {
@@ -113,36 +127,60 @@ export class BootstrapRegisters {
     if (this.o.actions.owns(address)) return this.o.actions.read(address);
     const o = this.o;
     switch (address) {
-      case Bootstrap.NUMBER_OF_INTERFACES: return ok(1);
-      case Bootstrap.PERSISTENT_IP: return ok(ipToNumber(this.ip.persistentAddress));
-      case Bootstrap.PERSISTENT_SUBNET_MASK: return ok(ipToNumber(this.ip.persistentSubnetMask));
-      case Bootstrap.PERSISTENT_GATEWAY: return ok(ipToNumber(this.ip.persistentGateway));
-      case Bootstrap.LINK_SPEED: return ok(o.linkSpeedMbps);
-      case Bootstrap.NUMBER_OF_MESSAGE_CHANNELS: return ok(1);
-      case Bootstrap.NUMBER_OF_STREAM_CHANNELS: return ok(1);
+      case Bootstrap.NUMBER_OF_INTERFACES:
+        return ok(1);
+      case Bootstrap.PERSISTENT_IP:
+        return ok(ipToNumber(this.ip.persistentAddress));
+      case Bootstrap.PERSISTENT_SUBNET_MASK:
+        return ok(ipToNumber(this.ip.persistentSubnetMask));
+      case Bootstrap.PERSISTENT_GATEWAY:
+        return ok(ipToNumber(this.ip.persistentGateway));
+      case Bootstrap.LINK_SPEED:
+        return ok(o.linkSpeedMbps);
+      case Bootstrap.NUMBER_OF_MESSAGE_CHANNELS:
+        return ok(1);
+      case Bootstrap.NUMBER_OF_STREAM_CHANNELS:
+        return ok(1);
       case Bootstrap.NUMBER_OF_ACTION_SIGNALS:
         return o.actions.signals > 0 ? ok(o.actions.signals) : fail(GvcpStatus.INVALID_ADDRESS);
-      case Bootstrap.NUMBER_OF_ACTIVE_LINKS: return ok(1);
-      case Bootstrap.GVSP_CAPABILITY: return ok(GVSP_CAPABILITY_SCSP | GVSP_CAPABILITY_LEGACY_16BIT_BLOCK_ID);
-      case Bootstrap.MESSAGE_CHANNEL_CAPABILITY: return ok(MESSAGE_CHANNEL_CAPABILITY_MCSP);
-      case Bootstrap.GVCP_CAPABILITY: return ok(o.gvcpCapability | (o.ieee1588 ? GvcpCapability.IEEE1588 : 0));
-      case Bootstrap.HEARTBEAT_TIMEOUT: return ok(o.privilege.heartbeatTimeoutMs);
-      case Bootstrap.TIMESTAMP_TICK_FREQUENCY_HIGH: return ok(Number(TICK_FREQUENCY_HZ >> 32n));
-      case Bootstrap.TIMESTAMP_TICK_FREQUENCY_LOW: return ok(Number(TICK_FREQUENCY_HZ & 0xffffffffn));
-      case Bootstrap.TIMESTAMP_VALUE_HIGH: return ok(Number((o.clock.latched >> 32n) & 0xffffffffn));
-      case Bootstrap.TIMESTAMP_VALUE_LOW: return ok(Number(o.clock.latched & 0xffffffffn));
-      case Bootstrap.DISCOVERY_ACK_DELAY: return ok(this.discoveryAckDelayMs);
+      case Bootstrap.NUMBER_OF_ACTIVE_LINKS:
+        return ok(1);
+      case Bootstrap.GVSP_CAPABILITY:
+        return ok(GVSP_CAPABILITY_SCSP | GVSP_CAPABILITY_LEGACY_16BIT_BLOCK_ID);
+      case Bootstrap.MESSAGE_CHANNEL_CAPABILITY:
+        return ok(MESSAGE_CHANNEL_CAPABILITY_MCSP);
+      case Bootstrap.GVCP_CAPABILITY:
+        return ok(o.gvcpCapability | (o.ieee1588 ? GvcpCapability.IEEE1588 : 0));
+      case Bootstrap.HEARTBEAT_TIMEOUT:
+        return ok(o.privilege.heartbeatTimeoutMs);
+      case Bootstrap.TIMESTAMP_TICK_FREQUENCY_HIGH:
+        return ok(Number(TICK_FREQUENCY_HZ >> 32n));
+      case Bootstrap.TIMESTAMP_TICK_FREQUENCY_LOW:
+        return ok(Number(TICK_FREQUENCY_HZ & 0xffffffffn));
+      case Bootstrap.TIMESTAMP_VALUE_HIGH:
+        return ok(Number((o.clock.latched >> 32n) & 0xffffffffn));
+      case Bootstrap.TIMESTAMP_VALUE_LOW:
+        return ok(Number(o.clock.latched & 0xffffffffn));
+      case Bootstrap.DISCOVERY_ACK_DELAY:
+        return ok(this.discoveryAckDelayMs);
       case Bootstrap.GVCP_CONFIGURATION:
         return ok(this.gvcpConfiguration | (o.ieee1588?.enabled() ? GvcpConfiguration.IEEE1588_ENABLE : 0));
       case Bootstrap.IEEE1588_STATUS:
         return o.ieee1588 ? ok(o.ieee1588.portState() & 0xf) : fail(GvcpStatus.INVALID_ADDRESS);
-      case Bootstrap.PENDING_TIMEOUT: return ok(o.pendingTimeoutMs);
-      case Bootstrap.GVSP_CONFIGURATION: return ok(this.gvspConfiguration);
-      case Bootstrap.PHYSICAL_LINK_CAPABILITY: return ok(0x1);
-      case Bootstrap.PHYSICAL_LINK_CONFIGURATION: return ok(0);
-      case Bootstrap.CCP: return ok(o.privilege.read());
-      case Bootstrap.PRIMARY_APPLICATION_PORT: return ok(o.privilege.primary?.port ?? 0);
-      case Bootstrap.PRIMARY_APPLICATION_IP: return ok(o.privilege.primary ? ipToNumber(o.privilege.primary.address) : 0);
+      case Bootstrap.PENDING_TIMEOUT:
+        return ok(o.pendingTimeoutMs);
+      case Bootstrap.GVSP_CONFIGURATION:
+        return ok(this.gvspConfiguration);
+      case Bootstrap.PHYSICAL_LINK_CAPABILITY:
+        return ok(0x1);
+      case Bootstrap.PHYSICAL_LINK_CONFIGURATION:
+        return ok(0);
+      case Bootstrap.CCP:
+        return ok(o.privilege.read());
+      case Bootstrap.PRIMARY_APPLICATION_PORT:
+        return ok(o.privilege.primary?.port ?? 0);
+      case Bootstrap.PRIMARY_APPLICATION_IP:
+        return ok(o.privilege.primary ? ipToNumber(o.privilege.primary.address) : 0);
       case Bootstrap.SCHEDULED_ACTION_QUEUE_SIZE:
         return o.actionQueueSize > 0 ? ok(o.actionQueueSize) : fail(GvcpStatus.INVALID_ADDRESS);
       case Bootstrap.TIMESTAMP_CONTROL:
@@ -162,24 +200,42 @@ export class BootstrapRegisters {
       const field = Buffer.alloc(BootstrapStringLength.USER_DEFINED_NAME);
       writeFixedString(field, 0, field.length, this.ip.userDefinedName);
       field.writeUInt32BE(value >>> 0, address - Bootstrap.USER_DEFINED_NAME);
-      return this.changeIp(() => { this.ip.userDefinedName = readFixedString(field, 0, field.length); });
+      return this.changeIp(() => {
+        this.ip.userDefinedName = readFixedString(field, 0, field.length);
+      });
     }
-    if (address >= Bootstrap.SC0 && address < Bootstrap.SC0 + STREAM_CHANNEL_STRIDE) return o.stream.write(address - Bootstrap.SC0, value, from);
+    if (address >= Bootstrap.SC0 && address < Bootstrap.SC0 + STREAM_CHANNEL_STRIDE)
+      return o.stream.write(address - Bootstrap.SC0, value, from);
     if (address >= Bootstrap.MCP && address <= Bootstrap.MCSP) return o.message.write(address, value, from);
     if (o.actions.owns(address)) return o.actions.write(address, value);
     switch (address) {
       case Bootstrap.CURRENT_IP_CONFIGURATION:
         // LLA is always on; persistent and DHCP take effect at the next start (ip-configuration.ts).
-        return this.changeIp(() => { this.ip.configuration = ipConfigurationBits(value); });
-      case Bootstrap.PERSISTENT_IP: return this.changeIp(() => { this.ip.persistentAddress = numberToIp(value >>> 0); });
-      case Bootstrap.PERSISTENT_SUBNET_MASK: return this.changeIp(() => { this.ip.persistentSubnetMask = numberToIp(value >>> 0); });
-      case Bootstrap.PERSISTENT_GATEWAY: return this.changeIp(() => { this.ip.persistentGateway = numberToIp(value >>> 0); });
-      case Bootstrap.HEARTBEAT_TIMEOUT: o.privilege.setHeartbeatTimeout(value); return GvcpStatus.SUCCESS;
+        return this.changeIp(() => {
+          this.ip.configuration = ipConfigurationBits(value);
+        });
+      case Bootstrap.PERSISTENT_IP:
+        return this.changeIp(() => {
+          this.ip.persistentAddress = numberToIp(value >>> 0);
+        });
+      case Bootstrap.PERSISTENT_SUBNET_MASK:
+        return this.changeIp(() => {
+          this.ip.persistentSubnetMask = numberToIp(value >>> 0);
+        });
+      case Bootstrap.PERSISTENT_GATEWAY:
+        return this.changeIp(() => {
+          this.ip.persistentGateway = numberToIp(value >>> 0);
+        });
+      case Bootstrap.HEARTBEAT_TIMEOUT:
+        o.privilege.setHeartbeatTimeout(value);
+        return GvcpStatus.SUCCESS;
       case Bootstrap.TIMESTAMP_CONTROL:
         if (value & 0x1) this.resetTimestamp();
         if (value & 0x2) o.clock.latch();
         return GvcpStatus.SUCCESS;
-      case Bootstrap.DISCOVERY_ACK_DELAY: this.discoveryAckDelayMs = value & 0xffff; return GvcpStatus.SUCCESS;
+      case Bootstrap.DISCOVERY_ACK_DELAY:
+        this.discoveryAckDelayMs = value & 0xffff;
+        return GvcpStatus.SUCCESS;
       case Bootstrap.GVCP_CONFIGURATION: {
         const refused = this.writeIeee1588Enable((value & GvcpConfiguration.IEEE1588_ENABLE) !== 0);
         if (refused !== GvcpStatus.SUCCESS) return refused;
@@ -187,9 +243,10 @@ export class BootstrapRegisters {
         o.privilege.setHeartbeatDisabled((this.gvcpConfiguration & GvcpConfiguration.HEARTBEAT_DISABLE) !== 0);
         return GvcpStatus.SUCCESS;
       }
-      case Bootstrap.CONTROL_SWITCHOVER_KEY: return o.privilege.writeSwitchoverKey(from, value);
+      case Bootstrap.CONTROL_SWITCHOVER_KEY:
+        return o.privilege.writeSwitchoverKey(from, value);
       case Bootstrap.GVSP_CONFIGURATION:
-        if ((value & GVSP_CONFIGURATION_EXTENDED_IDS) && !o.extendedIdsSupported) return GvcpStatus.INVALID_PARAMETER;
+        if (value & GVSP_CONFIGURATION_EXTENDED_IDS && !o.extendedIdsSupported) return GvcpStatus.INVALID_PARAMETER;
         this.gvspConfiguration = (value & GVSP_CONFIGURATION_EXTENDED_IDS) >>> 0;
         o.stream.refresh();
         return GvcpStatus.SUCCESS;

@@ -4,13 +4,31 @@
  * Each handler returns the ack to send (status, answer code, payload), or null for no ack.
  */
 import {
-  Ack, Bootstrap, Command, Flag, GVCP_MAX_MEMORY_CHUNK, GVCP_MAX_READREG_ADDRESSES, GVCP_MAX_WRITEREG_PAIRS, GvcpConfiguration,
-  GvcpStatus, StandardEvent,
+  Ack,
+  Bootstrap,
+  Command,
+  Flag,
+  GVCP_MAX_MEMORY_CHUNK,
+  GVCP_MAX_READREG_ADDRESSES,
+  GVCP_MAX_WRITEREG_PAIRS,
+  GvcpConfiguration,
+  GvcpStatus,
+  StandardEvent,
 } from '../../gvcp/protocol';
 import {
-  GvcpCommand, decodeActionCommand, decodeForceIpCommand, decodePacketResendCommand, decodeReadMemCommand,
-  decodeReadRegCommand, decodeWriteMemCommand, decodeWriteRegCommand, encodeAck, encodeDiscoveryAck, encodeIndexAck,
-  encodeReadMemAck, encodeReadRegAck,
+  GvcpCommand,
+  decodeActionCommand,
+  decodeForceIpCommand,
+  decodePacketResendCommand,
+  decodeReadMemCommand,
+  decodeReadRegCommand,
+  decodeWriteMemCommand,
+  decodeWriteRegCommand,
+  encodeAck,
+  encodeDiscoveryAck,
+  encodeIndexAck,
+  encodeReadMemAck,
+  encodeReadRegAck,
 } from '../../gvcp/codec';
 import { isIpv4 } from '../../gvcp/address';
 import { GvcpError } from '../../gvcp/errors';
@@ -74,13 +92,20 @@ export class CommandHandlers {
   async dispatch(cmd: GvcpCommand, from: Endpoint): Promise<Reply | null> {
     try {
       switch (cmd.command) {
-        case Command.READREG: return await this.readReg(cmd, from);
-        case Command.WRITEREG: return await this.writeReg(cmd, from);
-        case Command.READMEM: return await this.readMem(cmd, from);
-        case Command.WRITEMEM: return await this.writeMem(cmd, from);
-        case Command.FORCEIP: return await this.forceIp(cmd, from);
-        case Command.ACTION: return this.action(cmd, from);
-        default: return { status: GvcpStatus.NOT_IMPLEMENTED, answer: ackCodeFor(cmd.command) };
+        case Command.READREG:
+          return await this.readReg(cmd, from);
+        case Command.WRITEREG:
+          return await this.writeReg(cmd, from);
+        case Command.READMEM:
+          return await this.readMem(cmd, from);
+        case Command.WRITEMEM:
+          return await this.writeMem(cmd, from);
+        case Command.FORCEIP:
+          return await this.forceIp(cmd, from);
+        case Command.ACTION:
+          return this.action(cmd, from);
+        default:
+          return { status: GvcpStatus.NOT_IMPLEMENTED, answer: ackCodeFor(cmd.command) };
       }
     } catch (err) {
       if (err instanceof GvcpError && err.code === 'GVCP_MALFORMED') {
@@ -101,7 +126,8 @@ export class CommandHandlers {
         return (await model.readRegister(address)) >>> 0;
       } catch (err) {
         // A word inside the model's memory (e.g. the XML file) is readable as a register too.
-        if (err instanceof DeviceAccessError && err.status === GvcpStatus.INVALID_ADDRESS) return (await model.readMemory(address, 4)).readUInt32BE(0);
+        if (err instanceof DeviceAccessError && err.status === GvcpStatus.INVALID_ADDRESS)
+          return (await model.readMemory(address, 4)).readUInt32BE(0);
         throw err;
       }
     });
@@ -159,7 +185,8 @@ export class CommandHandlers {
   private async writeReg(cmd: GvcpCommand, from: Endpoint): Promise<Reply> {
     const writes = decodeWriteRegCommand(cmd.payload);
     // Refused before any write, so an over-long command has no half-done effect.
-    if (writes.length > GVCP_MAX_WRITEREG_PAIRS) return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.WRITEREG, payload: encodeIndexAck(0) };
+    if (writes.length > GVCP_MAX_WRITEREG_PAIRS)
+      return { status: GvcpStatus.INVALID_PARAMETER, answer: Ack.WRITEREG, payload: encodeIndexAck(0) };
     let index = 0;
     for (const w of writes) {
       const status = w.address % 4 !== 0 ? GvcpStatus.BAD_ALIGNMENT : await this.writeWord(w.address, w.value, from);
@@ -200,7 +227,8 @@ export class CommandHandlers {
     return this.modelCall(async () => {
       try {
         const data = await model.readMemory(address, length);
-        if (data.length < length) throw new DeviceAccessError(GvcpStatus.INVALID_ADDRESS, `model returned ${data.length} of ${length} bytes`);
+        if (data.length < length)
+          throw new DeviceAccessError(GvcpStatus.INVALID_ADDRESS, `model returned ${data.length} of ${length} bytes`);
         return data.subarray(0, length);
       } catch (err) {
         // Registers read through READMEM (what Aravis does for every feature): word by word.
@@ -255,10 +283,16 @@ export class CommandHandlers {
       s.replyMaybeBroadcast(packet, from, (cmd.flags & Flag.ALLOW_BROADCAST_ACK) !== 0);
     };
     const maxDelay = s.registers.discoveryAckDelayMs;
-    if (maxDelay === 0) { send(); return; }
+    if (maxDelay === 0) {
+      send();
+      return;
+    }
     if (this.delayedDiscoveryAcks >= MAX_DELAYED_DISCOVERY_ACKS) return;
     this.delayedDiscoveryAcks += 1;
-    s.later(Math.floor(Math.random() * (maxDelay + 1)), () => { this.delayedDiscoveryAcks -= 1; send(); });
+    s.later(Math.floor(Math.random() * (maxDelay + 1)), () => {
+      this.delayedDiscoveryAcks -= 1;
+      send();
+    });
   }
 
   packetResend(cmd: GvcpCommand, from: Endpoint): void {

@@ -14,7 +14,11 @@ export class GvcpSockets {
   private readonly broadcasts: dgram.Socket[] = [];
   private subnet: dgram.Socket | null = null;
 
-  constructor(private readonly port: number, private readonly onPacket: PacketHandler, private readonly onWarning: (err: Error) => void) {}
+  constructor(
+    private readonly port: number,
+    private readonly onPacket: PacketHandler,
+    private readonly onWarning: (err: Error) => void,
+  ) {}
 
   /** (Re)bind the control socket at `address`; the old one closes once the new one is bound. */
   async bindControl(address: string): Promise<void> {
@@ -44,7 +48,9 @@ export class GvcpSockets {
 
   /** Send from the control socket (source = device IP:3956). */
   send(packet: Buffer, address: string, port: number): void {
-    this.control?.send(packet, port, address, (err) => { if (err) this.onWarning(err); });
+    this.control?.send(packet, port, address, (err) => {
+      if (err) this.onWarning(err);
+    });
   }
 
   async close(): Promise<void> {
@@ -61,17 +67,29 @@ export class GvcpSockets {
       const onError = (err: Error): void => {
         socket.close();
         const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'EADDRINUSE'
-          ? ` (${broadcastListener ? 'another program holds it exclusively' : 'another emulator already uses this address; pick another 127.x address'})`
-          : code === 'EADDRNOTAVAIL'
-            ? ` (${address} is not an address of this host; add it to the interface the emulator should serve first, e.g. ip addr add ${address}/24 dev <interface>)`
-            : '';
-        reject(new GigeError('EMULATOR_BIND', `emulator cannot listen on ${address}:${this.port}: ${err.message}${why}`, {
-          address, port: this.port,
-        }, { cause: err }));
+        const why =
+          code === 'EADDRINUSE'
+            ? ` (${broadcastListener ? 'another program holds it exclusively' : 'another emulator already uses this address; pick another 127.x address'})`
+            : code === 'EADDRNOTAVAIL'
+              ? ` (${address} is not an address of this host; add it to the interface the emulator should serve first, e.g. ip addr add ${address}/24 dev <interface>)`
+              : '';
+        reject(
+          new GigeError(
+            'EMULATOR_BIND',
+            `emulator cannot listen on ${address}:${this.port}: ${err.message}${why}`,
+            {
+              address,
+              port: this.port,
+            },
+            { cause: err },
+          ),
+        );
       };
       socket.once('error', onError);
-      socket.bind({ address, port: this.port, exclusive: !broadcastListener }, () => { socket.off('error', onError); resolve(); });
+      socket.bind({ address, port: this.port, exclusive: !broadcastListener }, () => {
+        socket.off('error', onError);
+        resolve();
+      });
     });
     socket.on('error', (err) => this.onWarning(err));
     socket.on('message', (msg, rinfo) => this.onPacket(msg, rinfo, broadcastListener));

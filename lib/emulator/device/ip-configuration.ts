@@ -85,7 +85,9 @@ export class IpSettingsFile {
   }
 
   private corrupt(problem: string): GigeError {
-    return new GigeError('EMULATOR_STATE', `emulator state file ${this.file} ${problem}; delete it to start from the factory settings`, { file: this.file });
+    return new GigeError('EMULATOR_STATE', `emulator state file ${this.file} ${problem}; delete it to start from the factory settings`, {
+      file: this.file,
+    });
   }
 }
 
@@ -103,12 +105,25 @@ export interface StartupAddress {
  * The address the device powers up with. `servable` says whether this emulator may bind an address
  * (a reason when not).
  */
-export function startupAddress(settings: IpSettings, given: { address: string; subnetMask: string; gateway: string },
-  servable: (address: string) => string | null): StartupAddress {
-  if (!(settings.configuration & IpConfiguration.PERSISTENT) || settings.persistentAddress === '0.0.0.0') return { ...given, source: 'given' };
+export function startupAddress(
+  settings: IpSettings,
+  given: { address: string; subnetMask: string; gateway: string },
+  servable: (address: string) => string | null,
+): StartupAddress {
+  if (!(settings.configuration & IpConfiguration.PERSISTENT) || settings.persistentAddress === '0.0.0.0')
+    return { ...given, source: 'given' };
   const refused = servable(settings.persistentAddress);
   if (refused) {
-    return { ...given, source: 'given', fallback: `persistent IP ${settings.persistentAddress} is not used: ${refused}; starting at ${given.address}` };
+    return {
+      ...given,
+      source: 'given',
+      fallback: `persistent IP ${settings.persistentAddress} is not used: ${refused}; starting at ${given.address}`,
+    };
   }
-  return { address: settings.persistentAddress, subnetMask: settings.persistentSubnetMask, gateway: settings.persistentGateway, source: 'persistent' };
+  return {
+    address: settings.persistentAddress,
+    subnetMask: settings.persistentSubnetMask,
+    gateway: settings.persistentGateway,
+    source: 'persistent',
+  };
 }

@@ -47,7 +47,11 @@ export class MessageChannel {
   private nextId = 1;
   private readonly outstanding = new Map<number, Outstanding>();
   private readonly counters: MessageChannelStats = {
-    eventsSent: 0, eventsAcknowledged: 0, retransmissions: 0, eventsDropped: 0, eventsDiscardedClosed: 0,
+    eventsSent: 0,
+    eventsAcknowledged: 0,
+    retransmissions: 0,
+    eventsDropped: 0,
+    eventsDiscardedClosed: 0,
   };
 
   constructor(private readonly options: MessageChannelOptions) {}
@@ -56,7 +60,10 @@ export class MessageChannel {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind({ address: this.options.bindAddress, port: 0 }, () => { socket.off('error', reject); resolve(); });
+      socket.bind({ address: this.options.bindAddress, port: 0 }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
     });
     socket.on('error', (err) => this.options.onWarning(err));
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
@@ -73,12 +80,18 @@ export class MessageChannel {
 
   read(address: number): { status: number; value: number } {
     switch (address) {
-      case Bootstrap.MCP: return { status: 0, value: this.mcp };
-      case Bootstrap.MCDA: return { status: 0, value: this.mcda };
-      case Bootstrap.MCTT: return { status: 0, value: this.mctt };
-      case Bootstrap.MCRC: return { status: 0, value: this.mcrc };
-      case Bootstrap.MCSP: return { status: 0, value: this.socket ? this.socket.address().port : 0 };
-      default: return { status: GvcpStatus.INVALID_ADDRESS, value: 0 };
+      case Bootstrap.MCP:
+        return { status: 0, value: this.mcp };
+      case Bootstrap.MCDA:
+        return { status: 0, value: this.mcda };
+      case Bootstrap.MCTT:
+        return { status: 0, value: this.mctt };
+      case Bootstrap.MCRC:
+        return { status: 0, value: this.mcrc };
+      case Bootstrap.MCSP:
+        return { status: 0, value: this.socket ? this.socket.address().port : 0 };
+      default:
+        return { status: GvcpStatus.INVALID_ADDRESS, value: 0 };
     }
   }
 
@@ -115,8 +128,14 @@ export class MessageChannel {
 
   /** Queue an event for the host; a no-op (counted) while the channel is closed. */
   send(event: OutgoingEvent): void {
-    if (!this.isOpen || !this.socket) { this.counters.eventsDiscardedClosed += 1; return; }
-    if (this.outstanding.size >= MAX_OUTSTANDING_EVENTS) { this.counters.eventsDropped += 1; return; }
+    if (!this.isOpen || !this.socket) {
+      this.counters.eventsDiscardedClosed += 1;
+      return;
+    }
+    if (this.outstanding.size >= MAX_OUTSTANDING_EVENTS) {
+      this.counters.eventsDropped += 1;
+      return;
+    }
     const extended = this.options.extendedIds();
     const item = {
       eventId: event.eventId,
@@ -140,7 +159,10 @@ export class MessageChannel {
       return;
     }
     const entry: Outstanding = {
-      packet, retriesLeft: this.mcrc, timer: null, answer: event.data !== undefined ? Ack.EVENTDATA : Ack.EVENT,
+      packet,
+      retriesLeft: this.mcrc,
+      timer: null,
+      answer: event.data !== undefined ? Ack.EVENTDATA : Ack.EVENT,
     };
     this.outstanding.set(requestId, entry);
     this.counters.eventsSent += 1;
@@ -154,21 +176,32 @@ export class MessageChannel {
   }
 
   private transmit(requestId: number, entry: Outstanding): void {
-    if (!this.socket || !this.isOpen) { this.outstanding.delete(requestId); return; }
-    this.socket.send(entry.packet, this.mcp & 0xffff, numberToIp(this.mcda), (err) => { if (err) this.options.onWarning(err); });
-    if (this.mctt === 0) { this.outstanding.delete(requestId); return; }
-    entry.timer = setTimeout(() => {
-      entry.timer = null;
-      if (!this.outstanding.has(requestId)) return;
-      if (entry.retriesLeft > 0) {
-        entry.retriesLeft -= 1;
-        this.counters.retransmissions += 1;
-        this.transmit(requestId, entry);
-      } else {
-        this.outstanding.delete(requestId);
-        this.counters.eventsDropped += 1;
-      }
-    }, Math.min(this.mctt, MAX_TIMER_MS));
+    if (!this.socket || !this.isOpen) {
+      this.outstanding.delete(requestId);
+      return;
+    }
+    this.socket.send(entry.packet, this.mcp & 0xffff, numberToIp(this.mcda), (err) => {
+      if (err) this.options.onWarning(err);
+    });
+    if (this.mctt === 0) {
+      this.outstanding.delete(requestId);
+      return;
+    }
+    entry.timer = setTimeout(
+      () => {
+        entry.timer = null;
+        if (!this.outstanding.has(requestId)) return;
+        if (entry.retriesLeft > 0) {
+          entry.retriesLeft -= 1;
+          this.counters.retransmissions += 1;
+          this.transmit(requestId, entry);
+        } else {
+          this.outstanding.delete(requestId);
+          this.counters.eventsDropped += 1;
+        }
+      },
+      Math.min(this.mctt, MAX_TIMER_MS),
+    );
   }
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {

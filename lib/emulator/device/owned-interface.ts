@@ -28,7 +28,10 @@ function readSys(name: string, file: string): string | undefined {
 /** Interfaces that carry a default route (/proc/net/route: destination 00000000, mask 00000000). */
 function defaultRouteInterfaces(): string[] {
   try {
-    return fs.readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)
+    return fs
+      .readFileSync('/proc/net/route', 'utf8')
+      .split('\n')
+      .slice(1)
       .map((line) => line.trim().split(/\s+/))
       .filter((f) => f.length >= 8 && f[1] === '00000000' && f[7] === '00000000')
       .map((f) => f[0]);
@@ -52,13 +55,16 @@ export class OwnedInterface {
 
   /** Checks that `name` may be owned; throws EMULATOR_INTERFACE naming what is wrong. */
   static open(name: string, allowNetwork: boolean): OwnedInterface {
-    const refuse = (why: string) => new GigeError('EMULATOR_INTERFACE', `emulator cannot own interface ${JSON.stringify(name).slice(0, 40)}: ${why}`, { interface: name });
+    const refuse = (why: string) =>
+      new GigeError('EMULATOR_INTERFACE', `emulator cannot own interface ${JSON.stringify(name).slice(0, 40)}: ${why}`, {
+        interface: name,
+      });
     if (!/^[A-Za-z0-9_.:-]{1,15}$/.test(name)) throw refuse('not an interface name (1 … 15 letters, digits, _ . : -)');
     if (!allowNetwork) throw refuse('owning an interface serves a network; allow it on purpose (--allow-network, allowNetwork: true)');
     if (readSys(name, 'address') === undefined) throw refuse('this host has no such interface (ip link)');
-    if (name === 'lo' || readSys(name, 'type') === '772') throw refuse('the loopback interface is the host\'s own');
+    if (name === 'lo' || readSys(name, 'type') === '772') throw refuse("the loopback interface is the host's own");
     if (defaultRouteInterfaces().includes(name)) {
-      throw refuse('it carries this host\'s default route; own only a link made for the emulated camera (a veth in a network namespace)');
+      throw refuse("it carries this host's default route; own only a link made for the emulated camera (a veth in a network namespace)");
     }
     return new OwnedInterface(name);
   }
@@ -97,13 +103,15 @@ export class OwnedInterface {
     if (!isIpv4(address)) return `"${address}" is not an IPv4 address`;
     const first = ipToNumber(address) >>> 24;
     if (address === '0.0.0.0' || first === 127 || first >= 224) return `${address} is not a unicast address for a network interface`;
-    if (!isIpv4(subnetMask) || prefixLength(ipToNumber(subnetMask)) < 1) return `subnet mask ${subnetMask} is not a contiguous mask like 255.255.255.0`;
+    if (!isIpv4(subnetMask) || prefixLength(ipToNumber(subnetMask)) < 1)
+      return `subnet mask ${subnetMask} is not a contiguous mask like 255.255.255.0`;
     return null;
   }
 
   private static prefixOf(subnetMask: string): number {
     const prefix = isIpv4(subnetMask) ? prefixLength(ipToNumber(subnetMask)) : -1;
-    if (prefix < 1) throw new GigeError('EMULATOR_INTERFACE', `subnet mask ${subnetMask} is not a contiguous mask like 255.255.255.0`, { subnetMask });
+    if (prefix < 1)
+      throw new GigeError('EMULATOR_INTERFACE', `subnet mask ${subnetMask} is not a contiguous mask like 255.255.255.0`, { subnetMask });
     return prefix;
   }
 
@@ -111,7 +119,11 @@ export class OwnedInterface {
     const r = spawnSync('ip', args, { encoding: 'utf8', timeout: IP_TIMEOUT_MS });
     if (r.status === 0 || tolerant) return;
     const why = r.error ? r.error.message : (r.stderr || '').trim() || `exit ${r.status}`;
-    throw new GigeError('EMULATOR_INTERFACE', `emulator could not configure interface ${this.name} (ip ${args.join(' ')}): ${why}` +
-      (/Operation not permitted/i.test(why) ? '; owning an interface needs CAP_NET_ADMIN (root)' : ''), { interface: this.name });
+    throw new GigeError(
+      'EMULATOR_INTERFACE',
+      `emulator could not configure interface ${this.name} (ip ${args.join(' ')}): ${why}` +
+        (/Operation not permitted/i.test(why) ? '; owning an interface needs CAP_NET_ADMIN (root)' : ''),
+      { interface: this.name },
+    );
   }
 }

@@ -79,7 +79,7 @@ export class Privilege {
 
   /** 0 when `from` may read; ACCESS_DENIED when another application holds exclusive access. */
   readStatus(from: Endpoint): number {
-    if ((this.ccpBits & Ccp.EXCLUSIVE) && !this.isPrimary(from)) return GvcpStatus.ACCESS_DENIED;
+    if (this.ccpBits & Ccp.EXCLUSIVE && !this.isPrimary(from)) return GvcpStatus.ACCESS_DENIED;
     return GvcpStatus.SUCCESS;
   }
 
@@ -101,19 +101,25 @@ export class Privilege {
     const wantsControl = (bits & (Ccp.EXCLUSIVE | Ccp.CONTROL)) !== 0;
     const key = value >>> 16;
     if (!this.primaryEndpoint) {
-      if (!wantsControl) { this.ccpBits = 0; return GvcpStatus.SUCCESS; }
+      if (!wantsControl) {
+        this.ccpBits = 0;
+        return GvcpStatus.SUCCESS;
+      }
       this.primaryEndpoint = { ...from };
       this.ccpBits = normalise(bits);
       this.arm();
       return GvcpStatus.SUCCESS;
     }
     if (this.isPrimary(from)) {
-      if (!wantsControl) { this.release('released'); return GvcpStatus.SUCCESS; }
+      if (!wantsControl) {
+        this.release('released');
+        return GvcpStatus.SUCCESS;
+      }
       this.ccpBits = normalise(bits);
       this.arm();
       return GvcpStatus.SUCCESS;
     }
-    if (wantsControl && (this.ccpBits & Ccp.SWITCHOVER_ENABLE) && this.switchoverKey !== null && key === this.switchoverKey) {
+    if (wantsControl && this.ccpBits & Ccp.SWITCHOVER_ENABLE && this.switchoverKey !== null && key === this.switchoverKey) {
       const previous = this.primaryEndpoint;
       this.primaryEndpoint = { ...from };
       this.ccpBits = normalise(bits & ~Ccp.SWITCHOVER_ENABLE);
@@ -146,11 +152,14 @@ export class Privilege {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.heartbeatDisabled || !this.primaryEndpoint) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.expiries += 1;
-      this.release('heartbeat');
-    }, Math.min(this.timeoutMs, MAX_TIMER_MS));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.expiries += 1;
+        this.release('heartbeat');
+      },
+      Math.min(this.timeoutMs, MAX_TIMER_MS),
+    );
   }
 
   private release(reason: ReleaseReason): void {

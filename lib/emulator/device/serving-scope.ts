@@ -24,7 +24,10 @@ export function isLoopback(ip: string): boolean {
 }
 
 export class ServingScope {
-  constructor(readonly allowNetwork: boolean, private readonly interfaces: () => NetworkInterfaceInfo[] = listIPv4Interfaces) {}
+  constructor(
+    readonly allowNetwork: boolean,
+    private readonly interfaces: () => NetworkInterfaceInfo[] = listIPv4Interfaces,
+  ) {}
 
   /** Null when the device may bind `ip`; else why not, and what to do. */
   refusesAddress(ip: string): string | null {
@@ -32,8 +35,10 @@ export class ServingScope {
     if (ip === '127.0.0.0' || ip === LOOPBACK_BROADCAST) return `${ip} is the loopback network's own address, not a host address`;
     if (isLoopback(ip)) return null;
     if (!this.allowNetwork) {
-      return `${ip} is not a loopback address: an emulator serves 127.0.0.0/8 so that it never appears on a real network; ` +
-        'to serve a network on purpose, allow it (gige emulate --allow-network, or allowNetwork: true)';
+      return (
+        `${ip} is not a loopback address: an emulator serves 127.0.0.0/8 so that it never appears on a real network; ` +
+        'to serve a network on purpose, allow it (gige emulate --allow-network, or allowNetwork: true)'
+      );
     }
     if (ip === '0.0.0.0' || ip === LIMITED_BROADCAST) return `${ip} is not a host address`;
     // Whether the host has it is the kernel's to say, when the address is bound: Node lists only
@@ -78,7 +83,9 @@ export class ServingScope {
     const from = this.ownInterface(current)?.name;
     const to = this.ownInterface(next)?.name;
     // An address on no listed interface (or one not up yet) is left to the bind to accept or refuse.
-    return from === undefined || to === undefined || from === to ? null : `${next} is on ${to}, not on ${from} where the device is (${current})`;
+    return from === undefined || to === undefined || from === to
+      ? null
+      : `${next} is on ${to}, not on ${from} where the device is (${current})`;
   }
 
   private ownInterface(ip: string): NetworkInterfaceInfo | undefined {

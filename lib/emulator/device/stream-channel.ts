@@ -12,8 +12,8 @@ import type { GvspFaults, GvspSender as NativeGvspSender, GvspSenderConstructor,
 import type { Endpoint } from './privilege';
 
 /** What the stream channel needs of the native sender (tests may inject another implementation). */
-export type BlockSender = Pick<NativeGvspSender, 'port' | 'configure' | 'sendBlock' | 'resend' | 'sendTestPacket' | 'close'>
-  & Partial<Pick<NativeGvspSender, 'stats'>>;
+export type BlockSender = Pick<NativeGvspSender, 'port' | 'configure' | 'sendBlock' | 'resend' | 'sendTestPacket' | 'close'> &
+  Partial<Pick<NativeGvspSender, 'stats'>>;
 
 /** The native sender's counters, with the resend requests it refused (queue full, or already queued). */
 export type BlockSenderStats = GvspSenderStats;
@@ -87,7 +87,7 @@ export class StreamChannel {
 
   /** GevSCDA is a multicast group (224.0.0.0/4): every host that joined it receives the stream. */
   get multicast(): boolean {
-    return (this.scda >>> 28) === 0xe;
+    return this.scda >>> 28 === 0xe;
   }
 
   get unconditional(): boolean {
@@ -113,21 +113,31 @@ export class StreamChannel {
       this.sender = this.options.senderFactory({ bindAddress: this.options.bindAddress });
     } catch (err) {
       this.senderError = err as Error;
-      this.options.onWarning(new GigeError('EMULATOR_STREAM', `stream channel: cannot create the GVSP sender: ${(err as Error).message}`, {}, { cause: err }));
+      this.options.onWarning(
+        new GigeError('EMULATOR_STREAM', `stream channel: cannot create the GVSP sender: ${(err as Error).message}`, {}, { cause: err }),
+      );
     }
     return this.sender;
   }
 
   read(offset: number): { status: number; value: number } {
     switch (offset) {
-      case StreamChannelRegister.SCP: return ok(this.scp);
-      case StreamChannelRegister.SCPS: return ok(this.scps >>> 0);
-      case StreamChannelRegister.SCPD: return ok(this.scpd);
-      case StreamChannelRegister.SCDA: return ok(this.scda);
-      case StreamChannelRegister.SCSP: return ok(this.ensureSender()?.port ?? 0);
-      case StreamChannelRegister.SCC: return ok(SCC_UNCONDITIONAL_STREAMING);
-      case StreamChannelRegister.SCCFG: return ok(this.sccfg);
-      default: return offset >= 0 && offset < 0x40 && offset % 4 === 0 ? ok(0) : { status: GvcpStatus.INVALID_ADDRESS, value: 0 };
+      case StreamChannelRegister.SCP:
+        return ok(this.scp);
+      case StreamChannelRegister.SCPS:
+        return ok(this.scps >>> 0);
+      case StreamChannelRegister.SCPD:
+        return ok(this.scpd);
+      case StreamChannelRegister.SCDA:
+        return ok(this.scda);
+      case StreamChannelRegister.SCSP:
+        return ok(this.ensureSender()?.port ?? 0);
+      case StreamChannelRegister.SCC:
+        return ok(SCC_UNCONDITIONAL_STREAMING);
+      case StreamChannelRegister.SCCFG:
+        return ok(this.sccfg);
+      default:
+        return offset >= 0 && offset < 0x40 && offset % 4 === 0 ? ok(0) : { status: GvcpStatus.INVALID_ADDRESS, value: 0 };
     }
   }
 
@@ -153,7 +163,7 @@ export class StreamChannel {
         const rounded = size - ((size - min) % inc);
         this.scps = (rounded | (value & Scps.DO_NOT_FRAGMENT)) >>> 0;
         const status = this.reconfigure();
-        if (status === 0 && (value & Scps.FIRE_TEST_PACKET)) this.fireTestPacket();
+        if (status === 0 && value & Scps.FIRE_TEST_PACKET) this.fireTestPacket();
         return status;
       }
       case StreamChannelRegister.SCPD:
@@ -161,7 +171,7 @@ export class StreamChannel {
         return this.reconfigure();
       case StreamChannelRegister.SCDA: {
         if (!this.options.destinationAllowed(numberToIp(value))) return GvcpStatus.INVALID_PARAMETER;
-        if ((value >>> 0) !== this.scda) this.reserved.clear();
+        if (value >>> 0 !== this.scda) this.reserved.clear();
         this.scda = value >>> 0;
         return this.reconfigure();
       }
@@ -218,7 +228,8 @@ export class StreamChannel {
     this.faults = faults ? { ...faults } : null;
     this.ensureSender();
     const status = this.reconfigure();
-    if (status !== GvcpStatus.SUCCESS) throw new GigeError('INVALID_ARGUMENT', `stream faults ${JSON.stringify(faults)} were refused by the sender`, {});
+    if (status !== GvcpStatus.SUCCESS)
+      throw new GigeError('INVALID_ARGUMENT', `stream faults ${JSON.stringify(faults)} were refused by the sender`, {});
   }
 
   /** The extended-id setting changed (bootstrap 0x0960): the sender must know. */
@@ -230,7 +241,7 @@ export class StreamChannel {
   reserveBlockId(): bigint | null {
     if (!this.isOpen) return null;
     const blockId = this.nextBlockId;
-    this.nextBlockId = this.options.extendedIds() ? blockId + 1n : (blockId >= 0xffffn ? 1n : blockId + 1n);
+    this.nextBlockId = this.options.extendedIds() ? blockId + 1n : blockId >= 0xffffn ? 1n : blockId + 1n;
     this.reserved.add(blockId);
     // Frames in flight are few; ids reserved for frames that never reached sendBlock age out.
     if (this.reserved.size > MAX_RESERVED_BLOCK_IDS) this.reserved.delete(this.reserved.values().next().value as bigint);
@@ -242,7 +253,11 @@ export class StreamChannel {
       throw new GigeError('STREAM_CLOSED', 'stream channel 0 is closed (SCP is 0): no host receives blocks; open it before sending', {});
     }
     if (block.blockId !== undefined && !this.reserved.delete(block.blockId)) {
-      throw new GigeError('STREAM_CLOSED', `block ${block.blockId} was reserved before the stream channel was closed or given another destination; it is not sent to the new one`, {});
+      throw new GigeError(
+        'STREAM_CLOSED',
+        `block ${block.blockId} was reserved before the stream channel was closed or given another destination; it is not sent to the new one`,
+        {},
+      );
     }
     const blockId = block.blockId ?? this.reserveBlockId()!;
     this.reserved.delete(blockId);

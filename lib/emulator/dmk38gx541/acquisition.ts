@@ -73,7 +73,10 @@ export class Acquisition<F extends FrameTimes> {
   private readonly pending = new Map<F, TimelineTimer[]>();
   readonly stats: AcquisitionStats = { framesAccepted: 0, triggersAccepted: 0, triggersMissed: 0, triggersIgnored: 0 };
 
-  constructor(private readonly host: AcquisitionHost<F>, private readonly timeline: Timeline) {}
+  constructor(
+    private readonly host: AcquisitionHost<F>,
+    private readonly timeline: Timeline,
+  ) {}
 
   get active(): boolean {
     return this.acquiring;
@@ -167,17 +170,23 @@ export class Acquisition<F extends FrameTimes> {
     this.lastReadoutEnd = frame.readoutEnd;
 
     const timers: TimelineTimer[] = [];
-    const add = (t: TimelineTimer | null): void => { if (t) timers.push(t); };
+    const add = (t: TimelineTimer | null): void => {
+      if (t) timers.push(t);
+    };
     this.pending.set(frame, timers);
     add(this.timeline.at(frame.start, () => this.host.exposureStarted(frame)));
-    add(this.timeline.at(frame.exposureEnd, () => {
-      this.host.exposureEnded(frame);
-      add(this.timeline.at(frame.readoutEnd, () => {
-        this.pending.delete(frame);
-        this.host.readoutDone(frame);
-        if (this.acquiring && this.framesLeft <= 0 && this.pending.size === 0) this.finish();
-      }));
-    }));
+    add(
+      this.timeline.at(frame.exposureEnd, () => {
+        this.host.exposureEnded(frame);
+        add(
+          this.timeline.at(frame.readoutEnd, () => {
+            this.pending.delete(frame);
+            this.host.readoutDone(frame);
+            if (this.acquiring && this.framesLeft <= 0 && this.pending.size === 0) this.finish();
+          }),
+        );
+      }),
+    );
 
     if (kind === 'burst') this.burstLeft -= 1;
     const more = this.framesLeft > 0 && (kind === 'free' || this.burstLeft > 0);

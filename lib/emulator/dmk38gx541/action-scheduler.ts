@@ -29,7 +29,11 @@ export class ActionScheduler {
   private readonly entries = new Set<Entry>();
   readonly stats = { fired: 0, skipped: 0, overflows: 0, late: 0 };
 
-  constructor(private readonly host: SchedulerHost, private readonly timeline: Timeline, readonly queueSize: number) {}
+  constructor(
+    private readonly host: SchedulerHost,
+    private readonly timeline: Timeline,
+    readonly queueSize: number,
+  ) {}
 
   get queued(): number {
     return this.entries.size;

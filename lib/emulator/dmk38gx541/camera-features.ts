@@ -37,7 +37,13 @@ export function installFeatureBehaviours(model: FeatureBehaviourModel): void {
   const now = (): bigint => model.baseNow();
   const on = (name: string): boolean => store.get(name) === ON;
   /** A command runs when its CommandValue (1) is written. */
-  const command = (name: string, run: () => void): void => store.behave(name, { read: () => 0, write: (v) => { if (Number(v) === 1) run(); } });
+  const command = (name: string, run: () => void): void =>
+    store.behave(name, {
+      read: () => 0,
+      write: (v) => {
+        if (Number(v) === 1) run();
+      },
+    });
 
   // 5.1 readout
   store.behave('WidthMax', { read: () => settings.widthMax() });
@@ -58,7 +64,12 @@ export function installFeatureBehaviours(model: FeatureBehaviourModel): void {
       store.setInternal('OffsetAutoCenter', v);
     },
   });
-  const exclusive = (name: string, other: string): void => store.behave(name, { changed: (v) => { if (Number(v) > 1) store.setInternal(other, 1); } });
+  const exclusive = (name: string, other: string): void =>
+    store.behave(name, {
+      changed: (v) => {
+        if (Number(v) > 1) store.setInternal(other, 1);
+      },
+    });
   exclusive('BinningHorizontal', 'DecimationHorizontal');
   exclusive('DecimationHorizontal', 'BinningHorizontal');
   exclusive('BinningVertical', 'DecimationVertical');
@@ -68,7 +79,10 @@ export function installFeatureBehaviours(model: FeatureBehaviourModel): void {
   store.behave('AcquisitionStatus', { read: () => (model.acquisition.active ? 1 : 0) });
   store.behave('AcquisitionFrameRateMin', { read: () => FRAME_RATE_MIN });
   store.behave('AcquisitionFrameRateMax', { read: () => settings.frameRateMax() });
-  store.behave('AcquisitionFrameRate', { read: () => settings.frameRate(), limits: () => ({ min: FRAME_RATE_MIN, max: settings.frameRateMax() }) });
+  store.behave('AcquisitionFrameRate', {
+    read: () => settings.frameRate(),
+    limits: () => ({ min: FRAME_RATE_MIN, max: settings.frameRateMax() }),
+  });
   command('AcquisitionStart', () => model.acquisition.start());
   command('AcquisitionStop', () => model.acquisition.stop());
   store.behave('TriggerMode', { changed: () => model.acquisition.modeChanged() });
@@ -79,7 +93,11 @@ export function installFeatureBehaviours(model: FeatureBehaviourModel): void {
   // 5.4 trigger
   command('TriggerSoftware', () => model.acquisition.trigger('Software', now()));
   store.behave('TriggerOverlap', { read: () => (on('IMXLowLatencyTriggerMode') ? 0 : store.stored('TriggerOverlap')) });
-  store.behave('IMXLowLatencyTriggerMode', { changed: (v) => { if (Number(v) === 1) store.setInternal('TriggerOverlap', 0); } });
+  store.behave('IMXLowLatencyTriggerMode', {
+    changed: (v) => {
+      if (Number(v) === 1) store.setInternal('TriggerOverlap', 0);
+    },
+  });
 
   // 5.6–5.7 I/O and strobe
   store.behave('GPIIn', { read: () => (model.triggerInput.high ? 0 : 1) });
@@ -98,13 +116,14 @@ export function installFeatureBehaviours(model: FeatureBehaviourModel): void {
   });
 
   // 5.9 auto-function ROI: the preset's rectangle reads back while a preset is selected
-  const roi = (name: string, field: 'left' | 'top' | 'width' | 'height'): void => store.behave(name, {
-    read: () => {
-      if (store.get('AutoFunctionsROI_Preset') === AutoRoiPresetValue.CustomRectangle) return store.stored(name);
-      const r = settings.readout();
-      return settings.autoRect(r.width, r.height, false)[field];
-    },
-  });
+  const roi = (name: string, field: 'left' | 'top' | 'width' | 'height'): void =>
+    store.behave(name, {
+      read: () => {
+        if (store.get('AutoFunctionsROI_Preset') === AutoRoiPresetValue.CustomRectangle) return store.stored(name);
+        const r = settings.readout();
+        return settings.autoRect(r.width, r.height, false)[field];
+      },
+    });
   roi('AutoFunctionsROI_Left', 'left');
   roi('AutoFunctionsROI_Top', 'top');
   roi('AutoFunctionsROIWidth', 'width');
@@ -119,16 +138,23 @@ export function installFeatureBehaviours(model: FeatureBehaviourModel): void {
   });
   store.behave('UserSetDefault', {
     read: () => UserSetValue[model.userSets.userSetDefault],
-    write: (v) => { model.userSets.userSetDefault = slotName(Number(v)); },
+    write: (v) => {
+      model.userSets.userSetDefault = slotName(Number(v));
+    },
   });
 
   // 5.12–5.13 PTP and action scheduler
   store.behave('PtpEnable', { changed: (v) => model.setPtpEnabled(Number(v) === 1) });
   store.behave('PtpStatus', { read: () => model.ptp.status() });
   command('ActionSchedulerCommit', () => {
-    const status = model.scheduler.commit(model.fromDeviceTime(store.getBigInt('ActionSchedulerTime')), store.get('ActionSchedulerInterval'));
-    if (status === Status.NO_REF_TIME) refuse(status, 'ActionSchedulerCommit needs a PTP time reference: PtpEnable and wait until PtpStatus is Master or Slave');
-    if (status === Status.OVERFLOW) refuse(status, `the action queue is full (ActionQueueSize ${model.actionQueueSize}); ActionSchedulerCancel first`);
+    const status = model.scheduler.commit(
+      model.fromDeviceTime(store.getBigInt('ActionSchedulerTime')),
+      store.get('ActionSchedulerInterval'),
+    );
+    if (status === Status.NO_REF_TIME)
+      refuse(status, 'ActionSchedulerCommit needs a PTP time reference: PtpEnable and wait until PtpStatus is Master or Slave');
+    if (status === Status.OVERFLOW)
+      refuse(status, `the action queue is full (ActionQueueSize ${model.actionQueueSize}); ActionSchedulerCancel first`);
   });
   command('ActionSchedulerCancel', () => model.scheduler.cancel());
 

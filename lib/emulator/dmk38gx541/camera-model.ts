@@ -6,7 +6,15 @@
  * `camera-features.ts`; this file holds the state and the device-side interfaces.
  */
 import { GigeError } from '../../errors';
-import type { ActionRequest, DeviceIdentity, DeviceModel, DeviceServices, Ieee1588Clock, StreamChannelConfig, XmlLocation } from '../device-model';
+import type {
+  ActionRequest,
+  DeviceIdentity,
+  DeviceModel,
+  DeviceServices,
+  Ieee1588Clock,
+  StreamChannelConfig,
+  XmlLocation,
+} from '../device-model';
 import { FeatureStore, Status, refuse } from './feature-store';
 import { MappedFeature } from './features';
 import { OFF, ON } from './features-image';
@@ -91,7 +99,13 @@ export class Dmk38gx541 implements DeviceModel {
   readonly userSets: UserSetMemory;
   readonly settings: CameraSettings;
   readonly warnings: Error[] = [];
-  readonly eventCounts: Record<EventName, number> = { ExposureEnd: 0, FrameTriggerMissed: 0, Line1FallingEdge: 0, Line1RisingEdge: 0, Test: 0 };
+  readonly eventCounts: Record<EventName, number> = {
+    ExposureEnd: 0,
+    FrameTriggerMissed: 0,
+    Line1FallingEdge: 0,
+    Line1RisingEdge: 0,
+    Test: 0,
+  };
 
   private services: DeviceServices | null = null;
   private readonly onWarning?: (err: Error) => void;
@@ -118,36 +132,55 @@ export class Dmk38gx541 implements DeviceModel {
     this.settings = new CameraSettings(this.store);
     this.settings.streamChannel = () => this.streamChannel();
     this.strobe = new StrobeOutput(now());
-    this.producer = new FrameProducer(() => this.services, (time) => this.toDeviceTime(time), options.renderer ?? sceneRenderer(options.scene), (frame, m) => this.settings.autoUpdate(frame, m), (err) => this.warn(err));
-    this.acquisition = new Acquisition<CameraFrame>({
-      now,
-      settings: () => this.settings.acquisition(),
-      prepareFrame: (index, start) => this.settings.frame(index, start, this.lut),
-      readoutTimeNs: (frame) => frame.readoutNs,
-      exposureStarted: (frame) => this.exposureStarted(frame),
-      exposureEnded: (frame) => this.exposureEnded(frame),
-      readoutDone: (frame) => this.producer.produce(frame),
-      triggerMissed: (time) => this.sendEvent('FrameTriggerMissed', time),
-      statusChanged: () => undefined,
-    }, this.timeline);
-    this.triggerInput = new TriggerInput({
-      now,
-      filter: () => this.settings.lineFilter(),
-      edge: (rising, time) => this.sendEvent(rising ? 'Line1RisingEdge' : 'Line1FallingEdge', time),
-      trigger: (time) => this.acquisition.trigger('Line1', time),
-    }, this.timeline);
+    this.producer = new FrameProducer(
+      () => this.services,
+      (time) => this.toDeviceTime(time),
+      options.renderer ?? sceneRenderer(options.scene),
+      (frame, m) => this.settings.autoUpdate(frame, m),
+      (err) => this.warn(err),
+    );
+    this.acquisition = new Acquisition<CameraFrame>(
+      {
+        now,
+        settings: () => this.settings.acquisition(),
+        prepareFrame: (index, start) => this.settings.frame(index, start, this.lut),
+        readoutTimeNs: (frame) => frame.readoutNs,
+        exposureStarted: (frame) => this.exposureStarted(frame),
+        exposureEnded: (frame) => this.exposureEnded(frame),
+        readoutDone: (frame) => this.producer.produce(frame),
+        triggerMissed: (time) => this.sendEvent('FrameTriggerMissed', time),
+        statusChanged: () => undefined,
+      },
+      this.timeline,
+    );
+    this.triggerInput = new TriggerInput(
+      {
+        now,
+        filter: () => this.settings.lineFilter(),
+        edge: (rising, time) => this.sendEvent(rising ? 'Line1RisingEdge' : 'Line1FallingEdge', time),
+        trigger: (time) => this.acquisition.trigger('Line1', time),
+      },
+      this.timeline,
+    );
     try {
       this.ptp = new PtpClock(BigInt(`0x${mac.toString('hex')}`), {
-        grandmaster: options.ptpGrandmaster, lockMs: options.ptpSettlingMs ?? 3000, offsetNs: options.ptpOffsetNs, jitterNs: options.ptpJitterNs,
+        grandmaster: options.ptpGrandmaster,
+        lockMs: options.ptpSettlingMs ?? 3000,
+        offsetNs: options.ptpOffsetNs,
+        jitterNs: options.ptpJitterNs,
       });
     } catch (err) {
       throw new GigeError('INVALID_ARGUMENT', (err as Error).message, {}, { cause: err });
     }
-    this.scheduler = new ActionScheduler({
-      now,
-      synchronized: () => this.ptp.synchronized(),
-      fire: (time) => this.acquisition.trigger('Action0', time),
-    }, this.timeline, ACTION_QUEUE_SIZE);
+    this.scheduler = new ActionScheduler(
+      {
+        now,
+        synchronized: () => this.ptp.synchronized(),
+        fire: (time) => this.acquisition.trigger('Action0', time),
+      },
+      this.timeline,
+      ACTION_QUEUE_SIZE,
+    );
     this.userSets = new UserSetMemory(options.userSetFile);
     installFeatureBehaviours(this);
     // Power-up: the factory defaults, then the set UserSetDefault names, then explicit settings.
@@ -238,7 +271,11 @@ export class Dmk38gx541 implements DeviceModel {
       this.settings.requireUnlocked('LUTValueAll');
       for (let i = 0; i < data.length; i += 4) {
         const value = data.readUInt32BE(i);
-        if (value > 0xffff) refuse(Status.INVALID_PARAMETER, `LUTValueAll entry ${(address - LUT_VALUE_ALL_ADDRESS + i) / 4}: ${value} is not allowed; allowed 0 … 65535`);
+        if (value > 0xffff)
+          refuse(
+            Status.INVALID_PARAMETER,
+            `LUTValueAll entry ${(address - LUT_VALUE_ALL_ADDRESS + i) / 4}: ${value} is not allowed; allowed 0 … 65535`,
+          );
       }
       for (let i = 0; i < data.length; i += 4) this.lut[(address - LUT_VALUE_ALL_ADDRESS + i) / 4] = data.readUInt32BE(i);
       return;
@@ -322,7 +359,13 @@ export class Dmk38gx541 implements DeviceModel {
       data.writeBigUInt64BE(frameId, 0);
     }
     this.eventCounts[event] += 1;
-    this.services.sendEvent({ eventId: EventId[event], streamChannel: event === 'ExposureEnd' ? 0 : 0xffff, blockId: frameId, timestamp: this.toDeviceTime(time), data });
+    this.services.sendEvent({
+      eventId: EventId[event],
+      streamChannel: event === 'ExposureEnd' ? 0 : 0xffff,
+      blockId: frameId,
+      timestamp: this.toDeviceTime(time),
+      data,
+    });
   }
 
   warn(err: Error): void {
@@ -351,13 +394,18 @@ export class Dmk38gx541 implements DeviceModel {
 }
 
 function aligned(address: number, length: number): void {
-  if (address % 4 !== 0 || length % 4 !== 0) refuse(Status.BAD_ALIGNMENT, `address 0x${address.toString(16)} and length ${length} must be multiples of 4`);
+  if (address % 4 !== 0 || length % 4 !== 0)
+    refuse(Status.BAD_ALIGNMENT, `address 0x${address.toString(16)} and length ${length} must be multiples of 4`);
 }
 
 function inLut(address: number, length: number): boolean {
   const end = LUT_VALUE_ALL_ADDRESS + LUT_ENTRIES * 4;
   if (address < LUT_VALUE_ALL_ADDRESS || address >= end) return false;
-  if (address + length > end) refuse(Status.INVALID_ADDRESS, `LUTValueAll is ${LUT_ENTRIES * 4} bytes at 0x${LUT_VALUE_ALL_ADDRESS.toString(16)}; 0x${address.toString(16)}+${length} runs past it`);
+  if (address + length > end)
+    refuse(
+      Status.INVALID_ADDRESS,
+      `LUTValueAll is ${LUT_ENTRIES * 4} bytes at 0x${LUT_VALUE_ALL_ADDRESS.toString(16)}; 0x${address.toString(16)}+${length} runs past it`,
+    );
   return true;
 }
 
@@ -371,7 +419,9 @@ export function defaultSerial(address?: string): string {
 function parseMac(text: string): Buffer {
   const octets = text.split(/[:-]/);
   if (octets.length !== 6 || !octets.every((o) => /^[0-9a-fA-F]{2}$/.test(o))) {
-    throw new GigeError('INVALID_ARGUMENT', `MAC address "${text}" is not allowed; allowed six hex octets like 02:00:00:77:00:0b`, { macAddress: text });
+    throw new GigeError('INVALID_ARGUMENT', `MAC address "${text}" is not allowed; allowed six hex octets like 02:00:00:77:00:0b`, {
+      macAddress: text,
+    });
   }
   return Buffer.from(octets.map((o) => parseInt(o, 16)));
 }

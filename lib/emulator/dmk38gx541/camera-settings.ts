@@ -77,7 +77,13 @@ export class CameraSettings {
     const r = this.readout();
     const channel = this.streamChannel();
     return frameRateLimits(
-      { width: r.width, height: r.height, pixelFormat: this.store.get('PixelFormat'), binningVertical: r.binningVertical, decimationVertical: r.decimationVertical },
+      {
+        width: r.width,
+        height: r.height,
+        pixelFormat: this.store.get('PixelFormat'),
+        binningVertical: r.binningVertical,
+        decimationVertical: r.decimationVertical,
+      },
       this.payloadSize(),
       {
         packetSize: channel?.packetSize ?? DEFAULT_PACKET_SIZE,
@@ -164,12 +170,29 @@ export class CameraSettings {
     const pixelFormat = this.store.get('PixelFormat');
     const { exposureUs, gainDb } = this.exposureGain(index);
     return {
-      index, start, exposureEnd: start, readoutEnd: start, exposureUs, gainDb, blockId: null,
-      width: r.width, height: r.height, pixelFormat, placement: placement(r), reverseX: r.reverseX, reverseY: r.reverseY,
+      index,
+      start,
+      exposureEnd: start,
+      readoutEnd: start,
+      exposureUs,
+      gainDb,
+      blockId: null,
+      width: r.width,
+      height: r.height,
+      pixelFormat,
+      placement: placement(r),
+      reverseX: r.reverseX,
+      reverseY: r.reverseY,
       transfer: this.transfer(exposureUs, gainDb, lut),
       chunk: this.chunkSelection(),
       imageBytes: imageBytes(r.width, r.height, pixelFormat),
-      readoutNs: readoutTimeNs({ width: r.width, height: r.height, pixelFormat, binningVertical: r.binningVertical, decimationVertical: r.decimationVertical }),
+      readoutNs: readoutTimeNs({
+        width: r.width,
+        height: r.height,
+        pixelFormat,
+        binningVertical: r.binningVertical,
+        decimationVertical: r.decimationVertical,
+      }),
       autoRect: this.autoRect(r.width, r.height, true),
       measureForAuto: (this.on('ExposureAuto') || this.on('GainAuto')) && !this.on('MultiFrameSetOutputModeEnable'),
     };
@@ -187,17 +210,27 @@ export class CameraSettings {
       return { left: Math.floor((width - w) / 2), top: Math.floor((height - h) / 2), width: w, height: h };
     };
     switch (this.store.get('AutoFunctionsROI_Preset')) {
-      case AutoRoiPresetValue.Center50Percent: return centred(0.5);
-      case AutoRoiPresetValue.Center25Percent: return centred(0.25);
-      case AutoRoiPresetValue.BottomHalf: return { left: 0, top: Math.floor(height / 2), width, height: height - Math.floor(height / 2) };
-      case AutoRoiPresetValue.TopHalf: return { left: 0, top: 0, width, height: Math.max(1, Math.floor(height / 2)) };
+      case AutoRoiPresetValue.Center50Percent:
+        return centred(0.5);
+      case AutoRoiPresetValue.Center25Percent:
+        return centred(0.25);
+      case AutoRoiPresetValue.BottomHalf:
+        return { left: 0, top: Math.floor(height / 2), width, height: height - Math.floor(height / 2) };
+      case AutoRoiPresetValue.TopHalf:
+        return { left: 0, top: 0, width, height: Math.max(1, Math.floor(height / 2)) };
       case AutoRoiPresetValue.CustomRectangle: {
         const s = this.store;
         const left = Math.min(s.stored('AutoFunctionsROI_Left') as number, Math.max(0, width - MIN_AUTO_ROI));
         const top = Math.min(s.stored('AutoFunctionsROI_Top') as number, Math.max(0, height - MIN_AUTO_ROI));
-        return { left, top, width: Math.min(s.stored('AutoFunctionsROIWidth') as number, width - left), height: Math.min(s.stored('AutoFunctionsROIHeight') as number, height - top) };
+        return {
+          left,
+          top,
+          width: Math.min(s.stored('AutoFunctionsROIWidth') as number, width - left),
+          height: Math.min(s.stored('AutoFunctionsROIHeight') as number, height - top),
+        };
       }
-      default: return full;
+      default:
+        return full;
     }
   }
 
@@ -221,7 +254,12 @@ export class CameraSettings {
     const limits = this.autoLimits();
     if (!limits.exposureAuto && !limits.gainAuto) return;
     const s = this.store;
-    const next = nextExposureGain({ exposureUs: frame.exposureUs, gainDb: frame.gainDb }, { exposureUs: s.get('ExposureTime'), gainDb: s.get('Gain') }, m, limits);
+    const next = nextExposureGain(
+      { exposureUs: frame.exposureUs, gainDb: frame.gainDb },
+      { exposureUs: s.get('ExposureTime'), gainDb: s.get('Gain') },
+      m,
+      limits,
+    );
     if (limits.exposureAuto) s.setInternal('ExposureTime', next.exposureUs);
     if (limits.gainAuto) s.setInternal('Gain', next.gainDb);
   }
@@ -230,7 +268,12 @@ export class CameraSettings {
 
   lineFilter(): LineFilter {
     const us = (name: string): bigint => BigInt(Math.round(this.store.get(name) * 1000));
-    return { activeHigh: this.store.get('TriggerActivation') === 0, debounceNs: us('TriggerDebouncer'), denoiseNs: us('TriggerDenoise'), maskNs: us('TriggerMask') };
+    return {
+      activeHigh: this.store.get('TriggerActivation') === 0,
+      debounceNs: us('TriggerDebouncer'),
+      denoiseNs: us('TriggerDenoise'),
+      maskNs: us('TriggerMask'),
+    };
   }
 
   strobeActiveHigh(): boolean {
@@ -241,7 +284,8 @@ export class CameraSettings {
   strobePulse(frame: CameraFrame): StrobePulse | null {
     if (!this.on('StrobeEnable')) return null;
     const start = frame.start + BigInt(this.store.get('StrobeDelay')) * 1000n;
-    const durationNs = this.store.get('StrobeOperation') === 0 ? frame.exposureEnd - frame.start : BigInt(this.store.get('StrobeDuration')) * 1000n;
+    const durationNs =
+      this.store.get('StrobeOperation') === 0 ? frame.exposureEnd - frame.start : BigInt(this.store.get('StrobeDuration')) * 1000n;
     return { start, end: start + durationNs, activeHigh: this.strobeActiveHigh() };
   }
 }

@@ -139,7 +139,8 @@ export class FeatureStore {
   }
 
   private validate(f: FeatureDef, value: FeatureValue): FeatureValue {
-    const invalid = (allowed: string): never => refuse(Status.INVALID_PARAMETER, `${f.name}: ${String(value)} is not allowed; allowed ${allowed}`);
+    const invalid = (allowed: string): never =>
+      refuse(Status.INVALID_PARAMETER, `${f.name}: ${String(value)} is not allowed; allowed ${allowed}`);
     switch (f.kind) {
       case 'boolean':
         if (value !== 0 && value !== 1) invalid('0 (false) or 1 (true)');
@@ -154,7 +155,8 @@ export class FeatureStore {
       case 'float': {
         const { min, max } = this.limits(f);
         const v = Number(value);
-        if (!Number.isFinite(v) || (min !== undefined && v < min) || (max !== undefined && v > max)) invalid(`${min} … ${max}${f.unit ? ` ${f.unit}` : ''}`);
+        if (!Number.isFinite(v) || (min !== undefined && v < min) || (max !== undefined && v > max))
+          invalid(`${min} … ${max}${f.unit ? ` ${f.unit}` : ''}`);
         return v;
       }
       case 'integer': {

@@ -23,18 +23,22 @@ function assignAddresses(categories: CategoryDef[], features: FeatureDef[]): Map
     if (feature.storage.kind !== 'model') return feature;
     const base = categories.find((c) => c.name === feature.category)?.registerBase;
     let next = cursor.get(feature.category);
-    if (base === undefined || next === undefined) throw new Error(`feature ${feature.name}: category ${feature.category} has no register window`);
+    if (base === undefined || next === undefined)
+      throw new Error(`feature ${feature.name}: category ${feature.category} has no register window`);
     const length = feature.storage.length;
     next = Math.ceil(next / length) * length;
-    if (next + length > base + CATEGORY_WINDOW) throw new Error(`category ${feature.category} overflows its register window at ${feature.name}`);
+    if (next + length > base + CATEGORY_WINDOW)
+      throw new Error(`category ${feature.category} overflows its register window at ${feature.name}`);
     cursor.set(feature.category, next + length);
     return { ...feature, address: next };
   });
 }
 
 export const categories: CategoryDef[] = [...imageCategories, ...ioCategories, ...syncCategories];
-export const features: MappedFeature[] = assignAddresses(categories, [...imageFeatures, ...ioFeatures, ...syncFeatures])
-  .map((f) => ({ ...f, displayName: f.displayName ?? manualDisplayName(f.name) }));
+export const features: MappedFeature[] = assignAddresses(categories, [...imageFeatures, ...ioFeatures, ...syncFeatures]).map((f) => ({
+  ...f,
+  displayName: f.displayName ?? manualDisplayName(f.name),
+}));
 
 const byName = new Map(features.map((f) => [f.name, f]));
 if (byName.size !== features.length) throw new Error('duplicate feature name in the DMK 38GX541-a table');

@@ -124,15 +124,18 @@ export class FrameProducer {
       blockId: expected,
     };
     this.stats.framesQueued += 1;
-    (services as DeviceServices).sendBlock(block).then((blockId) => {
-      this.stats.framesSent += 1;
-      if (blockId !== expected) this.stats.blockIdMismatches += 1;
-      this.give(payload);
-    }, (err: Error) => {
-      this.stats.sendErrors += 1;
-      this.give(payload);
-      if ((err as { code?: string }).code !== 'STREAM_CLOSED') this.warn(err);
-    });
+    (services as DeviceServices).sendBlock(block).then(
+      (blockId) => {
+        this.stats.framesSent += 1;
+        if (blockId !== expected) this.stats.blockIdMismatches += 1;
+        this.give(payload);
+      },
+      (err: Error) => {
+        this.stats.sendErrors += 1;
+        this.give(payload);
+        if ((err as { code?: string }).code !== 'STREAM_CLOSED') this.warn(err);
+      },
+    );
   }
 
   private take(length: number): Buffer {

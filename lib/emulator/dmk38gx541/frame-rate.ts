@@ -10,8 +10,15 @@
  */
 import { PixelFormatCode } from './features-image';
 import {
-  ETHERNET_WIRE_OVERHEAD, FRAME_OVERHEAD_NS, GVSP_DATAGRAM_OVERHEAD, GVSP_DATAGRAM_OVERHEAD_EXTENDED,
-  LEADER_DATAGRAM_BYTES, LINE_PERIOD_NS, LINK_BYTES_PER_SECOND, MIN_WIRE_FRAME, TRAILER_DATAGRAM_BYTES,
+  ETHERNET_WIRE_OVERHEAD,
+  FRAME_OVERHEAD_NS,
+  GVSP_DATAGRAM_OVERHEAD,
+  GVSP_DATAGRAM_OVERHEAD_EXTENDED,
+  LEADER_DATAGRAM_BYTES,
+  LINE_PERIOD_NS,
+  LINK_BYTES_PER_SECOND,
+  MIN_WIRE_FRAME,
+  TRAILER_DATAGRAM_BYTES,
 } from './sensor';
 
 function wireFrameBytes(datagramBytes: number): number {
@@ -36,10 +43,14 @@ export interface LinkSettings {
 
 export function bytesPerLine(width: number, pixelFormat: number): number {
   switch (pixelFormat) {
-    case PixelFormatCode.Mono8: return width;
-    case PixelFormatCode.Mono16: return width * 2;
-    case PixelFormatCode.Mono12Packed: return Math.ceil((width * 12) / 8);
-    default: throw new RangeError(`pixel format 0x${pixelFormat.toString(16)} is not one of Mono8, Mono12Packed, Mono16`);
+    case PixelFormatCode.Mono8:
+      return width;
+    case PixelFormatCode.Mono16:
+      return width * 2;
+    case PixelFormatCode.Mono12Packed:
+      return Math.ceil((width * 12) / 8);
+    default:
+      throw new RangeError(`pixel format 0x${pixelFormat.toString(16)} is not one of Mono8, Mono12Packed, Mono16`);
   }
 }
 

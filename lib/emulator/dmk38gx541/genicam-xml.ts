@@ -28,8 +28,10 @@ type Child = [string, string | number] | null;
 
 function node(tag: string, name: string, children: Child[], standard = false): string {
   const attrs = `Name="${name}"${standard ? ' NameSpace="Standard"' : ''}`;
-  const body = children.filter((c): c is [string, string | number] => c !== null)
-    .map(([t, v]) => `    <${t}>${v}</${t}>`).join('\n');
+  const body = children
+    .filter((c): c is [string, string | number] => c !== null)
+    .map(([t, v]) => `    <${t}>${v}</${t}>`)
+    .join('\n');
   return body ? `  <${tag} ${attrs}>\n${body}\n  </${tag}>` : `  <${tag} ${attrs}/>`;
 }
 
@@ -124,16 +126,46 @@ function valueNode(f: MappedFeature): string[] {
     case 'integer': {
       const value: Child = f.storage.kind === 'constant' ? ['Value', f.storage.value] : ['pValue', registerName(f)];
       const imposed: Child = f.storage.kind === 'constant' ? ['ImposedAccessMode', 'RO'] : null;
-      out.push(node('Integer', f.name, [...common, imposed, streamable, value, ...limits(f), f.unit ? ['Unit', f.unit] : null,
-        ['Representation', f.representation ?? 'Linear'], ...selected], std));
+      out.push(
+        node(
+          'Integer',
+          f.name,
+          [
+            ...common,
+            imposed,
+            streamable,
+            value,
+            ...limits(f),
+            f.unit ? ['Unit', f.unit] : null,
+            ['Representation', f.representation ?? 'Linear'],
+            ...selected,
+          ],
+          std,
+        ),
+      );
       break;
     }
     case 'float':
-      out.push(node('Float', f.name, [...common, streamable, ['pValue', registerName(f)], ...limits(f), f.unit ? ['Unit', f.unit] : null,
-        ['Representation', f.representation ?? 'Linear']], std));
+      out.push(
+        node(
+          'Float',
+          f.name,
+          [
+            ...common,
+            streamable,
+            ['pValue', registerName(f)],
+            ...limits(f),
+            f.unit ? ['Unit', f.unit] : null,
+            ['Representation', f.representation ?? 'Linear'],
+          ],
+          std,
+        ),
+      );
       break;
     case 'boolean':
-      out.push(node('Boolean', f.name, [...common, streamable, ['pValue', registerName(f)], ['OnValue', 1], ['OffValue', 0], ...selected], std));
+      out.push(
+        node('Boolean', f.name, [...common, streamable, ['pValue', registerName(f)], ['OnValue', 1], ['OffValue', 0], ...selected], std),
+      );
       break;
     case 'enumeration': {
       const entries = (f.entries ?? []).map((e) => {
@@ -144,10 +176,13 @@ function valueNode(f: MappedFeature): string[] {
         ];
         return node('EnumEntry', e.name, children, std).replace(/^ {2}/gm, '    ');
       });
-      const head = common.filter((c): c is [string, string | number] => c !== null)
-        .map(([t, v]) => `    <${t}>${v}</${t}>`);
-      const tail = [...(streamable ? [`    <Streamable>Yes</Streamable>`] : []), ...entries,
-        `    <pValue>${registerName(f)}</pValue>`, ...selected.map((c) => `    <pSelected>${(c as [string, string])[1]}</pSelected>`)];
+      const head = common.filter((c): c is [string, string | number] => c !== null).map(([t, v]) => `    <${t}>${v}</${t}>`);
+      const tail = [
+        ...(streamable ? [`    <Streamable>Yes</Streamable>`] : []),
+        ...entries,
+        `    <pValue>${registerName(f)}</pValue>`,
+        ...selected.map((c) => `    <pSelected>${(c as [string, string])[1]}</pSelected>`),
+      ];
       out.push(`  <Enumeration Name="${f.name}"${std ? ' NameSpace="Standard"' : ''}>\n${[...head, ...tail].join('\n')}\n  </Enumeration>`);
       break;
     }
@@ -164,8 +199,20 @@ function inlineRegisterFeature(f: MappedFeature): string {
   const s = f.storage;
   if (s.kind !== 'bootstrap' && s.kind !== 'memory') throw new Error(`${f.name}: ${f.kind} needs bootstrap or memory storage`);
   const tag = f.kind === 'string' ? 'StringReg' : 'Register';
-  return node(tag, f.name, [...commonElements(f), f.streamable ? ['Streamable', 'Yes'] : null, ['Address', hex(s.address)], ['Length', s.length],
-    ['AccessMode', f.access], ['pPort', 'Device'], ...caching(f)], f.standard ?? false);
+  return node(
+    tag,
+    f.name,
+    [
+      ...commonElements(f),
+      f.streamable ? ['Streamable', 'Yes'] : null,
+      ['Address', hex(s.address)],
+      ['Length', s.length],
+      ['AccessMode', f.access],
+      ['pPort', 'Device'],
+      ...caching(f),
+    ],
+    f.standard ?? false,
+  );
 }
 
 function lockNode(f: FeatureDef): string {
@@ -186,16 +233,36 @@ function lockNode(f: FeatureDef): string {
 
 function categoryNode(category: CategoryDef): string {
   const members = features.filter((f) => f.category === category.name).map((f): Child => ['pFeature', f.name]);
-  return node('Category', category.name, [['ToolTip', escape(category.description)], ['DisplayName', escape(category.displayName)], ...members], true);
+  return node(
+    'Category',
+    category.name,
+    [['ToolTip', escape(category.description)], ['DisplayName', escape(category.displayName)], ...members],
+    true,
+  );
 }
 
 function ports(): string[] {
   const out = [node('Port', 'Device', [['ToolTip', 'The camera, over GVCP.']], true)];
   for (const [name, id] of Object.entries(EventId)) {
-    out.push(node('Port', `Event${name}Port`, [['Visibility', 'Invisible'], ['EventID', hexId(id).slice(4)]]));
+    out.push(
+      node('Port', `Event${name}Port`, [
+        ['Visibility', 'Invisible'],
+        ['EventID', hexId(id).slice(4)],
+      ]),
+    );
   }
-  out.push(node('Port', 'ChunkExposureTimePort', [['Visibility', 'Invisible'], ['ChunkID', hexId(ChunkId.ExposureTime)]]));
-  out.push(node('Port', 'ChunkGainPort', [['Visibility', 'Invisible'], ['ChunkID', hexId(ChunkId.Gain)]]));
+  out.push(
+    node('Port', 'ChunkExposureTimePort', [
+      ['Visibility', 'Invisible'],
+      ['ChunkID', hexId(ChunkId.ExposureTime)],
+    ]),
+  );
+  out.push(
+    node('Port', 'ChunkGainPort', [
+      ['Visibility', 'Invisible'],
+      ['ChunkID', hexId(ChunkId.Gain)],
+    ]),
+  );
   return out;
 }
 
@@ -207,12 +274,16 @@ export function renderGenicamXml(): string {
   parts.push('<!-- GenICam description of the emulated The Imaging Source DMK 38GX541-a (node-red-contrib-gige-vision).');
   parts.push('     Generated from lib/emulator/dmk38gx541/features-*.ts; model registers: 0xA000 + 0x100 per category,');
   parts.push('     LUTValueAll at 0xC000 (1028 bytes). See docs/emulator.md. -->');
-  parts.push(`<RegisterDescription ModelName="DMK38GX541a" VendorName="TheImagingSource" ToolTip="Emulated DMK 38GX541-a" StandardNameSpace="GEV"`
-    + ` SchemaMajorVersion="1" SchemaMinorVersion="1" SchemaSubMinorVersion="0" MajorVersion="${XML_VERSION.major}" MinorVersion="${XML_VERSION.minor}"`
-    + ` SubMinorVersion="${XML_VERSION.subMinor}" ProductGuid="6a1c2d8e-3b4f-4e5a-9c7d-38a541000001" VersionGuid="6a1c2d8e-3b4f-4e5a-9c7d-38a541010000"`
-    + ` xmlns="${NAMESPACE}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"`
-    + ` xsi:schemaLocation="${NAMESPACE} GenApiSchema_Version_1_1.xsd">`);
-  parts.push(node('Category', 'Root', [['ToolTip', 'Every feature of the camera.'], ...categories.map((c): Child => ['pFeature', c.name])], true));
+  parts.push(
+    `<RegisterDescription ModelName="DMK38GX541a" VendorName="TheImagingSource" ToolTip="Emulated DMK 38GX541-a" StandardNameSpace="GEV"` +
+      ` SchemaMajorVersion="1" SchemaMinorVersion="1" SchemaSubMinorVersion="0" MajorVersion="${XML_VERSION.major}" MinorVersion="${XML_VERSION.minor}"` +
+      ` SubMinorVersion="${XML_VERSION.subMinor}" ProductGuid="6a1c2d8e-3b4f-4e5a-9c7d-38a541000001" VersionGuid="6a1c2d8e-3b4f-4e5a-9c7d-38a541010000"` +
+      ` xmlns="${NAMESPACE}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
+      ` xsi:schemaLocation="${NAMESPACE} GenApiSchema_Version_1_1.xsd">`,
+  );
+  parts.push(
+    node('Category', 'Root', [['ToolTip', 'Every feature of the camera.'], ...categories.map((c): Child => ['pFeature', c.name])], true),
+  );
   for (const category of categories) parts.push(categoryNode(category));
   for (const f of features) {
     if (f.kind === 'string' || f.kind === 'register') {

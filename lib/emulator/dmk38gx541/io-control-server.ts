@@ -43,8 +43,10 @@ function optionalDeviceTime(req: Request, key: string): bigint | undefined {
 
 function execute(io: EmulatedCameraIo, req: Request): unknown {
   switch (req.op) {
-    case 'now': return io.now();
-    case 'triggerInput': return io.triggerInput();
+    case 'now':
+      return io.now();
+    case 'triggerInput':
+      return io.triggerInput();
     case 'setTriggerInput':
       if (typeof req.high !== 'boolean') throw new GigeError('INVALID_ARGUMENT', 'setTriggerInput needs "high": true or false');
       return io.setTriggerInput(req.high);
@@ -56,13 +58,18 @@ function execute(io: EmulatedCameraIo, req: Request): unknown {
         delayUs: optionalNumber(req, 'delayUs'),
         high: typeof req.high === 'boolean' ? req.high : undefined,
       });
-    case 'strobeOutput': return io.strobeOutput();
-    case 'strobeRecord': return io.strobeRecord(optionalDeviceTime(req, 'since'));
+    case 'strobeOutput':
+      return io.strobeOutput();
+    case 'strobeRecord':
+      return io.strobeRecord(optionalDeviceTime(req, 'since'));
     case 'clearStrobeRecord':
       io.clearStrobeRecord();
       return null;
     default:
-      throw new GigeError('INVALID_ARGUMENT', `unknown operation ${JSON.stringify(req.op)}; allowed now, triggerInput, setTriggerInput, pulse, strobeOutput, strobeRecord, clearStrobeRecord`);
+      throw new GigeError(
+        'INVALID_ARGUMENT',
+        `unknown operation ${JSON.stringify(req.op)}; allowed now, triggerInput, setTriggerInput, pulse, strobeOutput, strobeRecord, clearStrobeRecord`,
+      );
   }
 }
 
@@ -85,14 +92,28 @@ export function answer(io: EmulatedCameraIo, line: string): string {
 export class IoControlServer {
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(private readonly server: net.Server, readonly address: string, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly address: string,
+    readonly port: number,
+  ) {}
 
   static async start(io: EmulatedCameraIo, address: string, port = DEFAULT_IO_CONTROL_PORT): Promise<IoControlServer> {
-    if (!address.startsWith('127.')) throw new GigeError('EMULATOR_ADDRESS', `the I/O control interface binds loopback addresses only, not ${address}`);
+    if (!address.startsWith('127.'))
+      throw new GigeError('EMULATOR_ADDRESS', `the I/O control interface binds loopback addresses only, not ${address}`);
     const server = net.createServer();
     server.maxConnections = MAX_CLIENTS;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new GigeError('EMULATOR_BIND', `I/O control interface cannot listen on ${address}:${port}: ${err.message}`, { address, port }, { cause: err })));
+      server.once('error', (err) =>
+        reject(
+          new GigeError(
+            'EMULATOR_BIND',
+            `I/O control interface cannot listen on ${address}:${port}: ${err.message}`,
+            { address, port },
+            { cause: err },
+          ),
+        ),
+      );
       server.listen(port, address, () => resolve());
     });
     const bound = server.address() as net.AddressInfo;
@@ -147,12 +168,24 @@ export class IoControlClient {
       const socket = net.connect({ host: address, port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new GigeError('IO_CONTROL_TIMEOUT', `no emulator I/O control interface answered at ${address}:${port} within ${timeoutMs} ms`));
+        reject(
+          new GigeError('IO_CONTROL_TIMEOUT', `no emulator I/O control interface answered at ${address}:${port} within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
-      socket.once('connect', () => { clearTimeout(timer); resolve(new IoControlClient(socket)); });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(new IoControlClient(socket));
+      });
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new GigeError('IO_CONTROL_UNREACHABLE', `cannot reach the emulator I/O control interface at ${address}:${port}: ${err.message} (start the emulator with its I/O control enabled)`, {}, { cause: err }));
+        reject(
+          new GigeError(
+            'IO_CONTROL_UNREACHABLE',
+            `cannot reach the emulator I/O control interface at ${address}:${port}: ${err.message} (start the emulator with its I/O control enabled)`,
+            {},
+            { cause: err },
+          ),
+        );
       });
     });
   }

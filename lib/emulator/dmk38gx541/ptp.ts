@@ -67,14 +67,23 @@ export class PtpClock {
   private readonly jitterNs: number;
   changes = 0;
 
-  constructor(readonly clockId: bigint, options: PtpOptions, private readonly nowMs: () => number = () => performance.now()) {
+  constructor(
+    readonly clockId: bigint,
+    options: PtpOptions,
+    private readonly nowMs: () => number = () => performance.now(),
+  ) {
     this.grandmaster = options.grandmaster ?? 'host';
     this.lockMs = options.lockMs;
     this.offsetNs = options.offsetNs ?? 0;
     this.jitterNs = options.jitterNs ?? 0;
-    if (this.grandmaster !== 'host' && this.grandmaster !== 'cameras') throw new RangeError(`PTP grandmaster "${String(this.grandmaster)}" is unknown; allowed 'host', 'cameras'`);
-    for (const [name, v, min] of [['offset', this.offsetNs, -MAX_ERROR_NS], ['jitter', this.jitterNs, 0]] as const) {
-      if (!Number.isInteger(v) || v < min || v > MAX_ERROR_NS) throw new RangeError(`PTP ${name} ${v} ns is out of range; allowed ${min} … ${MAX_ERROR_NS} ns`);
+    if (this.grandmaster !== 'host' && this.grandmaster !== 'cameras')
+      throw new RangeError(`PTP grandmaster "${String(this.grandmaster)}" is unknown; allowed 'host', 'cameras'`);
+    for (const [name, v, min] of [
+      ['offset', this.offsetNs, -MAX_ERROR_NS],
+      ['jitter', this.jitterNs, 0],
+    ] as const) {
+      if (!Number.isInteger(v) || v < min || v > MAX_ERROR_NS)
+        throw new RangeError(`PTP ${name} ${v} ns is out of range; allowed ${min} … ${MAX_ERROR_NS} ns`);
     }
     domain.add(this);
   }

@@ -44,14 +44,21 @@ export const INSPECTION_SCENE = {
 export function sceneRenderer(scene: SceneOptions | undefined): RampRenderer {
   if (!scene || scene.kind === 'ramp') return renderRamp;
   if (scene.kind !== 'inspection') {
-    throw new GigeError('INVALID_ARGUMENT', `scene "${String((scene as { kind?: unknown }).kind)}" is unknown; allowed 'ramp', 'inspection'`, {});
+    throw new GigeError(
+      'INVALID_ARGUMENT',
+      `scene "${String((scene as { kind?: unknown }).kind)}" is unknown; allowed 'ramp', 'inspection'`,
+      {},
+    );
   }
   const seed = scene.seed ?? 1;
   const defectRate = scene.defectRate ?? 0.2;
   const noiseSigma = scene.noiseSigma ?? 6;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new GigeError('INVALID_ARGUMENT', `scene seed ${seed} is not allowed; allowed a whole number 0 … 4294967295`, {});
-  if (!(defectRate >= 0 && defectRate <= 1)) throw new GigeError('INVALID_ARGUMENT', `scene defectRate ${defectRate} is not allowed; allowed 0 … 1`, {});
-  if (!(noiseSigma >= 0 && noiseSigma <= 1000)) throw new GigeError('INVALID_ARGUMENT', `scene noiseSigma ${noiseSigma} is not allowed; allowed 0 … 1000`, {});
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new GigeError('INVALID_ARGUMENT', `scene seed ${seed} is not allowed; allowed a whole number 0 … 4294967295`, {});
+  if (!(defectRate >= 0 && defectRate <= 1))
+    throw new GigeError('INVALID_ARGUMENT', `scene defectRate ${defectRate} is not allowed; allowed 0 … 1`, {});
+  if (!(noiseSigma >= 0 && noiseSigma <= 1000))
+    throw new GigeError('INVALID_ARGUMENT', `scene noiseSigma ${noiseSigma} is not allowed; allowed 0 … 1000`, {});
   return (dst, params) => emulatorNative.renderInspection(dst, { ...params, seed, defectRate, noiseSigma });
 }
 

@@ -62,7 +62,10 @@ export class TriggerInput {
   private maskUntil = -(1n << 62n);
   readonly stats = { edges: 0, triggers: 0, filtered: 0, masked: 0 };
 
-  constructor(private readonly host: TriggerInputHost, private readonly timeline: Timeline) {}
+  constructor(
+    private readonly host: TriggerInputHost,
+    private readonly timeline: Timeline,
+  ) {}
 
   /** Electrical level now (after every edge up to now has been processed). */
   get high(): boolean {
@@ -88,12 +91,15 @@ export class TriggerInput {
     const count = options.count ?? 1;
     const high = options.high ?? true;
     if (!(options.widthUs > 0)) throw new RangeError(`pulse width ${options.widthUs} µs is not allowed; allowed > 0 µs`);
-    if (!Number.isInteger(count) || count < 1 || count > MAX_PULSES) throw new RangeError(`pulse count ${count} is not allowed; allowed 1 … ${MAX_PULSES}`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_PULSES)
+      throw new RangeError(`pulse count ${count} is not allowed; allowed 1 … ${MAX_PULSES}`);
     const periodUs = options.periodUs ?? options.widthUs * 2;
-    if (count > 1 && !(periodUs > options.widthUs)) throw new RangeError(`pulse period ${periodUs} µs must be longer than the width ${options.widthUs} µs`);
+    if (count > 1 && !(periodUs > options.widthUs))
+      throw new RangeError(`pulse period ${periodUs} µs must be longer than the width ${options.widthUs} µs`);
     const delayUs = options.delayUs ?? 0;
     if (!(delayUs >= 0)) throw new RangeError(`pulse delay ${delayUs} µs is not allowed; allowed ≥ 0`);
-    if (this.queue.length + 2 * count > MAX_QUEUED_EDGES) throw new RangeError(`too many queued TRIGGER_IN edges (limit ${MAX_QUEUED_EDGES}); wait for the queued pulses to pass`);
+    if (this.queue.length + 2 * count > MAX_QUEUED_EDGES)
+      throw new RangeError(`too many queued TRIGGER_IN edges (limit ${MAX_QUEUED_EDGES}); wait for the queued pulses to pass`);
     const base = this.horizon() + BigInt(Math.round(delayUs * 1000));
     const edges: Edge[] = [];
     const idle = !high;

@@ -28,7 +28,8 @@ export type SlotOrDefault = 'Default' | SlotName;
 
 export function slotName(value: number): SlotOrDefault {
   const name = (Object.keys(UserSetValue) as SlotOrDefault[]).find((k) => UserSetValue[k] === value);
-  if (!name) throw new DeviceAccessError(GvcpStatus.INVALID_PARAMETER, `user set ${value} does not exist; allowed Default, UserSet1, UserSet2`);
+  if (!name)
+    throw new DeviceAccessError(GvcpStatus.INVALID_PARAMETER, `user set ${value} does not exist; allowed Default, UserSet1, UserSet2`);
   return name;
 }
 
@@ -41,7 +42,10 @@ function readable(f: FeatureDef, value: FeatureValue): string | number | boolean
 /** Converts a readable value (entry name, boolean, number, numeric string) to the stored number. */
 export function toStored(f: FeatureDef, value: string | number | boolean): FeatureValue {
   const bad = (allowed: string): never => {
-    throw new GigeError('INVALID_VALUE', `${f.name}: ${JSON.stringify(value)} is not allowed; allowed ${allowed}`, { feature: f.name, value });
+    throw new GigeError('INVALID_VALUE', `${f.name}: ${JSON.stringify(value)} is not allowed; allowed ${allowed}`, {
+      feature: f.name,
+      value,
+    });
   };
   switch (f.kind) {
     case 'boolean':
@@ -55,7 +59,8 @@ export function toStored(f: FeatureDef, value: string | number | boolean): Featu
     case 'integer':
     case 'float': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (typeof value === 'boolean' || !Number.isFinite(n)) return bad(`a number${f.min !== undefined ? ` ${f.min} … ${f.max ?? ''}` : ''}`);
+      if (typeof value === 'boolean' || !Number.isFinite(n))
+        return bad(`a number${f.min !== undefined ? ` ${f.min} … ${f.max ?? ''}` : ''}`);
       return f.wide ? BigInt(Math.round(n)) : n;
     }
     default:
@@ -64,7 +69,7 @@ export function toStored(f: FeatureDef, value: string | number | boolean): Featu
 }
 
 function selectorEntries(f: FeatureDef): { name: string; value: number }[] {
-  return f.selectedBy ? feature(f.selectedBy).entries ?? [] : [];
+  return f.selectedBy ? (feature(f.selectedBy).entries ?? []) : [];
 }
 
 export function takeUserSet(model: UserSetModel): UserSetData {
@@ -125,7 +130,10 @@ function checked(f: FeatureDef, value: string | number | boolean, source: string
   if ((f.kind === 'integer' || f.kind === 'float') && !f.wide) {
     const n = Number(stored);
     if ((f.min !== undefined && n < f.min) || (f.max !== undefined && n > f.max)) {
-      throw new GigeError('USER_SET_INVALID', `${source}: ${f.name} ${n} is out of range; allowed ${f.min} … ${f.max}`, { feature: f.name, value: n });
+      throw new GigeError('USER_SET_INVALID', `${source}: ${f.name} ${n} is out of range; allowed ${f.min} … ${f.max}`, {
+        feature: f.name,
+        value: n,
+      });
     }
   }
   return stored;
@@ -155,13 +163,15 @@ export function saveUserSet(model: UserSetModel, slot: SlotName): void {
 /** Named settings, applied like host writes (validated, locks honoured) in the given order. */
 export function applySettings(model: UserSetModel, settings: Record<string, string | number | boolean>): void {
   for (const [name, value] of Object.entries(settings)) {
-    if (!hasFeature(name)) throw new GigeError('UNKNOWN_FEATURE', `setting ${name}: the DMK 38GX541-a has no such feature`, { feature: name });
+    if (!hasFeature(name))
+      throw new GigeError('UNKNOWN_FEATURE', `setting ${name}: the DMK 38GX541-a has no such feature`, { feature: name });
     const f = feature(name);
     try {
       model.store.set(name, toStored(f, value));
       model.settings.normalize();
     } catch (err) {
-      if (err instanceof DeviceAccessError) throw new GigeError('INVALID_VALUE', `setting ${name}=${String(value)}: ${err.message}`, { feature: name, value }, { cause: err });
+      if (err instanceof DeviceAccessError)
+        throw new GigeError('INVALID_VALUE', `setting ${name}=${String(value)}: ${err.message}`, { feature: name, value }, { cause: err });
       throw err;
     }
   }

@@ -61,7 +61,12 @@ export class UserSetMemory {
       fs.writeFileSync(tmp, JSON.stringify(this.content, null, 2) + '\n');
       fs.renameSync(tmp, this.file);
     } catch (err) {
-      throw new GigeError('USER_SET_WRITE', `cannot write the user set file ${this.file}: ${(err as Error).message}`, { file: this.file }, { cause: err });
+      throw new GigeError(
+        'USER_SET_WRITE',
+        `cannot write the user set file ${this.file}: ${(err as Error).message}`,
+        { file: this.file },
+        { cause: err },
+      );
     }
   }
 }
@@ -71,12 +76,26 @@ function readFile(file: string): FileContent {
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new GigeError('USER_SET_FILE', `the user set file ${file} is not readable JSON: ${(err as Error).message}; delete it to start from factory defaults`, { file }, { cause: err });
+    throw new GigeError(
+      'USER_SET_FILE',
+      `the user set file ${file} is not readable JSON: ${(err as Error).message}; delete it to start from factory defaults`,
+      { file },
+      { cause: err },
+    );
   }
   const content = parsed as Partial<FileContent>;
   const slots = ['Default', 'UserSet1', 'UserSet2'];
-  if (content?.format !== 'dmk38gx541-user-sets' || content.version !== 1 || typeof content.sets !== 'object' || !slots.includes(String(content.userSetDefault))) {
-    throw new GigeError('USER_SET_FILE', `the user set file ${file} is not a DMK 38GX541-a user set file (format "dmk38gx541-user-sets", version 1); delete it to start from factory defaults`, { file });
+  if (
+    content?.format !== 'dmk38gx541-user-sets' ||
+    content.version !== 1 ||
+    typeof content.sets !== 'object' ||
+    !slots.includes(String(content.userSetDefault))
+  ) {
+    throw new GigeError(
+      'USER_SET_FILE',
+      `the user set file ${file} is not a DMK 38GX541-a user set file (format "dmk38gx541-user-sets", version 1); delete it to start from factory defaults`,
+      { file },
+    );
   }
   return content as FileContent;
 }

@@ -12,7 +12,6 @@ export const ZIP_FILE_NAME = 'DMK38GX541a.zip';
 export const XML_ZIP_ADDRESS = 0x10000000;
 export const XML_PLAIN_ADDRESS = 0x10100000;
 
-
 interface Region {
   address: number;
   bytes: Buffer;
@@ -29,7 +28,10 @@ export class XmlMemory {
     const plain = Buffer.from(this.text, 'utf8');
     // A fixed modification time keeps the archive's bytes the same from run to run.
     const zip = Buffer.from(zipSync({ [XML_FILE_NAME]: [strToU8(this.text), { level: 9, mtime: new Date('2024-01-01T00:00:00Z') }] }));
-    this.regions = [{ address: XML_ZIP_ADDRESS, bytes: zip }, { address: XML_PLAIN_ADDRESS, bytes: plain }];
+    this.regions = [
+      { address: XML_ZIP_ADDRESS, bytes: zip },
+      { address: XML_PLAIN_ADDRESS, bytes: plain },
+    ];
     this.firstUrl = `Local:${ZIP_FILE_NAME};${XML_ZIP_ADDRESS.toString(16)};${zip.length.toString(16)}`;
     this.secondUrl = `Local:${XML_FILE_NAME};${XML_PLAIN_ADDRESS.toString(16)};${plain.length.toString(16)}`;
   }
@@ -42,7 +44,10 @@ export class XmlMemory {
   read(address: number, length: number): Buffer {
     const region = this.regions.find((r) => address >= r.address && address + length <= r.address + padded(r.bytes.length));
     if (!region) {
-      throw new DeviceAccessError(GvcpStatus.INVALID_ADDRESS, `READMEM 0x${address.toString(16)}+${length} is outside the XML files (${this.firstUrl}, ${this.secondUrl})`);
+      throw new DeviceAccessError(
+        GvcpStatus.INVALID_ADDRESS,
+        `READMEM 0x${address.toString(16)}+${length} is outside the XML files (${this.firstUrl}, ${this.secondUrl})`,
+      );
     }
     const out = Buffer.alloc(length);
     region.bytes.copy(out, 0, address - region.address, Math.min(region.bytes.length, address - region.address + length));

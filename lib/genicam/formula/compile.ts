@@ -2,8 +2,17 @@ import { GigeError, GigeErrorCode } from '../../errors';
 import { FormulaSyntaxError } from './lexer';
 import { Ast, parseFormula } from './parser';
 import {
-  FormulaEvaluationError, Num, binaryFloat, binaryTyped, floatFunction, roundTo, toInt64, truthy, typedFunction,
-  unaryFloat, unaryTyped,
+  FormulaEvaluationError,
+  Num,
+  binaryFloat,
+  binaryTyped,
+  floatFunction,
+  roundTo,
+  toInt64,
+  truthy,
+  typedFunction,
+  unaryFloat,
+  unaryTyped,
 } from './evaluate';
 
 export type { Num } from './evaluate';
@@ -69,13 +78,17 @@ export class Formula {
     } catch (err) {
       if (err instanceof FormulaEvaluationError) {
         throw new GigeError('FORMULA_EVALUATION', `${this.owner}: formula "${quoted(this.source)}": ${err.message}`, {
-          feature: this.owner, formula: this.source,
+          feature: this.owner,
+          formula: this.source,
         });
       }
       throw err;
     }
     if (Number.isNaN(result)) {
-      throw new GigeError('FORMULA_EVALUATION', `${this.owner}: formula "${quoted(this.source)}" gave NaN`, { feature: this.owner, formula: this.source });
+      throw new GigeError('FORMULA_EVALUATION', `${this.owner}: formula "${quoted(this.source)}" gave NaN`, {
+        feature: this.owner,
+        formula: this.source,
+      });
     }
     return result;
   }
@@ -89,7 +102,11 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
 
   const fail = (code: GigeErrorCode, message: string, pos?: number): never => {
     const where = pos === undefined ? '' : ` at column ${pos + 1}`;
-    throw new GigeError(code, `${owner}: formula "${quoted(source)}"${where}: ${message}`, { feature: owner, formula: source, column: pos === undefined ? undefined : pos + 1 });
+    throw new GigeError(code, `${owner}: formula "${quoted(source)}"${where}: ${message}`, {
+      feature: owner,
+      formula: source,
+      column: pos === undefined ? undefined : pos + 1,
+    });
   };
 
   /** `expression` names the <Expression> being parsed; absent for the formula itself. */
@@ -125,23 +142,32 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
   let level = 0;
   let deepest = 0;
   const tooComplex = (): never => {
-    if (nodes > MAX_FORMULA_NODES) return fail('FORMULA_TOO_COMPLEX', `more than ${MAX_FORMULA_NODES} operations with expressions expanded; allowed at most ${MAX_FORMULA_NODES}`);
-    return fail('FORMULA_TOO_COMPLEX', `nested more than ${MAX_FORMULA_DEPTH} levels deep with expressions expanded; allowed at most ${MAX_FORMULA_DEPTH}`);
+    if (nodes > MAX_FORMULA_NODES)
+      return fail(
+        'FORMULA_TOO_COMPLEX',
+        `more than ${MAX_FORMULA_NODES} operations with expressions expanded; allowed at most ${MAX_FORMULA_NODES}`,
+      );
+    return fail(
+      'FORMULA_TOO_COMPLEX',
+      `nested more than ${MAX_FORMULA_DEPTH} levels deep with expressions expanded; allowed at most ${MAX_FORMULA_DEPTH}`,
+    );
   };
   const account = (size: number, height: number): void => {
     nodes += size;
     deepest = Math.max(deepest, level + height);
     if (nodes > MAX_FORMULA_NODES || deepest > MAX_FORMULA_DEPTH) tooComplex();
   };
-  const guarded = <T>(compileNode: (ast: Ast) => Compiled<T>) => (ast: Ast): Compiled<T> => {
-    account(1, 1);
-    level += 1;
-    try {
-      return compileNode(ast);
-    } finally {
-      level -= 1;
-    }
-  };
+  const guarded =
+    <T>(compileNode: (ast: Ast) => Compiled<T>) =>
+    (ast: Ast): Compiled<T> => {
+      account(1, 1);
+      level += 1;
+      try {
+        return compileNode(ast);
+      } finally {
+        level -= 1;
+      }
+    };
 
   /** Each expression is compiled once per formula; later uses share the closure and only add its size. */
   type Shared = { run: Compiled<Num>; size: number; height: number };
@@ -165,9 +191,11 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
   type Resolved = { kind: 'var'; index: number } | { kind: 'const'; value: Num } | { kind: 'expr'; ast: Ast };
   const resolve = (name: string, pos: number): Resolved => {
     if (scope.variables.includes(name)) return { kind: 'var', index: bind(name, undefined) };
-    if (scope.constants && Object.prototype.hasOwnProperty.call(scope.constants, name)) return { kind: 'const', value: scope.constants[name] };
+    if (scope.constants && Object.prototype.hasOwnProperty.call(scope.constants, name))
+      return { kind: 'const', value: scope.constants[name] };
     if (scope.expressions && Object.prototype.hasOwnProperty.call(scope.expressions, name)) {
-      if (expanding.includes(name)) return fail('FORMULA_SYNTAX', `expression ${name} refers to itself (${[...expanding, name].join(' → ')})`);
+      if (expanding.includes(name))
+        return fail('FORMULA_SYNTAX', `expression ${name} refers to itself (${[...expanding, name].join(' → ')})`);
       let ast = expressionAsts.get(name);
       if (!ast) {
         ast = parse(scope.expressions[name], name);
@@ -229,7 +257,11 @@ export function compileFormula(owner: string, source: string, flavour: FormulaFl
           const only = args[0];
           return (values) => typedFunction(name, [only(values)]);
         }
-        return (values) => typedFunction(name, args.map((arg) => arg(values)));
+        return (values) =>
+          typedFunction(
+            name,
+            args.map((arg) => arg(values)),
+          );
       }
     }
   });

@@ -46,14 +46,18 @@ function powInt(base: bigint, exponent: bigint): bigint {
 
 function bitwise(op: string, a: bigint, b: bigint): bigint {
   switch (op) {
-    case '&': return a & b;
-    case '|': return a | b;
-    case '^': return a ^ b;
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    case '^':
+      return a ^ b;
     case '<<': {
       const n = shiftCount(b);
       return n >= 64 ? 0n : BigInt.asIntN(64, a << BigInt(n));
     }
-    default: { // '>>' arithmetic, as on a signed int64
+    default: {
+      // '>>' arithmetic, as on a signed int64
       const n = shiftCount(b);
       return n >= 64 ? (a < 0n ? -1n : 0n) : a >> BigInt(n);
     }
@@ -66,19 +70,28 @@ const BITWISE = new Set(['&', '|', '^', '<<', '>>']);
 export function binaryTyped(op: string, a: Num, b: Num): Num {
   if (BITWISE.has(op)) return bitwise(op, toInt64(a), toInt64(b));
   switch (op) {
-    case '<': return a < b ? 1n : 0n;
-    case '<=': return a <= b ? 1n : 0n;
-    case '>': return a > b ? 1n : 0n;
-    case '>=': return a >= b ? 1n : 0n;
+    case '<':
+      return a < b ? 1n : 0n;
+    case '<=':
+      return a <= b ? 1n : 0n;
+    case '>':
+      return a > b ? 1n : 0n;
+    case '>=':
+      return a >= b ? 1n : 0n;
     // Loose equality compares a bigint and a double exactly (1n == 1 but 1n != 1.5).
-    case '=': return a == b ? 1n : 0n; // eslint-disable-line eqeqeq
-    case '<>': return a != b ? 1n : 0n; // eslint-disable-line eqeqeq
+    case '=':
+      return a == b ? 1n : 0n; // eslint-disable-line eqeqeq
+    case '<>':
+      return a != b ? 1n : 0n; // eslint-disable-line eqeqeq
   }
   if (typeof a === 'bigint' && typeof b === 'bigint') {
     switch (op) {
-      case '+': return BigInt.asIntN(64, a + b);
-      case '-': return BigInt.asIntN(64, a - b);
-      case '*': return BigInt.asIntN(64, a * b);
+      case '+':
+        return BigInt.asIntN(64, a + b);
+      case '-':
+        return BigInt.asIntN(64, a - b);
+      case '*':
+        return BigInt.asIntN(64, a * b);
       case '/':
         if (b === 0n) throw new FormulaEvaluationError('division by zero');
         return BigInt.asIntN(64, a / b);
@@ -95,23 +108,34 @@ export function binaryTyped(op: string, a: Num, b: Num): Num {
 /** Float-flavour binary operator. */
 export function binaryFloat(op: string, a: number, b: number): number {
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
     case '/':
       if (b === 0) throw new FormulaEvaluationError('division by zero');
       return a / b;
     case '%':
       if (b === 0) throw new FormulaEvaluationError('remainder of a division by zero');
       return a % b;
-    case '**': return Math.pow(a, b);
-    case '<': return a < b ? 1 : 0;
-    case '<=': return a <= b ? 1 : 0;
-    case '>': return a > b ? 1 : 0;
-    case '>=': return a >= b ? 1 : 0;
-    case '=': return a === b ? 1 : 0;
-    case '<>': return a !== b ? 1 : 0;
-    default: return Number(bitwise(op, toInt64(a), toInt64(b)));
+    case '**':
+      return Math.pow(a, b);
+    case '<':
+      return a < b ? 1 : 0;
+    case '<=':
+      return a <= b ? 1 : 0;
+    case '>':
+      return a > b ? 1 : 0;
+    case '>=':
+      return a >= b ? 1 : 0;
+    case '=':
+      return a === b ? 1 : 0;
+    case '<>':
+      return a !== b ? 1 : 0;
+    default:
+      return Number(bitwise(op, toInt64(a), toInt64(b)));
   }
 }
 
@@ -139,24 +163,42 @@ function domain(name: string, x: number, ok: boolean, allowed: string): number {
 /** Floating-point functions (shared by both flavours). */
 export function floatFunction(name: string, x: number): number {
   switch (name) {
-    case 'SGN': return Math.sign(x);
-    case 'NEG': return -x;
-    case 'ABS': return Math.abs(x);
-    case 'SQRT': return Math.sqrt(domain(name, x, x >= 0, 'x ≥ 0'));
-    case 'TRUNC': return Math.trunc(x);
-    case 'FLOOR': return Math.floor(x);
-    case 'CEIL': return Math.ceil(x);
-    case 'ROUND': return roundHalfAwayFromZero(x);
-    case 'EXP': return Math.exp(x);
-    case 'LN': return Math.log(domain(name, x, x > 0, 'x > 0'));
-    case 'LG': return Math.log10(domain(name, x, x > 0, 'x > 0'));
-    case 'SIN': return Math.sin(x);
-    case 'COS': return Math.cos(x);
-    case 'TAN': return Math.tan(x);
-    case 'ASIN': return Math.asin(domain(name, x, x >= -1 && x <= 1, '-1 ≤ x ≤ 1'));
-    case 'ACOS': return Math.acos(domain(name, x, x >= -1 && x <= 1, '-1 ≤ x ≤ 1'));
-    case 'ATAN': return Math.atan(x);
-    default: throw new FormulaEvaluationError(`unknown function ${name}`);
+    case 'SGN':
+      return Math.sign(x);
+    case 'NEG':
+      return -x;
+    case 'ABS':
+      return Math.abs(x);
+    case 'SQRT':
+      return Math.sqrt(domain(name, x, x >= 0, 'x ≥ 0'));
+    case 'TRUNC':
+      return Math.trunc(x);
+    case 'FLOOR':
+      return Math.floor(x);
+    case 'CEIL':
+      return Math.ceil(x);
+    case 'ROUND':
+      return roundHalfAwayFromZero(x);
+    case 'EXP':
+      return Math.exp(x);
+    case 'LN':
+      return Math.log(domain(name, x, x > 0, 'x > 0'));
+    case 'LG':
+      return Math.log10(domain(name, x, x > 0, 'x > 0'));
+    case 'SIN':
+      return Math.sin(x);
+    case 'COS':
+      return Math.cos(x);
+    case 'TAN':
+      return Math.tan(x);
+    case 'ASIN':
+      return Math.asin(domain(name, x, x >= -1 && x <= 1, '-1 ≤ x ≤ 1'));
+    case 'ACOS':
+      return Math.acos(domain(name, x, x >= -1 && x <= 1, '-1 ≤ x ≤ 1'));
+    case 'ATAN':
+      return Math.atan(x);
+    default:
+      throw new FormulaEvaluationError(`unknown function ${name}`);
   }
 }
 
@@ -176,15 +218,26 @@ export function typedFunction(name: string, args: Num[]): Num {
   if (name === 'ROUND' && args.length === 2) return typeof x === 'bigint' ? x : roundTo(x, args[1]);
   if (typeof x === 'bigint') {
     switch (name) {
-      case 'SGN': return x > 0n ? 1n : x < 0n ? -1n : 0n;
-      case 'NEG': return BigInt.asIntN(64, -x);
-      case 'ABS': return BigInt.asIntN(64, x < 0n ? -x : x);
-      case 'TRUNC': case 'FLOOR': case 'CEIL': case 'ROUND': return x;
+      case 'SGN':
+        return x > 0n ? 1n : x < 0n ? -1n : 0n;
+      case 'NEG':
+        return BigInt.asIntN(64, -x);
+      case 'ABS':
+        return BigInt.asIntN(64, x < 0n ? -x : x);
+      case 'TRUNC':
+      case 'FLOOR':
+      case 'CEIL':
+      case 'ROUND':
+        return x;
     }
     return floatFunction(name, Number(x));
   }
   switch (name) {
-    case 'TRUNC': case 'FLOOR': case 'CEIL': case 'ROUND': return toInt64(floatFunction(name, x));
+    case 'TRUNC':
+    case 'FLOOR':
+    case 'CEIL':
+    case 'ROUND':
+      return toInt64(floatFunction(name, x));
   }
   return floatFunction(name, x);
 }

@@ -11,10 +11,39 @@ export type Token =
   | { kind: 'end'; pos: number };
 
 /** Longest first, so that `**` is not read as two `*` and `<=` not as `<` `=`. */
-const OPERATORS = ['**', '<<', '>>', '<=', '>=', '<>', '&&', '||', '(', ')', ',', '?', ':', '+', '-', '*', '/', '%', '~', '<', '>', '=', '&', '^', '|'];
+const OPERATORS = [
+  '**',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '<>',
+  '&&',
+  '||',
+  '(',
+  ')',
+  ',',
+  '?',
+  ':',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '~',
+  '<',
+  '>',
+  '=',
+  '&',
+  '^',
+  '|',
+];
 
 export class FormulaSyntaxError extends Error {
-  constructor(message: string, readonly pos: number) {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
     super(message);
   }
 }

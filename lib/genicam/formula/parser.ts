@@ -18,11 +18,19 @@ const BINARY_PRECEDENCE: Record<string, number> = {
   '|': 40,
   '^': 50,
   '&': 60,
-  '=': 70, '<>': 70,
-  '<': 80, '<=': 80, '>': 80, '>=': 80,
-  '<<': 90, '>>': 90,
-  '+': 100, '-': 100,
-  '*': 110, '/': 110, '%': 110,
+  '=': 70,
+  '<>': 70,
+  '<': 80,
+  '<=': 80,
+  '>': 80,
+  '>=': 80,
+  '<<': 90,
+  '>>': 90,
+  '+': 100,
+  '-': 100,
+  '*': 110,
+  '/': 110,
+  '%': 110,
   '**': 120,
 };
 
@@ -30,9 +38,25 @@ const MAX_NESTING = 200;
 
 /** Function name → allowed argument counts. Names are matched case-insensitively. */
 export const FUNCTIONS: Record<string, number[]> = {
-  SGN: [1], NEG: [1], ABS: [1], SQRT: [1], TRUNC: [1], FLOOR: [1], CEIL: [1], ROUND: [1, 2],
-  EXP: [1], LN: [1], LG: [1], SIN: [1], COS: [1], TAN: [1], ASIN: [1], ACOS: [1], ATAN: [1],
-  PI: [0], E: [0],
+  SGN: [1],
+  NEG: [1],
+  ABS: [1],
+  SQRT: [1],
+  TRUNC: [1],
+  FLOOR: [1],
+  CEIL: [1],
+  ROUND: [1, 2],
+  EXP: [1],
+  LN: [1],
+  LG: [1],
+  SIN: [1],
+  COS: [1],
+  TAN: [1],
+  ASIN: [1],
+  ACOS: [1],
+  ATAN: [1],
+  PI: [0],
+  E: [0],
 };
 
 /**
@@ -50,10 +74,14 @@ export function parseFormula(source: string): Ast {
   };
   const describe = (token: Token): string => {
     switch (token.kind) {
-      case 'end': return 'end of formula';
-      case 'op': return `'${token.op}'`;
-      case 'ident': return `'${token.name}'`;
-      default: return `'${String(token.value)}'`;
+      case 'end':
+        return 'end of formula';
+      case 'op':
+        return `'${token.op}'`;
+      case 'ident':
+        return `'${token.name}'`;
+      default:
+        return `'${String(token.value)}'`;
     }
   };
   const expect = (op: string): void => {

@@ -19,11 +19,19 @@ export class EnumEntryNode extends GenNode {
   readonly symbolic: string;
   readonly isSelfClearing: boolean;
 
-  constructor(element: XmlElement, ctx: NodeContext, readonly enumeration: string) {
+  constructor(
+    element: XmlElement,
+    ctx: NodeContext,
+    readonly enumeration: string,
+  ) {
     super(element, ctx);
     const valueText = childText(element, 'Value');
     const value = valueText === undefined ? undefined : parseXmlInteger(valueText);
-    if (value === undefined) throw invalidXml(`${enumeration}: EnumEntry ${this.name} needs an integer <Value>${valueText === undefined ? '' : `, not "${valueText}"`}`, { node: this.name });
+    if (value === undefined)
+      throw invalidXml(
+        `${enumeration}: EnumEntry ${this.name} needs an integer <Value>${valueText === undefined ? '' : `, not "${valueText}"`}`,
+        { node: this.name },
+      );
     this.value = value;
     const numeric = childText(element, 'NumericValue');
     this.numericValue = numeric === undefined ? undefined : parseXmlFloat(numeric);
@@ -77,9 +85,12 @@ export class EnumerationNode extends GenNode {
   }
 
   override writeNumber(value: Num): MaybePromise<void> {
-    return then(this.source.write(toInteger(value), (node, next) => node.writeNumber(next as Num)), (literalChanged) => {
-      if (literalChanged) this.ctx.changed(this);
-    });
+    return then(
+      this.source.write(toInteger(value), (node, next) => node.writeNumber(next as Num)),
+      (literalChanged) => {
+        if (literalChanged) this.ctx.changed(this);
+      },
+    );
   }
 
   entryByValue(value: bigint): EnumEntryNode | undefined {
@@ -96,9 +107,14 @@ export class EnumerationNode extends GenNode {
       const entry = this.entryByValue(value);
       if (!entry) {
         const known = this.entries.map((e) => `${e.symbolic}=${e.value}`).join(', ');
-        throw new GigeError('INVALID_VALUE', `${this.name}: the device reports ${toPublicInteger(value)}, which is none of the entries (${known})`, {
-          feature: this.name, value: value.toString(),
-        });
+        throw new GigeError(
+          'INVALID_VALUE',
+          `${this.name}: the device reports ${toPublicInteger(value)}, which is none of the entries (${known})`,
+          {
+            feature: this.name,
+            value: value.toString(),
+          },
+        );
       }
       return entry;
     });
@@ -115,7 +131,11 @@ export class EnumerationNode extends GenNode {
     if (property.startsWith('Entry.')) {
       const entry = this.entryByName(property.slice('Entry.'.length));
       if (!entry) {
-        throw new GigeError('FORMULA_UNKNOWN_VARIABLE', `${this.name}: no entry '${property.slice(6)}' (entries: ${this.entries.map((e) => e.symbolic).join(', ')})`, { feature: this.name });
+        throw new GigeError(
+          'FORMULA_UNKNOWN_VARIABLE',
+          `${this.name}: no entry '${property.slice(6)}' (entries: ${this.entries.map((e) => e.symbolic).join(', ')})`,
+          { feature: this.name },
+        );
       }
       return entry.value;
     }

@@ -58,7 +58,9 @@ class FormulaVariables {
 
 /** Reading `X.Min` evaluates X's range (its pMin… and, by delegation, its value chain); `X.AccessMode` its conditions. */
 const PROPERTY_EDGE_KINDS: Record<string, EdgeKind[]> = {
-  Min: ['property', 'value'], Max: ['property', 'value'], Inc: ['property', 'value'],
+  Min: ['property', 'value'],
+  Max: ['property', 'value'],
+  Inc: ['property', 'value'],
   AccessMode: ['condition', 'value', 'address', 'port'],
 };
 
@@ -92,7 +94,12 @@ abstract class FormulaNode extends GenNode {
   readonly representation: string | undefined;
   protected readonly variables: FormulaVariables;
 
-  constructor(element: XmlElement, ctx: NodeContext, private readonly flavour: FormulaFlavour, name?: string) {
+  constructor(
+    element: XmlElement,
+    ctx: NodeContext,
+    private readonly flavour: FormulaFlavour,
+    name?: string,
+  ) {
     super(element, ctx, name);
     this.unit = childText(element, 'Unit');
     this.representation = childText(element, 'Representation');
@@ -161,7 +168,8 @@ export class ConverterNode extends FormulaNode {
     this.valueRef = this.ref('pValue', pValue, 'value');
     const to = childText(element, 'FormulaTo');
     const from = childText(element, 'FormulaFrom');
-    if (to === undefined || from === undefined) throw invalidXml(`${this.name}: a ${this.nodeType} needs <FormulaTo> and <FormulaFrom>`, { node: this.name });
+    if (to === undefined || from === undefined)
+      throw invalidXml(`${this.name}: a ${this.nodeType} needs <FormulaTo> and <FormulaFrom>`, { node: this.name });
     ({ formula: this.formulaTo, bound: this.boundTo } = this.variables.compile(this.name, to, flavour, 'FROM'));
     ({ formula: this.formulaFrom, bound: this.boundFrom } = this.variables.compile(this.name, from, flavour, 'TO'));
   }
@@ -189,17 +197,22 @@ export class ConverterNode extends FormulaNode {
   }
 
   override writeNumber(value: Num): MaybePromise<void> {
-    return then(evaluate(this.formulaTo, this.boundTo, () => value), (raw) => {
-      const target = this.valueRef.node;
-      return target.writeNumber(target.numeric === 'integer' ? toInteger(raw) : raw);
-    });
+    return then(
+      evaluate(this.formulaTo, this.boundTo, () => value),
+      (raw) => {
+        const target = this.valueRef.node;
+        return target.writeNumber(target.numeric === 'integer' ? toInteger(raw) : raw);
+      },
+    );
   }
 
   private range(): MaybePromise<[Num, Num] | undefined> {
     const target = this.valueRef.node;
     return then(all([target.minimum(), target.maximum()]), ([min, max]) => {
       if (min === undefined || max === undefined) return undefined;
-      return then(all([this.convertFrom(min), this.convertFrom(max)]), ([a, b]) => (a <= b ? [a, b] as [Num, Num] : [b, a] as [Num, Num]));
+      return then(all([this.convertFrom(min), this.convertFrom(max)]), ([a, b]) =>
+        a <= b ? ([a, b] as [Num, Num]) : ([b, a] as [Num, Num]),
+      );
     });
   }
 
@@ -215,7 +228,11 @@ export class ConverterNode extends FormulaNode {
   private safeRange(end: 0 | 1): MaybePromise<Num | undefined> {
     try {
       const range = this.range();
-      if (range instanceof Promise) return range.then((r) => r?.[end], () => undefined);
+      if (range instanceof Promise)
+        return range.then(
+          (r) => r?.[end],
+          () => undefined,
+        );
       return range?.[end];
     } catch {
       return undefined;

@@ -10,8 +10,7 @@ export type Visibility = 'Beginner' | 'Expert' | 'Guru' | 'Invisible';
 export type CachingMode = 'WriteThrough' | 'WriteAround' | 'NoCache';
 /** The interface a node offers to users (GenApi's IInteger, IFloat, …), independent of its XML element. */
 export type FeatureType =
-  | 'Category' | 'Integer' | 'Float' | 'Enumeration' | 'EnumEntry' | 'Boolean' | 'Command' | 'String'
-  | 'Register' | 'Port' | 'Node';
+  'Category' | 'Integer' | 'Float' | 'Enumeration' | 'EnumEntry' | 'Boolean' | 'Command' | 'String' | 'Register' | 'Port' | 'Node';
 
 /**
  * How one node refers to another. `value` and `address` edges are followed to compute a value, so
@@ -30,7 +29,12 @@ export interface EvaluationEdge {
 /** A named reference, resolved to its node once every node exists. */
 export class Ref {
   node!: GenNode;
-  constructor(readonly owner: GenNode, readonly role: string, readonly name: string, readonly kind: EdgeKind) {}
+  constructor(
+    readonly owner: GenNode,
+    readonly role: string,
+    readonly name: string,
+    readonly kind: EdgeKind,
+  ) {}
 }
 
 /** What nodes need from the node map they live in. */
@@ -81,7 +85,10 @@ export function intersectAccess(a: AccessMode, b: AccessMode): AccessMode {
 }
 
 export function wrongType(node: GenNode, what: string): GigeError {
-  return new GigeError('WRONG_TYPE', `${node.name} is ${article(node.nodeType)} ${node.nodeType}; ${what}`, { feature: node.name, type: node.nodeType });
+  return new GigeError('WRONG_TYPE', `${node.name} is ${article(node.nodeType)} ${node.nodeType}; ${what}`, {
+    feature: node.name,
+    type: node.nodeType,
+  });
 }
 
 function article(word: string): string {
@@ -110,7 +117,11 @@ export abstract class GenNode {
   /** Selectors whose pSelected lists this node (filled in when linking). */
   readonly selectedBy: GenNode[] = [];
 
-  constructor(readonly element: XmlElement, protected readonly ctx: NodeContext, name?: string) {
+  constructor(
+    readonly element: XmlElement,
+    protected readonly ctx: NodeContext,
+    name?: string,
+  ) {
     this.name = name ?? element.attrs.Name;
     this.nodeType = element.tag;
     const visibility = childText(element, 'Visibility') as Visibility | undefined;
@@ -238,27 +249,43 @@ export abstract class GenNode {
   /** `Name.Max`, `Name.AccessMode`, … as a formula variable. */
   readProperty(property: string): MaybePromise<Num> {
     switch (property) {
-      case 'Value': return this.readNumber();
-      case 'Min': case 'Max': case 'Inc': {
+      case 'Value':
+        return this.readNumber();
+      case 'Min':
+      case 'Max':
+      case 'Inc': {
         const value = property === 'Min' ? this.minimum() : property === 'Max' ? this.maximum() : this.increment();
         return then(value, (resolved) => {
           if (resolved === undefined) throw wrongType(this, `it has no ${property}`);
           return resolved;
         });
       }
-      case 'AccessMode': return then(this.access(), (access) => ACCESS_CODES[access]);
-      case 'Visibility': return VISIBILITY_CODES[this.visibility];
-      case 'CachingMode': return CACHING_CODES[this.cachingMode() ?? 'NoCache'];
+      case 'AccessMode':
+        return then(this.access(), (access) => ACCESS_CODES[access]);
+      case 'Visibility':
+        return VISIBILITY_CODES[this.visibility];
+      case 'CachingMode':
+        return CACHING_CODES[this.cachingMode() ?? 'NoCache'];
     }
-    throw new GigeError('FORMULA_UNKNOWN_VARIABLE', `${this.name}: unknown property '${property}'; allowed Value, Min, Max, Inc, AccessMode, Visibility, CachingMode${this.type === 'Enumeration' ? ', Entry.<name>' : ''}`, { feature: this.name, property });
+    throw new GigeError(
+      'FORMULA_UNKNOWN_VARIABLE',
+      `${this.name}: unknown property '${property}'; allowed Value, Min, Max, Inc, AccessMode, Visibility, CachingMode${this.type === 'Enumeration' ? ', Entry.<name>' : ''}`,
+      { feature: this.name, property },
+    );
   }
 }
 
 export function requireNumeric(ref: Ref, expected: string): void {
   if (ref.node.numeric === undefined) {
-    throw new GigeError('XML_INVALID', `GenICam XML: ${ref.owner.name}: ${ref.role} refers to ${ref.node.name}, ${article(ref.node.nodeType)} ${ref.node.nodeType}; expected ${expected}`, {
-      node: ref.owner.name, role: ref.role, target: ref.node.name,
-    });
+    throw new GigeError(
+      'XML_INVALID',
+      `GenICam XML: ${ref.owner.name}: ${ref.role} refers to ${ref.node.name}, ${article(ref.node.nodeType)} ${ref.node.nodeType}; expected ${expected}`,
+      {
+        node: ref.owner.name,
+        role: ref.role,
+        target: ref.node.name,
+      },
+    );
   }
 }
 

@@ -23,7 +23,10 @@ abstract class NumericValueNode extends GenNode {
     super(element, ctx);
     const makeRef = this.ref.bind(this);
     const source = ValueSource.from(this, element, flavour, makeRef);
-    if (!source) throw invalidXml(`${this.name}: ${this.nodeType === 'Integer' ? 'an' : 'a'} ${this.nodeType} needs <Value>, <pValue> or <pIndex>`, { node: this.name });
+    if (!source)
+      throw invalidXml(`${this.name}: ${this.nodeType === 'Integer' ? 'an' : 'a'} ${this.nodeType} needs <Value>, <pValue> or <pIndex>`, {
+        node: this.name,
+      });
     this.source = source;
     this.minProperty = NumberProperty.from(this, element, 'Min', flavour, makeRef);
     this.maxProperty = NumberProperty.from(this, element, 'Max', flavour, makeRef);
@@ -45,7 +48,10 @@ abstract class NumericValueNode extends GenNode {
     return this.source.access();
   }
 
-  protected delegated(own: NumberProperty | undefined, pick: (target: GenNode) => MaybePromise<Num | undefined>): MaybePromise<Num | undefined> {
+  protected delegated(
+    own: NumberProperty | undefined,
+    pick: (target: GenNode) => MaybePromise<Num | undefined>,
+  ): MaybePromise<Num | undefined> {
     if (own) return own.read();
     return then(this.source.target(), (target) => (target ? pick(target) : undefined));
   }
@@ -63,9 +69,12 @@ abstract class NumericValueNode extends GenNode {
   }
 
   protected writeThrough(value: Num): MaybePromise<void> {
-    return then(this.source.write(value, (node, next) => node.writeNumber(next as Num)), (literalChanged) => {
-      if (literalChanged) this.ctx.changed(this);
-    });
+    return then(
+      this.source.write(value, (node, next) => node.writeNumber(next as Num)),
+      (literalChanged) => {
+        if (literalChanged) this.ctx.changed(this);
+      },
+    );
   }
 }
 

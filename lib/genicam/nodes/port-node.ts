@@ -55,9 +55,12 @@ export class PortNode extends GenNode {
 
   override baseAccess(): MaybePromise<AccessMode> {
     switch (this.binding) {
-      case 'device': return this.ctx.deviceAccess(this.name) ? 'RW' : 'NA';
-      case 'event': return this.ctx.eventData(this.eventId as number) ? 'RO' : 'NA';
-      default: return then(this.resolveChunkId(), (id) => (this.ctx.chunkData(id) ? 'RO' : 'NA'));
+      case 'device':
+        return this.ctx.deviceAccess(this.name) ? 'RW' : 'NA';
+      case 'event':
+        return this.ctx.eventData(this.eventId as number) ? 'RO' : 'NA';
+      default:
+        return then(this.resolveChunkId(), (id) => (this.ctx.chunkData(id) ? 'RO' : 'NA'));
     }
   }
 
@@ -85,7 +88,12 @@ export class PortNode extends GenNode {
       }
       case 'event': {
         const data = this.ctx.eventData(this.eventId as number);
-        if (!data) throw new GigeError('EVENT_NOT_DELIVERED', `${reader}: no event ${hex(this.eventId as number, 4)} has been delivered yet (port ${this.name})`, { feature: reader, eventId: this.eventId });
+        if (!data)
+          throw new GigeError(
+            'EVENT_NOT_DELIVERED',
+            `${reader}: no event ${hex(this.eventId as number, 4)} has been delivered yet (port ${this.name})`,
+            { feature: reader, eventId: this.eventId },
+          );
         return this.swap(this.slice(data, address, length, reader, `event ${hex(this.eventId as number, 4)}`));
       }
       default:
@@ -93,7 +101,11 @@ export class PortNode extends GenNode {
           const data = this.ctx.chunkData(id);
           if (!data) {
             const why = this.ctx.chunkAttached ? `the attached chunk data holds no chunk ${hex(id)}` : 'no chunk data is attached';
-            throw new GigeError(this.ctx.chunkAttached ? 'CHUNK_NOT_FOUND' : 'CHUNK_NOT_ATTACHED', `${reader}: ${why} (port ${this.name})`, { feature: reader, chunkId: id });
+            throw new GigeError(
+              this.ctx.chunkAttached ? 'CHUNK_NOT_FOUND' : 'CHUNK_NOT_ATTACHED',
+              `${reader}: ${why} (port ${this.name})`,
+              { feature: reader, chunkId: id },
+            );
           }
           return this.swap(this.slice(data, address, length, reader, `chunk ${hex(id)}`));
         });
@@ -115,9 +127,16 @@ export class PortNode extends GenNode {
 
   private slice(data: Buffer, address: number, length: number, reader: string, what: string): Buffer {
     if (address < 0 || address + length > data.length) {
-      throw new GigeError('PORT_OUT_OF_RANGE', `${reader}: ${what} holds ${data.length} bytes; cannot read ${length} bytes at offset ${address}`, {
-        feature: reader, address, length, available: data.length,
-      });
+      throw new GigeError(
+        'PORT_OUT_OF_RANGE',
+        `${reader}: ${what} holds ${data.length} bytes; cannot read ${length} bytes at offset ${address}`,
+        {
+          feature: reader,
+          address,
+          length,
+          available: data.length,
+        },
+      );
     }
     return data.subarray(address, address + length);
   }
@@ -127,6 +146,10 @@ export class PortNode extends GenNode {
   }
 
   private noDevice(feature: string): GigeError {
-    return new GigeError('PORT_MISSING', `${feature}: no device port was given for ${this.name}; pass { device } (or { ports: { ${this.name}: … } }) to NodeMap.fromXml`, { feature, port: this.name });
+    return new GigeError(
+      'PORT_MISSING',
+      `${feature}: no device port was given for ${this.name}; pass { device } (or { ports: { ${this.name}: … } }) to NodeMap.fromXml`,
+      { feature, port: this.name },
+    );
   }
 }

@@ -53,7 +53,12 @@ export abstract class RegisterNode extends GenNode {
     this.literalAddress = childElements(element, 'Address').reduce((sum, el) => sum + this.integer('Address', el.text), 0n);
     this.addressRefs = childElements(element, 'pAddress').map((el) => this.ref('pAddress', el.text, 'address'));
     childElements(element, 'IntSwissKnife').forEach((knife, i) => {
-      const inline = new SwissKnifeNode(knife, ctx, 'integer', `${this.name}/IntSwissKnife${childElements(element, 'IntSwissKnife').length > 1 ? i + 1 : ''}`);
+      const inline = new SwissKnifeNode(
+        knife,
+        ctx,
+        'integer',
+        `${this.name}/IntSwissKnife${childElements(element, 'IntSwissKnife').length > 1 ? i + 1 : ''}`,
+      );
       ctx.adopt(inline);
       this.addressRefs.push(this.ref('IntSwissKnife', inline.name, 'address'));
     });
@@ -69,10 +74,15 @@ export abstract class RegisterNode extends GenNode {
     if (length !== undefined) {
       const literal = this.integer('Length', length);
       const problem = lengthProblem(literal);
-      if (problem) throw invalidXml(`${this.name}: <Length> ${literal} ${problem}; ${ALLOWED_LENGTHS}`, { node: this.name, length: literal.toString() });
+      if (problem)
+        throw invalidXml(`${this.name}: <Length> ${literal} ${problem}; ${ALLOWED_LENGTHS}`, {
+          node: this.name,
+          length: literal.toString(),
+        });
       this.lengthLiteral = Number(literal);
     }
-    if (this.lengthLiteral === undefined && !this.lengthRef) throw invalidXml(`${this.name}: a ${this.nodeType} needs <Length> or <pLength>`, { node: this.name });
+    if (this.lengthLiteral === undefined && !this.lengthRef)
+      throw invalidXml(`${this.name}: a ${this.nodeType} needs <Length> or <pLength>`, { node: this.name });
     if (this.literalAddress === 0n && this.addressRefs.length === 0 && this.indexTerms.length === 0 && !childElement(element, 'Address')) {
       throw invalidXml(`${this.name}: a ${this.nodeType} needs an <Address>, <pAddress>, <IntSwissKnife> or <pIndex>`, { node: this.name });
     }
@@ -100,7 +110,9 @@ export abstract class RegisterNode extends GenNode {
     }
     if (this.lengthRef) requireNumeric(this.lengthRef, 'an integer node');
     if (this.portRef && !(this.portRef.node instanceof PortNode)) {
-      throw invalidXml(`${this.name}: pPort refers to ${this.portRef.name}, a ${this.portRef.node.nodeType}; expected a Port`, { node: this.name });
+      throw invalidXml(`${this.name}: pPort refers to ${this.portRef.name}, a ${this.portRef.node.nodeType}; expected a Port`, {
+        node: this.name,
+      });
     }
   }
 
@@ -118,7 +130,11 @@ export abstract class RegisterNode extends GenNode {
     return then(lengthRef.node.readNumber(), (length) => {
       const problem = lengthProblem(length);
       if (problem) {
-        throw new GigeError('REGISTER_LENGTH', `${this.name}: the length ${length} from ${lengthRef.name} (pLength) ${problem}; ${ALLOWED_LENGTHS}`, { feature: this.name, length: String(length) });
+        throw new GigeError(
+          'REGISTER_LENGTH',
+          `${this.name}: the length ${length} from ${lengthRef.name} (pLength) ${problem}; ${ALLOWED_LENGTHS}`,
+          { feature: this.name, length: String(length) },
+        );
       }
       return Number(length);
     });
@@ -127,16 +143,21 @@ export abstract class RegisterNode extends GenNode {
   address(): MaybePromise<number> {
     const terms: MaybePromise<Num>[] = this.addressRefs.map((ref) => ref.node.readNumber());
     for (const term of this.indexTerms) {
-      const offset: MaybePromise<Num> = term.offsetRef ? term.offsetRef.node.readNumber() : term.offset ?? this.length();
+      const offset: MaybePromise<Num> = term.offsetRef ? term.offsetRef.node.readNumber() : (term.offset ?? this.length());
       terms.push(then(all([term.ref.node.readNumber(), offset]), ([index, step]) => BigInt(index) * BigInt(step)));
     }
     if (terms.length === 0) return this.checkedAddress(this.literalAddress);
-    return then(all(terms), (values) => this.checkedAddress(values.reduce<bigint>((sum, value) => sum + BigInt(value), this.literalAddress)));
+    return then(all(terms), (values) =>
+      this.checkedAddress(values.reduce<bigint>((sum, value) => sum + BigInt(value), this.literalAddress)),
+    );
   }
 
   private checkedAddress(address: bigint): number {
     if (address < 0n || address > MAX_ADDRESS) {
-      throw new GigeError('REGISTER_ADDRESS', `${this.name}: computed address ${address} is outside 0…${MAX_ADDRESS}`, { feature: this.name, address: address.toString() });
+      throw new GigeError('REGISTER_ADDRESS', `${this.name}: computed address ${address} is outside 0…${MAX_ADDRESS}`, {
+        feature: this.name,
+        address: address.toString(),
+      });
     }
     return Number(address);
   }
@@ -182,6 +203,9 @@ export abstract class RegisterNode extends GenNode {
   }
 
   describeLocation(): MaybePromise<string> {
-    return then(all<number>([this.address(), this.length()]), ([address, length]) => `${length} bytes at ${hex(address)} on ${this.port?.name ?? '?'}`);
+    return then(
+      all<number>([this.address(), this.length()]),
+      ([address, length]) => `${length} bytes at ${hex(address)} on ${this.port?.name ?? '?'}`,
+    );
   }
 }

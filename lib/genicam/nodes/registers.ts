@@ -38,17 +38,24 @@ abstract class IntegerRegisterNode extends RegisterNode {
 
 /** Signed or unsigned integer occupying a whole register (1…8 bytes). */
 export class IntRegNode extends IntegerRegisterNode {
-
   private bits(): MaybePromise<number> {
     return then(this.length(), (length) => {
-      if (length < 1 || length > 8) throw new GigeError('REGISTER_LENGTH', `${this.name}: an integer register must be 1…8 bytes, not ${length}`, { feature: this.name, length });
+      if (length < 1 || length > 8)
+        throw new GigeError('REGISTER_LENGTH', `${this.name}: an integer register must be 1…8 bytes, not ${length}`, {
+          feature: this.name,
+          length,
+        });
       return length * 8;
     });
   }
 
   override readNumber(): MaybePromise<Num> {
     return then(this.readBytes(), (data) => {
-      if (data.length < 1 || data.length > 8) throw new GigeError('REGISTER_LENGTH', `${this.name}: an integer register must be 1…8 bytes, not ${data.length}`, { feature: this.name, length: data.length });
+      if (data.length < 1 || data.length > 8)
+        throw new GigeError('REGISTER_LENGTH', `${this.name}: an integer register must be 1…8 bytes, not ${data.length}`, {
+          feature: this.name,
+          length: data.length,
+        });
       const raw = decodeRegister(data, this.bigEndianFor(data.length));
       return this.signed ? BigInt.asIntN(data.length * 8, raw) : raw;
     });
@@ -75,9 +82,16 @@ function checkFits(name: string, value: bigint, bits: number, signed: boolean): 
   const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
   const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
   if (value < min || value > max) {
-    throw new GigeError('OUT_OF_RANGE', `${name}: ${value} does not fit in ${bits} ${signed ? 'signed' : 'unsigned'} bits; allowed ${toPublicInteger(min)}…${toPublicInteger(max)}`, {
-      feature: name, value: value.toString(), min: min.toString(), max: max.toString(),
-    });
+    throw new GigeError(
+      'OUT_OF_RANGE',
+      `${name}: ${value} does not fit in ${bits} ${signed ? 'signed' : 'unsigned'} bits; allowed ${toPublicInteger(min)}…${toPublicInteger(max)}`,
+      {
+        feature: name,
+        value: value.toString(),
+        min: min.toString(),
+        max: max.toString(),
+      },
+    );
   }
 }
 
@@ -98,7 +112,8 @@ export class MaskedIntRegNode extends IntegerRegisterNode {
     const msb = childText(element, 'MSB');
     const parseBit = (tag: string, text: string): number => {
       const value = parseXmlInteger(text);
-      if (value === undefined || value < 0n || value > 63n) throw invalidXml(`${this.name}: <${tag}> "${text}" is not a bit number 0…63`, { node: this.name });
+      if (value === undefined || value < 0n || value > 63n)
+        throw invalidXml(`${this.name}: <${tag}> "${text}" is not a bit number 0…63`, { node: this.name });
       return Number(value);
     };
     if (bit !== undefined) {
@@ -119,7 +134,9 @@ export class MaskedIntRegNode extends IntegerRegisterNode {
     const shift = Math.min(a, b);
     const width = Math.abs(a - b) + 1;
     if (shift < 0 || shift + width > length * 8) {
-      throw new GigeError('REGISTER_LENGTH', `${this.name}: bits ${this.lsbBit}…${this.msbBit} do not fit in a ${length}-byte register`, { feature: this.name });
+      throw new GigeError('REGISTER_LENGTH', `${this.name}: bits ${this.lsbBit}…${this.msbBit} do not fit in a ${length}-byte register`, {
+        feature: this.name,
+      });
     }
     return { shift, width };
   }
@@ -138,7 +155,9 @@ export class MaskedIntRegNode extends IntegerRegisterNode {
       const { shift, width } = this.field(length);
       checkFits(this.name, integer, width, this.signed);
       const bigEndian = this.bigEndianFor(length);
-      const current: MaybePromise<bigint> = canRead(this.accessMode) ? then(this.readBytes(), (data) => decodeRegister(data, bigEndian)) : 0n;
+      const current: MaybePromise<bigint> = canRead(this.accessMode)
+        ? then(this.readBytes(), (data) => decodeRegister(data, bigEndian))
+        : 0n;
       return then(current, (whole) => {
         const mask = ((1n << BigInt(width)) - 1n) << BigInt(shift);
         const next = (whole & ~mask) | ((BigInt.asUintN(width, integer) << BigInt(shift)) & mask);
@@ -231,7 +250,11 @@ export class StringRegNode extends RegisterNode {
     return then(this.length(), (length) => {
       const bytes = Buffer.from(value, 'utf8');
       if (bytes.length > length) {
-        throw new GigeError('OUT_OF_RANGE', `${this.name}: ${quoteInput(value)} is ${bytes.length} bytes long; allowed at most ${length} bytes`, { feature: this.name, value: quoteInput(value), maxLength: length });
+        throw new GigeError(
+          'OUT_OF_RANGE',
+          `${this.name}: ${quoteInput(value)} is ${bytes.length} bytes long; allowed at most ${length} bytes`,
+          { feature: this.name, value: quoteInput(value), maxLength: length },
+        );
       }
       const data = Buffer.alloc(length);
       bytes.copy(data);
@@ -253,7 +276,11 @@ export class RawRegisterNode extends RegisterNode {
   writeRaw(value: Buffer): MaybePromise<void> {
     return then(this.length(), (length) => {
       if (value.length !== length) {
-        throw new GigeError('INVALID_VALUE', `${this.name}: got ${value.length} bytes; allowed exactly ${length} bytes`, { feature: this.name, length: value.length, expected: length });
+        throw new GigeError('INVALID_VALUE', `${this.name}: got ${value.length} bytes; allowed exactly ${length} bytes`, {
+          feature: this.name,
+          length: value.length,
+          expected: length,
+        });
       }
       return this.writeBytes(Buffer.from(value));
     });

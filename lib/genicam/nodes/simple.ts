@@ -44,9 +44,12 @@ export class BooleanNode extends GenNode {
   }
 
   writeBoolean(value: boolean): MaybePromise<void> {
-    return then(this.source.write(value ? this.onValue : this.offValue, (node, next) => node.writeNumber(next as Num)), (literalChanged) => {
-      if (literalChanged) this.ctx.changed(this);
-    });
+    return then(
+      this.source.write(value ? this.onValue : this.offValue, (node, next) => node.writeNumber(next as Num)),
+      (literalChanged) => {
+        if (literalChanged) this.ctx.changed(this);
+      },
+    );
   }
 
   /** In formulas a Boolean is 1 or 0. */
@@ -106,9 +109,13 @@ export class CommandNode extends GenNode {
   /** Writes CommandValue (no completion wait). */
   trigger(): MaybePromise<void> {
     return then(this.commandValue.read(), (value) =>
-      then(this.source.write(toInteger(value), (node, next) => node.writeNumber(next as Num)), (literalChanged) => {
-        if (literalChanged) this.ctx.changed(this);
-      }));
+      then(
+        this.source.write(toInteger(value), (node, next) => node.writeNumber(next as Num)),
+        (literalChanged) => {
+          if (literalChanged) this.ctx.changed(this);
+        },
+      ),
+    );
   }
 
   isDone(): MaybePromise<boolean> {
@@ -116,7 +123,8 @@ export class CommandNode extends GenNode {
       if (!canRead(access) || this.source.isLiteral) return true;
       this.ctx.dropCaches(this);
       return then(this.commandValue.read(), (commandValue) =>
-        then(this.readNumber(), (current) => toInteger(current) !== toInteger(commandValue)));
+        then(this.readNumber(), (current) => toInteger(current) !== toInteger(commandValue)),
+      );
     });
   }
 
@@ -129,9 +137,14 @@ export class CommandNode extends GenNode {
       if (await this.isDone()) return;
       if (Date.now() >= deadline) {
         const value = await this.commandValue.read();
-        throw new GigeError('COMMAND_TIMEOUT', `${this.name}: the command did not complete within ${timeoutMs} ms (${this.source.pointer?.name ?? 'its value'} still reads ${toPublicInteger(toInteger(value))})`, {
-          feature: this.name, timeoutMs,
-        });
+        throw new GigeError(
+          'COMMAND_TIMEOUT',
+          `${this.name}: the command did not complete within ${timeoutMs} ms (${this.source.pointer?.name ?? 'its value'} still reads ${toPublicInteger(toInteger(value))})`,
+          {
+            feature: this.name,
+            timeoutMs,
+          },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, interval));
     }
@@ -157,7 +170,10 @@ export class StringNode extends GenNode {
   override validateLinks(): void {
     super.validateLinks();
     if (this.pointer && !(this.pointer.node instanceof StringNode || this.pointer.node instanceof StringRegNode)) {
-      throw invalidXml(`${this.name}: pValue refers to ${this.pointer.name}, a ${this.pointer.node.nodeType}; expected a String or StringReg`, { node: this.name });
+      throw invalidXml(
+        `${this.name}: pValue refers to ${this.pointer.name}, a ${this.pointer.node.nodeType}; expected a String or StringReg`,
+        { node: this.name },
+      );
     }
   }
 

@@ -19,7 +19,11 @@ interface IndexedEntry {
 export function parseLiteral(owner: string, tag: string, text: string, flavour: Flavour): Literal {
   if (flavour === 'string') return text;
   const value = flavour === 'integer' ? parseXmlInteger(text) : parseXmlFloat(text);
-  if (value === undefined) throw invalidXml(`${owner}: <${tag}> "${text}" is not ${flavour === 'integer' ? 'an integer' : 'a number'}`, { node: owner, element: tag });
+  if (value === undefined)
+    throw invalidXml(`${owner}: <${tag}> "${text}" is not ${flavour === 'integer' ? 'an integer' : 'a number'}`, {
+      node: owner,
+      element: tag,
+    });
   return value;
 }
 
@@ -36,7 +40,14 @@ export class ValueSource {
   private readonly defaultEntry: IndexedEntry | undefined;
   readonly copies: Ref[];
 
-  private constructor(readonly owner: GenNode, el: XmlElement, flavour: Flavour, makeRef: MakeRef, valueTag: string, pointerTag: string) {
+  private constructor(
+    readonly owner: GenNode,
+    el: XmlElement,
+    flavour: Flavour,
+    makeRef: MakeRef,
+    valueTag: string,
+    pointerTag: string,
+  ) {
     const literal = childElement(el, valueTag);
     if (literal) this.literal = parseLiteral(owner.name, valueTag, literal.text, flavour);
     const pointer = childElement(el, pointerTag);
@@ -45,7 +56,10 @@ export class ValueSource {
     this.index = index ? makeRef('pIndex', index.text, 'value') : undefined;
     if (this.index) {
       for (const entry of childElements(el, `${valueTag}Indexed`)) {
-        this.indexed.push({ index: indexOf(owner.name, entry), literal: parseLiteral(owner.name, `${valueTag}Indexed`, entry.text, flavour) });
+        this.indexed.push({
+          index: indexOf(owner.name, entry),
+          literal: parseLiteral(owner.name, `${valueTag}Indexed`, entry.text, flavour),
+        });
       }
       for (const entry of childElements(el, `${pointerTag}Indexed`)) {
         this.indexed.push({ index: indexOf(owner.name, entry), ref: makeRef(`${pointerTag}Indexed`, entry.text, 'value') });
@@ -53,13 +67,21 @@ export class ValueSource {
       const defaultLiteral = childElement(el, `${valueTag}Default`);
       const defaultPointer = childElement(el, `${pointerTag}Default`);
       if (defaultPointer) this.defaultEntry = { index: -1n, ref: makeRef(`${pointerTag}Default`, defaultPointer.text, 'value') };
-      else if (defaultLiteral) this.defaultEntry = { index: -1n, literal: parseLiteral(owner.name, `${valueTag}Default`, defaultLiteral.text, flavour) };
+      else if (defaultLiteral)
+        this.defaultEntry = { index: -1n, literal: parseLiteral(owner.name, `${valueTag}Default`, defaultLiteral.text, flavour) };
     }
     this.copies = childTexts(el, `${pointerTag}Copy`).map((name) => makeRef(`${pointerTag}Copy`, name, 'property'));
   }
 
   /** undefined when the element has none of the value forms. */
-  static from(owner: GenNode, el: XmlElement, flavour: Flavour, makeRef: MakeRef, valueTag = 'Value', pointerTag = 'pValue'): ValueSource | undefined {
+  static from(
+    owner: GenNode,
+    el: XmlElement,
+    flavour: Flavour,
+    makeRef: MakeRef,
+    valueTag = 'Value',
+    pointerTag = 'pValue',
+  ): ValueSource | undefined {
     const has = (tag: string): boolean => childElement(el, tag) !== undefined;
     if (!has(valueTag) && !has(pointerTag) && !has('pIndex')) return undefined;
     return new ValueSource(owner, el, flavour, makeRef, valueTag, pointerTag);
@@ -81,7 +103,11 @@ export class ValueSource {
 
   private missingIndex(index: bigint): never {
     const known = this.indexed.map((entry) => entry.index.toString()).join(', ');
-    throw new GigeError('INDEX_NOT_FOUND', `${this.owner.name}: no value for index ${index} of ${this.index?.name} and no default (indexes: ${known || 'none'})`, { feature: this.owner.name, index: index.toString() });
+    throw new GigeError(
+      'INDEX_NOT_FOUND',
+      `${this.owner.name}: no value for index ${index} of ${this.index?.name} and no default (indexes: ${known || 'none'})`,
+      { feature: this.owner.name, index: index.toString() },
+    );
   }
 
   /** The node the value currently comes from (for delegating Min/Max/Inc/Unit), if any. */
@@ -139,13 +165,17 @@ export class ValueSource {
 
 function indexOf(owner: string, entry: XmlElement): bigint {
   const index = parseXmlInteger(entry.attrs.Index ?? '');
-  if (index === undefined) throw invalidXml(`${owner}: <${entry.tag}> needs an integer Index attribute, got "${entry.attrs.Index ?? ''}"`, { node: owner });
+  if (index === undefined)
+    throw invalidXml(`${owner}: <${entry.tag}> needs an integer Index attribute, got "${entry.attrs.Index ?? ''}"`, { node: owner });
   return index;
 }
 
 /** `<Min>`/`<pMin>` and friends: a literal or a pointer. */
 export class NumberProperty {
-  private constructor(readonly literal: Num | undefined, readonly ref: Ref | undefined) {}
+  private constructor(
+    readonly literal: Num | undefined,
+    readonly ref: Ref | undefined,
+  ) {}
 
   static from(owner: GenNode, el: XmlElement, tag: string, flavour: 'integer' | 'float', makeRef: MakeRef): NumberProperty | undefined {
     const pointer = childElement(el, `p${tag}`);

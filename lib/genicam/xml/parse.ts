@@ -16,7 +16,11 @@ export interface XmlElement {
 }
 
 export class XmlSyntaxError extends Error {
-  constructor(message: string, readonly line: number, readonly column: number | undefined) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number | undefined,
+  ) {
     super(message);
   }
 }
@@ -34,7 +38,16 @@ function position(text: string, offset: number): { line: number; column: number 
 }
 
 function isNameChar(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 45 || code === 46 || code === 58 || code > 127;
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 45 ||
+    code === 46 ||
+    code === 58 ||
+    code > 127
+  );
 }
 
 function isSpace(code: number): boolean {
@@ -195,7 +208,11 @@ export function parseXml(text: string): XmlElement {
     const open = stack[0];
     const { line } = position(text, open.start);
     const path = stack.map((entry) => `<${entry.element.tag}>`).join(' > ');
-    throw new XmlSyntaxError(`the document ends while ${path} ${stack.length === 1 ? 'is' : 'are'} still open (<${open.element.tag}> opened at line ${line}; truncated?)`, line, undefined);
+    throw new XmlSyntaxError(
+      `the document ends while ${path} ${stack.length === 1 ? 'is' : 'are'} still open (<${open.element.tag}> opened at line ${line}; truncated?)`,
+      line,
+      undefined,
+    );
   }
   if (!root) fail('no root element');
   return root as XmlElement;

@@ -6,6 +6,7 @@
  */
 import { NodeMap, Port } from '../../../lib/genicam';
 import type { GvcpDevice } from '../../../lib/gvcp/device';
+import type { PublicInteger } from '../../../lib/genicam/numbers';
 import type { Client } from './client';
 
 const VALUE_TYPES = new Set(['Integer', 'Float', 'Enumeration', 'Boolean', 'String', 'Register']);
@@ -40,7 +41,10 @@ export class BatchReadPort implements Port {
 
   read(address: number, length: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      if (this.queue.length === 0) setImmediate(() => { void this.flush(); });
+      if (this.queue.length === 0)
+        setImmediate(() => {
+          void this.flush();
+        });
       this.queue.push({ address, length, resolve, reject });
     });
   }
@@ -88,8 +92,15 @@ export class CacheWalk {
   checks = 0;
   private readonly names: string[];
 
-  constructor(private readonly client: Client, private readonly fresh: NodeMap, private readonly options: WalkOptions = {}) {
-    this.names = client.map.names().filter((name) => VALUE_TYPES.has(client.map.typeOf(name))).sort();
+  constructor(
+    private readonly client: Client,
+    private readonly fresh: NodeMap,
+    private readonly options: WalkOptions = {},
+  ) {
+    this.names = client.map
+      .names()
+      .filter((name) => VALUE_TYPES.has(client.map.typeOf(name)))
+      .sort();
   }
 
   /** Compares every readable node: cached map vs. a map that asks the device. */
@@ -99,7 +110,8 @@ export class CacheWalk {
     const device = await Promise.all(this.names.map((name) => readOne(this.fresh, name)));
     for (const [i, name] of this.names.entries()) {
       const cached = await readOne(this.client.map, name);
-      if (cached !== device[i]) this.problems.push(`after ${after}: ${name} reads ${cached} through the cache but ${device[i]} from the device`);
+      if (cached !== device[i])
+        this.problems.push(`after ${after}: ${name} reads ${cached} through the cache but ${device[i]} from the device`);
     }
   }
 
@@ -119,7 +131,7 @@ export class CacheWalk {
       return;
     }
     const original = await map.getValue(name).catch(() => undefined);
-    const values = this.options.candidates?.[name] ?? await this.genericCandidates(name, original);
+    const values = this.options.candidates?.[name] ?? (await this.genericCandidates(name, original));
     for (const value of [...values, ...(original === undefined ? [] : [original])]) {
       try {
         await map.setValue(name, value);
@@ -148,7 +160,9 @@ export class CacheWalk {
 
   private async genericCandidates(name: string, current: unknown): Promise<unknown[]> {
     const d = await this.client.map.describe(name);
-    const differs = (v: unknown): boolean => v !== undefined && String(v) !== String(current);
+    // By value whatever the kind: a current 5n is a min of 5 (Integer and Float values are numbers or bigints).
+    const currentText = typeof current === 'number' || typeof current === 'bigint' ? String(current) : undefined;
+    const differs = (v: PublicInteger | undefined): boolean => v !== undefined && String(v) !== currentText;
     switch (d.type) {
       case 'Boolean':
         return [!current];

@@ -88,13 +88,16 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
   let framesReceived = 0;
   let eventsReceived = 0;
   const client: Client = {
-    camera, device, map, address,
+    camera,
+    device,
+    map,
+    address,
     get: (name) => map.getValue(name) as Promise<Value>,
     set: (name, value) => map.setValue(name, value),
     execute: (name) => map.execute(name),
     async deviceTime() {
       await map.execute('TimestampLatch');
-      return BigInt(await map.getValue('TimestampLatchValue') as number | bigint);
+      return BigInt((await map.getValue('TimestampLatchValue')) as number | bigint);
     },
     async openStream(options = {}) {
       const packetSize = Number(await map.getValue('GevSCPSPacketSize'));
@@ -103,10 +106,13 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
       let received = 0;
       streamOpen = true;
       const stream = openStream({
-        bindAddress: '127.0.0.1', deviceAddress: address, packetSize,
+        bindAddress: '127.0.0.1',
+        deviceAddress: address,
+        packetSize,
         // Room for any format of a 640×480-class image unless asked for more.
         maxPayloadSize: options.maxPayloadSize ?? Math.max(Number(await map.getValue('PayloadSize')), 2 << 20),
-        bufferCount: 16, socketBufferBytes: 8 << 20,
+        bufferCount: 16,
+        socketBufferBytes: 8 << 20,
       });
       stream.on('frame', (frame) => {
         // Keep a copy: a received frame holds a pool buffer until it is garbage-collected, and a
@@ -126,7 +132,8 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
         await stream.close();
       });
       const handle: StreamHandle = {
-        stream, frames,
+        stream,
+        frames,
         async grab(count, timeoutMs = 5000) {
           const since = await client.deviceTime();
           await map.execute('AcquisitionStart');
@@ -168,7 +175,8 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
       });
       closers.push(() => channel.close());
       return {
-        channel, events,
+        channel,
+        events,
         waitFor(predicate, timeoutMs = 3000) {
           return new Promise<GvcpEvent>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for an event`)), timeoutMs);
@@ -205,8 +213,10 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
         const eventsDone = !eventsOpen || eventsReceived >= events;
         if (framesDone && eventsDone) return;
         if (Date.now() > deadline) {
-          throw new Error(`not everything the camera sent arrived within ${timeoutMs} ms: frames ${framesReceived} of ` +
-            `${producer.stats.framesSent} (${producer.stats.framesQueued} queued), events ${eventsReceived} of ${events}`);
+          throw new Error(
+            `not everything the camera sent arrived within ${timeoutMs} ms: frames ${framesReceived} of ` +
+              `${producer.stats.framesSent} (${producer.stats.framesQueued} queued), events ${eventsReceived} of ${events}`,
+          );
         }
         await sleep(5);
       }

@@ -10,7 +10,12 @@ import { DeviceAccessError } from '../../../lib/emulator/device-model';
 import { DeviceClock } from '../../../lib/emulator/device/clock';
 
 export const OPEN_CHANNEL: StreamChannelConfig = {
-  destinationAddress: '127.0.0.1', destinationPort: 50000, packetSize: 1500, packetDelayTicks: 0, doNotFragment: false, extendedIds: false,
+  destinationAddress: '127.0.0.1',
+  destinationPort: 50000,
+  packetSize: 1500,
+  packetDelayTicks: 0,
+  doNotFragment: false,
+  extendedIds: false,
 };
 
 export class FakeServices implements DeviceServices {

@@ -16,11 +16,16 @@ export class RawGvcpHost {
   private nextId = 1;
   private readonly waiting = new Map<number, (ack: RawAck) => void>();
 
-  private constructor(readonly socket: dgram.Socket, readonly device: string) {
+  private constructor(
+    readonly socket: dgram.Socket,
+    readonly device: string,
+  ) {
     socket.on('message', (msg) => {
       if (msg.length < 8) return;
       const ack: RawAck = {
-        status: msg.readUInt16BE(0), answer: msg.readUInt16BE(2), ackId: msg.readUInt16BE(6),
+        status: msg.readUInt16BE(0),
+        answer: msg.readUInt16BE(2),
+        ackId: msg.readUInt16BE(6),
         payload: msg.subarray(8, 8 + msg.readUInt16BE(4)),
       };
       this.waiting.get(ack.ackId)?.(ack);
@@ -53,8 +58,15 @@ export class RawGvcpHost {
   request(packet: Buffer, timeoutMs = 1000): Promise<RawAck | null> {
     const id = packet.readUInt16BE(6);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.waiting.delete(id); resolve(null); }, timeoutMs);
-      this.waiting.set(id, (ack) => { clearTimeout(timer); this.waiting.delete(id); resolve(ack); });
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      this.waiting.set(id, (ack) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(ack);
+      });
       this.send(packet);
     });
   }
@@ -67,7 +79,10 @@ export class RawGvcpHost {
 
   async writeRegisters(writes: Array<[address: number, value: number]>): Promise<RawAck | null> {
     const payload = Buffer.alloc(writes.length * 8);
-    writes.forEach(([a, v], i) => { payload.writeUInt32BE(a, i * 8); payload.writeUInt32BE(v >>> 0, i * 8 + 4); });
+    writes.forEach(([a, v], i) => {
+      payload.writeUInt32BE(a, i * 8);
+      payload.writeUInt32BE(v >>> 0, i * 8 + 4);
+    });
     return this.request(this.packet(Command.WRITEREG, payload));
   }
 
@@ -75,13 +90,15 @@ export class RawGvcpHost {
   async write(...writes: Array<[address: number, value: number]>): Promise<void> {
     for (const w of writes) {
       const ack = await this.writeRegisters([w]);
-      if (!ack || ack.status !== 0) throw new Error(`WRITEREG 0x${w[0].toString(16)} ← ${w[1]}: ${ack ? `status 0x${ack.status.toString(16)}` : 'no ack'}`);
+      if (!ack || ack.status !== 0)
+        throw new Error(`WRITEREG 0x${w[0].toString(16)} ← ${w[1]}: ${ack ? `status 0x${ack.status.toString(16)}` : 'no ack'}`);
     }
   }
 
   async read(address: number): Promise<number> {
     const ack = await this.readRegisters([address]);
-    if (!ack || ack.status !== 0) throw new Error(`READREG 0x${address.toString(16)}: ${ack ? `status 0x${ack.status.toString(16)}` : 'no ack'}`);
+    if (!ack || ack.status !== 0)
+      throw new Error(`READREG 0x${address.toString(16)}: ${ack ? `status 0x${ack.status.toString(16)}` : 'no ack'}`);
     return ack.payload.readUInt32BE(0);
   }
 

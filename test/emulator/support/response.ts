@@ -47,7 +47,11 @@ export interface Placement {
 /** What a received frame must contain: the scene at phase = block id through `response`. */
 export function expectedImage(frame: Frame, placement: Placement, response?: Response): Buffer {
   return renderRampReference({
-    width: frame.width, height: frame.height, pixelFormat: frame.pixelFormat, phase: frame.blockId,
-    ...placement, lut: response ? documentedTransfer(response) : undefined,
+    width: frame.width,
+    height: frame.height,
+    pixelFormat: frame.pixelFormat,
+    phase: frame.blockId,
+    ...placement,
+    lut: response ? documentedTransfer(response) : undefined,
   });
 }

@@ -11,6 +11,7 @@
  *
  *   client.ts --address 10.x.y.2 [--stall-ms 2500] [--max-seconds 300]
  */
+import { inspect } from 'node:util';
 import { CameraConnection } from '../../../lib/camera/connection';
 
 function arg(name: string, fallback: string): string {
@@ -24,7 +25,9 @@ function print(event: Record<string, unknown>): void {
 
 const connection = new CameraConnection({ address: arg('address', '127.0.0.2'), frameTimeoutMs: 5000 });
 connection.on('state', (state: string, detail: string) => print({ type: 'state', state, detail }));
-connection.on('frame', (frame: { blockId: bigint; status: string }) => print({ type: 'frame', id: Number(frame.blockId), status: frame.status }));
+connection.on('frame', (frame: { blockId: bigint; status: string }) =>
+  print({ type: 'frame', id: Number(frame.blockId), status: frame.status }),
+);
 connection.on('error', (err: Error) => print({ type: 'error', message: err.message }));
 connection.requestAcquisition('fault-client').catch((err: Error) => print({ type: 'error', message: err.message }));
 connection.connect().catch(() => undefined);
@@ -33,7 +36,9 @@ const stallMs = Number(arg('stall-ms', '2500'));
 process.on('SIGUSR2', () => {
   print({ type: 'stall-start' });
   const end = Date.now() + stallMs;
-  while (Date.now() < end) { /* blocked, as by a long synchronous task */ }
+  while (Date.now() < end) {
+    /* blocked, as by a long synchronous task */
+  }
   print({ type: 'stall-end' });
 });
 
@@ -41,7 +46,13 @@ let stopping = false;
 const stop = (): void => {
   if (stopping) return;
   stopping = true;
-  connection.close().finally(() => process.exit(0));
+  connection.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      print({ type: 'error', message: `close: ${(err as Error)?.message ?? inspect(err)}` });
+      process.exit(1);
+    },
+  );
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

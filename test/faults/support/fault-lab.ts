@@ -76,10 +76,24 @@ export class FaultLab {
       cameraNs = Namespace.create('fcam');
       const { aName, bName } = vethPair(hostNs, [`${subnet}.1/24`], cameraNs, [`${subnet}.2/24`]);
       const cameraAddress = `${subnet}.2`;
-      const lab = new FaultLab(hostNs, cameraNs, { host: aName, camera: bName }, subnet, cameraAddress, null as unknown as NamespaceProcess, resolved);
+      const lab = new FaultLab(
+        hostNs,
+        cameraNs,
+        { host: aName, camera: bName },
+        subnet,
+        cameraAddress,
+        null as unknown as NamespaceProcess,
+        resolved,
+      );
       await lab.startCamera();
-      const client = hostNs.spawnNode(path.join(resolved.root, 'test', 'faults', 'support', 'client.ts'),
-        ['--address', cameraAddress, '--stall-ms', String(resolved.stallMs), '--max-seconds', '600']);
+      const client = hostNs.spawnNode(path.join(resolved.root, 'test', 'faults', 'support', 'client.ts'), [
+        '--address',
+        cameraAddress,
+        '--stall-ms',
+        String(resolved.stallMs),
+        '--max-seconds',
+        '600',
+      ]);
       (lab as unknown as { client: NamespaceProcess }).client = client;
       await client.waitFor('"type":"started"', 20000);
       return lab;
@@ -95,8 +109,15 @@ export class FaultLab {
     if (this.camera) throw new Error('the camera is running');
     const settings = JSON.stringify({ Width: 1024, Height: 256, AcquisitionFrameRate: this.options.frameRate });
     const camera = this.cameraNs.spawnNode(path.join(this.options.root, 'test', 'support', 'emulator-process.ts'), [
-      '--address', this.cameraAddress, '--in-namespace', '--heartbeat-timeout', String(this.options.heartbeatTimeoutMs),
-      '--settings', settings, '--max-seconds', '600',
+      '--address',
+      this.cameraAddress,
+      '--in-namespace',
+      '--heartbeat-timeout',
+      String(this.options.heartbeatTimeoutMs),
+      '--settings',
+      settings,
+      '--max-seconds',
+      '600',
     ]);
     this.camera = camera;
     await camera.waitFor('READY', 20000);
@@ -123,8 +144,13 @@ export class FaultLab {
   dropAll(on: boolean): number {
     const action = on ? '-I' : '-D';
     const dev = this.interfaces.camera;
-    for (const rule of [['INPUT', '-i'], ['OUTPUT', '-o']]) {
-      const r = spawnSync('ip', ['netns', 'exec', this.cameraNs.name, 'iptables', action, rule[0], rule[1], dev, '-j', 'DROP'], { encoding: 'utf8' });
+    for (const rule of [
+      ['INPUT', '-i'],
+      ['OUTPUT', '-o'],
+    ]) {
+      const r = spawnSync('ip', ['netns', 'exec', this.cameraNs.name, 'iptables', action, rule[0], rule[1], dev, '-j', 'DROP'], {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(`iptables ${action} ${rule[0]} in ${this.cameraNs.name}: ${r.stderr || r.error?.message}`);
     }
     return Date.now();
@@ -192,10 +218,15 @@ export class FaultLab {
       const found = this.events().find((e) => e.t >= from && match(e));
       if (found) return found;
       if (Date.now() > deadline) {
-        const recent = this.events().filter((e) => e.t >= from && e.type !== 'frame').slice(-8);
-        throw new Error(`no ${what} within ${timeoutMs} ms; host events since: ${JSON.stringify(recent)}; stderr: ${this.client.stderr.slice(-500)}`);
+        const recent = this.events()
+          .filter((e) => e.t >= from && e.type !== 'frame')
+          .slice(-8);
+        throw new Error(
+          `no ${what} within ${timeoutMs} ms; host events since: ${JSON.stringify(recent)}; stderr: ${this.client.stderr.slice(-500)}`,
+        );
       }
-      if (this.client.child.exitCode !== null) throw new Error(`the host process exited (${this.client.child.exitCode}): ${this.client.stderr.slice(-800)}`);
+      if (this.client.child.exitCode !== null)
+        throw new Error(`the host process exited (${this.client.child.exitCode}): ${this.client.stderr.slice(-800)}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }

@@ -22,7 +22,10 @@ describe('flows: "Frames and events to MQTT" with Mosquitto (a production broker
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-mosquitto-'));
     port = await freePort();
     // Only loopback, no persistence, anonymous clients; log to stderr (stdout is block-buffered into a pipe).
-    fs.writeFileSync(path.join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n`);
+    fs.writeFileSync(
+      path.join(dir, 'mosquitto.conf'),
+      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n`,
+    );
     broker = start(MOSQUITTO as string, ['-c', path.join(dir, 'mosquitto.conf')], {}, 120000);
     await broker.waitFor(new RegExp(`Opening ipv4 listen socket on port ${port}`), 15000);
     await helper.startServer();

@@ -29,7 +29,7 @@ export function deafen(server: GvcpServer): () => void {
 /** The device's answers are lost until the returned function is called (it still hears and obeys). */
 export function mute(server: GvcpServer): () => void {
   const socket = controlSocket(server);
-  const send = socket.send;
+  const send = socket.send.bind(socket);
   socket.send = ((...args: unknown[]) => {
     const callback = args[args.length - 1];
     if (typeof callback === 'function') setImmediate(() => (callback as (err: Error | null, bytes: number) => void)(null, 0));

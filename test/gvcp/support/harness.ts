@@ -21,7 +21,10 @@ export async function startTestDevice(
   const warnings: Error[] = [];
   server.on('warning', (err: Error) => warnings.push(err));
   return {
-    server, model, address, warnings,
+    server,
+    model,
+    address,
+    warnings,
     async stop() {
       await server.close();
       await model.close();

@@ -4,7 +4,13 @@
  * for what the server tells the model.
  */
 import {
-  ActionRequest, DeviceAccessError, DeviceIdentity, DeviceModel, DeviceServices, StreamChannelConfig, XmlLocation,
+  ActionRequest,
+  DeviceAccessError,
+  DeviceIdentity,
+  DeviceModel,
+  DeviceServices,
+  StreamChannelConfig,
+  XmlLocation,
 } from '../../../lib/emulator/device-model';
 import { GvcpStatus } from '../../../lib/gvcp/protocol';
 
@@ -33,7 +39,12 @@ export class TestModel implements DeviceModel {
   readonly actionQueueSize: number;
   readonly xmlBytes: Buffer;
   services: DeviceServices | null = null;
-  readonly registers = new Map<number, number>([[REG_RW, 0x12345678], [REG_RO, 0xcafef00d], [REG_SLOW, 0], [REG_COUNTER, 0]]);
+  readonly registers = new Map<number, number>([
+    [REG_RW, 0x12345678],
+    [REG_RO, 0xcafef00d],
+    [REG_SLOW, 0],
+    [REG_COUNTER, 0],
+  ]);
   readonly scratch = Buffer.alloc(SCRATCH_SIZE);
   readonly streamConfigs: Array<StreamChannelConfig | null> = [];
   readonly actions: Array<ActionRequest & { at: bigint }> = [];
@@ -53,7 +64,9 @@ export class TestModel implements DeviceModel {
       userDefinedName: 'bench',
       macAddress: Buffer.from(mac),
     };
-    const xml = options.xml ?? `<?xml version="1.0"?>\n<RegisterDescription ModelName="GVCPTest" VendorName="Test">${'<!-- padding -->'.repeat(100)}</RegisterDescription>\n`;
+    const xml =
+      options.xml ??
+      `<?xml version="1.0"?>\n<RegisterDescription ModelName="GVCPTest" VendorName="Test">${'<!-- padding -->'.repeat(100)}</RegisterDescription>\n`;
     this.xmlBytes = Buffer.from(xml, 'utf8');
     this.xml = { firstUrl: `Local:test.xml;${XML_ADDRESS.toString(16)};${this.xmlBytes.length.toString(16)}` };
     this.actionSignals = options.actionSignals ?? 2;
@@ -81,7 +94,12 @@ export class TestModel implements DeviceModel {
     if (address === REG_RO) throw new DeviceAccessError(GvcpStatus.WRITE_PROTECT, 'read-only');
     if (!this.registers.has(address)) throw new DeviceAccessError(GvcpStatus.INVALID_ADDRESS, `no register at 0x${address.toString(16)}`);
     if (address === REG_SLOW && this.slowWriteMs > 0) {
-      return new Promise((resolve) => setTimeout(() => { this.registers.set(address, value); resolve(); }, this.slowWriteMs));
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          this.registers.set(address, value);
+          resolve();
+        }, this.slowWriteMs),
+      );
     }
     this.registers.set(address, value);
   }

@@ -25,16 +25,24 @@ export class UdpProxy {
     private readonly device: { address: string; port: number },
     public rule: ProxyRule,
   ) {
-    front.on('message', (msg, rinfo) => { this.client = rinfo; this.relay(msg, 'toDevice'); });
+    front.on('message', (msg, rinfo) => {
+      this.client = rinfo;
+      this.relay(msg, 'toDevice');
+    });
     back.on('message', (msg) => this.relay(msg, 'toClient'));
   }
 
-  static async start(listenAddress: string, device: { address: string; port: number }, rule: ProxyRule = () => undefined): Promise<UdpProxy> {
-    const bind = (address: string): Promise<dgram.Socket> => new Promise((resolve, reject) => {
-      const s = dgram.createSocket('udp4');
-      s.once('error', reject);
-      s.bind({ address, port: 0 }, () => resolve(s));
-    });
+  static async start(
+    listenAddress: string,
+    device: { address: string; port: number },
+    rule: ProxyRule = () => undefined,
+  ): Promise<UdpProxy> {
+    const bind = (address: string): Promise<dgram.Socket> =>
+      new Promise((resolve, reject) => {
+        const s = dgram.createSocket('udp4');
+        s.once('error', reject);
+        s.bind({ address, port: 0 }, () => resolve(s));
+      });
     return new UdpProxy(await bind(listenAddress), await bind(listenAddress), device, rule);
   }
 
@@ -56,7 +64,10 @@ export class UdpProxy {
       else if (this.client) this.front.send(packet, this.client.port, this.client.address);
     };
     if (typeof action === 'number') {
-      const t = setTimeout(() => { this.timers.delete(t); send(); }, action);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        send();
+      }, action);
       this.timers.add(t);
       return;
     }

@@ -27,9 +27,17 @@ export class LoopbackCapture {
   private readonly ended: Promise<void>;
   private markers = 0;
 
-  private constructor(private readonly child: ChildProcess, private readonly markerAddress: string, private readonly namespace?: Namespace) {
-    child.stdout?.on('data', (d: Buffer) => { this.out += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { this.err += d.toString(); });
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly markerAddress: string,
+    private readonly namespace?: Namespace,
+  ) {
+    child.stdout?.on('data', (d: Buffer) => {
+      this.out += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      this.err += d.toString();
+    });
     this.ended = new Promise((r) => child.once('exit', () => r()));
   }
 

@@ -35,14 +35,19 @@ export async function grabFromAravisFake(address: string, frames: number): Promi
   const blocks = new Map<number, { data: Buffer; leader?: Buffer; packets: number; got: number }>();
   const done: FakeFrame[] = [];
   let finish: () => void = () => undefined;
-  const finished = new Promise<void>((r) => { finish = r; });
+  const finished = new Promise<void>((r) => {
+    finish = r;
+  });
   socket.on('message', (msg) => {
     if (msg.length < 8) return;
     const blockId = msg.readUInt16BE(2);
     const format = msg[4] & 0x7f;
     const packetId = msg.readUIntBE(5, 3);
     let b = blocks.get(blockId);
-    if (!b) { b = { data: Buffer.alloc(width * height), packets: 0, got: 0 }; blocks.set(blockId, b); }
+    if (!b) {
+      b = { data: Buffer.alloc(width * height), packets: 0, got: 0 };
+      blocks.set(blockId, b);
+    }
     b.packets += 1;
     if (format === 1) b.leader = msg.subarray(8);
     else if (format === 3) {
@@ -56,8 +61,13 @@ export async function grabFromAravisFake(address: string, frames: number): Promi
         for (let x = 0; x < width; x += 1) if (b.data[y * width + x] !== (x + y + blockId) % 255) mismatches += 1;
       }
       done.push({
-        blockId, width: b.leader.readUInt32BE(16), height: b.leader.readUInt32BE(20), pixelFormat: b.leader.readUInt32BE(12),
-        bytes: b.got, packets: b.packets, mismatches,
+        blockId,
+        width: b.leader.readUInt32BE(16),
+        height: b.leader.readUInt32BE(20),
+        pixelFormat: b.leader.readUInt32BE(12),
+        bytes: b.got,
+        packets: b.packets,
+        mismatches,
       });
       blocks.delete(blockId);
       if (done.length >= frames) finish();

@@ -46,8 +46,12 @@ export class NamespaceProcess {
   stderr = '';
 
   constructor(readonly child: ChildProcess) {
-    child.stdout?.on('data', (d: Buffer) => { this.stdout += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      this.stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
@@ -56,8 +60,10 @@ export class NamespaceProcess {
     const end = Date.now() + ms;
     const has = (): boolean => (typeof text === 'string' ? this.stdout.includes(text) : text.test(this.stdout));
     while (!has()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${String(text)}; stdout: ${this.stdout.slice(-500)} stderr: ${this.stderr.slice(-500)}`);
-      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${String(text)}; stderr: ${this.stderr.slice(-800)}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${String(text)}; stdout: ${this.stdout.slice(-500)} stderr: ${this.stderr.slice(-500)}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`process exited (${this.child.exitCode}) before ${String(text)}; stderr: ${this.stderr.slice(-800)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -108,10 +114,17 @@ export class Namespace {
       const child = spawn('ip', ['netns', 'exec', this.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
       const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.once('exit', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+      child.once('exit', (code) => {
+        clearTimeout(t);
+        resolve({ code, stdout, stderr });
+      });
     });
   }
 
@@ -140,7 +153,10 @@ export function vethPair(a: Namespace, aAddresses: string[], b: Namespace, bAddr
   const aName = `gva${tag}`.slice(0, 15);
   const bName = `gvb${tag}`.slice(0, 15);
   ip(['link', 'add', aName, 'netns', a.name, 'type', 'veth', 'peer', 'name', bName, 'netns', b.name]);
-  for (const [ns, dev, addrs] of [[a, aName, aAddresses], [b, bName, bAddresses]] as const) {
+  for (const [ns, dev, addrs] of [
+    [a, aName, aAddresses],
+    [b, bName, bAddresses],
+  ] as const) {
     for (const addr of addrs) ns.ip(['addr', 'add', addr, 'dev', dev]);
     ns.ip(['link', 'set', dev, 'up']);
   }

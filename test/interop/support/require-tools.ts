@@ -16,8 +16,10 @@ export const mochaHooks = {
       if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0) problems.push(`${command} is missing`);
     }
     if (problems.length > 0) {
-      throw new Error(`the interop suite cannot run: ${problems.join('; ')}. ` +
-        'Run it as root after: apt-get install aravis-tools aravis-tools-cli tshark iproute2 libxml2-utils (what .ci/run does)');
+      throw new Error(
+        `the interop suite cannot run: ${problems.join('; ')}. ` +
+          'Run it as root after: apt-get install aravis-tools aravis-tools-cli tshark iproute2 libxml2-utils (what .ci/run does)',
+      );
     }
   },
 };

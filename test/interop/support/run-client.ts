@@ -22,11 +22,31 @@ const json = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 
 async function main(): Promise<unknown> {
   switch (process.argv[2]) {
     case 'discover': {
-      const found = await discoverOnInterfaces({ interfaces: [arg('iface')!], limitedBroadcast: process.argv.includes('--limited'), timeoutMs: Number(arg('timeout') ?? 500) });
-      return found.map((d) => ({ serial: d.serialNumber, ip: d.ipAddress, mask: d.subnetMask, mac: d.macAddress, reachable: d.reachable, problem: d.problem, advice: d.advice, source: d.sourceAddress }));
+      const found = await discoverOnInterfaces({
+        interfaces: [arg('iface')!],
+        limitedBroadcast: process.argv.includes('--limited'),
+        timeoutMs: Number(arg('timeout') ?? 500),
+      });
+      return found.map((d) => ({
+        serial: d.serialNumber,
+        ip: d.ipAddress,
+        mask: d.subnetMask,
+        mac: d.macAddress,
+        reachable: d.reachable,
+        problem: d.problem,
+        advice: d.advice,
+        source: d.sourceAddress,
+      }));
     }
     case 'forceip':
-      return forceIp({ macAddress: arg('mac')!, ipAddress: arg('ip')!, subnetMask: arg('mask')!, broadcast: arg('broadcast')!, localAddress: arg('local'), timeoutMs: 500 });
+      return forceIp({
+        macAddress: arg('mac')!,
+        ipAddress: arg('ip')!,
+        subnetMask: arg('mask')!,
+        broadcast: arg('broadcast')!,
+        localAddress: arg('local'),
+        timeoutMs: 500,
+      });
     case 'probe': {
       const d = await GvcpDevice.connect({ address: arg('address')!, access: (arg('access') as 'control' | undefined) ?? 'control' });
       try {
@@ -57,7 +77,13 @@ async function main(): Promise<unknown> {
   }
 }
 
-main().then((r) => { process.stdout.write(`${json(r)}\n`); process.exit(0); }, (err: Error) => {
-  process.stdout.write(`${json({ error: err.message })}\n`);
-  process.exit(2);
-});
+main().then(
+  (r) => {
+    process.stdout.write(`${json(r)}\n`);
+    process.exit(0);
+  },
+  (err: Error) => {
+    process.stdout.write(`${json({ error: err.message })}\n`);
+    process.exit(2);
+  },
+);

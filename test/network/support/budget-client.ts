@@ -43,10 +43,13 @@ setTimeout(() => process.exit(2), Number(arg('max-seconds', '120')) * 1000).unre
       camera.on('frame', (frame: { blockId: bigint }) => {
         received.set(camera.address, (received.get(camera.address) ?? 0) + 1);
         const last = lastBlock.get(camera.address);
-        if (last !== undefined && frame.blockId > last + 1n) framesNeverSeen.set(camera.address, (framesNeverSeen.get(camera.address) ?? 0) + Number(frame.blockId - last - 1n));
+        if (last !== undefined && frame.blockId > last + 1n)
+          framesNeverSeen.set(camera.address, (framesNeverSeen.get(camera.address) ?? 0) + Number(frame.blockId - last - 1n));
         lastBlock.set(camera.address, frame.blockId);
       });
-      camera.on('warning', (err: Error & { code?: string }) => warnings.push({ address: camera.address, code: err.code, message: err.message }));
+      camera.on('warning', (err: Error & { code?: string }) =>
+        warnings.push({ address: camera.address, code: err.code, message: err.message }),
+      );
     }
     for (const camera of cameras) await camera.startAcquisition();
     for (const camera of cameras) frameRates.set(camera.address, await camera.get('AcquisitionFrameRate'));
@@ -58,7 +61,10 @@ setTimeout(() => process.exit(2), Number(arg('max-seconds', '120')) * 1000).unre
     }
     // The last frames are read out and sent; wait for them, boundedly.
     const end = Date.now() + 5000;
-    while (Date.now() < end && cameras.some((c) => (c.streamStatistics()?.framesComplete ?? 0) + (c.streamStatistics()?.framesIncomplete ?? 0) < triggers)) {
+    while (
+      Date.now() < end &&
+      cameras.some((c) => (c.streamStatistics()?.framesComplete ?? 0) + (c.streamStatistics()?.framesIncomplete ?? 0) < triggers)
+    ) {
       await new Promise((r) => setTimeout(r, 50));
     }
     await new Promise((r) => setTimeout(r, 300));
@@ -83,7 +89,9 @@ setTimeout(() => process.exit(2), Number(arg('max-seconds', '120')) * 1000).unre
       await camera.stopAcquisition();
       Object.assign(result[i], { frameRateAfter: await camera.get('AcquisitionFrameRate'), packetDelayAfter: await camera.get('GevSCPD') });
     }
-    process.stdout.write(`RESULT ${JSON.stringify({ budget: budget ? 'on' : 'off', triggers, periodMs, cameras: result, plan: [...reports.values()][0] ?? null, warnings })}\n`);
+    process.stdout.write(
+      `RESULT ${JSON.stringify({ budget: budget ? 'on' : 'off', triggers, periodMs, cameras: result, plan: [...reports.values()][0] ?? null, warnings })}\n`,
+    );
   } finally {
     for (const camera of cameras) await camera.close();
   }

@@ -38,20 +38,36 @@ setTimeout(() => process.exit(2), Number(process.argv.includes('--max-seconds') 
     const fixed = await helper.request().post(`/${camera.fix.path}`).send(camera.fix.body);
     print('FIX', { status: fixed.status, body: fixed.body });
     // Then an address the user types that a neighbour holds: refused, the camera stays where it is.
-    const taken = await helper.request().post(`/${camera.fix.path}`).send({ ...camera.fix.body, address: arg('taken') });
+    const taken = await helper
+      .request()
+      .post(`/${camera.fix.path}`)
+      .send({ ...camera.fix.body, address: arg('taken') });
     print('TAKEN', { status: taken.status, body: taken.body });
     print('AFTER', await list());
     await helper.unload();
 
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', source: 'network', address: fixed.body.address, frameTimeout: '5000', settings: 'Width=800\nHeight=600' },
-      { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        {
+          id: 'cam',
+          type: 'gige-camera-config',
+          source: 'network',
+          address: fixed.body.address,
+          frameTimeout: '5000',
+          settings: 'Width=800\nHeight=600',
+        },
+        { id: 'grab', type: 'gige-grab', camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]),
+    );
     await cameraConnected('cam', 20000);
     const frames = collect('out', 3, 30000);
     for (let i = 0; i < 3; i += 1) helper.getNode('grab').receive({ payload: i });
-    print('FRAMES', (await frames).map((m) => ({ width: m.image.width, height: m.image.height, status: m.image.status, bytes: m.payload.length })));
+    print(
+      'FRAMES',
+      (await frames).map((m) => ({ width: m.image.width, height: m.image.height, status: m.image.status, bytes: m.payload.length })),
+    );
   } finally {
     await helper.unload();
     await helper.stopServer();

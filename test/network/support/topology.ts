@@ -26,12 +26,21 @@ export function sh(args: string[]): void {
 }
 
 /** A veth between `a` and `b`; returns the interface names (aName in a, bName in b). */
-export function link(a: Namespace, aAddress: string | null, b: Namespace, bAddress: string | null, mtu = 1500): { aName: string; bName: string } {
+export function link(
+  a: Namespace,
+  aAddress: string | null,
+  b: Namespace,
+  bAddress: string | null,
+  mtu = 1500,
+): { aName: string; bName: string } {
   const tag = uniqueTag();
   const aName = `gna${tag}`.slice(0, 15);
   const bName = `gnb${tag}`.slice(0, 15);
   sh(['ip', 'link', 'add', aName, 'netns', a.name, 'type', 'veth', 'peer', 'name', bName, 'netns', b.name]);
-  for (const [ns, dev, address] of [[a, aName, aAddress], [b, bName, bAddress]] as const) {
+  for (const [ns, dev, address] of [
+    [a, aName, aAddress],
+    [b, bName, bAddress],
+  ] as const) {
     ns.ip(['link', 'set', dev, 'mtu', String(mtu)]);
     if (address) ns.ip(['addr', 'add', address, 'dev', dev]);
     ns.ip(['link', 'set', dev, 'up']);
@@ -82,7 +91,10 @@ export function emulate(ns: Namespace, args: string[]): NamespaceProcess {
 
 /** The JSON of every `PREFIX {…}` line of a process's output. */
 export function lines<T = Record<string, unknown>>(stdout: string, prefix: string): T[] {
-  return stdout.split('\n').filter((l) => l.startsWith(`${prefix} `)).map((l) => JSON.parse(l.slice(prefix.length + 1)) as T);
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith(`${prefix} `))
+    .map((l) => JSON.parse(l.slice(prefix.length + 1)) as T);
 }
 
 export function sysctl(ns: Namespace, setting: string): void {

@@ -7,17 +7,15 @@
  *
  *   strict-flow.ts --address 127.x.y.z --frame-timeout 1 [--seconds 4]
  */
-import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import cameraConfigNode from '../../../nodes/gige-camera-config';
 import grabNode from '../../../nodes/gige-grab';
+import { coreNode } from '../../support/node-red-nodes';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
-
-const core = (file: string) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', file));
 
 helper.init(require.resolve('node-red'));
 
@@ -27,23 +25,46 @@ helper.init(require.resolve('node-red'));
   const flow: Array<Record<string, unknown>> = [
     { id: 'tab', type: 'tab', label: 'strict' },
     {
-      id: 'cam', type: 'gige-camera-config', source: 'emulated', address: arg('address', '127.0.0.2'), serial: 'STRICT01',
-      frameTimeout: arg('frame-timeout', '1'), settings: 'Width=1024\nHeight=64',
+      id: 'cam',
+      type: 'gige-camera-config',
+      source: 'emulated',
+      address: arg('address', '127.0.0.2'),
+      serial: 'STRICT01',
+      frameTimeout: arg('frame-timeout', '1'),
+      settings: 'Width=1024\nHeight=64',
     },
-    { id: 'tick', type: 'inject', z: 'tab', x: 100, y: 40, repeat: '0.3', once: true, onceDelay: '0.1', topic: '', payload: '', payloadType: 'date', wires: [['grab']] },
+    {
+      id: 'tick',
+      type: 'inject',
+      z: 'tab',
+      x: 100,
+      y: 40,
+      repeat: '0.3',
+      once: true,
+      onceDelay: '0.1',
+      topic: '',
+      payload: '',
+      payloadType: 'date',
+      wires: [['grab']],
+    },
     { id: 'grab', type: 'gige-grab', z: 'tab', x: 100, y: 80, camera: 'cam', mode: 'trigger', encoding: 'raw', wires: [['sink']] },
     { id: 'sink', type: 'helper', z: 'tab', x: 100, y: 120 },
     { id: 'caught', type: 'catch', z: 'tab', x: 100, y: 160, scope: null, uncaught: false, wires: [] },
   ];
-  await helper.load([cameraConfigNode, grabNode, core('common/20-inject.js'), core('common/25-catch.js')], flow as never);
+  await helper.load([cameraConfigNode, grabNode, coreNode('common/20-inject.js'), coreNode('common/25-catch.js')], flow as never);
   let grabs = 0;
   let errors = 0;
   const codes = new Set<string>();
-  helper.getNode('sink').on('input', () => { grabs += 1; });
-  (helper.getNode('caught') as unknown as { on(e: string, l: (msg: { error?: { code?: string; message?: string } }) => void): void }).on('input', (msg) => {
-    errors += 1;
-    codes.add(msg.error?.code ?? msg.error?.message?.slice(0, 60) ?? '?');
+  helper.getNode('sink').on('input', () => {
+    grabs += 1;
   });
+  (helper.getNode('caught') as unknown as { on(e: string, l: (msg: { error?: { code?: string; message?: string } }) => void): void }).on(
+    'input',
+    (msg) => {
+      errors += 1;
+      codes.add(msg.error?.code ?? msg.error?.message?.slice(0, 60) ?? '?');
+    },
+  );
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   await helper.unload();
   await helper.stopServer();
