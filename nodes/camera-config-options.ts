@@ -168,7 +168,11 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
   // A monitor receives the group its controller chose (read from the camera): it has none of its own.
   const group = isBlank(def.multicastGroup) || access === 'monitor' ? undefined : String(def.multicastGroup).trim();
   if (group !== undefined && !isMulticastAddress(group)) {
-    throw new GigeError('BAD_CONFIG', `Multicast group ${quoteInput(clipInput(group, 64))} is not a multicast IPv4 address (224.0.0.0 to 239.255.255.255, e.g. 239.192.0.10)`, {});
+    throw new GigeError(
+      'BAD_CONFIG',
+      `Multicast group ${quoteInput(clipInput(group, 64))} is not a multicast IPv4 address (224.0.0.0 to 239.255.255.255, e.g. 239.192.0.10)`,
+      {},
+    );
   }
   return {
     source,

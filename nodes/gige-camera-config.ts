@@ -127,7 +127,9 @@ export = function register(RED: NodeAPI): void {
     camera.on('bandwidth', (budget: BudgetReport) => {
       if (budget.plan.fits === !overBudget) return;
       overBudget = !budget.plan.fits;
-      const status = overBudget ? { fill: 'yellow', shape: 'dot', text: `${STATUS}overBudget` } as NodeStatus : cameraStatus(camera.state, camera.lastError);
+      const status = overBudget
+        ? ({ fill: 'yellow', shape: 'dot', text: `${STATUS}overBudget` } as NodeStatus)
+        : cameraStatus(camera.state, camera.lastError);
       for (const user of users.values()) show(user, status);
     });
 

@@ -9,7 +9,9 @@ import { canBuildNetworks, emulate, lines, plug, switchNamespace, sysctl } from 
 /** The Node-RED host of test/network/commissioning-editor.test.ts: prints the real listing it gets (CAMERAS). */
 const LISTING_HOST = path.resolve('test/network/support/editor-host.ts');
 
-interface Listing { cameras: Array<{ macAddress: string; reachable?: boolean; problem?: string; interface?: string; current: { address: string } }> }
+interface Listing {
+  cameras: Array<{ macAddress: string; reachable?: boolean; problem?: string; interface?: string; current: { address: string } }>;
+}
 
 /**
  * The config dialog's camera search with a camera on a foreign subnet (issue 12). Such a camera
@@ -40,7 +42,17 @@ describe('e2e: the config dialog offers "Fix IP" for a camera on a foreign subne
     const camIf = plug(sw, cam, null);
     sysctl(host, 'net.ipv4.conf.all.rp_filter=0');
     sysctl(host, `net.ipv4.conf.${hostIf}.rp_filter=0`);
-    const camera = emulate(cam, ['--address', '10.99.0.2', '--subnet-mask', '255.255.255.0', '--allow-network', '--own-interface', camIf, '--serial', 'FIXIP001']);
+    const camera = emulate(cam, [
+      '--address',
+      '10.99.0.2',
+      '--subnet-mask',
+      '255.255.255.0',
+      '--allow-network',
+      '--own-interface',
+      camIf,
+      '--serial',
+      'FIXIP001',
+    ]);
     await camera.waitFor('Ctrl-C to stop', 20000);
     // Only its first line (the listing) is used; it goes on to fix and stream, which is its own test's business.
     const r = await host.runNode(LISTING_HOST, ['--interface', hostIf, '--taken', `${subnet}.130`, '--max-seconds', '60'], 90000);
@@ -57,11 +69,13 @@ describe('e2e: the config dialog offers "Fix IP" for a camera on a foreign subne
     killAll();
   });
 
-  it('shows the reason and a Fix IP button; the button POSTs the fix for that camera and shows the server\'s answer', async () => {
+  it("shows the reason and a Fix IP button; the button POSTs the fix for that camera and shows the server's answer", async () => {
     assert.equal(listing.cameras.length, 1, JSON.stringify(listing));
     const listed = listing.cameras[0];
-    assert.equal(listed.reachable, false, 'the namespace\'s Node-RED found the camera unreachable');
-    await page.route('**/gige-vision/commissioning/cameras?*', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(listing) }));
+    assert.equal(listed.reachable, false, "the namespace's Node-RED found the camera unreachable");
+    await page.route('**/gige-vision/commissioning/cameras?*', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(listing) }),
+    );
     const posted: Request[] = [];
     page.on('request', (request) => {
       if (request.method() === 'POST' && request.url().endsWith('/gige-vision/commissioning/force-ip')) posted.push(request);

@@ -27,26 +27,55 @@ setTimeout(() => process.exit(2), Number(process.argv.includes('--max-seconds') 
 
 (async () => {
   const addresses = arg('cameras').split(',');
-  const emulators = await Promise.all(addresses.map((address, i) => EmulatedCamera.start({ address, serial: `BUDG000${i + 1}`, allowNetwork: true })));
+  const emulators = await Promise.all(
+    addresses.map((address, i) => EmulatedCamera.start({ address, serial: `BUDG000${i + 1}`, allowNetwork: true })),
+  );
   // 1920 × 1080 Mono8 at 30 fps: 62 MB/s each, more than the link's 112.5 MB/s (10 % headroom)
   // together. Software-triggered: the demand is budgeted at acquisition start while the cameras
   // send one frame each, not a stream.
   const rows = [
-    { name: 'Width', value: '1920' }, { name: 'Height', value: '1080' }, { name: 'PixelFormat', value: 'Mono8' },
-    { name: 'AcquisitionFrameRate', value: '30' }, { name: 'TriggerMode', value: 'On' }, { name: 'TriggerSource', value: 'Software' },
+    { name: 'Width', value: '1920' },
+    { name: 'Height', value: '1080' },
+    { name: 'PixelFormat', value: 'Mono8' },
+    { name: 'AcquisitionFrameRate', value: '30' },
+    { name: 'TriggerMode', value: 'On' },
+    { name: 'TriggerSource', value: 'Software' },
   ];
   await helper.startServer();
   try {
-    await helper.load(packageNodes, onTab([
-      ...addresses.map((address, i) => ({ id: `cam${i + 1}`, type: 'gige-camera-config', version: 2, source: 'network', address, packetSize: 'auto', settings: rows })),
-      ...addresses.map((_a, i) => ({ id: `grab${i + 1}`, type: 'gige-grab', camera: `cam${i + 1}`, mode: 'trigger', encoding: 'raw', wires: [['frames']] })),
-      { id: 'frames', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        ...addresses.map((address, i) => ({
+          id: `cam${i + 1}`,
+          type: 'gige-camera-config',
+          version: 2,
+          source: 'network',
+          address,
+          packetSize: 'auto',
+          settings: rows,
+        })),
+        ...addresses.map((_a, i) => ({
+          id: `grab${i + 1}`,
+          type: 'gige-grab',
+          camera: `cam${i + 1}`,
+          mode: 'trigger',
+          encoding: 'raw',
+          wires: [['frames']],
+        })),
+        { id: 'frames', type: 'helper' },
+      ]),
+    );
     // The helper records each call of a node's status() and warn() as a 'call:…' event.
-    const calls = (id: string) => helper.getNode(id) as unknown as { on(event: string, listener: (call: { args: unknown[] }) => void): void };
+    const calls = (id: string) =>
+      helper.getNode(id) as unknown as { on(event: string, listener: (call: { args: unknown[] }) => void): void };
     addresses.forEach((_a, i) => {
-      calls(`grab${i + 1}`).on('call:status', (call: { args: unknown[] }) => print('STATUS', { node: `grab${i + 1}`, status: call.args[0] }));
-      calls(`cam${i + 1}`).on('call:warn', (call: { args: unknown[] }) => print('WARN', { node: `cam${i + 1}`, text: String(call.args[0]) }));
+      calls(`grab${i + 1}`).on('call:status', (call: { args: unknown[] }) =>
+        print('STATUS', { node: `grab${i + 1}`, status: call.args[0] }),
+      );
+      calls(`cam${i + 1}`).on('call:warn', (call: { args: unknown[] }) =>
+        print('WARN', { node: `cam${i + 1}`, text: String(call.args[0]) }),
+      );
     });
     for (const [i] of addresses.entries()) await cameraConnected(`cam${i + 1}`, 20000);
     const over = addresses.map((_a, i) => statusMatching(`grab${i + 1}`, /status\.overBudget$/, 30000));
@@ -60,7 +89,10 @@ setTimeout(() => process.exit(2), Number(process.argv.includes('--max-seconds') 
     await helper.stopServer();
     await Promise.all(emulators.map((e) => e.stop()));
   }
-})().then(() => process.exit(0), (err: Error) => {
-  process.stderr.write(`${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+})().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -15,7 +15,10 @@ import { lines } from '../network/support/topology';
 
 const HOST = path.resolve('test/nodes/camera-config-budget-host.ts');
 
-const SMALL = [{ name: 'Width', value: '1024' }, { name: 'Height', value: '64' }];
+const SMALL = [
+  { name: 'Width', value: '1024' },
+  { name: 'Height', value: '64' },
+];
 
 describe('nodes: gige-camera-config packet size "auto", old flows keep theirs', function () {
   this.timeout(40000);
@@ -27,11 +30,14 @@ describe('nodes: gige-camera-config packet size "auto", old flows keep theirs', 
   });
 
   async function packetSizeOf(config: FlowNode): Promise<number> {
-    await helper.load(packageNodes, onTab([
-      config,
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'GevSCPSPacketSize', wires: [['out']] },
-      { id: 'out', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        config,
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'GevSCPSPacketSize', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ]),
+    );
     await cameraConnected('cam', 20000);
     const out = collect('out', 1);
     helper.getNode('get').receive({});
@@ -39,12 +45,27 @@ describe('nodes: gige-camera-config packet size "auto", old flows keep theirs', 
   }
 
   it('"auto" sets the largest size that works on loopback: the camera\'s 9000 (lo\'s MTU is larger)', async () => {
-    const size = await packetSizeOf({ id: 'cam', type: 'gige-camera-config', version: 2, source: 'emulated', address: uniqueLoopbackAddress(), packetSize: 'auto', settings: SMALL });
+    const size = await packetSizeOf({
+      id: 'cam',
+      type: 'gige-camera-config',
+      version: 2,
+      source: 'emulated',
+      address: uniqueLoopbackAddress(),
+      packetSize: 'auto',
+      settings: SMALL,
+    });
     assert.equal(size, 9000);
   });
 
   it('a flow saved before "auto" (version 1, no packet size) keeps the camera\'s own 1500', async () => {
-    const size = await packetSizeOf({ id: 'cam', type: 'gige-camera-config', version: 1, source: 'emulated', address: uniqueLoopbackAddress(), settings: SMALL });
+    const size = await packetSizeOf({
+      id: 'cam',
+      type: 'gige-camera-config',
+      version: 1,
+      source: 'emulated',
+      address: uniqueLoopbackAddress(),
+      settings: SMALL,
+    });
     assert.equal(size, 1500);
   });
 
@@ -55,7 +76,10 @@ describe('nodes: gige-camera-config packet size "auto", old flows keep theirs', 
     assert.equal(parseCameraConfig({ version: 1, packetSize: 1400 }).packetSize, 1400);
     assert.equal(parseCameraConfig({ version: 1 }).packetSize, undefined);
     assert.equal(parseCameraConfig({ version: 2, packetSize: 'AUTO ' }).packetSize, 'auto');
-    assert.throws(() => parseCameraConfig({ version: 2, packetSize: 'big' }), /Packet size "big" is not allowed; allowed 576 … 16384 bytes \(whole numbers\), or auto/);
+    assert.throws(
+      () => parseCameraConfig({ version: 2, packetSize: 'big' }),
+      /Packet size "big" is not allowed; allowed 576 … 16384 bytes \(whole numbers\), or auto/,
+    );
   });
 });
 
@@ -79,17 +103,30 @@ describe('nodes: gige-camera-config monitor access and multicast group', functio
     emulator = await EmulatedCamera.start({ address, serial: 'MONI0001' });
     controller = new CameraConnection({ address, access: 'control', settings: [['Width', '1024']], frameTimeoutMs: 3000 });
     await controller.connect();
-    await helper.load(packageNodes, onTab([
-      // A multicast group on a monitor is not its own to choose: it is ignored, not refused.
-      { id: 'cam', type: 'gige-camera-config', version: 2, source: 'network', address, access: 'monitor', multicastGroup: '239.192.0.9', packetSize: 'auto', settings: [] },
-      { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Width', wires: [['out']] },
-      { id: 'set', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'Width', value: '1600', wires: [[]] },
-      { id: 'out', type: 'helper' },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        // A multicast group on a monitor is not its own to choose: it is ignored, not refused.
+        {
+          id: 'cam',
+          type: 'gige-camera-config',
+          version: 2,
+          source: 'network',
+          address,
+          access: 'monitor',
+          multicastGroup: '239.192.0.9',
+          packetSize: 'auto',
+          settings: [],
+        },
+        { id: 'get', type: 'gige-feature', camera: 'cam', action: 'get', feature: 'Width', wires: [['out']] },
+        { id: 'set', type: 'gige-feature', camera: 'cam', action: 'set', feature: 'Width', value: '1600', wires: [[]] },
+        { id: 'out', type: 'helper' },
+      ]),
+    );
     await cameraConnected('cam', 20000);
     const pool = configCamera('cam').options.pool;
     assert.equal(pool.access, 'monitor');
-    assert.equal(pool.packetSize, undefined, 'a monitor negotiates nothing: the packet size is the controller\'s');
+    assert.equal(pool.packetSize, undefined, "a monitor negotiates nothing: the packet size is the controller's");
     assert.equal(pool.multicastGroup, undefined);
     const out = collect('out', 1);
     helper.getNode('get').receive({});
@@ -101,15 +138,38 @@ describe('nodes: gige-camera-config monitor access and multicast group', functio
   });
 
   it('a controlling config node passes its multicast group to the library; a bad group is refused with what is allowed', async () => {
-    await helper.load(packageNodes, onTab([
-      { id: 'cam', type: 'gige-camera-config', version: 2, source: 'emulated', address: uniqueLoopbackAddress(), access: 'control', multicastGroup: '239.192.0.9', settings: SMALL },
-      { id: 'bad', type: 'gige-camera-config', version: 2, source: 'emulated', address: uniqueLoopbackAddress(), multicastGroup: '10.0.0.1', settings: SMALL },
-      { id: 'get', type: 'gige-feature', camera: 'bad', action: 'get', feature: 'Gain', wires: [[]] },
-    ]));
+    await helper.load(
+      packageNodes,
+      onTab([
+        {
+          id: 'cam',
+          type: 'gige-camera-config',
+          version: 2,
+          source: 'emulated',
+          address: uniqueLoopbackAddress(),
+          access: 'control',
+          multicastGroup: '239.192.0.9',
+          settings: SMALL,
+        },
+        {
+          id: 'bad',
+          type: 'gige-camera-config',
+          version: 2,
+          source: 'emulated',
+          address: uniqueLoopbackAddress(),
+          multicastGroup: '10.0.0.1',
+          settings: SMALL,
+        },
+        { id: 'get', type: 'gige-feature', camera: 'bad', action: 'get', feature: 'Gain', wires: [[]] },
+      ]),
+    );
     assert.equal(configCamera('cam').options.pool.multicastGroup, '239.192.0.9');
     assert.equal(configCamera('cam').options.pool.access, 'control');
     await statusMatching('get', /status\.configError$/, 10000);
-    assert.match(configCamera('bad').lastError?.message ?? '', /Multicast group "10\.0\.0\.1" is not a multicast IPv4 address \(224\.0\.0\.0 to 239\.255\.255\.255/);
+    assert.match(
+      configCamera('bad').lastError?.message ?? '',
+      /Multicast group "10\.0\.0\.1" is not a multicast IPv4 address \(224\.0\.0\.0 to 239\.255\.255\.255/,
+    );
   });
 });
 
@@ -141,6 +201,9 @@ describe('nodes: gige-camera-config shows a host link over its bandwidth budget 
       assert.equal(over[0].status.fill, 'yellow');
     }
     const warnings = lines<{ node: string; text: string }>(r.stdout, 'WARN');
-    assert.ok(warnings.some((w) => /want 1\d\d\.\d MB\/s; the link carries 112\.5 MB\/s .* it does not fit/.test(w.text)), JSON.stringify(warnings));
+    assert.ok(
+      warnings.some((w) => /want 1\d\d\.\d MB\/s; the link carries 112\.5 MB\/s .* it does not fit/.test(w.text)),
+      JSON.stringify(warnings),
+    );
   });
 });
