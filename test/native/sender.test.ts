@@ -137,6 +137,9 @@ describe('native GvspSender → plain dgram socket', function () {
     const [leader] = (await receiver.waitFor(1)).map((p) => parseGvsp(p.data));
     assert.equal(leader.packetId, 0);
     assert.equal(leader.flags & 0x0001, 0x0001, 'resent flag');
+    // The sender thread counts a resent packet after its send returns, which can be after the
+    // datagram has already reached this process: wait (bounded) for the count to catch up.
+    for (let i = 0; i < 200 && sender.stats().resendPacketsSent < 4; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(sender.stats().resendPacketsSent, 4);
   });
 
