@@ -4,7 +4,7 @@ import type { Page, Request } from 'playwright-core';
 import { openEditor, closeDialog, openNode, Editor } from './support';
 import { killAll } from '../support/processes';
 import { Namespace, deleteAllNamespaces } from '../interop/support/netns';
-import { canBuildNetworks, emulate, lines, plug, switchNamespace, sysctl } from '../network/support/topology';
+import { skipWithoutNetworks, emulate, lines, plug, switchNamespace, sysctl } from '../network/support/topology';
 
 /** The Node-RED host of test/network/commissioning-editor.test.ts: prints the real listing it gets (CAMERAS). */
 const LISTING_HOST = path.resolve('test/network/support/editor-host.ts');
@@ -33,7 +33,7 @@ describe('e2e: the config dialog offers "Fix IP" for a camera on a foreign subne
 
   before(async function () {
     this.timeout(300000);
-    if (!canBuildNetworks()) this.skip();
+    skipWithoutNetworks(this);
     const subnet = `192.168.${(process.pid % 100) + 101}`;
     const sw = switchNamespace();
     const host = Namespace.create('fxh');

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Namespace, deleteAllNamespaces } from '../interop/support/netns';
-import { canBuildNetworks, emulate, lines, link } from './support/topology';
+import { skipWithoutNetworks, emulate, lines, link } from './support/topology';
 
 const CLIENT = path.resolve('test/network/support/budget-client.ts');
 
@@ -70,7 +70,7 @@ describe('network: bandwidth budget for two cameras on one 1 Gbit/s link', funct
   };
 
   before(async function () {
-    if (!canBuildNetworks()) this.skip();
+    skipWithoutNetworks(this);
     host = Namespace.create('bwh');
     cam = Namespace.create('bwc');
     const subnet = `10.${80 + (process.pid % 100)}.7`;

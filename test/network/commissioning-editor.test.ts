@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Namespace, deleteAllNamespaces } from '../interop/support/netns';
-import { canBuildNetworks, emulate, lines, plug, switchNamespace, sysctl } from './support/topology';
+import { skipWithoutNetworks, emulate, lines, plug, switchNamespace, sysctl } from './support/topology';
 
 const HOST = path.resolve('test/network/support/editor-host.ts');
 
@@ -31,7 +31,7 @@ describe('network: a camera on a foreign subnet, found and fixed from the editor
   const subnet = `192.168.${(process.pid % 100) + 1}`;
 
   before(async function () {
-    if (!canBuildNetworks()) this.skip();
+    skipWithoutNetworks(this);
     const sw = switchNamespace();
     host = Namespace.create('eh');
     cam = Namespace.create('ec');

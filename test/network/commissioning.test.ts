@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Namespace, NamespaceProcess, deleteAllNamespaces } from '../interop/support/netns';
 import { emulate, gige, link, plug, switchNamespace, sysctl } from './support/topology';
-import { canBuildNetworks } from './support/topology';
+import { skipWithoutNetworks } from './support/topology';
 
 interface Listed {
   cameras: Array<{
@@ -68,7 +68,7 @@ describe('network: a camera on a foreign subnet, found and fixed from the CLI', 
   };
 
   before(async function () {
-    if (!canBuildNetworks()) this.skip();
+    skipWithoutNetworks(this);
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-commission-'));
     const sw = switchNamespace();
     host = Namespace.create('ch');

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Namespace, deleteAllNamespaces } from '../interop/support/netns';
-import { CLIENT, canBuildNetworks, emulate, lines, link } from './support/topology';
+import { CLIENT, skipWithoutNetworks, emulate, lines, link } from './support/topology';
 
 interface Event {
   type: string;
@@ -45,7 +45,11 @@ describe('network: host checks on connect, each with the command that fixes it',
     events.filter((e) => e.type === 'warning' && e.code === 'HOST_CHECK' && e.check === check);
 
   before(async function () {
-    if (!canBuildNetworks() || !hasTool('iptables')) this.skip();
+    skipWithoutNetworks(this);
+    if (!hasTool('iptables')) {
+      console.log('      skipped: the firewall check needs iptables (.ci/run installs it)');
+      this.skip();
+    }
     host = Namespace.create('hch');
     const cam = Namespace.create('hcc');
     const subnet = `10.${60 + (process.pid % 100)}.9`;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { NamespaceProcess, deleteAllNamespaces } from '../interop/support/netns';
-import { Bridged, CLIENT, bridgedHosts, canBuildNetworks, emulate, lines } from './support/topology';
+import { Bridged, CLIENT, bridgedHosts, skipWithoutNetworks, emulate, lines } from './support/topology';
 
 interface Frame {
   id: number;
@@ -22,7 +22,7 @@ describe('network: one controller and two multicast monitors on a bridge', funct
   let camera: NamespaceProcess;
 
   before(async function () {
-    if (!canBuildNetworks()) this.skip();
+    skipWithoutNetworks(this);
     net = bridgedHosts(['mcam', 'mctl', 'mmon1', 'mmon2'], `10.61.${process.pid % 200}`);
     camera = emulate(net.hosts.mcam.ns, ['--address', net.hosts.mcam.address, '--allow-network', '--serial', 'MCAST001']);
     await camera.waitFor('Ctrl-C to stop', 20000);

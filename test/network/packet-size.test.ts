@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { Namespace, deleteAllNamespaces } from '../interop/support/netns';
-import { CLIENT, canBuildNetworks, emulate, gige, lines, link, sysctl } from './support/topology';
+import { CLIENT, skipWithoutNetworks, emulate, gige, lines, link, sysctl } from './support/topology';
 
 const base = 70 + (process.pid % 100);
 
@@ -24,7 +24,7 @@ async function packetSize(
 describe('network: packet size "auto" over links of MTU 1500 and 9000, and a path with a smaller middle hop', function () {
   this.timeout(180000);
   before(function () {
-    if (!canBuildNetworks()) this.skip();
+    skipWithoutNetworks(this);
   });
   afterEach(async () => {
     await deleteAllNamespaces();

@@ -20,6 +20,17 @@ export function canBuildNetworks(): boolean {
   return canUseNamespaces() && fs.existsSync(CLI);
 }
 
+/**
+ * Skips a suite that builds network namespaces where it cannot (not root, or the CLI not built),
+ * saying so: a silent skip would read as a pass. `.ci/run` runs these suites as root.
+ */
+export function skipWithoutNetworks(ctx: Mocha.Context): void {
+  if (canBuildNetworks()) return;
+  const why = canUseNamespaces() ? `the CLI is not built (${CLI}: run npm test once)` : 'creating network namespaces needs root';
+  console.log(`      skipped "${ctx.currentTest?.parent?.title ?? ctx.test?.parent?.title ?? ''}": ${why}`);
+  ctx.skip();
+}
+
 export function sh(args: string[]): void {
   const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${(r.stderr || '').trim()}`);
