@@ -43,10 +43,12 @@ export async function runConnectChecks(camera: Camera, packetSize: number | 'aut
       ? await camera.nodeMap.describe('GevSCPSPacketSize').catch(() => undefined)
       : undefined;
     const min = range?.min === undefined ? 576 : Number(range.min);
-    streamArrives = await negotiatePacketSize({ channel, min, max: min, attempts: 2 }).then(
-      () => true,
-      (err) => (blocked(err) ? false : undefined),
-    );
+    streamArrives = await camera
+      .keepingFrameRate(() => negotiatePacketSize({ channel, min, max: min, attempts: 2 }))
+      .then(
+        () => true,
+        (err) => (blocked(err) ? false : undefined),
+      );
   }
   const interfaceName = interfaceHolding(localAddress);
   const routeLocal = await localAddressTowards(camera.address, 3956).catch(() => undefined);
