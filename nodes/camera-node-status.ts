@@ -23,7 +23,8 @@ export function shortStatus(text: string): string {
 const THROTTLE_MS = 1000;
 
 export class CameraNodeStatus {
-  private own: NodeStatus | null = null;
+  /** A status, or (for counters updated per frame) how to make it: texts are translated only when shown. */
+  private own: NodeStatus | (() => NodeStatus) | null = null;
   private problem: NodeStatus | null = null;
   /** The config node's view of the camera (its short, specific texts: config error, in use, not found…). */
   private pushed: NodeStatus | null = null;
@@ -50,9 +51,10 @@ export class CameraNodeStatus {
 
   /**
    * What the node does while all is well (green only when it is doing its job). `often`: a counter
-   * that changes with every frame or event — shown at most once a second, the last value wins.
+   * that changes with every frame or event — shown at most once a second, the last value wins;
+   * pass a function then, so that its text is made (translated) only when it is shown.
    */
-  working(status: NodeStatus, often = false): void {
+  working(status: NodeStatus | (() => NodeStatus), often = false): void {
     this.own = status;
     if (!often) {
       this.render();
@@ -114,7 +116,11 @@ export class CameraNodeStatus {
     const status = this.problem ??
       (camera && this.pushed?.text ? this.pushed : camera) ??
       degraded ??
-      this.own ?? { fill: 'yellow', shape: 'ring', text: 'node-red:common.status.connected' };
+      (typeof this.own === 'function' ? this.own() : this.own) ?? {
+        fill: 'yellow',
+        shape: 'ring',
+        text: 'node-red:common.status.connected',
+      };
     const key = JSON.stringify(status);
     if (key === this.shown) return;
     this.shown = key;

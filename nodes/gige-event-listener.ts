@@ -43,7 +43,10 @@ export = function register(RED: NodeAPI): void {
       if (!names.includes(event.name)) return;
       count += 1;
       node.send(eventMessage(event, topicPrefix) as NodeMessageInFlow);
-      if (subscribed) status.working({ fill: 'green', shape: 'dot', text: t('status.count', { count }) }, true);
+      if (subscribed) {
+        const shown = count;
+        status.working(() => ({ fill: 'green', shape: 'dot', text: t('status.count', { count: shown }) }), true);
+      }
     };
     // Told when this node's events cannot be enabled — now, or after a reconnect (the camera that
     // comes back may be another model): an unknown name comes with the camera's list.

@@ -94,10 +94,12 @@ export = function register(RED: NodeAPI): void {
       // Yellow while frames are being dropped: the flow (or this machine) does not keep up.
       const dropping = total > shownDrops;
       shownDrops = total;
+      // Per frame: the text is made when the (throttled) status is shown, not here.
+      const shown = frames;
       status.working(
         dropping
-          ? { fill: 'yellow', shape: 'ring', text: t('status.dropped', { count: total }) }
-          : { fill: 'green', shape: 'dot', text: t('status.frames', { count: frames }) },
+          ? () => ({ fill: 'yellow', shape: 'ring', text: t('status.dropped', { count: total }) })
+          : () => ({ fill: 'green', shape: 'dot', text: t('status.frames', { count: shown }) }),
         true,
       );
     };
