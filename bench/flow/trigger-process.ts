@@ -18,10 +18,12 @@
  *                node: the grab node and Node-RED's delivery
  *   frame late   exposure start → that 'frame' event, less the camera's time: the emulator's
  *                lateness (its timers and its sending) and our receiver's, together
+ *   gc           Node-RED's garbage-collection pauses that fell inside the cycle (the usual cause
+ *                of its slow cycles; the other cause is waiting for a core)
  *
  * Prints one JSON line with every cycle's figures.
  */
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 
 import { linkTimeNs, readoutTimeNs } from '../../lib/emulator/dmk38gx541/frame-rate';
 import { onTab, startNodeRed } from './node-red-host';
@@ -44,6 +46,8 @@ export interface TriggerCycle {
   deliveryMs: number;
   frameLateMs: number;
   frameId: number;
+  /** Node-RED's own garbage-collection pauses (main thread) inside this cycle, ms. */
+  gcMs: number;
 }
 
 interface Arrival {
@@ -154,6 +158,14 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
       linkTimeNs(input.width * input.height, { packetSize: input.packetSize, packetDelayNs: 0, extendedIds: false });
     const cycles: TriggerCycle[] = [];
     let timeouts = 0;
+    const pauses: Array<{ start: number; end: number }> = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+      if (pauses.length > 256) pauses.splice(0, pauses.length - 256);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const gcWithin = (from: number, to: number) =>
+      pauses.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0);
     for (let i = 0; i < input.warmupCycles + input.cycles; i++) {
       const arrived = new Promise<Arrival | null>((resolve) => {
         const timer = setTimeout(() => {
@@ -186,10 +198,12 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
         deliveryMs: cameraAt === undefined ? NaN : arrival.at - cameraAt,
         frameLateMs: cameraAt === undefined ? NaN : cameraAt - exposureStartMs - cameraNs / 1e6,
         frameId: arrival.frameId,
+        gcMs: gcWithin(t0, arrival.at),
       });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.
       await new Promise((r) => setTimeout(r, i % 3));
     }
+    gcObserver.disconnect();
     return { cycles, timeouts, cameraMs: cameraNs / 1e6 };
   } finally {
     await host.stop();

@@ -53,6 +53,16 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
   console.log(row('inject → exposure start (trigger path)', pick('toExposureMs')));
   console.log(row('frame event later than the camera model', pick('frameLateMs')));
   console.log(row('camera connection → function node', pick('deliveryMs')));
+  const withGc = result.cycles.filter((c) => c.gcMs > 0);
+  console.log(
+    `  Node-RED collected garbage during ${withGc.length} of ${result.cycles.length} cycles (pauses ${fmt(Math.max(0, ...withGc.map((c) => c.gcMs)), 2)} ms at most)`,
+  );
+  console.log(
+    row(
+      "stack's own share, cycles without GC",
+      result.cycles.filter((c) => c.gcMs === 0).map((c) => c.overheadMs),
+    ),
+  );
   const overheadP99 = percentile(pick('overheadMs'), 99);
   console.log(
     `Goal: the stack's own share p99 < 2 ms: ${fmt(overheadP99, 2)} ms — ${Number.isFinite(overheadP99) ? (overheadP99 < 2 ? 'met' : 'missed') : 'not measured'}`,
