@@ -105,6 +105,7 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     if (pending.record) {
       pending.record->users -= 1;
       releaseIfUnused(pending.record);
+      trimHistory();
     }
     if (pending.deferred) {
       if (result.ok) {
@@ -142,8 +143,12 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     return id;
   }
 
+  // The newest historyBlocks blocks, and every older one still queued or on the wire: a receiver
+  // asks for a block's lost packets while the block is still arriving, and a sender that fell
+  // behind its frame rate may hold more queued blocks than the history's size. Blocks go out in
+  // order, so the oldest one still in use stops the trimming.
   void trimHistory() {
-    while (history_.size() > config_.historyBlocks) {
+    while (history_.size() > config_.historyBlocks && history_.front()->users == 0) {
       std::shared_ptr<BlockRecord> old = history_.front();
       history_.pop_front();
       old->inHistory = false;

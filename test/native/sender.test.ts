@@ -165,6 +165,35 @@ describe('native GvspSender → plain dgram socket', function () {
     assert.equal(sender.stats().resendRequestsIgnored, 1);
   });
 
+  it('resends packets of a block still queued behind more than its history of newer blocks (a sender behind its frame rate)', async () => {
+    // A slow link: each 500 kB block takes ≈ 250 ms, and six are queued at once, so when the first
+    // is on the wire the newest four (the history's size) are all newer than it.
+    sender.configure({ ...config, packetSize: 1500, bandwidthBytesPerSecond: 2_000_000, historyBlocks: 4 });
+    const blocks = [21n, 22n, 23n, 24n, 25n, 26n].map((id) => rampBlock(id, 1000, 500));
+    const sent = blocks.map((block) => sender.sendBlock(block));
+    await receiver.waitFor(5); // the first block is being sent
+    assert.equal(sender.resend(21n, 3, 4), true);
+    await Promise.all(sent);
+    const answers = (await receiver.settle(100))
+      .map((p) => parseGvsp(p.data))
+      .filter((p) => p.blockId === 21n && (p.packetId === 3 || p.packetId === 4));
+    // Two answers for each packet id: the first transmission and the resend — not PACKET_UNAVAILABLE.
+    assert.deepEqual(
+      answers.map((p) => [p.packetId, p.status]).sort(),
+      [
+        [3, 0],
+        [3, 0],
+        [4, 0],
+        [4, 0],
+      ],
+    );
+    // Once sent, blocks leave the history beyond its size again: the oldest is unknown now.
+    receiver.clear();
+    sender.resend(21n, 1, 1);
+    const late = (await receiver.waitFor(1)).map((p) => parseGvsp(p.data));
+    assert.deepEqual(late.map((p) => p.status), [0x800c]);
+  });
+
   it('refuses resend requests already queued or beyond the queue bound, and counts them', async () => {
     await sender.sendBlock(rampBlock(5n, 100, 37)); // 9 packets
     await receiver.waitFor(9);
