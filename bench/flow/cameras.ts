@@ -36,6 +36,8 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
   // Just under the maximum: the camera refuses a rate above AcquisitionFrameRateMax.
   const frameRate = Math.floor(limits.max * 100) / 100;
   const emulators = await startEmulators(env, options.cameras);
+  const dropsBefore = env.topology?.linkDrops() ?? 0;
+  let linkDrops = 0;
   let result: CamerasMeasurement;
   try {
     const input: CamerasInput = {
@@ -51,6 +53,7 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
       `  cameras: ${options.cameras} × 4504×4504 Mono8 at ${frameRate} fps (${limits.limitedBy}-limited; ${fmt((frameRate * SIDE * SIDE) / 1e6)} MB/s each), packet ${PACKET_SIZE}, ${options.seconds} s\n`,
     );
     result = await runChild(env, path.join(__dirname, 'cameras-process.ts'), input, 90000 + options.seconds * 1000);
+    linkDrops = (env.topology?.linkDrops() ?? 0) - dropsBefore;
   } finally {
     await stopEmulators(emulators);
   }
@@ -79,10 +82,13 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
     `  CPU (cores busy): Node-RED ${perS(result.nodeRedCpuS)}, emulators ${perS(result.emulatorsCpuS)}, kernel threads ${perS(result.kernelCpuS)}, machine ${perS(result.systemCpuS)};` +
       ` event-loop p99 ${fmt(result.lagP99Ms, 1)} ms (max ${fmt(result.lagMaxMs, 1)})`,
   );
+  console.log(
+    `  the link dropped ${linkDrops} packets during the run (veth receive ring full: lost before any receiver${linkDrops > 0 ? '; a frame they belonged to is complete only if the camera could resend them' : ''})`,
+  );
   console.log(`Goal: ${options.cameras} cameras at full rate, 0 frames lost: ${lost} lost — ${lost === 0 ? 'met' : 'missed'}`);
   console.log(
     `RESULT cameras=${options.cameras} frames_lost=${lost} eventloop_p99_ms=${fmt(result.lagP99Ms, 1)} total_MBps=${fmt(mbps)}` +
-      ` nodered_cpu_s_per_s=${perS(result.nodeRedCpuS)} emulators_cpu_s_per_s=${perS(result.emulatorsCpuS)} system_cpu_s_per_s=${perS(result.systemCpuS)}`,
+      ` nodered_cpu_s_per_s=${perS(result.nodeRedCpuS)} emulators_cpu_s_per_s=${perS(result.emulatorsCpuS)} system_cpu_s_per_s=${perS(result.systemCpuS)} link_drops=${linkDrops}`,
   );
   return { ...result, frameRate, packetSize: PACKET_SIZE };
 }

@@ -38,6 +38,11 @@ export interface Topology {
   setMtu(mtu: number): void;
   /** What the receiving side's link looks like now, for the report. */
   describe(): string;
+  /**
+   * Packets the link itself dropped so far (veth: the receiving end's NAPI ring was full, as a NIC's
+   * receive ring overflows; loopback: none counted), to tell loss on the link from loss in a receiver.
+   */
+  linkDrops(): number;
   delete(): void;
 }
 
@@ -71,6 +76,22 @@ function features(namespace: string, dev: string, names: string[]): string {
     .join(', ');
 }
 
+/** `ethtool -S` rx_queue_N_drops of a veth end: packets its peer could not put into the full NAPI ring. */
+function ringDrops(namespace: string, dev: string): number {
+  const out = run('ip', ['netns', 'exec', namespace, 'ethtool', '-S', dev]);
+  let total = 0;
+  for (const m of out.matchAll(/^\s*rx_queue_\d+_drops: (\d+)$/gm)) total += Number(m[1]);
+  return total;
+}
+
+/** The interface's own dropped counter (`ip -s link`), rx or tx. */
+function interfaceDrops(namespace: string, dev: string, direction: 'rx' | 'tx'): number {
+  const [link] = JSON.parse(run('ip', ['-n', namespace, '-s', '-j', 'link', 'show', 'dev', dev])) as Array<{
+    stats64?: Record<'rx' | 'tx', { dropped?: number }>;
+  }>;
+  return Number(link?.stats64?.[direction]?.dropped ?? 0);
+}
+
 export function createTopology(name: TopologyName, tag: string, options: { senderGso: boolean }): Topology {
   if (name === 'loopback') {
     const ns = `gigebench${tag}`;
@@ -91,6 +112,7 @@ export function createTopology(name: TopologyName, tag: string, options: { sende
       cameraInterface: 'lo',
       cameraAddresses: (count) => Array.from({ length: count }, (_, i) => `127.0.0.${2 + i}`),
       setMtu: () => undefined,
+      linkDrops: () => 0,
       describe: () =>
         `loopback in namespace ${ns} (MTU 65536)${options.senderGso ? ', camera sends UDP-GSO super-datagrams' : ', camera sends wire-sized datagrams'}`,
       delete: () => void spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }),
@@ -144,6 +166,7 @@ export function createTopology(name: TopologyName, tag: string, options: { sende
       run('ip', ['-n', cameraNs, 'link', 'set', cameraIf, 'mtu', String(value)]);
       run('ip', ['-n', hostNs, 'link', 'set', hostIf, 'mtu', String(value)]);
     },
+    linkDrops: () => ringDrops(hostNs, hostIf) + interfaceDrops(hostNs, hostIf, 'rx') + interfaceDrops(cameraNs, cameraIf, 'tx'),
     describe: () =>
       `veth ${cameraIf} (camera, namespace ${cameraNs}) ↔ ${hostIf} (receivers, namespace ${hostNs}), MTU ${mtu}; ` +
       `camera end: ${features(cameraNs, cameraIf, ['tx-udp-segmentation', 'tcp-segmentation-offload'])}` +
