@@ -232,7 +232,8 @@ export class Camera extends EventEmitter {
     try {
       return await borrow();
     } finally {
-      if (before !== undefined) {
+      // A camera that is gone has nothing to restore (and each read would wait out its timeout).
+      if (before !== undefined && !this.lostError) {
         const after = await readRate();
         if (after !== undefined && after < before) {
           const max = await this.nodeMap
