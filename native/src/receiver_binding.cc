@@ -7,13 +7,14 @@
 // pressure to collect, and nothing here waits for it to.
 //
 // A block handed over comes back only when V8 collects its ArrayBuffer: a flow that drops raw
-// frames (the usual case) leaves that to the garbage collector. V8 counts every ArrayBuffer's bytes
-// as external memory and, measured, runs a full (mark-compact) collection per one to three frames
-// of 20 MB — in a Node-RED process that was 60 % of its CPU. The pool bounds frame memory itself
-// (memoryLimit), so V8 is told about frame memory only when it matters: each ArrayBuffer's bytes
-// are taken off V8's count when it is made, and a handed-over block is counted again only while
-// more than half of the room the limit leaves beyond the pool is out with JavaScript. Then V8
-// collects, the blocks come back as spares, and the limit (a copy beyond it) is rarely reached.
+// frames (the usual case) leaves that to the garbage collector, which V8 drives by the bytes it
+// counts for every ArrayBuffer. A handed-over block is counted once more by this binding while more
+// than half of the room the memory limit leaves beyond the pool is out with JavaScript, so that V8
+// collects sooner and the blocks come back as spares before the limit (a copy beyond it) is reached.
+// This binding never takes bytes off V8's count that it did not add: Node-API forbids it, and V8
+// 13 (Node 24) aborts the process when the count would go below zero. (Until 2026-12-06 each
+// ArrayBuffer's bytes were taken off when it was made, which kept V8 from collecting for frame
+// memory on Node 20 but aborted a fresh Node 24 process on its first 20 MB frame.)
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -27,9 +28,8 @@
 namespace gige {
 namespace {
 
-// What an ArrayBuffer over a pool block keeps alive, and how many of its bytes V8 counts because of
-// this binding (see the file comment): `bytes` were taken off V8's count when it was made,
-// `counted` put back while frame memory was scarce.
+// What an ArrayBuffer over a pool block keeps alive, and how many bytes this binding added to V8's
+// count for it (`counted`, while frame memory was scarce; see the file comment).
 struct BlockHolder {
   std::shared_ptr<Block> block;
   int64_t bytes;
@@ -238,13 +238,12 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
       Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
           env, block->data, core_->pool()->capacity(),
           // The last owner of a handed-over block gives it back to its store (a spare, or freed);
-          // V8 has just taken the bytes off its count: undo what this binding changed of it.
+          // what this binding added to V8's count for it goes too.
           [](Napi::Env finalEnv, void*, BlockHolder* held) {
-            Napi::MemoryManagement::AdjustExternalMemory(finalEnv, held->bytes - held->counted);
+            if (held->counted != 0) Napi::MemoryManagement::AdjustExternalMemory(finalEnv, -held->counted);
             delete held;
           },
           holder);
-      Napi::MemoryManagement::AdjustExternalMemory(env, -bytes);
       view.buffer = Napi::Persistent(buffer);
       view.block = block.get();
       view.holder = holder;

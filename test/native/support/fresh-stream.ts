@@ -1,0 +1,37 @@
+/**
+ * Child process for external-memory.test.ts: a fresh process (little other external memory) that
+ * streams full-size 4504² frames from an emulated camera, keeps some (handed over, as a flow does)
+ * and lets the rest go, then exits. Prints "ok" at the end; a V8 check failure aborts it instead.
+ */
+import { EmulatedCamera } from '../../../lib/emulator';
+import { Camera } from '../../../lib/camera/camera';
+
+async function main(): Promise<void> {
+  const address = process.argv[2];
+  const emulator = await EmulatedCamera.start({
+    address,
+    settings: { OffsetAutoCenter: 'On', Width: 4504, Height: 4504, ExposureAuto: 'Off', ExposureTime: 1000 },
+  });
+  const camera = await Camera.open({ address, packetSize: 9000 });
+  try {
+    const kept = [];
+    for (let i = 0; i < 6; i++) {
+      const frame = await camera.grab(10000);
+      if (i % 2 === 0) kept.push(frame.detach());
+      else frame.release();
+    }
+    kept.length = 0;
+  } finally {
+    await camera.close();
+    await emulator.stop();
+  }
+  process.stdout.write('ok\n');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
