@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Namespace, NamespaceProcess, canUseNamespaces, deleteAllNamespaces, vethPair } from './support/netns';
+import { Namespace, NamespaceProcess, deleteAllNamespaces, vethPair, skipWithout } from './support/netns';
 
 const CLI = path.resolve('dist/bin/gige.js');
 const CAMERA_IP = '192.168.77.2';
@@ -30,7 +30,7 @@ describe('interop: gige emulate --allow-network over a veth pair (jumbo frames)'
   }
 
   before(async function () {
-    if (!canUseNamespaces()) this.skip();
+    skipWithout(this, { namespaces: true });
     assert.ok(fs.existsSync(CLI), `${CLI} is missing: build first (npm run build)`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-net-'));
     host = Namespace.create('nhost');

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Namespace, NamespaceProcess, canUseNamespaces, deleteAllNamespaces, hasCommand } from './support/netns';
+import { Namespace, NamespaceProcess, deleteAllNamespaces, skipWithout } from './support/netns';
 import { LoopbackCapture } from './support/capture';
 
 const CLI = path.resolve('dist/bin/gige.js');
@@ -31,7 +31,7 @@ describe('interop: the emulated camera on the wire (tshark during 4504×4504 gra
   let tmp: string;
 
   before(async function () {
-    if (!canUseNamespaces() || !hasCommand('tshark')) this.skip();
+    skipWithout(this, { namespaces: true, commands: ['tshark'] });
     assert.ok(fs.existsSync(CLI), `${CLI} is missing: build first (npm run build)`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-wire-'));
     ns = Namespace.create('wire');

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Namespace, NamespaceProcess, canUseNamespaces, deleteAllNamespaces, hasCommand } from './support/netns';
+import { Namespace, NamespaceProcess, deleteAllNamespaces, skipWithout } from './support/netns';
 
 const CLIENT = 'test/genicam/interop/features-client.ts';
 
@@ -67,7 +67,7 @@ describe('interop: our GenICam stack ↔ arv-fake-gv-camera-0.8', function () {
   }
 
   before(async function () {
-    if (!canUseNamespaces() || !hasCommand('arv-fake-gv-camera-0.8') || !hasCommand('arv-tool-0.8')) this.skip();
+    skipWithout(this, { namespaces: true, commands: ['arv-fake-gv-camera-0.8', 'arv-tool-0.8'] });
     ns = Namespace.create('gcam');
     camera = ns.spawn('arv-fake-gv-camera-0.8', ['-i', '127.0.0.1', '-s', 'GC01']);
     const end = Date.now() + 10000;

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Namespace, NamespaceProcess, canUseNamespaces, deleteAllNamespaces, hasCommand } from './support/netns';
+import { Namespace, NamespaceProcess, deleteAllNamespaces, skipSaying, skipWithout } from './support/netns';
 
 const CLI = path.resolve('dist/bin/gige.js');
 const ADDRESS = '127.0.0.2';
@@ -62,7 +62,7 @@ describe('interop: Aravis tools ↔ our emulated DMK 38GX541-a', function () {
   }
 
   before(async function () {
-    if (!canUseNamespaces() || !['arv-tool-0.8', 'arv-camera-test-0.8', 'arv-test-0.8'].every(hasCommand)) this.skip();
+    skipWithout(this, { namespaces: true, commands: ['arv-tool-0.8', 'arv-camera-test-0.8', 'arv-test-0.8'] });
     assert.ok(fs.existsSync(CLI), `${CLI} is missing: build first (npm run build)`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-arv-'));
     ns = Namespace.create('arvemu'); // only lo, with only 127.0.0.1/8: as on any host
@@ -145,14 +145,18 @@ describe('interop: Aravis tools ↔ our emulated DMK 38GX541-a', function () {
   });
 
   it('its GenICam XML validates against the GenApi 1.1 schema (the check arv-test cannot make)', async function () {
-    if (!hasCommand('xmllint') || !hasCommand('gresource')) this.skip();
+    skipWithout(this, { commands: ['xmllint', 'gresource'] });
     const xml = path.join(tmp, 'camera.xml');
     fs.writeFileSync(xml, await arvTool('genicam'));
     const xsd = path.join(tmp, 'GenApiSchema_Version_1_1.xsd');
     const ex = spawnSync('gresource', ['extract', '/usr/bin/arv-test-0.8', '/org/aravis/GenApiSchema_Version_1_1.xsd'], {
       encoding: 'utf8',
     });
-    if (ex.status !== 0 || !ex.stdout.includes('xs:schema')) this.skip();
+    if (ex.status !== 0 || !ex.stdout.includes('xs:schema'))
+      skipSaying(
+        this,
+        'this Aravis build does not carry the GenApi 1.1 schema (gresource found no /org/aravis/GenApiSchema_Version_1_1.xsd in arv-test-0.8)',
+      );
     fs.writeFileSync(xsd, ex.stdout);
     const v = spawnSync('xmllint', ['--noout', '--schema', xsd, xml], { encoding: 'utf8' });
     assert.equal(v.status, 0, v.stderr);

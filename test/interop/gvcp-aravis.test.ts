@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Namespace, NamespaceProcess, canUseNamespaces, deleteAllNamespaces, hasCommand } from './support/netns';
+import { Namespace, NamespaceProcess, deleteAllNamespaces, skipWithout } from './support/netns';
 
 const CLIENT = 'test/interop/support/run-client.ts';
 
@@ -33,7 +33,7 @@ describe('interop: our GVCP client ↔ arv-fake-gv-camera-0.8', function () {
   }
 
   before(async function () {
-    if (!canUseNamespaces() || !hasCommand('arv-fake-gv-camera-0.8') || !hasCommand('arv-tool-0.8')) this.skip();
+    skipWithout(this, { namespaces: true, commands: ['arv-fake-gv-camera-0.8', 'arv-tool-0.8'] });
     ns = Namespace.create('arv');
     camera = ns.spawn('arv-fake-gv-camera-0.8', ['-i', '127.0.0.1', '-s', 'GV01']);
     // Ready when it answers.

@@ -5,7 +5,7 @@
  * is reachable and controllable. Root only; everything lives in namespaces this test creates.
  */
 import assert from 'node:assert/strict';
-import { Namespace, canUseNamespaces, deleteAllNamespaces, vethPair } from './support/netns';
+import { Namespace, deleteAllNamespaces, vethPair, skipWithout } from './support/netns';
 
 const CLIENT = 'test/interop/support/run-client.ts';
 const EMULATOR = 'test/interop/support/run-emulator.ts';
@@ -26,7 +26,7 @@ describe('interop: discovery over a veth pair between network namespaces', funct
   let hostIf: string;
 
   before(function () {
-    if (!canUseNamespaces()) this.skip();
+    skipWithout(this, { namespaces: true });
     host = Namespace.create('dhost');
     cams = Namespace.create('dcam');
     // Host 10.77.1.1/24; cameras: A 10.77.1.20/24 (same subnet), B 10.77.9.5/24 (foreign subnet),

@@ -22,7 +22,7 @@ import { encodeCommand, encodePacketResendCommand } from '../../lib/gvcp/codec';
 import { ipToNumber } from '../../lib/gvcp/address';
 import { NodeMap, loadDeviceXml } from '../../lib/genicam';
 import { LOOPBACK_BROADCAST, uniqueLoopbackAddress } from '../support/loopback';
-import { hasCommand } from './support/netns';
+import { skipWithout } from './support/netns';
 import { LoopbackCapture } from './support/capture';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -32,8 +32,7 @@ describe('interop: tshark dissects our GVCP/GVSP without malformed packets', fun
   let tmp: string;
 
   before(function () {
-    const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    if (!root || !hasCommand('tshark')) this.skip();
+    skipWithout(this, { root: true, commands: ['tshark'] });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-tshark-'));
   });
   after(() => {

@@ -23,6 +23,29 @@ export function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * Skips a suite or test whose peer is missing, saying what is missing and how to get it: a silent
+ * skip would read as a pass. (`npm run test:interop` fails outright when a peer is missing; this is
+ * for a developer running one file.) `namespaces`: needs root and `ip netns`.
+ */
+export function skipWithout(ctx: Mocha.Context, needs: { namespaces?: boolean; root?: boolean; commands?: string[] }): void {
+  const missing: string[] = [];
+  if (needs.namespaces && !canUseNamespaces()) missing.push('root and `ip netns` (network namespaces)');
+  if (needs.root && !needs.namespaces && !(typeof process.getuid === 'function' && process.getuid() === 0)) missing.push('root');
+  for (const command of needs.commands ?? []) if (!hasCommand(command)) missing.push(command);
+  if (missing.length === 0) return;
+  skipSaying(
+    ctx,
+    `needs ${missing.join(', ')} (apt-get install aravis-tools aravis-tools-cli tshark libxml2-utils libglib2.0-bin; run as root)`,
+  );
+}
+
+/** Skips, printing why beside the test's name. */
+export function skipSaying(ctx: Mocha.Context, why: string): never {
+  console.log(`      skipped "${ctx.currentTest?.title ?? ctx.test?.parent?.title ?? ctx.test?.title ?? ''}": ${why}`);
+  ctx.skip();
+}
+
 function ip(args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')} failed: ${r.stderr.trim()}`);
