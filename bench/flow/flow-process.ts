@@ -172,7 +172,7 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
         ...(stream
           ? {
               buffersHandedOver: stream.buffersHandedOver,
-              buffersCountedByGc: stream.buffersCountedByGc,
+              spareBytesCounted: stream.spareBytesCounted,
               buffersReclaimed: stream.buffersReclaimed,
               framesCopied: stream.framesCopied,
               frameMemoryBytes: stream.frameMemoryBytes,

@@ -297,11 +297,17 @@ export interface StreamStats {
   /** Held frames whose blocks the receiver handed over itself because the pool ran dry. */
   buffersReclaimed: number;
   /**
-   * Handed-over blocks V8 was told about as external memory, because more than half the room the
-   * memory limit leaves beyond the pool was out with JavaScript (otherwise V8 runs a full collection
-   * every few frames; see native/src/receiver_binding.cc).
+   * Bytes of spare blocks (come back from collected frames, kept for the next) that the receiver
+   * counts as external memory for V8, so that V8 sees frame memory as it is — in frames or spare —
+   * and collects when it grows, not every few frames (see native/src/receiver_binding.cc).
    */
-  buffersCountedByGc: number;
+  spareBytesCounted: number;
+  /**
+   * V8's external-memory count, which drives its collections (not `process.memoryUsage().external`,
+   * which counts ArrayBuffer memory only). Its changes tell what frame memory V8 sees; its value is
+   * the whole process's.
+   */
+  v8ExternalMemoryBytes: number;
   /** Frame memory allocated now (pool, spares, handed-over blocks not yet collected) and its limit. */
   frameMemoryBytes: number;
   frameMemoryLimitBytes: number;

@@ -50,15 +50,16 @@ class BlockStore {
     blocks_ += 1;
     return static_cast<uint8_t*>(memory);
   }
-  // A block nobody uses any more: kept as a spare while its pool lives, freed afterwards.
-  void giveBack(uint8_t* block) {
+  // A block nobody uses any more: kept as a spare while its pool lives (true), freed otherwise.
+  bool giveBack(uint8_t* block) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_ || spares_.size() >= maxSpares_) {
       std::free(block);
       blocks_ -= 1;
-      return;
+      return false;
     }
     spares_.push_back(block);
+    return true;
   }
   // The pool is gone: spares are freed now, blocks still held by JavaScript when they come back.
   void close() {
@@ -92,7 +93,15 @@ class BlockStore {
 // One block of frame memory, shared by its pool slot and the ArrayBuffer JavaScript sees it through.
 struct Block {
   Block(std::shared_ptr<BlockStore> s, uint8_t* d) : store(std::move(s)), data(d) {}
-  ~Block() { store->giveBack(data); }
+  ~Block() {
+    if (data) store->giveBack(data);
+  }
+  // Its last owner gives the memory back now, and learns whether the store kept it as a spare.
+  bool returnToStore() {
+    uint8_t* d = data;
+    data = nullptr;
+    return d != nullptr && store->giveBack(d);
+  }
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
   std::shared_ptr<BlockStore> store;
@@ -118,9 +127,9 @@ class FramePool {
     const size_t rounded = std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096);
     const size_t maxBlocks = std::max(bufferCount, memoryLimit / rounded);
     // Blocks come back from JavaScript in bursts (one garbage collection returns every frame a
-    // flow dropped since the last). Spares up to half the room beyond the pool — where V8 is told
-    // about kept frames again (receiver_binding.cc) — are reused instead of freed and page-faulted
-    // in anew by the next frames (measured: ~12 % of a Node-RED process's CPU at 500 MB/s).
+    // flow dropped since the last). Spares up to half the room beyond the pool are reused instead
+    // of freed and page-faulted in anew by the next frames (measured: ~12 % of a Node-RED
+    // process's CPU at 500 MB/s).
     store_ = std::make_shared<BlockStore>(capacity, maxBlocks, std::max<size_t>(bufferCount, (maxBlocks - bufferCount) / 2));
     slots_.resize(bufferCount);
     for (size_t i = 0; i < bufferCount; ++i) {

@@ -7,14 +7,19 @@
 // pressure to collect, and nothing here waits for it to.
 //
 // A block handed over comes back only when V8 collects its ArrayBuffer: a flow that drops raw
-// frames (the usual case) leaves that to the garbage collector, which V8 drives by the bytes it
-// counts for every ArrayBuffer. A handed-over block is counted once more by this binding while more
-// than half of the room the memory limit leaves beyond the pool is out with JavaScript, so that V8
-// collects sooner and the blocks come back as spares before the limit (a copy beyond it) is reached.
-// This binding never takes bytes off V8's count that it did not add: Node-API forbids it, and V8
-// 13 (Node 24) aborts the process when the count would go below zero. (Until 2026-12-06 each
-// ArrayBuffer's bytes were taken off when it was made, which kept V8 from collecting for frame
-// memory on Node 20 but aborted a fresh Node 24 process on its first 20 MB frame.)
+// frames (the usual case) leaves that to the garbage collector, which V8 drives by the external
+// memory it counts — its own count of every ArrayBuffer's bytes, plus what addons add. Measured,
+// counting each new ArrayBuffer over a block that was a spare a moment ago as new memory made V8
+// run a full collection every few 20 MB frames (raw frames into a flow: 1075 → 471 MB/s on Node
+// 20). Yet the memory is not new: it came back from a collected frame and was kept for reuse. So
+// this binding counts the spares it keeps: when a collected frame's block stays with the store as
+// a spare, its bytes go onto V8's count; when a spare goes under a new ArrayBuffer (which V8
+// counts by itself), they come off again. V8 then sees the frame memory that exists — in frames
+// or waiting as spares — and grows its count only when the memory does: a flow that keeps frames
+// makes new blocks, which V8 counts, and collects for. This binding never takes off V8's count
+// more than it added (Node-API forbids it; V8 13, Node 24, aborts the process when the count
+// would go below zero; until 2026-12-06 this binding took each ArrayBuffer's bytes off when it
+// was made, and a fresh Node 24 process aborted on its first 20 MB frame).
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -28,12 +33,19 @@
 namespace gige {
 namespace {
 
-// What an ArrayBuffer over a pool block keeps alive, and how many bytes this binding added to V8's
-// count for it (`counted`, while frame memory was scarce; see the file comment).
+// Bytes of spare blocks this binding has put on V8's external-memory count and not taken off yet
+// (see the file comment). Shared with the finalisers of ArrayBuffers, which may run after the
+// receiver has closed; once closed, nothing more is counted.
+struct SpareCount {
+  int64_t bytes = 0;
+  bool open = true;
+};
+
+// What an ArrayBuffer over a pool block keeps alive.
 struct BlockHolder {
   std::shared_ptr<Block> block;
-  int64_t bytes;
-  int64_t counted;
+  int64_t bytes;  // the ArrayBuffer's length: what V8 counts for it
+  std::shared_ptr<SpareCount> spares;
 };
 
 class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
@@ -229,36 +241,40 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     SlotView& view = views_[static_cast<size_t>(slot)];
     std::shared_ptr<Block> block = core_->pool()->block(slot);
     if (view.block != block.get() || view.buffer.IsEmpty()) {
-      // The receive thread reclaimed the block this view was over (every slot was lent): it is
-      // JavaScript's for good now, like a handed-over one.
-      if (view.holder && view.block != block.get()) countIfScarce(env, *view.holder);
+      // (A block the receive thread reclaimed, because every slot was lent, is JavaScript's for
+      // good now, like a handed-over one: its ArrayBuffer lives on through JavaScript's views.)
       view.buffer.Reset();
       const int64_t bytes = static_cast<int64_t>(core_->pool()->capacity());
-      auto* holder = new BlockHolder{block, bytes, 0};
+      auto* holder = new BlockHolder{block, bytes, spares_};
       Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
           env, block->data, core_->pool()->capacity(),
-          // The last owner of a handed-over block gives it back to its store (a spare, or freed);
-          // what this binding added to V8's count for it goes too.
+          // The last owner of a handed-over block gives it back to its store; kept as a spare, it
+          // stays on V8's count through this binding (V8 takes the ArrayBuffer's bytes off).
           [](Napi::Env finalEnv, void*, BlockHolder* held) {
-            if (held->counted != 0) Napi::MemoryManagement::AdjustExternalMemory(finalEnv, -held->counted);
-            delete held;
+            std::unique_ptr<BlockHolder> owned(held);
+            if (owned->block.use_count() != 1 || !owned->block->returnToStore() || !owned->spares->open) return;
+            owned->spares->bytes += owned->bytes;
+            Napi::MemoryManagement::AdjustExternalMemory(finalEnv, owned->bytes);
           },
           holder);
+      // V8 has just counted this ArrayBuffer: a spare's bytes this binding counted come off (at
+      // most what it added, never more).
+      if (spares_->bytes >= bytes) {
+        spares_->bytes -= bytes;
+        Napi::MemoryManagement::AdjustExternalMemory(env, -bytes);
+      }
       view.buffer = Napi::Persistent(buffer);
       view.block = block.get();
-      view.holder = holder;
     }
     return view.buffer.Value();
   }
 
-  // A block just became JavaScript's for good: V8 counts it again if frame memory is getting scarce,
-  // so that it collects the blocks flows have dropped.
-  void countIfScarce(Napi::Env env, BlockHolder& holder) {
-    const FramePool& pool = *core_->pool();
-    if (holder.counted != 0 || pool.blocksOutside() * 2 <= pool.maxBlocksOutside()) return;
-    holder.counted = holder.bytes;
-    Napi::MemoryManagement::AdjustExternalMemory(env, holder.bytes);
-    blocksCounted_ += 1;
+  // The receiver is closing: its spares are freed with the pool, and their count goes first.
+  void uncountSpares(Napi::Env env) {
+    if (!spares_->open) return;
+    spares_->open = false;
+    if (spares_->bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -spares_->bytes);
+    spares_->bytes = 0;
   }
 
   // release(slot, lease): JavaScript is done with the frame; its slot is free again.
@@ -277,12 +293,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     if (!leaseArguments(info, "StreamReceiver.handOver", slot, lease)) return Napi::Boolean::New(info.Env(), false);
     const FramePool::HandOver result = core_->pool()->handOver(slot, lease);
     // Without this reference, the handed-over block lives as long as JavaScript's views of it.
-    if (result == FramePool::HandOver::Done) {
-      SlotView& view = views_[static_cast<size_t>(slot)];
-      if (view.holder) countIfScarce(info.Env(), *view.holder);
-      view.buffer.Reset();
-      view.holder = nullptr;
-    }
+    if (result == FramePool::HandOver::Done) views_[static_cast<size_t>(slot)].buffer.Reset();
     return Napi::Boolean::New(info.Env(), result != FramePool::HandOver::OverLimit);
   }
 
@@ -325,7 +336,9 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(o, "buffersLent", static_cast<double>(pc.lent));
     set(o, "buffersHandedOver", static_cast<double>(pc.handedOver));
     set(o, "buffersReclaimed", static_cast<double>(pc.reclaimed));
-    set(o, "buffersCountedByGc", static_cast<double>(blocksCounted_));
+    set(o, "spareBytesCounted", static_cast<double>(spares_->bytes));
+    // V8's count itself (a change of 0 reads it): only its changes mean anything, not its value.
+    set(o, "v8ExternalMemoryBytes", static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(env, 0)));
     set(o, "frameMemoryBytes", static_cast<double>(pc.blocks * pc.blockBytes));
     set(o, "frameMemoryLimitBytes", static_cast<double>(pc.maxBlocks * pc.blockBytes));
     const ReceiverConfig& cfg = core_->config();
@@ -347,18 +360,18 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    return closing_.close(info.Env(), [this] {
+    Napi::Env env = info.Env();
+    return closing_.close(env, [this, env] {
       core_->stop();  // joins the receive thread; undelivered frames go back to the pool
       tsfn_.Release();
       // Frames JavaScript still holds keep their blocks alive through their own views.
-      for (SlotView& view : views_) {
-        view.buffer.Reset();
-        view.holder = nullptr;
-      }
+      for (SlotView& view : views_) view.buffer.Reset();
+      uncountSpares(env);
     });
   }
 
   void onFinalized(Napi::Env env) {
+    uncountSpares(env);
     closing_.finalized(env);
     onFrame_.Reset();
     onWarning_.Reset();
@@ -375,12 +388,11 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
   struct SlotView {
     Napi::Reference<Napi::ArrayBuffer> buffer;
     const Block* block = nullptr;  // the block `buffer` is over
-    BlockHolder* holder = nullptr;  // its finaliser's data (alive while `buffer` holds the ArrayBuffer)
   };
   std::vector<SlotView> views_;
   uint64_t framesDelivered_ = 0;
   uint64_t callbackErrors_ = 0;
-  uint64_t blocksCounted_ = 0;  // handed-over blocks V8 was told about (frame memory was scarce)
+  std::shared_ptr<SpareCount> spares_ = std::make_shared<SpareCount>();
 };
 
 }  // namespace

@@ -404,7 +404,10 @@ static void poolLendsHandsOverAndReclaims() {
   pool->release(a);
   // JavaScript keeps b for good: no spare and no room under the limit, so it must copy instead.
   CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::OverLimit);
-  heldA.reset();  // the ArrayBuffer over the reclaimed block was collected: its block is a spare now
+  // The ArrayBuffer over the reclaimed block was collected: its last owner gives the block back,
+  // and learns that it is a spare now (the binding counts spares for V8).
+  CHECK(heldA.use_count() == 1 && heldA->returnToStore());
+  heldA.reset();
   CHECK(pool->counters().spares == 1);
   std::shared_ptr<Block> heldB = pool->block(b);
   CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::Done);
@@ -420,6 +423,7 @@ static void poolLendsHandsOverAndReclaims() {
   // The pool goes away while JavaScript still holds a block: it stays valid until let go.
   pool.reset();
   std::memset(heldB->data, 0x44, capacity);
+  CHECK(!heldB->returnToStore());  // no pool to keep it for: freed, not a spare
   heldB.reset();
 }
 
