@@ -6,6 +6,7 @@ import { NodeMap, loadDeviceXml } from '../genicam';
 import type { FeatureValue } from '../genicam';
 import { openStream, Stream, Frame } from '../stream';
 import { FrameWaiters, releaseIfDelivered } from './frame-waiters';
+import { TriggerReference } from './trigger-reference';
 import { CameraEvents } from './events';
 import { FrameSetTracker, FrameSet, readMultiFrameConfig } from './frame-sets';
 import { MonitorStream, isMulticast } from './monitor-stream';
@@ -94,7 +95,10 @@ export class Camera extends EventEmitter {
   private budgetReport: BudgetReport | null = null;
   private starting: Promise<void> | null = null;
   /** Each waiter gets its own hold on the frame. */
-  private readonly waiters = new FrameWaiters<CameraFrame>((frame) => frame.share());
+  private readonly waiters = new FrameWaiters<CameraFrame>(
+    (frame) => frame.share(),
+    (held) => held.release(),
+  );
   private readonly events: CameraEvents;
   /** Frames are handed out in order; reading a frame's chunk values is asynchronous. */
   private frameDelivery: Promise<void> = Promise.resolve();
@@ -289,8 +293,7 @@ export class Camera extends EventEmitter {
     this.assertOpen();
     const channel = this.device.channel;
     await channel.writeRegister(Bootstrap.TIMESTAMP_CONTROL, TIMESTAMP_LATCH);
-    const [high, low] = await channel.readRegisters([Bootstrap.TIMESTAMP_VALUE_HIGH, Bootstrap.TIMESTAMP_VALUE_LOW]);
-    return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+    return this.readLatchedTime();
   }
 
   /** Event names the camera offers (its EventSelector entries). */
@@ -392,8 +395,9 @@ export class Camera extends EventEmitter {
 
   /**
    * Fires TriggerSoftware and resolves with the frame it produced: the first frame exposed after
-   * the trigger (its timestamp is at or after the camera's clock, latched just before), so a frame
-   * of an earlier trigger or burst is never taken for this one. Triggers of several users run one
+   * the trigger (its timestamp is at or after the camera's clock, latched by the trigger's own
+   * WRITEREG just before the trigger: trigger-reference.ts), so a frame of an earlier trigger or
+   * burst is never taken for this one. Triggers of several users run one
    * at a time. With `ensureTriggerMode`, TriggerMode/TriggerSource are first checked and set for
    * software triggering (cached reads: cheap), inside the same turn.
    */
@@ -402,27 +406,26 @@ export class Camera extends EventEmitter {
     return this.serialized(async () => {
       if (options.ensureTriggerMode) await this.setSoftwareTriggerMode();
       await this.startAcquisition();
-      const after = await this.triggerReferenceTime();
-      let skipped = 0;
-      const stampedAfterTrigger = (frame: CameraFrame) => {
-        if (after === null || frame.timestamp >= after) return true;
-        skipped += 1;
-        return false;
-      };
+      const reference = new TriggerReference(
+        this.tickFrequency === 0n ? null : this.device.prefixNextWrite([{ address: Bootstrap.TIMESTAMP_CONTROL, value: TIMESTAMP_LATCH }]),
+        () => this.readLatchedTime(),
+      );
       const next = this.waiters.wait(
         timeoutMs,
         () =>
           this.describeTimeout(timeoutMs) +
-          (skipped === 0
+          (reference.skipped === 0
             ? ''
-            : ` ${skipped} frame(s) stamped before the trigger were skipped: the camera's clock may have been reset or stepped back (PTP).`),
-        stampedAfterTrigger,
+            : ` ${reference.skipped} frame(s) stamped before the trigger were skipped: the camera's clock may have been reset or stepped back (PTP).`),
+        (frame) => reference.accepts(frame),
       );
       // `next` may time out while the trigger is still being acknowledged: FrameWaiters observes
       // it from the start, and the caller gets its rejection through the return below.
       try {
         await this.nodeMap.execute('TriggerSoftware');
+        await reference.resolve(() => this.lostError !== null);
       } catch (err) {
+        reference.cancel();
         releaseIfDelivered(next);
         throw err;
       }
@@ -430,18 +433,10 @@ export class Camera extends EventEmitter {
     });
   }
 
-  /**
-   * The camera's clock just before a software trigger, or null when the camera has no usable clock
-   * (tick frequency 0, or a latch it refuses): then the first frame after the trigger is taken as is.
-   */
-  private async triggerReferenceTime(): Promise<bigint | null> {
-    if (this.tickFrequency === 0n) return null;
-    try {
-      return await this.deviceTime();
-    } catch (err) {
-      if (this.lostError) throw err;
-      return null;
-    }
+  /** The camera's clock as last latched (see deviceTime). */
+  private async readLatchedTime(): Promise<bigint> {
+    const [high, low] = await this.device.channel.readRegisters([Bootstrap.TIMESTAMP_VALUE_HIGH, Bootstrap.TIMESTAMP_VALUE_LOW]);
+    return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
   }
 
   /**

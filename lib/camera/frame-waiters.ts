@@ -8,31 +8,32 @@ import { checkTimeoutMs } from './limits';
  * a frame, a timeout or `failAll`.
  */
 export class FrameWaiters<T> {
-  constructor(private readonly take: (frame: T) => T = (frame) => frame) {}
+  constructor(
+    private readonly take: (frame: T) => T = (frame) => frame,
+    /** Lets go of a hold `take` made that no waiter got in the end. */
+    private readonly drop: (held: T) => void = () => undefined,
+  ) {}
 
-  private waiters = new Set<{
-    resolve: (frame: T) => void;
-    reject: (err: Error) => void;
-    timer: NodeJS.Timeout;
-    accepts: (frame: T) => boolean;
-  }>();
+  private waiters = new Set<Waiter<T>>();
 
   get size(): number {
     return this.waiters.size;
   }
 
   /**
-   * `accepts` lets a waiter skip frames that are not its own (e.g. exposed before its trigger).
+   * `accepts` lets a waiter skip frames that are not its own (e.g. exposed before its trigger). It
+   * may answer later (a promise) when it cannot tell yet: the frame is then held meanwhile, and the
+   * answers come in the order the frames came, so the waiter still gets the first of its own.
    *
    * The promise is observed from the start: callers create it *before* an await (starting
    * acquisition, firing the trigger) so as not to miss the frame, and it may time out during that
    * await — an unobserved rejection then would end the process. Awaiting it still rejects.
    */
-  wait(timeoutMs: number, describeTimeout: () => string, accepts: (frame: T) => boolean = () => true): Promise<T> {
+  wait(timeoutMs: number, describeTimeout: () => string, accepts: (frame: T) => boolean | Promise<boolean> = () => true): Promise<T> {
     // Past a Node timer's range the wait would end after 1 ms, not never: refused with the range.
     checkTimeoutMs(timeoutMs, 'Frame timeout');
     const waiting = new Promise<T>((resolve, reject) => {
-      const waiter = {
+      const waiter: Waiter<T> = {
         resolve,
         reject,
         accepts,
@@ -49,11 +50,26 @@ export class FrameWaiters<T> {
 
   deliver(frame: T): void {
     for (const waiter of this.waiters) {
-      if (!waiter.accepts(frame)) continue;
-      clearTimeout(waiter.timer);
-      this.waiters.delete(waiter);
-      waiter.resolve(this.take(frame));
+      const verdict = waiter.accepts(frame);
+      if (verdict === true) this.settle(waiter, this.take(frame));
+      else if (verdict !== false) this.decideLater(waiter, verdict, this.take(frame));
     }
+  }
+
+  private settle(waiter: Waiter<T>, held: T): void {
+    clearTimeout(waiter.timer);
+    this.waiters.delete(waiter);
+    waiter.resolve(held);
+  }
+
+  private decideLater(waiter: Waiter<T>, verdict: Promise<boolean>, held: T): void {
+    verdict.then(
+      (accepted) => {
+        if (accepted && this.waiters.has(waiter)) this.settle(waiter, held);
+        else this.drop(held);
+      },
+      () => this.drop(held),
+    );
   }
 
   failAll(err: Error): void {
@@ -63,6 +79,13 @@ export class FrameWaiters<T> {
     }
     this.waiters.clear();
   }
+}
+
+interface Waiter<T> {
+  resolve: (frame: T) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+  accepts: (frame: T) => boolean | Promise<boolean>;
 }
 
 /** For a wait whose result nobody will take (its caller failed): a frame it got goes back at once. */

@@ -32,6 +32,8 @@ import { GvcpError, badArgument } from './errors';
 import { quoteInput } from '../errors';
 import { numberToIp } from './address';
 import { ControlKeepAlive } from './keepalive';
+import { WritePrefix, type PendingPrefix } from './write-prefix';
+import type { RegisterWrite } from './codec';
 
 export type AccessMode = 'exclusive' | 'control' | 'monitor';
 
@@ -106,6 +108,7 @@ export class GvcpDevice extends EventEmitter {
   private lastAliveAt = Date.now();
   private keepAlive: ControlKeepAlive | null = null;
   private readonly ownsChannel: boolean;
+  private readonly writePrefix = new WritePrefix();
 
   private constructor(channel: ControlChannel, access: AccessMode, ownsChannel: boolean) {
     super();
@@ -419,6 +422,14 @@ export class GvcpDevice extends EventEmitter {
     this.emit('lost', this.lostError);
   }
 
+  /**
+   * Sends `writes` in front of the next write through `port` (see write-prefix.ts): in the same
+   * WRITEREG when that write is one register, so that the device runs them in the same exchange.
+   */
+  prefixNextWrite(writes: readonly RegisterWrite[]): PendingPrefix {
+    return this.writePrefix.set(writes);
+  }
+
   private async writePort(address: number, data: Buffer): Promise<void> {
     if (this.access === 'monitor') {
       throw new GvcpError(
@@ -427,7 +438,16 @@ export class GvcpDevice extends EventEmitter {
         { address },
       );
     }
-    if (data.length === 4 && address % 4 === 0) {
+    const oneRegister = data.length === 4 && address % 4 === 0;
+    await this.writePrefix.write(
+      oneRegister ? { address, value: data.readUInt32BE(0) } : null,
+      (writes) => this.channel.writeRegisters(writes),
+      () => this.writeUnprefixed(address, data, oneRegister),
+    );
+  }
+
+  private async writeUnprefixed(address: number, data: Buffer, oneRegister: boolean): Promise<void> {
+    if (oneRegister) {
       await this.channel.writeRegister(address, data.readUInt32BE(0));
       return;
     }
