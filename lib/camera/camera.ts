@@ -422,7 +422,9 @@ export class Camera extends EventEmitter {
       // `next` may time out while the trigger is still being acknowledged: FrameWaiters observes
       // it from the start, and the caller gets its rejection through the return below.
       try {
-        await this.nodeMap.execute('TriggerSoftware');
+        // The frame says the trigger was done: polling the command's done state would only put a
+        // round trip in front of the latched time's read (and so of a fast camera's frame).
+        await this.nodeMap.execute('TriggerSoftware', { wait: false });
         await reference.resolve(() => this.lostError !== null);
       } catch (err) {
         reference.cancel();
