@@ -397,9 +397,9 @@ export class Camera extends EventEmitter {
    * Fires TriggerSoftware and resolves with the frame it produced: the first frame exposed after
    * the trigger (its timestamp is at or after the camera's clock, latched by the trigger's own
    * WRITEREG just before the trigger: trigger-reference.ts), so a frame of an earlier trigger or
-   * burst is never taken for this one. Triggers of several users run one
-   * at a time. With `ensureTriggerMode`, TriggerMode/TriggerSource are first checked and set for
-   * software triggering (cached reads: cheap), inside the same turn.
+   * burst is never taken for this one. Triggers of several users run one at a time. With
+   * `ensureTriggerMode`, TriggerMode/TriggerSource are first checked and set for software
+   * triggering (cached reads: cheap), inside the same turn.
    */
   async triggerSoftware(timeoutMs = this.options.frameTimeoutMs, options: { ensureTriggerMode?: boolean } = {}): Promise<CameraFrame> {
     this.assertOpen();

@@ -31,14 +31,10 @@ export class WritePrefix {
   /** Queues `writes` for the next port write; a prefix queued before and not yet sent is dropped. */
   set(writes: readonly RegisterWrite[]): PendingPrefix {
     this.queued?.settle('unsent');
+    // A promise settles once: later outcomes (a cancel after the write took it) change nothing.
     let settle!: (outcome: PrefixOutcome) => void;
-    let settled = false;
     const outcome = new Promise<PrefixOutcome>((resolve) => {
-      settle = (value) => {
-        if (settled) return;
-        settled = true;
-        resolve(value);
-      };
+      settle = resolve;
     });
     const entry: Queued = { writes, settle };
     this.queued = entry;
