@@ -55,6 +55,9 @@ export class CameraNodeStatus {
    * pass a function then, so that its text is made (translated) only when it is shown.
    */
   working(status: NodeStatus | (() => NodeStatus), often = false): void {
+    // A frame or event already on its way when the node closed still arrives: it must not arm a
+    // timer that outlives the node.
+    if (this.stopped) return;
     this.own = status;
     if (!often) {
       this.render();

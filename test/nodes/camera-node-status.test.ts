@@ -34,6 +34,17 @@ describe('CameraNodeStatus', () => {
     status.stop();
   });
 
+  it('arms no timer for a counter update that arrives after stop (an event already on its way)', () => {
+    const { status, shown } = setup();
+    status.working({ fill: 'green', shape: 'dot', text: 'running' });
+    status.stop();
+    const timersBefore = process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+    status.working(() => ({ fill: 'green', shape: 'dot', text: '1 event' }), true);
+    const timersAfter = process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+    assert.equal(timersAfter, timersBefore, 'a stopped status keeps nothing running');
+    assert.equal(shown[shown.length - 1].text, 'running');
+  });
+
   it('still shows a plain status at once', () => {
     const { status, shown } = setup();
     status.working({ fill: 'grey', shape: 'ring', text: 'stopped' });

@@ -4,6 +4,8 @@
  * — here it becomes a failure that names what is left, instead of a hang. What was running before
  * the first test (mocha's own hook timer among it) is the baseline.
  */
+import { pendingTimers, pendingTimerOrigins } from './timer-origins';
+
 const IGNORED = new Set(['TTYWrap', 'PipeWrap', 'FSReqCallback', 'FSReqPromise', 'GetAddrInfoReqWrap']);
 
 function countByType(): Map<string, number> {
@@ -15,6 +17,7 @@ function countByType(): Map<string, number> {
 }
 
 let baseline = new Map<string, number>();
+let baselineTimers = new Set<ReturnType<typeof setTimeout>>();
 
 export const mochaHooks = {
   // Counted a turn after the hook started, like the final count, so that mocha's own timer for a
@@ -23,6 +26,7 @@ export const mochaHooks = {
     this.timeout(5000);
     await new Promise((resolve) => setImmediate(resolve));
     baseline = countByType();
+    baselineTimers = pendingTimers();
   },
 
   async afterAll(this: Mocha.Context): Promise<void> {
@@ -37,7 +41,9 @@ export const mochaHooks = {
     // Whatever is left must not turn the failure into a hang: once mocha has reported, exit anyway.
     setTimeout(() => process.exit(process.exitCode ?? (left.length > 0 ? 1 : 0)), 3000).unref();
     if (left.length > 0) {
-      throw new Error(`the tests left these running: ${left.join(', ')} — a close() is missing somewhere`);
+      const origins = pendingTimerOrigins(baselineTimers);
+      const where = origins.length > 0 ? `\n${origins.join('\n')}` : '';
+      throw new Error(`the tests left these running: ${left.join(', ')} — a close() is missing somewhere${where}`);
     }
   },
 };
