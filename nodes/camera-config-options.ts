@@ -36,6 +36,8 @@ export interface CameraConfigProperties {
   bufferCount?: unknown;
   frameTimeout?: unknown;
   frameMemory?: unknown;
+  /** Percent of the host link left free when cameras share it (0 … 90); empty: 10. */
+  linkHeadroom?: unknown;
   /** Version 1: rows. Version 0 (flows saved before the table): `Name=Value` lines. */
   settings?: unknown;
 }
@@ -53,6 +55,8 @@ export interface CameraConfigOptions {
   packetSize?: number | 'auto';
   /** Bytes that frames may take in all (pool plus raw frames a flow keeps); default: the stream's. */
   frameMemoryLimit?: number;
+  /** Share of the host link the bandwidth budget leaves free (0 … 0.9); default the budget's (0.1). */
+  linkHeadroom?: number;
   settings: Array<[string, string]>;
 }
 
@@ -64,6 +68,8 @@ export const CAMERA_CONFIG_VERSION = 2;
 export const DEFAULT_PACKET_SIZE = 'auto';
 /** The editor's upper bound for the frame memory field, MB. */
 const MAX_FRAME_MEMORY_MB = 65536;
+/** The bandwidth budget leaves at most this share of a link free (a larger one would starve the cameras). */
+const MAX_LINK_HEADROOM_PERCENT = 90;
 /** More rows than this is not a configuration but a mistake (each is a write on every connect). */
 const MAX_SETTING_ROWS = 500;
 const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -189,6 +195,9 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
     frameMemoryLimit: isBlank(def.frameMemory)
       ? undefined
       : checkIntegerInRange(def.frameMemory, 1, MAX_FRAME_MEMORY_MB, 'Frame memory', 'MB') * 1024 * 1024,
+    linkHeadroom: isBlank(def.linkHeadroom)
+      ? undefined
+      : checkIntegerInRange(def.linkHeadroom, 0, MAX_LINK_HEADROOM_PERCENT, 'Link headroom', '%') / 100,
     settings: checkSettingRows(def.settings),
   };
 }

@@ -83,6 +83,7 @@ export = function register(RED: NodeAPI): void {
         ...(options?.multicastGroup ? { multicastGroup: options.multicastGroup } : {}),
         bufferCount: options?.bufferCount,
         frameMemoryLimit: options?.frameMemoryLimit,
+        ...(options?.linkHeadroom !== undefined ? { bandwidth: { headroom: options.linkHeadroom } } : {}),
         frameTimeoutMs,
         settings: options?.settings ?? [],
         emulated:

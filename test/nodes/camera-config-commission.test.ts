@@ -75,6 +75,20 @@ describe('nodes: gige-camera-config packet size "auto", old flows keep theirs', 
     assert.equal(migrateCameraConfig({ version: 1 } as CameraConfigProperties).version, 2);
     assert.equal(parseCameraConfig({ version: 1, packetSize: 1400 }).packetSize, 1400);
     assert.equal(parseCameraConfig({ version: 1 }).packetSize, undefined);
+  });
+
+  it('takes Link headroom as a whole percent 0 … 90 (empty: the budget\'s 10 %) and refuses others with the range', () => {
+    assert.equal(parseCameraConfig({ version: 2, linkHeadroom: '0' }).linkHeadroom, 0);
+    assert.equal(parseCameraConfig({ version: 2, linkHeadroom: 25 }).linkHeadroom, 0.25);
+    assert.equal(parseCameraConfig({ version: 2, linkHeadroom: '' }).linkHeadroom, undefined);
+    assert.equal(parseCameraConfig({ version: 2 }).linkHeadroom, undefined);
+    for (const bad of ['95', '-1', '12.5', 'lots']) {
+      assert.throws(
+        () => parseCameraConfig({ version: 2, linkHeadroom: bad }),
+        (err: Error & { code?: string }) => err.code === 'OUT_OF_RANGE' && /Link headroom .* allowed 0 … 90 %/.test(err.message),
+        bad,
+      );
+    }
     assert.equal(parseCameraConfig({ version: 2, packetSize: 'AUTO ' }).packetSize, 'auto');
     assert.throws(
       () => parseCameraConfig({ version: 2, packetSize: 'big' }),
@@ -206,7 +220,8 @@ describe('nodes: gige-camera-config shows a host link over its bandwidth budget 
     }
     const warnings = lines<{ node: string; text: string }>(r.stdout, 'WARN');
     assert.ok(
-      warnings.some((w) => /want 1\d\d\.\d MB\/s; the link carries 112\.5 MB\/s .* it does not fit/.test(w.text)),
+      // The second config node's Link headroom (30 %) is larger than the first's default (10 %): it counts.
+      warnings.some((w) => /want 1\d\d\.\d MB\/s; the link carries 87\.5 MB\/s with 30 % headroom.* it does not fit/.test(w.text)),
       JSON.stringify(warnings),
     );
   });
