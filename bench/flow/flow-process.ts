@@ -25,6 +25,8 @@ export interface FlowTrialInput {
   kernelPids: number[];
   width: number;
   height: number;
+  /** The config node's Link headroom, percent (undefined: its default). */
+  linkHeadroom?: number;
 }
 
 /** What the function node reports per message (msg.image, the payload's length, the byte it read). */
@@ -80,6 +82,7 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
       packetSize: String(input.packetSize),
       bufferCount: '',
       frameMemory: '',
+      linkHeadroom: input.linkHeadroom === undefined ? '' : String(input.linkHeadroom),
       frameTimeout: '5000',
       settings: `Width=${input.width}\nHeight=${input.height}\nAcquisitionFrameRate=${input.frameRate}`,
     },
@@ -140,12 +143,18 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
     const windowS = (cpu1.at - cpu0.at) / 1000;
     // The stream's own view of the window's end: pool, hand-overs, copies.
     const config = host.red.nodes.getNode('bench-camera') as unknown as {
-      camera?: { use<T>(op: (c: { streamStatistics(): unknown }) => Promise<T>, waitMs?: number): Promise<T> };
+      camera?: {
+        use<T>(op: (c: { streamStatistics(): unknown; get(name: string): Promise<unknown> }) => Promise<T>, waitMs?: number): Promise<T>;
+      };
     };
     const stream = (await config?.camera?.use(async (camera) => camera.streamStatistics(), 1000).catch(() => null)) as Record<
       string,
       number
     > | null;
+    // The config node fits the camera into its link's bandwidth budget and lowers the frame rate
+    // when the asked one does not fit: then the flow was offered that rate, not the trial's.
+    const ranAt = await config?.camera?.use((camera) => camera.get('AcquisitionFrameRate'), 1000).catch(() => undefined);
+    const cameraFrameRate = typeof ranAt === 'number' && ranAt < input.frameRate * 0.999 ? ranAt : undefined;
     const grabDropped = counters.droppedNow - (counters.droppedAtStart ?? counters.droppedNow);
     const cpu = cpuBetween(cpu0, cpu1);
     return {
@@ -153,7 +162,8 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
       packetSize: input.packetSize,
       frameRate: input.frameRate,
       windowS,
-      framesExpected: Math.round(windowS * input.frameRate),
+      framesExpected: Math.round(windowS * (cameraFrameRate ?? input.frameRate)),
+      cameraFrameRate,
       framesComplete: counters.frames,
       // Frames the grab node or the stream dropped never reach the function node: they are id gaps.
       framesLost: counters.incomplete + counters.missingIds,

@@ -57,6 +57,11 @@ export interface TrialResult {
   lagMaxMs?: number;
   verified?: number;
   verifyFailures?: number;
+  /**
+   * The frame rate the camera really ran at, when the receiver's own stack lowered the one asked
+   * for (the flow's config node fits the camera into its link's bandwidth budget).
+   */
+  cameraFrameRate?: number;
   detail?: Record<string, unknown>;
 }
 

@@ -41,6 +41,8 @@ export interface RunOptions {
   hostInterface: string;
   /** Our bare receiver checks every Nth frame byte for byte against the scene (0: never). */
   verifyEvery?: number;
+  /** The flow's camera config node: Link headroom in percent (empty: the node's default, 10). */
+  flowLinkHeadroom?: number;
 }
 
 const FRAME_BYTES = 4504 * 4504;
@@ -61,6 +63,8 @@ export interface Trial extends TrialResult {
   gcMajor?: number;
   zeroLoss: boolean;
   deviceOverruns: number;
+  /** The load the camera really carried when the receiver's own stack lowered its frame rate. */
+  cappedMBps?: number;
 }
 
 function print(obj: unknown): void {
@@ -154,7 +158,7 @@ export async function run(options: RunOptions): Promise<void> {
             : receiver === 'flow'
               ? await childTrial<FlowTrialInput>(
                   path.join(__dirname, '..', 'flow', 'flow-process.ts'),
-                  { ...common, width: 4504, height: 4504 },
+                  { ...common, width: 4504, height: 4504, linkHeadroom: options.flowLinkHeadroom },
                   'flow',
                 )
               : await aravisTrial({
@@ -185,6 +189,7 @@ export async function run(options: RunOptions): Promise<void> {
             : {}),
           zeroLoss: result.framesLost === 0 && (result.verifyFailures ?? 0) === 0 && result.framesComplete > 0,
           deviceOverruns: after.overruns - before.overruns,
+          ...(result.cameraFrameRate !== undefined ? { cappedMBps: (result.cameraFrameRate * FRAME_BYTES) / 1e6 } : {}),
         };
         print({ type: 'trial', ...trial });
         return trial;
@@ -202,6 +207,16 @@ export async function run(options: RunOptions): Promise<void> {
           else {
             s.failMBps = load;
             s.done = true;
+          }
+          // Its own stack capped the camera (a link budget): a higher load would only be capped
+          // again. Its highest lossless load is the cap, a lower bound of what it could carry.
+          if (t.zeroLoss && t.cappedMBps !== undefined) {
+            s.done = true;
+            print({
+              type: 'note',
+              packetSize,
+              message: `${receiver}: its camera was held to ${t.cappedMBps.toFixed(0)} MB/s (the link's bandwidth budget) when offered ${load.toFixed(0)} MB/s; its search stops there`,
+            });
           }
           // The device could not offer this load (its link fell behind): the receivers are not to blame.
           if (t.deviceOverruns > Math.max(2, 0.02 * t.frameRate * options.durationS)) deviceLimited = true;
