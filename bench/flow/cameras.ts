@@ -57,6 +57,8 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
   } finally {
     await stopEmulators(emulators);
   }
+  // Each emulator's own account (printed as it stopped): blocks streamed, resends, unavailable answers.
+  const emulatorLines = emulators.map((e) => e.output().split('\n').find((line) => / streamed \d+ blocks/.test(line)) ?? `${e.address}: no stream summary`);
   const expected = Math.round(result.windowS * frameRate);
   console.log(
     `\nMany cameras: ${options.cameras} emulated DMK 38GX541-a, 4504×4504 Mono8 at ${frameRate} fps each (about ${expected} frames each in ${fmt(result.windowS, 1)} s), packet ${PACKET_SIZE}, one Node-RED`,
@@ -77,6 +79,7 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
           : ''),
     );
   }
+  for (const line of emulatorLines) console.log(`  emulated camera ${line}`);
   const perS = (s: number) => fmt(s / result.windowS, 2);
   console.log(
     `  CPU (cores busy): Node-RED ${perS(result.nodeRedCpuS)}, emulators ${perS(result.emulatorsCpuS)}, kernel threads ${perS(result.kernelCpuS)}, machine ${perS(result.systemCpuS)};` +

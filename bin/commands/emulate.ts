@@ -116,9 +116,29 @@ export async function emulateCommand(args: string[], ctx: CommandContext): Promi
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // What each camera streamed, and how it answered resend requests: after a run with losses, the
+  // first question is whether the camera could resend.
+  for (const camera of cameras) ctx.out(describeStream(camera));
   await stopAll();
   ctx.out(count > 1 ? `${count} emulators stopped` : 'emulator stopped');
   return 0;
+}
+
+/** "EMU00001 streamed 1234 blocks; 5 resend requests: 120 packets resent, 1 answered unavailable (…)". */
+export function describeStream(camera: EmulatedCamera): string {
+  const device = camera.stats().device;
+  const sender = device.sender;
+  const head = `${camera.serial} streamed ${device.blocksSent} blocks; ${device.resendRequests} resend requests`;
+  if (!sender) return device.resendRequestsRefused > 0 ? `${head} (${device.resendRequestsRefused} from another host refused)` : head;
+  const parts = [`${sender.resendPacketsSent} packets resent`];
+  if (sender.resendRequestsNotHeld > 0) {
+    const last = sender.lastResendNotHeld;
+    const which = last ? ` (last: block ${last.asked} asked while blocks ${last.oldestHeld} … ${last.newestHeld} were held)` : '';
+    parts.push(`${sender.resendRequestsNotHeld} for blocks no longer held, answered unavailable${which}`);
+  }
+  const refused = sender.resendRequestsDropped + sender.resendRequestsOverBudget + device.resendRequestsRefused;
+  if (refused > 0) parts.push(`${refused} refused (queue full, budget spent or another host)`);
+  return `${head}: ${parts.join(', ')}`;
 }
 
 function sceneChoice(

@@ -94,6 +94,10 @@ export interface GvspSenderStats {
   resendRequestsOutOfRange: number;
   /** Refused: the block's resend budget (twice its packet count) was spent. */
   resendRequestsOverBudget: number;
+  /** Answered PACKET_UNAVAILABLE: the block was not (or no longer) in the history. */
+  resendRequestsNotHeld: number;
+  /** The last such request: the block id asked, and the oldest and newest ids the history held then. */
+  lastResendNotHeld?: { asked: number; oldestHeld: number; newestHeld: number };
   /** Blocks and resends not sent because the destination changed or closed first. */
   jobsDroppedByDestinationChange: number;
   resendPacketsSent: number;

@@ -262,7 +262,14 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     // No reply is larger than the block asked about: ids past its trailer do not exist. A block
     // this sender no longer holds (or never sent) gets one PACKET_UNAVAILABLE, for the first id
     // asked: enough for a receiver to stop waiting, and never more bytes than the request.
-    if (!record) job.lastPacketId = job.firstPacketId;
+    if (!record) {
+      job.lastPacketId = job.firstPacketId;
+      // Which block was asked and which ones the history held: a late request (aged out) and a
+      // request for a block never sent look the same on the wire, not here.
+      resendNotHeld_ += 1;
+      lastNotHeld_ = NotHeld{blockId, history_.empty() ? 0 : history_.front()->layout->blockId,
+                             history_.empty() ? 0 : history_.back()->layout->blockId};
+    }
     if (record) job.lastPacketId = std::min(job.lastPacketId, record->layout->dataPackets + 1);
     if (job.firstPacketId > job.lastPacketId) {
       resendOutOfRange_ += 1;
@@ -341,6 +348,14 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     set("resendRequestsIgnored", resendIgnored_);
     set("resendRequestsOutOfRange", resendOutOfRange_);
     set("resendRequestsOverBudget", resendOverBudget_);
+    set("resendRequestsNotHeld", resendNotHeld_);
+    if (resendNotHeld_ > 0) {
+      Napi::Object notHeld = Napi::Object::New(env);
+      notHeld.Set("asked", Napi::Number::New(env, static_cast<double>(lastNotHeld_.asked)));
+      notHeld.Set("oldestHeld", Napi::Number::New(env, static_cast<double>(lastNotHeld_.oldestHeld)));
+      notHeld.Set("newestHeld", Napi::Number::New(env, static_cast<double>(lastNotHeld_.newestHeld)));
+      o.Set("lastResendNotHeld", notHeld);
+    }
     set("queuedJobs", pending_.size());
     set("queuedResends", core_->queuedResends());
     set("historyBlocks", history_.size());
@@ -388,6 +403,14 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
   uint64_t resendIgnored_ = 0;
   uint64_t resendOutOfRange_ = 0;  // asked only for packet ids no block has
   uint64_t resendOverBudget_ = 0;  // the block's resend budget was spent
+  // Asked for a block the history no longer (or never) held: answered PACKET_UNAVAILABLE.
+  struct NotHeld {
+    uint64_t asked = 0;
+    uint64_t oldestHeld = 0;
+    uint64_t newestHeld = 0;
+  };
+  uint64_t resendNotHeld_ = 0;
+  NotHeld lastNotHeld_;
   bool configured_ = false;
   bool loopRef_ = false;
 };

@@ -206,5 +206,7 @@ describe('cli: gige against `gige emulate` in another process', function () {
     await second.waitFor(/Ctrl-C to stop/, 20000);
     assert.equal(await second.stop('SIGTERM'), 0);
     assert.match(second.output(), /emulator stopped/);
+    // What it streamed and how it answered resend requests, for a run that lost frames.
+    assert.match(second.output(), /\S+ streamed 0 blocks; 0 resend requests\n/);
   });
 });

@@ -153,6 +153,9 @@ describe('native GvspSender → plain dgram socket', function () {
     assert.deepEqual(unknown.map((p) => [p.status, p.blockId, p.packetId, p.body.length]), [
       [0x800c, 999n, 1, 0],
     ]);
+    // Counted with what was asked and what the history held, so that a late request can be told apart.
+    assert.equal(sender.stats().resendRequestsNotHeld, 1);
+    assert.deepEqual(sender.stats().lastResendNotHeld, { asked: 999, oldestHeld: 5, newestHeld: 5 });
     receiver.clear();
     sender.configure({ ...config, resendMode: 'unavailable' });
     sender.resend(5n, 3, 3);
