@@ -13,7 +13,7 @@ import { kernelNetworkThreads } from '../stream/cpu';
 import { fmt, type BenchEnvironment } from '../stream/harness';
 import type { CamerasInput, CamerasMeasurement } from './cameras-process';
 import { runChild } from './child';
-import { startEmulators, stopEmulators } from './emulators';
+import { startEmulators, stopEmulators, streamSummary } from './emulators';
 
 export interface CamerasResult extends CamerasMeasurement {
   frameRate: number;
@@ -58,7 +58,7 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
     await stopEmulators(emulators);
   }
   // Each emulator's own account (printed as it stopped): blocks streamed, resends, unavailable answers.
-  const emulatorLines = emulators.map((e) => e.output().split('\n').find((line) => / streamed \d+ blocks/.test(line)) ?? `${e.address}: no stream summary`);
+  const emulatorLines = emulators.map(streamSummary);
   const expected = Math.round(result.windowS * frameRate);
   console.log(
     `\nMany cameras: ${options.cameras} emulated DMK 38GX541-a, 4504×4504 Mono8 at ${frameRate} fps each (about ${expected} frames each in ${fmt(result.windowS, 1)} s), packet ${PACKET_SIZE}, one Node-RED`,

@@ -91,3 +91,8 @@ export async function startEmulators(env: BenchEnvironment, count: number): Prom
 export async function stopEmulators(emulators: EmulatorProcess[]): Promise<void> {
   await Promise.all(emulators.map((e) => e.stop()));
 }
+
+/** The line `gige emulate` printed as it stopped: blocks streamed, resends, how late frames left. */
+export function streamSummary(emulator: EmulatorProcess): string {
+  return emulator.output().split('\n').find((line) => / streamed \d+ blocks/.test(line)) ?? `${emulator.address}: no stream summary`;
+}

@@ -11,13 +11,14 @@
  *   camera       the camera's own time for that frame by the emulator's model: ExposureTime +
  *                readout (2.56 ms + 28 µs × rows) + the frame on its 1 Gbit/s link
  *   overhead     latency − camera: the stack's own share (it also holds the emulator's lateness:
- *                its Node timers run a readout's end up to about a millisecond late)
+ *                the frame is queued ahead and its sender thread sends it at the readout's end,
+ *                late only by that thread's wake-up)
  *   to exposure  inject → the frame's device timestamp (exposure start; the emulated camera's
  *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
  *   to camera    the frame's 'frame' event on the config node's camera → the message at the function
  *                node: the grab node and Node-RED's delivery
  *   frame late   exposure start → that 'frame' event, less the camera's time: the emulator's
- *                lateness (its timers and its sending) and our receiver's, together
+ *                lateness (its sender thread's wake-up, its sending) and our receiver's, together
  *   gc           Node-RED's garbage-collection pauses that fell inside the cycle (the usual cause
  *                of its slow cycles; the other cause is waiting for a core)
  *

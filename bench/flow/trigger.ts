@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 import { fmt, type BenchEnvironment } from '../stream/harness';
 import { percentile, runChild } from './child';
-import { startEmulators, stopEmulators } from './emulators';
+import { startEmulators, stopEmulators, streamSummary } from './emulators';
 import type { TriggerCycle, TriggerInput } from './trigger-process';
 
 export interface TriggerResult {
@@ -53,6 +53,7 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
   console.log(row('inject → exposure start (trigger path)', pick('toExposureMs')));
   console.log(row('frame event later than the camera model', pick('frameLateMs')));
   console.log(row('camera connection → function node', pick('deliveryMs')));
+  console.log(`  emulated camera ${streamSummary(emulator)}`);
   const withGc = result.cycles.filter((c) => c.gcMs > 0);
   console.log(
     `  Node-RED collected garbage during ${withGc.length} of ${result.cycles.length} cycles (pauses ${fmt(Math.max(0, ...withGc.map((c) => c.gcMs)), 2)} ms at most)`,

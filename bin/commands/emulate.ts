@@ -138,7 +138,11 @@ export function describeStream(camera: EmulatedCamera): string {
   }
   const refused = sender.resendRequestsDropped + sender.resendRequestsOverBudget + device.resendRequestsRefused;
   if (refused > 0) parts.push(`${refused} refused (queue full, budget spent or another host)`);
-  return `${head}: ${parts.join(', ')}`;
+  const timing =
+    sender.blocksHeld > 0
+      ? `; frames left after their readout by ${Math.round(sender.heldLatenessNsTotal / sender.blocksHeld / 1000)} µs on average, ${Math.round(sender.heldLatenessNsMax / 1000)} µs at most`
+      : '';
+  return `${head}: ${parts.join(', ')}${timing}`;
 }
 
 function sceneChoice(

@@ -65,6 +65,8 @@ export interface OutgoingBlock {
   blockId?: bigint;
   chunkDataLength?: number;
   chunkLayoutId?: number;
+  /** Not sent before this instant of `process.hrtime.bigint()` (the end of the frame's readout). */
+  notBefore?: bigint;
 }
 
 export interface OutgoingEvent {

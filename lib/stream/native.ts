@@ -71,6 +71,12 @@ export interface GvspBlock {
   /** Trailer field chunk_data_payload_length (0x4001). */
   chunkDataLength?: number;
   chunkLayoutId?: number;
+  /**
+   * Not sent before this instant of `process.hrtime.bigint()` (CLOCK_MONOTONIC ns), at most a
+   * minute ahead: a camera model queues a frame before its readout ends and the sender thread
+   * sends it on time, whatever the event loop is doing then. Resends go out meanwhile.
+   */
+  notBefore?: bigint;
 }
 
 export interface GvspSendResult {
@@ -97,7 +103,7 @@ export interface GvspSenderStats {
   /** Answered PACKET_UNAVAILABLE: the block was not (or no longer) in the history. */
   resendRequestsNotHeld: number;
   /** The last such request: the block id asked, and the oldest and newest ids the history held then. */
-  lastResendNotHeld?: { asked: number; oldestHeld: number; newestHeld: number };
+  lastResendNotHeld: { asked: number; oldestHeld: number; newestHeld: number } | null;
   /** Blocks and resends not sent because the destination changed or closed first. */
   jobsDroppedByDestinationChange: number;
   resendPacketsSent: number;
@@ -105,6 +111,10 @@ export interface GvspSenderStats {
   testPackets: number;
   sendErrors: number;
   segmentationOffloadSends: number;
+  /** Blocks sent at their `notBefore`, and how late the sender thread took them (ns, total and worst). */
+  blocksHeld: number;
+  heldLatenessNsTotal: number;
+  heldLatenessNsMax: number;
   queuedJobs: number;
   /** Resend and PACKET_UNAVAILABLE jobs waiting in the sender thread's queue. */
   queuedResends: number;

@@ -50,6 +50,9 @@
   X(testPackets)                                                                            \
   X(sendErrors)                                                                             \
   X(segmentationOffloadSends)                                                               \
-  X(jobsDroppedByDestinationChange)
+  X(jobsDroppedByDestinationChange)                                                         \
+  X(blocksHeld) /* sent at their notBefore, not at once */                                  \
+  X(heldLatenessNsTotal) /* how late the thread took them, summed over blocksHeld */        \
+  X(heldLatenessNsMax)
 
 #define GIGE_DECLARE_COUNTER(name) std::atomic<uint64_t> name{0};

@@ -252,7 +252,14 @@ void GvspSenderCore::stop() {
 bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (!priorityOnly) {
-    wake_.wait(lock, [this] { return stopping_ || !priority_.empty() || !blocks_.empty(); });
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !priority_.empty() || !blocks_.empty(); });
+      if (stopping_ || !priority_.empty()) break;
+      const auto due = blocks_.front().notBefore;
+      if (due <= std::chrono::steady_clock::now()) break;
+      // Until the block is due; a resend request or a stop wakes the thread earlier.
+      wake_.wait_until(lock, due);
+    }
   }
   if (stopping_) return false;
   // A new configuration applies between blocks only, so a block is sent with one set of settings;
@@ -270,8 +277,17 @@ bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {
     if (isResendJob(job)) queuedResendPackets_ -= resendPacketCount(job);
     return true;
   }
-  if (priorityOnly || blocks_.empty()) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (priorityOnly || blocks_.empty() || blocks_.front().notBefore > now) return false;
   job = std::move(blocks_.front());
+  if (job.notBefore != std::chrono::steady_clock::time_point{}) {
+    // How late a held block leaves: the thread's wake-up, or a block queued after its time.
+    const auto late = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - job.notBefore).count());
+    stats_.blocksHeld.fetch_add(1, std::memory_order_relaxed);
+    stats_.heldLatenessNsTotal.fetch_add(late, std::memory_order_relaxed);
+    // This thread is the only writer.
+    if (late > stats_.heldLatenessNsMax.load(std::memory_order_relaxed)) stats_.heldLatenessNsMax.store(late, std::memory_order_relaxed);
+  }
   blocks_.pop_front();
   return true;
 }

@@ -68,6 +68,10 @@ struct SendJob {
   uint32_t firstPacketId = 0;
   uint32_t lastPacketId = 0;
   uint32_t testPacketSize = 0;
+  // Block: not sent before this instant of CLOCK_MONOTONIC (steady_clock; process.hrtime in
+  // JavaScript), so that a camera model can queue a frame ahead of its readout's end and have it
+  // leave on time whatever its event loop is doing. Epoch (zero): at once.
+  std::chrono::steady_clock::time_point notBefore{};
 };
 
 struct JobResult {

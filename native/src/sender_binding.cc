@@ -214,8 +214,10 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     // Argument errors reject the promise too: callers of a promise API handle one failure path.
     std::shared_ptr<BlockLayout> layout;
     Napi::Buffer<uint8_t> data;
+    std::chrono::steady_clock::time_point notBefore{};
     try {
       layout = parseBlockLayout(info, config_, data);
+      notBefore = parseNotBefore(info);
     } catch (const Napi::Error& e) {
       deferred->Reject(e.Value());
       return promise;
@@ -231,6 +233,7 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
     SendJob job;
     job.kind = SendJob::Kind::Block;
     job.block = layout;
+    job.notBefore = notBefore;
     job.id = addPending(env, std::move(deferred), record);
     core_->enqueue(std::move(job));
     return promise;
@@ -355,6 +358,8 @@ class SenderWrap : public Napi::ObjectWrap<SenderWrap> {
       notHeld.Set("oldestHeld", Napi::Number::New(env, static_cast<double>(lastNotHeld_.oldestHeld)));
       notHeld.Set("newestHeld", Napi::Number::New(env, static_cast<double>(lastNotHeld_.newestHeld)));
       o.Set("lastResendNotHeld", notHeld);
+    } else {
+      o.Set("lastResendNotHeld", env.Null());
     }
     set("queuedJobs", pending_.size());
     set("queuedResends", core_->queuedResends());

@@ -102,4 +102,21 @@ std::shared_ptr<BlockLayout> parseBlockLayout(const Napi::CallbackInfo& info, co
   return layout;
 }
 
+std::chrono::steady_clock::time_point parseNotBefore(const Napi::CallbackInfo& info) {
+  constexpr const char* ctx = "GvspSender.sendBlock";
+  // A block held longer would hold every block behind it: a mistake, not a schedule.
+  constexpr uint64_t kMaxAheadNs = 60'000'000'000ull;
+  Napi::Object o = requireObject(info, 0, ctx);
+  const uint64_t ns = readUnsigned(o, "notBefore", 0, 0, UINT64_MAX, ctx);
+  if (ns == 0) return {};
+  const auto nowNs = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+  if (ns > nowNs && ns - nowNs > kMaxAheadNs) {
+    throwError(info.Env(), kErrOutOfRange,
+               std::string(ctx) + ": notBefore is " + std::to_string((ns - nowNs) / 1'000'000) +
+                   " ms ahead; allowed at most 60000 ms ahead (process.hrtime.bigint() time)");
+  }
+  return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+}
+
 }  // namespace gige

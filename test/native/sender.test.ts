@@ -143,6 +143,31 @@ describe('native GvspSender → plain dgram socket', function () {
     assert.equal(sender.stats().resendPacketsSent, 4);
   });
 
+  it('holds a block until its notBefore (monotonic ns), answering resends meanwhile', async () => {
+    await sender.sendBlock(rampBlock(3n, 100, 37));
+    await receiver.waitFor(9);
+    receiver.clear();
+    const arrivals: Array<{ packet: ParsedGvsp; at: bigint }> = [];
+    receiver['socket'].on('message', (data: Buffer) => arrivals.push({ packet: parseGvsp(data), at: process.hrtime.bigint() }));
+    const notBefore = process.hrtime.bigint() + 300_000_000n;
+    const sent = sender.sendBlock(rampBlock(4n, 100, 37, { notBefore }));
+    assert.equal(sender.resend(3n, 2, 2), true);
+    await sent;
+    await receiver.waitFor(10);
+    const leader = arrivals.find((a) => a.packet.blockId === 4n && a.packet.packetId === 0);
+    const resent = arrivals.find((a) => a.packet.blockId === 3n);
+    assert.ok(leader && resent, JSON.stringify(arrivals.map((a) => [String(a.packet.blockId), a.packet.packetId])));
+    assert.ok(leader.at >= notBefore, `the block left ${Number(notBefore - leader.at) / 1e6} ms before its notBefore`);
+    assert.ok(resent.at < leader.at, 'the resend of the earlier block did not wait behind the held one');
+    const stats = sender.stats();
+    assert.equal(stats.blocksHeld, 1);
+    assert.ok(stats.heldLatenessNsMax >= 0 && stats.heldLatenessNsTotal === stats.heldLatenessNsMax, JSON.stringify(stats));
+    await assert.rejects(
+      sender.sendBlock(rampBlock(5n, 100, 37, { notBefore: process.hrtime.bigint() + 120_000_000_000n })),
+      (err: GigeError) => err.code === 'OUT_OF_RANGE' && /notBefore is \d+ ms ahead; allowed at most 60000 ms ahead/.test(err.message),
+    );
+  });
+
   it('answers PACKET_UNAVAILABLE for unknown blocks and in "unavailable" mode, and nothing in "ignore" mode', async () => {
     await sender.sendBlock(rampBlock(5n, 100, 37));
     await receiver.waitFor(9);

@@ -275,6 +275,7 @@ export class StreamChannel {
       data: block.data,
       chunkDataLength: block.chunkDataLength,
       chunkLayoutId: block.chunkLayoutId,
+      notBefore: block.notBefore,
     });
     this.blocksSent += 1;
     return blockId;

@@ -4,7 +4,11 @@
  *
  * Each accepted frame reserves the sensor at once: exposure [S, S+E), readout until
  * R_end = max(S+E, previous R_end) + readout time. Then, on timers: exposure start (strobe), exposure
- * end (block id, ExposureEnd event), readout end (render, chunk, auto functions, send).
+ * end (block id, ExposureEnd event), the frame's hand-over (render, chunk, auto functions, queued
+ * to the sender to leave at R_end) up to HANDOVER_LEAD_NS before R_end, and R_end itself (the
+ * sensor is free; the acquisition may end). The sender thread sends the frame at R_end: a Node
+ * timer alone would run it a millisecond or more late (whole-ms timers, a busy event loop), which
+ * a trigger-latency measurement would count against the receiving host.
  *
  * Free running: S(k+1) = max(S(k) + 1/AcquisitionFrameRate, S(k) + E(k)).
  * Triggered: an accepted trigger at T starts a burst at S = T + TriggerDelay (not for software
@@ -17,6 +21,9 @@ import { Timeline, TimelineTimer } from './timeline';
 import { LINE_PERIOD_NS } from './sensor';
 
 export type TriggerSource = 'Software' | 'Line1' | 'Action0';
+
+/** How long before its readout ends a frame is made and queued to the sender (it leaves at R_end). */
+export const HANDOVER_LEAD_NS = 10_000_000n;
 
 export interface AcquisitionSettings {
   /** SingleFrame: 1, MultiFrame: AcquisitionFrameCount, Continuous: Infinity. */
@@ -50,6 +57,7 @@ export interface AcquisitionHost<F extends FrameTimes> {
   readoutTimeNs(frame: F): number;
   exposureStarted(frame: F): void;
   exposureEnded(frame: F): void;
+  /** Make the frame and queue it to leave at `frame.readoutEnd` (called up to HANDOVER_LEAD_NS before). */
   readoutDone(frame: F): void;
   triggerMissed(time: bigint, source: TriggerSource): void;
   statusChanged(acquiring: boolean): void;
@@ -178,10 +186,11 @@ export class Acquisition<F extends FrameTimes> {
     add(
       this.timeline.at(frame.exposureEnd, () => {
         this.host.exposureEnded(frame);
+        const handover = frame.readoutEnd - HANDOVER_LEAD_NS;
+        add(this.timeline.at(handover > frame.exposureEnd ? handover : frame.exposureEnd, () => this.host.readoutDone(frame)));
         add(
           this.timeline.at(frame.readoutEnd, () => {
             this.pending.delete(frame);
-            this.host.readoutDone(frame);
             if (this.acquiring && this.framesLeft <= 0 && this.pending.size === 0) this.finish();
           }),
         );

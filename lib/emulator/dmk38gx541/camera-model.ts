@@ -135,6 +135,7 @@ export class Dmk38gx541 implements DeviceModel {
     this.producer = new FrameProducer(
       () => this.services,
       (time) => this.toDeviceTime(time),
+      () => this.baseNow(),
       options.renderer ?? sceneRenderer(options.scene),
       (frame, m) => this.settings.autoUpdate(frame, m),
       (err) => this.warn(err),

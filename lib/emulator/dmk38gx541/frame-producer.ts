@@ -6,7 +6,7 @@
 import type { DeviceServices, OutgoingBlock } from '../device-model';
 import { PixelFormatCode } from './features-image';
 import { ChunkSelection, chunkBytes, chunkLayoutId, writeChunks } from './chunk-data';
-import { FrameTimes } from './acquisition';
+import { FrameTimes, HANDOVER_LEAD_NS } from './acquisition';
 import { Placement } from './geometry';
 import { Measurement, Rect, measure } from './auto-exposure';
 import { RAMP_PERIOD as RAMP_PHASES } from '../../stream/scene-reference';
@@ -72,10 +72,21 @@ export class FrameProducer {
     private readonly services: () => DeviceServices | null,
     /** Frame times are on the model's time base; the leader carries the device timestamp. */
     private readonly deviceTime: (time: bigint) => bigint,
+    /** The model's time base now: a frame made ahead of its readout's end waits for it in the sender. */
+    private readonly baseNow: () => bigint,
     private readonly render: RampRenderer,
     private readonly measured: (frame: CameraFrame, m: Measurement) => void,
     private readonly warn: (err: Error) => void,
   ) {}
+
+  /**
+   * `time` (the model's time base, which runs with the monotonic clock) as a monotonic instant for
+   * the sender; undefined when it has passed, or is further ahead than a hand-over can be.
+   */
+  private sendTime(time: bigint): bigint | undefined {
+    const ahead = time - this.baseNow();
+    return ahead > 0n && ahead <= 2n * HANDOVER_LEAD_NS ? process.hrtime.bigint() + ahead : undefined;
+  }
 
   produce(frame: CameraFrame): void {
     const services = this.services();
@@ -122,6 +133,7 @@ export class FrameProducer {
       chunkDataLength: frame.chunk.active ? payloadLength : undefined,
       chunkLayoutId: frame.chunk.active ? chunkLayoutId(frame.chunk) : undefined,
       blockId: expected,
+      notBefore: this.sendTime(frame.readoutEnd),
     };
     this.stats.framesQueued += 1;
     (services as DeviceServices).sendBlock(block).then(
