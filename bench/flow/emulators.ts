@@ -94,5 +94,10 @@ export async function stopEmulators(emulators: EmulatorProcess[]): Promise<void>
 
 /** The line `gige emulate` printed as it stopped: blocks streamed, resends, how late frames left. */
 export function streamSummary(emulator: EmulatorProcess): string {
-  return emulator.output().split('\n').find((line) => / streamed \d+ blocks/.test(line)) ?? `${emulator.address}: no stream summary`;
+  return (
+    emulator
+      .output()
+      .split('\n')
+      .find((line) => / streamed \d+ blocks/.test(line)) ?? `${emulator.address}: no stream summary`
+  );
 }

@@ -77,7 +77,7 @@ describe('nodes: gige-camera-config packet size "auto", old flows keep theirs', 
     assert.equal(parseCameraConfig({ version: 1 }).packetSize, undefined);
   });
 
-  it('takes Link headroom as a whole percent 0 … 90 (empty: the budget\'s 10 %) and refuses others with the range', () => {
+  it("takes Link headroom as a whole percent 0 … 90 (empty: the budget's 10 %) and refuses others with the range", () => {
     assert.equal(parseCameraConfig({ version: 2, linkHeadroom: '0' }).linkHeadroom, 0);
     assert.equal(parseCameraConfig({ version: 2, linkHeadroom: 25 }).linkHeadroom, 0.25);
     assert.equal(parseCameraConfig({ version: 2, linkHeadroom: '' }).linkHeadroom, undefined);

@@ -39,9 +39,9 @@ function trackedSetTimeout(this: unknown, callback: (...args: unknown[]) => void
   pending.set(timer, origin(trackedSetTimeout));
   return timer;
 }
-(trackedSetTimeout as unknown as Record<symbol, unknown>)[util.promisify.custom] = (
-  realSetTimeout as unknown as Record<symbol, unknown>
-)[util.promisify.custom];
+(trackedSetTimeout as unknown as Record<symbol, unknown>)[util.promisify.custom] = (realSetTimeout as unknown as Record<symbol, unknown>)[
+  util.promisify.custom
+];
 
 function trackedSetInterval(this: unknown, callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): TimerHandle {
   const timer = realSetInterval.call(this, callback as never, ms, ...args) as TimerHandle;
