@@ -47,6 +47,9 @@ export interface StreamChannelConfig {
 }
 
 /** One block (frame) for the stream channel; the server sends it through the native sender. */
+/** Blocks the stream channel keeps for PACKETRESEND: the newest this many (and any still queued). */
+export const RESEND_HISTORY_BLOCKS = 4;
+
 export interface OutgoingBlock {
   timestamp: bigint; // device ticks (ns: tick frequency 1 GHz)
   pixelFormat: number; // PFNC code
@@ -56,7 +59,11 @@ export interface OutgoingBlock {
   offsetY: number;
   paddingX: number;
   paddingY: number;
-  /** Image bytes, followed by chunk data when `chunkDataLength` > 0 (payload type 0x4001). */
+  /**
+   * Image bytes, followed by chunk data when `chunkDataLength` > 0 (payload type 0x4001). The
+   * server resends from it until RESEND_HISTORY_BLOCKS newer blocks have been sent: a model must
+   * not write into it before then, or a late resend carries a newer frame's bytes.
+   */
   data: Buffer;
   /**
    * The id from `DeviceServices.reserveBlockId()` when the model needed it before sending (e.g. for

@@ -191,6 +191,46 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
     }
   });
 
+  it("a late PACKETRESEND gets the block's own bytes, not those of a frame rendered since", async () => {
+    // Every copy of packet 1 (the first data packet) per block id, in arrival order.
+    const copies = new Map<number, Buffer[]>();
+    const receiver = await openSocket((msg) => {
+      if (msg.length < 8 || msg.readUIntBE(5, 3) !== 1) return;
+      const id = msg.readUInt16BE(2);
+      copies.set(id, [...(copies.get(id) ?? []), Buffer.from(msg.subarray(8))]);
+    });
+    const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
+    try {
+      await withControl(async () => {
+        await host.write([Bootstrap.SC0 + StreamChannelRegister.SCDA, ipToNumber('127.0.0.1')], [scp, receiver.address().port]);
+        await host.write([address('AcquisitionStart'), 1]);
+        try {
+          for (let i = 0; i < 300 && copies.size < 6; i += 1) await sleep(10);
+          await host.writeRegisters([[address('AcquisitionStop'), 1]]);
+          await sleep(200); // the last frame is out
+          const newest = Math.max(...copies.keys());
+          // Two frames back: within the camera's resend history, and its buffer would since have
+          // carried a newer frame had it gone back to the renderer's pool.
+          const asked = newest - 2;
+          assert.ok(copies.has(asked), `block ${asked} arrived (blocks ${[...copies.keys()].join(', ')})`);
+          const request = Buffer.alloc(12);
+          request.writeUInt16BE(asked, 2);
+          request.writeUInt32BE(1, 4);
+          request.writeUInt32BE(1, 8);
+          host.send(host.packet(Command.PACKETRESEND, request, { flags: 0 }));
+          for (let i = 0; i < 100 && copies.get(asked)!.length < 2; i += 1) await sleep(10);
+          const [original, resent] = copies.get(asked)!;
+          assert.ok(resent, `block ${asked}: packet 1 was not resent`);
+          assert.ok(resent.equals(original), `block ${asked}: the resent packet 1 differs from the one first sent`);
+        } finally {
+          await host.writeRegisters([[scp, 0]]);
+        }
+      });
+    } finally {
+      await closeSocket(receiver);
+    }
+  });
+
   it('a flood of whole-block PACKETRESEND is bounded in the sender queue, costs at most twice the block, and frames keep coming', async () => {
     const trailers: number[] = [];
     const packetsOf = new Map<number, number>();

@@ -6,7 +6,7 @@
 import { GigeError } from '../../errors';
 import { GvcpStatus, Scps, StreamChannelRegister } from '../../gvcp/protocol';
 import { numberToIp, ipToNumber } from '../../gvcp/address';
-import type { OutgoingBlock, StreamChannelConfig } from '../device-model';
+import { RESEND_HISTORY_BLOCKS, type OutgoingBlock, type StreamChannelConfig } from '../device-model';
 import type { PacketResendRequest } from '../../gvcp/codec';
 import type { GvspFaults, GvspSender as NativeGvspSender, GvspSenderConstructor, GvspSenderStats } from '../../stream/native';
 import type { Endpoint } from './privilege';
@@ -199,6 +199,7 @@ export class StreamChannel {
           bandwidthBytesPerSecond: this.options.bandwidthBytesPerSecond,
           ...(this.options.segmentationOffload === undefined ? {} : { segmentationOffload: this.options.segmentationOffload }),
           doNotFragment: (this.scps & Scps.DO_NOT_FRAGMENT) !== 0,
+          historyBlocks: RESEND_HISTORY_BLOCKS,
           ...(this.faults ? { faults: this.faults } : {}),
         });
       } catch (err) {

@@ -3,7 +3,7 @@
  * (`scene.ts`: the ramp or the inspection scene), chunk data, the auto-function measurement, and the hand-over to the
  * stream channel. Payload buffers are pooled: a 20 MB frame is not reallocated at every frame.
  */
-import type { DeviceServices, OutgoingBlock } from '../device-model';
+import { RESEND_HISTORY_BLOCKS, type DeviceServices, type OutgoingBlock } from '../device-model';
 import { PixelFormatCode } from './features-image';
 import { ChunkSelection, chunkBytes, chunkLayoutId, writeChunks } from './chunk-data';
 import { FrameTimes, HANDOVER_LEAD_NS } from './acquisition';
@@ -64,6 +64,8 @@ const POOL_DEPTH = 3;
 
 export class FrameProducer {
   private readonly pool = new Map<number, Buffer[]>();
+  /** Sent payloads the stream channel may still resend from, oldest first: not reused until they leave. */
+  private readonly resendable: Buffer[] = [];
   readonly stats: ProducerStats = { framesQueued: 0, framesSent: 0, framesDropped: 0, sendErrors: 0, blockIdMismatches: 0 };
   /** Counts frames that were never sent, so their scene still moves. */
   private unsent = 0;
@@ -140,11 +142,11 @@ export class FrameProducer {
       (blockId) => {
         this.stats.framesSent += 1;
         if (blockId !== expected) this.stats.blockIdMismatches += 1;
-        this.give(payload);
+        this.retire(payload);
       },
       (err: Error) => {
         this.stats.sendErrors += 1;
-        this.give(payload);
+        this.retire(payload);
         if ((err as { code?: string }).code !== 'STREAM_CLOSED') this.warn(err);
       },
     );
@@ -153,6 +155,16 @@ export class FrameProducer {
   private take(length: number): Buffer {
     const free = this.pool.get(length);
     return free?.pop() ?? Buffer.allocUnsafe(length);
+  }
+
+  /**
+   * A sent payload goes back to the pool once RESEND_HISTORY_BLOCKS newer ones were sent. (A resend
+   * of a block that old still running then — the sender keeps such a block past its history — is
+   * the one case left; it needs a sender thread starved for frames on end.)
+   */
+  private retire(buffer: Buffer): void {
+    this.resendable.push(buffer);
+    while (this.resendable.length > RESEND_HISTORY_BLOCKS) this.give(this.resendable.shift()!);
   }
 
   private give(buffer: Buffer): void {
