@@ -72,6 +72,21 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
     }
   }
 
+  /** Runs `body` while the device streams to `receiver` (under control); stops and closes the stream after. */
+  async function streamingTo(receiver: dgram.Socket, body: () => Promise<void>): Promise<void> {
+    const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
+    await withControl(async () => {
+      await host.write([Bootstrap.SC0 + StreamChannelRegister.SCDA, ipToNumber('127.0.0.1')], [scp, receiver.address().port]);
+      await host.write([address('AcquisitionStart'), 1]);
+      try {
+        await body();
+      } finally {
+        await host.writeRegisters([[address('AcquisitionStop'), 1]]);
+        await host.writeRegisters([[scp, 0]]);
+      }
+    });
+  }
+
   it('answers command code 0xFFFF with NOT_IMPLEMENTED, ack code wrapped to 0x0000', async () => {
     const ack = await host.request(host.packet(0xffff, Buffer.alloc(0)));
     assert.ok(ack, 'an ack arrives');
@@ -157,33 +172,26 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
       packets += 1;
     });
     const stranger = await openSocket(() => undefined, uniqueLoopbackAddress());
-    const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
     try {
-      await withControl(async () => {
-        await host.write([Bootstrap.SC0 + StreamChannelRegister.SCDA, ipToNumber('127.0.0.1')], [scp, receiver.address().port]);
-        await host.write([address('AcquisitionStart'), 1]);
-        try {
-          for (let i = 0; i < 200 && packets === 0; i += 1) await sleep(10);
-          await host.writeRegisters([[address('AcquisitionStop'), 1]]);
-          await sleep(200); // the last frame is out
-          const request = Buffer.alloc(12);
-          request.writeUInt16BE(1, 2);
-          request.writeUInt32BE(0, 4);
-          request.writeUInt32BE(0xffffff, 8);
-          const packet = host.packet(Command.PACKETRESEND, request, { flags: 0 });
-          const before = packets;
-          const refusedBefore = camera.server.stats().resendRequestsRefused;
-          // Same loopback host, but not the destination's address: 127.0.0.1 receives, 127.0.0.x asks.
-          await new Promise<void>((resolve) => stranger.send(packet, 3956, camera.address, () => resolve()));
-          await sleep(300);
-          assert.equal(packets - before, 0, 'no packet answers a request from another address');
-          assert.equal(camera.server.stats().resendRequestsRefused, refusedBefore + 1);
-          host.send(packet);
-          for (let i = 0; i < 100 && packets === before; i += 1) await sleep(10);
-          assert.ok(packets > before, 'the destination itself is answered');
-        } finally {
-          await host.writeRegisters([[scp, 0]]);
-        }
+      await streamingTo(receiver, async () => {
+        for (let i = 0; i < 200 && packets === 0; i += 1) await sleep(10);
+        await host.writeRegisters([[address('AcquisitionStop'), 1]]);
+        await sleep(200); // the last frame is out
+        const request = Buffer.alloc(12);
+        request.writeUInt16BE(1, 2);
+        request.writeUInt32BE(0, 4);
+        request.writeUInt32BE(0xffffff, 8);
+        const packet = host.packet(Command.PACKETRESEND, request, { flags: 0 });
+        const before = packets;
+        const refusedBefore = camera.server.stats().resendRequestsRefused;
+        // Same loopback host, but not the destination's address: 127.0.0.1 receives, 127.0.0.x asks.
+        await new Promise<void>((resolve) => stranger.send(packet, 3956, camera.address, () => resolve()));
+        await sleep(300);
+        assert.equal(packets - before, 0, 'no packet answers a request from another address');
+        assert.equal(camera.server.stats().resendRequestsRefused, refusedBefore + 1);
+        host.send(packet);
+        for (let i = 0; i < 100 && packets === before; i += 1) await sleep(10);
+        assert.ok(packets > before, 'the destination itself is answered');
       });
     } finally {
       await closeSocket(stranger);
@@ -199,32 +207,25 @@ describe('emulator: malformed and hostile GVCP input (raw datagrams)', function 
       const id = msg.readUInt16BE(2);
       copies.set(id, [...(copies.get(id) ?? []), Buffer.from(msg.subarray(8))]);
     });
-    const scp = Bootstrap.SC0 + StreamChannelRegister.SCP;
     try {
-      await withControl(async () => {
-        await host.write([Bootstrap.SC0 + StreamChannelRegister.SCDA, ipToNumber('127.0.0.1')], [scp, receiver.address().port]);
-        await host.write([address('AcquisitionStart'), 1]);
-        try {
-          for (let i = 0; i < 300 && copies.size < 6; i += 1) await sleep(10);
-          await host.writeRegisters([[address('AcquisitionStop'), 1]]);
-          await sleep(200); // the last frame is out
-          const newest = Math.max(...copies.keys());
-          // Two frames back: within the camera's resend history, and its buffer would since have
-          // carried a newer frame had it gone back to the renderer's pool.
-          const asked = newest - 2;
-          assert.ok(copies.has(asked), `block ${asked} arrived (blocks ${[...copies.keys()].join(', ')})`);
-          const request = Buffer.alloc(12);
-          request.writeUInt16BE(asked, 2);
-          request.writeUInt32BE(1, 4);
-          request.writeUInt32BE(1, 8);
-          host.send(host.packet(Command.PACKETRESEND, request, { flags: 0 }));
-          for (let i = 0; i < 100 && copies.get(asked)!.length < 2; i += 1) await sleep(10);
-          const [original, resent] = copies.get(asked)!;
-          assert.ok(resent, `block ${asked}: packet 1 was not resent`);
-          assert.ok(resent.equals(original), `block ${asked}: the resent packet 1 differs from the one first sent`);
-        } finally {
-          await host.writeRegisters([[scp, 0]]);
-        }
+      await streamingTo(receiver, async () => {
+        for (let i = 0; i < 300 && copies.size < 6; i += 1) await sleep(10);
+        await host.writeRegisters([[address('AcquisitionStop'), 1]]);
+        await sleep(200); // the last frame is out
+        const newest = Math.max(...copies.keys());
+        // Two frames back: within the camera's resend history, and its buffer would since have
+        // carried a newer frame had it gone back to the renderer's pool.
+        const asked = newest - 2;
+        assert.ok(copies.has(asked), `block ${asked} arrived (blocks ${[...copies.keys()].join(', ')})`);
+        const request = Buffer.alloc(12);
+        request.writeUInt16BE(asked, 2);
+        request.writeUInt32BE(1, 4);
+        request.writeUInt32BE(1, 8);
+        host.send(host.packet(Command.PACKETRESEND, request, { flags: 0 }));
+        for (let i = 0; i < 100 && copies.get(asked)!.length < 2; i += 1) await sleep(10);
+        const [original, resent] = copies.get(asked)!;
+        assert.ok(resent, `block ${asked}: packet 1 was not resent`);
+        assert.ok(resent.equals(original), `block ${asked}: the resent packet 1 differs from the one first sent`);
       });
     } finally {
       await closeSocket(receiver);
