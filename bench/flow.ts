@@ -30,6 +30,7 @@ import * as fs from 'node:fs';
 import { BenchEnvironment, arg, canUseNamespaces, fail as failWith, flag, fmt } from './stream/harness';
 import type { RunOptions, Trial } from './stream/run';
 import type { TopologyName } from './stream/topology';
+import { DEFAULT_HEADROOM } from '../lib/camera/bandwidth';
 import { runCameras, type CamerasResult } from './flow/cameras';
 import { runTrigger, type TriggerResult } from './flow/trigger';
 
@@ -109,7 +110,7 @@ function printThroughput(result: Awaited<ReturnType<typeof throughput>>): void {
   if (flow && cap !== undefined) {
     console.log(
       `\nThe flow's camera was held to ${fmt(cap)} MB/s by the config node's link budget (Link headroom` +
-        ` ${arg('link-headroom') ?? 10} % of the` +
+        ` ${arg('link-headroom') ?? Math.round(DEFAULT_HEADROOM * 100)} % of the` +
         ` host interface's speed): the flow carried that without loss, so its own limit is higher and not measured here;` +
         ` the bare receiver joins no budget (${fmt(bare?.receivedMBps)} MB/s) and is compared up to the same load.`,
     );

@@ -9,6 +9,7 @@ import {
   MIN_PACKET_SIZE,
 } from '../lib/camera/limits';
 import { isIpv4 } from '../lib/gvcp';
+import { MAX_HEADROOM } from '../lib/camera/bandwidth';
 import { isBlank } from './input-checks';
 
 /** One "On connect" row as the editor's table saves it. */
@@ -68,8 +69,6 @@ export const CAMERA_CONFIG_VERSION = 2;
 export const DEFAULT_PACKET_SIZE = 'auto';
 /** The editor's upper bound for the frame memory field, MB. */
 const MAX_FRAME_MEMORY_MB = 65536;
-/** The bandwidth budget leaves at most this share of a link free (a larger one would starve the cameras). */
-const MAX_LINK_HEADROOM_PERCENT = 90;
 /** More rows than this is not a configuration but a mistake (each is a write on every connect). */
 const MAX_SETTING_ROWS = 500;
 const FEATURE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -197,7 +196,7 @@ export function parseCameraConfig(raw: CameraConfigProperties): CameraConfigOpti
       : checkIntegerInRange(def.frameMemory, 1, MAX_FRAME_MEMORY_MB, 'Frame memory', 'MB') * 1024 * 1024,
     linkHeadroom: isBlank(def.linkHeadroom)
       ? undefined
-      : checkIntegerInRange(def.linkHeadroom, 0, MAX_LINK_HEADROOM_PERCENT, 'Link headroom', '%') / 100,
+      : checkIntegerInRange(def.linkHeadroom, 0, Math.round(MAX_HEADROOM * 100), 'Link headroom', '%') / 100,
     settings: checkSettingRows(def.settings),
   };
 }

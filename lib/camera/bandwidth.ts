@@ -66,11 +66,22 @@ export function wireBytesPerFrame(payloadBytes: number, packetSize: number): num
   return payloadBytes + packets * (GVSP_PACKET_HEADERS + ETHERNET_FRAMING_BYTES) + LEADER_TRAILER_BYTES + 2 * ETHERNET_FRAMING_BYTES;
 }
 
+/** Share of a host link the budget leaves free unless told otherwise (resends, other traffic). */
+export const DEFAULT_HEADROOM = 0.1;
+/** The largest share it may leave free: more would starve the cameras it plans for. */
+export const MAX_HEADROOM = 0.9;
+
+/** Refuses a headroom outside 0 … MAX_HEADROOM, saying what is allowed. */
+export function checkHeadroom(headroom: number): number {
+  if (!(headroom >= 0 && headroom <= MAX_HEADROOM))
+    throw new GigeError('OUT_OF_RANGE', `bandwidth headroom ${headroom} is not allowed; allowed 0 … ${MAX_HEADROOM}`, { headroom });
+  return headroom;
+}
+
 export function planBandwidth(demands: StreamDemand[], link: { linkBytesPerSecond: number; headroom: number }): BandwidthPlan {
   if (!(link.linkBytesPerSecond > 0))
     throw new GigeError('INVALID_ARGUMENT', `link speed ${link.linkBytesPerSecond} B/s is not positive`, {});
-  if (!(link.headroom >= 0 && link.headroom < 1))
-    throw new GigeError('INVALID_ARGUMENT', `headroom ${link.headroom} is not allowed; allowed 0 … 0.9`, {});
+  checkHeadroom(link.headroom);
   const usable = link.linkBytesPerSecond * (1 - link.headroom);
   const wires = demands.map((d) => wireBytesPerFrame(d.payloadBytes, d.packetSize));
   const rates = demands.map((d, i) => wires[i] * Math.max(0, d.frameRate));

@@ -4,11 +4,18 @@
  * it — GevSCPD, and AcquisitionFrameRate lowered when its share cannot carry its frames — and
  * undone (its own GevSCPD and frame rate back) when it has the link to itself again.
  */
-import { GigeError } from '../errors';
 import { Bootstrap, GvcpCapability, StreamChannelRegister, listIPv4Interfaces } from '../gvcp';
 import type { ControlChannel } from '../gvcp';
 import type { NodeMap } from '../genicam';
-import { BandwidthPlan, StreamAllocation, describePlan, hostLinkBudgets, wireBytesPerFrame } from './bandwidth';
+import {
+  BandwidthPlan,
+  DEFAULT_HEADROOM,
+  StreamAllocation,
+  checkHeadroom,
+  describePlan,
+  hostLinkBudgets,
+  wireBytesPerFrame,
+} from './bandwidth';
 
 export interface BandwidthOptions {
   /** Share of the link left free (default 0.1). */
@@ -58,9 +65,7 @@ async function readNumber(nodeMap: NodeMap, name: string): Promise<number | unde
 export async function joinLinkBudget(c: MemberContext): Promise<(() => Promise<void>) | null> {
   const iface = listIPv4Interfaces().find((i) => i.address === c.localAddress);
   if (!iface || iface.internal) return null;
-  const headroom = c.settings.headroom ?? 0.1;
-  if (!(headroom >= 0 && headroom <= 0.9))
-    throw new GigeError('OUT_OF_RANGE', `bandwidth headroom ${headroom} is not allowed; allowed 0 … 0.9`, { headroom });
+  const headroom = checkHeadroom(c.settings.headroom ?? DEFAULT_HEADROOM);
   let cameraMbps = 1000;
   try {
     if ((await c.channel.readRegister(Bootstrap.GVCP_CAPABILITY)) & GvcpCapability.LINK_SPEED) {
