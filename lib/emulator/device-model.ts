@@ -46,10 +46,10 @@ export interface StreamChannelConfig {
   extendedIds: boolean; // GVSP configuration 0x0960 bit 0x40000000
 }
 
-/** One block (frame) for the stream channel; the server sends it through the native sender. */
 /** Blocks the stream channel keeps for PACKETRESEND: the newest this many (and any still queued). */
 export const RESEND_HISTORY_BLOCKS = 4;
 
+/** One block (frame) for the stream channel; the server sends it through the native sender. */
 export interface OutgoingBlock {
   timestamp: bigint; // device ticks (ns: tick frequency 1 GHz)
   pixelFormat: number; // PFNC code

@@ -277,11 +277,12 @@ bool GvspSenderCore::takeJob(SendJob& job, bool priorityOnly) {
     if (isResendJob(job)) queuedResendPackets_ -= resendPacketCount(job);
     return true;
   }
-  const auto now = std::chrono::steady_clock::now();
-  if (priorityOnly || blocks_.empty() || blocks_.front().notBefore > now) return false;
+  // Only the waiting path above takes a block, and only once it is due.
+  if (priorityOnly || blocks_.empty()) return false;
   job = std::move(blocks_.front());
   if (job.notBefore != std::chrono::steady_clock::time_point{}) {
     // How late a held block leaves: the thread's wake-up, or a block queued after its time.
+    const auto now = std::chrono::steady_clock::now();
     const auto late = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - job.notBefore).count());
     stats_.blocksHeld.fetch_add(1, std::memory_order_relaxed);
     stats_.heldLatenessNsTotal.fetch_add(late, std::memory_order_relaxed);
