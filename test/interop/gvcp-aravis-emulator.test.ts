@@ -43,6 +43,14 @@ MultipleAcquisitionB=false
 Chunks=false
 `;
 
+/** The namespace's UDP counters (`/proc/net/snmp`): RcvbufErrors counts datagrams a full socket dropped. */
+async function udpCounters(ns: Namespace): Promise<Record<string, number>> {
+  const lines = (await ns.run('cat', ['/proc/net/snmp'])).stdout.split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]?.split(/\s+/).slice(1) ?? [];
+  const values = lines[1]?.split(/\s+/).slice(1).map(Number) ?? [];
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}
+
 function counters(output: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of output.matchAll(/^(n_\w+)\s*=\s*(\d+)/gm)) out[m[1]] = Number(m[2]);
@@ -95,12 +103,30 @@ describe('interop: Aravis tools ↔ our emulated DMK 38GX541-a', function () {
 
   // Aravis' default receiver as root is a packet socket: it sees each datagram as the wire carries
   // it, so a datagram larger than the packet size (segmentation offload) would lose every frame.
-  // Its UDP-socket receiver may lose packets in a small socket buffer and get them resent.
-  for (const receiver of [[], ['--no-packet-socket']]) {
+  // It takes the camera's full rate. Aravis' UDP-socket receiver keeps the system's default socket
+  // buffer (212992 bytes on Debian: under 2 ms of a 1 Gbit/s stream at packet size 1500); whenever
+  // its thread waits longer for a core the kernel drops datagrams there (RcvbufErrors) and Aravis
+  // asks for them again. At the full rate the frames fill 85 % of the link, so on two shared cores
+  // the resends delay the next frames, which lose more: the stream collapses (7 of 20 frames, CI
+  // 2026-12-07), on a real wire as here. Those cases run at half the rate, which leaves the link
+  // room for the resends that such a socket needs — what a user of that receiver would configure.
+  const FULL_RATE_RECEIVER: string[] = [];
+  const UDP_RECEIVER = ['--no-packet-socket'];
+  for (const receiver of [FULL_RATE_RECEIVER, UDP_RECEIVER]) {
+    const frameRate = receiver === UDP_RECEIVER ? 2.5 : 5;
+    const least = receiver === UDP_RECEIVER ? 6 : 10;
     for (const extra of [[], ['-u', 'ExposureTime,Gain']]) {
       const label = [...receiver, ...extra].join(' ') || 'default receiver';
-      it(`arv-camera-test at 4504×4504 (${label}): ≥ 10 completed buffers in 4 s, none failed`, async () => {
-        const r = await ns.run('arv-camera-test-0.8', ['-n', ADDRESS, '--duration=4', ...receiver, ...extra], 40000);
+      it(`arv-camera-test at 4504×4504, ${frameRate} fps (${label}): ≥ ${least} completed buffers in 4 s, none failed`, async () => {
+        await arvTool('control', `AcquisitionFrameRate=${frameRate}`);
+        const udpBefore = await udpCounters(ns);
+        let r: Awaited<ReturnType<Namespace['run']>>;
+        try {
+          r = await ns.run('arv-camera-test-0.8', ['-n', ADDRESS, '--duration=4', ...receiver, ...extra], 40000);
+        } finally {
+          await arvTool('control', 'AcquisitionFrameRate=5');
+        }
+        const dropped = ((await udpCounters(ns)).RcvbufErrors ?? 0) - (udpBefore.RcvbufErrors ?? 0);
         const c = counters(r.stdout);
         const rates = r.stdout
           .split('\n')
@@ -109,12 +135,15 @@ describe('interop: Aravis tools ↔ our emulated DMK 38GX541-a', function () {
           .join(' | ');
         process.stdout.write(
           `      arv-camera-test ${label}: completed ${c.n_completed_buffers}, failures ${c.n_failures}, ` +
-            `resend requests ${c.n_resend_requests}, missing ${c.n_missing_packets}; ${rates}\n`,
+            `resend requests ${c.n_resend_requests}, resent ${c.n_resent_packets}, missing ${c.n_missing_packets}; ` +
+            // (The packet-socket receiver leaves the UDP socket it binds unread: those drops are no loss.)
+            `${receiver === UDP_RECEIVER ? `datagrams its socket dropped ${dropped}; ` : ''}${rates}\n`,
         );
         assert.match(r.stdout, /image width\s*= 4504/, r.stdout + r.stderr);
-        assert.ok(c.n_completed_buffers >= 10, `${label}: completed ${c.n_completed_buffers}\n${r.stdout.slice(-1500)}`);
+        assert.ok(c.n_completed_buffers >= least, `${label}: completed ${c.n_completed_buffers}\n${r.stdout.slice(-1500)}`);
         assert.equal(c.n_failures, 0, r.stdout.slice(-1500));
         assert.equal(c.n_size_mismatch_errors, 0);
+        if (c.n_resend_requests > 0) assert.ok(c.n_resent_packets > 0, `Aravis asked for resends and got none\n${r.stdout.slice(-1500)}`);
       });
     }
   }
