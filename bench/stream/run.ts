@@ -95,11 +95,19 @@ function childTrial<T extends { durationS: number }>(script: string, input: T, n
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), (input.durationS + 20) * 1000);
-    child.on('exit', (code) => {
+    let timedOut = false;
+    const killer = setTimeout(
+      () => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      },
+      (input.durationS + 20) * 1000,
+    );
+    child.on('exit', (code, signal) => {
       clearTimeout(killer);
       const last = out.trim().split('\n').pop();
-      if (code !== 0 || !last) reject(new Error(`${name} trial failed (${code}): ${err.slice(-800)}`));
+      const how = timedOut ? `killed: no result within ${input.durationS + 20} s` : (signal ?? `exit ${code}`);
+      if (code !== 0 || !last) reject(new Error(`${name} trial failed (${how}): ${err.slice(-800)}`));
       else resolve(JSON.parse(last) as TrialResult);
     });
   });
