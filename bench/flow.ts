@@ -23,11 +23,13 @@
  * Options: --only throughput|trigger|cameras  --topology veth|loopback  --quick  --duration 4
  *          --start 300  --step 1.3  --max 4000  --refine 2  --cycles 1000  --cameras 4  --camera-seconds 20
  *          --link-headroom 10 (the flow's config node; 0 lets its camera use the whole link)
+ *          --camera-priority normal|realtime (the emulated cameras of the trigger and cameras parts;
+ *            realtime, as root, stands them in for hardware that never waits for a core)
  *          --json FILE
  */
 import * as fs from 'node:fs';
 
-import { BenchEnvironment, arg, canUseNamespaces, fail as failWith, flag, fmt } from './stream/harness';
+import { BenchEnvironment, arg, canUseNamespaces, fail as failWith, flag, fmt, isRoot } from './stream/harness';
 import type { RunOptions, Trial } from './stream/run';
 import type { TopologyName } from './stream/topology';
 import { DEFAULT_HEADROOM } from '../lib/camera/bandwidth';
@@ -38,6 +40,10 @@ const fail = (message: string): never => failWith('bench:flow', message);
 const quick = flag('quick');
 const topologyName = (arg('topology') ?? (canUseNamespaces ? 'veth' : 'loopback')) as TopologyName;
 if (!['veth', 'loopback'].includes(topologyName)) fail('--topology must be veth or loopback');
+const cameraPriority = arg('camera-priority') ?? 'normal';
+if (!['realtime', 'normal'].includes(cameraPriority)) fail('--camera-priority must be realtime or normal');
+if (cameraPriority === 'realtime' && !isRoot) fail('--camera-priority realtime needs root (SCHED_FIFO)');
+const realtimeCameras = cameraPriority === 'realtime';
 if (topologyName === 'veth' && !canUseNamespaces) fail('the veth topology needs root and `ip netns`; run --topology loopback');
 const parts = (arg('only') ?? 'throughput,trigger,cameras').split(',');
 if (parts.some((p) => !['throughput', 'trigger', 'cameras'].includes(p))) fail('--only takes throughput, trigger and/or cameras');
@@ -140,13 +146,17 @@ async function main(): Promise<void> {
       printThroughput(result);
     }
     if (parts.includes('trigger')) {
-      const result: TriggerResult = await runTrigger(env, { cycles: Number(arg('cycles') ?? (quick ? 200 : 1000)) });
+      const result: TriggerResult = await runTrigger(env, {
+        cycles: Number(arg('cycles') ?? (quick ? 200 : 1000)),
+        realtimeCamera: realtimeCameras,
+      });
       json.trigger = result;
     }
     if (parts.includes('cameras')) {
       const result: CamerasResult = await runCameras(env, {
         cameras: Number(arg('cameras') ?? 4),
         seconds: Number(arg('camera-seconds') ?? (quick ? 8 : 20)),
+        realtimeCameras,
       });
       json.cameras = result;
     }

@@ -26,7 +26,10 @@ export interface CamerasResult extends CamerasMeasurement {
 const PACKET_SIZE = 1500;
 const SIDE = 4504;
 
-export async function runCameras(env: BenchEnvironment, options: { cameras: number; seconds: number }): Promise<CamerasResult> {
+export async function runCameras(
+  env: BenchEnvironment,
+  options: { cameras: number; seconds: number; realtimeCameras: boolean },
+): Promise<CamerasResult> {
   env.topology?.setMtu(PACKET_SIZE);
   const limits = frameRateLimits(
     { width: SIDE, height: SIDE, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 },
@@ -35,7 +38,7 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
   );
   // Just under the maximum: the camera refuses a rate above AcquisitionFrameRateMax.
   const frameRate = Math.floor(limits.max * 100) / 100;
-  const emulators = await startEmulators(env, options.cameras);
+  const emulators = await startEmulators(env, options.cameras, { realtime: options.realtimeCameras });
   const dropsBefore = env.topology?.linkDrops() ?? 0;
   let linkDrops = 0;
   let result: CamerasMeasurement;
@@ -50,7 +53,8 @@ export async function runCameras(env: BenchEnvironment, options: { cameras: numb
       kernelPids: kernelNetworkThreads(env.topology?.hostInterface ?? 'lo'),
     };
     process.stderr.write(
-      `  cameras: ${options.cameras} × 4504×4504 Mono8 at ${frameRate} fps (${limits.limitedBy}-limited; ${fmt((frameRate * SIDE * SIDE) / 1e6)} MB/s each), packet ${PACKET_SIZE}, ${options.seconds} s\n`,
+      `  cameras: ${options.cameras} × 4504×4504 Mono8 at ${frameRate} fps (${limits.limitedBy}-limited; ${fmt((frameRate * SIDE * SIDE) / 1e6)} MB/s each), packet ${PACKET_SIZE}, ${options.seconds} s` +
+        ` (cameras at ${options.realtimeCameras ? 'realtime' : 'normal'} priority)\n`,
     );
     result = await runChild(env, path.join(__dirname, 'cameras-process.ts'), input, 90000 + options.seconds * 1000);
     linkDrops = (env.topology?.linkDrops() ?? 0) - dropsBefore;

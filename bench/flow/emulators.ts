@@ -10,6 +10,11 @@
  * and four emulators on two cores can offer their full rate (sending packet by packet, they took a
  * core between them and fell to 4.45 of 5.86 fps). On loopback there is no such cut, so they send
  * wire-sized packets.
+ *
+ * `realtime`: the emulators run under SCHED_FIFO (`chrt -f`). A camera is hardware of its own: it
+ * starts an exposure the moment a trigger arrives and sends at its readout's end, whatever the
+ * host's load. On two shared cores an emulator at normal priority waits for Node-RED's turn, and
+ * the bench would count that wait as the stack's. Needs root (as the veth topology does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,9 +31,17 @@ export interface EmulatorProcess {
   stop(): Promise<void>;
 }
 
-function startOne(env: BenchEnvironment, address: string): Promise<EmulatorProcess> {
+export interface EmulatorOptions {
+  realtime: boolean;
+}
+
+/** SCHED_FIFO priority of realtime emulators: above every normal task, below the kernel's own threads. */
+const REALTIME_PRIORITY = 10;
+
+function startOne(env: BenchEnvironment, address: string, options: EmulatorOptions): Promise<EmulatorProcess> {
   const offLoopback = !address.startsWith('127.');
   const [cmd, ...args] = env.inCamera([
+    ...(options.realtime ? ['chrt', '-f', String(REALTIME_PRIORITY)] : []),
     process.execPath,
     CLI,
     'emulate',
@@ -76,11 +89,11 @@ function startOne(env: BenchEnvironment, address: string): Promise<EmulatorProce
 }
 
 /** `count` emulated cameras at the environment's camera addresses; all stopped again on failure. */
-export async function startEmulators(env: BenchEnvironment, count: number): Promise<EmulatorProcess[]> {
+export async function startEmulators(env: BenchEnvironment, count: number, options: EmulatorOptions): Promise<EmulatorProcess[]> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build first (node scripts/build.js)`);
   const started: EmulatorProcess[] = [];
   try {
-    for (const address of env.cameraAddresses(count)) started.push(await startOne(env, address));
+    for (const address of env.cameraAddresses(count)) started.push(await startOne(env, address, options));
   } catch (err) {
     await stopEmulators(started);
     throw err;

@@ -20,9 +20,9 @@ export interface TriggerResult {
 
 const PACKET_SIZE = 9000;
 
-export async function runTrigger(env: BenchEnvironment, options: { cycles: number }): Promise<TriggerResult> {
+export async function runTrigger(env: BenchEnvironment, options: { cycles: number; realtimeCamera: boolean }): Promise<TriggerResult> {
   env.topology?.setMtu(PACKET_SIZE);
-  const [emulator] = await startEmulators(env, 1);
+  const [emulator] = await startEmulators(env, 1, { realtime: options.realtimeCamera });
   let result: Omit<TriggerResult, 'packetSize'>;
   try {
     const input: TriggerInput = {
@@ -35,7 +35,8 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
       exposureUs: 100,
     };
     process.stderr.write(
-      `  trigger: ${options.cycles} cycles (after 20 not counted), 640×480 Mono8, ExposureTime 100 µs, packet ${PACKET_SIZE}, camera ${emulator.address}\n`,
+      `  trigger: ${options.cycles} cycles (after 20 not counted), 640×480 Mono8, ExposureTime 100 µs, packet ${PACKET_SIZE}, camera ${emulator.address}` +
+        ` (${options.realtimeCamera ? 'realtime priority' : 'normal priority'})\n`,
     );
     result = await runChild(env, path.join(__dirname, 'trigger-process.ts'), input, 60000 + options.cycles * 200);
   } finally {
