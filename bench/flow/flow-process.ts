@@ -182,6 +182,7 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
         ...(stream
           ? {
               buffersHandedOver: stream.buffersHandedOver,
+              buffersHandedOverShort: stream.buffersHandedOverShort,
               spareBytesCounted: stream.spareBytesCounted,
               buffersReclaimed: stream.buffersReclaimed,
               framesCopied: stream.framesCopied,

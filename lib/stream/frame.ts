@@ -10,7 +10,9 @@
  *   buffer returns when every holder has released.
  * - `detach()` to keep it for good (a flow that stores frames, a join of 10): the pool buffer
  *   becomes this frame's own memory and the pool takes another, within the stream's memory
- *   limit; beyond the limit the bytes are copied and the buffer returns to the pool.
+ *   limit. At the limit the pool runs a slot short until a collected block comes back (new frames
+ *   are dropped meanwhile, at no cost), while half its slots keep their blocks; beyond that the
+ *   bytes are copied and the buffer returns to the pool.
  */
 import { GigeError } from '../errors';
 import type { RawFrame } from './native';

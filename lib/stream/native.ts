@@ -308,6 +308,13 @@ export interface StreamStats {
   buffersLent: number;
   /** Frames JavaScript kept for good without a copy (`frame.detach()`); their slots got new blocks. */
   buffersHandedOver: number;
+  /**
+   * Of those, hand-overs at the memory limit: the slot went without a block until a collected one
+   * came back (the pool runs short and drops new frames meanwhile, instead of copying).
+   */
+  buffersHandedOverShort: number;
+  /** Slots without a block now (handed over short, waiting for a block to come back). */
+  buffersEmpty: number;
   /** Held frames whose blocks the receiver handed over itself because the pool ran dry. */
   buffersReclaimed: number;
   /**

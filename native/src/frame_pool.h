@@ -6,9 +6,14 @@
 // JavaScript may instead keep a frame for good: the slot's block is handed over — from then on
 // the ArrayBuffer over it is its only owner — and the slot gets another block at once: a spare
 // (a handed-over block whose ArrayBuffer was collected) or a new allocation, while the memory
-// limit allows. When every slot is lent and none comes back, the receive thread hands over the
-// block lent longest ago by itself, within the same limit: a consumer that keeps frames without
-// saying so keeps correct bytes, and the stream keeps going.
+// limit allows. At the limit the slot may go without a block until one comes back, as long as
+// half the slots keep theirs: the receive thread then drops new frames for want of a slot, which
+// costs nothing, where a copy would cost the event loop a frame's memory and time while the
+// collection that frees dropped frames is late. Beyond that the caller copies (HandOver::OverLimit),
+// so that a flow that keeps frames for good never stops the stream. When every slot is lent and
+// none comes back, the receive thread hands over the block lent longest ago by itself, within the
+// same limit: a consumer that keeps frames without saying so keeps correct bytes, and the stream
+// keeps going.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -110,8 +115,10 @@ struct Block {
 
 struct PoolCounters {
   uint64_t handedOver = 0;  // blocks JavaScript kept (frame.detach())
+  uint64_t handedOverShort = 0;  // of those, at the limit: the slot went without a block for a while
   uint64_t reclaimed = 0;   // lent blocks the receive thread handed over because the pool ran dry
   size_t lent = 0;          // slots JavaScript holds now
+  size_t emptySlots = 0;    // slots without a block now (handed over short)
   size_t blocks = 0;        // blocks allocated: the pool's, spares, and handed-over ones not yet collected
   size_t spares = 0;
   size_t blockBytes = 0;
@@ -123,7 +130,8 @@ class FramePool {
   enum class HandOver { Done, AlreadyJavaScripts, OverLimit };
 
   // `memoryLimit`: bytes of frame memory in all (at least the pool itself; 0 = the pool only).
-  FramePool(size_t bufferCount, size_t capacity, size_t memoryLimit = 0) : capacity_(capacity) {
+  FramePool(size_t bufferCount, size_t capacity, size_t memoryLimit = 0)
+      : capacity_(capacity), minFullSlots_(std::max<size_t>(1, (bufferCount + 1) / 2)) {
     const size_t rounded = std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096);
     const size_t maxBlocks = std::max(bufferCount, memoryLimit / rounded);
     // Blocks come back from JavaScript in bursts (one garbage collection returns every frame a
@@ -156,6 +164,13 @@ class FramePool {
   // limit allows no replacement for the block lent longest ago.
   int acquire() {
     std::lock_guard<std::mutex> lock(mutex_);
+    // Slots handed over short get a block again as soon as one has come back (or the limit allows).
+    while (!empty_.empty() && replaceBlock(slots_[static_cast<size_t>(empty_.back())])) {
+      const int index = empty_.back();
+      empty_.pop_back();
+      slots_[static_cast<size_t>(index)].state = State::Free;
+      free_.push_back(index);
+    }
     if (!free_.empty()) {
       const int index = free_.back();
       free_.pop_back();
@@ -176,7 +191,7 @@ class FramePool {
   void release(int index) {
     std::lock_guard<std::mutex> lock(mutex_);
     Slot& s = slots_[static_cast<size_t>(index)];
-    if (s.state == State::Free) return;
+    if (s.state == State::Free || s.state == State::Empty) return;
     s.state = State::Free;
     s.lease = 0;
     free_.push_back(index);
@@ -193,7 +208,12 @@ class FramePool {
   size_t count() const { return slots_.size(); }
   // Blocks JavaScript holds for good (handed over or reclaimed) that have not come back yet.
   size_t blocksOutside() const {
-    const size_t inPoolOrSpare = slots_.size() + store_->spares();
+    size_t withBlock = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      withBlock = slots_.size() - empty_.size();
+    }
+    const size_t inPoolOrSpare = withBlock + store_->spares();
     const size_t all = store_->blocks();
     return all > inPoolOrSpare ? all - inPoolOrSpare : 0;
   }
@@ -229,11 +249,20 @@ class FramePool {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!lentUnder(index, lease)) return HandOver::AlreadyJavaScripts;
     Slot& s = slots_[static_cast<size_t>(index)];
-    if (!replaceBlock(s)) return HandOver::OverLimit;
-    s.state = State::Free;
+    if (replaceBlock(s)) {
+      s.state = State::Free;
+      s.lease = 0;
+      free_.push_back(index);
+      counters_.handedOver += 1;
+      return HandOver::Done;
+    }
+    if (slots_.size() - empty_.size() <= minFullSlots_) return HandOver::OverLimit;
+    s.block.reset();  // JavaScript's ArrayBuffer is its owner now
+    s.state = State::Empty;
     s.lease = 0;
-    free_.push_back(index);
+    empty_.push_back(index);
     counters_.handedOver += 1;
+    counters_.handedOverShort += 1;
     return HandOver::Done;
   }
   PoolCounters counters() const {
@@ -242,6 +271,7 @@ class FramePool {
       std::lock_guard<std::mutex> lock(mutex_);
       c = counters_;
       c.lent = static_cast<size_t>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.state == State::Lent; }));
+      c.emptySlots = empty_.size();
     }
     c.blocks = store_->blocks();
     c.spares = store_->spares();
@@ -251,7 +281,7 @@ class FramePool {
   }
 
  private:
-  enum class State { Free, Busy, Lent };
+  enum class State { Free, Busy, Lent, Empty };
   struct Slot {
     std::shared_ptr<Block> block;
     State state = State::Free;
@@ -278,10 +308,12 @@ class FramePool {
   }
 
   size_t capacity_;
+  size_t minFullSlots_;  // slots that keep a block whatever JavaScript keeps
   std::shared_ptr<BlockStore> store_;
   mutable std::mutex mutex_;
   std::vector<Slot> slots_;
   std::vector<int> free_;
+  std::vector<int> empty_;  // slots handed over short, waiting for a block
   uint64_t lastLease_ = 0;
   PoolCounters counters_;
 };

@@ -402,20 +402,36 @@ static void poolLendsHandsOverAndReclaims() {
   CHECK(!pool->giveBack(a, leaseA));  // that lease ended when its block was handed over
   CHECK(pool->acquire() == -1);       // b is lent, the limit allows no fourth block
   pool->release(a);
-  // JavaScript keeps b for good: no spare and no room under the limit, so it must copy instead.
-  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::OverLimit);
+  // JavaScript keeps b for good with no spare and no room under the limit: b's slot goes without a
+  // block (one of the two, at most half the pool), and the block stays valid for its new owner.
+  std::shared_ptr<Block> heldB = pool->block(b);
+  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::Done);
+  CHECK(pool->counters().handedOverShort == 1 && pool->counters().emptySlots == 1);
+  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::AlreadyJavaScripts);
+  CHECK(!pool->giveBack(b, leaseB));
+  pool->release(b);  // native paths never free a slot without a block
+  CHECK(pool->available() == 1);
+  std::memset(heldB->data, 0x33, capacity);
+  // The one slot left keeps its block: handing it over too must copy instead.
+  const int c = pool->acquire();
+  CHECK(c == a);
+  const uint64_t leaseC = pool->lend(c);
+  CHECK(pool->acquire() == -1);  // no free slot, and the empty one finds no block under the limit
+  CHECK(pool->handOver(c, leaseC) == FramePool::HandOver::OverLimit);
+  CHECK(pool->giveBack(c, leaseC));
   // The ArrayBuffer over the reclaimed block was collected: its last owner gives the block back,
-  // and learns that it is a spare now (the binding counts spares for V8).
+  // and learns that it is a spare now (the binding counts spares for V8). The empty slot takes it.
   CHECK(heldA.use_count() == 1 && heldA->returnToStore());
   heldA.reset();
   CHECK(pool->counters().spares == 1);
-  std::shared_ptr<Block> heldB = pool->block(b);
-  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::Done);
-  CHECK(pool->handOver(b, leaseB) == FramePool::HandOver::AlreadyJavaScripts);
-  CHECK(!pool->giveBack(b, leaseB));
+  const int refilled = pool->acquire();
+  CHECK(refilled == a || refilled == b);
+  CHECK(pool->counters().emptySlots == 0 && pool->counters().spares == 0);
+  CHECK(pool->acquire() == (refilled == a ? b : a));
+  pool->release(a);
+  pool->release(b);
   CHECK(pool->available() == 2);
   std::memset(pool->data(b), 0x22, capacity);
-  std::memset(heldB->data, 0x33, capacity);
   // Stale and foreign leases change nothing.
   CHECK(!pool->giveBack(b, 12345));
   CHECK(!pool->giveBack(7, 1));
