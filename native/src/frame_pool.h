@@ -135,10 +135,19 @@ class FramePool {
     const size_t rounded = std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096);
     const size_t maxBlocks = std::max(bufferCount, memoryLimit / rounded);
     // Blocks come back from JavaScript in bursts (one garbage collection returns every frame a
-    // flow dropped since the last). Spares up to half the room beyond the pool are reused instead
-    // of freed and page-faulted in anew by the next frames (measured: ~12 % of a Node-RED
-    // process's CPU at 500 MB/s).
-    store_ = std::make_shared<BlockStore>(capacity, maxBlocks, std::max<size_t>(bufferCount, (maxBlocks - bufferCount) / 2));
+    // flow dropped since the last). Spares are reused instead of freed and page-faulted in anew by
+    // the next frames (measured: ~12 % of a Node-RED process's CPU at 500 MB/s). While spares last,
+    // V8's count does not grow (the binding counts them); it runs a major collection once new
+    // blocks add 64 MB. So the more spares, the rarer the collections that free the frames a flow
+    // dropped: up to the room beyond the pool less those 64 MB and two blocks of slack, so that the
+    // collection comes before the limit binds (4504² at 8 buffers: 19 of 24 blocks, a third fewer
+    // collections than half the room; bench/README.md), and at least half the room, as before,
+    // where 64 MB fills the room anyway. The price is memory kept after a burst of kept frames,
+    // within the limit the user set.
+    const size_t room = maxBlocks - bufferCount;
+    const size_t gcLead = (size_t{64} << 20) / rounded + 2;
+    const size_t maxSpares = std::max({bufferCount, room / 2, room > gcLead ? room - gcLead : 0});
+    store_ = std::make_shared<BlockStore>(capacity, maxBlocks, maxSpares);
     slots_.resize(bufferCount);
     for (size_t i = 0; i < bufferCount; ++i) {
       uint8_t* memory = store_->take();
