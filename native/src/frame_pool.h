@@ -215,22 +215,6 @@ class FramePool {
   }
   size_t capacity() const { return capacity_; }
   size_t count() const { return slots_.size(); }
-  // Blocks JavaScript holds for good (handed over or reclaimed) that have not come back yet.
-  size_t blocksOutside() const {
-    size_t withBlock = 0;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      withBlock = slots_.size() - empty_.size();
-    }
-    const size_t inPoolOrSpare = withBlock + store_->spares();
-    const size_t all = store_->blocks();
-    return all > inPoolOrSpare ? all - inPoolOrSpare : 0;
-  }
-  // How many blocks may be outside the pool at most (the memory limit less the pool).
-  size_t maxBlocksOutside() const {
-    return store_->maxBlocks() > slots_.size() ? store_->maxBlocks() - slots_.size() : 0;
-  }
-
   // JavaScript's side. A delivered frame's slot is lent under a lease id; the lease ends with
   // giveBack (the slot is free) or handOver (the block is JavaScript's, the slot gets another).
   uint64_t lend(int index) {
