@@ -204,7 +204,10 @@ export interface StreamReceiverOptions {
   bufferCount?: number;
   /**
    * Bytes of frame memory in all: the pool, plus frames handed over to JavaScript for good
-   * (`frame.detach()`) that are not collected yet. Default four times the pool. Beyond it, detach() copies.
+   * (`frame.detach()`) that are not collected yet. Default four times the pool, and for small frames
+   * at least the pool plus twice V8's 64 MiB collection trigger and four blocks, so that dropped
+   * frames are collected before the limit binds (`FramePool::defaultMemoryLimit`). Beyond it,
+   * detach() copies.
    */
   memoryLimit?: number;
   maxFramesInFlight?: number;

@@ -125,14 +125,34 @@ struct PoolCounters {
   size_t maxBlocks = 0;
 };
 
+// V8 runs a major collection once its external-memory count has grown this much since the last
+// (its external allocation soft limit). Handed-over blocks come back only through collections, so
+// the pool's room and spare store are sized around it.
+constexpr size_t kV8ExternalMemoryTrigger = size_t{64} << 20;
+
 class FramePool {
  public:
   enum class HandOver { Done, AlreadyJavaScripts, OverLimit };
 
+  static size_t blockBytesFor(size_t capacity) { return std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096); }
+
+  // The memory limit when the user sets none: four times the pool, so that a flow may keep several
+  // times the pool's frames (a join of 10, a delay queue) without a copy — and, for small frames,
+  // at least the pool plus twice V8's trigger and a few blocks. Below that, frames a flow drops
+  // fill the room before V8 collects them, and every frame after is copied on the event loop
+  // (640×480 software triggers: 225 of 320 frames, 9.8 MB limit; bench/README.md). Twice, because
+  // the spare store keeps up to the room less one trigger's worth (below), and the collection
+  // must come before the rest fills.
+  static size_t defaultMemoryLimit(size_t bufferCount, size_t capacity) {
+    const size_t block = blockBytesFor(capacity);
+    const size_t pool = bufferCount * block;
+    return std::max(4 * pool, pool + 2 * (kV8ExternalMemoryTrigger + 2 * block));
+  }
+
   // `memoryLimit`: bytes of frame memory in all (at least the pool itself; 0 = the pool only).
   FramePool(size_t bufferCount, size_t capacity, size_t memoryLimit = 0)
       : capacity_(capacity), minFullSlots_(std::max<size_t>(1, (bufferCount + 1) / 2)) {
-    const size_t rounded = std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096);
+    const size_t rounded = blockBytesFor(capacity);
     const size_t maxBlocks = std::max(bufferCount, memoryLimit / rounded);
     // Blocks come back from JavaScript in bursts (one garbage collection returns every frame a
     // flow dropped since the last). Spares are reused instead of freed and page-faulted in anew by
@@ -145,7 +165,7 @@ class FramePool {
     // where 64 MB fills the room anyway. The price is memory kept after a burst of kept frames,
     // within the limit the user set.
     const size_t room = maxBlocks - bufferCount;
-    const size_t gcLead = (size_t{64} << 20) / rounded + 2;
+    const size_t gcLead = kV8ExternalMemoryTrigger / rounded + 2;
     const size_t maxSpares = std::max({bufferCount, room / 2, room > gcLead ? room - gcLead : 0});
     store_ = std::make_shared<BlockStore>(capacity, maxBlocks, maxSpares);
     slots_.resize(bufferCount);

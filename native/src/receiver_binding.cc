@@ -26,6 +26,7 @@
 #include <stdexcept>
 
 #include "bindings.h"
+#include "frame_pool.h"
 #include "napi_util.h"
 #include "options.h"
 #include "stream_receiver.h"
@@ -87,10 +88,8 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     c.packetSize = static_cast<uint32_t>(readUnsigned(o, receiver_option::packetSize, 0, 64, 65535, ctx, true));
     c.maxPayloadSize = readUnsigned(o, receiver_option::maxPayloadSize, 0, 1, 1ull << 31, ctx, true);
     c.bufferCount = static_cast<uint32_t>(readUnsigned(o, receiver_option::bufferCount, 8, 1, 1024, ctx));
-    // Default: four times the pool, so that a flow may keep several times the pool's frames (a join
-    // of 10, a delay queue) without a copy, with room left for kept frames awaiting collection.
-    const uint64_t poolBytes = static_cast<uint64_t>(c.bufferCount) * ((c.maxPayloadSize + 4095) / 4096 * 4096);
-    c.memoryLimit = readUnsigned(o, receiver_option::memoryLimit, 4 * poolBytes, 0, 1ull << 46, ctx);
+    c.memoryLimit = readUnsigned(o, receiver_option::memoryLimit, FramePool::defaultMemoryLimit(c.bufferCount, c.maxPayloadSize), 0,
+                                 1ull << 46, ctx);
     c.queueLength = static_cast<uint32_t>(readUnsigned(o, receiver_option::queueLength, 4, 1, 1024, ctx));
     c.socketBufferBytes = readUnsigned(o, receiver_option::socketBufferBytes, 64ull << 20, 4096, 1ull << 31, ctx);
     c.receiveOffload = readBool(o, receiver_option::receiveOffload, true, ctx);

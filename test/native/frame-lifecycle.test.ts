@@ -123,6 +123,27 @@ describe('native frame lifecycle: buffers come back explicitly, kept frames neve
     assert.ok(kept.every(intact));
     assert.ok(scratch.length > 0);
   });
+
+  // Issue 13: a software-triggered 640×480 stream copied 225 of 320 frames on the event loop. Its
+  // default limit, four times the pool (9.8 MB), filled with frames the flow had dropped long before
+  // V8's 64 MB external-memory trigger could collect them.
+  it('the default memory limit leaves small frames room for V8 to collect dropped ones: every detached frame is handed over, none copied', async function () {
+    this.timeout(20000);
+    await open({ bufferCount: 8 }, (frame) => {
+      // A flow's message takes the frame for good and is dropped at once (nothing here collects).
+      frame.detach();
+    });
+    for (let id = 1n; id <= 60n; id++) await sendOne(id);
+    const stats = pair!.stream.stats();
+    assert.equal(pair!.received, 60, JSON.stringify(stats));
+    assert.equal(stats.framesCopied, 0, `${stats.framesCopied} frames copied; limit ${stats.frameMemoryLimitBytes} bytes`);
+    assert.equal(stats.buffersHandedOver, 60);
+    assert.equal(stats.framesDropped, 0);
+    assert.ok(
+      stats.frameMemoryLimitBytes >= 8 * BLOCK + 2 * (64 << 20),
+      `limit ${stats.frameMemoryLimitBytes} bytes: the pool and twice V8's 64 MiB trigger at least`,
+    );
+  });
 });
 
 // Issue 13: a handed-over block comes back only when V8 collects its ArrayBuffer. Counting each new
