@@ -188,8 +188,8 @@ async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
 if (require.main === module) {
   measure(JSON.parse(process.argv[2]) as CamerasInput)
     .then((result) => {
-      process.stdout.write(JSON.stringify(result) + '\n');
-      process.exit(0);
+      // Exit once the line is out: the pipe takes it in pieces, and an exit cuts what is left.
+      process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
     })
     .catch((err) => {
       process.stderr.write(`cameras bench: ${err?.stack ?? err}\n`);

@@ -27,11 +27,20 @@ export function runChild<T>(env: BenchEnvironment, script: string, input: unknow
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': at 'exit' the child's stdout may still hold the end of its result line.
+    child.on('close', (code) => {
       clearTimeout(killer);
       const last = out.trim().split('\n').pop();
-      if (code !== 0 || !last) reject(new Error(`${script} failed (${code}): ${err.slice(-800)}`));
-      else resolve(JSON.parse(last) as T);
+      if (code !== 0 || !last) {
+        reject(new Error(`${script} failed (${code}): ${err.slice(-800)}`));
+        return;
+      }
+      // A throw here would escape the event handler, end the bench and leave its emulators running.
+      try {
+        resolve(JSON.parse(last) as T);
+      } catch (parseError) {
+        reject(new Error(`${script} printed no JSON result as its last line (${String(parseError)}): ${last.slice(0, 200)}`));
+      }
     });
   });
 }

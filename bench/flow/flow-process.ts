@@ -200,8 +200,8 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
 if (require.main === module) {
   trial(JSON.parse(process.argv[2]) as FlowTrialInput)
     .then((result) => {
-      process.stdout.write(JSON.stringify(result) + '\n');
-      process.exit(0);
+      // Exit once the line is out: the pipe takes it in pieces, and an exit cuts what is left.
+      process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
     })
     .catch((err) => {
       process.stderr.write(`flow trial: ${err?.stack ?? err}\n`);

@@ -214,8 +214,8 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
 if (require.main === module) {
   measure(JSON.parse(process.argv[2]) as TriggerInput)
     .then((result) => {
-      process.stdout.write(JSON.stringify(result) + '\n');
-      process.exit(0);
+      // Exit once the line is out: the pipe takes it in pieces, and an exit cuts what is left.
+      process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
     })
     .catch((err) => {
       process.stderr.write(`trigger bench: ${err?.stack ?? err}\n`);

@@ -112,7 +112,8 @@ export class BenchEnvironment {
         }
       });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench runner exited with ${code}`))));
+      // 'close': the runner's last messages (its summary) may still be in its stdout at 'exit'.
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench runner exited with ${code}`))));
     });
   }
 

@@ -103,12 +103,20 @@ function childTrial<T extends { durationS: number }>(script: string, input: T, n
       },
       (input.durationS + 20) * 1000,
     );
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': at 'exit' the child's stdout may still hold the end of its result line.
+    child.on('close', (code, signal) => {
       clearTimeout(killer);
       const last = out.trim().split('\n').pop();
       const how = timedOut ? `killed: no result within ${input.durationS + 20} s` : (signal ?? `exit ${code}`);
-      if (code !== 0 || !last) reject(new Error(`${name} trial failed (${how}): ${err.slice(-800)}`));
-      else resolve(JSON.parse(last) as TrialResult);
+      if (code !== 0 || !last) {
+        reject(new Error(`${name} trial failed (${how}): ${err.slice(-800)}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(last) as TrialResult);
+      } catch (parseError) {
+        reject(new Error(`${name} trial printed no JSON result as its last line (${String(parseError)}): ${last.slice(0, 200)}`));
+      }
     });
   });
 }
