@@ -11,7 +11,9 @@
  *    bare receiver (no budget) is compared with it only up to that load.
  * 2. Trigger latency (bench/flow/trigger-process.ts): the emulated DMK 38GX541-a at 640×480,
  *    ExposureTime 100 µs, an inject node → gige-grab (trigger mode) → function node, N cycles:
- *      RESULT trigger_p50_ms=<n> trigger_p99_ms=<n> trigger_overhead_p99_ms=<n>
+ *      RESULT trigger_p50_ms=<n> trigger_p99_ms=<n> trigger_overhead_p99_ms=<n> … trigger_overhead_less_camera_reaction_p99_ms=<n>
+ *    (the last: the stack's share less the time from the trigger command leaving this host's
+ *    socket to the emulated camera's exposure start, its reaction — a process waking on a core)
  * 3. Many cameras (bench/flow/cameras-process.ts): 4 emulated DMK 38GX541-a (4504², the manual's
  *    rate on their 1 Gbit/s links) into one Node-RED: frames lost, event-loop p99, CPU.
  *      RESULT cameras=4 frames_lost=<n> eventloop_p99_ms=<n> cpu_s_per_s=<n>

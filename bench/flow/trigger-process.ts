@@ -15,6 +15,8 @@
  *                late only by that thread's wake-up)
  *   to exposure  inject → the frame's device timestamp (exposure start; the emulated camera's
  *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
+ *   to command   inject → the trigger's first GVCP datagram handed to a socket: the part of that
+ *                path in this process (the rest is the wire and the camera's reaction)
  *   to camera    the frame's 'frame' event on the config node's camera → the message at the function
  *                node: the grab node and Node-RED's delivery
  *   frame late   exposure start → that 'frame' event, less the camera's time: the emulator's
@@ -24,7 +26,8 @@
  *
  * Prints one JSON line with every cycle's figures.
  */
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import * as dgram from 'node:dgram';
+import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 
 import { linkTimeNs, readoutTimeNs } from '../../lib/emulator/dmk38gx541/frame-rate';
 import { onTab, startNodeRed } from './node-red-host';
@@ -44,9 +47,13 @@ export interface TriggerCycle {
   cameraMs: number;
   overheadMs: number;
   toExposureMs: number;
+  /** inject → the first GVCP datagram the trigger put on a socket: our stack's JavaScript and Node-RED's. */
+  toCommandMs: number;
   deliveryMs: number;
   frameLateMs: number;
   frameId: number;
+  /** When the cycle's inject fired, ms on this process's performance clock: to line slow cycles up with periodic work. */
+  startMs: number;
   /** Node-RED's own garbage-collection pauses (main thread) inside this cycle, ms. */
   gcMs: number;
 }
@@ -60,7 +67,24 @@ interface Arrival {
 
 const FUNCTION_BODY = "global.get('bench').arrived(msg);\nreturn null;";
 
-async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; timeouts: number; cameraMs: number }> {
+/** The trigger camera's stream at the end: how many frames reached the flow without a copy. */
+export interface TriggerStream {
+  framesDelivered: number;
+  framesCopied: number;
+  buffersHandedOver: number;
+  frameMemoryLimitBytes: number;
+}
+
+export interface TriggerOutcome {
+  cycles: TriggerCycle[];
+  timeouts: number;
+  cameraMs: number;
+  stream: TriggerStream | null;
+  /** Node-RED's collections while cycles were counted. */
+  collections: { major: number; minor: number };
+}
+
+async function measure(input: TriggerInput): Promise<TriggerOutcome> {
   let waiting: ((arrival: Arrival) => void) | null = null;
   const hooks = {
     bench: {
@@ -141,7 +165,11 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
     const inject = host.red.nodes.getNode('trigger-inject');
     // The config node's camera (nodes/config-camera.ts) re-emits each connection's frames.
     const config = host.red.nodes.getNode('trigger-camera') as unknown as {
-      camera?: { isConnected: boolean; on(e: 'frame', l: (f: { blockId: bigint }) => void): void };
+      camera?: {
+        isConnected: boolean;
+        on(e: 'frame', l: (f: { blockId: bigint }) => void): void;
+        streamStatistics(): Promise<TriggerStream | null>;
+      };
     };
     if (!inject) throw new Error('the inject node did not start');
     const deadline = Date.now() + 20000;
@@ -158,10 +186,25 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
       readoutTimeNs({ width: input.width, height: input.height, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 }) +
       linkTimeNs(input.width * input.height, { packetSize: input.packetSize, packetDelayNs: 0, extendedIds: false });
     const cycles: TriggerCycle[] = [];
+    // When the cycle's first datagram left (the trigger's WRITEREG): splits the trigger path into
+    // our JavaScript and the wire plus the camera. Wraps send() for this measurement only.
+    let commandAt = NaN;
+    const send = Object.getOwnPropertyDescriptor(dgram.Socket.prototype, 'send')?.value as (this: dgram.Socket, ...a: unknown[]) => void;
+    dgram.Socket.prototype.send = function (this: dgram.Socket, ...args: unknown[]) {
+      if (Number.isNaN(commandAt)) commandAt = performance.now();
+      send.apply(this, args);
+    } as dgram.Socket['send'];
     let timeouts = 0;
     const pauses: Array<{ start: number; end: number }> = [];
+    const collections = { major: 0, minor: 0 };
+    let measuring = false;
     const gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+      for (const entry of list.getEntries()) {
+        pauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+        const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+        if (measuring && kind === constants.NODE_PERFORMANCE_GC_MAJOR) collections.major += 1;
+        if (measuring && kind === constants.NODE_PERFORMANCE_GC_MINOR) collections.minor += 1;
+      }
       if (pauses.length > 256) pauses.splice(0, pauses.length - 256);
     });
     gcObserver.observe({ entryTypes: ['gc'] });
@@ -179,6 +222,7 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
           resolve(arrival);
         };
       });
+      commandAt = NaN;
       const t0 = performance.now();
       inject.receive({});
       const arrival = await arrived;
@@ -187,6 +231,7 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
         continue;
       }
       if (i < input.warmupCycles) continue;
+      measuring = true;
       const latencyMs = arrival.at - t0;
       // The device timestamp (ns since the epoch on the host's clock) against this process's clock.
       const exposureStartMs = Number(BigInt(arrival.timestamp) / 1000n) / 1000 - performance.timeOrigin;
@@ -196,16 +241,25 @@ async function measure(input: TriggerInput): Promise<{ cycles: TriggerCycle[]; t
         cameraMs: cameraNs / 1e6,
         overheadMs: latencyMs - cameraNs / 1e6,
         toExposureMs: exposureStartMs - t0,
+        toCommandMs: commandAt - t0,
         deliveryMs: cameraAt === undefined ? NaN : arrival.at - cameraAt,
         frameLateMs: cameraAt === undefined ? NaN : cameraAt - exposureStartMs - cameraNs / 1e6,
         frameId: arrival.frameId,
+        startMs: t0,
         gcMs: gcWithin(t0, arrival.at),
       });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.
       await new Promise((r) => setTimeout(r, i % 3));
     }
     gcObserver.disconnect();
-    return { cycles, timeouts, cameraMs: cameraNs / 1e6 };
+    const stats = await config.camera.streamStatistics();
+    const stream = stats && {
+      framesDelivered: stats.framesDelivered,
+      framesCopied: stats.framesCopied,
+      buffersHandedOver: stats.buffersHandedOver,
+      frameMemoryLimitBytes: stats.frameMemoryLimitBytes,
+    };
+    return { cycles, timeouts, cameraMs: cameraNs / 1e6, stream, collections };
   } finally {
     await host.stop();
   }

@@ -9,12 +9,9 @@ import * as path from 'node:path';
 import { fmt, type BenchEnvironment } from '../stream/harness';
 import { percentile, runChild } from './child';
 import { startEmulators, stopEmulators, streamSummary } from './emulators';
-import type { TriggerCycle, TriggerInput } from './trigger-process';
+import type { TriggerCycle, TriggerInput, TriggerOutcome } from './trigger-process';
 
-export interface TriggerResult {
-  cycles: TriggerCycle[];
-  timeouts: number;
-  cameraMs: number;
+export interface TriggerResult extends TriggerOutcome {
   packetSize: number;
 }
 
@@ -23,7 +20,7 @@ const PACKET_SIZE = 9000;
 export async function runTrigger(env: BenchEnvironment, options: { cycles: number; realtimeCamera: boolean }): Promise<TriggerResult> {
   env.topology?.setMtu(PACKET_SIZE);
   const [emulator] = await startEmulators(env, 1, { realtime: options.realtimeCamera });
-  let result: Omit<TriggerResult, 'packetSize'>;
+  let result: TriggerOutcome;
   try {
     const input: TriggerInput = {
       address: emulator.address,
@@ -52,12 +49,24 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
   console.log(row('inject → frame message', pick('latencyMs')));
   console.log(row("stack's own share (latency − camera)", pick('overheadMs')));
   console.log(row('inject → exposure start (trigger path)', pick('toExposureMs')));
+  console.log(row('  of it inject → trigger command sent', pick('toCommandMs')));
+  // The rest of the trigger path is the wire and the camera's reaction: an emulator process that
+  // must wake on a core to take the command (a hardware camera reacts in microseconds).
+  const reactionMs = result.cycles.map((c) => c.toExposureMs - c.toCommandMs);
+  console.log(row('  and command sent → exposure start', reactionMs));
   console.log(row('frame event later than the camera model', pick('frameLateMs')));
   console.log(row('camera connection → function node', pick('deliveryMs')));
   console.log(`  emulated camera ${streamSummary(emulator)}`);
   const withGc = result.cycles.filter((c) => c.gcMs > 0);
   console.log(
     `  Node-RED collected garbage during ${withGc.length} of ${result.cycles.length} cycles (pauses ${fmt(Math.max(0, ...withGc.map((c) => c.gcMs)), 2)} ms at most)`,
+  );
+  console.log(`  Node-RED's collections over the counted cycles: ${result.collections.major} major, ${result.collections.minor} minor`);
+  const stream = result.stream;
+  console.log(
+    stream
+      ? `  frames handed to the flow without a copy ${stream.buffersHandedOver}, copied at the frame-memory limit ${stream.framesCopied}, of ${stream.framesDelivered} delivered (limit ${fmt(stream.frameMemoryLimitBytes / 1048576, 1)} MiB)`
+      : '  stream statistics: not available (the camera was not streaming at the end)',
   );
   console.log(
     row(
@@ -66,12 +75,15 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
     ),
   );
   const overheadP99 = percentile(pick('overheadMs'), 99);
+  const withoutReaction = result.cycles.map((c, i) => c.overheadMs - reactionMs[i]);
+  console.log(row("stack's own share less the camera's reaction", withoutReaction));
   console.log(
     `Goal: the stack's own share p99 < 2 ms: ${fmt(overheadP99, 2)} ms — ${Number.isFinite(overheadP99) ? (overheadP99 < 2 ? 'met' : 'missed') : 'not measured'}`,
   );
   console.log(
     `RESULT trigger_p50_ms=${fmt(percentile(pick('latencyMs'), 50), 2)} trigger_p99_ms=${fmt(percentile(pick('latencyMs'), 99), 2)}` +
-      ` trigger_overhead_p99_ms=${fmt(overheadP99, 2)} trigger_overhead_p50_ms=${fmt(percentile(pick('overheadMs'), 50), 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}`,
+      ` trigger_overhead_p99_ms=${fmt(overheadP99, 2)} trigger_overhead_p50_ms=${fmt(percentile(pick('overheadMs'), 50), 2)}` +
+      ` trigger_overhead_less_camera_reaction_p99_ms=${fmt(percentile(withoutReaction, 99), 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}`,
   );
   return { ...result, packetSize: PACKET_SIZE };
 }
