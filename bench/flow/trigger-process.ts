@@ -15,7 +15,7 @@
  *                late only by that thread's wake-up)
  *   to exposure  inject → the frame's device timestamp (exposure start; the emulated camera's
  *                clock is this host's wall clock): the trigger's path through Node-RED and GVCP
- *   to command   inject → the trigger's first GVCP datagram handed to a socket: the part of that
+ *   to command   inject → the trigger's WRITEREG handed to a socket: the part of that
  *                path in this process (the rest is the wire and the camera's reaction)
  *   to camera    the frame's 'frame' event on the config node's camera → the message at the function
  *                node: the grab node and Node-RED's delivery
@@ -30,6 +30,7 @@ import * as dgram from 'node:dgram';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 
 import { linkTimeNs, readoutTimeNs } from '../../lib/emulator/dmk38gx541/frame-rate';
+import { Command, GVCP_KEY } from '../../lib/gvcp/protocol';
 import { onTab, startNodeRed } from './node-red-host';
 
 export interface TriggerInput {
@@ -186,12 +187,16 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
       readoutTimeNs({ width: input.width, height: input.height, pixelFormat: 0x01080001, binningVertical: 1, decimationVertical: 1 }) +
       linkTimeNs(input.width * input.height, { packetSize: input.packetSize, packetDelayNs: 0, extendedIds: false });
     const cycles: TriggerCycle[] = [];
-    // When the cycle's first datagram left (the trigger's WRITEREG): splits the trigger path into
-    // our JavaScript and the wire plus the camera. Wraps send() for this measurement only.
+    // When the cycle's first WRITEREG left (the trigger's, with the clock latch in front): splits
+    // the trigger path into our JavaScript and the wire plus the camera. A heartbeat (READREG) in
+    // between does not count. Wraps send() for this measurement only.
     let commandAt = NaN;
     const send = Object.getOwnPropertyDescriptor(dgram.Socket.prototype, 'send')?.value as (this: dgram.Socket, ...a: unknown[]) => void;
     dgram.Socket.prototype.send = function (this: dgram.Socket, ...args: unknown[]) {
-      if (Number.isNaN(commandAt)) commandAt = performance.now();
+      const message = args[0];
+      const isWriteReg =
+        Buffer.isBuffer(message) && message.length >= 8 && message[0] === GVCP_KEY && message.readUInt16BE(2) === Command.WRITEREG;
+      if (isWriteReg && Number.isNaN(commandAt)) commandAt = performance.now();
       send.apply(this, args);
     } as dgram.Socket['send'];
     let timeouts = 0;
@@ -252,6 +257,7 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
       await new Promise((r) => setTimeout(r, i % 3));
     }
     gcObserver.disconnect();
+    dgram.Socket.prototype.send = send as dgram.Socket['send'];
     const stats = await config.camera.streamStatistics();
     const stream = stats && {
       framesDelivered: stats.framesDelivered,
