@@ -27,6 +27,9 @@
 
 namespace gige {
 
+// A block's bytes: the frame's capacity rounded up to whole 4 KiB pages.
+inline uint64_t blockBytesFor(uint64_t capacity) { return std::max<uint64_t>(4096, (capacity + 4095) / 4096 * 4096); }
+
 // The memory behind one pool: blocks in use anywhere (pool slots, handed over, spare) count
 // against `maxBlocks`. Outlives the pool while handed-over blocks are alive. At most `maxSpares`
 // come-back blocks are kept for reuse (already paged in); more are freed, so that a burst of kept
@@ -34,7 +37,7 @@ namespace gige {
 class BlockStore {
  public:
   BlockStore(size_t capacity, size_t maxBlocks, size_t maxSpares)
-      : rounded_(std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096)), maxBlocks_(maxBlocks), maxSpares_(maxSpares) {}
+      : rounded_(static_cast<size_t>(blockBytesFor(capacity))), maxBlocks_(maxBlocks), maxSpares_(maxSpares) {}
   ~BlockStore() {
     for (uint8_t* b : spares_) std::free(b);
   }
@@ -128,45 +131,52 @@ struct PoolCounters {
 // V8 runs a major collection once its external-memory count has grown this much since the last
 // (its external allocation soft limit). Handed-over blocks come back only through collections, so
 // the pool's room and spare store are sized around it.
-constexpr size_t kV8ExternalMemoryTrigger = size_t{64} << 20;
+constexpr uint64_t kV8ExternalMemoryTrigger = uint64_t{64} << 20;
+// Beyond the trigger: frames a flow still holds when V8 collects (a join, a recorder's last few)
+// and the frames that arrive while the collection runs.
+constexpr uint64_t kCollectionSlack = uint64_t{8} << 20;
 
 class FramePool {
  public:
   enum class HandOver { Done, AlreadyJavaScripts, OverLimit };
 
-  static size_t blockBytesFor(size_t capacity) { return std::max<size_t>(4096, (capacity + 4095) / 4096 * 4096); }
+  // New blocks that bring V8's collection, with its slack. V8 counts a block at the frame's own
+  // size (its ArrayBuffer's length), not at the pool's rounded block size.
+  static uint64_t collectionLeadBlocks(uint64_t capacity) {
+    return (kV8ExternalMemoryTrigger + kCollectionSlack) / std::max<uint64_t>(1, capacity) + 2;
+  }
 
   // The memory limit when the user sets none: four times the pool, so that a flow may keep several
   // times the pool's frames (a join of 10, a delay queue) without a copy — and, for small frames,
-  // at least the pool plus twice V8's trigger and a few blocks. Below that, frames a flow drops
-  // fill the room before V8 collects them, and every frame after is copied on the event loop
-  // (640×480 software triggers: 225 of 320 frames, 9.8 MB limit; bench/README.md). Twice, because
-  // the spare store keeps up to the room less one trigger's worth (below), and the collection
-  // must come before the rest fills.
-  static size_t defaultMemoryLimit(size_t bufferCount, size_t capacity) {
-    const size_t block = blockBytesFor(capacity);
-    const size_t pool = bufferCount * block;
-    return std::max(4 * pool, pool + 2 * (kV8ExternalMemoryTrigger + 2 * block));
+  // at least the pool, the collection's lead and one pool's worth of spares. Below that, frames a
+  // flow drops fill the room before V8 collects them, and every frame after is copied on the
+  // event loop (640×480 software triggers: 225 of 320 frames at the old 9.8 MB; bench/README.md).
+  static uint64_t defaultMemoryLimit(uint64_t bufferCount, uint64_t capacity) {
+    const uint64_t block = blockBytesFor(capacity);
+    const uint64_t pool = bufferCount * block;
+    return std::max(4 * pool, pool + (collectionLeadBlocks(capacity) + bufferCount) * block);
   }
 
   // `memoryLimit`: bytes of frame memory in all (at least the pool itself; 0 = the pool only).
-  FramePool(size_t bufferCount, size_t capacity, size_t memoryLimit = 0)
+  FramePool(size_t bufferCount, size_t capacity, uint64_t memoryLimit = 0)
       : capacity_(capacity), minFullSlots_(std::max<size_t>(1, (bufferCount + 1) / 2)) {
-    const size_t rounded = blockBytesFor(capacity);
-    const size_t maxBlocks = std::max(bufferCount, memoryLimit / rounded);
+    const uint64_t rounded = blockBytesFor(capacity);
+    const size_t maxBlocks =
+        static_cast<size_t>(std::min<uint64_t>(std::max<uint64_t>(bufferCount, memoryLimit / rounded), SIZE_MAX / rounded));
     // Blocks come back from JavaScript in bursts (one garbage collection returns every frame a
     // flow dropped since the last). Spares are reused instead of freed and page-faulted in anew by
     // the next frames (measured: ~12 % of a Node-RED process's CPU at 500 MB/s). While spares last,
-    // V8's count does not grow (the binding counts them); it runs a major collection once new
-    // blocks add 64 MB. So the more spares, the rarer the collections that free the frames a flow
-    // dropped: up to the room beyond the pool less those 64 MB and two blocks of slack, so that the
-    // collection comes before the limit binds (4504² at 8 buffers: 19 of 24 blocks, a third fewer
-    // collections than half the room; bench/README.md), and at least half the room, as before,
-    // where 64 MB fills the room anyway. The price is memory kept after a burst of kept frames,
-    // within the limit the user set.
+    // V8's count does not grow (the binding counts them); it collects once new blocks add 64 MB.
+    // So the more spares, the rarer the collections that free the frames a flow dropped: where
+    // the room holds the collection's lead beside the pool's worth of spares, spares take the rest
+    // of it, so that the collection still comes before the limit binds (4504² at 8 buffers: 19 of
+    // 24 blocks, a third fewer collections than half the room; bench/README.md). Where it does not
+    // (64 MB fills the room anyway), half the room, as before. The price is memory kept after a
+    // burst of kept frames, within the limit the user set.
     const size_t room = maxBlocks - bufferCount;
-    const size_t gcLead = kV8ExternalMemoryTrigger / rounded + 2;
-    const size_t maxSpares = std::max({bufferCount, room / 2, room > gcLead ? room - gcLead : 0});
+    const uint64_t lead = collectionLeadBlocks(capacity);
+    const size_t maxSpares =
+        room >= lead + bufferCount ? room - static_cast<size_t>(lead) : std::max<size_t>(bufferCount, room / 2);
     store_ = std::make_shared<BlockStore>(capacity, maxBlocks, maxSpares);
     slots_.resize(bufferCount);
     for (size_t i = 0; i < bufferCount; ++i) {

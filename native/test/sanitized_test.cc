@@ -470,38 +470,45 @@ static void spareStoreKeepsTheRoomLessV8sTrigger() {
 }
 
 // The default limit (issue 13): after a collection refilled the spare store, a flow that keeps
-// dropping frames gets every one handed over — spares first, then V8's 64 MiB of new blocks that
-// bring its next collection — without the limit binding. Four times the pool (128 MiB here) left
-// room for 24 beyond the pool: 12 spares and 12 new blocks, short of the 18 that trigger V8.
+// dropping frames — and holds three across each collection — gets every frame handed over: spares
+// first, then the new blocks that bring V8's next collection (64 MiB at the frame's own size), with
+// the limit never binding. Four times the pool left small frames no room for that collection.
+// Frame sizes: not a multiple of 4 KiB (V8 counts 12000, the pool 12288), 640×480 with chunk data,
+// and whole mebibytes.
 static void defaultLimitFitsSparesAndV8sTrigger() {
-  const size_t capacity = size_t{4} << 20;
+  CHECK(FramePool::defaultMemoryLimit(8, size_t{20} << 20) == 4 * 8 * (uint64_t{20} << 20));  // full-sensor: 4× the pool
   const size_t bufferCount = 8;
-  const size_t limit = FramePool::defaultMemoryLimit(bufferCount, capacity);
-  CHECK(limit == bufferCount * capacity + 2 * (kV8ExternalMemoryTrigger + 2 * capacity));
-  CHECK(FramePool::defaultMemoryLimit(8, size_t{20} << 20) == 4 * 8 * (size_t{20} << 20));  // full-sensor: 4× the pool
-  auto pool = std::make_shared<FramePool>(bufferCount, capacity, limit);
-  const size_t v8Trigger = kV8ExternalMemoryTrigger / capacity + 2;
-  auto handOverDropped = [&](size_t count, std::vector<std::shared_ptr<Block>>& dropped) {
-    for (size_t i = 0; i < count; ++i) {
-      const int slot = pool->acquire();
-      CHECK(slot >= 0);
-      if (slot < 0) return;
-      const uint64_t lease = pool->lend(slot);
-      dropped.push_back(pool->block(slot));
-      CHECK(pool->handOver(slot, lease) == FramePool::HandOver::Done);
-      pool->release(slot);
-    }
-  };
-  std::vector<std::shared_ptr<Block>> dropped;
-  handOverDropped(v8Trigger, dropped);
-  for (std::shared_ptr<Block>& b : dropped) b->returnToStore();  // a collection
-  dropped.clear();
-  const size_t spares = pool->counters().spares;
-  CHECK(spares == v8Trigger);
-  handOverDropped(spares + v8Trigger, dropped);
-  CHECK(pool->counters().handedOverShort == 0);
-  CHECK(pool->counters().emptySlots == 0);
-  for (std::shared_ptr<Block>& b : dropped) b->returnToStore();
+  const size_t held = 3;
+  for (const size_t capacity : {size_t{12000}, size_t{307248}, size_t{4} << 20}) {
+    const uint64_t limit = FramePool::defaultMemoryLimit(bufferCount, capacity);
+    CHECK(limit >= bufferCount * blockBytesFor(capacity) + kV8ExternalMemoryTrigger + kCollectionSlack);
+    auto pool = std::make_shared<FramePool>(bufferCount, capacity, limit);
+    const size_t v8Trigger = static_cast<size_t>(kV8ExternalMemoryTrigger / capacity) + 1;
+    auto handOverDropped = [&](size_t count, std::vector<std::shared_ptr<Block>>& dropped) {
+      for (size_t i = 0; i < count; ++i) {
+        const int slot = pool->acquire();
+        CHECK(slot >= 0);
+        if (slot < 0) return;
+        const uint64_t lease = pool->lend(slot);
+        dropped.push_back(pool->block(slot));
+        CHECK(pool->handOver(slot, lease) == FramePool::HandOver::Done);
+        pool->release(slot);
+      }
+    };
+    std::vector<std::shared_ptr<Block>> dropped;
+    handOverDropped(v8Trigger, dropped);
+    std::vector<std::shared_ptr<Block>> kept(dropped.end() - static_cast<std::ptrdiff_t>(held), dropped.end());
+    dropped.resize(dropped.size() - held);
+    for (std::shared_ptr<Block>& b : dropped) b->returnToStore();  // a collection; three frames still held
+    dropped.clear();
+    const size_t spares = pool->counters().spares;
+    CHECK(spares >= bufferCount);
+    handOverDropped(spares + v8Trigger, dropped);
+    CHECK(pool->counters().handedOverShort == 0);
+    CHECK(pool->counters().emptySlots == 0);
+    for (std::shared_ptr<Block>& b : dropped) b->returnToStore();
+    for (std::shared_ptr<Block>& b : kept) b->returnToStore();
+  }
 }
 
 // A receiver takes GVSP only from the camera: another address, or the camera's address with
