@@ -30,7 +30,12 @@ export function runChild<T>(env: BenchEnvironment, script: string, input: unknow
     // 'close', not 'exit': at 'exit' the child's stdout may still hold the end of its result line.
     child.on('close', (code) => {
       clearTimeout(killer);
-      const last = out.trim().split('\n').pop();
+      // The result is the last JSON line; Node-RED may log after it while the line drains.
+      const last = out
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .pop();
       if (code !== 0 || !last) {
         reject(new Error(`${script} failed (${code}): ${err.slice(-800)}`));
         return;
