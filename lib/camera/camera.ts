@@ -57,7 +57,7 @@ export interface CameraOpenOptions {
   bandwidth?: false | BandwidthOptions;
   /** Frame buffers in the receive pool. */
   bufferCount?: number;
-  /** Bytes of frame memory in all: the pool plus frames flows keep without a copy (default four times the pool; for small frames at least the pool plus 72 MiB and a pool's worth: see native/src/frame_pool.h). */
+  /** Bytes of frame memory in all: the pool plus frames flows keep without a copy (default four times the pool; for small frames at least the pool plus twice 72 MiB: see native/src/frame_pool.h). */
   frameMemoryLimit?: number;
   /** Where the GenICam XML is cached between opens (default: the GenICam layer's default). */
   xmlCacheDir?: string;

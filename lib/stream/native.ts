@@ -205,8 +205,8 @@ export interface StreamReceiverOptions {
   /**
    * Bytes of frame memory in all: the pool, plus frames handed over to JavaScript for good
    * (`frame.detach()`) that are not collected yet. Default four times the pool, and for small frames
-   * at least the pool, V8's 64 MiB collection trigger with 8 MiB of slack, and a pool's worth of
-   * spares, so that dropped frames are collected before the limit binds
+   * at least the pool plus twice V8's 64 MiB collection trigger with 8 MiB of slack (spares and
+   * new blocks), so that dropped frames are collected before the limit binds, and rarely
    * (`FramePool::defaultMemoryLimit`). Beyond it, detach() copies.
    */
   memoryLimit?: number;

@@ -148,13 +148,17 @@ class FramePool {
 
   // The memory limit when the user sets none: four times the pool, so that a flow may keep several
   // times the pool's frames (a join of 10, a delay queue) without a copy — and, for small frames,
-  // at least the pool, the collection's lead and one pool's worth of spares. Below that, frames a
-  // flow drops fill the room before V8 collects them, and every frame after is copied on the
-  // event loop (640×480 software triggers: 225 of 320 frames at the old 9.8 MB; bench/README.md).
+  // at least the pool and twice the collection's lead: one lead of spares (below) and one of new
+  // blocks that bring the collection. Below that, frames a flow drops fill the room before V8
+  // collects them, and every frame after is copied on the event loop (640×480 software triggers:
+  // 225 of 320 frames at the old 9.8 MB). And with fewer spares, V8 collects far more often: its
+  // count grows with every new block, and it starts a major collection once that growth eats its
+  // old generation's slack, a few MB (640×480: 12–15 per 1000 frames with a pool's worth of spares,
+  // 3–5 with a lead's worth; bench/README.md).
   static uint64_t defaultMemoryLimit(uint64_t bufferCount, uint64_t capacity) {
     const uint64_t block = blockBytesFor(capacity);
     const uint64_t pool = bufferCount * block;
-    return std::max(4 * pool, pool + (collectionLeadBlocks(capacity) + bufferCount) * block);
+    return std::max(4 * pool, pool + 2 * collectionLeadBlocks(capacity) * block);
   }
 
   // `memoryLimit`: bytes of frame memory in all (at least the pool itself; 0 = the pool only).
