@@ -129,7 +129,8 @@ struct PoolCounters {
 };
 
 // V8 runs a major collection once its external-memory count has grown this much since the last
-// (its external allocation soft limit). Handed-over blocks come back only through collections, so
+// (its external allocation soft limit; it may start one sooner, when that growth eats its old
+// generation's slack). Handed-over blocks come back only through collections, so
 // the pool's room and spare store are sized around it.
 constexpr uint64_t kV8ExternalMemoryTrigger = uint64_t{64} << 20;
 // Beyond the trigger: frames a flow still holds when V8 collects (a join, a recorder's last few)
@@ -170,8 +171,8 @@ class FramePool {
     // Blocks come back from JavaScript in bursts (one garbage collection returns every frame a
     // flow dropped since the last). Spares are reused instead of freed and page-faulted in anew by
     // the next frames (measured: ~12 % of a Node-RED process's CPU at 500 MB/s). While spares last,
-    // V8's count does not grow (the binding counts them); it collects once new blocks add 64 MB.
-    // So the more spares, the rarer the collections that free the frames a flow dropped: where
+    // V8's count does not grow (the binding counts them); it collects once new blocks have grown it
+    // by 64 MB at most (sooner when its heap has little slack). So the more spares, the rarer the collections that free the frames a flow dropped: where
     // the room holds the collection's lead beside the pool's worth of spares, spares take the rest
     // of it, so that the collection still comes before the limit binds (4504² at 8 buffers: 19 of
     // 24 blocks, a third fewer collections than half the room; bench/README.md). Where it does not
