@@ -136,9 +136,19 @@ export async function openClient(options: EmulatedCameraOptions = {}): Promise<C
         frames,
         async grab(count, timeoutMs = 5000) {
           const since = await client.deviceTime();
-          await map.execute('AcquisitionStart');
+          // Listening before the start: on a stalled event loop the first frame can be handled
+          // before AcquisitionStart's acknowledgement, and a listener added after it misses that
+          // frame (the likely cause of a CI run where a frame set began at its second member).
+          // `since` keeps earlier frames out.
+          const frames = handle.next(count, timeoutMs, since);
           try {
-            return await handle.next(count, timeoutMs, since);
+            await map.execute('AcquisitionStart');
+          } catch (err) {
+            frames.catch(() => undefined);
+            throw err;
+          }
+          try {
+            return await frames;
           } finally {
             await map.execute('AcquisitionStop');
           }
