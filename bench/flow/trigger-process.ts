@@ -48,7 +48,7 @@ export interface TriggerCycle {
   cameraMs: number;
   overheadMs: number;
   toExposureMs: number;
-  /** inject → the first GVCP datagram the trigger put on a socket: our stack's JavaScript and Node-RED's. */
+  /** inject → the trigger's WRITEREG handed to a socket: our stack's JavaScript and Node-RED's. */
   toCommandMs: number;
   deliveryMs: number;
   frameLateMs: number;

@@ -172,12 +172,13 @@ class FramePool {
     // flow dropped since the last). Spares are reused instead of freed and page-faulted in anew by
     // the next frames (measured: ~12 % of a Node-RED process's CPU at 500 MB/s). While spares last,
     // V8's count does not grow (the binding counts them); it collects once new blocks have grown it
-    // by 64 MB at most (sooner when its heap has little slack). So the more spares, the rarer the collections that free the frames a flow dropped: where
-    // the room holds the collection's lead beside the pool's worth of spares, spares take the rest
-    // of it, so that the collection still comes before the limit binds (4504² at 8 buffers: 19 of
-    // 24 blocks, a third fewer collections than half the room; bench/README.md). Where it does not
-    // (64 MB fills the room anyway), half the room, as before. The price is memory kept after a
-    // burst of kept frames, within the limit the user set.
+    // by 64 MB at most (sooner when its heap has little slack). So the more spares, the rarer the
+    // collections that free the frames a flow dropped: where the room holds the collection's lead
+    // beside the pool's worth of spares, spares take the rest of it, so that the collection still
+    // comes before the limit binds (4504² at 8 buffers: 19 of 24 blocks, a third fewer collections
+    // than half the room; bench/README.md). Where it does not (64 MB fills the room anyway), half
+    // the room, as before. The price is memory kept after a burst of kept frames, within the limit
+    // the user set.
     const size_t room = maxBlocks - bufferCount;
     const uint64_t lead = collectionLeadBlocks(capacity);
     const size_t maxSpares =
