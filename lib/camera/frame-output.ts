@@ -31,6 +31,8 @@ export interface FrameMetadata {
   timestampMs: number;
   status: 'complete' | 'incomplete';
   packets: { expected: number; received: number; resent: number; missing: number };
+  /** When the frame's first and last packets reached this host: ms since the epoch on the host's clock (to the µs), as Date.now(). */
+  received?: { firstPacketMs: number; lastPacketMs: number };
   encoding: FrameEncoding;
   mimetype?: string;
   /** Chunk feature values sent with the frame, e.g. { ChunkExposureTime: 10000, ChunkGain: 0 }. */
@@ -39,7 +41,7 @@ export interface FrameMetadata {
   set?: FrameSet;
 }
 
-/** A device timestamp (ns ticks) as milliseconds, rounded to the µs: for arithmetic and display. */
+/** A device timestamp in ns ticks (or a host time in ns) as milliseconds, rounded to the µs: for arithmetic and display. */
 export function ticksToMs(ticks: bigint): number {
   return Number((ticks + 500n) / 1000n) / 1000;
 }
@@ -56,6 +58,9 @@ export function frameMetadata(frame: FrameContent & Pick<CameraFrame, 'chunks' |
     timestampMs: ticksToMs(frame.timestamp),
     status: frame.status,
     packets: { ...frame.packets },
+    ...(frame.received
+      ? { received: { firstPacketMs: ticksToMs(frame.received.firstPacket), lastPacketMs: ticksToMs(frame.received.lastPacket) } }
+      : {}),
     encoding,
     ...(encoding === 'jpeg' ? { mimetype: 'image/jpeg' } : encoding === 'png' ? { mimetype: 'image/png' } : {}),
     ...(frame.chunks ? { chunks: toJsonSafe(frame.chunks) as Record<string, unknown> } : {}),

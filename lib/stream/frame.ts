@@ -36,6 +36,14 @@ export interface Frame {
   /** Leader, data and trailer packets of the block. */
   packets: { expected: number; received: number; resent: number; missing: number };
   /**
+   * When the block's first and last packets reached this host, in ns since the epoch on the host's
+   * clock (comparable with `Date.now()`, unlike `timestamp`, which is the camera's): the kernel's
+   * receive time where the socket stamps datagrams (`stats().socket.kernelTimestamps`), else when
+   * the receive thread read them. The last packet is the one that completed the frame (a resent one
+   * included).
+   */
+  received?: { firstPacket: bigint; lastPacket: bigint };
+  /**
    * For 0x4001 / 0x0004: the whole block payload as chunks — for 0x4001 the image is its first
    * chunk (`data` is a view of its first bytes), then the value chunks, each followed by its tag —
    * so a backward parse ends on offset 0 (see lib/genicam/chunk-data.ts).
@@ -188,6 +196,9 @@ export function toFrame(raw: RawFrame, owner: LeaseOwner): Frame {
       missing: raw.missingPackets,
     },
   }) as Frame;
+  if (raw.hostFirstPacketNs !== undefined && raw.hostLastPacketNs !== undefined) {
+    frame.received = { firstPacket: raw.hostFirstPacketNs, lastPacket: raw.hostLastPacketNs };
+  }
   if ((raw.payloadType & CHUNK_FLAG) !== 0 || (raw.payloadType & 0x3fff) === CHUNK_DATA) {
     // The whole payload: the parser walks back from the last tag to the image's own, at offset 0.
     frame.chunkData = payload;

@@ -255,6 +255,9 @@ export interface RawFrame {
   receivedPackets: number;
   resentPackets: number;
   missingPackets: number;
+  /** When the block's first and last packets reached this host: ns since the epoch (see Frame.received). */
+  hostFirstPacketNs?: bigint;
+  hostLastPacketNs?: bigint;
   chunkDataLength?: number;
   chunkLayoutId?: number;
 }
@@ -265,6 +268,8 @@ export interface StreamSocketInfo {
   receiveBufferObtained: number;
   receiveBufferForced: boolean;
   receiveOffload: boolean;
+  /** The kernel stamps each datagram's arrival (SO_TIMESTAMPNS): frames' `received` times are the kernel's. */
+  kernelTimestamps: boolean;
   interface: string | null;
   mtu: number | null;
   packetSize: number;

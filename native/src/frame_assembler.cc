@@ -143,7 +143,7 @@ FrameAssembler::InFlight* FrameAssembler::openFrame(uint64_t sequence, uint64_t 
 }
 
 void FrameAssembler::onPacket(const GvspHeader& header, const uint8_t* body, size_t length, bool inPlace,
-                              uint64_t nowNs) {
+                              uint64_t nowNs, uint64_t arrivalRealtimeNs) {
   bump(stats_.packetsReceived);
   if (header.blockId == 0) {  // a test packet
     bump(stats_.packetsIgnored);
@@ -187,6 +187,10 @@ void FrameAssembler::onPacket(const GvspHeader& header, const uint8_t* body, siz
   if (f->finished) {
     bump(stats_.packetsDuplicate);
     return;
+  }
+  if (arrivalRealtimeNs != 0) {
+    if (f->firstArrivalNs == 0 || arrivalRealtimeNs < f->firstArrivalNs) f->firstArrivalNs = arrivalRealtimeNs;
+    if (arrivalRealtimeNs > f->lastArrivalNs) f->lastArrivalNs = arrivalRealtimeNs;
   }
   const uint32_t id = header.packetId;
   if (id > f->maxDataPackets + 1) {
@@ -356,6 +360,8 @@ void FrameAssembler::emit(InFlight& f) {
   out.receivedPackets = std::min(f.receivedCount, out.expectedPackets);
   out.resentPackets = f.resentCount;
   out.missingPackets = out.expectedPackets - out.receivedPackets;
+  out.hostFirstPacketNs = f.firstArrivalNs;
+  out.hostLastPacketNs = f.lastArrivalNs;
 
   // Only a frame that gave the camera time to answer can show that it ignores resends.
   const bool waitedForAnswer = f.finishedNs >= f.firstRequestNs + std::min<uint64_t>(retryNs(), 5000000);

@@ -54,6 +54,10 @@ struct AssembledFrame {
   uint32_t receivedPackets = 0;
   uint32_t resentPackets = 0;
   uint32_t missingPackets = 0;
+  // When the block's first and last packets reached this host (CLOCK_REALTIME ns: the kernel's
+  // receive time where the socket gives it); 0 when no packet carried a time.
+  uint64_t hostFirstPacketNs = 0;
+  uint64_t hostLastPacketNs = 0;
 };
 
 struct AssemblerStats {
@@ -86,7 +90,9 @@ class FrameAssembler {
 
   // `inPlace`: the body already sits at its final offset (a correct prediction). Otherwise the
   // bytes are copied there; `body` must not alias frame memory that another packet may target.
-  void onPacket(const GvspHeader& header, const uint8_t* body, size_t length, bool inPlace, uint64_t nowNs);
+  // `arrivalRealtimeNs`: when the packet reached this host (0: unknown), for the frame's host times.
+  void onPacket(const GvspHeader& header, const uint8_t* body, size_t length, bool inPlace, uint64_t nowNs,
+                uint64_t arrivalRealtimeNs = 0);
   // Resend requests, timeouts and in-order delivery; call at least every millisecond while frames
   // are in flight.
   void onTick(uint64_t nowNs);

@@ -46,6 +46,8 @@ struct FrameAssembler::InFlight {
   Trailer trailer;
   uint64_t firstNs = 0;
   uint64_t lastNs = 0;
+  uint64_t firstArrivalNs = 0;  // host arrival (CLOCK_REALTIME) of its earliest and latest packets
+  uint64_t lastArrivalNs = 0;
   uint64_t dueNs = 0;  // the device has finished sending it (trailer, or a newer block began)
   uint64_t tailNextNs = 0;
   bool refused = false;       // the device answered PACKET_UNAVAILABLE

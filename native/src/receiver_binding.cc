@@ -227,6 +227,10 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     num("receivedPackets", f.receivedPackets);
     num("resentPackets", f.resentPackets);
     num("missingPackets", f.missingPackets);
+    if (f.hostFirstPacketNs != 0) {
+      o.Set("hostFirstPacketNs", Napi::BigInt::New(env, f.hostFirstPacketNs));
+      o.Set("hostLastPacketNs", Napi::BigInt::New(env, f.hostLastPacketNs));
+    }
     if (f.trailerSeen && f.trailer.hasChunkInfo) {
       num("chunkDataLength", f.trailer.chunkDataLength);
       num("chunkLayoutId", f.trailer.chunkLayoutId);
@@ -350,6 +354,7 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(socket, "receiveBufferObtained", static_cast<double>(si.receiveBufferObtained));
     socket.Set("receiveBufferForced", Napi::Boolean::New(env, si.receiveBufferForced));
     socket.Set("receiveOffload", Napi::Boolean::New(env, si.receiveOffload));
+    socket.Set("kernelTimestamps", Napi::Boolean::New(env, si.kernelTimestamps));
     socket.Set("interface", si.interfaceName.empty() ? env.Null() : Napi::String::New(env, si.interfaceName));
     socket.Set("mtu", si.interfaceMtu > 0 ? Napi::Number::New(env, si.interfaceMtu) : env.Null());
     set(socket, "packetSize", cfg.packetSize);

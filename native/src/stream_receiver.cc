@@ -30,11 +30,17 @@ constexpr long kBusyWaitNs = 250000;
 constexpr long kIdleWaitNs = 20000000;
 constexpr uint32_t kFullBatchesPerTick = 16;
 
-uint64_t monotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+uint64_t toNs(const timespec& ts) {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
+
+uint64_t clockNs(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return toNs(ts);
+}
+
+uint64_t monotonicNs() { return clockNs(CLOCK_MONOTONIC); }
 
 std::string errnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
@@ -102,6 +108,7 @@ StreamReceiverCore::StreamReceiverCore(const ReceiverConfig& config, Notify onQu
   int on = 1;
   ::setsockopt(fd_, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
   if (config.receiveOffload) socket_.receiveOffload = ::setsockopt(fd_, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+  socket_.kernelTimestamps = ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
 
   sockaddr_in local{};
   local.sin_family = AF_INET;
@@ -365,6 +372,7 @@ size_t StreamReceiverCore::receiveBatch(bool& drained) {
   }
   drained = static_cast<size_t>(got) < slotCount;
   const uint64_t now = monotonicNs();
+  uint64_t readRealtimeNs = 0;  // when a datagram without the kernel's time was read: taken once per batch
   stats_.receiveMessages.fetch_add(static_cast<uint64_t>(got), std::memory_order_relaxed);
 
   // Phase 1: read every header and move every payload that is not where it belongs out of frame
@@ -378,6 +386,7 @@ size_t StreamReceiverCore::receiveBatch(bool& drained) {
     const msghdr& hdr = msgs[i].msg_hdr;
     const size_t length = msgs[i].msg_len;
     size_t segment = length;
+    uint64_t arrival = 0;
     for (cmsghdr* cm = CMSG_FIRSTHDR(&hdr); cm; cm = CMSG_NXTHDR(const_cast<msghdr*>(&hdr), cm)) {
       if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
         int size = 0;
@@ -388,7 +397,15 @@ size_t StreamReceiverCore::receiveBatch(bool& drained) {
         std::memcpy(&drops, CMSG_DATA(cm), sizeof drops);
         if (drops > lastSocketDrops_) stats_.packetsDroppedBySocket.fetch_add(drops - lastSocketDrops_, std::memory_order_relaxed);
         lastSocketDrops_ = drops;
+      } else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS && cm->cmsg_len >= CMSG_LEN(sizeof(timespec))) {
+        timespec stamp{};
+        std::memcpy(&stamp, CMSG_DATA(cm), sizeof stamp);
+        arrival = toNs(stamp);
       }
+    }
+    if (arrival == 0) {
+      if (readRealtimeNs == 0) readRealtimeNs = clockNs(CLOCK_REALTIME);
+      arrival = readRealtimeNs;
     }
     if (hdr.msg_flags & MSG_TRUNC) {
       stats_.packetsMalformed.fetch_add(1, std::memory_order_relaxed);
@@ -419,6 +436,7 @@ size_t StreamReceiverCore::receiveBatch(bool& drained) {
       r.header = header;
       r.length = bodyLength;
       r.inPlace = false;
+      r.arrivalRealtimeNs = arrival;
       if (k < slot.pairs && slot.start[2 * k] == off && slot.headerLength == parsed &&
           header.format == kFormatPayload && header.status == 0 && slot.predicted[k].blockId == header.blockId &&
           slot.predicted[k].packetId == header.packetId && bodyLength <= slot.predicted[k].length) {
@@ -439,7 +457,7 @@ size_t StreamReceiverCore::receiveBatch(bool& drained) {
   // Phase 2: assemble.
   for (size_t i = 0; i < recordCount; ++i) {
     const Record& r = records[i];
-    assembler_->onPacket(r.header, r.body, r.length, r.inPlace, now);
+    assembler_->onPacket(r.header, r.body, r.length, r.inPlace, now, r.arrivalRealtimeNs);
   }
   return static_cast<size_t>(got);
 }

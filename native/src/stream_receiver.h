@@ -54,6 +54,8 @@ struct SocketInfo {
   uint64_t receiveBufferObtained = 0;  // getsockopt(SO_RCVBUF) after the request (Linux doubles it)
   bool receiveBufferForced = false;    // SO_RCVBUFFORCE worked (privileged)
   bool receiveOffload = false;
+  // SO_TIMESTAMPNS: frames' host times are the kernel's receive times, not this thread's reads.
+  bool kernelTimestamps = false;
   std::string interfaceName;
   int interfaceMtu = 0;
   uint16_t port = 0;
@@ -124,6 +126,7 @@ class StreamReceiverCore {
     const uint8_t* body;
     size_t length;
     bool inPlace;
+    uint64_t arrivalRealtimeNs;
   };
   std::vector<Slot> slots_;
   std::vector<Record> records_;

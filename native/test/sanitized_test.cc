@@ -90,14 +90,14 @@ struct Harness {
         [this](const std::string& w) { got.warnings.push_back(w); });
   }
   // Feeds one datagram: header parsed from the bytes, body passed from an exact allocation.
-  void feed(const std::vector<uint8_t>& datagram, uint64_t now) {
+  void feed(const std::vector<uint8_t>& datagram, uint64_t now, uint64_t arrivalRealtimeNs = 0) {
     auto p = exact(datagram);
     GvspHeader h;
     const size_t used = parseGvspHeader(p.get(), datagram.size(), h);
     if (!used) return;
     const size_t bodyLength = datagram.size() - used;
     auto body = exact(std::vector<uint8_t>(datagram.begin() + static_cast<long>(used), datagram.end()));
-    assembler->onPacket(h, body.get(), bodyLength, false, now);
+    assembler->onPacket(h, body.get(), bodyLength, false, now, arrivalRealtimeNs);
   }
   void releaseAll() {
     for (const auto& f : got.frames) pool->release(f.buffer);
@@ -597,6 +597,38 @@ static void assemblerWaitsThroughAShortPauseMidBlock() {
   h.assembler->discardAll();
 }
 
+// A frame's host times are its packets' earliest and latest arrivals, whatever order they came in
+// (a resent packet can arrive last); a block whose packets carried no time has none.
+static void assemblerRecordsHostArrivalTimes() {
+  const uint32_t width = 100, height = 50;
+  const size_t d = 1464;
+  std::vector<uint8_t> data(width * height, 0x21);
+  Harness h(data.size(), d, 4, true);
+  uint64_t now = 1000000000;
+  auto packets = blockPackets(1, data, d, false, width, height);
+  const uint64_t base = 1796000000000000000ull;
+  // Packet 1 arrives first by the kernel's clock but is read last: the times decide, not the order.
+  for (size_t i = 0; i < packets.size(); ++i) {
+    if (i == 1) continue;
+    h.feed(packets[i], now += 1000, base + 10000 + i * 100);
+  }
+  h.feed(packets[1], now += 1000, base + 5000);
+  h.assembler->onTick(now);
+  CHECK(h.got.frames.size() == 1);
+  if (!h.got.frames.empty()) {
+    CHECK(h.got.frames[0].complete);
+    CHECK(h.got.frames[0].hostFirstPacketNs == base + 5000);
+    CHECK(h.got.frames[0].hostLastPacketNs == base + 10000 + (packets.size() - 1) * 100);
+  }
+  h.releaseAll();
+  for (const auto& packet : blockPackets(2, data, d, false, width, height)) h.feed(packet, now += 1000);
+  h.assembler->onTick(now);
+  CHECK(h.got.frames.size() == 1);
+  if (!h.got.frames.empty()) CHECK(h.got.frames[0].hostFirstPacketNs == 0 && h.got.frames[0].hostLastPacketNs == 0);
+  h.releaseAll();
+  h.assembler->discardAll();
+}
+
 // Found by native/fuzz: a frame that began with extended ids was asked for again in the standard
 // format (its 64-bit block id cut to 16 bits) once a standard-id packet had arrived, so the
 // camera would have resent packets of another block. A request uses the format of its frame.
@@ -653,6 +685,7 @@ int main() {
   assemblerSurvivesGarbage();
   assemblerRecoversLossReorderDuplicates();
   assemblerWaitsThroughAShortPauseMidBlock();
+  assemblerRecordsHostArrivalTimes();
   resendKeepsTheFramesIdFormat();
   leaderImageSizeDoesNotWrap();
   renderAndUnpackStayInBounds();

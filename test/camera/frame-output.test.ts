@@ -84,5 +84,13 @@ describe('camera: frames encoded as PNG and JPEG', () => {
     assert.equal(meta.timestampMs, 1700000000123.457);
     assert.equal(meta.mimetype, 'image/png');
     assert.equal(JSON.parse(JSON.stringify(meta)).frameId, 7);
+    assert.equal(meta.received, undefined, 'a frame without host times gets none');
+  });
+
+  it("metadata gives the host's arrival times of the first and last packets as epoch ms, like Date.now()", () => {
+    const frame = { ...frameOf('Mono8'), received: { firstPacket: 1_796_000_000_001_234_567n, lastPacket: 1_796_000_000_003_000_499n } };
+    const meta = frameMetadata(frame);
+    assert.deepEqual(meta.received, { firstPacketMs: 1796000000001.235, lastPacketMs: 1796000000003 });
+    assert.deepEqual(JSON.parse(JSON.stringify(meta)).received, meta.received);
   });
 });

@@ -113,6 +113,25 @@ describe('native StreamReceiver ← GvspSender over loopback', function () {
     assert.equal(socket.packetSizeFitsMtu, true);
   });
 
+  it("stamps each frame with when its first and last packets reached this host, on the host's clock", async () => {
+    const params = { width: 1000, height: 200, pixelFormat: PixelFormat.Mono8 };
+    pair = await openStreamPair({ packetSize: 1500, maxPayloadSize: 1000 * 200, frameTimeoutMs: 5000 });
+    assert.equal(pair.stream.stats().socket.kernelTimestamps, true, 'the kernel stamps datagrams (SO_TIMESTAMPNS)');
+    // Date.now() has ms steps: the bounds allow one either side.
+    const before = BigInt(Date.now() - 1) * 1_000_000n;
+    await pair.sender.sendBlock(sceneBlock(1n, params));
+    const [first] = await pair.waitFrames(1);
+    await pair.sender.sendBlock(sceneBlock(2n, params));
+    const [, second] = await pair.waitFrames(2);
+    const after = BigInt(Date.now() + 1) * 1_000_000n;
+    for (const frame of [first, second]) {
+      assert.ok(frame.received, `frame ${frame.blockId} has host times`);
+      const { firstPacket, lastPacket } = frame.received;
+      assert.ok(before <= firstPacket && firstPacket <= lastPacket && lastPacket <= after, `${before} ≤ ${firstPacket} ≤ ${lastPacket} ≤ ${after}`);
+    }
+    assert.ok((first.received?.lastPacket ?? 0n) <= (second.received?.firstPacket ?? 0n), 'the second block was sent after the first arrived');
+  });
+
   it('stops its thread on close: a process that streamed and closed exits by itself', function () {
     this.timeout(20000);
     const script = path.join(__dirname, 'support', 'close-exits.ts');

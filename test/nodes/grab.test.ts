@@ -42,6 +42,7 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
     await helper.load(packageNodes, flow(cameraConfig(address), grab({ mode: 'trigger', encoding: 'raw' }), { id: 'out', type: 'helper' }));
     await statusMatching('grab', CONNECTED);
     const received = collect('out', 2);
+    const sentAt = Date.now();
     helper.getNode('grab').receive({ payload: 'go', topic: 'part-17' });
     helper.getNode('grab').receive({ payload: 'go', topic: 'part-18' });
     const [first, second] = await received;
@@ -65,6 +66,12 @@ describe('nodes: gige-grab with an emulated camera in the Node-RED runtime', fun
       assert.equal(firstDifference(msg.payload, expectedFrameBytes(frame)), -1);
     }
     assert.ok(second.image.frameId > first.image.frameId);
+    // When the frame reached this host, on its clock: after the trigger, first packet before last.
+    const { firstPacketMs, lastPacketMs } = first.image.received;
+    assert.ok(
+      sentAt - 1 <= firstPacketMs && firstPacketMs <= lastPacketMs && lastPacketMs <= Date.now() + 1,
+      JSON.stringify(first.image.received),
+    );
     JSON.stringify(first.image);
   });
 
