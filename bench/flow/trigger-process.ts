@@ -23,6 +23,11 @@
  *                lateness (its sender thread's wake-up, its sending) and our receiver's, together
  *   gc           Node-RED's garbage-collection pauses that fell inside the cycle (the usual cause
  *                of its slow cycles; the other cause is waiting for a core)
+ *   camera measured  the trigger's WRITEREG handed to a socket → the frame's last packet received by
+ *                this host's kernel (msg.image.received): the camera's time as it happened — its
+ *                reaction, exposure, readout, sending and the link — not as modelled
+ *   stack        latency − camera measured: to command + last packet → message, the parts where
+ *                this host runs (Node-RED, our JavaScript, our receiver, the thread wake-ups)
  *
  * Prints one JSON line with every cycle's figures.
  */
@@ -52,6 +57,12 @@ export interface TriggerCycle {
   toCommandMs: number;
   deliveryMs: number;
   frameLateMs: number;
+  /** Command sent → the frame's last packet in this host's kernel. */
+  cameraMeasuredMs: number;
+  /** The frame's first → last packet at this host: its transfer. */
+  transferMs: number;
+  /** latency − cameraMeasured. */
+  stackMs: number;
   frameId: number;
   /** When the cycle's inject fired, ms on this process's performance clock: to line slow cycles up with periodic work. */
   startMs: number;
@@ -64,6 +75,7 @@ interface Arrival {
   frameId: number;
   timestamp: string;
   status: string;
+  received?: { firstPacketMs: number; lastPacketMs: number };
 }
 
 const FUNCTION_BODY = "global.get('bench').arrived(msg);\nreturn null;";
@@ -89,9 +101,10 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
   let waiting: ((arrival: Arrival) => void) | null = null;
   const hooks = {
     bench: {
-      arrived(msg: { image: { frameId: number; timestamp: string; status: string } }) {
+      arrived(msg: { image: Omit<Arrival, 'at'> }) {
         const at = performance.now();
-        waiting?.({ at, frameId: msg.image.frameId, timestamp: msg.image.timestamp, status: msg.image.status });
+        const { frameId, timestamp, status, received } = msg.image;
+        waiting?.({ at, frameId, timestamp, status, received });
       },
     },
   };
@@ -241,6 +254,9 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
       // The device timestamp (ns since the epoch on the host's clock) against this process's clock.
       const exposureStartMs = Number(BigInt(arrival.timestamp) / 1000n) / 1000 - performance.timeOrigin;
       const cameraAt = atCamera.get(arrival.frameId);
+      // Host times are epoch ms (as Date.now()); this process's clock starts at timeOrigin.
+      const lastPacketAt = arrival.received ? arrival.received.lastPacketMs - performance.timeOrigin : NaN;
+      const cameraMeasuredMs = lastPacketAt - commandAt;
       cycles.push({
         latencyMs,
         cameraMs: cameraNs / 1e6,
@@ -249,6 +265,9 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
         toCommandMs: commandAt - t0,
         deliveryMs: cameraAt === undefined ? NaN : arrival.at - cameraAt,
         frameLateMs: cameraAt === undefined ? NaN : cameraAt - exposureStartMs - cameraNs / 1e6,
+        cameraMeasuredMs,
+        transferMs: arrival.received ? arrival.received.lastPacketMs - arrival.received.firstPacketMs : NaN,
+        stackMs: latencyMs - cameraMeasuredMs,
         frameId: arrival.frameId,
         startMs: t0,
         gcMs: gcWithin(t0, arrival.at),

@@ -56,6 +56,15 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
   console.log(row('  and command sent → exposure start', reactionMs));
   console.log(row('frame event later than the camera model', pick('frameLateMs')));
   console.log(row('camera connection → function node', pick('deliveryMs')));
+  console.log(row("camera's time as measured (command → last packet)", pick('cameraMeasuredMs')));
+  console.log(row('  of it the frame at this host (first → last packet)', pick('transferMs')));
+  console.log(row("stack's time (latency − camera as measured)", pick('stackMs')));
+  console.log(
+    row(
+      '  of it last packet → frame message',
+      result.cycles.map((c) => c.stackMs - c.toCommandMs),
+    ),
+  );
   console.log(`  emulated camera ${streamSummary(emulator)}`);
   const withGc = result.cycles.filter((c) => c.gcMs > 0);
   console.log(
@@ -77,13 +86,17 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
   const overheadP99 = percentile(pick('overheadMs'), 99);
   const withoutReaction = result.cycles.map((c, i) => c.overheadMs - reactionMs[i]);
   console.log(row("stack's own share less the camera's reaction", withoutReaction));
+  const verdict = (p99: number) => (Number.isFinite(p99) ? (p99 < 2 ? 'met' : 'missed') : 'not measured');
+  const stackP99 = percentile(pick('stackMs'), 99);
   console.log(
-    `Goal: the stack's own share p99 < 2 ms: ${fmt(overheadP99, 2)} ms — ${Number.isFinite(overheadP99) ? (overheadP99 < 2 ? 'met' : 'missed') : 'not measured'}`,
+    `Goal: the stack's own share p99 < 2 ms: ${fmt(overheadP99, 2)} ms with the camera's time from its model — ${verdict(overheadP99)};` +
+      ` ${fmt(stackP99, 2)} ms with the camera's time as measured at this host — ${verdict(stackP99)}`,
   );
   console.log(
     `RESULT trigger_p50_ms=${fmt(percentile(pick('latencyMs'), 50), 2)} trigger_p99_ms=${fmt(percentile(pick('latencyMs'), 99), 2)}` +
       ` trigger_overhead_p99_ms=${fmt(overheadP99, 2)} trigger_overhead_p50_ms=${fmt(percentile(pick('overheadMs'), 50), 2)}` +
-      ` trigger_overhead_less_camera_reaction_p99_ms=${fmt(percentile(withoutReaction, 99), 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}`,
+      ` trigger_overhead_less_camera_reaction_p99_ms=${fmt(percentile(withoutReaction, 99), 2)}` +
+      ` trigger_stack_p50_ms=${fmt(percentile(pick('stackMs'), 50), 2)} trigger_stack_p99_ms=${fmt(stackP99, 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}`,
   );
   return { ...result, packetSize: PACKET_SIZE };
 }
