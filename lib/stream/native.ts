@@ -220,6 +220,13 @@ export interface StreamReceiverOptions {
   /** UDP GRO: the kernel hands over runs of packets in one message (default true). */
   receiveOffload?: boolean;
   batchPackets?: number;
+  /**
+   * The receive thread's nice value, -20 … 19 (default -10): above the process's, so that the
+   * thread keeps up with the link while garbage collection and other work want the same cores.
+   * Needs root, CAP_SYS_NICE or an RLIMIT_NICE that allows it (systemd: `LimitNICE=-10`); without,
+   * the thread keeps the process's nice (`stats().receiveThreadNice` says which it got).
+   */
+  receiveThreadNice?: number;
   streamChannel?: number;
   resend?: boolean | ResendOptions;
   /** Longest wait for a due frame; capped by the measured frame period (default 100 ms). */
@@ -307,6 +314,8 @@ export interface StreamStats {
   receiveErrors: number;
   resendSendErrors: number;
   receiveThreadCpuMs: number;
+  /** The receive thread's nice value (the one asked for, or the process's when it may not be lowered); null before the thread runs. */
+  receiveThreadNice: number | null;
   framePeriodMs: number;
   callbackErrors: number;
   queuedFrames: number;

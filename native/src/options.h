@@ -21,6 +21,7 @@
   X(socketBufferBytes)           \
   X(receiveOffload)              \
   X(batchPackets)                \
+  X(receiveThreadNice)           \
   X(queuePolicy)                 \
   X(incompleteFrames)            \
   X(extendedIds)                 \

@@ -94,6 +94,11 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     c.socketBufferBytes = readUnsigned(o, receiver_option::socketBufferBytes, 64ull << 20, 4096, 1ull << 31, ctx);
     c.receiveOffload = readBool(o, receiver_option::receiveOffload, true, ctx);
     c.batchPackets = static_cast<uint32_t>(readUnsigned(o, receiver_option::batchPackets, 128, 1, 128, ctx));
+    const double nice = readNumber(o, receiver_option::receiveThreadNice, -10, -20, 19, ctx);
+    if (nice != static_cast<int>(nice)) {
+      throwError(env, kErrOutOfRange, std::string(ctx) + ": receiveThreadNice must be a whole number; allowed -20 … 19");
+    }
+    c.receiveThreadNice = static_cast<int>(nice);
     const std::string policy = readString(o, receiver_option::queuePolicy, "dropOldest", ctx);
     if (policy != "dropOldest" && policy != "dropNewest") {
       throwError(env, kErrInvalidArgument, std::string(ctx) + ": queuePolicy '" + policy + "' is unknown; allowed 'dropOldest', 'dropNewest'");
@@ -330,6 +335,8 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(o, "framesDropped", c(s.framesDroppedIncomplete) + c(s.framesDroppedPoolExhausted) + c(s.framesDroppedQueueFull));
     o.Set("resendIgnoredDetected", Napi::Boolean::New(env, s.resendIgnoredDetected.load()));
     set(o, "receiveThreadCpuMs", c(s.receiveThreadCpuNs) / 1e6);
+    const int nice = s.receiveThreadNice.load();
+    o.Set("receiveThreadNice", nice == ReceiverStats::kNiceUnknown ? env.Null() : Napi::Number::New(env, nice));
     set(o, "framePeriodMs", c(s.framePeriodNs) / 1e6);
     set(o, "callbackErrors", static_cast<double>(callbackErrors_));
     set(o, "queuedFrames", static_cast<double>(core_->queued()));

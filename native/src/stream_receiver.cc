@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -201,7 +203,33 @@ void StreamReceiverCore::start() {
                std::to_string(socket_.interfaceMtu) + " of " + socket_.interfaceName +
                ": packets will be fragmented or dropped; lower GevSCPSPacketSize or enable jumbo frames");
   }
-  thread_ = std::thread([this] { run(); });
+  // The thread's priority is settled before start() returns, so that stats() report it at once.
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "gige-stream");
+    setThreadPriority();
+    {
+      std::lock_guard<std::mutex> lock(startMutex_);
+      prioritySettled_ = true;
+    }
+    startedCondition_.notify_one();
+    run();
+  });
+  std::unique_lock<std::mutex> lock(startMutex_);
+  startedCondition_.wait(lock, [this] { return prioritySettled_; });
+}
+
+void StreamReceiverCore::setThreadPriority() {
+  // On Linux a nice value is a thread's own (setpriority(2)): this raises the receive thread only.
+  // Measured (bench:flow at 977 MB/s, 2 cores): at the process's nice, Node-RED's collector threads
+  // starved it until its socket overflowed in 10 of 11 runs; at -10 the drops were 5-10x fewer.
+  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+  if (::setpriority(PRIO_PROCESS, tid, config_.receiveThreadNice) == 0) {
+    stats_.receiveThreadNice.store(config_.receiveThreadNice);
+    return;
+  }
+  errno = 0;
+  const int kept = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) stats_.receiveThreadNice.store(kept);
 }
 
 void StreamReceiverCore::stop() {
@@ -280,7 +308,6 @@ void StreamReceiverCore::sendResend(const PacketResendRequest& request) {
 }
 
 void StreamReceiverCore::run() {
-  pthread_setname_np(pthread_self(), "gige-stream");
   ::prctl(PR_SET_TIMERSLACK, 10000UL, 0, 0, 0);
   uint64_t loops = 0;
   uint32_t fullBatches = 0;

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -41,12 +42,20 @@ struct ReceiverConfig {
   uint64_t socketBufferBytes = 64ull << 20;
   bool receiveOffload = true;  // UDP GRO
   uint32_t batchPackets = 128;  // packets predicted per recvmmsg
+  // The receive thread's nice value when the process may set it (root, CAP_SYS_NICE, or an
+  // RLIMIT_NICE that allows it; else it keeps the process's): the thread must keep up with the
+  // link while garbage collection and other threads want the same cores.
+  int receiveThreadNice = -10;
   AssemblerConfig assembler;
 };
 
 struct ReceiverStats : AssemblerStats {
   GIGE_RECEIVER_COUNTERS(GIGE_DECLARE_COUNTER)
   std::atomic<uint64_t> receiveThreadCpuNs{0};
+  // The receive thread's nice value once it runs (kNiceUnknown before): the one asked for, or the
+  // one it kept when the process may not lower it.
+  static constexpr int kNiceUnknown = 100;
+  std::atomic<int> receiveThreadNice{kNiceUnknown};
 };
 
 struct SocketInfo {
@@ -90,6 +99,7 @@ class StreamReceiverCore {
  private:
   struct Slot;
   void run();
+  void setThreadPriority();
   // One non-blocking recvmmsg; returns the number of messages (0: nothing was waiting).
   // Reads one batch; `drained` says the socket held no more than the batch took, so every datagram
   // that arrived before the call has been handled.
@@ -113,6 +123,9 @@ class StreamReceiverCore {
   std::unique_ptr<FrameAssembler> assembler_;
 
   mutable std::mutex queueMutex_;
+  std::mutex startMutex_;  // start() waits until the thread has set its priority
+  std::condition_variable startedCondition_;
+  bool prioritySettled_ = false;
   std::deque<AssembledFrame> queue_;
   bool notified_ = false;
 

@@ -1,9 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { openStream } from '../../lib/stream/index';
 import { PixelFormat } from '../../lib/stream/pixel-formats';
 import { renderRampLineReference, renderRampReference } from '../../lib/stream/scene-reference';
+import { uniqueLoopbackAddress } from '../support/loopback';
 import { openStreamPair, sceneBlock, type StreamPair } from './support/stream-pair';
 
 describe('native StreamReceiver ← GvspSender over loopback', function () {
@@ -130,6 +134,39 @@ describe('native StreamReceiver ← GvspSender over loopback', function () {
       assert.ok(before <= firstPacket && firstPacket <= lastPacket && lastPacket <= after, `${before} ≤ ${firstPacket} ≤ ${lastPacket} ≤ ${after}`);
     }
     assert.ok((first.received?.lastPacket ?? 0n) <= (second.received?.firstPacket ?? 0n), 'the second block was sent after the first arrived');
+  });
+
+  /** Nice values of this process's receive threads (named gige-stream), as the kernel shows them. */
+  function streamThreadNices(): number[] {
+    const nices: number[] = [];
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      try {
+        if (fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'gige-stream') continue;
+        // Fields after the command name (which may hold spaces): state is field 3, nice field 19.
+        const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        nices.push(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+    return nices;
+  }
+
+  it('runs its receive thread above the process when it may (nice -10), and at the nice asked for', async () => {
+    const mayLower = process.getuid?.() === 0;
+    pair = await openStreamPair({ packetSize: 1500, maxPayloadSize: 1000 });
+    const expected = mayLower ? -10 : os.getPriority();
+    assert.equal(pair.stream.stats().receiveThreadNice, expected);
+    assert.deepEqual(streamThreadNices(), [expected], 'the kernel shows the receive thread at that nice value');
+    assert.equal(os.getPriority(), mayLower ? 0 : expected, 'only the receive thread changed, not the process');
+    await pair.close();
+    // A higher nice value needs no privilege: the option is honoured for every user.
+    pair = await openStreamPair({ packetSize: 1500, maxPayloadSize: 1000, receiveThreadNice: 5 });
+    assert.equal(pair.stream.stats().receiveThreadNice, 5);
+    assert.deepEqual(streamThreadNices(), [5]);
+    const refused = { bindAddress: uniqueLoopbackAddress(), deviceAddress: uniqueLoopbackAddress(), packetSize: 1500, maxPayloadSize: 1000 };
+    assert.throws(() => openStream({ ...refused, receiveThreadNice: 2.5 }), /receiveThreadNice must be a whole number; allowed -20 … 19/);
+    assert.throws(() => openStream({ ...refused, receiveThreadNice: -21 }), /receiveThreadNice = -21 is out of range/);
   });
 
   it('stops its thread on close: a process that streamed and closed exits by itself', function () {
