@@ -188,6 +188,12 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
               framesCopied: stream.framesCopied,
               frameMemoryBytes: stream.frameMemoryBytes,
               framesDropped: stream.framesDropped,
+              // Where an incomplete frame's packets went (counts since the stream started).
+              packetsDroppedBySocket: stream.packetsDroppedBySocket,
+              packetsMissing: stream.packetsMissing,
+              resendRequests: stream.resendRequests,
+              packetsResent: stream.packetsResent,
+              packetsUnavailable: stream.packetsUnavailable,
             }
           : {}),
       },
