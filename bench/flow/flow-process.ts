@@ -188,6 +188,8 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
               framesCopied: stream.framesCopied,
               frameMemoryBytes: stream.frameMemoryBytes,
               framesDropped: stream.framesDropped,
+              blocksAllocated: stream.blocksAllocated,
+              blocksFreed: stream.blocksFreed,
               // Where an incomplete frame's packets went (counts since the stream started).
               packetsDroppedBySocket: stream.packetsDroppedBySocket,
               packetsMissing: stream.packetsMissing,

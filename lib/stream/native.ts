@@ -332,6 +332,12 @@ export interface StreamStats {
   buffersHandedOverShort: number;
   /** Slots without a block now (handed over short, waiting for a block to come back). */
   buffersEmpty: number;
+  /** Frame-memory blocks made new since the stream started (their pages fault in on first use, in the receive thread). */
+  blocksAllocated: number;
+  /** Blocks given back to the system since the stream started (after it closed; spares and reserve keep the rest). */
+  blocksFreed: number;
+  /** Blocks kept paged in for the next block that would be made new (not spares: V8's count treats them as freed). */
+  blocksInReserve: number;
   /** Held frames whose blocks the receiver handed over itself because the pool ran dry. */
   buffersReclaimed: number;
   /**

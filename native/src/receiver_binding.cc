@@ -348,6 +348,9 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     set(o, "buffersReclaimed", static_cast<double>(pc.reclaimed));
     set(o, "buffersHandedOverShort", static_cast<double>(pc.handedOverShort));
     set(o, "buffersEmpty", static_cast<double>(pc.emptySlots));
+    set(o, "blocksAllocated", static_cast<double>(pc.blocksAllocated));
+    set(o, "blocksFreed", static_cast<double>(pc.blocksFreed));
+    set(o, "blocksInReserve", static_cast<double>(pc.reserve));
     set(o, "spareBytesCounted", static_cast<double>(spares_->bytes));
     // V8's count itself (a change of 0 reads it): only its changes mean anything, not its value.
     set(o, "v8ExternalMemoryBytes", static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(env, 0)));

@@ -464,9 +464,53 @@ static void spareStoreKeepsTheRoomLessV8sTrigger() {
     if (b->returnToStore()) keptAsSpares += 1;
   }
   kept.clear();
-  CHECK(keptAsSpares == 24);  // the other 2 were freed
+  CHECK(keptAsSpares == 24);  // the other 2 are not spares: they went to the reserve
   CHECK(pool->counters().spares == 24);
-  CHECK(pool->counters().blocks == 25);
+  CHECK(pool->counters().reserve == 2);
+  CHECK(pool->counters().blocks == 27);
+  CHECK(pool->counters().blocksFreed == 0);
+}
+
+// What a collection cycle makes new comes from the reserve, already paged in, instead of new memory
+// (bench:flow at 1045 MB/s: 26 blocks made new and 26 freed per 7 s trial before). Spares go first,
+// then the reserve, then new blocks; nothing is freed while the pool lives.
+static void reserveKeepsWhatACycleMakesNew() {
+  const size_t capacity = size_t{20} << 20;
+  auto pool = std::make_shared<FramePool>(1, capacity, 30 * capacity);  // room 29: 24 spares, reserve 5
+  auto handOver = [&](size_t count) {
+    std::vector<std::shared_ptr<Block>> taken;
+    for (size_t i = 0; i < count; ++i) {
+      const int slot = pool->acquire();
+      CHECK(slot >= 0);
+      if (slot < 0) break;
+      const uint64_t lease = pool->lend(slot);
+      taken.push_back(pool->block(slot));
+      CHECK(pool->handOver(slot, lease) == FramePool::HandOver::Done);
+      pool->release(slot);
+    }
+    return taken;
+  };
+  auto giveBack = [](std::vector<std::shared_ptr<Block>>& blocks) {
+    size_t spares = 0;
+    for (std::shared_ptr<Block>& b : blocks) {
+      if (b->returnToStore()) spares += 1;
+    }
+    blocks.clear();
+    return spares;
+  };
+  auto first = handOver(26);
+  CHECK(giveBack(first) == 24);
+  CHECK(pool->counters().reserve == 2);
+  const uint64_t made = pool->counters().blocksAllocated;
+  // The next cycle takes the 24 spares and the 2 reserve blocks before any new one.
+  auto second = handOver(29);
+  CHECK(pool->counters().blocksAllocated == made + 3);
+  CHECK(pool->counters().spares == 0 && pool->counters().reserve == 0);
+  CHECK(giveBack(second) == 24);
+  CHECK(pool->counters().reserve == 5);
+  CHECK(pool->counters().blocksFreed == 0);
+  CHECK(pool->counters().blocks == 1 + 24 + 5);
+  pool.reset();  // the store frees spares and reserve (the sanitizer's leak check sees it)
 }
 
 // The default limit (issue 13): a collection's worth of come-back blocks stays as spares, and then a
@@ -691,6 +735,7 @@ int main() {
   renderAndUnpackStayInBounds();
   poolLendsHandsOverAndReclaims();
   spareStoreKeepsTheRoomLessV8sTrigger();
+  reserveKeepsWhatACycleMakesNew();
   defaultLimitFitsSparesAndV8sTrigger();
   receiverRejectsForeignSources();
   senderToReceiverOverLoopback();

@@ -212,6 +212,31 @@ describe('native frame lifecycle: V8 counts frame memory that exists, in frames 
     assert.ok(kept.every((frame) => frame.data.equals(sceneBlock(frame.blockId, params).data)), 'kept frames hold their own pixels');
   });
 
+  it('blocks that come back beyond the spares stay paged in as a reserve: the next kept frames make no new block, and none is freed', async function () {
+    this.timeout(30000);
+    const kept: Frame[] = [];
+    // 2 buffers and room for 8 more blocks: 4 spares, and the other 4 in reserve.
+    pair = await openStreamPair({ packetSize: 9000, maxPayloadSize: BLOCK, bufferCount: 2, memoryLimit: 10 * BLOCK }, {}, undefined, false);
+    pair.stream.on('frame', (frame) => kept.push(frame.detach()));
+    for (let id = 1n; id <= 8n; id++) await sendOne(id);
+    const made = pair.stream.stats().blocksAllocated;
+    assert.equal(made, 2 + 8, 'the pool and a new block for each kept frame');
+    kept.length = 0;
+    for (let tries = 0; pair.stream.stats().blocksInReserve < 4 && tries < 200; tries++) {
+      collect();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    let stats = pair.stream.stats();
+    assert.equal(stats.spareBytesCounted, 4 * BLOCK, `4 spares: ${JSON.stringify(stats)}`);
+    assert.equal(stats.blocksInReserve, 4);
+    assert.equal(stats.blocksFreed, 0);
+    for (let id = 9n; id <= 16n; id++) await sendOne(id);
+    stats = pair.stream.stats();
+    assert.equal(stats.blocksAllocated, made, `8 more kept frames took spares and reserve: ${JSON.stringify(stats)}`);
+    assert.equal(stats.framesCopied, 0);
+    assert.ok(kept.every((frame) => frame.data.equals(sceneBlock(frame.blockId, params).data)), 'kept frames hold their own pixels');
+  });
+
   // A copy at the limit costs the event loop a frame's memory and time just when a late collection
   // let the limit bind; with spares up to the room that fed on itself (bench/README.md, sixth
   // session). Up to half the slots now go without a block instead, until collected blocks come back.
