@@ -67,7 +67,10 @@ function whenWritten(peer: PlcPeer, check: () => boolean, what: string, timeoutM
 
 /** One handshake cycle as a PLC program runs it. */
 export async function plcCycle(peer: PlcPeer, timeoutMs = 15000): Promise<CycleResult> {
-  await whenWritten(peer, () => peer.state().ready && !peer.state().busy, 'Ready', timeoutMs);
+  // Ready comes in the same request that clears Done; a server may apply that request's items in
+  // any order, and a PLC sees the request whole at its next scan. Waiting for Ready alone let a
+  // cycle start while the last cycle's Done still showed, and take it for its own (CI, OPC UA).
+  await whenWritten(peer, () => peer.state().ready && !peer.state().busy && !peer.state().done, 'Ready', timeoutMs);
   let exposedAt = Infinity;
   const log: string[] = [];
   const onExposed = (write: unknown) => {
