@@ -31,10 +31,10 @@ namespace gige {
 inline uint64_t blockBytesFor(uint64_t capacity) { return std::max<uint64_t>(4096, (capacity + 4095) / 4096 * 4096); }
 
 // The memory behind one pool: blocks in use anywhere (pool slots, handed over, spare, reserve)
-// count against `maxBlocks`. Outlives the pool while handed-over blocks are alive. At most
-// `maxSpares` come-back blocks are kept for reuse (already paged in); more are freed, so that a
-// burst of kept frames does not pin its memory for the life of the stream — unless the reserve
-// (`maxReserve`) takes them: kept paged in for the next block that would be made new.
+// count against `maxBlocks`. Outlives the pool while handed-over blocks are alive. Come-back blocks
+// are kept for reuse, already paged in: up to `maxSpares` as spares (the binding counts them for
+// V8), then up to `maxReserve` in the reserve (not counted); beyond both they are freed. The pool
+// sizes the two to fill its room, so frame memory, once paged in, stays until the stream stops.
 //
 // Why the reserve: V8 collects the frames a flow dropped only once new blocks have grown its count
 // (spares do not: the binding counts them), so every collection cycle makes a block or two new,
@@ -174,7 +174,7 @@ struct PoolCounters {
   size_t blockBytes = 0;
   size_t maxBlocks = 0;
   uint64_t blocksAllocated = 0;  // made new since the start (first use faults their pages in)
-  uint64_t blocksFreed = 0;      // given back to the system since the start (the spare store was full)
+  uint64_t blocksFreed = 0;      // given back to the system since the start (spares and reserve full, or closed)
 };
 
 // V8 runs a major collection once its external-memory count has grown this much since the last
@@ -234,8 +234,8 @@ class FramePool {
         room >= lead + bufferCount ? room - static_cast<size_t>(lead) : std::max<size_t>(bufferCount, room / 2);
     // The reserve (see BlockStore) takes the room the spares leave: the blocks a collection cycle
     // makes new. A reserve of two blocks still freed 6-13 per 7 s trial (4504², 1045 MB/s) and lost
-    // frames in 3 of 4 runs; the whole lead (5) freed 0-1 and lost none in 3. So frame memory, once
-    // paged in, stays until the stream stops, within the limit the user set.
+    // frames in each of 6 runs; the whole lead (5) freed 0-1 and lost none in 3. So frame memory,
+    // once paged in, stays until the stream stops, within the limit the user set.
     const size_t maxReserve = room > maxSpares ? room - maxSpares : 0;
     store_ = std::make_shared<BlockStore>(capacity, maxBlocks, maxSpares, maxReserve);
     slots_.resize(bufferCount);
