@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Namespace, deleteAllNamespaces } from '../interop/support/netns';
-import { skipWithoutNetworks, emulate, lines, link } from './support/topology';
+import { skipWithoutNetworks, emulateAsHardware, lines, link } from './support/topology';
 
 const CLIENT = path.resolve('test/network/support/budget-client.ts');
 
@@ -80,7 +80,8 @@ describe('network: bandwidth budget for two cameras on one 1 Gbit/s link', funct
     // The switch port towards the host: 1 Gbit/s, a 256 KB queue.
     const tc = await cam.run('tc', ['qdisc', 'add', 'dev', bName, 'root', 'tbf', 'rate', '1gbit', 'burst', '64kb', 'limit', '256kb']);
     assert.equal(tc.code, 0, tc.stderr);
-    const emulators = emulate(cam, ['--address', `${subnet}.2`, '--count', '2', '--allow-network']);
+    // Two cameras that burst when triggered, as hardware does, not when a core is free (see emulateAsHardware).
+    const emulators = emulateAsHardware(cam, ['--address', `${subnet}.2`, '--count', '2', '--allow-network']);
     await emulators.waitFor('Ctrl-C to stop', 20000);
     cams = [`${subnet}.2`, `${subnet}.3`];
   });
@@ -89,7 +90,12 @@ describe('network: bandwidth budget for two cameras on one 1 Gbit/s link', funct
   });
 
   it('unbudgeted, simultaneous bursts overflow the link: both cameras lose packets of their frames', async () => {
-    const r = await run('off', 20);
+    // Whether two bursts meet at the port is the emulators' timing on cores shared with the
+    // receivers: even at realtime priority a run of 40 triggers now and then had them one after the
+    // other (0 packets dropped). Such a run is repeated, a few times at most; a link that never
+    // overflows unbudgeted still fails here.
+    let r = await run('off', 20);
+    for (let attempt = 2; r.portDrops === 0 && attempt <= 4; attempt++) r = await run('off', 20);
     for (const c of r.cameras) {
       // Lost at the port: the frame is whole only if every resend gets through in time (often
       // not: incomplete frames), and costs the link the resent packets on top.

@@ -100,6 +100,16 @@ export function emulate(ns: Namespace, args: string[]): NamespaceProcess {
   return ns.spawn(process.execPath, [CLI, 'emulate', '--no-io', ...args]);
 }
 
+/**
+ * `emulate` under SCHED_FIFO (`chrt -f 10`): cameras that send when their frame is due, whatever the
+ * host's threads want. For tests whose point is the cameras' timing (simultaneous bursts): on two
+ * cores shared with the receivers, an emulator at normal priority waited for a core, and two bursts
+ * meant to meet at a switch port went one after the other.
+ */
+export function emulateAsHardware(ns: Namespace, args: string[]): NamespaceProcess {
+  return ns.spawn('chrt', ['-f', '10', process.execPath, CLI, 'emulate', '--no-io', ...args]);
+}
+
 /** The JSON of every `PREFIX {…}` line of a process's output. */
 export function lines<T = Record<string, unknown>>(stdout: string, prefix: string): T[] {
   return stdout
