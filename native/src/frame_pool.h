@@ -45,7 +45,7 @@ inline uint64_t blockBytesFor(uint64_t capacity) { return std::max<uint64_t>(409
 // pages stay.
 class BlockStore {
  public:
-  BlockStore(size_t capacity, size_t maxBlocks, size_t maxSpares, size_t maxReserve = 0)
+  BlockStore(size_t capacity, size_t maxBlocks, size_t maxSpares, size_t maxReserve)
       : rounded_(static_cast<size_t>(blockBytesFor(capacity))), maxBlocks_(maxBlocks), maxSpares_(maxSpares), maxReserve_(maxReserve) {}
   ~BlockStore() {
     for (uint8_t* b : spares_) std::free(b);

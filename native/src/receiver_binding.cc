@@ -94,9 +94,14 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
     c.socketBufferBytes = readUnsigned(o, receiver_option::socketBufferBytes, 64ull << 20, 4096, 1ull << 31, ctx);
     c.receiveOffload = readBool(o, receiver_option::receiveOffload, true, ctx);
     c.batchPackets = static_cast<uint32_t>(readUnsigned(o, receiver_option::batchPackets, 128, 1, 128, ctx));
-    const double nice = readNumber(o, receiver_option::receiveThreadNice, -10, -20, 19, ctx);
-    if (nice != static_cast<int>(nice)) {
+    // Read wide, then judged here: the range is whole numbers, and its message says so in them.
+    const double nice = readNumber(o, receiver_option::receiveThreadNice, -10, -1e9, 1e9, ctx);
+    if (nice != static_cast<double>(static_cast<long long>(nice))) {
       throwError(env, kErrOutOfRange, std::string(ctx) + ": receiveThreadNice must be a whole number; allowed -20 … 19");
+    }
+    if (nice < -20 || nice > 19) {
+      throwError(env, kErrOutOfRange, std::string(ctx) + ": receiveThreadNice = " + std::to_string(static_cast<long long>(nice)) +
+                                          " is out of range; allowed -20 … 19");
     }
     c.receiveThreadNice = static_cast<int>(nice);
     const std::string policy = readString(o, receiver_option::queuePolicy, "dropOldest", ctx);

@@ -443,27 +443,40 @@ static void poolLendsHandsOverAndReclaims() {
   heldB.reset();
 }
 
+// `count` frames that JavaScript keeps: each slot's block is handed over (the slot gets another).
+static std::vector<std::shared_ptr<Block>> handOverBlocks(FramePool& pool, size_t count) {
+  std::vector<std::shared_ptr<Block>> taken;
+  for (size_t i = 0; i < count; ++i) {
+    const int slot = pool.acquire();
+    CHECK(slot >= 0);
+    if (slot < 0) break;
+    const uint64_t lease = pool.lend(slot);
+    taken.push_back(pool.block(slot));
+    CHECK(pool.handOver(slot, lease) == FramePool::HandOver::Done);
+    pool.release(slot);
+  }
+  return taken;
+}
+
+// Their last owners let go (a collection): how many the store kept as spares.
+static size_t returnBlocks(std::vector<std::shared_ptr<Block>>& blocks) {
+  size_t spares = 0;
+  for (std::shared_ptr<Block>& b : blocks) {
+    CHECK(b.use_count() == 1);
+    if (b->returnToStore()) spares += 1;
+  }
+  blocks.clear();
+  return spares;
+}
+
 // Spares that come back from collected frames are kept up to the room beyond the pool less the
 // 64 MB after which V8 collects (and two blocks): at 20 MiB blocks, 24 of the 29 the limit leaves
 // beyond the pool, where half the room kept 14 and freed the rest, to be page-faulted in anew.
 static void spareStoreKeepsTheRoomLessV8sTrigger() {
   const size_t capacity = size_t{20} << 20;
   auto pool = std::make_shared<FramePool>(1, capacity, 30 * capacity);
-  std::vector<std::shared_ptr<Block>> kept;
-  for (int i = 0; i < 26; ++i) {
-    const int slot = pool->acquire();
-    CHECK(slot >= 0);
-    const uint64_t lease = pool->lend(slot);
-    kept.push_back(pool->block(slot));
-    CHECK(pool->handOver(slot, lease) == FramePool::HandOver::Done);
-    pool->release(slot);
-  }
-  size_t keptAsSpares = 0;
-  for (std::shared_ptr<Block>& b : kept) {
-    CHECK(b.use_count() == 1);
-    if (b->returnToStore()) keptAsSpares += 1;
-  }
-  kept.clear();
+  std::vector<std::shared_ptr<Block>> kept = handOverBlocks(*pool, 26);
+  const size_t keptAsSpares = returnBlocks(kept);
   CHECK(keptAsSpares == 24);  // the other 2 are not spares: they went to the reserve
   CHECK(pool->counters().spares == 24);
   CHECK(pool->counters().reserve == 2);
@@ -477,36 +490,15 @@ static void spareStoreKeepsTheRoomLessV8sTrigger() {
 static void reserveKeepsWhatACycleMakesNew() {
   const size_t capacity = size_t{20} << 20;
   auto pool = std::make_shared<FramePool>(1, capacity, 30 * capacity);  // room 29: 24 spares, reserve 5
-  auto handOver = [&](size_t count) {
-    std::vector<std::shared_ptr<Block>> taken;
-    for (size_t i = 0; i < count; ++i) {
-      const int slot = pool->acquire();
-      CHECK(slot >= 0);
-      if (slot < 0) break;
-      const uint64_t lease = pool->lend(slot);
-      taken.push_back(pool->block(slot));
-      CHECK(pool->handOver(slot, lease) == FramePool::HandOver::Done);
-      pool->release(slot);
-    }
-    return taken;
-  };
-  auto giveBack = [](std::vector<std::shared_ptr<Block>>& blocks) {
-    size_t spares = 0;
-    for (std::shared_ptr<Block>& b : blocks) {
-      if (b->returnToStore()) spares += 1;
-    }
-    blocks.clear();
-    return spares;
-  };
-  auto first = handOver(26);
-  CHECK(giveBack(first) == 24);
+  auto first = handOverBlocks(*pool, 26);
+  CHECK(returnBlocks(first) == 24);
   CHECK(pool->counters().reserve == 2);
   const uint64_t made = pool->counters().blocksAllocated;
   // The next cycle takes the 24 spares and the 2 reserve blocks before any new one.
-  auto second = handOver(29);
+  auto second = handOverBlocks(*pool, 29);
   CHECK(pool->counters().blocksAllocated == made + 3);
   CHECK(pool->counters().spares == 0 && pool->counters().reserve == 0);
-  CHECK(giveBack(second) == 24);
+  CHECK(returnBlocks(second) == 24);
   CHECK(pool->counters().reserve == 5);
   CHECK(pool->counters().blocksFreed == 0);
   CHECK(pool->counters().blocks == 1 + 24 + 5);
@@ -529,19 +521,7 @@ static void defaultLimitFitsSparesAndV8sTrigger() {
     CHECK(limit >= bufferCount * blockBytesFor(capacity) + kV8ExternalMemoryTrigger + kCollectionSlack);
     auto pool = std::make_shared<FramePool>(bufferCount, capacity, limit);
     const size_t v8Trigger = static_cast<size_t>(kV8ExternalMemoryTrigger / capacity) + 1;
-    auto handOverDropped = [&](size_t count, std::vector<std::shared_ptr<Block>>& dropped) {
-      for (size_t i = 0; i < count; ++i) {
-        const int slot = pool->acquire();
-        CHECK(slot >= 0);
-        if (slot < 0) return;
-        const uint64_t lease = pool->lend(slot);
-        dropped.push_back(pool->block(slot));
-        CHECK(pool->handOver(slot, lease) == FramePool::HandOver::Done);
-        pool->release(slot);
-      }
-    };
-    std::vector<std::shared_ptr<Block>> dropped;
-    handOverDropped(v8Trigger, dropped);
+    std::vector<std::shared_ptr<Block>> dropped = handOverBlocks(*pool, v8Trigger);
     std::vector<std::shared_ptr<Block>> kept(dropped.end() - static_cast<std::ptrdiff_t>(held), dropped.end());
     dropped.resize(dropped.size() - held);
     for (std::shared_ptr<Block>& b : dropped) b->returnToStore();  // a collection; three frames still held
@@ -550,7 +530,7 @@ static void defaultLimitFitsSparesAndV8sTrigger() {
     // does not grow, and its next collection is that much further away.
     const size_t spares = pool->counters().spares;
     CHECK(spares == v8Trigger - held);
-    handOverDropped(spares + v8Trigger, dropped);
+    dropped = handOverBlocks(*pool, spares + v8Trigger);
     CHECK(pool->counters().handedOverShort == 0);
     CHECK(pool->counters().emptySlots == 0);
     for (std::shared_ptr<Block>& b : dropped) b->returnToStore();

@@ -162,6 +162,13 @@ describe('native frame lifecycle: V8 counts frame memory that exists, in frames 
 
   v8.setFlagsFromString('--expose-gc');
   const collect = vm.runInNewContext('gc') as () => void;
+  /** Collects until `done` holds (finalisers run after the collection, on the event loop). */
+  async function collectUntil(done: () => boolean): Promise<void> {
+    for (let tries = 0; !done() && tries < 200; tries++) {
+      collect();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 
   async function sendOne(id: bigint): Promise<void> {
     const before = pair!.received;
@@ -176,13 +183,6 @@ describe('native frame lifecycle: V8 counts frame memory that exists, in frames 
     // 2 buffers and room for 8 more blocks; up to 4 spares are kept.
     pair = await openStreamPair({ packetSize: 9000, maxPayloadSize: BLOCK, bufferCount: 2, memoryLimit: 10 * BLOCK }, {}, undefined, false);
     pair.stream.on('frame', (frame) => kept.push(frame.detach()));
-    /** Collects until `done` holds (finalisers run after the collection, on the event loop). */
-    const collectUntil = async (done: () => boolean): Promise<void> => {
-      for (let tries = 0; !done() && tries < 200; tries++) {
-        collect();
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
     for (let id = 1n; id <= 4n; id++) await sendOne(id);
     assert.equal(pair.stream.stats().buffersHandedOver, 4);
     assert.equal(pair.stream.stats().spareBytesCounted, 0, 'no spare yet');
@@ -222,10 +222,7 @@ describe('native frame lifecycle: V8 counts frame memory that exists, in frames 
     const made = pair.stream.stats().blocksAllocated;
     assert.equal(made, 2 + 8, 'the pool and a new block for each kept frame');
     kept.length = 0;
-    for (let tries = 0; pair.stream.stats().blocksInReserve < 4 && tries < 200; tries++) {
-      collect();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await collectUntil(() => pair!.stream.stats().blocksInReserve >= 4);
     let stats = pair.stream.stats();
     assert.equal(stats.spareBytesCounted, 4 * BLOCK, `4 spares: ${JSON.stringify(stats)}`);
     assert.equal(stats.blocksInReserve, 4);
@@ -259,10 +256,7 @@ describe('native frame lifecycle: V8 counts frame memory that exists, in frames 
     kept.length = 0;
     // Frame 1's block and the two that left their slots empty come back: two refill the slots, the
     // third replaces frame 5's block when it is kept.
-    for (let tries = 0; pair.stream.stats().spareBytesCounted < 3 * BLOCK && tries < 200; tries++) {
-      collect();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await collectUntil(() => pair!.stream.stats().spareBytesCounted >= 3 * BLOCK);
     await sendOne(5n);
     stats = pair.stream.stats();
     assert.equal(stats.buffersEmpty, 0, `the empty slots took collected blocks: ${JSON.stringify(stats)}`);

@@ -168,7 +168,7 @@ describe('native StreamReceiver ← GvspSender over loopback', function () {
     assert.deepEqual(streamThreadNices(), [5]);
     const refused = { bindAddress: uniqueLoopbackAddress(), deviceAddress: uniqueLoopbackAddress(), packetSize: 1500, maxPayloadSize: 1000 };
     assert.throws(() => openStream({ ...refused, receiveThreadNice: 2.5 }), /receiveThreadNice must be a whole number; allowed -20 … 19/);
-    assert.throws(() => openStream({ ...refused, receiveThreadNice: -21 }), /receiveThreadNice = -21 is out of range/);
+    assert.throws(() => openStream({ ...refused, receiveThreadNice: -21 }), /receiveThreadNice = -21 is out of range; allowed -20 … 19/);
   });
 
   it('stops its thread on close: a process that streamed and closed exits by itself', function () {
