@@ -25,6 +25,7 @@
  * Options: --only throughput|trigger|cameras  --topology veth|loopback  --quick  --duration 4
  *          --start 300  --step 1.3  --max 4000  --refine 2  --cycles 1000  --cameras 4  --camera-seconds 20
  *          --link-headroom 10 (the flow's config node; 0 lets its camera use the whole link)
+ *          --frame-memory MB (the flow's config node; a small one makes its memory limit bind)
  *          --camera-priority normal|realtime (the emulated cameras of the trigger and cameras parts;
  *            realtime, as root, stands them in for hardware that never waits for a core)
  *          --json FILE
@@ -68,6 +69,7 @@ async function throughput(env: BenchEnvironment): Promise<{ flow: Trial | null; 
     keep: 0,
     verifyEvery: 0, // the flow looks at one byte per frame; so does the bare receiver
     ...(arg('link-headroom') !== undefined ? { flowLinkHeadroom: Number(arg('link-headroom')) } : {}),
+    ...(arg('frame-memory') !== undefined ? { flowFrameMemoryMB: Number(arg('frame-memory')) } : {}),
     ...env.addresses(),
   };
   env.topology?.setMtu(PACKET_SIZE);

@@ -166,6 +166,7 @@ async function measure(input: CamerasInput): Promise<CamerasMeasurement> {
           'resendPacketsRequested',
           'resendLimitReached',
           'framesCopied',
+          'framesDroppedMemoryLimit',
         ];
         return Object.fromEntries(keys.filter((k) => typeof stats[k] === 'number').map((k) => [k, stats[k]]));
       }),

@@ -27,6 +27,8 @@ export interface FlowTrialInput {
   height: number;
   /** The config node's Link headroom, percent (undefined: its default). */
   linkHeadroom?: number;
+  /** The config node's Frame memory, MB (undefined: the stream's default). */
+  frameMemoryMB?: number;
 }
 
 /** What the function node reports per message (msg.image, the payload's length, the byte it read). */
@@ -81,7 +83,7 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
       access: 'control',
       packetSize: String(input.packetSize),
       bufferCount: '',
-      frameMemory: '',
+      frameMemory: input.frameMemoryMB === undefined ? '' : String(input.frameMemoryMB),
       linkHeadroom: input.linkHeadroom === undefined ? '' : String(input.linkHeadroom),
       frameTimeout: '5000',
       settings: `Width=${input.width}\nHeight=${input.height}\nAcquisitionFrameRate=${input.frameRate}`,
@@ -178,6 +180,8 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
         missingIds: counters.missingIds,
         grabDropped,
         gc,
+        // Node-RED's peak resident memory over the whole trial (warm-up included).
+        maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
         checksum: counters.checksum,
         ...(stream
           ? {
@@ -186,6 +190,7 @@ async function trial(input: FlowTrialInput): Promise<TrialResult> {
               spareBytesCounted: stream.spareBytesCounted,
               buffersReclaimed: stream.buffersReclaimed,
               framesCopied: stream.framesCopied,
+              framesDroppedMemoryLimit: stream.framesDroppedMemoryLimit,
               frameMemoryBytes: stream.frameMemoryBytes,
               framesDropped: stream.framesDropped,
               blocksAllocated: stream.blocksAllocated,

@@ -43,6 +43,8 @@ export interface RunOptions {
   verifyEvery?: number;
   /** The flow's camera config node: Link headroom in percent (empty: the node's default, 10). */
   flowLinkHeadroom?: number;
+  /** The flow's camera config node: Frame memory in MB (empty: the stream's default). */
+  flowFrameMemoryMB?: number;
 }
 
 const FRAME_BYTES = 4504 * 4504;
@@ -174,7 +176,13 @@ export async function run(options: RunOptions): Promise<void> {
             : receiver === 'flow'
               ? await childTrial<FlowTrialInput>(
                   path.join(__dirname, '..', 'flow', 'flow-process.ts'),
-                  { ...common, width: 4504, height: 4504, linkHeadroom: options.flowLinkHeadroom },
+                  {
+                    ...common,
+                    width: 4504,
+                    height: 4504,
+                    linkHeadroom: options.flowLinkHeadroom,
+                    frameMemoryMB: options.flowFrameMemoryMB,
+                  },
                   'flow',
                 )
               : await aravisTrial({

@@ -12,7 +12,8 @@
  *   becomes this frame's own memory and the pool takes another, within the stream's memory
  *   limit. At the limit the pool runs a slot short until a collected block comes back (new frames
  *   are dropped meanwhile, at no cost), while half its slots keep their blocks; beyond that the
- *   bytes are copied and the buffer returns to the pool.
+ *   bytes are copied and the buffer returns to the pool. Copies count too: while a pool's worth of
+ *   them is not collected yet, the stream drops new frames (lib/stream/index.ts).
  */
 import { GigeError } from '../errors';
 import type { RawFrame } from './native';
@@ -66,8 +67,8 @@ export interface LeaseOwner {
   release(slot: number, lease: number): void;
   /** True when the block is JavaScript's for good; false when the memory limit refuses. */
   handOver(slot: number, lease: number): boolean;
-  /** A detach() over the memory limit copied the frame. */
-  copied(bytes: number): void;
+  /** A detach() over the memory limit copied the frame into `copy` (the holder's for good). */
+  copied(copy: ArrayBuffer): void;
 }
 
 /** One delivered pool slot, shared by the frame handles that hold it. */
@@ -99,8 +100,8 @@ class Lease {
     return this.kept;
   }
 
-  copied(bytes: number): void {
-    this.owner.copied(bytes);
+  copied(copy: ArrayBuffer): void {
+    this.owner.copied(copy);
   }
 }
 
@@ -150,7 +151,7 @@ class PooledFrame {
       const frame = this as unknown as Frame;
       frame.data = copy.subarray(0, hold.imageLength);
       if (frame.chunkData) frame.chunkData = copy;
-      lease.copied(copy.length);
+      lease.copied(copy.buffer);
     }
     lease.drop();
     return this;

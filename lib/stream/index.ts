@@ -8,10 +8,20 @@
  * it afterwards takes `frame.share()` (and releases that) or `frame.detach()`s it; the stream
  * releases the event's own hold right after the event. So the pool never waits for JavaScript to
  * drop frames, let alone for a garbage collection (lib/stream/frame.ts).
+ *
+ * What bounds memory is the frames JavaScript keeps for good. Kept frames take the stream's own
+ * memory up to its limit; beyond it, `detach()` copies. Those copies are bounded as well: while
+ * more than a pool's worth of them is not collected yet, new frames are dropped (counted in
+ * `framesDroppedMemoryLimit`; lib/stream/copy-budget.ts) instead of being delivered and copied on
+ * the event loop. Without that bound a flow that detaches every frame at ~1 GB/s, once a late
+ * collection let the limit bind, copied each 20 MB frame into new pages on the event loop, which
+ * delayed the collection further: Node-RED grew to 6 GB and stopped answering (bench/README.md,
+ * ninth session).
  */
 import { EventEmitter } from 'node:events';
 
 import { GigeError } from '../errors';
+import { CopyBudget } from './copy-budget';
 import { toFrame, type Frame, type LeaseOwner } from './frame';
 import { StreamReceiver, type RawFrame, type StreamReceiverOptions, type StreamStats } from './native';
 
@@ -28,20 +38,20 @@ export interface StreamEvents {
   error: [Error];
 }
 
+/** A flow that keeps too many frames hears of it once a minute at most. */
+const MEMORY_WARNING_INTERVAL_MS = 60_000;
+
 export class Stream extends EventEmitter<StreamEvents> {
   private readonly receiver: InstanceType<typeof StreamReceiver>;
   private closing: Promise<void> | null = null;
-  private framesCopied = 0;
-  private bytesCopied = 0;
+  private readonly copies: CopyBudget;
+  private memoryWarnedAt = -Infinity;
   private readonly leases: LeaseOwner = {
     release: (slot, lease) => {
       this.receiver.release(slot, lease);
     },
     handOver: (slot, lease) => this.receiver.handOver(slot, lease),
-    copied: (bytes) => {
-      this.framesCopied += 1;
-      this.bytesCopied += bytes;
-    },
+    copied: (copy) => this.copies.add(copy),
   };
 
   constructor(options: StreamOptions) {
@@ -51,6 +61,8 @@ export class Stream extends EventEmitter<StreamEvents> {
       onFrame: (raw: RawFrame) => this.deliverFrame(toFrame(raw, this.leases)),
       onWarning: (message: string) => this.deliver('warning', new GigeError('STREAM_WARNING', message)),
     });
+    // A pool's worth of copies.
+    this.copies = new CopyBudget(this.receiver.stats().bufferCount * options.maxPayloadSize);
   }
 
   /** The local UDP port frames arrive on (write it to the camera's SCP register). */
@@ -63,7 +75,21 @@ export class Stream extends EventEmitter<StreamEvents> {
   }
 
   stats(): StreamStats {
-    return { ...this.receiver.stats(), framesCopied: this.framesCopied, bytesCopied: this.bytesCopied };
+    const stats = this.receiver.stats();
+    const copies = this.copies;
+    return {
+      ...stats,
+      // The receiver handed these over; they never reached a listener.
+      framesDelivered: stats.framesDelivered - copies.dropped,
+      framesDropped: stats.framesDropped + copies.dropped,
+      framesDroppedMemoryLimit: copies.dropped,
+      framesCopied: copies.copied,
+      bytesCopied: copies.copiedBytes,
+      copiesHeld: copies.held,
+      copiedBytesHeld: copies.heldBytes,
+      copiedBytesLimit: copies.limitBytes,
+      collectionsRequested: copies.collectionsRequested,
+    };
   }
 
   /** Stops the receive thread and frees the socket; frames still held by JavaScript stay valid. */
@@ -74,10 +100,25 @@ export class Stream extends EventEmitter<StreamEvents> {
 
   private deliverFrame(frame: Frame): void {
     try {
-      this.deliver('frame', frame);
+      if (this.copies.admits()) this.deliver('frame', frame);
+      else if (performance.now() - this.memoryWarnedAt >= MEMORY_WARNING_INTERVAL_MS) this.warnMemoryLimit();
     } finally {
       frame.release();
     }
+  }
+
+  private warnMemoryLimit(): void {
+    this.memoryWarnedAt = performance.now();
+    const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
+    const limit = this.receiver.stats().frameMemoryLimitBytes;
+    this.deliver(
+      'warning',
+      new GigeError(
+        'STREAM_WARNING',
+        `frames dropped: JavaScript keeps frames beyond the frame memory limit (${mib(limit)}) and ${mib(this.copies.limitBytes)} of copies` +
+          ' that are not collected yet; raise the frame memory (the camera node\'s "Frame memory") or keep fewer frames',
+      ),
+    );
   }
 
   private deliver<K extends 'frame' | 'warning'>(event: K, value: StreamEvents[K][0]): void {

@@ -207,7 +207,9 @@ export interface StreamReceiverOptions {
    * (`frame.detach()`) that are not collected yet. Default four times the pool, and for small frames
    * at least the pool plus twice V8's 64 MiB collection trigger with 8 MiB of slack (spares and
    * new blocks), so that dropped frames are collected before the limit binds, and rarely
-   * (`FramePool::defaultMemoryLimit`). Beyond it, detach() copies.
+   * (`FramePool::defaultMemoryLimit`). Beyond it, detach() copies — while the copies not collected
+   * yet stay under a pool's worth (`copiedBytesLimit`); from there new frames are dropped until they
+   * are collected (`framesDroppedMemoryLimit`), so that frame memory stays under the limit plus a pool.
    */
   memoryLimit?: number;
   maxFramesInFlight?: number;
@@ -360,13 +362,34 @@ export interface StreamStats {
   /** detach() calls that copied because the memory limit allowed no hand-over (counted by lib/stream). */
   framesCopied: number;
   bytesCopied: number;
+  /** Of those copies, the ones V8 has not collected yet, and their bytes. */
+  copiesHeld: number;
+  copiedBytesHeld: number;
+  /** Copied bytes held at most (a pool's worth): at or above it, new frames are dropped. */
+  copiedBytesLimit: number;
+  /** Frames dropped because copies made at the memory limit were not collected yet (within framesDropped). */
+  framesDroppedMemoryLimit: number;
+  /** Collections those drops asked V8 for (lib/stream/copy-budget.ts). */
+  collectionsRequested: number;
   dataBytesPerPacket: number;
   socket: StreamSocketInfo;
 }
 
+/** What lib/stream adds to the receiver's statistics. */
+export const COUNTED_BY_LIB_STREAM = [
+  'framesCopied',
+  'bytesCopied',
+  'copiesHeld',
+  'copiedBytesHeld',
+  'copiedBytesLimit',
+  'framesDroppedMemoryLimit',
+  'collectionsRequested',
+] as const;
+type CountedByLibStream = (typeof COUNTED_BY_LIB_STREAM)[number];
+
 export interface StreamReceiver {
   readonly port: number;
-  stats(): Omit<StreamStats, 'framesCopied' | 'bytesCopied'>;
+  stats(): Omit<StreamStats, CountedByLibStream>;
   /** Gives a delivered frame's slot back to the pool; false when that lease had already ended. */
   release(slot: number, lease: number): boolean;
   /** Keeps a delivered frame's block for good (the slot gets another); false when over the memory limit. */
