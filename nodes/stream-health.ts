@@ -28,6 +28,8 @@ export interface IntervalReport {
   frames: number;
   framesIncomplete: number;
   framesDropped: number;
+  /** Of those, dropped because the flow keeps frames beyond the frame memory limit (lib/stream/copy-budget.ts). */
+  framesDroppedMemoryLimit: number;
   packets: number;
   packetsResent: number;
   resendRequested: number;
@@ -58,6 +60,7 @@ type Counters = Pick<
   | 'framesComplete'
   | 'framesIncomplete'
   | 'framesDropped'
+  | 'framesDroppedMemoryLimit'
   | 'packetsReceived'
   | 'packetsResent'
   | 'resendPacketsRequested'
@@ -70,6 +73,7 @@ const COUNTERS: Array<keyof Counters> = [
   'framesComplete',
   'framesIncomplete',
   'framesDropped',
+  'framesDroppedMemoryLimit',
   'packetsReceived',
   'packetsResent',
   'resendPacketsRequested',
@@ -143,6 +147,7 @@ export class StreamHealth {
       frames: d('framesComplete') + d('framesIncomplete'),
       framesIncomplete: d('framesIncomplete'),
       framesDropped: d('framesDropped'),
+      framesDroppedMemoryLimit: d('framesDroppedMemoryLimit'),
       packets,
       packetsResent: resent,
       resendRequested: d('resendPacketsRequested'),

@@ -694,8 +694,13 @@ export class Camera extends EventEmitter {
         `${stats.packetsReceived} packets received, ${stats.packetsMissing} missing; packet size ${stats.socket.packetSize}` +
         `${stats.socket.packetSizeFitsMtu === false ? ` exceeds the MTU ${stats.socket.mtu}` : ''})`
       : '';
+    // Frames that did arrive but were dropped because JavaScript keeps too many: not the camera's doing.
+    const memory =
+      stats && stats.framesDroppedMemoryLimit > 0
+        ? ` ${stats.framesDroppedMemoryLimit} of the dropped frames arrived while frames kept beyond the frame memory limit waited for garbage collection: keep fewer frames or raise the limit.`
+        : '';
     return (
-      `No frame from ${this.address} within ${timeoutMs} ms${seen}. ` +
+      `No frame from ${this.address} within ${timeoutMs} ms${seen}.${memory} ` +
       'Check TriggerMode/TriggerSource (a camera waiting for a hardware trigger sends nothing), ' +
       'AcquisitionFrameRate and ExposureTime, and that GVSP packets reach this host (firewall, packet size vs MTU).'
     );

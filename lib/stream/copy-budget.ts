@@ -1,22 +1,19 @@
 /**
- * The bound on frames `detach()` copied at the memory limit (lib/stream/frame.ts): a stream drops
- * new frames while more than a pool's worth of copies is not collected yet.
+ * The bound on frames `detach()` copied at the memory limit (lib/stream/frame.ts).
  *
- * Only a collection frees a copy, and V8 collects when its count of memory grows — which stops
- * once the stream drops instead of copying. A flow that let go of its copies would then wait for a
- * collection that never comes (measured: 277 frames dropped in a row, no collection in 6 s). So a
- * drop asks V8 to collect, and so does a copy (the limit binds: the collection is late already):
- * it counts 128 MiB more — an allocation never written to, so it takes address space, not memory —
- * which is over V8's external-memory trigger (its count since the last full collection plus
- * 64 MiB); that collection frees the allocation too. A new request
- * waits a second after the last — whether or not V8 collected for it: one made while a
- * collection was under way survives that one, and V8 need not start another — so that copies a
- * flow really keeps cost a collection a second, not one per dropped frame.
+ * Past the limit each kept frame is copied on the event loop, and nothing but V8's collections
+ * bounded the copies — collections the copying itself delayed: at ~1 GB/s Node-RED grew to 6 GB
+ * and stopped answering (bench/README.md, ninth session). Now, once the copies not collected yet
+ * reach a pool's worth, the stream drops new frames and asks V8 for a collection
+ * (lib/stream/collection-request.ts), until the copies are back under it or a collection has run.
+ * Copies that outlive a collection are ones the flow keeps (a ring of recent frames, a join that
+ * lets go only when more come): the bound then doubles, and frames flow again — a flow that keeps
+ * frames never stops the stream. It returns to a pool's worth once the flow has let go.
  */
+import { collectedSince, requestCollection, unwatchCollections, watchCollections } from './collection-request';
 
-/** V8 starts a full collection once its external count is 64 MiB over the last one's: twice that. */
-const COLLECTION_REQUEST_BYTES = 128 * 1024 * 1024;
-const COLLECTION_REQUEST_INTERVAL_MS = 1000;
+/** Longest a stream drops frames for one collection that does not come. */
+const LONGEST_WAIT_MS = 2000;
 
 export class CopyBudget {
   /** Copies not collected yet, and their bytes. */
@@ -26,17 +23,24 @@ export class CopyBudget {
   copiedBytes = 0;
   dropped = 0;
   collectionsRequested = 0;
-  private lastRequestAt = -Infinity;
+  /** Copied bytes held at which new frames wait for a collection. */
+  bound: number;
+  /** performance.now() since which frames are dropped for a collection; null while they flow. */
+  private waitingSince: number | null = null;
+  private sawCollection = false;
   private readonly collected = new FinalizationRegistry<number>((bytes) => {
     this.held -= 1;
     this.heldBytes -= bytes;
   });
 
   constructor(
-    /** Copied bytes held at most before new frames are dropped. */
-    readonly limitBytes: number,
-  ) {}
+    /** A pool's worth of bytes: the bound while the flow keeps no copies for long. */
+    readonly poolBytes: number,
+  ) {
+    this.bound = poolBytes;
+  }
 
+  /** `copy` is one a detach() made; only its own ArrayBuffer (Buffer.allocUnsafeSlow) may be registered. */
   add(copy: ArrayBuffer): void {
     this.held += 1;
     this.heldBytes += copy.byteLength;
@@ -44,27 +48,48 @@ export class CopyBudget {
     this.copiedBytes += copy.byteLength;
     this.collected.register(copy, copy.byteLength);
     // A copy means the limit binds: the collection that frees kept frames is late.
-    this.requestCollection();
+    this.request(true);
   }
 
-  /** False when a new frame must be dropped (counted; a collection is asked for). */
-  admits(): boolean {
-    if (this.heldBytes < this.limitBytes) return true;
+  /** Whether a new frame may be delivered; when not, it is counted as dropped. */
+  admitOrDrop(): boolean {
+    if (this.heldBytes < this.bound) {
+      this.endWait();
+      if (this.heldBytes < this.poolBytes) this.bound = this.poolBytes;
+      return true;
+    }
+    const now = performance.now();
+    if (this.waitingSince === null) {
+      this.waitingSince = now;
+      this.sawCollection = false;
+      watchCollections();
+      this.request(false);
+    } else if (this.sawCollection || now - this.waitingSince >= LONGEST_WAIT_MS) {
+      // The copies outlived a collection (or none came): the flow keeps them.
+      this.bound = Math.max(2 * this.heldBytes, this.heldBytes + this.poolBytes);
+      this.endWait();
+      return true;
+    } else {
+      // Seen now, judged at the next frame: what the collection freed is counted by its
+      // finalisers, which may run after this callback.
+      this.sawCollection = collectedSince(this.waitingSince);
+    }
     this.dropped += 1;
-    this.requestCollection();
     return false;
   }
 
-  private requestCollection(): void {
-    const now = performance.now();
-    if (now - this.lastRequestAt < COLLECTION_REQUEST_INTERVAL_MS) return;
-    this.lastRequestAt = now;
-    try {
-      // Dropped at once: V8 counted it, and will free it.
-      Buffer.allocUnsafeSlow(COLLECTION_REQUEST_BYTES);
-      this.collectionsRequested += 1;
-    } catch {
-      // No address space for it (a ulimit -v): the next drop a second later tries again.
-    }
+  /** The stream closed: nothing waits any more. */
+  close(): void {
+    this.endWait();
+  }
+
+  private request(paced: boolean): void {
+    if (requestCollection(paced)) this.collectionsRequested += 1;
+  }
+
+  private endWait(): void {
+    if (this.waitingSince === null) return;
+    this.waitingSince = null;
+    unwatchCollections();
   }
 }

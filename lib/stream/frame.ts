@@ -142,9 +142,10 @@ class PooledFrame {
     const hold = holdOf(this, 'detach');
     const lease = hold.lease;
     if (!lease) return this;
-    hold.lease = null;
     if (!lease.handOver()) {
       // Over the stream's memory limit: this holder gets its own copy; the pool its buffer back.
+      // allocUnsafeSlow: an ArrayBuffer of its own (never Node's shared pool), which the stream
+      // registers to see when it is collected. Should it throw, the holder still holds the frame.
       const copy = Buffer.allocUnsafeSlow(hold.payload.length);
       hold.payload.copy(copy);
       hold.payload = copy;
@@ -153,6 +154,7 @@ class PooledFrame {
       if (frame.chunkData) frame.chunkData = copy;
       lease.copied(copy.buffer);
     }
+    hold.lease = null;
     lease.drop();
     return this;
   }

@@ -10,13 +10,9 @@
  * drop frames, let alone for a garbage collection (lib/stream/frame.ts).
  *
  * What bounds memory is the frames JavaScript keeps for good. Kept frames take the stream's own
- * memory up to its limit; beyond it, `detach()` copies. Those copies are bounded as well: while
- * more than a pool's worth of them is not collected yet, new frames are dropped (counted in
- * `framesDroppedMemoryLimit`; lib/stream/copy-budget.ts) instead of being delivered and copied on
- * the event loop. Without that bound a flow that detaches every frame at ~1 GB/s, once a late
- * collection let the limit bind, copied each 20 MB frame into new pages on the event loop, which
- * delayed the collection further: Node-RED grew to 6 GB and stopped answering (bench/README.md,
- * ninth session).
+ * memory up to its limit; beyond it, `detach()` copies. Once the copies not collected yet reach a
+ * pool's worth, new frames are dropped (counted in `framesDroppedMemoryLimit`, a warning once a
+ * minute) while V8 is asked to collect them — see lib/stream/copy-budget.ts.
  */
 import { EventEmitter } from 'node:events';
 
@@ -37,6 +33,9 @@ export interface StreamEvents {
   warning: [GigeError];
   error: [Error];
 }
+
+const size = (bytes: number): string =>
+  bytes < 1048576 ? `${Math.round(bytes / 1024)} KiB` : `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 1 : 0)} MiB`;
 
 /** A flow that keeps too many frames hears of it once a minute at most. */
 const MEMORY_WARNING_INTERVAL_MS = 60_000;
@@ -87,20 +86,23 @@ export class Stream extends EventEmitter<StreamEvents> {
       bytesCopied: copies.copiedBytes,
       copiesHeld: copies.held,
       copiedBytesHeld: copies.heldBytes,
-      copiedBytesLimit: copies.limitBytes,
+      copiedBytesLimit: copies.bound,
       collectionsRequested: copies.collectionsRequested,
     };
   }
 
   /** Stops the receive thread and frees the socket; frames still held by JavaScript stay valid. */
   close(): Promise<void> {
-    if (!this.closing) this.closing = this.receiver.close();
+    if (!this.closing) {
+      this.copies.close();
+      this.closing = this.receiver.close();
+    }
     return this.closing;
   }
 
   private deliverFrame(frame: Frame): void {
     try {
-      if (this.copies.admits()) this.deliver('frame', frame);
+      if (this.copies.admitOrDrop()) this.deliver('frame', frame);
       else if (performance.now() - this.memoryWarnedAt >= MEMORY_WARNING_INTERVAL_MS) this.warnMemoryLimit();
     } finally {
       frame.release();
@@ -109,14 +111,14 @@ export class Stream extends EventEmitter<StreamEvents> {
 
   private warnMemoryLimit(): void {
     this.memoryWarnedAt = performance.now();
-    const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
     const limit = this.receiver.stats().frameMemoryLimitBytes;
     this.deliver(
       'warning',
       new GigeError(
         'STREAM_WARNING',
-        `frames dropped: JavaScript keeps frames beyond the frame memory limit (${mib(limit)}) and ${mib(this.copies.limitBytes)} of copies` +
-          ' that are not collected yet; raise the frame memory (the camera node\'s "Frame memory") or keep fewer frames',
+        `frames dropped while garbage collection catches up: JavaScript holds ${size(this.copies.heldBytes)} of frames copied beyond` +
+          ` the frame memory limit (${size(limit)}); raise the limit (memoryLimit; in Node-RED the camera config node's Frame memory)` +
+          ' or keep fewer frames',
       ),
     );
   }

@@ -207,9 +207,10 @@ export interface StreamReceiverOptions {
    * (`frame.detach()`) that are not collected yet. Default four times the pool, and for small frames
    * at least the pool plus twice V8's 64 MiB collection trigger with 8 MiB of slack (spares and
    * new blocks), so that dropped frames are collected before the limit binds, and rarely
-   * (`FramePool::defaultMemoryLimit`). Beyond it, detach() copies — while the copies not collected
-   * yet stay under a pool's worth (`copiedBytesLimit`); from there new frames are dropped until they
-   * are collected (`framesDroppedMemoryLimit`), so that frame memory stays under the limit plus a pool.
+   * (`FramePool::defaultMemoryLimit`). Beyond it, detach() copies; once the copies not collected
+   * yet reach a pool's worth (`copiedBytesLimit`), new frames are dropped (`framesDroppedMemoryLimit`)
+   * until a collection ran — and if the copies outlived it, the flow keeps them: the bound doubles
+   * (lib/stream/copy-budget.ts).
    */
   memoryLimit?: number;
   maxFramesInFlight?: number;
@@ -365,11 +366,14 @@ export interface StreamStats {
   /** Of those copies, the ones V8 has not collected yet, and their bytes. */
   copiesHeld: number;
   copiedBytesHeld: number;
-  /** Copied bytes held at most (a pool's worth): at or above it, new frames are dropped. */
+  /**
+   * Copied bytes held at which new frames wait for a collection: a pool's worth, doubled each time
+   * copies outlive one (the flow keeps them), back to a pool's worth once the flow let go.
+   */
   copiedBytesLimit: number;
-  /** Frames dropped because copies made at the memory limit were not collected yet (within framesDropped). */
+  /** Frames dropped while copies waited for a collection (within framesDropped; not in framesDelivered). */
   framesDroppedMemoryLimit: number;
-  /** Collections those drops asked V8 for (lib/stream/copy-budget.ts). */
+  /** Collections this stream's copies and drops asked V8 for (lib/stream/collection-request.ts). */
   collectionsRequested: number;
   dataBytesPerPacket: number;
   socket: StreamSocketInfo;
@@ -423,6 +427,8 @@ export interface NativeAddon {
   readonly unpackMono12p: (src: Buffer, width: number, height: number, options?: UnpackOptions | Buffer) => Buffer;
   /** Any mono format of pixel-formats.ts → 16-bit little-endian raw values. */
   readonly unpackToMono16: (src: Buffer, pixelFormat: number, width: number, height: number, options?: UnpackOptions | Buffer) => Buffer;
+  /** Moves V8's external-memory count by a whole number of bytes (±1 GiB at most); returns the count. */
+  readonly adjustExternalMemory: (change: number) => number;
 }
 
 let loadProblem: GigeError | null = null;
@@ -458,6 +464,7 @@ function unavailableAddon(problem: GigeError): NativeAddon {
     unpackMono12Packed: fail,
     unpackMono12p: fail,
     unpackToMono16: fail,
+    adjustExternalMemory: fail,
   };
 }
 

@@ -20,6 +20,7 @@
 // more than it added (Node-API forbids it; V8 13, Node 24, aborts the process when the count
 // would go below zero; until 2026-12-06 this binding took each ArrayBuffer's bytes off when it
 // was made, and a fresh Node 24 process aborted on its first 20 MB frame).
+#include <cmath>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -418,8 +419,22 @@ class ReceiverWrap : public Napi::ObjectWrap<ReceiverWrap> {
 
 }  // namespace
 
+// adjustExternalMemory(change): V8's external-memory count moved by `change` bytes (whole, at
+// most 1 GiB either way); returns the count. lib/stream/collection-request.ts asks V8 for a
+// collection with it, and takes back what it added once one ran.
+static Napi::Value AdjustExternalMemory(const Napi::CallbackInfo& info) {
+  constexpr double kMostChange = 1024.0 * 1024.0 * 1024.0;
+  const double change = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : NAN;
+  if (!std::isfinite(change) || std::trunc(change) != change || std::fabs(change) > kMostChange) {
+    throwError(info.Env(), kErrInvalidArgument, "adjustExternalMemory: expected a whole number of bytes, -1073741824 … 1073741824");
+  }
+  const int64_t count = Napi::MemoryManagement::AdjustExternalMemory(info.Env(), static_cast<int64_t>(change));
+  return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
 void registerReceiver(Napi::Env env, Napi::Object exports) {
   exports.Set("StreamReceiver", ReceiverWrap::Define(env));
+  exports.Set("adjustExternalMemory", Napi::Function::New(env, AdjustExternalMemory, "adjustExternalMemory"));
 }
 
 }  // namespace gige

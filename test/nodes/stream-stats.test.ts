@@ -181,6 +181,7 @@ describe('nodes: StreamHealth turns counters into interval figures', () => {
     framesComplete: 0,
     framesIncomplete: 0,
     framesDropped: 0,
+    framesDroppedMemoryLimit: 0,
     packetsReceived: 0,
     packetsResent: 0,
     resendPacketsRequested: 0,
