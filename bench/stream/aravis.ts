@@ -73,7 +73,8 @@ export function aravisTrial(input: AravisTrialInput): Promise<TrialResult> {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', () => {
+    // 'close', not 'exit': the last lines and the totals may still be in the pipe when it exits.
+    child.on('close', () => {
       clearTimeout(killer);
       const skip = Math.max(1, Math.round(input.warmupS));
       if (lines.length < skip + 2) {
