@@ -6,9 +6,10 @@
  * growing it, so V8 may never free what a flow let go of (measured: 160 MB of dropped Buffers
  * still there after 2 s idle, on to V8's idle collection 8 s later). A request tells V8 of 128 MiB
  * more external memory — twice its 64 MiB trigger, nothing allocated — and takes it back once a
- * full collection ended, or after 2 s if none came. One request at a time for the whole process;
- * copies ask at most once a second, so that many streams copying at their limits cost a
- * collection a second. A stream that starts dropping asks at once: it drops until one ran.
+ * full collection ended, or after 2 s if none came. One request at a time for the whole process.
+ * Copies ask at most once a second; a stream that drops asks whenever no request is pending, since
+ * it drops until a collection ran. (A V8 that stops starting collections on external memory
+ * alone would leave each wait to its 2 s: copy-budget.ts then doubles its bound.)
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 
@@ -20,21 +21,41 @@ const LONGEST_REQUEST_MS = 2000;
 
 let watchers = 0;
 let observer: PerformanceObserver | null = null;
-/** performance.now() at which the last full collection seen ended. */
-let lastFullCollectionEnd = -Infinity;
+/** performance.now() at which the marking of the last full collection seen began. */
+let lastCollectionMarkingStart = -Infinity;
+/** Marking under way: the start of its first incremental step, until its full collection ends. */
+let markingStart: number | null = null;
 let pending: { at: number; timer: NodeJS.Timeout } | null = null;
 let lastRequestAt = -Infinity;
+
+function kindOf(entry: PerformanceEntry): number | undefined {
+  return (entry as { detail?: { kind?: number } }).detail?.kind;
+}
 
 /** Full collections are noted while at least one caller watches (each watch() ends with unwatch()). */
 export function watchCollections(): void {
   watchers += 1;
   if (observer) return;
   observer = new PerformanceObserver((list) => {
+    let began = -Infinity;
+    let ended = -Infinity;
     for (const entry of list.getEntries()) {
-      if ((entry as { detail?: { kind?: number } }).detail?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
-      lastFullCollectionEnd = Math.max(lastFullCollectionEnd, entry.startTime + entry.duration);
+      const kind = kindOf(entry);
+      if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) markingStart ??= entry.startTime;
+      if (kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      // Frames dropped after its marking began may have outlived it: a collection counts from there.
+      began = Math.max(began, markingStart ?? entry.startTime);
+      ended = Math.max(ended, entry.startTime + entry.duration);
+      markingStart = null;
     }
-    if (pending && lastFullCollectionEnd > pending.at) settle();
+    if (ended === -Infinity) return;
+    // Noted a turn later: by then V8 has run the finalisers the collection queued, so a stream
+    // that sees it also sees what it freed.
+    setImmediate(() => {
+      lastCollectionMarkingStart = Math.max(lastCollectionMarkingStart, began);
+      // V8 answered (a request made while it marked already was answered by that collection).
+      if (pending && ended >= pending.at) settle();
+    });
   });
   observer.observe({ entryTypes: ['gc'] });
 }
@@ -44,11 +65,12 @@ export function unwatchCollections(): void {
   if (watchers > 0 || !observer) return;
   observer.disconnect();
   observer = null;
+  markingStart = null;
 }
 
-/** True once a full collection seen while watching ended after `since` (a performance.now()). */
+/** True once a full collection whose marking began at or after `since` (a performance.now()) was seen while watching. */
 export function collectedSince(since: number): boolean {
-  return lastFullCollectionEnd > since;
+  return lastCollectionMarkingStart >= since;
 }
 
 /**
@@ -58,9 +80,13 @@ export function collectedSince(since: number): boolean {
 export function requestCollection(paced: boolean): boolean {
   const now = performance.now();
   if (pending || (paced && now - lastRequestAt < REQUEST_INTERVAL_MS)) return false;
+  try {
+    native.adjustExternalMemory(REQUEST_BYTES);
+  } catch {
+    return false; // an addon without it (see native.ts): V8 collects on its own, later
+  }
   lastRequestAt = now;
   watchCollections();
-  native.adjustExternalMemory(REQUEST_BYTES);
   const timer = setTimeout(settle, LONGEST_REQUEST_MS);
   timer.unref();
   pending = { at: now, timer };

@@ -4,11 +4,11 @@
  * Past the limit each kept frame is copied on the event loop, and nothing but V8's collections
  * bounded the copies — collections the copying itself delayed: at ~1 GB/s Node-RED grew to 6 GB
  * and stopped answering (bench/README.md, ninth session). Now, once the copies not collected yet
- * reach a pool's worth, the stream drops new frames and asks V8 for a collection
- * (lib/stream/collection-request.ts), until the copies are back under it or a collection has run.
- * Copies that outlive a collection are ones the flow keeps (a ring of recent frames, a join that
- * lets go only when more come): the bound then doubles, and frames flow again — a flow that keeps
- * frames never stops the stream. It returns to a pool's worth once the flow has let go.
+ * reach a bound — a pool's worth at first — the stream drops new frames and asks V8 for a collection
+ * (lib/stream/collection-request.ts), until the copies are back under it or a collection has run
+ * (at most 2 s). Copies that outlive a collection are ones the flow keeps (a ring of recent frames,
+ * a join that lets go only when more come): the bound then doubles, and frames flow again — a flow
+ * that keeps frames never stops the stream. It comes back down to a pool's worth as the flow lets go.
  */
 import { collectedSince, requestCollection, unwatchCollections, watchCollections } from './collection-request';
 
@@ -27,7 +27,6 @@ export class CopyBudget {
   bound: number;
   /** performance.now() since which frames are dropped for a collection; null while they flow. */
   private waitingSince: number | null = null;
-  private sawCollection = false;
   private readonly collected = new FinalizationRegistry<number>((bytes) => {
     this.held -= 1;
     this.heldBytes -= bytes;
@@ -54,26 +53,29 @@ export class CopyBudget {
   /** Whether a new frame may be delivered; when not, it is counted as dropped. */
   admitOrDrop(): boolean {
     if (this.heldBytes < this.bound) {
-      this.endWait();
-      if (this.heldBytes < this.poolBytes) this.bound = this.poolBytes;
+      if (this.waitingSince !== null) {
+        // A collection freed enough: a pool's worth of room above what it left, so that a flow
+        // that keeps a few frames is not back here at the next copy.
+        this.bound = Math.max(this.poolBytes, this.heldBytes + this.poolBytes);
+        this.endWait();
+      } else {
+        // As the flow lets go, the bound comes back down to a pool's worth.
+        this.bound = Math.min(this.bound, Math.max(this.poolBytes, this.heldBytes + this.poolBytes));
+      }
       return true;
     }
     const now = performance.now();
     if (this.waitingSince === null) {
       this.waitingSince = now;
-      this.sawCollection = false;
       watchCollections();
-      this.request(false);
-    } else if (this.sawCollection || now - this.waitingSince >= LONGEST_WAIT_MS) {
+    } else if (collectedSince(this.waitingSince) || now - this.waitingSince >= LONGEST_WAIT_MS) {
       // The copies outlived a collection (or none came): the flow keeps them.
       this.bound = Math.max(2 * this.heldBytes, this.heldBytes + this.poolBytes);
       this.endWait();
       return true;
-    } else {
-      // Seen now, judged at the next frame: what the collection freed is counted by its
-      // finalisers, which may run after this callback.
-      this.sawCollection = collectedSince(this.waitingSince);
     }
+    // Asked at each drop, so that a request already pending for something else is followed by one.
+    this.request(false);
     this.dropped += 1;
     return false;
   }

@@ -12,8 +12,9 @@
  *   becomes this frame's own memory and the pool takes another, within the stream's memory
  *   limit. At the limit the pool runs a slot short until a collected block comes back (new frames
  *   are dropped meanwhile, at no cost), while half its slots keep their blocks; beyond that the
- *   bytes are copied and the buffer returns to the pool. Copies count too: while a pool's worth of
- *   them is not collected yet, the stream drops new frames (lib/stream/index.ts).
+ *   bytes are copied and the buffer returns to the pool. Copies count too: once they reach a bound
+ *   (a pool's worth at first), the stream drops new frames until a collection ran
+ *   (lib/stream/copy-budget.ts).
  */
 import { GigeError } from '../errors';
 import type { RawFrame } from './native';
@@ -142,6 +143,7 @@ class PooledFrame {
     const hold = holdOf(this, 'detach');
     const lease = hold.lease;
     if (!lease) return this;
+    let copied: ArrayBuffer | null = null;
     if (!lease.handOver()) {
       // Over the stream's memory limit: this holder gets its own copy; the pool its buffer back.
       // allocUnsafeSlow: an ArrayBuffer of its own (never Node's shared pool), which the stream
@@ -152,10 +154,11 @@ class PooledFrame {
       const frame = this as unknown as Frame;
       frame.data = copy.subarray(0, hold.imageLength);
       if (frame.chunkData) frame.chunkData = copy;
-      lease.copied(copy.buffer);
+      copied = copy.buffer;
     }
     hold.lease = null;
     lease.drop();
+    if (copied) lease.copied(copied);
     return this;
   }
 }

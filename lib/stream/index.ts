@@ -11,7 +11,7 @@
  *
  * What bounds memory is the frames JavaScript keeps for good. Kept frames take the stream's own
  * memory up to its limit; beyond it, `detach()` copies. Once the copies not collected yet reach a
- * pool's worth, new frames are dropped (counted in `framesDroppedMemoryLimit`, a warning once a
+ * bound (a pool's worth at first), new frames are dropped (counted in `framesDroppedMemoryLimit`, a warning once a
  * minute) while V8 is asked to collect them — see lib/stream/copy-budget.ts.
  */
 import { EventEmitter } from 'node:events';

@@ -92,18 +92,32 @@ export function buildFromSourceAdvice(target: NativeTarget = currentTarget()): s
   );
 }
 
+/** The ABI this package's TypeScript expects (native/src/addon.cc): a build from another version lacks what it calls. */
+export const NATIVE_ABI_VERSION = 2;
+
 function tryLoad<T>(file: string, kind: NativeAttempt['kind'], attempts: NativeAttempt[]): T | null {
   if (!fs.existsSync(file)) {
     attempts.push({ file, kind, problem: 'not present' });
     return null;
   }
+  let addon: T;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(file) as T;
+    addon = require(file) as T;
   } catch (err) {
     attempts.push({ file, kind, problem: (err as Error).message.split('\n')[0] });
     return null;
   }
+  const abi = (addon as { abiVersion?: unknown }).abiVersion;
+  if (abi !== NATIVE_ABI_VERSION) {
+    attempts.push({
+      file,
+      kind,
+      problem: `built from another version of this package (ABI ${String(abi)}, this one needs ${NATIVE_ABI_VERSION}); rebuild it: npm rebuild`,
+    });
+    return null;
+  }
+  return addon;
 }
 
 /**

@@ -16,7 +16,8 @@ Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  // lib/stream/native-loader.ts NATIVE_ABI_VERSION: raised whenever the JavaScript face changes.
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   exports.Set("setErrorFactory", Napi::Function::New(env, SetErrorFactory, "setErrorFactory"));
   gige::registerScene(env, exports);
   gige::registerSender(env, exports);

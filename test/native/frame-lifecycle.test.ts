@@ -285,6 +285,8 @@ describe('native frame lifecycle: V8 counts frame memory that exists, in frames 
       stats = pair!.stream.stats();
       assert.equal(kept.length, 5, `a frame arrived again: ${JSON.stringify(stats)}`);
       assert.equal(stats.copiedBytesLimit, 4 * BLOCK, 'doubled from the 2 copies held');
+      // Sends 100 ms apart: a collection seen ends the wait after a few drops; its 2 s would take 20.
+      assert.ok(stats.framesDroppedMemoryLimit < 10, `${stats.framesDroppedMemoryLimit} frames dropped: the wait ended by a collection`);
       assert.equal(stats.copiesHeld, 3);
       assert.ok(
         kept.slice(0, 4).every((frame) => frame.data.equals(sceneBlock(frame.blockId, params).data)),

@@ -53,6 +53,15 @@ describe('native core loader: a local build, else the prebuilt binary for this p
     assert.match(result.error.message, new RegExp(`the prebuilt binary for linux-${process.arch} \\(glibc\\) does not load on this machine \\(.*(invalid ELF header|too short)`));
   });
 
+  it('an addon built from another version of the package is refused by name, with the fix', () => {
+    const stale = path.join(fakeRoot, 'stale-addon.js');
+    fs.writeFileSync(stale, 'module.exports = { abiVersion: 1, StreamReceiver: function () {} };');
+    const result = loadNativeAddon(path.join(fakeRoot, 'dist'), stale);
+    assert.ok(!result.ok);
+    assert.equal(result.error.code, 'NATIVE_NOT_FOUND');
+    assert.match(result.error.message, /built from another version of this package \(ABI 1, this one needs 2\); rebuild it: npm rebuild/);
+  });
+
   it('loads the prebuilt binary when there is no local build, and prefers a local build', () => {
     const prebuilt = prebuiltFile(fakeRoot, target);
     fs.mkdirSync(path.dirname(prebuilt), { recursive: true });
