@@ -23,11 +23,13 @@ function origin(armedBy: (...args: never[]) => unknown): { stack?: string } {
 
 const realSetTimeout = globalThis.setTimeout;
 const realSetInterval = globalThis.setInterval;
+// The overloads of setTimeout/setInterval take no spread; the wrappers pass on whatever they got.
+type LooseTimerFunction = (this: unknown, callback: unknown, ms?: number, ...args: unknown[]) => TimerHandle;
 const realClearTimeout = globalThis.clearTimeout;
 const realClearInterval = globalThis.clearInterval;
 
 function trackedSetTimeout(this: unknown, callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): TimerHandle {
-  if (typeof callback !== 'function') return realSetTimeout.call(this, callback as never, ms, ...args);
+  if (typeof callback !== 'function') return (realSetTimeout as unknown as LooseTimerFunction).call(this, callback, ms, ...args);
   const timer: TimerHandle = realSetTimeout(
     function (this: unknown, ...callArgs: unknown[]) {
       pending.delete(timer);
@@ -44,7 +46,7 @@ function trackedSetTimeout(this: unknown, callback: (...args: unknown[]) => void
 ];
 
 function trackedSetInterval(this: unknown, callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): TimerHandle {
-  const timer = realSetInterval.call(this, callback as never, ms, ...args) as TimerHandle;
+  const timer = (realSetInterval as unknown as LooseTimerFunction).call(this, callback, ms, ...args);
   pending.set(timer, origin(trackedSetInterval));
   return timer;
 }
