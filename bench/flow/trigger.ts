@@ -2,7 +2,9 @@
  * bench:flow part 2 — trigger latency: an emulated DMK 38GX541-a (its own process, in the camera's
  * namespace) and Node-RED running inject → gige-grab (trigger) → function node in the receivers'
  * (bench/flow/trigger-process.ts). Prints the distribution and
- *   RESULT trigger_p50_ms=<n> trigger_p99_ms=<n> trigger_overhead_p99_ms=<n>
+ *   RESULT trigger_p50_ms=<n> trigger_p99_ms=<n> trigger_overhead_p99_ms=<n> … platform_wakeup_p99_ms=<n>
+ * (the last: an idle process woken by a datagram over the same link, bench/flow/wakeup-probe.ts —
+ * the floor this machine puts under the stack's time).
  */
 import * as path from 'node:path';
 
@@ -10,14 +12,20 @@ import { fmt, type BenchEnvironment } from '../stream/harness';
 import { percentile, runChild } from './child';
 import { startEmulators, stopEmulators, streamSummary } from './emulators';
 import type { TriggerCycle, TriggerInput, TriggerOutcome } from './trigger-process';
+import { measurePlatformWakeup } from './wakeup-probe';
 
 export interface TriggerResult extends TriggerOutcome {
   packetSize: number;
+  /** An idle Node process woken by a datagram over the same link, ms per cycle (bench/flow/wakeup-probe.ts). */
+  platformWakeupMs: number[];
 }
 
 const PACKET_SIZE = 9000;
 
-export async function runTrigger(env: BenchEnvironment, options: { cycles: number; realtimeCamera: boolean }): Promise<TriggerResult> {
+export async function runTrigger(
+  env: BenchEnvironment,
+  options: { cycles: number; warmupCycles: number; realtimeCamera: boolean },
+): Promise<TriggerResult> {
   env.topology?.setMtu(PACKET_SIZE);
   const [emulator] = await startEmulators(env, 1, { realtime: options.realtimeCamera });
   let result: TriggerOutcome;
@@ -26,19 +34,21 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
       address: emulator.address,
       packetSize: PACKET_SIZE,
       cycles: options.cycles,
-      warmupCycles: 20,
+      warmupCycles: options.warmupCycles,
       width: 640,
       height: 480,
       exposureUs: 100,
     };
     process.stderr.write(
-      `  trigger: ${options.cycles} cycles (after 20 not counted), 640×480 Mono8, ExposureTime 100 µs, packet ${PACKET_SIZE}, camera ${emulator.address}` +
+      `  trigger: ${options.cycles} cycles (after ${options.warmupCycles} not counted), 640×480 Mono8, ExposureTime 100 µs, packet ${PACKET_SIZE}, camera ${emulator.address}` +
         ` (${options.realtimeCamera ? 'realtime priority' : 'normal priority'})\n`,
     );
-    result = await runChild(env, path.join(__dirname, 'trigger-process.ts'), input, 60000 + options.cycles * 200);
+    result = await runChild(env, path.join(__dirname, 'trigger-process.ts'), input, 60000 + (options.warmupCycles + options.cycles) * 200);
   } finally {
     await stopEmulators([emulator]);
   }
+  // Right after the trials, on the same link: the floor the platform puts under the stack's time.
+  const wakeup = await measurePlatformWakeup(env, result.cycles.length);
   const pick = (key: keyof TriggerCycle) => result.cycles.map((c) => c[key]);
   const row = (name: string, values: number[]) =>
     `  ${name.padEnd(40)} p50 ${fmt(percentile(values, 50), 2).padStart(7)}  p90 ${fmt(percentile(values, 90), 2).padStart(7)}  p99 ${fmt(percentile(values, 99), 2).padStart(7)}  max ${fmt(Math.max(...values.filter(Number.isFinite)), 2).padStart(7)} ms`;
@@ -83,6 +93,10 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
       result.cycles.filter((c) => c.gcMs === 0).map((c) => c.overheadMs),
     ),
   );
+  console.log(
+    row('platform: idle process woken by a datagram', wakeup.latenessMs) +
+      ` (${wakeup.latenessMs.length} of ${wakeup.sent} datagrams; no Node-RED, no GigE Vision)`,
+  );
   const overheadP99 = percentile(pick('overheadMs'), 99);
   const withoutReaction = result.cycles.map((c, i) => c.overheadMs - reactionMs[i]);
   console.log(row("stack's own share less the camera's reaction", withoutReaction));
@@ -96,7 +110,8 @@ export async function runTrigger(env: BenchEnvironment, options: { cycles: numbe
     `RESULT trigger_p50_ms=${fmt(percentile(pick('latencyMs'), 50), 2)} trigger_p99_ms=${fmt(percentile(pick('latencyMs'), 99), 2)}` +
       ` trigger_overhead_p99_ms=${fmt(overheadP99, 2)} trigger_overhead_p50_ms=${fmt(percentile(pick('overheadMs'), 50), 2)}` +
       ` trigger_overhead_less_camera_reaction_p99_ms=${fmt(percentile(withoutReaction, 99), 2)}` +
-      ` trigger_stack_p50_ms=${fmt(percentile(pick('stackMs'), 50), 2)} trigger_stack_p99_ms=${fmt(stackP99, 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}`,
+      ` trigger_stack_p50_ms=${fmt(percentile(pick('stackMs'), 50), 2)} trigger_stack_p99_ms=${fmt(stackP99, 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}` +
+      ` platform_wakeup_p50_ms=${fmt(percentile(wakeup.latenessMs, 50), 2)} platform_wakeup_p99_ms=${fmt(percentile(wakeup.latenessMs, 99), 2)}`,
   );
-  return { ...result, packetSize: PACKET_SIZE };
+  return { ...result, packetSize: PACKET_SIZE, platformWakeupMs: wakeup.latenessMs };
 }
