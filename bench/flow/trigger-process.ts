@@ -68,6 +68,13 @@ export interface TriggerCycle {
   startMs: number;
   /** Node-RED's own garbage-collection pauses (main thread) inside this cycle, ms. */
   gcMs: number;
+  /**
+   * How much of this cycle fell inside a major collection's marking, ms: from the collection's
+   * INCREMENTAL entry (marking starts) to its MAJOR entry's end. Marking runs in steps on the main
+   * thread between callbacks — steps the pauses above do not show (`--trace-gc`: 18-30 ms per
+   * collection of Node-RED's ~40 MB heap, the largest step 4-13 ms; bench/README.md, tenth session).
+   */
+  markingMs: number;
 }
 
 interface Arrival {
@@ -215,6 +222,8 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
     let timeouts = 0;
     const pauses: Array<{ start: number; end: number }> = [];
     const collections = { major: 0, minor: 0 };
+    const markings: Array<{ start: number; end: number }> = [];
+    let markingFrom: number | null = null;
     let measuring = false;
     const gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
@@ -222,6 +231,11 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
         const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
         if (measuring && kind === constants.NODE_PERFORMANCE_GC_MAJOR) collections.major += 1;
         if (measuring && kind === constants.NODE_PERFORMANCE_GC_MINOR) collections.minor += 1;
+        if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL && markingFrom === null) markingFrom = entry.startTime;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+          markings.push({ start: markingFrom ?? entry.startTime, end: entry.startTime + entry.duration });
+          markingFrom = null;
+        }
       }
       if (pauses.length > 256) pauses.splice(0, pauses.length - 256);
     });
@@ -271,11 +285,18 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
         frameId: arrival.frameId,
         startMs: t0,
         gcMs: gcWithin(t0, arrival.at),
+        // Known once the collection ends, which may be cycles later: filled in after the loop.
+        markingMs: 0,
       });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.
       await new Promise((r) => setTimeout(r, i % 3));
     }
     gcObserver.disconnect();
+    if (markingFrom !== null) markings.push({ start: markingFrom, end: Infinity });
+    for (const cycle of cycles) {
+      const end = cycle.startMs + cycle.latencyMs;
+      cycle.markingMs = markings.reduce((sum, m) => sum + Math.max(0, Math.min(end, m.end) - Math.max(cycle.startMs, m.start)), 0);
+    }
     dgram.Socket.prototype.send = send as dgram.Socket['send'];
     const stats = await config.camera.streamStatistics();
     const stream = stats && {

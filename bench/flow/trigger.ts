@@ -93,6 +93,11 @@ export async function runTrigger(
       result.cycles.filter((c) => c.gcMs === 0).map((c) => c.overheadMs),
     ),
   );
+  const outsideMarking = result.cycles.filter((c) => c.markingMs === 0).map((c) => c.stackMs);
+  console.log(
+    row("stack's time, cycles outside V8's marking", outsideMarking) +
+      ` (${result.cycles.length - outsideMarking.length} of ${result.cycles.length} cycles overlapped a major collection's marking in Node-RED)`,
+  );
   console.log(
     row('platform: idle process woken by a datagram', wakeup.latenessMs) +
       ` (${wakeup.latenessMs.length} of ${wakeup.sent} datagrams; no Node-RED, no GigE Vision)`,
@@ -111,6 +116,7 @@ export async function runTrigger(
       ` trigger_overhead_p99_ms=${fmt(overheadP99, 2)} trigger_overhead_p50_ms=${fmt(percentile(pick('overheadMs'), 50), 2)}` +
       ` trigger_overhead_less_camera_reaction_p99_ms=${fmt(percentile(withoutReaction, 99), 2)}` +
       ` trigger_stack_p50_ms=${fmt(percentile(pick('stackMs'), 50), 2)} trigger_stack_p99_ms=${fmt(stackP99, 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}` +
+      ` trigger_stack_outside_marking_p99_ms=${fmt(percentile(outsideMarking, 99), 2)} cycles_in_marking=${result.cycles.length - outsideMarking.length}` +
       ` platform_wakeup_p50_ms=${fmt(percentile(wakeup.latenessMs, 50), 2)} platform_wakeup_p99_ms=${fmt(percentile(wakeup.latenessMs, 99), 2)}`,
   );
   return { ...result, packetSize: PACKET_SIZE, platformWakeupMs: wakeup.latenessMs };
