@@ -71,8 +71,10 @@ describe('native frame lifecycle: buffers come back explicitly, kept frames neve
   it('detach() keeps a frame for good without a copy while the memory limit allows, copies beyond it up to a pool\'s worth, then drops new frames while V8 is asked to collect (counted)', async () => {
     const kept: Frame[] = [];
     // Room for 1 block beyond the pool: frame 1 takes it, frame 2 leaves its slot empty (the other
-    // keeps its block), frames 3 and 4 are copied — a pool's worth — and 5 and 6 are dropped: 5
-    // asks for a collection, and a collection seen at 6 is judged at 7.
+    // keeps its block), frames 3 and 4 are copied — a pool's worth — and 5 is dropped and asks for a
+    // collection. Frame 6 is dropped too unless that collection has already ended (a slow build,
+    // ASan, gets there first): then the copies it left held are the flow's, the bound doubles and 6
+    // is copied. Either way, one warning.
     await open({ bufferCount: 2, memoryLimit: 3 * BLOCK }, (frame) => kept.push(frame.detach()));
     const warnings: string[] = [];
     pair!.stream.on('warning', (warning) => warnings.push(warning.message));
@@ -80,20 +82,21 @@ describe('native frame lifecycle: buffers come back explicitly, kept frames neve
     const stats = pair!.stream.stats();
     assert.equal(warnings.length, 1, 'the first drop is reported, the next one within a minute is not');
     assert.match(warnings[0], /^frames dropped while garbage collection catches up: JavaScript holds 23 KiB .*frame memory limit \(36 KiB\); raise/);
+    const sixthKept = kept.length === 5;
     assert.deepEqual(
       kept.map((f) => f.blockId),
-      [1n, 2n, 3n, 4n],
+      sixthKept ? [1n, 2n, 3n, 4n, 6n] : [1n, 2n, 3n, 4n],
       JSON.stringify(stats),
     );
     assert.ok(kept.every(intact), 'every kept frame holds its own pixels');
     assert.equal(stats.buffersHandedOver, 2);
-    assert.equal(stats.framesCopied, 2);
-    assert.equal(stats.copiesHeld, 2);
-    assert.equal(stats.copiedBytesHeld, 2 * 12000);
-    assert.equal(stats.copiedBytesLimit, 2 * 12000, 'a pool\'s worth');
-    assert.equal(stats.framesDroppedMemoryLimit, 2);
-    assert.equal(stats.framesDropped, 2, 'counted with the stream\'s other drops');
-    assert.equal(stats.framesDelivered, 4, 'what reached the listener');
+    assert.equal(stats.framesCopied, sixthKept ? 3 : 2);
+    assert.equal(stats.copiesHeld, stats.framesCopied);
+    assert.equal(stats.copiedBytesHeld, stats.framesCopied * 12000);
+    assert.equal(stats.copiedBytesLimit, sixthKept ? 4 * 12000 : 2 * 12000, sixthKept ? 'doubled after the collection' : "a pool's worth");
+    assert.equal(stats.framesDroppedMemoryLimit, sixthKept ? 1 : 2);
+    assert.equal(stats.framesDropped, stats.framesDroppedMemoryLimit, "counted with the stream's other drops");
+    assert.equal(stats.framesDelivered, kept.length, 'what reached the listener');
     assert.ok(stats.frameMemoryBytes <= 3 * BLOCK, `${stats.frameMemoryBytes} bytes of frame memory, limit ${stats.frameMemoryLimitBytes}`);
     assert.equal(stats.buffersLent, 0);
     kept[0].release();
