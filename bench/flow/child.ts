@@ -1,13 +1,26 @@
 /**
- * Runs a bench child script (TypeScript through tsx) inside the receivers' namespace and parses the
- * JSON it prints as its last line; bounded in time.
+ * Runs a bench child script (TypeScript through tsx) inside the receivers' namespace (or the
+ * camera's) and parses the JSON it prints as its last line; bounded in time. `onJsonLine` sees every
+ * JSON line as it arrives, for a child that reports something (a port) before its result.
  */
 import { spawn } from 'node:child_process';
 
 import type { BenchEnvironment } from '../stream/harness';
 
-export function runChild<T>(env: BenchEnvironment, script: string, input: unknown, timeoutMs: number): Promise<T> {
-  const [cmd, ...args] = env.inHost([process.execPath, '-r', 'tsx/cjs', script, JSON.stringify(input)]);
+export interface ChildOptions {
+  namespace?: 'host' | 'camera';
+  onJsonLine?: (line: string) => void;
+}
+
+export function runChild<T>(
+  env: BenchEnvironment,
+  script: string,
+  input: unknown,
+  timeoutMs: number,
+  options: ChildOptions = {},
+): Promise<T> {
+  const command = [process.execPath, '-r', 'tsx/cjs', script, JSON.stringify(input)];
+  const [cmd, ...args] = options.namespace === 'camera' ? env.inCamera(command) : env.inHost(command);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -19,7 +32,10 @@ export function runChild<T>(env: BenchEnvironment, script: string, input: unknow
       pending += d.toString();
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim() && !line.startsWith('{')) process.stderr.write(`    ${line}\n`);
+      for (const line of lines) {
+        if (line.startsWith('{')) options.onJsonLine?.(line);
+        else if (line.trim()) process.stderr.write(`    ${line}\n`);
+      }
     });
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();

@@ -10,19 +10,20 @@
  * GigE Vision, no Node-RED. On this VM an idle vCPU takes milliseconds to come back (bench/README.md,
  * seventh session), and this figure says how many, in the same run as the trigger figures.
  *
- * Bounded: at most 1000 datagrams, ~22 ms apart; the listener gives up after `timeoutMs`.
+ * Bounded: at most 1000 datagrams, 19–22 ms apart; the listener gives up after `timeoutMs`.
  */
-import { spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 
 import type { BenchEnvironment } from '../stream/harness';
+import { runChild } from './child';
 
 export type ProbeInput =
   { role: 'listen'; address: string; count: number; timeoutMs: number } | { role: 'send'; address: string; port: number; count: number };
 
 export interface ProbeOutcome {
-  /** Callback time − send stamp, ms, one per datagram received. */
+  /** Callback time − send stamp, ms, one per datagram received (the listener's). */
   latenessMs: number[];
+  /** Datagrams sent (the sender's). */
   sent: number;
 }
 
@@ -31,12 +32,11 @@ const MAX_DATAGRAMS = 1000;
 function listen(input: Extract<ProbeInput, { role: 'listen' }>): Promise<ProbeOutcome> {
   const socket = dgram.createSocket('udp4');
   const latenessMs: number[] = [];
-  let sent = 0;
   return new Promise((resolve, reject) => {
     const finish = () => {
       clearTimeout(timer);
       socket.close();
-      resolve({ latenessMs, sent });
+      resolve({ latenessMs, sent: 0 });
     };
     const timer = setTimeout(finish, input.timeoutMs);
     socket.on('error', (err) => {
@@ -46,10 +46,8 @@ function listen(input: Extract<ProbeInput, { role: 'listen' }>): Promise<ProbeOu
     });
     socket.on('message', (message) => {
       const now = process.hrtime.bigint();
-      if (message.length !== 12) return;
-      const stamp = message.readBigUInt64BE(0);
-      sent = Math.max(sent, message.readUInt32BE(8) + 1);
-      latenessMs.push(Number(now - stamp) / 1e6);
+      if (message.length !== 8) return;
+      latenessMs.push(Number(now - message.readBigUInt64BE(0)) / 1e6);
       if (latenessMs.length >= input.count) finish();
     });
     socket.bind(0, input.address, () => {
@@ -66,8 +64,7 @@ async function send(input: Extract<ProbeInput, { role: 'send' }>): Promise<Probe
     for (let i = 0; i < count; i++) {
       // A trigger cycle's idle time (~19.5 ms), varied so that nothing locks onto a timer's phase.
       await new Promise((r) => setTimeout(r, 19 + (i % 4)));
-      const message = Buffer.alloc(12);
-      message.writeUInt32BE(i, 8);
+      const message = Buffer.alloc(8);
       message.writeBigUInt64BE(process.hrtime.bigint(), 0);
       await new Promise<void>((resolve, reject) =>
         socket.send(message, input.port, input.address, (err) => (err ? reject(err) : resolve())),
@@ -84,43 +81,25 @@ export async function measurePlatformWakeup(env: BenchEnvironment, count: number
   const n = Math.min(count, MAX_DATAGRAMS);
   const { receiverAddress } = env.addresses();
   const timeoutMs = n * 30 + 10000;
-  const start = (wrap: (command: string[]) => string[], input: ProbeInput, onLine: (line: string) => void) => {
-    const [cmd, ...args] = wrap([process.execPath, '-r', 'tsx/cjs', __filename, JSON.stringify(input)]);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let pending = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      pending += d.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.startsWith('{')) onLine(line);
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 10000);
-    return new Promise<void>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(killer);
-        if (code === 0) resolve();
-        else reject(new Error(`wake-up probe (${input.role}) failed (${code}): ${err.slice(-400)}`));
-      });
-    });
-  };
-  // Set from the listener's lines (callbacks), read once it has closed.
-  const got: { result?: ProbeOutcome; sender?: Promise<void> } = {};
-  const listener = start(env.inHost.bind(env), { role: 'listen', address: receiverAddress, count: n, timeoutMs }, (line) => {
-    const parsed = JSON.parse(line) as { port?: number } & Partial<ProbeOutcome>;
-    if (parsed.port !== undefined && !got.sender) {
-      const sender = start(env.inCamera.bind(env), { role: 'send', address: receiverAddress, port: parsed.port, count: n }, () => {});
+  let sender: Promise<ProbeOutcome> | undefined;
+  const listenInput: ProbeInput = { role: 'listen', address: receiverAddress, count: n, timeoutMs };
+  const heard = await runChild<ProbeOutcome>(env, __filename, listenInput, timeoutMs + 10000, {
+    onJsonLine: (line) => {
+      let port: number | undefined;
+      try {
+        port = (JSON.parse(line) as { port?: number }).port;
+      } catch {
+        return; // not the port line; runChild judges the result line
+      }
+      if (port === undefined || sender) return;
+      const sendInput: ProbeInput = { role: 'send', address: receiverAddress, port, count: n };
+      sender = runChild<ProbeOutcome>(env, __filename, sendInput, timeoutMs + 10000, { namespace: 'camera' });
       // Observed here; awaited below once the listener is done.
       sender.catch(() => {});
-      got.sender = sender;
-    } else if (parsed.latenessMs) got.result = parsed as ProbeOutcome;
+    },
   });
-  await listener;
-  if (got.sender) await got.sender;
-  if (!got.result) throw new Error('wake-up probe: the listener printed no result');
-  return got.result;
+  if (!sender) throw new Error('wake-up probe: the listener never said which port it listens on');
+  return { latenessMs: heard.latenessMs, sent: (await sender).sent };
 }
 
 if (require.main === module) {
