@@ -16,13 +16,14 @@
  * Everything runs on 127.x in the root namespace (no discovery broadcasts; unicast only).
  * Options: --duration 5  --warmup 1  --packet-sizes 1500,9000  --rows all|4504  --gso
  */
-import { spawn, ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GvcpDevice } from '../lib/gvcp/device';
 import { ipToNumber } from '../lib/gvcp/address';
 import { NodeMap, loadDeviceXml } from '../lib/genicam';
 import { Frame, openStream } from '../lib/stream';
+import { spawnOwned } from './owned-children';
 import { sampleCpu } from './stream/cpu';
 
 function arg(name: string): string | undefined {
@@ -64,9 +65,12 @@ interface Row {
 }
 
 function startEmulator(gso: boolean): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'emulate', '--address', ADDRESS, '--no-io', ...(gso ? ['--segmentation-offload'] : [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnOwned(
+    [process.execPath, CLI, 'emulate', '--address', ADDRESS, '--no-io', ...(gso ? ['--segmentation-offload'] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {

@@ -3,8 +3,8 @@
  * camera's) and parses the JSON it prints as its last line; bounded in time. `onJsonLine` sees every
  * JSON line as it arrives, for a child that reports something (a port) before its result.
  */
-import { spawn } from 'node:child_process';
 
+import { spawnOwned } from '../owned-children';
 import type { BenchEnvironment } from '../stream/harness';
 
 export interface ChildOptions {
@@ -20,9 +20,9 @@ export function runChild<T>(
   options: ChildOptions = {},
 ): Promise<T> {
   const command = [process.execPath, '-r', 'tsx/cjs', script, JSON.stringify(input)];
-  const [cmd, ...args] = options.namespace === 'camera' ? env.inCamera(command) : env.inHost(command);
+  const inNamespace = options.namespace === 'camera' ? env.inCamera(command) : env.inHost(command);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnOwned(inNamespace, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let pending = '';

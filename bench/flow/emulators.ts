@@ -16,10 +16,11 @@
  * host's load. On two shared cores an emulator at normal priority waits for Node-RED's turn, and
  * the bench would count that wait as the stack's. Needs root (as the veth topology does).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { spawnOwned } from '../owned-children';
 import type { BenchEnvironment } from '../stream/harness';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'bin', 'gige.js');
@@ -40,7 +41,7 @@ const REALTIME_PRIORITY = 10;
 
 function startOne(env: BenchEnvironment, address: string, options: EmulatorOptions): Promise<EmulatorProcess> {
   const offLoopback = !address.startsWith('127.');
-  const [cmd, ...args] = env.inCamera([
+  const command = env.inCamera([
     ...(options.realtime ? ['chrt', '-f', String(REALTIME_PRIORITY)] : []),
     process.execPath,
     CLI,
@@ -50,7 +51,7 @@ function startOne(env: BenchEnvironment, address: string, options: EmulatorOptio
     '--no-io',
     ...(offLoopback ? ['--allow-network', '--segmentation-offload'] : []),
   ]);
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawnOwned(command, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

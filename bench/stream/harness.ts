@@ -4,10 +4,11 @@
  * Aravis and everything restored at exit, and the runner (bench/stream/run.ts) started inside the
  * receivers' namespace, its trials echoed as they finish.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { killOwnedChildren, spawnOwned } from '../owned-children';
 import type { RunOptions, Trial } from './run';
 import { createTopology, haveCommand, type Topology, type TopologyName } from './topology';
 
@@ -87,9 +88,9 @@ export class BenchEnvironment {
   /** Runs bench/stream/run.ts with `options`, echoing each trial on stderr. */
   run(options: RunOptions): Promise<RunnerOutput> {
     const runner = path.join(__dirname, 'run.ts');
-    const [cmd, ...args] = this.inHost([process.execPath, '-r', 'tsx/cjs', runner, JSON.stringify(options)]);
+    const command = this.inHost([process.execPath, '-r', 'tsx/cjs', runner, JSON.stringify(options)]);
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawnOwned(command, { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'inherit'] });
       const out: RunnerOutput = { trials: [], best: {}, notes: [] };
       let pending = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -120,6 +121,8 @@ export class BenchEnvironment {
   cleanUp(): void {
     if (this.cleaned) return;
     this.cleaned = true;
+    // The processes first: an emulator outlives its namespace's removal.
+    killOwnedChildren();
     if (this.savedRmemMax !== null) fs.writeFileSync(RMEM_MAX, this.savedRmemMax);
     this.topology?.delete();
   }
