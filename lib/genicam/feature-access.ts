@@ -34,7 +34,7 @@ export function readFeatureValue(node: GenNode): MaybePromise<FeatureValue> {
 
 /** Why an operation is refused, as one sentence naming the condition (or undefined when allowed). */
 export async function refusal(node: GenNode, wanted: 'read' | 'write'): Promise<GigeError | undefined> {
-  const access = await node.access();
+  const access = await node.access(wanted === 'read' ? 'forRead' : 'exact');
   if (wanted === 'read' ? canRead(access) : canWrite(access)) return undefined;
   const reason = await explain(node, access, wanted);
   return new GigeError(reason.code, `${node.name}: ${reason.text}`, { feature: node.name, access, ...reason.details });

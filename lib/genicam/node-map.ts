@@ -130,7 +130,7 @@ export class NodeMap {
     }
     try {
       // Fast path: when access and value are already in memory nothing here needs to await.
-      const access = node.access();
+      const access = node.access('forRead');
       if (!(access instanceof Promise) && canRead(access)) {
         const value = readFeatureValue(node);
         if (!(value instanceof Promise)) return Promise.resolve(value);
@@ -193,7 +193,8 @@ export class NodeMap {
   }
 
   async isReadable(name: string): Promise<boolean> {
-    return canRead(await this.access(name));
+    const node = this.core.lookup(name);
+    return this.guard(name, async () => canRead(await node.access('forRead')));
   }
 
   async isWritable(name: string): Promise<boolean> {
@@ -337,7 +338,7 @@ export class NodeMap {
     const values: Record<string, FeatureValue> = {};
     for (const name of names) {
       const node = this.core.lookup(name);
-      if (!canRead(await node.access())) continue;
+      if (!canRead(await node.access('forRead'))) continue;
       values[name] = await this.guard(name, async () => readFeatureValue(node));
     }
     return values;

@@ -24,6 +24,32 @@ describe('genicam caching and invalidation', () => {
     });
   }
 
+  it('reads a cached locked feature without reading its lock: a lock only takes writing away', async () => {
+    // As SFNC cameras lock Width: a NoCache lock register (TLParamsLocked) behind a formula.
+    const { map, mem, port } = memoryMap(`
+      <Integer Name="Width"><pIsLocked>WidthLocked</pIsLocked><pValue>WidthReg</pValue></Integer>
+      ${intReg('WidthReg', 0x100, '<Cachable>WriteThrough</Cachable>')}
+      <IntSwissKnife Name="WidthLocked"><pVariable Name="TL">TLParamsLocked</pVariable><Formula>TL = 1</Formula></IntSwissKnife>
+      ${intReg('TLParamsLocked', 0x200, '<Cachable>NoCache</Cachable>')}`);
+    mem.writeUInt32BE(640, 0x100);
+    mem.writeUInt32BE(1, 0x200);
+    assert.equal(await map.getValue('Width'), 640);
+    assert.equal(await map.getValue('Width'), 640);
+    assert.equal(readsOf(port, 0x100), 1, 'the value is read once, then served from the cache');
+    assert.equal(readsOf(port, 0x200), 0, 'no read of the lock for a read');
+    // Writing and the access mode still go by the lock, read every time.
+    assert.equal(await map.access('Width'), 'RO');
+    assert.equal(readsOf(port, 0x200), 1);
+    const refused = await map.setValue('Width', 800).then(
+      () => null,
+      (err: Error & { code?: string }) => err,
+    );
+    assert.equal(refused?.code, 'FEATURE_LOCKED');
+    mem.writeUInt32BE(0, 0x200);
+    await map.setValue('Width', 800);
+    assert.equal(await map.getValue('Width'), 800);
+  });
+
   it('drops a register whose pInvalidator changed, directly or through what it depends on', async () => {
     const { map, mem, port } = memoryMap(`
       <Integer Name="Width"><pValue>WidthReg</pValue></Integer>

@@ -3,7 +3,7 @@ import { MaybePromise, then } from '../maybe-async';
 import { Num } from '../formula';
 import { parseXmlFloat, parseXmlInteger, toPublicInteger } from '../numbers';
 import { XmlElement, childElements, childText, invalidXml } from '../xml/element';
-import { AccessMode, FeatureType, GenNode, NodeContext, requireNumeric, toInteger } from './node';
+import { AccessMode, AccessQuery, FeatureType, GenNode, NodeContext, requireNumeric, toInteger } from './node';
 import { ValueSource } from './value-source';
 
 export class EnumEntryNode extends GenNode {
@@ -76,8 +76,8 @@ export class EnumerationNode extends GenNode {
     if (this.source.index) requireNumeric(this.source.index, 'an integer node');
   }
 
-  override baseAccess(): MaybePromise<AccessMode> {
-    return this.source.access();
+  override baseAccess(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
+    return this.source.access(query);
   }
 
   override readNumber(): MaybePromise<Num> {

@@ -1,7 +1,18 @@
 import { MaybePromise, all, then } from '../maybe-async';
 import { Formula, FormulaFlavour, Num, compileFormula } from '../formula';
 import { XmlElement, childElements, childText, invalidXml } from '../xml/element';
-import { AccessMode, EdgeKind, EvaluationEdge, FeatureType, GenNode, NodeContext, Ref, requireNumeric, toInteger } from './node';
+import {
+  AccessMode,
+  AccessQuery,
+  EdgeKind,
+  EvaluationEdge,
+  FeatureType,
+  GenNode,
+  NodeContext,
+  Ref,
+  requireNumeric,
+  toInteger,
+} from './node';
 import { parseLiteral } from './value-source';
 
 /** A variable binding resolved to its node and the property the formula reads. */
@@ -179,8 +190,8 @@ export class ConverterNode extends FormulaNode {
     requireNumeric(this.valueRef, 'a node with a numeric value');
   }
 
-  override baseAccess(): MaybePromise<AccessMode> {
-    return this.valueRef.node.access();
+  override baseAccess(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
+    return this.valueRef.node.access(query);
   }
 
   override evaluationEdges(): EvaluationEdge[] {

@@ -6,6 +6,14 @@ import { XmlElement, childText, childTexts } from '../xml/element';
 import type { DeviceAccess } from '../device-access';
 
 export type AccessMode = 'RW' | 'RO' | 'WO' | 'NA' | 'NI';
+
+/**
+ * What an access mode is asked for. 'forRead' skips pIsLocked (here and in the nodes behind):
+ * a lock only takes writing away (RW → RO, WO → NA), so it never changes whether a value can be
+ * read — and its condition is typically NoCache (TLParamsLocked, AcquisitionStatus), a round trip
+ * per read of every lockable feature otherwise.
+ */
+export type AccessQuery = 'exact' | 'forRead';
 export type Visibility = 'Beginner' | 'Expert' | 'Guru' | 'Invisible';
 export type CachingMode = 'WriteThrough' | 'WriteAround' | 'NoCache';
 /** The interface a node offers to users (GenApi's IInteger, IFloat, …), independent of its XML element. */
@@ -198,19 +206,19 @@ export abstract class GenNode {
   }
 
   /** What the node allows before pIsImplemented / pIsAvailable / pIsLocked / ImposedAccessMode. */
-  baseAccess(): MaybePromise<AccessMode> {
+  baseAccess(_query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
     return 'RO';
   }
 
   /** Effective access mode: NI, NA, or what the node and the conditions on it allow. */
-  access(): MaybePromise<AccessMode> {
+  access(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
     return then(this.isImplementedRef ? this.isImplementedRef.node.readCondition() : true, (implemented) => {
       if (!implemented) return 'NI';
       return then(this.isAvailableRef ? this.isAvailableRef.node.readCondition() : true, (available): MaybePromise<AccessMode> => {
         if (!available) return 'NA';
-        return then(this.baseAccess(), (base) => {
+        return then(this.baseAccess(query), (base) => {
           const access = imposeAccess(base, this.imposedAccess);
-          if (!this.isLockedRef || access === 'NA' || access === 'NI' || access === 'RO') return access;
+          if (!this.isLockedRef || query === 'forRead' || access === 'NA' || access === 'NI' || access === 'RO') return access;
           return then(this.isLockedRef.node.readCondition(), (locked) => (locked ? (access === 'RW' ? 'RO' : 'NA') : access));
         });
       });

@@ -2,7 +2,7 @@ import { MaybePromise, then } from '../maybe-async';
 import { Num } from '../formula';
 import { INT64_MAX, INT64_MIN, parseXmlInteger } from '../numbers';
 import { XmlElement, childText, invalidXml } from '../xml/element';
-import { AccessMode, FeatureType, GenNode, NodeContext, requireNumeric, toInteger } from './node';
+import { AccessMode, AccessQuery, FeatureType, GenNode, NodeContext, requireNumeric, toInteger } from './node';
 import { NumberProperty, ValueSource } from './value-source';
 
 type Flavour = 'integer' | 'float';
@@ -44,8 +44,8 @@ abstract class NumericValueNode extends GenNode {
     }
   }
 
-  override baseAccess(): MaybePromise<AccessMode> {
-    return this.source.access();
+  override baseAccess(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
+    return this.source.access(query);
   }
 
   protected delegated(

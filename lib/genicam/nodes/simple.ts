@@ -3,7 +3,7 @@ import { MaybePromise, then } from '../maybe-async';
 import { Num } from '../formula';
 import { toPublicInteger } from '../numbers';
 import { XmlElement, childText, childTexts, invalidXml } from '../xml/element';
-import { AccessMode, FeatureType, GenNode, NodeContext, Ref, canRead, requireNumeric, toInteger, wrongType } from './node';
+import { AccessMode, AccessQuery, FeatureType, GenNode, NodeContext, Ref, canRead, requireNumeric, toInteger, wrongType } from './node';
 import { NumberProperty, ValueSource, parseLiteral } from './value-source';
 import { StringRegNode } from './registers';
 
@@ -35,8 +35,8 @@ export class BooleanNode extends GenNode {
     for (const ref of this.source.valueRefs()) requireNumeric(ref, 'an integer node');
   }
 
-  override baseAccess(): MaybePromise<AccessMode> {
-    return this.source.access();
+  override baseAccess(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
+    return this.source.access(query);
   }
 
   readBoolean(): MaybePromise<boolean> {
@@ -98,8 +98,8 @@ export class CommandNode extends GenNode {
     if (this.commandValue.ref) requireNumeric(this.commandValue.ref, 'an integer node');
   }
 
-  override baseAccess(): MaybePromise<AccessMode> {
-    return this.source.access();
+  override baseAccess(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
+    return this.source.access(query);
   }
 
   override readNumber(): MaybePromise<Num> {
@@ -177,8 +177,8 @@ export class StringNode extends GenNode {
     }
   }
 
-  override baseAccess(): MaybePromise<AccessMode> {
-    return this.pointer ? this.pointer.node.access() : 'RW';
+  override baseAccess(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
+    return this.pointer ? this.pointer.node.access(query) : 'RW';
   }
 
   readString(): MaybePromise<string> {

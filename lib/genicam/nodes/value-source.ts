@@ -4,7 +4,7 @@ import { Num } from '../formula';
 import { parseXmlFloat, parseXmlInteger } from '../numbers';
 import { XmlElement, childElement, childElements, childTexts } from '../xml/element';
 import { invalidXml } from '../xml/element';
-import { AccessMode, EdgeKind, GenNode, Ref } from './node';
+import { AccessMode, AccessQuery, EdgeKind, GenNode, Ref } from './node';
 
 export type Flavour = 'integer' | 'float' | 'string';
 type Literal = Num | string;
@@ -145,10 +145,10 @@ export class ValueSource {
     });
   }
 
-  access(): MaybePromise<AccessMode> {
+  access(query: AccessQuery = 'exact'): MaybePromise<AccessMode> {
     return then(this.current(), (entry) => {
-      if (entry instanceof Ref) return entry.node.access();
-      if (entry?.ref) return entry.ref.node.access();
+      if (entry instanceof Ref) return entry.node.access(query);
+      if (entry?.ref) return entry.ref.node.access(query);
       return 'RW';
     });
   }
