@@ -91,6 +91,10 @@ function startEmulator(gso: boolean): Promise<ChildProcess> {
       clearTimeout(timer);
       reject(new Error(`gige emulate exited (${code}): ${out}`));
     });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`gige emulate could not start: ${err.message}`));
+    });
   });
 }
 

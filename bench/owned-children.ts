@@ -5,9 +5,12 @@
  * died while a camera streamed left the emulator running after it, holding a core.
  *
  * A group of its own, because a plain kill of the child would leave its children (a runner's
- * device, a receiver) behind; and the terminal's Ctrl-C no longer reaches such a group, so the
- * bench forwards SIGINT/SIGTERM/SIGHUP itself. Only the bench's top process uses this: a child
- * that started groups of its own would take its children out of its parent's kill.
+ * device, a receiver) behind. Such a group is also a session of its own (Node's `detached`), so
+ * signals to the bench's group no longer reach it: the bench forwards SIGINT/SIGTERM/SIGHUP
+ * itself, and where util-linux's `setpriv` exists each child is also asked to die with the bench
+ * (`--pdeathsig KILL`, kept across `ip netns exec`, `chrt` and `node`) — the one way out of a
+ * bench killed by SIGKILL. Only the bench's top process uses this: a child that started groups of
+ * its own would take its children out of its parent's kill.
  */
 import {
   spawn,
@@ -18,33 +21,45 @@ import {
   type StdioNull,
   type StdioPipe,
 } from 'node:child_process';
+import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((candidate) => fs.existsSync(candidate));
+const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+
 const running = new Set<ChildProcess>();
-let hooksInstalled = false;
+let exitHookInstalled = false;
+let signalHooksInstalled = false;
+
+/** Sends `signal` to the child's whole process group; false when there is none any more. */
+export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, signal);
+    return true;
+  } catch {
+    // ESRCH: every member of the group has ended.
+    return false;
+  }
+}
 
 /** Kills every owned child still running, with its process group; synchronous, so it works at 'exit'. */
 export function killOwnedChildren(): void {
-  for (const child of running) {
-    if (child.pid === undefined) continue;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // ESRCH: the group ended between its 'exit' and ours.
-    }
-  }
+  for (const child of running) signalGroup(child, 'SIGKILL');
   running.clear();
 }
 
-function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', killOwnedChildren);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+/**
+ * On SIGINT/SIGTERM/SIGHUP: kill the owned children, then exit with 128 + the signal's number,
+ * which runs the other 'exit' hooks (a BenchEnvironment's removal of its namespaces). Idempotent.
+ */
+export function exitOnSignals(): void {
+  if (signalHooksInstalled) return;
+  signalHooksInstalled = true;
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
     process.on(signal, () => {
       killOwnedChildren();
-      // process.exit runs the other 'exit' hooks (the namespaces' removal) after the kill.
-      process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+      process.exit(code);
     });
   }
 }
@@ -59,12 +74,19 @@ export function spawnOwned(
   options: SpawnOptionsWithStdioTuple<StdioNull, StdioPipe, StdioNull>,
 ): ChildProcessByStdio<null, Readable, null>;
 export function spawnOwned(command: string[], options: SpawnOptions): ChildProcess {
-  installHooks();
-  const [cmd, ...args] = command;
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', killOwnedChildren);
+  }
+  exitOnSignals();
+  const [cmd, ...args] = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...command] : command;
+  // The caller handles 'error' (the command could not start): such a child has no pid to kill.
   const child = spawn(cmd, args, { ...options, detached: true });
   running.add(child);
-  child.once('exit', () => running.delete(child));
-  // 'error' (the command cannot start) also means no process to kill.
-  child.once('error', () => running.delete(child));
+  child.once('exit', () => {
+    // The leader is gone; what it started may not be (a runner's trials): the group goes with it.
+    signalGroup(child, 'SIGKILL');
+    running.delete(child);
+  });
   return child;
 }

@@ -4,7 +4,7 @@
  * JSON line as it arrives, for a child that reports something (a port) before its result.
  */
 
-import { spawnOwned } from '../owned-children';
+import { signalGroup, spawnOwned } from '../owned-children';
 import type { BenchEnvironment } from '../stream/harness';
 
 export interface ChildOptions {
@@ -41,7 +41,7 @@ export function runChild<T>(
       err += d.toString();
       process.stderr.write(d);
     });
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const killer = setTimeout(() => signalGroup(child, 'SIGKILL'), timeoutMs);
     child.on('error', reject);
     // 'close', not 'exit': at 'exit' the child's stdout may still hold the end of its result line.
     child.on('close', (code) => {

@@ -20,7 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { spawnOwned } from '../owned-children';
+import { signalGroup, spawnOwned } from '../owned-children';
 import type { BenchEnvironment } from '../stream/harness';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'bin', 'gige.js');
@@ -55,6 +55,8 @@ function startOne(env: BenchEnvironment, address: string, options: EmulatorOptio
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  // Could not start (no `chrt`, no `ip`), or a signal could not be sent: said in its output.
+  child.on('error', (err: Error) => (out += `\n${err.message}`));
   const handle: EmulatorProcess = {
     address,
     pid: child.pid ?? 0,
@@ -63,21 +65,26 @@ function startOne(env: BenchEnvironment, address: string, options: EmulatorOptio
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const t = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
       await exited;
       clearTimeout(t);
     },
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      signalGroup(child, 'SIGKILL');
       reject(new Error(`gige emulate ${address} did not start within 20 s: ${out}`));
     }, 20000);
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      reject(new Error(`gige emulate ${address} could not start: ${err.message}`));
+    };
     const onData = (): void => {
       if (!out.includes('Ctrl-C to stop')) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       child.off('exit', onExit);
+      child.off('error', onError);
       resolve(handle);
     };
     const onExit = (code: number | null): void => {
@@ -86,6 +93,7 @@ function startOne(env: BenchEnvironment, address: string, options: EmulatorOptio
     };
     child.stdout?.on('data', onData);
     child.once('exit', onExit);
+    child.once('error', onError);
   });
 }
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { killOwnedChildren, spawnOwned } from '../owned-children';
+import { exitOnSignals, killOwnedChildren, spawnOwned } from '../owned-children';
 import type { RunOptions, Trial } from './run';
 import { createTopology, haveCommand, type Topology, type TopologyName } from './topology';
 
@@ -46,12 +46,8 @@ export class BenchEnvironment {
   constructor(name: TopologyName, options: { senderGso: boolean; raiseRmemMax: boolean }) {
     this.topology = canUseNamespaces ? createTopology(name, String(process.pid), { senderGso: options.senderGso }) : null;
     process.on('exit', () => this.cleanUp());
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.on(signal, () => {
-        this.cleanUp();
-        process.exit(130);
-      });
-    }
+    // A signal kills the bench's processes and exits, which runs cleanUp above.
+    exitOnSignals();
     if (this.topology && options.raiseRmemMax) {
       // Aravis (not privileged to force its buffer) can then get the buffer it asks for; restored at exit.
       this.savedRmemMax = fs.readFileSync(RMEM_MAX, 'utf8').trim();
