@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { MemoryPort, NodeMap } from '../../lib/genicam';
-import { intReg, memoryMap } from './support';
+import { intReg, memoryMap, rejection } from './support';
 import { TESTCAM_XML, testcam, testcamMemory } from './testcam';
 
 /** Counts device reads of one address. */
@@ -47,7 +47,28 @@ describe('genicam caching and invalidation', () => {
     assert.equal(refused?.code, 'FEATURE_LOCKED');
     mem.writeUInt32BE(0, 0x200);
     await map.setValue('Width', 800);
-    assert.equal(await map.getValue('Width'), 800);
+    assert.equal(mem.readUInt32BE(0x100), 800, 'unlocked, the write reaches the device');
+  });
+
+  it('skips the locks of the nodes behind a feature too, and still refuses to read a write-only one', async () => {
+    const { map, mem, port } = memoryMap(`
+      <Integer Name="Gain"><pValue>GainReg</pValue></Integer>
+      ${intReg('GainReg', 0x100, '<Cachable>WriteThrough</Cachable><pIsLocked>Locked</pIsLocked>')}
+      <Integer Name="Key"><pIsLocked>Locked</pIsLocked><pValue>KeyReg</pValue></Integer>
+      ${intReg('KeyReg', 0x104, '<Cachable>WriteThrough</Cachable>').replace('<AccessMode>RW</AccessMode>', '<AccessMode>WO</AccessMode>')}
+      ${intReg('Locked', 0x200, '<Cachable>NoCache</Cachable>')}`);
+    mem.writeUInt32BE(7, 0x100);
+    mem.writeUInt32BE(1, 0x200);
+    assert.equal(await map.getValue('Gain'), 7);
+    assert.equal(await map.isReadable('Gain'), true);
+    assert.equal(readsOf(port, 0x200), 0, 'the register behind Gain is locked; reading does not ask');
+    assert.equal(await map.isWritable('Gain'), false);
+    // Locked, write-only is NA; for a read, what matters is that it is write-only.
+    assert.equal(await map.access('Key'), 'NA');
+    const refused = await rejection(map.getValue('Key'));
+    assert.equal(refused.code, 'FEATURE_NOT_READABLE');
+    assert.equal(refused.message, 'Key: is write-only');
+    assert.equal(await map.isReadable('Key'), false);
   });
 
   it('drops a register whose pInvalidator changed, directly or through what it depends on', async () => {

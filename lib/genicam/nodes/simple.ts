@@ -119,7 +119,7 @@ export class CommandNode extends GenNode {
   }
 
   isDone(): MaybePromise<boolean> {
-    return then(this.source.access(), (access) => {
+    return then(this.source.access('forRead'), (access) => {
       if (!canRead(access) || this.source.isLiteral) return true;
       this.ctx.dropCaches(this);
       return then(this.commandValue.read(), (commandValue) =>
