@@ -39,8 +39,12 @@ describe('emulator: GenICam caching', function () {
   it('serves what only the host changes from the cache; asks the device for what the camera changes itself', async () => {
     const client = await openClient();
     try {
-      // Width's lock also reads AcquisitionStatus, which the camera ends by itself (SingleFrame).
-      assert.equal(await readsPerGet(client, 'Width'), 1, 'Width: the lock condition AcquisitionStatus only');
+      // Width's lock reads AcquisitionStatus, which the camera ends by itself (SingleFrame) — but a
+      // lock only takes writing away, so a read does not evaluate it; a write does.
+      assert.equal(await readsPerGet(client, 'Width'), 0, 'Width: a read does not evaluate its lock');
+      const beforeAccess = client.map.statistics().deviceReads;
+      assert.equal(await client.map.isWritable('Width'), true);
+      assert.ok(client.map.statistics().deviceReads > beforeAccess, 'Width: whether it can be written asks the device for its lock');
       assert.equal(await readsPerGet(client, 'BlackLevel'), 0);
       assert.equal(await readsPerGet(client, 'PayloadSize'), 0);
       assert.equal(await readsPerGet(client, 'AcquisitionFrameRateMax'), 0);
