@@ -16,14 +16,12 @@
  * Everything runs on 127.x in the root namespace (no discovery broadcasts; unicast only).
  * Options: --duration 5  --warmup 1  --packet-sizes 1500,9000  --rows all|4504  --gso
  */
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { GvcpDevice } from '../lib/gvcp/device';
 import { ipToNumber } from '../lib/gvcp/address';
 import { NodeMap, loadDeviceXml } from '../lib/genicam';
 import { Frame, openStream } from '../lib/stream';
-import { spawnOwned } from './owned-children';
+import { CLI, launchEmulator, type EmulatorProcess } from './flow/emulators';
 import { sampleCpu } from './stream/cpu';
 
 function arg(name: string): string | undefined {
@@ -34,7 +32,6 @@ function arg(name: string): string | undefined {
 const DURATION_S = Number(arg('duration') ?? 5);
 const WARMUP_S = Number(arg('warmup') ?? 1);
 const PACKET_SIZES = (arg('packet-sizes') ?? '1500,9000').split(',').map(Number);
-const CLI = path.resolve(__dirname, '..', 'dist', 'bin', 'gige.js');
 const ADDRESS = `127.${60 + (process.pid % 100)}.0.2`;
 
 /** The manual's table (5.1.4): pixel format, width, height, maximum frame rate at packet size 1500. */
@@ -64,51 +61,15 @@ interface Row {
   systemCpuPct: number;
 }
 
-function startEmulator(gso: boolean): Promise<ChildProcess> {
-  const child = spawnOwned(
+function startEmulator(gso: boolean): Promise<EmulatorProcess> {
+  return launchEmulator(
     [process.execPath, CLI, 'emulate', '--address', ADDRESS, '--no-io', ...(gso ? ['--segmentation-offload'] : [])],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    ADDRESS,
   );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`gige emulate did not start: ${out}`));
-    }, 20000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ctrl-C to stop')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`gige emulate exited (${code}): ${out}`));
-    });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`gige emulate could not start: ${err.message}`));
-    });
-  });
-}
-
-async function stopEmulator(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
 }
 
 async function measure(
-  emulator: ChildProcess,
+  emulator: EmulatorProcess,
   format: string,
   width: number,
   height: number,
@@ -155,7 +116,7 @@ async function measure(
     await map.setValue('GevSCPHostPort', stream.port);
     await map.execute('AcquisitionStart');
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-    const pids = [emulator.pid as number, process.pid];
+    const pids = [emulator.pid, process.pid];
     const before = sampleCpu(pids);
     const start = { complete, incomplete, bytes };
     await new Promise((r) => setTimeout(r, DURATION_S * 1000));
@@ -210,7 +171,7 @@ async function main(): Promise<void> {
         }
       }
     } finally {
-      await stopEmulator(emulator);
+      await emulator.stop();
     }
   }
   const pick = (ps: number) => results.find((r) => !r.gso && r.format === 'Mono8' && r.width === 4504 && r.packetSize === ps);

@@ -23,7 +23,8 @@ import * as path from 'node:path';
 import { signalGroup, spawnOwned } from '../owned-children';
 import type { BenchEnvironment } from '../stream/harness';
 
-const CLI = path.join(__dirname, '..', '..', 'dist', 'bin', 'gige.js');
+/** The built CLI: the emulators run as users run `gige emulate`. */
+export const CLI = path.join(__dirname, '..', '..', 'dist', 'bin', 'gige.js');
 
 export interface EmulatorProcess {
   address: string;
@@ -51,6 +52,15 @@ function startOne(env: BenchEnvironment, address: string, options: EmulatorOptio
     '--no-io',
     ...(offLoopback ? ['--allow-network', '--segmentation-offload'] : []),
   ]);
+  return launchEmulator(command, address);
+}
+
+/**
+ * Starts `command` (a `gige emulate` command line, maybe behind `ip netns exec` and `chrt`) as an
+ * owned child and resolves once it listens; `stop()` ends it with SIGINT, so that it prints its
+ * stream summary.
+ */
+export function launchEmulator(command: string[], address: string): Promise<EmulatorProcess> {
   const child: ChildProcess = spawnOwned(command, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
