@@ -11,6 +11,10 @@
  * (`--pdeathsig KILL`, kept across `ip netns exec`, `chrt` and `node`) — the one way out of a
  * bench killed by SIGKILL. Only the bench's top process uses this: a child that started groups of
  * its own would take its children out of its parent's kill.
+ *
+ * Children also get a scratch directory of the bench's own (`SCRATCH_DIR_VARIABLE` in their
+ * environment), removed at the bench's exit: a child killed mid-trial cannot remove what it made
+ * there (a Node-RED user directory). Not TMPDIR: tsx keeps its compile cache there, across runs.
  */
 import {
   spawn,
@@ -22,6 +26,8 @@ import {
   type StdioPipe,
 } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((candidate) => fs.existsSync(candidate));
@@ -30,6 +36,10 @@ const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 let signalHooksInstalled = false;
+let scratchDir: string | null = null;
+
+/** Where a child makes its temporary files (bench/flow/node-red-host.ts). */
+export const SCRATCH_DIR_VARIABLE = 'GIGE_BENCH_SCRATCH_DIR';
 
 /** Sends `signal` to the child's whole process group; false when there is none any more. */
 export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
@@ -47,6 +57,19 @@ export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolea
 export function killOwnedChildren(): void {
   for (const child of running) signalGroup(child, 'SIGKILL');
   running.clear();
+}
+
+/** The children's scratch directory, made on first use; it goes at exit, after the children. */
+function childrenScratchDir(): string {
+  if (scratchDir === null) {
+    const made = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-bench-'));
+    scratchDir = made;
+    process.on('exit', () => {
+      killOwnedChildren();
+      fs.rmSync(made, { recursive: true, force: true });
+    });
+  }
+  return scratchDir;
 }
 
 /**
@@ -81,7 +104,8 @@ export function spawnOwned(command: string[], options: SpawnOptions): ChildProce
   exitOnSignals();
   const [cmd, ...args] = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...command] : command;
   // The caller handles 'error' (the command could not start): such a child has no pid to kill.
-  const child = spawn(cmd, args, { ...options, detached: true });
+  const env = { ...(options.env ?? process.env), [SCRATCH_DIR_VARIABLE]: childrenScratchDir() };
+  const child = spawn(cmd, args, { ...options, env, detached: true });
   running.add(child);
   child.once('exit', () => {
     // The leader is gone; what it started may not be (a runner's trials): the group goes with it.

@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { SCRATCH_DIR_VARIABLE } from '../owned-children';
+
 const ROOT = path.join(__dirname, '..', '..');
 
 export type FlowNodeDef = { id: string; type: string } & Record<string, unknown>;
@@ -60,7 +62,8 @@ function devDependencyNodeModules(): string[] {
 export async function startNodeRed(flow: FlowNodeDef[], hooks: Record<string, unknown>): Promise<NodeRedHost> {
   const dist = path.join(ROOT, 'dist', 'nodes', 'gige-grab.js');
   if (!fs.existsSync(dist)) throw new Error(`${dist} is missing: build first (node scripts/build.js)`);
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-bench-red-'));
+  // In the bench's scratch directory when it started this process: gone with the bench, however this process ends.
+  const userDir = fs.mkdtempSync(path.join(process.env[SCRATCH_DIR_VARIABLE] ?? os.tmpdir(), 'gige-bench-red-'));
   fs.mkdirSync(path.join(userDir, 'node_modules'));
   fs.symlinkSync(ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-gige-vision'), 'dir');
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'gige-bench', version: '0.0.0', private: true }));

@@ -69,6 +69,11 @@ export interface TriggerCycle {
   /** Node-RED's own garbage-collection pauses (main thread) inside this cycle, ms. */
   gcMs: number;
   /**
+   * Of them, the pauses inside the stack's parts of the cycle (inject → command sent, last packet →
+   * message): a pause while the camera exposes and reads out costs the cycle nothing.
+   */
+  gcInStackMs: number;
+  /**
    * How much of this cycle fell inside a major collection's marking, ms: from the collection's
    * INCREMENTAL entry (marking starts) to its MAJOR entry's end. Marking runs in steps on the main
    * thread between callbacks — steps the pauses above do not show (`--trace-gc`: 18-30 ms per
@@ -220,6 +225,8 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
       send.apply(this, args);
     } as dgram.Socket['send'];
     let timeouts = 0;
+    // Every pause while cycles run, put into cycles once the loop is over (an entry is queued after
+    // its collection, so one that ends a cycle could otherwise be missed).
     const pauses: Array<{ start: number; end: number }> = [];
     const collections = { major: 0, minor: 0 };
     const markings: Array<{ start: number; end: number }> = [];
@@ -237,11 +244,12 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
           markingFrom = null;
         }
       }
-      if (pauses.length > 256) pauses.splice(0, pauses.length - 256);
     });
     gcObserver.observe({ entryTypes: ['gc'] });
-    const gcWithin = (from: number, to: number) =>
-      pauses.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0);
+    const overlap = (spans: Array<{ start: number; end: number }>, from: number, to: number) =>
+      spans.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0);
+    // Where each counted cycle's stack parts lie on this clock: [t0, command sent] and [last packet, message].
+    const phases: Array<{ commandAt: number; lastPacketAt: number }> = [];
     for (let i = 0; i < input.warmupCycles + input.cycles; i++) {
       const arrived = new Promise<Arrival | null>((resolve) => {
         const timer = setTimeout(() => {
@@ -284,19 +292,30 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
         stackMs: latencyMs - cameraMeasuredMs,
         frameId: arrival.frameId,
         startMs: t0,
-        gcMs: gcWithin(t0, arrival.at),
-        // Known once the collection ends, which may be cycles later: filled in after the loop.
+        // Filled in after the loop, once every collection's entries have arrived.
+        gcMs: 0,
+        gcInStackMs: 0,
         markingMs: 0,
       });
+      phases.push({ commandAt, lastPacketAt });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.
       await new Promise((r) => setTimeout(r, i % 3));
     }
+    // The last cycles' entries come after them.
+    await new Promise((r) => setTimeout(r, 50));
     gcObserver.disconnect();
     if (markingFrom !== null) markings.push({ start: markingFrom, end: Infinity });
-    for (const cycle of cycles) {
+    cycles.forEach((cycle, index) => {
       const end = cycle.startMs + cycle.latencyMs;
-      cycle.markingMs = markings.reduce((sum, m) => sum + Math.max(0, Math.min(end, m.end) - Math.max(cycle.startMs, m.start)), 0);
-    }
+      const { commandAt: sentAt, lastPacketAt } = phases[index];
+      cycle.gcMs = overlap(pauses, cycle.startMs, end);
+      // Without both times (no kernel stamp), the whole cycle counts as the stack's.
+      cycle.gcInStackMs =
+        Number.isFinite(sentAt) && Number.isFinite(lastPacketAt)
+          ? overlap(pauses, cycle.startMs, sentAt) + overlap(pauses, lastPacketAt, end)
+          : cycle.gcMs;
+      cycle.markingMs = overlap(markings, cycle.startMs, end);
+    });
     dgram.Socket.prototype.send = send as dgram.Socket['send'];
     const stats = await config.camera.streamStatistics();
     const stream = stats && {

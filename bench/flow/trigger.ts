@@ -77,8 +77,10 @@ export async function runTrigger(
   );
   console.log(`  emulated camera ${streamSummary(emulator)}`);
   const withGc = result.cycles.filter((c) => c.gcMs > 0);
+  const withGcInStack = result.cycles.filter((c) => c.gcInStackMs > 0);
   console.log(
-    `  Node-RED collected garbage during ${withGc.length} of ${result.cycles.length} cycles (pauses ${fmt(Math.max(0, ...withGc.map((c) => c.gcMs)), 2)} ms at most)`,
+    `  Node-RED collected garbage during ${withGc.length} of ${result.cycles.length} cycles (pauses ${fmt(Math.max(0, ...withGc.map((c) => c.gcMs)), 2)} ms at most);` +
+      ` in the stack's parts of ${withGcInStack.length} (${fmt(Math.max(0, ...withGcInStack.map((c) => c.gcInStackMs)), 2)} ms at most)`,
   );
   console.log(`  Node-RED's collections over the counted cycles: ${result.collections.major} major, ${result.collections.minor} minor`);
   const stream = result.stream;
@@ -91,6 +93,12 @@ export async function runTrigger(
     row(
       "stack's own share, cycles without GC",
       result.cycles.filter((c) => c.gcMs === 0).map((c) => c.overheadMs),
+    ),
+  );
+  console.log(
+    row(
+      "stack's time, cycles without a GC pause in it",
+      result.cycles.filter((c) => c.gcInStackMs === 0).map((c) => c.stackMs),
     ),
   );
   const outsideMarking = result.cycles.filter((c) => c.markingMs === 0).map((c) => c.stackMs);
