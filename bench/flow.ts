@@ -30,6 +30,9 @@
  *          --frame-memory MB (the flow's config node; a small one makes its memory limit bind)
  *          --camera-priority normal|realtime (the emulated cameras of the trigger and cameras parts;
  *            realtime, as root, stands them in for hardware that never waits for a core)
+ *          --node-args '<flags>' (for the trigger and cameras parts' Node-RED processes and the
+ *            wake-up probe, e.g. '--trace-opt --trace-deopt' or '--initial-old-space-size=256';
+ *            their RESULT lines say so)
  *          --json FILE
  */
 import * as fs from 'node:fs';
@@ -39,6 +42,7 @@ import type { RunOptions, Trial } from './stream/run';
 import type { TopologyName } from './stream/topology';
 import { DEFAULT_HEADROOM } from '../lib/camera/bandwidth';
 import { runCameras, type CamerasResult } from './flow/cameras';
+import { setChildNodeArgs } from './flow/child';
 import { runTrigger, type TriggerResult } from './flow/trigger';
 
 const fail = (message: string): never => failWith('bench:flow', message);
@@ -52,6 +56,8 @@ const realtimeCameras = cameraPriority === 'realtime';
 if (topologyName === 'veth' && !canUseNamespaces) fail('the veth topology needs root and `ip netns`; run --topology loopback');
 const parts = (arg('only') ?? 'throughput,trigger,cameras').split(',');
 if (parts.some((p) => !['throughput', 'trigger', 'cameras'].includes(p))) fail('--only takes throughput, trigger and/or cameras');
+
+setChildNodeArgs((arg('node-args') ?? '').split(/\s+/).filter(Boolean));
 
 const PACKET_SIZE = 9000;
 

@@ -7,6 +7,18 @@
 import { signalGroup, spawnOwned } from '../owned-children';
 import type { BenchEnvironment } from '../stream/harness';
 
+let childNodeArgs: string[] = [];
+
+/** Flags for the Node processes runChild starts (bench:flow --node-args): V8's, to trace or tune Node-RED's process. */
+export function setChildNodeArgs(args: string[]): void {
+  childNodeArgs = args;
+}
+
+/** For a RESULT line: ` node_args="…"` when the children ran with flags, else nothing. */
+export function childNodeArgsField(): string {
+  return childNodeArgs.length === 0 ? '' : ` node_args="${childNodeArgs.join(' ')}"`;
+}
+
 export interface ChildOptions {
   namespace?: 'host' | 'camera';
   onJsonLine?: (line: string) => void;
@@ -19,7 +31,7 @@ export function runChild<T>(
   timeoutMs: number,
   options: ChildOptions = {},
 ): Promise<T> {
-  const command = [process.execPath, '-r', 'tsx/cjs', script, JSON.stringify(input)];
+  const command = [process.execPath, ...childNodeArgs, '-r', 'tsx/cjs', script, JSON.stringify(input)];
   const inNamespace = options.namespace === 'camera' ? env.inCamera(command) : env.inHost(command);
   return new Promise((resolve, reject) => {
     const child = spawnOwned(inNamespace, { stdio: ['ignore', 'pipe', 'pipe'] });
