@@ -66,7 +66,12 @@ function childrenScratchDir(): string {
     scratchDir = made;
     process.on('exit', () => {
       killOwnedChildren();
-      fs.rmSync(made, { recursive: true, force: true });
+      try {
+        fs.rmSync(made, { recursive: true, force: true });
+      } catch (err) {
+        // An exit hook that throws would replace the bench's own exit code: say it and go on.
+        process.stderr.write(`bench: could not remove ${made}: ${(err as Error).message}\n`);
+      }
     });
   }
   return scratchDir;
