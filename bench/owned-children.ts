@@ -59,22 +59,16 @@ export function killOwnedChildren(): void {
   running.clear();
 }
 
-/** The children's scratch directory, made on first use; it goes at exit, after the children. */
-function childrenScratchDir(): string {
-  if (scratchDir === null) {
-    const made = fs.mkdtempSync(path.join(os.tmpdir(), 'gige-bench-'));
-    scratchDir = made;
-    process.on('exit', () => {
-      killOwnedChildren();
-      try {
-        fs.rmSync(made, { recursive: true, force: true });
-      } catch (err) {
-        // An exit hook that throws would replace the bench's own exit code: say it and go on.
-        process.stderr.write(`bench: could not remove ${made}: ${(err as Error).message}\n`);
-      }
-    });
+/** At exit: the children, then their scratch directory. */
+function cleanUpAtExit(): void {
+  killOwnedChildren();
+  if (scratchDir === null) return;
+  try {
+    fs.rmSync(scratchDir, { recursive: true, force: true });
+  } catch (err) {
+    // An exit hook that throws would replace the bench's own exit code: say it and go on.
+    process.stderr.write(`bench: could not remove ${scratchDir}: ${(err as Error).message}\n`);
   }
-  return scratchDir;
 }
 
 /**
@@ -104,12 +98,13 @@ export function spawnOwned(
 export function spawnOwned(command: string[], options: SpawnOptions): ChildProcess {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on('exit', killOwnedChildren);
+    process.on('exit', cleanUpAtExit);
   }
   exitOnSignals();
   const [cmd, ...args] = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...command] : command;
   // The caller handles 'error' (the command could not start): such a child has no pid to kill.
-  const env = { ...(options.env ?? process.env), [SCRATCH_DIR_VARIABLE]: childrenScratchDir() };
+  scratchDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'gige-bench-'));
+  const env = { ...(options.env ?? process.env), [SCRATCH_DIR_VARIABLE]: scratchDir };
   const child = spawn(cmd, args, { ...options, env, detached: true });
   running.add(child);
   child.once('exit', () => {

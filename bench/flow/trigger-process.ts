@@ -248,8 +248,6 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
     gcObserver.observe({ entryTypes: ['gc'] });
     const overlap = (spans: Array<{ start: number; end: number }>, from: number, to: number) =>
       spans.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0);
-    // Where each counted cycle's stack parts lie on this clock: [t0, command sent] and [last packet, message].
-    const phases: Array<{ commandAt: number; lastPacketAt: number }> = [];
     for (let i = 0; i < input.warmupCycles + input.cycles; i++) {
       const arrived = new Promise<Arrival | null>((resolve) => {
         const timer = setTimeout(() => {
@@ -297,7 +295,6 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
         gcInStackMs: 0,
         markingMs: 0,
       });
-      phases.push({ commandAt, lastPacketAt });
       // A short, varying pause: the next trigger must not lock onto a phase of any timer.
       await new Promise((r) => setTimeout(r, i % 3));
     }
@@ -305,9 +302,11 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
     await new Promise((r) => setTimeout(r, 50));
     gcObserver.disconnect();
     if (markingFrom !== null) markings.push({ start: markingFrom, end: Infinity });
-    cycles.forEach((cycle, index) => {
+    for (const cycle of cycles) {
       const end = cycle.startMs + cycle.latencyMs;
-      const { commandAt: sentAt, lastPacketAt } = phases[index];
+      // The stack's parts on this clock: [start, command sent] and [last packet, message].
+      const sentAt = cycle.startMs + cycle.toCommandMs;
+      const lastPacketAt = sentAt + cycle.cameraMeasuredMs;
       cycle.gcMs = overlap(pauses, cycle.startMs, end);
       // Without both times (no kernel stamp), the whole cycle counts as the stack's.
       cycle.gcInStackMs =
@@ -315,7 +314,7 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
           ? overlap(pauses, cycle.startMs, sentAt) + overlap(pauses, lastPacketAt, end)
           : cycle.gcMs;
       cycle.markingMs = overlap(markings, cycle.startMs, end);
-    });
+    }
     dgram.Socket.prototype.send = send as dgram.Socket['send'];
     const stats = await config.camera.streamStatistics();
     const stream = stats && {

@@ -48,6 +48,7 @@ describe('genicam caching and invalidation', () => {
     mem.writeUInt32BE(0, 0x200);
     await map.setValue('Width', 800);
     assert.equal(mem.readUInt32BE(0x100), 800, 'unlocked, the write reaches the device');
+    assert.equal(await map.getValue('Width'), 800);
   });
 
   it('skips the locks of the nodes behind a feature too, and still refuses to read a write-only one', async () => {
