@@ -18,6 +18,9 @@
  *    rate on their 1 Gbit/s links) into one Node-RED: frames lost, event-loop p99, CPU.
  *      RESULT cameras=4 frames_lost=<n> eventloop_p99_ms=<n> cpu_s_per_s=<n>
  *
+ * Every RESULT line ends with the Node version the Node-RED processes ran on (`node=v…`): run the
+ * bench with another Node on the PATH to measure that one (bench/README.md, thirteenth session).
+ *
  * Topology as bench:stream's (bench/stream/topology.ts): as root the camera(s) in a namespace of
  * their own behind a veth (MTU 9000, wire-sized datagrams, GRO on the receiving end); without root
  * everything on 127.x (--topology loopback).
@@ -42,7 +45,7 @@ import type { RunOptions, Trial } from './stream/run';
 import type { TopologyName } from './stream/topology';
 import { DEFAULT_HEADROOM } from '../lib/camera/bandwidth';
 import { runCameras, type CamerasResult } from './flow/cameras';
-import { setChildNodeArgs } from './flow/child';
+import { childRuntimeFields, setChildNodeArgs } from './flow/child';
 import { runTrigger, type TriggerResult } from './flow/trigger';
 
 const fail = (message: string): never => failWith('bench:flow', message);
@@ -143,7 +146,7 @@ function printThroughput(result: Awaited<ReturnType<typeof throughput>>): void {
   console.log(
     `RESULT flow_MBps=${fmt(flow?.receivedMBps)} bare_MBps=${fmt(bare?.receivedMBps)} flow_eventloop_p99_ms=${fmt(flow?.lagP99Ms, 1)}` +
       ` flow_cpu_s_per_GB=${fmt(flow?.attributedCpuSecondsPerGB, 2)} bare_cpu_s_per_GB=${fmt(bare?.attributedCpuSecondsPerGB, 2)}` +
-      ` flow_share_of_bare_percent=${fmt(100 * share, 0)} flow_link_budget_MBps=${cap === undefined ? 'none' : fmt(cap)} topology=${topologyName}`,
+      ` flow_share_of_bare_percent=${fmt(100 * share, 0)} flow_link_budget_MBps=${cap === undefined ? 'none' : fmt(cap)} topology=${topologyName}${childRuntimeFields()}`,
   );
 }
 

@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     `RESULT topology=${topologyName} ours_MBps=${fmt(ours?.receivedMBps)} aravis_best_MBps=${aravis ? fmt(aravis.trial.receivedMBps) : 'na'}` +
       ` aravis_best_mode=${aravis?.mode ?? 'na'} ours_cpu_s_per_GB=${fmt(ours?.attributedCpuSecondsPerGB, 2)}` +
       ` aravis_cpu_s_per_GB=${aravis ? fmt(aravis.trial.attributedCpuSecondsPerGB, 2) : 'na'}` +
-      ` ours_system_cpu_s_per_GB=${fmt(ours?.cpuSecondsPerGB, 2)} aravis_system_cpu_s_per_GB=${aravis ? fmt(aravis.trial.cpuSecondsPerGB, 2) : 'na'}`,
+      ` ours_system_cpu_s_per_GB=${fmt(ours?.cpuSecondsPerGB, 2)} aravis_system_cpu_s_per_GB=${aravis ? fmt(aravis.trial.cpuSecondsPerGB, 2) : 'na'} node=${process.version}`,
   );
   // The same figures for every packet size measured (the RESULT line above is packet 9000's).
   for (const packetSize of packetSizes) {

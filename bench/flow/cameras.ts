@@ -12,7 +12,7 @@ import { frameRateLimits } from '../../lib/emulator/dmk38gx541/frame-rate';
 import { kernelNetworkThreads } from '../stream/cpu';
 import { fmt, type BenchEnvironment } from '../stream/harness';
 import type { CamerasInput, CamerasMeasurement } from './cameras-process';
-import { childNodeArgsField, runChild } from './child';
+import { childRuntimeFields, runChild } from './child';
 import { startEmulators, stopEmulators, streamSummary } from './emulators';
 
 export interface CamerasResult extends CamerasMeasurement {
@@ -95,7 +95,7 @@ export async function runCameras(
   console.log(`Goal: ${options.cameras} cameras at full rate, 0 frames lost: ${lost} lost — ${lost === 0 ? 'met' : 'missed'}`);
   console.log(
     `RESULT cameras=${options.cameras} frames_lost=${lost} eventloop_p99_ms=${fmt(result.lagP99Ms, 1)} total_MBps=${fmt(mbps)}` +
-      ` nodered_cpu_s_per_s=${perS(result.nodeRedCpuS)} emulators_cpu_s_per_s=${perS(result.emulatorsCpuS)} system_cpu_s_per_s=${perS(result.systemCpuS)} link_drops=${linkDrops}${childNodeArgsField()}`,
+      ` nodered_cpu_s_per_s=${perS(result.nodeRedCpuS)} emulators_cpu_s_per_s=${perS(result.emulatorsCpuS)} system_cpu_s_per_s=${perS(result.systemCpuS)} link_drops=${linkDrops}${childRuntimeFields()}`,
   );
   return { ...result, frameRate, packetSize: PACKET_SIZE };
 }

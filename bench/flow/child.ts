@@ -14,9 +14,13 @@ export function setChildNodeArgs(args: string[]): void {
   childNodeArgs = args;
 }
 
-/** For a RESULT line: ` node_args="…"` when the children ran with flags, else nothing. */
-export function childNodeArgsField(): string {
-  return childNodeArgs.length === 0 ? '' : ` node_args="${childNodeArgs.join(' ')}"`;
+/**
+ * For a RESULT line: the Node the children ran on (` node=v24.…`: V8's collector and compilers
+ * move the trigger figures by more than a millisecond between majors, bench/README.md, thirteenth
+ * session), and ` node_args="…"` when they ran with flags.
+ */
+export function childRuntimeFields(): string {
+  return ` node=${process.version}` + (childNodeArgs.length === 0 ? '' : ` node_args="${childNodeArgs.join(' ')}"`);
 }
 
 export interface ChildOptions {

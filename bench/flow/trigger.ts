@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 
 import { fmt, type BenchEnvironment } from '../stream/harness';
-import { childNodeArgsField, percentile, runChild } from './child';
+import { childRuntimeFields, percentile, runChild } from './child';
 import { startEmulators, stopEmulators, streamSummary } from './emulators';
 import type { TriggerCycle, TriggerInput, TriggerOutcome } from './trigger-process';
 import { measurePlatformWakeup } from './wakeup-probe';
@@ -126,7 +126,7 @@ export async function runTrigger(
       ` trigger_stack_p50_ms=${fmt(percentile(pick('stackMs'), 50), 2)} trigger_stack_p99_ms=${fmt(stackP99, 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}` +
       ` trigger_stack_outside_marking_p99_ms=${fmt(percentile(outsideMarking, 99), 2)} cycles_in_marking=${result.cycles.length - outsideMarking.length}` +
       ` platform_wakeup_p50_ms=${fmt(percentile(wakeup.latenessMs, 50), 2)} platform_wakeup_p99_ms=${fmt(percentile(wakeup.latenessMs, 99), 2)}` +
-      ` trigger_warmup=${options.warmupCycles}${childNodeArgsField()}`,
+      ` trigger_warmup=${options.warmupCycles}${childRuntimeFields()}`,
   );
   return { ...result, packetSize: PACKET_SIZE, platformWakeupMs: wakeup.latenessMs };
 }
