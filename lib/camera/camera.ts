@@ -106,6 +106,8 @@ export class Camera extends EventEmitter {
   private readonly frameSets = new FrameSetTracker();
   private closed = false;
   private lostError: Error | null = null;
+  /** The node map's cacheVersion() when it last showed software triggering from its cache alone. */
+  private softwareTriggerModeConfirmedAt: number | null = null;
   /** Multi-step operations (selector, then selected feature; trigger, then its frame) run one at a time. */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -399,7 +401,8 @@ export class Camera extends EventEmitter {
    * WRITEREG just before the trigger: trigger-reference.ts), so a frame of an earlier trigger or
    * burst is never taken for this one. Triggers of several users run one at a time. With
    * `ensureTriggerMode`, TriggerMode/TriggerSource are first checked and set for software
-   * triggering (cached reads: cheap), inside the same turn.
+   * triggering, inside the same turn (skipped while the node map's cache has not changed since
+   * they were last seen right).
    */
   async triggerSoftware(timeoutMs = this.options.frameTimeoutMs, options: { ensureTriggerMode?: boolean } = {}): Promise<CameraFrame> {
     this.assertOpen();
@@ -451,9 +454,17 @@ export class Camera extends EventEmitter {
   }
 
   private async setSoftwareTriggerMode(): Promise<void> {
+    // A trigger node asks for this check before every trigger. Once the node map has answered it
+    // from its cache alone, the answer holds until that cache changes (cacheVersion), so the check
+    // is skipped: it was a fifth of the package's allocations per trigger (bench/README.md,
+    // thirteenth session). Versions that differ around the check (a read from the device, a write,
+    // another user's write meanwhile) leave it to run again next time.
+    const version = this.nodeMap.cacheVersion();
+    if (version === this.softwareTriggerModeConfirmedAt) return;
     const source = await this.nodeMap.getValue('TriggerSource');
     if (source !== 'Software' && source !== 'Any') await this.nodeMap.setValue('TriggerSource', 'Software');
     if ((await this.nodeMap.getValue('TriggerMode')) !== 'On') await this.nodeMap.setValue('TriggerMode', 'On');
+    this.softwareTriggerModeConfirmedAt = this.nodeMap.cacheVersion() === version ? version : null;
   }
 
   streamStatistics(): ReturnType<Stream['stats']> | null {

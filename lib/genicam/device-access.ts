@@ -26,6 +26,8 @@ export class DeviceAccess {
   private readonly inFlight = new Map<string, Promise<Buffer>>();
   /** Counts writes, so a read that was under way while something was written is not cached. */
   private writeEpoch = 0;
+  /** Counts cached entries dropped or replaced: see `version`. */
+  private dropped = 0;
   /** Reads that reached the device (for tests and benchmarks). */
   deviceReads = 0;
   deviceWrites = 0;
@@ -35,6 +37,14 @@ export class DeviceAccess {
     readonly port: Port,
     readonly alignment = 4,
   ) {}
+
+  /**
+   * Changes whenever a cached value is dropped or replaced or a read goes to the device; unchanged,
+   * every value read from this cache since is still what the cache holds.
+   */
+  get version(): number {
+    return this.dropped + this.deviceReads;
+  }
 
   cached(address: number, length: number): Buffer | undefined {
     return this.entries.get(address)?.get(length)?.data;
@@ -83,6 +93,7 @@ export class DeviceAccess {
 
   clear(): void {
     this.writeEpoch += 1;
+    this.dropped += 1;
     this.entries.clear();
     this.buckets.clear();
   }
@@ -170,6 +181,7 @@ export class DeviceAccess {
   }
 
   private remove(entry: CacheEntry): void {
+    this.dropped += 1;
     const byLength = this.entries.get(entry.address);
     byLength?.delete(entry.length);
     if (byLength && byLength.size === 0) this.entries.delete(entry.address);

@@ -41,6 +41,8 @@ export class NodeMapCore implements NodeContext {
   private readonly plans = new Map<GenNode, ChangePlan>();
   private readonly registerClosures = new Map<GenNode, RegisterNode[]>();
   private readonly listeners = new Set<ChangeListener>();
+  /** Chunk or event data attached or arrived (register caches count their own changes): part of NodeMap.cacheVersion(). */
+  portDataChanges = 0;
   private chunks: Map<number, Buffer> | undefined;
   private readonly events = new Map<number, Buffer>();
   /** Event ports by EventID, collected on the first event. */
@@ -228,6 +230,7 @@ export class NodeMapCore implements NodeContext {
 
   setChunks(chunks: Map<number, Buffer> | undefined): void {
     this.chunks = chunks;
+    this.portDataChanges += 1;
     for (const node of this.all) if (node instanceof PortNode && node.binding === 'chunk') this.changed(node);
   }
 
@@ -238,6 +241,7 @@ export class NodeMapCore implements NodeContext {
     // id it ever sent would grow without bound.
     if (!ports) return [];
     this.events.set(eventId, data);
+    this.portDataChanges += 1;
     for (const port of ports) this.changed(port);
     return ports;
   }

@@ -326,6 +326,18 @@ export class NodeMap {
     return this.readAvailable(this.eventFeatureNames(eventId));
   }
 
+  /**
+   * Changes whenever a value this node map gives may have changed: a cached register value dropped
+   * or replaced (a write, an invalidation, polling), a read that went to the device, chunk or event
+   * data arriving. The same version before and after reading features means they were answered from
+   * the cache alone — and will be answered the same while the version stays (what a caller may skip).
+   */
+  cacheVersion(): number {
+    let version = this.core.portDataChanges;
+    for (const device of this.devices) version += device.version;
+    return version;
+  }
+
   /** Device traffic so far (reads include alignment and read-modify-write reads). */
   statistics(): { deviceReads: number; deviceWrites: number } {
     return this.devices.reduce(
