@@ -23,6 +23,11 @@ interface GrabDef extends NodeDef {
   camera: string;
   mode: 'trigger' | 'next' | 'continuous';
   autoStart: boolean;
+  /**
+   * Trigger mode: start acquisition (TriggerMode On, the stream open) at deploy, not on the first
+   * message. Absent in flows made before it existed: those keep arming on their first message.
+   */
+  armOnDeploy?: boolean;
   encoding: string;
   quality: string;
   maxWidth: string;
@@ -279,6 +284,18 @@ export = function register(RED: NodeAPI): void {
       });
     } else if (mode === 'continuous') {
       status.working({ fill: 'grey', shape: 'ring', text: t('status.stopped') });
+    }
+    if (mode === 'trigger' && def.armOnDeploy === true) {
+      // Otherwise the first message pays for starting acquisition (the trigger mode written, the
+      // stream channel opened): 30–40 ms on top of the camera's own time (bench/README.md,
+      // thirteenth session). Queued like a message's "start", so a grab can never overtake it.
+      setImmediate(() => {
+        queue
+          .run(() => camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition))
+          .catch((err: Error) => {
+            if (!closed) status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'));
+          });
+      });
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {

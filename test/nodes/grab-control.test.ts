@@ -142,6 +142,31 @@ describe('nodes: gige-grab controlled by messages, HDR sets, editor preview', fu
     assert.equal(await configCamera('cam').use(async (c) => c.acquiring), false);
   });
 
+  it('trigger mode with armOnDeploy: the camera waits for triggers from deploy on, before any message', async () => {
+    await helper.load(packageNodes, onTab([camera(address), grab({ mode: 'trigger', armOnDeploy: true }), out]));
+    await until(() => configCamera('cam').isConnected, 'the camera');
+    const armed = async () => configCamera('cam').use(async (c) => c.acquiring && (await c.get('TriggerMode')) === 'On');
+    const deadline = Date.now() + 10000;
+    while (!(await armed())) {
+      if (Date.now() > deadline) assert.fail('the camera was not armed after deploy');
+      await sleep(25);
+    }
+    const frames = recorder('out');
+    helper.getNode('grab').receive({});
+    await until(() => frames.length === 1, 'the triggered frame');
+    assert.equal(frames[0].image.width, 1024);
+  });
+
+  it('trigger mode without armOnDeploy (flows made before it existed): nothing starts until the first message', async () => {
+    await helper.load(packageNodes, onTab([camera(address), grab({ mode: 'trigger' }), out]));
+    await until(() => configCamera('cam').isConnected, 'the camera');
+    await sleep(500);
+    assert.equal(await configCamera('cam').use(async (c) => c.acquiring), false);
+    const frames = recorder('out');
+    helper.getNode('grab').receive({});
+    await until(() => frames.length === 1, 'the triggered frame');
+  });
+
   it('HDR: every frame of a set carries msg.image.set; in "sets" output one message holds the set, in exposure order', async () => {
     await helper.load(
       packageNodes,
