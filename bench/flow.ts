@@ -29,6 +29,8 @@
  *          --start 300  --step 1.3  --max 4000  --refine 2  --cycles 1000  --cameras 4  --camera-seconds 20
  *          --trigger-warmup 20 (cycles not counted first; V8 still tiers up the trigger path's code for
  *            several hundred cycles after a deploy, bench/README.md, tenth session)
+ *          --trigger-arm deploy|message (the grab node's armOnDeploy, on in new nodes; `message`: as
+ *            flows made before it, the first trigger starts acquisition — its latency is printed apart)
  *          --link-headroom 10 (the flow's config node; 0 lets its camera use the whole link)
  *          --frame-memory MB (the flow's config node; a small one makes its memory limit bind)
  *          --camera-priority normal|realtime (the emulated cameras of the trigger and cameras parts;
@@ -56,6 +58,8 @@ const cameraPriority = arg('camera-priority') ?? 'normal';
 if (!['realtime', 'normal'].includes(cameraPriority)) fail('--camera-priority must be realtime or normal');
 if (cameraPriority === 'realtime' && !isRoot) fail('--camera-priority realtime needs root (SCHED_FIFO)');
 const realtimeCameras = cameraPriority === 'realtime';
+const triggerArm = arg('trigger-arm') ?? 'deploy';
+if (!['deploy', 'message'].includes(triggerArm)) fail('--trigger-arm must be deploy or message');
 if (topologyName === 'veth' && !canUseNamespaces) fail('the veth topology needs root and `ip netns`; run --topology loopback');
 const parts = (arg('only') ?? 'throughput,trigger,cameras').split(',');
 if (parts.some((p) => !['throughput', 'trigger', 'cameras'].includes(p))) fail('--only takes throughput, trigger and/or cameras');
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
         cycles: Number(arg('cycles') ?? (quick ? 200 : 1000)),
         warmupCycles: Number(arg('trigger-warmup') ?? 20),
         realtimeCamera: realtimeCameras,
+        armOnDeploy: triggerArm === 'deploy',
       });
       json.trigger = result;
     }

@@ -43,6 +43,8 @@ export interface TriggerInput {
   packetSize: number;
   cycles: number;
   warmupCycles: number;
+  /** The grab node's armOnDeploy (new nodes: on): acquisition started at deploy, not by the first trigger. */
+  armOnDeploy: boolean;
   width: number;
   height: number;
   exposureUs: number;
@@ -107,6 +109,8 @@ export interface TriggerOutcome {
   stream: TriggerStream | null;
   /** Node-RED's collections while cycles were counted. */
   collections: { major: number; minor: number };
+  /** The first trigger after the deploy (not counted in `cycles`): inject → frame message. */
+  firstLatencyMs: number | null;
 }
 
 async function measure(input: TriggerInput): Promise<TriggerOutcome> {
@@ -166,6 +170,7 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
       camera: 'trigger-camera',
       mode: 'trigger',
       autoStart: false,
+      armOnDeploy: input.armOnDeploy,
       encoding: 'raw',
       quality: '85',
       maxWidth: '',
@@ -193,6 +198,7 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
     const config = host.red.nodes.getNode('trigger-camera') as unknown as {
       camera?: {
         isConnected: boolean;
+        use<T>(operation: (camera: { acquiring: boolean }) => Promise<T>): Promise<T>;
         on(e: 'frame', l: (f: { blockId: bigint }) => void): void;
         streamStatistics(): Promise<TriggerStream | null>;
       };
@@ -201,6 +207,11 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
     const deadline = Date.now() + 20000;
     while (!config?.camera?.isConnected) {
       if (Date.now() > deadline) throw new Error(`camera ${input.address} did not connect within 20 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // A user's first trigger comes a while after the deploy: an armed grab is ready by then.
+    while (input.armOnDeploy && !(await config.camera.use(async (camera) => camera.acquiring))) {
+      if (Date.now() > deadline) throw new Error(`the grab node did not arm camera ${input.address} within 20 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
     config.camera.on('frame', (frame) => {
@@ -225,6 +236,7 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
       send.apply(this, args);
     } as dgram.Socket['send'];
     let timeouts = 0;
+    let firstLatencyMs: number | null = null;
     // Every pause while cycles run, put into cycles once the loop is over (an entry is queued after
     // its collection, so one that ends a cycle could otherwise be missed).
     const pauses: Array<{ start: number; end: number }> = [];
@@ -268,6 +280,7 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
         timeouts += 1;
         continue;
       }
+      if (i === 0) firstLatencyMs = arrival.at - t0;
       if (i < input.warmupCycles) continue;
       measuring = true;
       const latencyMs = arrival.at - t0;
@@ -323,7 +336,7 @@ async function measure(input: TriggerInput): Promise<TriggerOutcome> {
       buffersHandedOver: stats.buffersHandedOver,
       frameMemoryLimitBytes: stats.frameMemoryLimitBytes,
     };
-    return { cycles, timeouts, cameraMs: cameraNs / 1e6, stream, collections };
+    return { cycles, timeouts, cameraMs: cameraNs / 1e6, stream, collections, firstLatencyMs };
   } finally {
     await host.stop();
   }

@@ -24,7 +24,7 @@ const PACKET_SIZE = 9000;
 
 export async function runTrigger(
   env: BenchEnvironment,
-  options: { cycles: number; warmupCycles: number; realtimeCamera: boolean },
+  options: { cycles: number; warmupCycles: number; realtimeCamera: boolean; armOnDeploy: boolean },
 ): Promise<TriggerResult> {
   env.topology?.setMtu(PACKET_SIZE);
   const [emulator] = await startEmulators(env, 1, { realtime: options.realtimeCamera });
@@ -35,13 +35,14 @@ export async function runTrigger(
       packetSize: PACKET_SIZE,
       cycles: options.cycles,
       warmupCycles: options.warmupCycles,
+      armOnDeploy: options.armOnDeploy,
       width: 640,
       height: 480,
       exposureUs: 100,
     };
     process.stderr.write(
       `  trigger: ${options.cycles} cycles (after ${options.warmupCycles} not counted), 640×480 Mono8, ExposureTime 100 µs, packet ${PACKET_SIZE}, camera ${emulator.address}` +
-        ` (${options.realtimeCamera ? 'realtime priority' : 'normal priority'})\n`,
+        ` (${options.realtimeCamera ? 'realtime priority' : 'normal priority'}); the grab ${options.armOnDeploy ? 'armed at deploy' : 'arms on its first trigger'}\n`,
     );
     result = await runChild(env, path.join(__dirname, 'trigger-process.ts'), input, 60000 + (options.warmupCycles + options.cycles) * 200);
   } finally {
@@ -55,6 +56,10 @@ export async function runTrigger(
   console.log(
     `\nTrigger latency: ${result.cycles.length} cycles, ${result.timeouts} without a frame within 5 s; camera's own time per frame ${fmt(result.cameraMs, 2)} ms` +
       " (ExposureTime 0.10 + readout 16.00 + link; the emulator's model)",
+  );
+  console.log(
+    `  first trigger after the deploy (not counted): inject → frame message ${fmt(result.firstLatencyMs ?? NaN, 2)} ms` +
+      (options.armOnDeploy ? ' (the grab armed at deploy)' : ' (the grab arms on it: --trigger-arm message)'),
   );
   console.log(row('inject → frame message', pick('latencyMs')));
   console.log(row("stack's own share (latency − camera)", pick('overheadMs')));
@@ -126,6 +131,7 @@ export async function runTrigger(
       ` trigger_stack_p50_ms=${fmt(percentile(pick('stackMs'), 50), 2)} trigger_stack_p99_ms=${fmt(stackP99, 2)} cycles=${result.cycles.length} timeouts=${result.timeouts}` +
       ` trigger_stack_outside_marking_p99_ms=${fmt(percentile(outsideMarking, 99), 2)} cycles_in_marking=${result.cycles.length - outsideMarking.length}` +
       ` platform_wakeup_p50_ms=${fmt(percentile(wakeup.latenessMs, 50), 2)} platform_wakeup_p99_ms=${fmt(percentile(wakeup.latenessMs, 99), 2)}` +
+      ` trigger_first_ms=${fmt(result.firstLatencyMs ?? NaN, 2)} trigger_arm=${options.armOnDeploy ? 'deploy' : 'message'}` +
       ` trigger_warmup=${options.warmupCycles}${childRuntimeFields()}`,
   );
   return { ...result, packetSize: PACKET_SIZE, platformWakeupMs: wakeup.latenessMs };
