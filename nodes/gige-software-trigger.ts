@@ -95,7 +95,7 @@ export = function register(RED: NodeAPI): void {
       burst: msg.burst === undefined ? configured.burst : checkNumber(t, msg.burst, 'msg.burst', BURST),
     });
 
-    /** One trigger: the camera's clock latched, then TriggerSoftware — one turn on the camera. */
+    /** One trigger, the camera's clock latched in the same write — one turn on the camera. */
     const fire = (plan: TriggerPlan) =>
       camera.use((c) =>
         c.serialized(async () => {
@@ -103,8 +103,7 @@ export = function register(RED: NodeAPI): void {
             throw new GigeError('NOT_ACQUIRING', t('errors.notAcquiring', { camera: c.address }), { camera: c.address });
           }
           await prepare(c, plan.burst);
-          const timestamp = c.tickFrequency === 0n ? null : await c.deviceTime();
-          await c.execute('TriggerSoftware');
+          const timestamp = await c.fireSoftwareTrigger();
           return { timestamp, burst: Number(await c.get('AcquisitionBurstFrameCount')), address: c.address };
         }),
       );

@@ -409,10 +409,7 @@ export class Camera extends EventEmitter {
     return this.serialized(async () => {
       if (options.ensureTriggerMode) await this.setSoftwareTriggerMode();
       await this.startAcquisition();
-      const reference = new TriggerReference(
-        this.tickFrequency === 0n ? null : this.device.prefixNextWrite([{ address: Bootstrap.TIMESTAMP_CONTROL, value: TIMESTAMP_LATCH }]),
-        () => this.readLatchedTime(),
-      );
+      const reference = this.latchClockWithNextWrite();
       const next = this.waiters.wait(
         timeoutMs,
         () =>
@@ -436,6 +433,34 @@ export class Camera extends EventEmitter {
       }
       return next;
     });
+  }
+
+  /**
+   * Fires TriggerSoftware for the camera's other users (a grab takes the frames) and resolves with
+   * the camera's clock at the trigger, latched in the same WRITEREG (latch first) and read back
+   * after it, as triggerSoftware does: the trigger leaves without a round trip in front of it. Null
+   * when the camera has no clock or took the trigger without the latch. The caller runs it inside
+   * `serialized` when it checks the trigger mode first.
+   */
+  async fireSoftwareTrigger(): Promise<bigint | null> {
+    this.assertOpen();
+    const reference = this.latchClockWithNextWrite();
+    try {
+      await this.nodeMap.execute('TriggerSoftware', { wait: false });
+    } catch (err) {
+      reference.cancel();
+      throw err;
+    }
+    await reference.resolve(() => this.lostError !== null);
+    return reference.time;
+  }
+
+  /** The camera's clock latched in front of the next write (a trigger's); no latch without a clock. */
+  private latchClockWithNextWrite(): TriggerReference {
+    return new TriggerReference(
+      this.tickFrequency === 0n ? null : this.device.prefixNextWrite([{ address: Bootstrap.TIMESTAMP_CONTROL, value: TIMESTAMP_LATCH }]),
+      () => this.readLatchedTime(),
+    );
   }
 
   /** The camera's clock as last latched (see deviceTime). */

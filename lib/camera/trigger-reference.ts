@@ -30,6 +30,11 @@ export class TriggerReference {
     if (!latch) this.finish(null);
   }
 
+  /** The latched time once resolved; null without one (no latch, or not resolved yet). */
+  get time(): bigint | null {
+    return this.value ?? null;
+  }
+
   accepts(frame: { timestamp: bigint }): boolean | Promise<boolean> {
     if (this.value !== undefined) return this.isTriggers(frame);
     return this.known.then(() => this.isTriggers(frame));

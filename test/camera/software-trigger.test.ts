@@ -93,4 +93,17 @@ describe('camera: software trigger with the clock latched in the same write', fu
     assert.equal(again.status, 'complete');
     again.release();
   });
+
+  it("fireSoftwareTrigger (a trigger for other users' frames): latch and trigger in one WRITEREG, the latched time returned", async () => {
+    const frameCame = new Promise<{ timestamp: bigint; release(): void }>((resolve) => camera.once('frame', resolve));
+    const log = recordCommands();
+    const latched = await camera.fireSoftwareTrigger();
+    assert.equal(typeof latched, 'bigint');
+    assert.equal(log[0].split(' ').length, 3, `latch and trigger together, before anything else:\n${log.join('\n')}`);
+    assert.ok(log[0].startsWith(`WRITEREG 0x${Bootstrap.TIMESTAMP_CONTROL.toString(16)}=2 `), log[0]);
+    assert.ok(log[1].startsWith(`READREG 0x${Bootstrap.TIMESTAMP_VALUE_HIGH.toString(16)}`), log.join('\n'));
+    const frame = await frameCame;
+    assert.ok(frame.timestamp >= (latched as bigint), 'the frame was exposed after the latched time');
+    frame.release();
+  });
 });

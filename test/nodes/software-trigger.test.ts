@@ -140,6 +140,29 @@ describe('nodes: gige-software-trigger fires TriggerSoftware and says when', fun
     assert.equal((await held(['TriggerMode'])).TriggerMode, 'Off');
   });
 
+  it('sends the clock latch and the trigger in one write: no round trip in front of the trigger', async () => {
+    await helper.load(
+      packageNodes,
+      onTab([camera(address), trigger(), everyFrame, { id: 'triggers', type: 'helper' }, { id: 'frames', type: 'helper' }]),
+    );
+    await nextStatus('trigger', /ready/);
+    const writes: string[] = [];
+    await configCamera('cam').use(async (c) => {
+      const channel = c.device.channel;
+      const writeRegisters = channel.writeRegisters.bind(channel);
+      channel.writeRegisters = (list, options) => {
+        writes.push(list.map((w) => `0x${w.address.toString(16)}`).join(' '));
+        return writeRegisters(list, options);
+      };
+    });
+    const sent = collect('triggers', 1);
+    helper.getNode('trigger').receive({ payload: 1 });
+    const [message] = await sent;
+    assert.equal(typeof message.payload.timestamp, 'string');
+    assert.equal(writes.length, 1, `one write per trigger: ${writes.join(' | ')}`);
+    assert.equal(writes[0].split(' ').length, 2, `the latch and the trigger together: ${writes[0]}`);
+  });
+
   it('refuses to trigger a camera that is not acquiring (no grab takes frames): the trigger would be lost', async () => {
     await helper.load(packageNodes, onTab([camera(address), trigger(), { id: 'triggers', type: 'helper' }]));
     await nextStatus('trigger', /ready/);
