@@ -175,12 +175,16 @@ export = function register(RED: NodeAPI): void {
         });
     };
 
+    /** The status text for acquisition that could not start: another user's mode, or the camera's reason. */
+    const acquisitionStatusText = (err: Error) =>
+      isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition');
+
     // Acquisition that did not (re)start after a reconnect: shown and reported; continuous mode
     // stops believing it runs (the next message starts it again).
     const acquisitionFailed = (err: Error) => {
       status.fail(
         new GigeError('ACQUISITION_FAILED', t('errors.acquisitionFailed', { error: err.message }), {}, { cause: err }),
-        isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'),
+        acquisitionStatusText(err),
       );
       if (mode === 'continuous') stop().catch(() => undefined);
     };
@@ -278,9 +282,7 @@ export = function register(RED: NodeAPI): void {
     if (mode === 'continuous' && def.autoStart !== false) {
       // Subscribed whatever the camera's state: the config node's camera starts acquisition once it is open.
       setImmediate(() => {
-        start().catch((err: Error) =>
-          status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition')),
-        );
+        start().catch((err: Error) => status.fail(err, acquisitionStatusText(err)));
       });
     } else if (mode === 'continuous') {
       status.working({ fill: 'grey', shape: 'ring', text: t('status.stopped') });
@@ -293,7 +295,7 @@ export = function register(RED: NodeAPI): void {
         queue
           .run(() => camera.requestAcquisition(acquisitionUser, acquisitionFailed, acquisition))
           .catch((err: Error) => {
-            if (!closed) status.fail(err, isGigeError(err, 'ACQUISITION_CONFLICT') ? t('status.inUse') : t('status.noAcquisition'));
+            if (!closed) status.fail(err, acquisitionStatusText(err));
           });
       });
     }

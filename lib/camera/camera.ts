@@ -483,7 +483,8 @@ export class Camera extends EventEmitter {
     // from its cache alone, the answer holds until that cache changes (cacheVersion), so the check
     // is skipped: it was a fifth of the package's allocations per trigger (bench/README.md,
     // thirteenth session). Versions that differ around the check (a read from the device, a write,
-    // another user's write meanwhile) leave it to run again next time.
+    // another user's write meanwhile) leave it to run again next time. With chunk data on, each
+    // frame's chunks change the version too, and the check runs on every trigger as before.
     const version = this.nodeMap.cacheVersion();
     if (version === this.softwareTriggerModeConfirmedAt) return;
     const source = await this.nodeMap.getValue('TriggerSource');
